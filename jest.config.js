@@ -1,0 +1,21 @@
+// The one place ESM-only dependencies are handled: jest's module loader cannot require() ESM (ky ships
+// only ESM), so swc compiles both our TypeScript and those packages to CommonJS.
+const esmOnly = ['ky'];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  testTimeout: 120_000,
+  // Suites share one machine with Temporal servers; two workers keep a 2-core box responsive.
+  maxWorkers: 2,
+};
