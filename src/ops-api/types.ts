@@ -50,6 +50,7 @@ export type NamespaceUpdateSpec = X['NamespaceUpdateSpec'];
 export type NamespaceEndpoints = X['NamespaceEndpoints'];
 export type ErrorBody = X['Error'];
 export type ErrorCode = ErrorBody['code'];
+type LatestOperation = X['LatestOperation'];
 
 // Resources as the spec gives them, with the free-form parts narrowed by the documented silences.
 export type Namespace = Omit<S['Namespace'], 'spec' | 'state' | 'endpoints'> & {
@@ -59,24 +60,27 @@ export type Namespace = Omit<S['Namespace'], 'spec' | 'state' | 'endpoints'> & {
   state: NamespaceState;
   endpoints: NamespaceEndpoints;
 };
-export type User = Omit<S['User'], 'spec' | 'state'> & {
-  id: string;
-  resourceVersion: string;
-  spec: { email: string; access?: Access };
-  state: UserState;
-};
-export type ServiceAccount = Omit<S['ServiceAccount'], 'spec' | 'state'> & {
-  id: string;
-  resourceVersion: string;
-  spec: { name: string; access?: Access };
-  state: ServiceAccountState;
-};
-export type ApiKey = Omit<S['ApiKey'], 'spec' | 'state'> & {
-  id: string;
-  resourceVersion: string;
-  spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
-  state: ApiKeyState;
-};
+export type User = Omit<S['User'], 'spec' | 'state'> &
+  LatestOperation & {
+    id: string;
+    resourceVersion: string;
+    spec: { email: string; access?: Access };
+    state: UserState;
+  };
+export type ServiceAccount = Omit<S['ServiceAccount'], 'spec' | 'state'> &
+  LatestOperation & {
+    id: string;
+    resourceVersion: string;
+    spec: { name: string; access?: Access };
+    state: ServiceAccountState;
+  };
+export type ApiKey = Omit<S['ApiKey'], 'spec' | 'state'> &
+  LatestOperation & {
+    id: string;
+    resourceVersion: string;
+    spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
+    state: ApiKeyState;
+  };
 export type Region = S['Region'];
 export type AsyncOperation = Omit<S['AsyncOperation'], 'state'> & {
   id: string;

@@ -98,6 +98,10 @@ export interface components {
             token: string;
             asyncOperationId: string;
         };
+        /** @description Every resource (user, service account, API key — the given spec has it on namespaces only) carries the id of its latest async operation, so a caller that lost a response can still wait. */
+        LatestOperation: {
+            asyncOperationId?: string;
+        };
     };
     responses: never;
     parameters: never;

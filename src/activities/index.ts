@@ -1,0 +1,25 @@
+import { createApiKeyActivities } from './api-keys';
+import { createAsyncOperationActivities } from './async-operations';
+import type { ActivityDeps } from './deps';
+import { withFailureMapping } from './failures';
+import { createNamespaceActivities } from './namespaces';
+import { createRegionActivities } from './regions';
+import { createServiceAccountActivities } from './service-accounts';
+import { createUserActivities } from './users';
+
+export type { ActivityDeps } from './deps';
+export { apiKeySecretName } from './api-keys';
+
+/** Every activity of the product, with Ops API errors mapped to typed Temporal failures in one place. */
+export function createActivities(deps: ActivityDeps) {
+  return withFailureMapping({
+    ...createNamespaceActivities(deps),
+    ...createUserActivities(deps),
+    ...createServiceAccountActivities(deps),
+    ...createApiKeyActivities(deps),
+    ...createRegionActivities(deps),
+    ...createAsyncOperationActivities(deps),
+  });
+}
+
+export type Activities = ReturnType<typeof createActivities>;

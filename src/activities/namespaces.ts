@@ -1,0 +1,129 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { listAll, OpsApiError, paginate } from '../ops-api';
+import type {
+  AsyncOperationResponse,
+  CreateNamespaceRequest,
+  CreateNamespaceResponse,
+  ListNamespacesResponse,
+  Namespace,
+  NamespaceSpec,
+  PageParams,
+  UpdateNamespaceRequest,
+} from '../ops-api';
+import { FailureType } from '../shared/failure-types';
+import type { ActivityDeps } from './deps';
+import { heartbeat, isAtOrAfter } from './util';
+
+export interface EnsureNamespaceInput {
+  spec: NamespaceSpec;
+  /** When the requesting workflow started: a namespace created since then was made by this request. */
+  requestedAt: number;
+}
+
+export interface EnsureNamespaceResult {
+  namespace: string;
+  asyncOperationId: string | undefined;
+  /** `created` when this request made it (also on a retry after the create's response was lost). */
+  outcome: 'created' | 'adopted';
+  state: string;
+}
+
+export interface DeleteResult {
+  outcome: 'deleting' | 'already-gone';
+  asyncOperationId?: string;
+}
+
+/** Fields of a namespace spec that differ, as `field: existing ≠ wanted`. */
+export function diffNamespaceSpec(existing: NamespaceSpec, wanted: NamespaceSpec): string[] {
+  const fields = ['region', 'retentionDays', 'codecServer', 'mtlsAuth'] as const;
+  return fields
+    .filter((f) => JSON.stringify(existing[f] ?? null) !== JSON.stringify(wanted[f] ?? null))
+    .map((f) => `${f}: ${JSON.stringify(existing[f] ?? null)} ≠ ${JSON.stringify(wanted[f] ?? null)}`);
+}
+
+export function createNamespaceActivities({ client }: ActivityDeps) {
+  async function findNamespaceByName(name: string): Promise<Namespace | undefined> {
+    for await (const page of paginate(client, 'listNamespaces')) {
+      heartbeat();
+      const found = page.find((ns) => ns.spec?.name === name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  function adopt(existing: Namespace, input: EnsureNamespaceInput): EnsureNamespaceResult {
+    const diffs = diffNamespaceSpec(existing.spec, input.spec);
+    if (diffs.length > 0) {
+      throw ApplicationFailure.create({
+        type: FailureType.SpecMismatch,
+        message: `namespace ${input.spec.name} already exists with a different spec (${diffs.join('; ')})`,
+        nonRetryable: true,
+        details: [{ namespace: existing.namespace, differences: diffs }],
+      });
+    }
+    return {
+      namespace: existing.namespace,
+      asyncOperationId: existing.asyncOperationId,
+      outcome: isAtOrAfter(existing.createdTime, input.requestedAt) ? 'created' : 'adopted',
+      state: existing.state,
+    };
+  }
+
+  return {
+    async listNamespaces(params: PageParams = {}): Promise<ListNamespacesResponse> {
+      return client.listNamespaces(params);
+    },
+    async createNamespace(request: CreateNamespaceRequest): Promise<CreateNamespaceResponse> {
+      return client.createNamespace(request);
+    },
+    async getNamespace(namespace: string): Promise<Namespace> {
+      return client.getNamespace(namespace);
+    },
+    async updateNamespace(input: {
+      namespace: string;
+      request: UpdateNamespaceRequest;
+    }): Promise<AsyncOperationResponse> {
+      return client.updateNamespace(input.namespace, input.request);
+    },
+    async deleteNamespace(namespace: string): Promise<AsyncOperationResponse> {
+      return client.deleteNamespace(namespace);
+    },
+
+    findNamespaceByName,
+
+    async listAllNamespaces(): Promise<Namespace[]> {
+      return listAll(client, 'listNamespaces');
+    },
+
+    /** Find-or-create by name, so a retry after a lost response never makes a second namespace. */
+    async ensureNamespace(input: EnsureNamespaceInput): Promise<EnsureNamespaceResult> {
+      const existing = await findNamespaceByName(input.spec.name);
+      if (existing) return adopt(existing, input);
+      try {
+        const created = await client.createNamespace({ spec: input.spec });
+        return {
+          namespace: created.namespace,
+          asyncOperationId: created.asyncOperationId,
+          outcome: 'created',
+          state: 'activating',
+        };
+      } catch (err) {
+        // Someone (or our own earlier attempt) created it between the lookup and the create.
+        if (err instanceof OpsApiError && err.code === 'already_exists') {
+          const raced = await findNamespaceByName(input.spec.name);
+          if (raced) return adopt(raced, input);
+        }
+        throw err;
+      }
+    },
+
+    async deleteNamespaceIfExists(namespace: string): Promise<DeleteResult> {
+      try {
+        return { outcome: 'deleting', ...(await client.deleteNamespace(namespace)) };
+      } catch (err) {
+        if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
+        throw err;
+      }
+    },
+  };
+}

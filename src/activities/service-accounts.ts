@@ -1,0 +1,115 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { OpsApiError, paginate } from '../ops-api';
+import type {
+  Access,
+  AsyncOperationResponse,
+  CreateServiceAccountRequest,
+  CreateServiceAccountResponse,
+  ListServiceAccountsResponse,
+  PageParams,
+  ServiceAccount,
+} from '../ops-api';
+import { FailureType } from '../shared/failure-types';
+import type { ActivityDeps } from './deps';
+import type { DeleteResult } from './namespaces';
+import { heartbeat, isAtOrAfter } from './util';
+
+export interface EnsureServiceAccountInput {
+  name: string;
+  access: Access;
+  requestedAt: number;
+}
+
+export interface EnsureServiceAccountResult {
+  serviceAccountId: string;
+  asyncOperationId: string | undefined;
+  outcome: 'created' | 'adopted';
+}
+
+/** True when `actual` grants at least the namespace permissions `wanted` asks for. */
+function grants(actual: Access | undefined, wanted: Access): boolean {
+  return Object.entries(wanted.namespaceAccesses ?? {}).every(
+    ([ns, { permission }]) => actual?.namespaceAccesses?.[ns]?.permission === permission,
+  );
+}
+
+export function createServiceAccountActivities({ client }: ActivityDeps) {
+  async function findServiceAccountByName(name: string): Promise<ServiceAccount | undefined> {
+    for await (const page of paginate(client, 'listServiceAccounts')) {
+      heartbeat();
+      const found = page.find((sa) => sa.spec?.name === name && sa.state !== 'deleting');
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  function adopt(existing: ServiceAccount, input: EnsureServiceAccountInput): EnsureServiceAccountResult {
+    // The Ops API has no update for service accounts, so one with other access cannot be fixed here.
+    if (!grants(existing.spec.access, input.access)) {
+      throw ApplicationFailure.create({
+        type: FailureType.SpecMismatch,
+        message: `service account ${input.name} already exists with different access (${JSON.stringify(existing.spec.access ?? {})})`,
+        nonRetryable: true,
+      });
+    }
+    return {
+      serviceAccountId: existing.id,
+      asyncOperationId: existing.asyncOperationId,
+      outcome: isAtOrAfter(existing.createdTime, input.requestedAt) ? 'created' : 'adopted',
+    };
+  }
+
+  return {
+    async listServiceAccounts(params: PageParams = {}): Promise<ListServiceAccountsResponse> {
+      return client.listServiceAccounts(params);
+    },
+    async createServiceAccount(request: CreateServiceAccountRequest): Promise<CreateServiceAccountResponse> {
+      return client.createServiceAccount(request);
+    },
+    async getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
+      return client.getServiceAccount(serviceAccountId);
+    },
+    async deleteServiceAccount(serviceAccountId: string): Promise<AsyncOperationResponse> {
+      return client.deleteServiceAccount(serviceAccountId);
+    },
+
+    findServiceAccountByName,
+
+    /** Service accounts with any access to the namespace (by namespace id). */
+    async listServiceAccountsForNamespace(namespace: string): Promise<ServiceAccount[]> {
+      const found: ServiceAccount[] = [];
+      for await (const page of paginate(client, 'listServiceAccounts')) {
+        heartbeat();
+        found.push(...page.filter((sa) => sa.spec?.access?.namespaceAccesses?.[namespace] !== undefined));
+      }
+      return found;
+    },
+
+    /** Find-or-create by name, so a retry after a lost response never makes a second account. */
+    async ensureServiceAccount(input: EnsureServiceAccountInput): Promise<EnsureServiceAccountResult> {
+      const existing = await findServiceAccountByName(input.name);
+      if (existing) return adopt(existing, input);
+      try {
+        const created = await client.createServiceAccount({
+          spec: { name: input.name, access: input.access },
+        });
+        return { ...created, outcome: 'created' };
+      } catch (err) {
+        if (err instanceof OpsApiError && err.code === 'already_exists') {
+          const raced = await findServiceAccountByName(input.name);
+          if (raced) return adopt(raced, input);
+        }
+        throw err;
+      }
+    },
+
+    async deleteServiceAccountIfExists(serviceAccountId: string): Promise<DeleteResult> {
+      try {
+        return { outcome: 'deleting', ...(await client.deleteServiceAccount(serviceAccountId)) };
+      } catch (err) {
+        if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
+        throw err;
+      }
+    },
+  };
+}

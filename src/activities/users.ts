@@ -1,0 +1,49 @@
+import { OpsApiError, paginate } from '../ops-api';
+import type {
+  AsyncOperationResponse,
+  CreateUserRequest,
+  CreateUserResponse,
+  ListUsersResponse,
+  PageParams,
+  User,
+} from '../ops-api';
+import type { ActivityDeps } from './deps';
+import type { DeleteResult } from './namespaces';
+import { heartbeat } from './util';
+
+export function createUserActivities({ client }: ActivityDeps) {
+  return {
+    async listUsers(params: PageParams = {}): Promise<ListUsersResponse> {
+      return client.listUsers(params);
+    },
+    async createUser(request: CreateUserRequest): Promise<CreateUserResponse> {
+      return client.createUser(request);
+    },
+    async getUser(userId: string): Promise<User> {
+      return client.getUser(userId);
+    },
+    async deleteUser(userId: string): Promise<AsyncOperationResponse> {
+      return client.deleteUser(userId);
+    },
+
+    /** Every user whose email matches (case-insensitively), across all pages. */
+    async findUsersByEmail(email: string): Promise<User[]> {
+      const wanted = email.trim().toLowerCase();
+      const found: User[] = [];
+      for await (const page of paginate(client, 'listUsers')) {
+        heartbeat();
+        found.push(...page.filter((u) => u.spec?.email?.toLowerCase() === wanted));
+      }
+      return found;
+    },
+
+    async deleteUserIfExists(userId: string): Promise<DeleteResult> {
+      try {
+        return { outcome: 'deleting', ...(await client.deleteUser(userId)) };
+      } catch (err) {
+        if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './shared/workflow-ids';
+
+/** A configuration problem, reported at start-up as "VARIABLE: what is wrong" instead of a stack trace. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const positiveNumber = z.coerce.number().positive();
+
+const workerEnv = z.object({
+  OPS_API_URL: z.url({ error: 'must be a URL, e.g. https://saas-api.tmprl.cloud' }),
+  OPS_API_KEY: z.string({ error: 'is required (the Ops API key, sent as a Bearer token)' }).min(1, {
+    error: 'must not be empty',
+  }),
+  OPS_API_TIMEOUT_MS: positiveNumber.default(20_000),
+  /** Cap on this worker's Ops API requests per second. */
+  OPS_API_RATE_LIMIT: positiveNumber.optional(),
+  /** Cap on activity starts per second across the whole task queue, enforced by the Temporal server. */
+  OPS_API_TASK_QUEUE_RATE_LIMIT: positiveNumber.optional(),
+  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+});
+
+export type WorkerConfig = z.output<typeof workerEnv>;
+
+type Env = Record<string, string | undefined>;
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  // Treat empty variables as unset, as shells often export them that way.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = workerEnv.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { OperationId } from '../ops-api/types';
+import type { RateLimitConfig } from './rate-limit';
+import type { Timing } from './store';
+
+/** The operations that start an async operation; their operationId is the operation's operationType. */
+export const MUTATIONS = [
+  'createNamespace',
+  'updateNamespace',
+  'deleteNamespace',
+  'createUser',
+  'deleteUser',
+  'createServiceAccount',
+  'deleteServiceAccount',
+  'createApiKey',
+  'deleteApiKey',
+] as const satisfies readonly OperationId[];
+export type MutationId = (typeof MUTATIONS)[number];
+export const isMutation = (id: string): id is MutationId => (MUTATIONS as readonly string[]).includes(id);
+
+/** Namespaces take longer in the real service too. */
+export function defaultDurationMs(operationType: string): number {
+  return /Namespace$/.test(operationType) ? 5000 : 1000;
+}
+
+export type DurationSetting = number | Partial<Record<string, number>>;
+
+export interface RuntimeConfigInput {
+  asyncOperationDurationMs?: DurationSetting;
+  checkDurationMs?: number;
+  /** `null` turns the limiter off (only reachable through configure / the admin endpoint). */
+  rateLimit?: RateLimitConfig | null;
+}
+
+const ms = z.number().min(0);
+export const runtimeConfigSchema = z.strictObject({
+  asyncOperationDurationMs: z
+    .union([
+      ms,
+      z.record(
+        z.string().refine((k) => k === '*' || isMutation(k), {
+          message: "keys must be '*' or the operationId of a mutation (e.g. createNamespace)",
+        }),
+        ms,
+      ),
+    ])
+    .optional(),
+  checkDurationMs: ms.optional(),
+  rateLimit: z
+    .strictObject({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1).optional() })
+    .nullable()
+    .optional(),
+});
+
+export function parseRuntimeConfig(input: unknown): RuntimeConfigInput {
+  const result = runtimeConfigSchema.safeParse(input);
+  if (result.success) return result.data as RuntimeConfigInput;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join('.') || 'config';
+  throw Object.assign(new Error(`${field}: ${issue?.message ?? 'invalid configuration'}`), { field });
+}
+
+export class RuntimeConfig {
+  durations: DurationSetting | undefined;
+  checkDurationMs = 1000;
+
+  timing(operationType: OperationId): Timing {
+    return { durationMs: this.durationMs(operationType), checkDurationMs: this.checkDurationMs };
+  }
+
+  durationMs(operationType: string): number {
+    const d = this.durations;
+    if (typeof d === 'number') return d;
+    return d?.[operationType] ?? d?.['*'] ?? defaultDurationMs(operationType);
+  }
+}

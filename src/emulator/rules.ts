@@ -1,0 +1,85 @@
+// Business rules the real service enforces beyond the schema. Each throws a 400 naming the field.
+import type { Access, CodecServer, MtlsAuth, OwnerType } from '../ops-api/types';
+import { invalid } from './errors';
+import { findRegion } from './regions';
+
+const NAMESPACE_NAME = /^[a-z][a-z0-9-]{0,37}[a-z0-9]$/;
+// Deliberately loose, like most services: something@something.tld, no whitespace.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const BASE64 = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+export function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw invalid(field, 'is required');
+  return value;
+}
+
+export function checkNamespaceName(name: string, field = 'spec.name'): void {
+  if (!NAMESPACE_NAME.test(name)) {
+    throw invalid(
+      field,
+      'must be 2-39 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen',
+    );
+  }
+}
+
+export function checkRegion(region: string, field = 'spec.region'): void {
+  if (!findRegion(region)) throw invalid(field, `unknown region '${region}' (see listRegions)`);
+}
+
+export function checkRetentionDays(days: number, field = 'spec.retentionDays'): void {
+  if (!Number.isInteger(days) || days < 1 || days > 90)
+    throw invalid(field, 'must be an integer from 1 to 90');
+}
+
+export function checkCodecServer(codec: CodecServer, field = 'spec.codecServer'): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(codec.endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== 'https:') throw invalid(`${field}.endpoint`, 'must be an https URL');
+}
+
+export function checkMtlsAuth(mtls: MtlsAuth, field = 'spec.mtlsAuth'): void {
+  if (mtls.acceptedClientCa.trim() === '' || !BASE64.test(mtls.acceptedClientCa)) {
+    throw invalid(`${field}.acceptedClientCa`, 'must be a base64-encoded PEM bundle');
+  }
+}
+
+export function checkEmail(email: string, field = 'spec.email'): void {
+  if (email.length > 254 || !EMAIL.test(email)) throw invalid(field, 'must be an email address');
+}
+
+export function checkAccess(
+  access: Access | undefined,
+  namespaceExists: (id: string) => boolean,
+  field = 'spec.access',
+): void {
+  for (const id of Object.keys(access?.namespaceAccesses ?? {})) {
+    if (!namespaceExists(id)) throw invalid(`${field}.namespaceAccesses`, `namespace '${id}' does not exist`);
+  }
+}
+
+export function checkLength(value: string, min: number, max: number, field: string): void {
+  const length = [...value].length;
+  if (length < min || length > max) throw invalid(field, `must be ${min}-${max} characters`);
+}
+
+export function checkOwnerType(value: string, field = 'spec.ownerType'): asserts value is OwnerType {
+  if (value !== 'user' && value !== 'service-account') {
+    throw invalid(field, "must be one of 'user', 'service-account'");
+  }
+}
+
+/** The expiry must be in the future and at most two (calendar) years ahead of now. */
+export function checkExpiry(expiryTime: string, now: number, field = 'spec.expiryTime'): number {
+  const at = RFC3339.test(expiryTime) ? Date.parse(expiryTime) : NaN;
+  if (Number.isNaN(at)) throw invalid(field, 'must be an RFC 3339 date-time');
+  if (at <= now) throw invalid(field, 'must be in the future');
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + 2);
+  if (at > limit.getTime()) throw invalid(field, 'must be at most 2 years in the future');
+  return at;
+}

@@ -1,0 +1,210 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ErrorBody, OperationId } from '../ops-api/types';
+import type { Clock } from './clock';
+import { isMutation, type RuntimeConfig } from './config';
+import { ApiError } from './errors';
+import type { FaultEngine } from './faults';
+import type { PageLimits } from './pagination';
+import type { TokenBucket } from './rate-limit';
+import { HANDLERS, type OperationRequest } from './routes';
+import type { OperationRoute } from './spec-loader';
+import type { Store } from './store';
+import { type SchemaValidators, validationError, type HttpPart } from './validator';
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  operationId: string | undefined;
+  /** HTTP status; 0 when a commit-then-drop fault destroyed the connection instead of answering. */
+  status: number;
+  /** The emulator clock's ms when the request arrived. */
+  time: number;
+  /** Wall-clock ms when the request arrived. */
+  wallTime: number;
+}
+
+/** Everything the HTTP layer shares with the programmatic handle. */
+export interface Runtime {
+  store: Store;
+  faults: FaultEngine;
+  config: RuntimeConfig;
+  clock: Clock;
+  logger: Logger;
+  limits: PageLimits;
+  apiKey: string;
+  requestLog: RequestLogEntry[];
+  bucket: TokenBucket | undefined;
+  validators: SchemaValidators;
+  /** Persists the state if a statePath was given. */
+  persist(): Promise<void>;
+}
+
+interface RequestContext {
+  now: number;
+  wallTime: number;
+  started: number;
+  operationId: OperationId | undefined;
+  admin: boolean;
+  recorded: boolean;
+}
+
+const contexts = new WeakMap<FastifyRequest, RequestContext>();
+
+export function contextOf(req: FastifyRequest): RequestContext {
+  const ctx = contexts.get(req);
+  if (!ctx) throw new Error('request context missing');
+  return ctx;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+const pathOf = (url: string): string => url.split('?', 1)[0] ?? url;
+
+function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  return reply.code(status).type('application/json').send(body);
+}
+
+export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): FastifyInstance {
+  // Our own logging (below) is the only logging: Fastify's would include URLs and errors we do not vet.
+  const app = Fastify({ logger: false, disableRequestLogging: true, forceCloseConnections: 'idle' });
+  // Comparing digests keeps the comparison constant-time whatever the lengths.
+  const expected = digest(rt.apiKey);
+
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validate = rt.validators.compile(
+      schema as Record<string, unknown>,
+      (httpPart ?? 'body') as HttpPart,
+    );
+    return (data: unknown) =>
+      validate(data)
+        ? { value: data }
+        : { error: validationError(validate.errors ?? [], httpPart ?? 'body') };
+  });
+
+  const record = (req: FastifyRequest, ctx: RequestContext, status: number): void => {
+    if (ctx.recorded) return;
+    ctx.recorded = true;
+    const path = pathOf(req.url);
+    const durationMs = Math.round((performance.now() - ctx.started) * 10) / 10;
+    if (ctx.admin) {
+      rt.logger.debug({ method: req.method, path, status, durationMs }, 'emulator admin request');
+      return;
+    }
+    rt.requestLog.push({
+      method: req.method,
+      path,
+      operationId: ctx.operationId,
+      status,
+      time: ctx.now,
+      wallTime: ctx.wallTime,
+    });
+    rt.logger.info(
+      { operationId: ctx.operationId, method: req.method, path, status, durationMs },
+      'ops api request',
+    );
+  };
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = pathOf(req.url);
+    const config = req.routeOptions.config as { operationId?: OperationId };
+    const ctx: RequestContext = {
+      now: 0,
+      wallTime: Date.now(),
+      started: performance.now(),
+      operationId: config.operationId,
+      admin: path === '/_emulator' || path.startsWith('/_emulator/'),
+      recorded: false,
+    };
+    contexts.set(req, ctx);
+    ctx.now = rt.store.advanceTo(await rt.clock.now());
+
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+      return send(reply, 401, { code: 'unauthenticated', message: 'missing or invalid bearer API key' });
+    }
+    if (ctx.admin) return;
+
+    const limited = rt.bucket?.take(ctx.now);
+    if (limited && !limited.ok) {
+      reply.header('Retry-After', String(limited.retryAfterSeconds));
+      return send(reply, 429, { code: 'rate_limited', message: 'rate limit exceeded' });
+    }
+    if (!ctx.operationId) return;
+
+    const faults = rt.faults.beforeHandler(ctx.operationId);
+    if (faults.latencyMs > 0) {
+      await sleep(faults.latencyMs);
+      ctx.now = rt.store.advanceTo(await rt.clock.now());
+    }
+    const terminal = faults.terminal;
+    if (terminal?.kind === 'rate-limit') {
+      reply.header('Retry-After', String(terminal.retryAfterSeconds));
+      return send(reply, 429, { code: 'rate_limited', message: 'rate limit exceeded (injected fault)' });
+    }
+    if (terminal?.kind === 'error') {
+      return terminal.status === 503
+        ? send(reply, 503, { code: 'unavailable', message: 'service unavailable (injected fault)' })
+        : send(reply, 500, { code: 'internal', message: 'internal error (injected fault)' });
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const ctx = contexts.get(req);
+    if (ctx) record(req, ctx, reply.statusCode);
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    if (error instanceof ApiError) return send(reply, error.status, error.toBody());
+    const e = error as { statusCode?: number; message?: string; code?: string };
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      // Fastify's own 4xx: malformed JSON, wrong content type, body too large.
+      return send(reply, e.statusCode, {
+        code: 'invalid_argument',
+        message: e.message ?? 'bad request',
+        field: 'body',
+      });
+    }
+    rt.logger.error(
+      { err: error, operationId: contexts.get(req)?.operationId, method: req.method, path: pathOf(req.url) },
+      'emulator internal error',
+    );
+    return send(reply, 500, { code: 'internal', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, 404, { code: 'not_found', message: `no operation at ${req.method} ${pathOf(req.url)}` }),
+  );
+
+  for (const route of routes) {
+    const handler = HANDLERS[route.operationId];
+    const operationId = route.operationId;
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      config: { operationId },
+      handler: async (req, reply) => {
+        const ctx = contextOf(req);
+        rt.store.settle(ctx.now);
+        const result = handler(req as unknown as OperationRequest, {
+          store: rt.store,
+          limits: rt.limits,
+          mutation: { now: ctx.now, failReason: () => rt.faults.asyncFailure(operationId) },
+        });
+        if (isMutation(operationId)) await rt.persist();
+        if (rt.faults.dropAfterCommit(operationId)) {
+          // The change is committed; the client just never hears about it (a connection reset).
+          record(req, ctx, 0);
+          reply.hijack();
+          req.raw.socket?.destroy();
+          return reply;
+        }
+        return result;
+      },
+    });
+  }
+  return app;
+}

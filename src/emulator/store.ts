@@ -1,0 +1,735 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type {
+  Access,
+  ApiKey,
+  ApiKeyState,
+  AsyncOperation,
+  AsyncOperationResponse,
+  CreateApiKeyRequest,
+  CreateApiKeyResponse,
+  CreateNamespaceRequest,
+  CreateNamespaceResponse,
+  CreateServiceAccountRequest,
+  CreateServiceAccountResponse,
+  CreateUserRequest,
+  CreateUserResponse,
+  Namespace,
+  NamespaceSpec,
+  NamespaceState,
+  OperationId,
+  OwnerType,
+  ServiceAccount,
+  ServiceAccountState,
+  UpdateNamespaceRequest,
+  User,
+  UserState,
+} from '../ops-api/types';
+import { ApiError, invalid, notFound } from './errors';
+import { formatProtoDuration } from './duration';
+import { apiKeyGrpcAddress } from './regions';
+import {
+  checkAccess,
+  checkCodecServer,
+  checkEmail,
+  checkExpiry,
+  checkLength,
+  checkMtlsAuth,
+  checkNamespaceName,
+  checkOwnerType,
+  checkRegion,
+  checkRetentionDays,
+  requireString,
+} from './rules';
+
+type UserSpec = CreateUserRequest['spec'];
+type ServiceAccountSpec = CreateServiceAccountRequest['spec'];
+type ApiKeySpec = CreateApiKeyRequest['spec'];
+export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
+
+interface BaseRecord {
+  id: string;
+  /** Insertion order: the stable sort key of every list. */
+  seq: number;
+  resourceVersion: string;
+  asyncOperationId?: string;
+  createdAt: number;
+  modifiedAt: number;
+}
+export interface NamespaceRecord extends BaseRecord {
+  spec: NamespaceSpec;
+  state: NamespaceState;
+}
+export interface UserRecord extends BaseRecord {
+  spec: UserSpec;
+  state: UserState;
+}
+export interface ServiceAccountRecord extends BaseRecord {
+  spec: ServiceAccountSpec;
+  state: ServiceAccountState;
+}
+export interface ApiKeyRecord extends BaseRecord {
+  spec: ApiKeySpec;
+  state: ApiKeyState;
+  /** The token itself is never kept: only its sha256 (hex). */
+  tokenSha256: string;
+}
+export interface OperationRecord {
+  id: string;
+  seq: number;
+  operationType: OperationId;
+  target: { kind: ResourceKind; id: string };
+  startedAt: number;
+  finishAt: number;
+  checkDurationMs: number;
+  /** Decided when the operation starts (async-fail faults), revealed when it finishes. */
+  outcome: 'fulfilled' | 'failed';
+  failureReason?: string;
+  settled: boolean;
+  /** updateNamespace: the spec that becomes current only when the operation is fulfilled. */
+  pendingSpec?: NamespaceSpec;
+}
+
+export interface PersistedState {
+  version: 1;
+  accountId: string;
+  seq: number;
+  lastNow: number;
+  namespaces: NamespaceRecord[];
+  users: UserRecord[];
+  serviceAccounts: ServiceAccountRecord[];
+  apiKeys: ApiKeyRecord[];
+  asyncOperations: OperationRecord[];
+}
+
+// The spec's User/ServiceAccount/ApiKey omit fields the emulator still reports on every resource.
+type Tracked = { asyncOperationId?: string; createdTime: string; lastModifiedTime: string };
+export type UserResource = User & Tracked;
+export type ServiceAccountResource = ServiceAccount & Tracked;
+export type ApiKeyResource = ApiKey & Tracked;
+
+export interface EmulatorState {
+  namespaces: Namespace[];
+  users: UserResource[];
+  serviceAccounts: ServiceAccountResource[];
+  apiKeys: Array<ApiKeyResource & { tokenSha256: string }>;
+  asyncOperations: AsyncOperation[];
+}
+
+export interface Timing {
+  durationMs: number;
+  checkDurationMs: number;
+}
+
+export interface MutationOptions {
+  now: number;
+  /** Asked only once the request is known to be valid, so an async-fail fault is spent only on a real mutation. */
+  failReason?: () => string | undefined;
+}
+
+const NAMESPACE_TRANSITIONAL: readonly NamespaceState[] = ['activating', 'updating', 'deleting'];
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export const newId = (): string => randomBytes(16).toString('hex');
+const newVersion = (): string => randomBytes(8).toString('hex');
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** Protobuf-JSON style timestamps: no fractional part when it is zero. */
+export const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+export function newApiKeyToken(): string {
+  let out = 'tmprl_';
+  for (let i = 0; i < 40; i++) out += BASE62[randomInt(BASE62.length)];
+  return out;
+}
+
+function touch(record: BaseRecord, at: number): void {
+  record.resourceVersion = newVersion();
+  record.modifiedAt = at;
+}
+
+function failedPrecondition(what: string, id: string, state: string): ApiError {
+  return new ApiError('failed_precondition', `${what} '${id}' is ${state}; wait for its operation to finish`);
+}
+
+/**
+ * All emulator state and every state transition. Synchronous on purpose: a request validates and
+ * mutates within one tick, so concurrent requests can never interleave half-applied changes.
+ */
+export class Store {
+  readonly namespaces = new Map<string, NamespaceRecord>();
+  readonly users = new Map<string, UserRecord>();
+  readonly serviceAccounts = new Map<string, ServiceAccountRecord>();
+  readonly apiKeys = new Map<string, ApiKeyRecord>();
+  readonly operations = new Map<string, OperationRecord>();
+  private seq = 0;
+  private lastNow = 0;
+
+  constructor(
+    readonly accountId: string,
+    private readonly timing: (operationType: OperationId) => Timing,
+  ) {}
+
+  /** Time never runs backwards inside the emulator, whatever the injected clock does. */
+  advanceTo(now: number): number {
+    this.lastNow = Math.max(this.lastNow, now);
+    return this.lastNow;
+  }
+
+  get now(): number {
+    return this.lastNow;
+  }
+
+  /** Completes, in finish order, every operation whose finish time has come. */
+  settle(now: number): void {
+    const t = this.advanceTo(now);
+    const due = [...this.operations.values()]
+      .filter((op) => !op.settled && op.finishAt <= t)
+      .sort((a, b) => a.finishAt - b.finishAt || a.seq - b.seq);
+    for (const op of due) this.complete(op);
+  }
+
+  private complete(op: OperationRecord): void {
+    op.settled = true;
+    const ok = op.outcome === 'fulfilled';
+    const at = op.finishAt;
+    const { id } = op.target;
+    switch (op.operationType) {
+      case 'createNamespace':
+      case 'updateNamespace':
+      case 'deleteNamespace': {
+        const ns = this.namespaces.get(id);
+        if (!ns) return;
+        if (op.operationType === 'deleteNamespace' && ok) {
+          this.namespaces.delete(id);
+          return;
+        }
+        touch(ns, at);
+        if (op.operationType === 'createNamespace') ns.state = ok ? 'active' : 'activation_failed';
+        else if (op.operationType === 'deleteNamespace') ns.state = 'delete_failed';
+        else {
+          if (ok && op.pendingSpec) ns.spec = op.pendingSpec;
+          ns.state = ok ? 'active' : 'update_failed';
+        }
+        return;
+      }
+      case 'createUser':
+      case 'createServiceAccount':
+      case 'createApiKey': {
+        const map = this.mapFor(op.target.kind);
+        const record = map.get(id);
+        if (!record) return;
+        // These resources have no "failed" state: a failed create leaves nothing behind.
+        if (!ok) {
+          this.removeResource(op.target.kind, id);
+          return;
+        }
+        touch(record, at);
+        record.state = 'active';
+        return;
+      }
+      case 'deleteUser':
+      case 'deleteServiceAccount':
+      case 'deleteApiKey': {
+        const record = this.mapFor(op.target.kind).get(id);
+        if (!record) return;
+        if (ok) {
+          this.removeResource(op.target.kind, id);
+          return;
+        }
+        touch(record, at);
+        record.state = 'active';
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private mapFor(kind: ResourceKind): Map<string, { state: string } & BaseRecord> {
+    switch (kind) {
+      case 'namespace':
+        return this.namespaces;
+      case 'user':
+        return this.users;
+      case 'serviceAccount':
+        return this.serviceAccounts;
+      case 'apiKey':
+        return this.apiKeys;
+    }
+  }
+
+  /** Removing an owner removes its API keys too, as deleting a user or service account does in Cloud. */
+  private removeResource(kind: ResourceKind, id: string): void {
+    this.mapFor(kind).delete(id);
+    if (kind === 'user' || kind === 'serviceAccount') {
+      const ownerType: OwnerType = kind === 'user' ? 'user' : 'service-account';
+      for (const key of [...this.apiKeys.values()]) {
+        if (key.spec.ownerId === id && key.spec.ownerType === ownerType) this.apiKeys.delete(key.id);
+      }
+    }
+  }
+
+  private startOperation(
+    operationType: OperationId,
+    target: OperationRecord['target'],
+    options: MutationOptions,
+    pendingSpec?: NamespaceSpec,
+  ): OperationRecord {
+    const { durationMs, checkDurationMs } = this.timing(operationType);
+    const failureReason = options.failReason?.();
+    const op: OperationRecord = {
+      id: newId(),
+      seq: ++this.seq,
+      operationType,
+      target,
+      startedAt: options.now,
+      finishAt: options.now + Math.max(0, durationMs),
+      checkDurationMs,
+      outcome: failureReason === undefined ? 'fulfilled' : 'failed',
+      settled: false,
+      ...(failureReason === undefined ? {} : { failureReason }),
+      ...(pendingSpec ? { pendingSpec } : {}),
+    };
+    this.operations.set(op.id, op);
+    return op;
+  }
+
+  // ---------------------------------------------------------------- namespaces
+
+  private namespaceId(name: string): string {
+    return `${name}.${this.accountId}`;
+  }
+
+  private validateNamespaceSpec(spec: NamespaceSpec): NamespaceSpec {
+    const name = requireString(spec.name, 'spec.name');
+    checkNamespaceName(name);
+    const region = requireString(spec.region, 'spec.region');
+    checkRegion(region);
+    checkRetentionDays(spec.retentionDays);
+    if (spec.codecServer) checkCodecServer(spec.codecServer);
+    if (spec.mtlsAuth) checkMtlsAuth(spec.mtlsAuth);
+    if (this.namespaces.has(this.namespaceId(name))) {
+      throw new ApiError('already_exists', `namespace '${name}' already exists`, 'spec.name');
+    }
+    // Copy only the known fields: the given spec tolerates extras, the store must not keep them.
+    return {
+      name,
+      region,
+      retentionDays: spec.retentionDays,
+      ...(spec.codecServer ? { codecServer: structuredClone(spec.codecServer) } : {}),
+      ...(spec.mtlsAuth ? { mtlsAuth: structuredClone(spec.mtlsAuth) } : {}),
+    };
+  }
+
+  private addNamespace(spec: NamespaceSpec, now: number, state: NamespaceState): NamespaceRecord {
+    const record: NamespaceRecord = {
+      id: this.namespaceId(spec.name),
+      seq: ++this.seq,
+      spec,
+      state,
+      resourceVersion: newVersion(),
+      createdAt: now,
+      modifiedAt: now,
+    };
+    this.namespaces.set(record.id, record);
+    return record;
+  }
+
+  createNamespace(body: CreateNamespaceRequest, options: MutationOptions): CreateNamespaceResponse {
+    const spec = this.validateNamespaceSpec(body.spec);
+    const record = this.addNamespace(spec, options.now, 'activating');
+    const op = this.startOperation('createNamespace', { kind: 'namespace', id: record.id }, options);
+    record.asyncOperationId = op.id;
+    return { namespace: record.id, asyncOperationId: op.id };
+  }
+
+  seedNamespace(spec: NamespaceSpec, now: number): string {
+    return this.addNamespace(this.validateNamespaceSpec(spec), now, 'active').id;
+  }
+
+  getNamespaceRecord(id: string): NamespaceRecord {
+    const record = this.namespaces.get(id);
+    if (!record) throw notFound('namespace', id);
+    return record;
+  }
+
+  updateNamespace(
+    id: string,
+    body: UpdateNamespaceRequest,
+    options: MutationOptions,
+  ): AsyncOperationResponse {
+    const update = body.spec;
+    // Request-only checks first: a malformed request is a 400 whatever the namespace's state.
+    if (update.retentionDays !== undefined) checkRetentionDays(update.retentionDays);
+    if (update.codecServer) checkCodecServer(update.codecServer);
+    if (update.mtlsAuth) checkMtlsAuth(update.mtlsAuth);
+    const ns = this.getNamespaceRecord(id);
+    if (update.name !== undefined && update.name !== ns.spec.name) throw invalid('spec.name', 'is immutable');
+    if (update.region !== undefined && update.region !== ns.spec.region) {
+      throw invalid('spec.region', 'is immutable');
+    }
+    if (NAMESPACE_TRANSITIONAL.includes(ns.state) || ns.state === 'activation_failed') {
+      throw failedPrecondition('namespace', id, ns.state);
+    }
+    if (body.resourceVersion !== ns.resourceVersion) {
+      throw new ApiError(
+        'resource_version_mismatch',
+        `resourceVersion '${body.resourceVersion}' is stale; the namespace is at '${ns.resourceVersion}'`,
+        'resourceVersion',
+      );
+    }
+    const next: NamespaceSpec = structuredClone(ns.spec);
+    if (update.retentionDays !== undefined) next.retentionDays = update.retentionDays;
+    if (update.codecServer === null) delete next.codecServer;
+    else if (update.codecServer) next.codecServer = structuredClone(update.codecServer);
+    if (update.mtlsAuth === null) delete next.mtlsAuth;
+    else if (update.mtlsAuth) next.mtlsAuth = structuredClone(update.mtlsAuth);
+    const op = this.startOperation('updateNamespace', { kind: 'namespace', id }, options, next);
+    ns.state = 'updating';
+    ns.asyncOperationId = op.id;
+    touch(ns, options.now);
+    return { asyncOperationId: op.id };
+  }
+
+  deleteNamespace(id: string, options: MutationOptions): AsyncOperationResponse {
+    const ns = this.getNamespaceRecord(id);
+    if (ns.state === 'deleting' && ns.asyncOperationId) return { asyncOperationId: ns.asyncOperationId };
+    if (NAMESPACE_TRANSITIONAL.includes(ns.state)) throw failedPrecondition('namespace', id, ns.state);
+    const op = this.startOperation('deleteNamespace', { kind: 'namespace', id }, options);
+    ns.state = 'deleting';
+    ns.asyncOperationId = op.id;
+    touch(ns, options.now);
+    return { asyncOperationId: op.id };
+  }
+
+  renderNamespace(r: NamespaceRecord): Namespace {
+    return {
+      namespace: r.id,
+      resourceVersion: r.resourceVersion,
+      spec: structuredClone(r.spec),
+      state: r.state,
+      ...(r.asyncOperationId ? { asyncOperationId: r.asyncOperationId } : {}),
+      endpoints: {
+        webAddress: `https://cloud.temporal.io/namespaces/${r.id}`,
+        grpcAddress: `${r.id}.tmprl.cloud:7233`,
+        mtlsGrpcAddress: `${r.id}.tmprl.cloud:7233`,
+        apiKeyGrpcAddress: apiKeyGrpcAddress(r.spec.region),
+      },
+      createdTime: iso(r.createdAt),
+      lastModifiedTime: iso(r.modifiedAt),
+    };
+  }
+
+  // ---------------------------------------------------------------- users
+
+  private validateUserSpec(spec: UserSpec): UserSpec {
+    const email = requireString(spec.email, 'spec.email');
+    checkEmail(email);
+    checkAccess(spec.access, (id) => this.namespaces.has(id));
+    const lower = email.toLowerCase();
+    for (const user of this.users.values()) {
+      if (user.spec.email.toLowerCase() === lower) {
+        throw new ApiError('already_exists', `a user with email '${email}' already exists`, 'spec.email');
+      }
+    }
+    return { email, ...(spec.access ? { access: structuredClone(spec.access) as Access } : {}) };
+  }
+
+  private addUser(spec: UserSpec, now: number, state: UserState): UserRecord {
+    const record: UserRecord = {
+      id: newId(),
+      seq: ++this.seq,
+      spec,
+      state,
+      resourceVersion: newVersion(),
+      createdAt: now,
+      modifiedAt: now,
+    };
+    this.users.set(record.id, record);
+    return record;
+  }
+
+  createUser(body: CreateUserRequest, options: MutationOptions): CreateUserResponse {
+    const record = this.addUser(this.validateUserSpec(body.spec), options.now, 'pending');
+    const op = this.startOperation('createUser', { kind: 'user', id: record.id }, options);
+    record.asyncOperationId = op.id;
+    return { userId: record.id, asyncOperationId: op.id };
+  }
+
+  seedUser(spec: UserSpec, now: number): string {
+    return this.addUser(this.validateUserSpec(spec), now, 'active').id;
+  }
+
+  getUserRecord(id: string): UserRecord {
+    const record = this.users.get(id);
+    if (!record) throw notFound('user', id);
+    return record;
+  }
+
+  deleteUser(id: string, options: MutationOptions): AsyncOperationResponse {
+    return this.deleteSimple('user', 'deleteUser', this.getUserRecord(id), options, ['pending']);
+  }
+
+  renderUser(r: UserRecord): UserResource {
+    return {
+      id: r.id,
+      resourceVersion: r.resourceVersion,
+      spec: structuredClone(r.spec),
+      state: r.state,
+      ...(r.asyncOperationId ? { asyncOperationId: r.asyncOperationId } : {}),
+      createdTime: iso(r.createdAt),
+      lastModifiedTime: iso(r.modifiedAt),
+    };
+  }
+
+  // ---------------------------------------------------------------- service accounts
+
+  private validateServiceAccountSpec(spec: ServiceAccountSpec): ServiceAccountSpec {
+    const name = requireString(spec.name, 'spec.name');
+    checkLength(name, 1, 64, 'spec.name');
+    checkAccess(spec.access, (id) => this.namespaces.has(id));
+    for (const sa of this.serviceAccounts.values()) {
+      if (sa.spec.name === name) {
+        throw new ApiError('already_exists', `service account '${name}' already exists`, 'spec.name');
+      }
+    }
+    return { name, ...(spec.access ? { access: structuredClone(spec.access) as Access } : {}) };
+  }
+
+  private addServiceAccount(
+    spec: ServiceAccountSpec,
+    now: number,
+    state: ServiceAccountState,
+  ): ServiceAccountRecord {
+    const record: ServiceAccountRecord = {
+      id: newId(),
+      seq: ++this.seq,
+      spec,
+      state,
+      resourceVersion: newVersion(),
+      createdAt: now,
+      modifiedAt: now,
+    };
+    this.serviceAccounts.set(record.id, record);
+    return record;
+  }
+
+  createServiceAccount(
+    body: CreateServiceAccountRequest,
+    options: MutationOptions,
+  ): CreateServiceAccountResponse {
+    const record = this.addServiceAccount(
+      this.validateServiceAccountSpec(body.spec),
+      options.now,
+      'activating',
+    );
+    const op = this.startOperation(
+      'createServiceAccount',
+      { kind: 'serviceAccount', id: record.id },
+      options,
+    );
+    record.asyncOperationId = op.id;
+    return { serviceAccountId: record.id, asyncOperationId: op.id };
+  }
+
+  seedServiceAccount(spec: ServiceAccountSpec, now: number): string {
+    return this.addServiceAccount(this.validateServiceAccountSpec(spec), now, 'active').id;
+  }
+
+  getServiceAccountRecord(id: string): ServiceAccountRecord {
+    const record = this.serviceAccounts.get(id);
+    if (!record) throw notFound('service account', id);
+    return record;
+  }
+
+  deleteServiceAccount(id: string, options: MutationOptions): AsyncOperationResponse {
+    const record = this.getServiceAccountRecord(id);
+    return this.deleteSimple('serviceAccount', 'deleteServiceAccount', record, options, ['activating']);
+  }
+
+  renderServiceAccount(r: ServiceAccountRecord): ServiceAccountResource {
+    return {
+      id: r.id,
+      resourceVersion: r.resourceVersion,
+      spec: structuredClone(r.spec),
+      state: r.state,
+      ...(r.asyncOperationId ? { asyncOperationId: r.asyncOperationId } : {}),
+      createdTime: iso(r.createdAt),
+      lastModifiedTime: iso(r.modifiedAt),
+    };
+  }
+
+  // ---------------------------------------------------------------- API keys
+
+  private validateApiKeySpec(spec: ApiKeySpec, now: number): ApiKeySpec {
+    const displayName = requireString(spec.displayName, 'spec.displayName');
+    checkLength(displayName, 1, 128, 'spec.displayName');
+    const ownerType = requireString(spec.ownerType, 'spec.ownerType');
+    checkOwnerType(ownerType);
+    const ownerId = requireString(spec.ownerId, 'spec.ownerId');
+    const expiryTime = requireString(spec.expiryTime, 'spec.expiryTime');
+    const expiresAt = checkExpiry(expiryTime, now);
+    const owner = ownerType === 'user' ? this.users.get(ownerId) : this.serviceAccounts.get(ownerId);
+    // An unknown owner is a bad argument of this request, not a missing resource at this URL.
+    if (!owner || owner.state === 'deleting') {
+      throw invalid('spec.ownerId', `no ${ownerType} '${ownerId}' exists`);
+    }
+    return { displayName, ownerId, ownerType, expiryTime: iso(expiresAt) };
+  }
+
+  private addApiKey(
+    spec: ApiKeySpec,
+    now: number,
+    state: ApiKeyState,
+  ): { record: ApiKeyRecord; token: string } {
+    const token = newApiKeyToken();
+    const record: ApiKeyRecord = {
+      id: newId(),
+      seq: ++this.seq,
+      spec,
+      state,
+      tokenSha256: sha256(token),
+      resourceVersion: newVersion(),
+      createdAt: now,
+      modifiedAt: now,
+    };
+    this.apiKeys.set(record.id, record);
+    return { record, token };
+  }
+
+  createApiKey(body: CreateApiKeyRequest, options: MutationOptions): CreateApiKeyResponse {
+    const spec = this.validateApiKeySpec(body.spec, options.now);
+    const { record, token } = this.addApiKey(spec, options.now, 'activating');
+    const op = this.startOperation('createApiKey', { kind: 'apiKey', id: record.id }, options);
+    record.asyncOperationId = op.id;
+    return { keyId: record.id, token, asyncOperationId: op.id };
+  }
+
+  seedApiKey(spec: ApiKeySpec, now: number): { keyId: string; token: string } {
+    const { record, token } = this.addApiKey(this.validateApiKeySpec(spec, now), now, 'active');
+    return { keyId: record.id, token };
+  }
+
+  getApiKeyRecord(id: string): ApiKeyRecord {
+    const record = this.apiKeys.get(id);
+    if (!record) throw notFound('API key', id);
+    return record;
+  }
+
+  deleteApiKey(id: string, options: MutationOptions): AsyncOperationResponse {
+    return this.deleteSimple('apiKey', 'deleteApiKey', this.getApiKeyRecord(id), options, ['activating']);
+  }
+
+  renderApiKey(r: ApiKeyRecord): ApiKeyResource {
+    return {
+      id: r.id,
+      resourceVersion: r.resourceVersion,
+      spec: { ...r.spec },
+      state: r.state,
+      ...(r.asyncOperationId ? { asyncOperationId: r.asyncOperationId } : {}),
+      createdTime: iso(r.createdAt),
+      lastModifiedTime: iso(r.modifiedAt),
+    };
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  private deleteSimple(
+    kind: ResourceKind,
+    operationType: OperationId,
+    record: BaseRecord & { state: string },
+    options: MutationOptions,
+    busy: readonly string[],
+  ): AsyncOperationResponse {
+    // Repeating a delete is idempotent: the caller gets the operation already in flight.
+    if (record.state === 'deleting' && record.asyncOperationId)
+      return { asyncOperationId: record.asyncOperationId };
+    if (busy.includes(record.state)) throw failedPrecondition(kind, record.id, record.state);
+    const op = this.startOperation(operationType, { kind, id: record.id }, options);
+    record.state = 'deleting';
+    record.asyncOperationId = op.id;
+    touch(record, options.now);
+    return { asyncOperationId: op.id };
+  }
+
+  getOperation(id: string): AsyncOperation {
+    const op = this.operations.get(id);
+    if (!op) throw notFound('async operation', id);
+    return this.renderOperation(op);
+  }
+
+  renderOperation(op: OperationRecord): AsyncOperation {
+    let state: AsyncOperation['state'];
+    if (op.settled) state = op.outcome;
+    else {
+      // The first fifth of an operation's duration is spent queued, the rest running.
+      const queuedUntil = op.startedAt + Math.floor((op.finishAt - op.startedAt) / 5);
+      state = this.lastNow <= op.startedAt || this.lastNow < queuedUntil ? 'pending' : 'in_progress';
+    }
+    return {
+      id: op.id,
+      state,
+      checkDuration: formatProtoDuration(op.checkDurationMs),
+      operationType: op.operationType,
+      startedTime: iso(op.startedAt),
+      ...(op.settled ? { finishedTime: iso(op.finishAt) } : {}),
+      ...(op.settled && op.failureReason !== undefined ? { failureReason: op.failureReason } : {}),
+    };
+  }
+
+  snapshot(): EmulatorState {
+    return {
+      namespaces: [...this.namespaces.values()].map((r) => this.renderNamespace(r)),
+      users: [...this.users.values()].map((r) => this.renderUser(r)),
+      serviceAccounts: [...this.serviceAccounts.values()].map((r) => this.renderServiceAccount(r)),
+      apiKeys: [...this.apiKeys.values()].map((r) => ({
+        ...this.renderApiKey(r),
+        tokenSha256: r.tokenSha256,
+      })),
+      asyncOperations: [...this.operations.values()].map((op) => this.renderOperation(op)),
+    };
+  }
+
+  toPersisted(): PersistedState {
+    return structuredClone({
+      version: 1 as const,
+      accountId: this.accountId,
+      seq: this.seq,
+      lastNow: this.lastNow,
+      namespaces: [...this.namespaces.values()],
+      users: [...this.users.values()],
+      serviceAccounts: [...this.serviceAccounts.values()],
+      apiKeys: [...this.apiKeys.values()],
+      asyncOperations: [...this.operations.values()],
+    });
+  }
+
+  load(state: PersistedState): void {
+    if (state.version !== 1) throw new Error(`Unsupported emulator state version ${String(state.version)}`);
+    if (state.accountId !== this.accountId) {
+      throw new Error(`State belongs to account '${state.accountId}', not '${this.accountId}'`);
+    }
+    const copy = structuredClone(state);
+    const fill = <T extends { id: string; seq: number }>(map: Map<string, T>, items: T[]): void => {
+      map.clear();
+      for (const item of [...items].sort((a, b) => a.seq - b.seq)) map.set(item.id, item);
+    };
+    fill(this.namespaces, copy.namespaces);
+    fill(this.users, copy.users);
+    fill(this.serviceAccounts, copy.serviceAccounts);
+    fill(this.apiKeys, copy.apiKeys);
+    fill(this.operations, copy.asyncOperations);
+    this.seq = copy.seq;
+    this.lastNow = copy.lastNow;
+  }
+
+  /** Runs `fn` all-or-nothing: on a throw every map is restored, so a rejected batch leaves no trace. */
+  transaction<T>(fn: () => T): T {
+    const before = this.toPersisted();
+    try {
+      return fn();
+    } catch (error) {
+      this.load(before);
+      throw error;
+    }
+  }
+}

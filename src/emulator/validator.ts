@@ -1,0 +1,58 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { ApiError } from './errors';
+import type { JsonSchema } from './spec-loader';
+
+export type HttpPart = 'body' | 'querystring' | 'params' | 'headers';
+
+/**
+ * Two ajv instances: query strings and path params are text on the wire, so integers there must be
+ * coerced; JSON bodies are typed already and coercing them would accept `"retentionDays": "30"`.
+ * `strict: false` because OpenAPI schemas carry keywords (`format`, descriptions) ajv's strict mode
+ * would reject; we never remove unknown properties silently (`removeAdditional: false`).
+ */
+export class SchemaValidators {
+  private readonly body = new Ajv2020({ strict: false, allErrors: false, coerceTypes: false });
+  private readonly text = new Ajv2020({ strict: false, allErrors: false, coerceTypes: true });
+
+  constructor() {
+    addFormats(this.body);
+    addFormats(this.text);
+  }
+
+  compile(schema: JsonSchema, part: HttpPart): ValidateFunction {
+    return (part === 'body' ? this.body : this.text).compile(schema);
+  }
+}
+
+const unpointer = (p: string): string[] =>
+  p
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/** The request field an ajv error is about, as a dot path (`spec.retentionDays`). */
+export function errorField(error: ErrorObject, part: string): string {
+  const segments = unpointer(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required' && typeof params.missingProperty === 'string') {
+    segments.push(params.missingProperty);
+  } else if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+    segments.push(params.additionalProperty);
+  }
+  return segments.length > 0 ? segments.join('.') : part;
+}
+
+export function validationError(errors: readonly ErrorObject[], part: string): ApiError {
+  const first = errors[0];
+  if (!first) return new ApiError('invalid_argument', `invalid ${part}`, part);
+  const field = errorField(first, part);
+  let message = first.message ?? 'is invalid';
+  if (first.keyword === 'required') message = 'is required';
+  if (first.keyword === 'additionalProperties') message = 'is not a known field';
+  if (first.keyword === 'enum') {
+    const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return new ApiError('invalid_argument', `${field}: ${message}`, field);
+}

@@ -1,0 +1,51 @@
+import type { OpsApiClient } from './client';
+import type { ApiKey, ListApiKeysParams, Namespace, PageParams, ServiceAccount, User } from './types';
+
+interface ListOperations {
+  listNamespaces: { params: PageParams; item: Namespace };
+  listUsers: { params: PageParams; item: User };
+  listServiceAccounts: { params: PageParams; item: ServiceAccount };
+  listApiKeys: { params: ListApiKeysParams; item: ApiKey };
+}
+export type ListOperationId = keyof ListOperations;
+export type ListItem<Op extends ListOperationId> = ListOperations[Op]['item'];
+
+const ITEMS_FIELD = {
+  listNamespaces: 'namespaces',
+  listUsers: 'users',
+  listServiceAccounts: 'serviceAccounts',
+  listApiKeys: 'apiKeys',
+} as const satisfies Record<ListOperationId, string>;
+
+/**
+ * Walks `pageToken`/`nextPageToken` of a list operation, one page per iteration, so callers can
+ * heartbeat or stop between pages. A server that repeats a token is an error, not an endless loop.
+ */
+export async function* paginate<Op extends ListOperationId>(
+  client: OpsApiClient,
+  operationId: Op,
+  params: ListOperations[Op]['params'] = {},
+): AsyncGenerator<ListItem<Op>[]> {
+  const seen = new Set<string>();
+  let pageToken = params.pageToken;
+  for (;;) {
+    const page = (await client[operationId]({ ...params, pageToken } as never)) as Record<string, unknown>;
+    yield (page[ITEMS_FIELD[operationId]] as ListItem<Op>[] | undefined) ?? [];
+    const next = page.nextPageToken as string | undefined;
+    if (!next) return;
+    if (seen.has(next)) throw new Error(`${operationId}: server returned page token ${next} twice`);
+    seen.add(next);
+    pageToken = next;
+  }
+}
+
+/** Every item of a list operation, across all pages. */
+export async function listAll<Op extends ListOperationId>(
+  client: OpsApiClient,
+  operationId: Op,
+  params?: ListOperations[Op]['params'],
+): Promise<ListItem<Op>[]> {
+  const items: ListItem<Op>[] = [];
+  for await (const page of paginate(client, operationId, params)) items.push(...page);
+  return items;
+}

@@ -1,0 +1,185 @@
+import ky from 'ky';
+import { z } from 'zod';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignatureHeaders } from './webhook-signature';
+import { SecretSinkError, secretRef, validateSecretName, type SecretRef, type SecretSink } from './types';
+
+export interface WebhookSecretSinkOptions {
+  /** Receiver endpoint. https, or http on a loopback host unless `allowInsecureHttp`. */
+  url: string;
+  /** Shared key for the `X-Signature-256` HMAC; never sent. */
+  hmacSecret: string;
+  /** Per request; default 10 s. */
+  timeoutMs?: number;
+  /** Extra headers (e.g. auth for a gateway); cannot override the signature or content-type headers. */
+  headers?: Record<string, string>;
+  /** Allow plain http to non-loopback hosts (e.g. inside a private network). Off by default: bodies carry secrets. */
+  allowInsecureHttp?: boolean;
+}
+
+export type WebhookAction = 'put' | 'delete' | 'has';
+
+/** The JSON body the sink POSTs; see src/secrets/README.md for the protocol. */
+export interface WebhookRequestBody {
+  action: WebhookAction;
+  name: string;
+  secret?: string;
+  metadata?: Record<string, string>;
+}
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Plain http is only acceptable where the bytes never leave the machine. `hostname` as `URL` gives it. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
+}
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  SIGNATURE_HEADER.toLowerCase(),
+  TIMESTAMP_HEADER.toLowerCase(),
+]);
+const hasResponse = z.object({ exists: z.boolean() });
+
+/**
+ * Hands secrets to an external receiver (a vault bridge, a password manager hook, ...) over signed HTTP.
+ * Sends each request once: retries belong to the calling Temporal activity, which has backoff and visibility.
+ */
+export class WebhookSecretSink implements SecretSink {
+  readonly kind = 'webhook' as const;
+  private readonly url: URL;
+  private readonly hmacSecret: string;
+  private readonly timeoutMs: number;
+  private readonly extraHeaders: Record<string, string>;
+
+  constructor(options: WebhookSecretSinkOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new SecretSinkError('WebhookSecretSink url is not a valid URL', false);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new SecretSinkError(`WebhookSecretSink url must be http(s), got ${url.protocol}`, false);
+    }
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !options.allowInsecureHttp) {
+      throw new SecretSinkError(
+        `WebhookSecretSink url must use https for non-loopback host ${url.hostname} (or set allowInsecureHttp)`,
+        false,
+      );
+    }
+    if (url.username || url.password) {
+      // Would end up in error messages and logs; use `headers` for gateway credentials instead.
+      throw new SecretSinkError('WebhookSecretSink url must not contain credentials', false);
+    }
+    if (!options.hmacSecret) throw new SecretSinkError('WebhookSecretSink needs an hmacSecret', false);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      throw new SecretSinkError(
+        `WebhookSecretSink timeoutMs must be a positive integer, got ${timeoutMs}`,
+        false,
+      );
+    }
+    this.url = url;
+    this.hmacSecret = options.hmacSecret;
+    this.timeoutMs = timeoutMs;
+    // Dropped case-insensitively: a second spelling of a signed header would be merged into it by fetch.
+    this.extraHeaders = Object.fromEntries(
+      Object.entries(options.headers ?? {}).filter(([header]) => !RESERVED_HEADERS.has(header.toLowerCase())),
+    );
+  }
+
+  /** Where requests go, without query string, for messages. */
+  get endpoint(): string {
+    return `${this.url.origin}${this.url.pathname}`;
+  }
+
+  async put(name: string, secret: string, metadata: Record<string, string> = {}): Promise<SecretRef> {
+    validateSecretName(name);
+    if (typeof secret !== 'string') throw new SecretSinkError(`Secret for ${name} must be a string`, false);
+    await this.send({ action: 'put', name, secret, metadata }, [200, 201, 202, 204]);
+    return secretRef(this.kind, name);
+  }
+
+  async delete(name: string): Promise<void> {
+    validateSecretName(name);
+    // 404 is "already gone", which is what an idempotent delete wants.
+    await this.send({ action: 'delete', name }, [200, 202, 204, 404]);
+  }
+
+  async has(name: string): Promise<boolean> {
+    validateSecretName(name);
+    const response = await this.send({ action: 'has', name }, [200]);
+    let parsed: unknown;
+    try {
+      parsed = await response.json();
+    } catch {
+      parsed = undefined;
+    }
+    const result = hasResponse.safeParse(parsed);
+    if (!result.success) {
+      // The body is not echoed: a misbehaving receiver might reflect secret material.
+      throw new SecretSinkError(
+        `Secret webhook ${this.endpoint} answered 'has' for ${name} without a JSON {"exists": boolean} body`,
+        true,
+      );
+    }
+    return result.data.exists;
+  }
+
+  private async send(body: WebhookRequestBody, okStatuses: number[]): Promise<Response> {
+    const rawBody = JSON.stringify(body);
+    const what = `${body.action} ${body.name}`;
+    let response: Response;
+    try {
+      response = await ky.post(this.url, {
+        body: rawBody,
+        headers: {
+          ...this.extraHeaders,
+          'content-type': 'application/json',
+          ...webhookSignatureHeaders(rawBody, this.hmacSecret),
+        },
+        timeout: this.timeoutMs,
+        retry: 0,
+        throwHttpErrors: false,
+        // A redirect would re-send the secret to wherever the receiver points; refuse it.
+        redirect: 'error',
+      });
+    } catch (error) {
+      // ky/fetch errors hold the request (body = secret) and options; only a description is kept, never the cause.
+      const reason =
+        stringField(error, 'name') === 'TimeoutError'
+          ? `timed out after ${this.timeoutMs} ms`
+          : `failed: ${networkReason(error)}`;
+      throw new SecretSinkError(`Secret webhook ${this.endpoint} ${what} ${reason}`, true);
+    }
+    if (!okStatuses.includes(response.status)) {
+      await response.body?.cancel().catch(() => undefined);
+      const status = response.status;
+      const retryable = status >= 500 || status === 408 || status === 429;
+      throw new SecretSinkError(
+        `Secret webhook ${this.endpoint} ${what} failed with HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`,
+        retryable,
+        status,
+      );
+    }
+    if (body.action !== 'has') await response.body?.cancel().catch(() => undefined);
+    return response;
+  }
+}
+
+// fetch reports "fetch failed" with the useful part (ECONNREFUSED, ENOTFOUND, ...) in `cause`. Fields are read
+// by duck typing: fetch's errors can come from another realm (e.g. under jest), where instanceof fails.
+function networkReason(error: unknown): string {
+  const message = stringField(error, 'message') ?? 'unknown error';
+  const code = stringField(field(error, 'cause'), 'code');
+  return code ? `${message} (${code})` : message;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function stringField(value: unknown, key: string): string | undefined {
+  const result = field(value, key);
+  return typeof result === 'string' ? result : undefined;
+}

@@ -1,0 +1,54 @@
+// The one place activity timeouts and retry policies are chosen. Workflow-safe (no Node APIs).
+import type { ActivityOptions } from '@temporalio/common';
+
+/** A single Ops API call: client timeout is 20 s, so 30 s per attempt leaves room for the worker. */
+export const opsApiCall: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '15m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+  },
+};
+
+/** Calls that walk every page of a list; they heartbeat once per page. */
+export const opsApiPaging: ActivityOptions = {
+  ...opsApiCall,
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+};
+
+export interface AsyncWaitOptions {
+  /** Give up after this long (ms) in total; default 1 hour. */
+  timeoutMs?: number;
+  /** Bounds on the server's `checkDuration` hint (ms); defaults 1 s and 1 min. */
+  minPollMs?: number;
+  maxPollMs?: number;
+}
+
+export const DEFAULT_ASYNC_WAIT: Required<AsyncWaitOptions> = {
+  timeoutMs: 60 * 60_000,
+  minPollMs: 1_000,
+  maxPollMs: 60_000,
+};
+
+/**
+ * Waiting on an async operation is one activity whose retries are the polls: each attempt that finds
+ * the operation unfinished fails with `nextRetryDelay` = the server's `checkDuration` (clamped), so the
+ * server schedules the next poll on a durable timer and the workflow's history holds three events for
+ * the whole wait, however long it takes.
+ */
+export function asyncWait(options: AsyncWaitOptions = {}): ActivityOptions {
+  const o = { ...DEFAULT_ASYNC_WAIT, ...options };
+  return {
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: o.timeoutMs,
+    retry: {
+      initialInterval: o.minPollMs,
+      backoffCoefficient: 2,
+      maximumInterval: o.maxPollMs,
+      maximumAttempts: 0,
+    },
+  };
+}

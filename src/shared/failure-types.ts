@@ -1,0 +1,29 @@
+// ApplicationFailure types raised by activities and workflows. Workflows branch on these, so they live
+// in workflow-safe code.
+export const FailureType = {
+  InvalidArgument: 'OpsApiInvalidArgument',
+  Unauthenticated: 'OpsApiUnauthenticated',
+  PermissionDenied: 'OpsApiPermissionDenied',
+  NotFound: 'OpsApiNotFound',
+  AlreadyExists: 'OpsApiAlreadyExists',
+  ResourceVersionMismatch: 'OpsApiResourceVersionMismatch',
+  FailedPrecondition: 'OpsApiFailedPrecondition',
+  Conflict: 'OpsApiConflict',
+  Unprocessable: 'OpsApiUnprocessable',
+  ClientError: 'OpsApiClientError',
+  RateLimited: 'OpsApiRateLimited',
+  Timeout: 'OpsApiTimeout',
+  ServerError: 'OpsApiServerError',
+  NetworkError: 'OpsApiNetworkError',
+  InvalidResponse: 'OpsApiInvalidResponse',
+  // Raised by our own logic rather than mapped from an HTTP status.
+  InvalidInput: 'InvalidInput',
+  AsyncOperationPending: 'AsyncOperationPending',
+  AsyncOperationFailed: 'AsyncOperationFailed',
+  AsyncOperationTimeout: 'AsyncOperationTimeout',
+  ResourceNotReady: 'ResourceNotReady',
+  ResourceFailed: 'ResourceFailed',
+  SpecMismatch: 'SpecMismatch',
+  SecretSinkFailed: 'SecretSinkFailed',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];

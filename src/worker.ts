@@ -1,0 +1,95 @@
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { dataConverterFromEnv } from './codec';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import { OpsApiClient, RateLimiter, type RequestEvent } from './ops-api';
+import { createSecretSinkFromEnv, type SecretSink } from './secrets';
+
+export const workflowsPath = require.resolve('./workflows');
+
+export interface OpsWorkerDeps {
+  connection: NativeConnection;
+  namespace?: string;
+  config: WorkerConfig;
+  secrets: SecretSink;
+  logger: Logger;
+  /** Extra worker options (tests pass a prebuilt workflowBundle, for example). */
+  overrides?: Partial<WorkerOptions>;
+  onOpsApiRequest?: (event: RequestEvent) => void;
+}
+
+/** The Ops API client every activity of this worker shares, with the per-worker rate cap applied. */
+export function createOpsApiClient(config: WorkerConfig, logger: Logger, onRequest?: (e: RequestEvent) => void) {
+  const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
+  return new OpsApiClient({
+    baseUrl: config.OPS_API_URL,
+    apiKey: config.OPS_API_KEY,
+    timeoutMs: config.OPS_API_TIMEOUT_MS,
+    ...(limiter ? { beforeRequest: () => limiter.acquire() } : {}),
+    afterRequest: (event) => {
+      logger.debug(
+        { operationId: event.operationId, status: event.status, durationMs: Math.round(event.durationMs) },
+        'ops api request',
+      );
+      onRequest?.(event);
+    },
+  });
+}
+
+export async function createOpsWorker(deps: OpsWorkerDeps): Promise<Worker> {
+  const { config } = deps;
+  const dataConverter = dataConverterFromEnv();
+  return Worker.create({
+    connection: deps.connection,
+    ...(deps.namespace ? { namespace: deps.namespace } : {}),
+    taskQueue: config.TASK_QUEUE,
+    workflowsPath,
+    activities: createActivities({
+      client: createOpsApiClient(config, deps.logger, deps.onOpsApiRequest),
+      secrets: deps.secrets,
+    }),
+    maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
+    ...(config.OPS_API_TASK_QUEUE_RATE_LIMIT
+      ? { maxTaskQueueActivitiesPerSecond: config.OPS_API_TASK_QUEUE_RATE_LIMIT }
+      : {}),
+    ...(dataConverter ? { dataConverter } : {}),
+    ...deps.overrides,
+  });
+}
+
+/** Connects with the @temporalio/envconfig conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
+export async function connectToTemporal(): Promise<{ connection: NativeConnection; namespace: string }> {
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect(connectionOptions);
+  return { connection, namespace: namespace ?? 'default' };
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger({ name: 'worker' });
+  let config: WorkerConfig;
+  let secrets: SecretSink;
+  try {
+    config = loadWorkerConfig();
+    secrets = createSecretSinkFromEnv();
+    dataConverterFromEnv();
+  } catch (err) {
+    console.error(`worker: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const { connection, namespace } = await connectToTemporal();
+  const worker = await createOpsWorker({ connection, namespace, config, secrets, logger });
+  logger.info({ taskQueue: config.TASK_QUEUE, namespace, opsApi: config.OPS_API_URL }, 'worker started');
+  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs those handlers).
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,132 @@
+import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ServiceAccount } from '../ops-api/types';
+import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
+import { decommissionNamespaceInput, validate, type DecommissionNamespaceInput } from '../shared/validation';
+import { describeError, invalidInput, waitForOperation } from './common';
+
+const {
+  findNamespaceByName,
+  listServiceAccountsForNamespace,
+  listApiKeysByOwner,
+  deleteApiKeyIfExists,
+  deleteServiceAccountIfExists,
+  deleteNamespaceIfExists,
+} = proxyActivities<Activities>(opsApiPaging);
+
+export interface DecommissionStatus {
+  step:
+    | 'validating'
+    | 'finding'
+    | 'deleting-api-keys'
+    | 'deleting-service-accounts'
+    | 'deleting-namespace'
+    | 'completed'
+    | 'failed';
+  namespace?: string;
+  deletedApiKeys: string[];
+  deletedServiceAccounts: string[];
+  lastError?: string;
+}
+
+export interface DecommissionResult {
+  name: string;
+  namespace?: string;
+  /** `already-gone` when there was no such namespace: decommissioning is idempotent. */
+  outcome: 'deleted' | 'already-gone';
+  deletedApiKeys: string[];
+  deletedServiceAccounts: string[];
+}
+
+export const decommissionStatusQuery = defineQuery<DecommissionStatus>('status');
+
+const IN_FLIGHT = new Set(['activating', 'updating']);
+
+/** Deletes a namespace, optionally with its service accounts' keys and accounts first. */
+export async function decommissionNamespace(
+  rawInput: DecommissionNamespaceInput,
+): Promise<DecommissionResult> {
+  const status: DecommissionStatus = { step: 'validating', deletedApiKeys: [], deletedServiceAccounts: [] };
+  setHandler(decommissionStatusQuery, () => status);
+  const checked = validate(decommissionNamespaceInput, rawInput);
+  if (!checked.ok) {
+    status.step = 'failed';
+    throw invalidInput(checked.problems);
+  }
+  const input = checked.value;
+  const wait = DEFAULT_ASYNC_WAIT;
+
+  try {
+    status.step = 'finding';
+    const ns = await findNamespaceByName(input.name);
+    const result = (outcome: DecommissionResult['outcome']): DecommissionResult => {
+      status.step = 'completed';
+      return {
+        name: input.name,
+        ...(ns ? { namespace: ns.namespace } : {}),
+        outcome,
+        deletedApiKeys: status.deletedApiKeys,
+        deletedServiceAccounts: status.deletedServiceAccounts,
+      };
+    };
+    if (!ns) return result('already-gone');
+    status.namespace = ns.namespace;
+
+    let accounts: ServiceAccount[] = [];
+    if (input.deleteServiceAccountKeys || input.deleteServiceAccounts) {
+      accounts = await listServiceAccountsForNamespace(ns.namespace);
+      status.step = 'deleting-api-keys';
+      const keys = (
+        await Promise.all(
+          accounts.map((sa) => listApiKeysByOwner({ ownerId: sa.id, ownerType: 'service-account' })),
+        )
+      ).flat();
+      await Promise.all(
+        keys.map(async (key) => {
+          const res = await deleteApiKeyIfExists({ keyId: key.id, deleteSecret: true });
+          if (res.asyncOperationId)
+            await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
+          status.deletedApiKeys.push(key.id);
+        }),
+      );
+    }
+    if (input.deleteServiceAccounts) {
+      status.step = 'deleting-service-accounts';
+      // Accounts that can also reach other namespaces are still in use there.
+      const onlyHere = accounts.filter(
+        (sa) => Object.keys(sa.spec.access?.namespaceAccesses ?? {}).length === 1,
+      );
+      await Promise.all(
+        onlyHere.map(async (sa) => {
+          const res = await deleteServiceAccountIfExists(sa.id);
+          if (res.asyncOperationId) {
+            await waitForOperation(
+              res.asyncOperationId,
+              { kind: 'serviceAccount', id: sa.id, until: 'gone' },
+              wait,
+            );
+          }
+          status.deletedServiceAccounts.push(sa.id);
+        }),
+      );
+    }
+
+    status.step = 'deleting-namespace';
+    if (IN_FLIGHT.has(ns.state) && ns.asyncOperationId) {
+      await waitForOperation(ns.asyncOperationId, undefined, wait);
+    }
+    const res = await deleteNamespaceIfExists(ns.namespace);
+    if (res.asyncOperationId) {
+      await waitForOperation(
+        res.asyncOperationId,
+        { kind: 'namespace', id: ns.namespace, until: 'gone' },
+        wait,
+      );
+    }
+    return result(res.outcome === 'already-gone' ? 'already-gone' : 'deleted');
+  } catch (err) {
+    status.step = 'failed';
+    status.lastError = describeError(err);
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+// The workflows the worker registers. Workflow code: deterministic, no Node APIs, only types from
+// activities.
+export * from './provision-namespace';
+export * from './update-namespace';
+export * from './decommission-namespace';

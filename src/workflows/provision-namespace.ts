@@ -1,0 +1,249 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { NamespaceEndpoints } from '../ops-api/types';
+import { opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { FailureType } from '../shared/failure-types';
+import {
+  provisionNamespaceInput,
+  validate,
+  type InputProblem,
+  type ProvisionNamespaceInput,
+} from '../shared/validation';
+import { describeError, invalidInput, toAsyncWaitOptions, waitForOperation } from './common';
+
+const { listRegions, getNamespace } = proxyActivities<Activities>(opsApiCall);
+const {
+  ensureNamespace,
+  ensureServiceAccount,
+  ensureApiKey,
+  deleteApiKeyIfExists,
+  deleteServiceAccountIfExists,
+  deleteNamespaceIfExists,
+} = proxyActivities<Activities>(opsApiPaging);
+
+export type ProvisionStep =
+  | 'validating'
+  | 'creating-namespace'
+  | 'waiting-for-namespace'
+  | 'creating-service-account'
+  | 'waiting-for-service-account'
+  | 'creating-api-key'
+  | 'waiting-for-api-key'
+  | 'rolling-back'
+  | 'completed'
+  | 'failed';
+
+export interface ProvisionStatus {
+  step: ProvisionStep;
+  /** What this run made (and would roll back). */
+  created: { namespace?: string; serviceAccountId?: string; apiKeyId?: string };
+  /** What already existed with the requested spec and was taken over as is. */
+  adopted: { namespace?: string; serviceAccountId?: string; apiKeyId?: string };
+  rolledBack: string[];
+  lastError?: string;
+}
+
+export interface ProvisionNamespaceResult {
+  namespace: string;
+  endpoints: NamespaceEndpoints;
+  serviceAccountId?: string;
+  apiKeyId?: string;
+  /** Where the API key's token is; the token itself is never in a result. */
+  secretRef?: string;
+  created: ProvisionStatus['created'];
+  adopted: ProvisionStatus['adopted'];
+}
+
+export const provisionStatusQuery = defineQuery<ProvisionStatus>('status');
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/**
+ * A namespace, optionally with a service account that can reach it and an API key for that account,
+ * made exactly once. On failure, what this run created is removed again in reverse order unless the
+ * input says keepOnFailure.
+ */
+export async function provisionNamespace(
+  rawInput: ProvisionNamespaceInput,
+): Promise<ProvisionNamespaceResult> {
+  const status: ProvisionStatus = { step: 'validating', created: {}, adopted: {}, rolledBack: [] };
+  setHandler(provisionStatusQuery, () => status);
+
+  const checked = validate(provisionNamespaceInput, rawInput);
+  const problems: InputProblem[] = checked.ok ? [] : [...checked.problems];
+  if (typeof rawInput?.region === 'string' && rawInput.region !== '') {
+    const { regions = [] } = await listRegions();
+    if (!regions.some((r) => r.id === rawInput.region)) {
+      problems.push({
+        field: 'region',
+        message: `unknown region "${rawInput.region}"; available: ${regions.map((r) => r.id).join(', ')}`,
+      });
+    }
+  }
+  if (!checked.ok || problems.length > 0) {
+    status.step = 'failed';
+    status.lastError = 'invalid input';
+    throw invalidInput(problems);
+  }
+  const input = checked.value;
+  const wait = toAsyncWaitOptions(input.wait);
+  const requestedAt = workflowInfo().startTime.getTime();
+
+  try {
+    status.step = 'creating-namespace';
+    const ns = await ensureNamespace({
+      spec: {
+        name: input.name,
+        region: input.region,
+        retentionDays: input.retentionDays,
+        ...(input.codecServer ? { codecServer: input.codecServer } : {}),
+        ...(input.mtlsAuth ? { mtlsAuth: input.mtlsAuth } : {}),
+      },
+      requestedAt,
+    });
+    status[ns.outcome === 'created' ? 'created' : 'adopted'].namespace = ns.namespace;
+
+    status.step = 'waiting-for-namespace';
+    if (ns.state !== 'active' || ns.outcome === 'created') {
+      await waitForOperation(
+        ns.asyncOperationId ?? '',
+        { kind: 'namespace', id: ns.namespace, until: 'ready' },
+        wait,
+      );
+    }
+
+    let serviceAccountId: string | undefined;
+    if (input.serviceAccount) {
+      status.step = 'creating-service-account';
+      const sa = await ensureServiceAccount({
+        name: input.serviceAccount.name ?? `${input.name}-sa`,
+        access: { namespaceAccesses: { [ns.namespace]: { permission: input.serviceAccount.permission } } },
+        requestedAt,
+      });
+      serviceAccountId = sa.serviceAccountId;
+      status[sa.outcome === 'created' ? 'created' : 'adopted'].serviceAccountId = sa.serviceAccountId;
+      status.step = 'waiting-for-service-account';
+      if (sa.asyncOperationId) {
+        await waitForOperation(
+          sa.asyncOperationId,
+          { kind: 'serviceAccount', id: sa.serviceAccountId, until: 'ready' },
+          wait,
+        );
+      }
+    }
+
+    let apiKeyId: string | undefined;
+    let secretRef: string | undefined;
+    if (input.apiKey && serviceAccountId) {
+      status.step = 'creating-api-key';
+      const key = await ensureApiKey({
+        displayName: input.apiKey.displayName ?? `${input.name}-key`,
+        ownerId: serviceAccountId,
+        ownerType: 'service-account',
+        expiryTime: new Date(Date.now() + input.apiKey.expiryDays * DAY_MS).toISOString(),
+        requestedAt,
+        metadata: { namespace: ns.namespace },
+      });
+      apiKeyId = key.keyId;
+      secretRef = key.secretRef;
+      status[key.outcome === 'created' ? 'created' : 'adopted'].apiKeyId = key.keyId;
+      status.step = 'waiting-for-api-key';
+      if (key.asyncOperationId) {
+        await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
+      }
+    }
+
+    const { endpoints } = await getNamespace(ns.namespace);
+    status.step = 'completed';
+    return {
+      namespace: ns.namespace,
+      endpoints,
+      ...(serviceAccountId ? { serviceAccountId } : {}),
+      ...(apiKeyId ? { apiKeyId, secretRef } : {}),
+      created: status.created,
+      adopted: status.adopted,
+    };
+  } catch (err) {
+    const failedStep = status.step;
+    status.lastError = describeError(err);
+    const rollbackFailures = input.keepOnFailure ? [] : await rollBack(status, wait);
+    status.step = 'failed';
+    const kept = Object.entries(status.created)
+      .filter(([, id]) => id && !status.rolledBack.includes(id))
+      .map(([kind, id]) => `${kind} ${id}`);
+    throw ApplicationFailure.create({
+      type: 'ProvisioningFailed',
+      message:
+        `provisioning ${input.name} failed while ${failedStep}: ${status.lastError}. ` +
+        `Rolled back: ${status.rolledBack.join(', ') || 'nothing'}.` +
+        (kept.length
+          ? ` Left in place: ${kept.join(', ')}${input.keepOnFailure ? ' (keepOnFailure)' : ''}.`
+          : '') +
+        (rollbackFailures.length ? ` Rollback errors: ${rollbackFailures.join('; ')}.` : ''),
+      nonRetryable: true,
+      details: [{ failedStep, created: status.created, rolledBack: status.rolledBack, rollbackFailures }],
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+}
+
+/** Deletes what this run created, newest first; each step waits until the resource is gone. */
+async function rollBack(
+  status: ProvisionStatus,
+  wait: ReturnType<typeof toAsyncWaitOptions>,
+): Promise<string[]> {
+  status.step = 'rolling-back';
+  const failures: string[] = [];
+  const { apiKeyId, serviceAccountId, namespace } = status.created;
+  // Compensation must finish even if the workflow itself is being cancelled.
+  await CancellationScope.nonCancellable(async () => {
+    const undo = async (label: string, id: string, run: () => Promise<void>) => {
+      try {
+        await run();
+        status.rolledBack.push(id);
+      } catch (err) {
+        failures.push(`${label} ${id}: ${describeError(err)}`);
+      }
+    };
+    if (apiKeyId) {
+      await undo('apiKey', apiKeyId, async () => {
+        const res = await deleteApiKeyIfExists({ keyId: apiKeyId, deleteSecret: true });
+        if (res.asyncOperationId)
+          await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: apiKeyId, until: 'gone' }, wait);
+      });
+    }
+    if (serviceAccountId) {
+      await undo('serviceAccount', serviceAccountId, async () => {
+        const res = await deleteServiceAccountIfExists(serviceAccountId);
+        if (res.asyncOperationId) {
+          await waitForOperation(
+            res.asyncOperationId,
+            { kind: 'serviceAccount', id: serviceAccountId, until: 'gone' },
+            wait,
+          );
+        }
+      });
+    }
+    if (namespace) {
+      await undo('namespace', namespace, async () => {
+        const res = await deleteNamespaceIfExists(namespace);
+        if (res.asyncOperationId)
+          await waitForOperation(
+            res.asyncOperationId,
+            { kind: 'namespace', id: namespace, until: 'gone' },
+            wait,
+          );
+      });
+    }
+  });
+  return failures;
+}
+
+export { FailureType };
