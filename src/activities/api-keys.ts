@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { listAll, OpsApiError } from '../ops-api';
+import { listAll } from '../ops-api';
 import type {
   ApiKey,
   AsyncOperationResponse,
@@ -10,8 +10,7 @@ import type {
 } from '../ops-api';
 import type { SecretRef } from '../secrets';
 import type { ActivityDeps } from './deps';
-import type { DeleteResult } from './namespaces';
-import { isAtOrAfter } from './util';
+import { deleteIfExists, isAtOrAfter, type DeleteResult } from './util';
 
 /** Where an API key's token is kept in the secret sink; derived from the key id alone. */
 export function apiKeySecretName(keyId: string): string {
@@ -56,14 +55,7 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
     return { keyId, asyncOperationId, secretRef };
   }
 
-  async function deleteIfExists(keyId: string): Promise<DeleteResult> {
-    try {
-      return { outcome: 'deleting', ...(await client.deleteApiKey(keyId)) };
-    } catch (err) {
-      if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
-      throw err;
-    }
-  }
+  const deleteKey = (keyId: string) => deleteIfExists(`API key ${keyId}`, () => client.deleteApiKey(keyId));
 
   return {
     async listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
@@ -110,7 +102,7 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
         }
       }
       for (const orphan of candidates) {
-        await deleteIfExists(orphan.id);
+        await deleteKey(orphan.id);
         replacedOrphans.push(orphan.id);
         Context.current().log.warn('Replaced API key whose token was lost', { keyId: orphan.id });
       }
@@ -130,7 +122,7 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
 
     /** Deletes the key and, with `deleteSecret`, its token from the sink. */
     async deleteApiKeyIfExists(input: { keyId: string; deleteSecret?: boolean }): Promise<DeleteResult> {
-      const result = await deleteIfExists(input.keyId);
+      const result = await deleteKey(input.keyId);
       if (input.deleteSecret) await secrets.delete(apiKeySecretName(input.keyId));
       return result;
     },

@@ -2,6 +2,7 @@ import { createApiKeyActivities } from './api-keys';
 import { createAsyncOperationActivities } from './async-operations';
 import type { ActivityDeps } from './deps';
 import { withFailureMapping } from './failures';
+import { createKeyRotationActivities } from './key-rotation';
 import { createNamespaceActivities } from './namespaces';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApiKeyActivities(deps),
     ...createRegionActivities(deps),
     ...createAsyncOperationActivities(deps),
+    ...createKeyRotationActivities(deps),
   });
 }
 

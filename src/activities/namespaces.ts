@@ -12,7 +12,7 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { heartbeat, isAtOrAfter } from './util';
+import { deleteIfExists, heartbeat, isAtOrAfter, type DeleteResult } from './util';
 
 export interface EnsureNamespaceInput {
   spec: NamespaceSpec;
@@ -28,10 +28,7 @@ export interface EnsureNamespaceResult {
   state: string;
 }
 
-export interface DeleteResult {
-  outcome: 'deleting' | 'already-gone';
-  asyncOperationId?: string;
-}
+export type { DeleteResult } from './util';
 
 /** Fields of a namespace spec that differ, as `field: existing ≠ wanted`. */
 export function diffNamespaceSpec(existing: NamespaceSpec, wanted: NamespaceSpec): string[] {
@@ -118,12 +115,7 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     },
 
     async deleteNamespaceIfExists(namespace: string): Promise<DeleteResult> {
-      try {
-        return { outcome: 'deleting', ...(await client.deleteNamespace(namespace)) };
-      } catch (err) {
-        if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
-        throw err;
-      }
+      return deleteIfExists(`namespace ${namespace}`, () => client.deleteNamespace(namespace));
     },
   };
 }

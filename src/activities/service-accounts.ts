@@ -11,8 +11,7 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import type { DeleteResult } from './namespaces';
-import { heartbeat, isAtOrAfter } from './util';
+import { deleteIfExists, heartbeat, isAtOrAfter, type DeleteResult } from './util';
 
 export interface EnsureServiceAccountInput {
   name: string;
@@ -104,12 +103,9 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
     },
 
     async deleteServiceAccountIfExists(serviceAccountId: string): Promise<DeleteResult> {
-      try {
-        return { outcome: 'deleting', ...(await client.deleteServiceAccount(serviceAccountId)) };
-      } catch (err) {
-        if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
-        throw err;
-      }
+      return deleteIfExists(`service account ${serviceAccountId}`, () =>
+        client.deleteServiceAccount(serviceAccountId),
+      );
     },
   };
 }

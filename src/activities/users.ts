@@ -1,4 +1,4 @@
-import { OpsApiError, paginate } from '../ops-api';
+import { paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
   CreateUserRequest,
@@ -8,8 +8,7 @@ import type {
   User,
 } from '../ops-api';
 import type { ActivityDeps } from './deps';
-import type { DeleteResult } from './namespaces';
-import { heartbeat } from './util';
+import { deleteIfExists, heartbeat, type DeleteResult } from './util';
 
 export function createUserActivities({ client }: ActivityDeps) {
   return {
@@ -38,12 +37,7 @@ export function createUserActivities({ client }: ActivityDeps) {
     },
 
     async deleteUserIfExists(userId: string): Promise<DeleteResult> {
-      try {
-        return { outcome: 'deleting', ...(await client.deleteUser(userId)) };
-      } catch (err) {
-        if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
-        throw err;
-      }
+      return deleteIfExists(`user ${userId}`, () => client.deleteUser(userId));
     },
   };
 }

@@ -33,7 +33,9 @@ export class RateLimiter {
         this.#tokens -= 1;
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(((1 - this.#tokens) / this.perSecond) * 1000)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.ceil(((1 - this.#tokens) / this.perSecond) * 1000)),
+      );
     }
   }
 }

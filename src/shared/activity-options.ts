@@ -48,7 +48,7 @@ export function asyncWait(options: AsyncWaitOptions = {}): ActivityOptions {
       initialInterval: o.minPollMs,
       backoffCoefficient: 2,
       maximumInterval: o.maxPollMs,
-      maximumAttempts: 0,
+      // No attempt cap: scheduleToCloseTimeout bounds the wait.
     },
   };
 }

@@ -157,3 +157,132 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function formatProblems(problems: InputProblem[]): string {
   return problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
 }
+
+// ---------------------------------------------------------------- API key rotation and offboarding
+
+const DURATION_UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `7d`, `36h`, `1d12h`, `90s`, `0` → milliseconds; undefined for anything else. Workflow-safe. */
+export function parseDurationMs(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '0') return 0;
+  if (!/^(\d+(ms|s|m|h|d|w))+$/.test(t)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of t.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(n) * DURATION_UNIT_MS[unit!]!;
+  return total;
+}
+
+const duration = (maxMs: number, maxLabel: string) =>
+  z
+    .string()
+    .refine((s) => parseDurationMs(s) !== undefined, {
+      error: 'must be a duration such as 7d, 12h, 30m, 1d12h or 0',
+    })
+    .refine((s) => (parseDurationMs(s) ?? 0) <= maxMs, { error: `must be at most ${maxLabel}` });
+
+const resourceId = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(200, { error: 'must be at most 200 characters' });
+const ownerType = z.enum(['user', 'service-account'], { error: 'must be one of user, service-account' });
+const concurrency = (fallback: number) =>
+  z
+    .number()
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(50, { error: 'must be at most 50' })
+    .default(fallback);
+
+export const MAX_GRACE_PERIOD = '30d';
+
+export const rotateApiKeyInput = z
+  .strictObject({
+    /** The key to rotate. */
+    keyId: resourceId.optional(),
+    /** Or an owner: its newest active key is rotated (an owner without one is refused). */
+    ownerId: resourceId.optional(),
+    ownerType: ownerType.optional(),
+    /** Lifetime of the replacement key. */
+    expiryDays: expiryDays.default(90),
+    /** How long both keys stay valid so consumers can switch; `confirmCutover` ends it early. */
+    gracePeriod: duration(30 * 86_400_000, MAX_GRACE_PERIOD).default('7d'),
+    deleteOldKey: z.boolean().default(true),
+  })
+  .refine((v) => v.keyId !== undefined || v.ownerId !== undefined, {
+    error: 'give keyId, or ownerId with ownerType',
+  })
+  .refine((v) => (v.ownerId === undefined) === (v.ownerType === undefined), {
+    error: 'ownerId and ownerType go together',
+    path: ['ownerType'],
+  });
+export type RotateApiKeyInput = z.input<typeof rotateApiKeyInput>;
+export type RotateApiKeyRequest = z.output<typeof rotateApiKeyInput>;
+
+export const rotateExpiringKeysInput = z
+  .strictObject({
+    /** Rotate keys that expire within this many days (already expired ones included). */
+    leadDays: z
+      .number()
+      .int({ error: 'must be a whole number of days' })
+      .min(0, { error: 'must be at least 0' })
+      .max(365, { error: 'must be at most 365' })
+      .default(14),
+    /** Also rotate keys created more than this many days ago. */
+    maxAgeDays: z
+      .number()
+      .int({ error: 'must be a whole number of days' })
+      .min(1, { error: 'must be at least 1' })
+      .max(3650, { error: 'must be at most 3650' })
+      .optional(),
+    /** Only keys of this owner type. */
+    ownerType: ownerType.optional(),
+    /** Lifetime of each replacement key. */
+    expiryDays: expiryDays.default(90),
+    /** Grace period of each rotation; sweeps default to none (consumers read the new token from the sink). */
+    gracePeriod: duration(30 * 86_400_000, MAX_GRACE_PERIOD).default('0'),
+    /** Rotations running at once. */
+    concurrency: concurrency(5),
+    /** Select only, rotate nothing. */
+    dryRun: z.boolean().default(false),
+    /** Ops API page size of the key listing. */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    /** Candidates selected per batch (one activity call); batches are rotated one after another. */
+    batchSize: z.number().int().min(1).max(1000).default(50),
+    /** Batches per workflow run before continuing as new, which keeps each run's history bounded. */
+    batchesPerRun: z.number().int().min(1).max(100).default(10),
+    /** Per-key detail kept in the result for rotated and for failed keys (counts are always complete). */
+    maxDetails: z.number().int().min(0).max(1000).default(100),
+  })
+  .refine((v) => v.expiryDays > v.leadDays, {
+    error: 'must be greater than leadDays, or every replacement key would itself be due',
+    path: ['expiryDays'],
+  });
+export type RotateExpiringKeysInput = z.input<typeof rotateExpiringKeysInput>;
+export type RotateExpiringKeysRequest = z.output<typeof rotateExpiringKeysInput>;
+
+export const offboardUserInput = z
+  .strictObject({
+    email: z.email({ error: 'must be an email address' }).optional(),
+    userId: resourceId.optional(),
+    /** Return the plan and change nothing. */
+    dryRun: z.boolean().default(false),
+    /** Wait for an `approve` signal (or `reject`) before changing anything. */
+    requireApproval: z.boolean().default(false),
+    approvalTimeout: duration(30 * 86_400_000, '30d').default('24h'),
+    /** False: revoke the user's API keys and keep the user. */
+    deleteUser: z.boolean().default(true),
+    /** Key deletions running at once. */
+    concurrency: concurrency(10),
+  })
+  .refine((v) => (v.email === undefined) !== (v.userId === undefined), {
+    error: 'give exactly one of email or userId',
+  });
+export type OffboardUserInput = z.input<typeof offboardUserInput>;
+export type OffboardUserRequest = z.output<typeof offboardUserInput>;

@@ -7,3 +7,13 @@ export const workflowIds = {
 };
 
 export const DEFAULT_TASK_QUEUE = 'cloud-ops';
+
+// API key rotation and user offboarding. One rotation per owner at a time: the id is the owner's.
+export const accessWorkflowIds = {
+  rotateApiKey: (ownerType: string, ownerId: string) => `rotate-api-key/${ownerType}/${ownerId}`,
+  /** A manually started sweep; scheduled ones get the schedule's id plus a timestamp. */
+  rotateExpiringKeys: () => 'rotate-expiring-keys',
+  offboardUser: (emailOrId: string) => `offboard-user/${emailOrId.includes('@') ? emailOrId.trim().toLowerCase() : emailOrId.trim()}`,
+};
+
+export const KEY_ROTATION_SCHEDULE_ID = 'rotate-expiring-keys';

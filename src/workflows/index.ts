@@ -3,3 +3,6 @@
 export * from './provision-namespace';
 export * from './update-namespace';
 export * from './decommission-namespace';
+export * from './rotate-api-key';
+export * from './rotate-expiring-keys';
+export * from './offboard-user';

@@ -95,6 +95,7 @@ export async function provisionNamespace(
   const input = checked.value;
   const wait = toAsyncWaitOptions(input.wait);
   const requestedAt = workflowInfo().startTime.getTime();
+  let namespaceOperation: string | undefined;
 
   try {
     status.step = 'creating-namespace';
@@ -109,6 +110,7 @@ export async function provisionNamespace(
       requestedAt,
     });
     status[ns.outcome === 'created' ? 'created' : 'adopted'].namespace = ns.namespace;
+    namespaceOperation = ns.asyncOperationId;
 
     status.step = 'waiting-for-namespace';
     if (ns.state !== 'active' || ns.outcome === 'created') {
@@ -173,7 +175,7 @@ export async function provisionNamespace(
   } catch (err) {
     const failedStep = status.step;
     status.lastError = describeError(err);
-    const rollbackFailures = input.keepOnFailure ? [] : await rollBack(status, wait);
+    const rollbackFailures = input.keepOnFailure ? [] : await rollBack(status, wait, namespaceOperation);
     status.step = 'failed';
     const kept = Object.entries(status.created)
       .filter(([, id]) => id && !status.rolledBack.includes(id))
@@ -198,6 +200,7 @@ export async function provisionNamespace(
 async function rollBack(
   status: ProvisionStatus,
   wait: ReturnType<typeof toAsyncWaitOptions>,
+  namespaceOperation: string | undefined,
 ): Promise<string[]> {
   status.step = 'rolling-back';
   const failures: string[] = [];
@@ -233,6 +236,9 @@ async function rollBack(
     }
     if (namespace) {
       await undo('namespace', namespace, async () => {
+        // A namespace cannot be deleted while it is still activating; let the create settle either way.
+        if (namespaceOperation)
+          await waitForOperation(namespaceOperation, undefined, wait).catch(() => undefined);
         const res = await deleteNamespaceIfExists(namespace);
         if (res.asyncOperationId)
           await waitForOperation(

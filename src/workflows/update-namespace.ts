@@ -27,6 +27,7 @@ export interface UpdateNamespaceResult {
 export const updateStatusQuery = defineQuery<UpdateNamespaceStatus>('status');
 
 const TRANSITIONAL = new Set(['activating', 'updating', 'deleting']);
+const CONFLICTS = new Set<string>([FailureType.ResourceVersionMismatch, FailureType.FailedPrecondition]);
 
 /**
  * Changes retention / codec server / mTLS settings with optimistic concurrency: on a stale
@@ -98,8 +99,8 @@ export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<U
           spec: after.spec,
         };
       } catch (err) {
-        if (failureType(err) !== FailureType.ResourceVersionMismatch || attempt >= input.maxConflictRetries)
-          throw err;
+        // Someone changed the namespace since we read it (stale version) or is changing it right now.
+        if (!CONFLICTS.has(failureType(err) ?? '') || attempt >= input.maxConflictRetries) throw err;
         status.conflictsRetried++;
       }
     }

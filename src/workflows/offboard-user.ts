@@ -1,0 +1,266 @@
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { User } from '../ops-api/types';
+import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { FailureType } from '../shared/failure-types';
+import { offboardUserInput, parseDurationMs, validate, type OffboardUserInput } from '../shared/validation';
+import { describeError, failureType, invalidInput, waitForOperation } from './common';
+import { forEachLimited } from './rotate-expiring-keys';
+
+const { getUser } = proxyActivities<Activities>(opsApiCall);
+const { findUsersByEmail, listApiKeysByOwner, deleteApiKeyIfExists, deleteUserIfExists } =
+  proxyActivities<Activities>(opsApiPaging);
+
+export interface PlannedKey {
+  id: string;
+  displayName: string;
+  state: string;
+  expiryTime: string;
+}
+
+export interface OffboardPlan {
+  user: { id: string; email: string; state: string };
+  apiKeys: PlannedKey[];
+  deleteUser: boolean;
+}
+
+export interface RemovedItem {
+  kind: 'apiKey' | 'user';
+  id: string;
+  name: string;
+}
+
+export interface SkippedItem extends RemovedItem {
+  reason: string;
+}
+
+export interface Decision {
+  decision: 'approved' | 'rejected';
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+export interface OffboardReport {
+  outcome: 'completed' | 'dry-run' | 'rejected' | 'approval-timed-out';
+  /** False unless something was actually deleted or revoked. */
+  changed: boolean;
+  request: {
+    email?: string;
+    userId?: string;
+    dryRun: boolean;
+    requireApproval: boolean;
+    deleteUser: boolean;
+  };
+  plan: OffboardPlan;
+  removed: RemovedItem[];
+  skipped: SkippedItem[];
+  approval?: Decision;
+  startedAt: string;
+  completedAt: string;
+}
+
+export interface OffboardStatus {
+  step:
+    | 'validating'
+    | 'resolving'
+    | 'planning'
+    | 'awaiting-approval'
+    | 'deleting-api-keys'
+    | 'deleting-user'
+    | 'completed'
+    | 'failed';
+  plan?: OffboardPlan;
+  /** When an approval wait gives up (ISO). */
+  approvalDeadline?: string;
+  keysDone: number;
+  keysFailed: number;
+  lastError?: string;
+}
+
+export interface ApproveOffboarding {
+  approver: string;
+  comment?: string;
+}
+export interface RejectOffboarding {
+  approver?: string;
+  reason?: string;
+}
+
+export const offboardStatusQuery = defineQuery<OffboardStatus>('status');
+export const approveOffboardingSignal = defineSignal<[ApproveOffboarding]>('approve');
+export const rejectOffboardingSignal = defineSignal<[RejectOffboarding?]>('reject');
+
+/**
+ * Removes a user's access: resolves the user, lists the API keys they own, and (after an optional
+ * approval) deletes the keys with bounded parallelism and then the user, waiting for each operation.
+ * Everything already gone counts as done, so a re-run after a partial run simply finishes the job.
+ */
+export async function offboardUser(rawInput: OffboardUserInput): Promise<OffboardReport> {
+  const status: OffboardStatus = { step: 'validating', keysDone: 0, keysFailed: 0 };
+  let decision: Decision | undefined;
+  setHandler(offboardStatusQuery, () => status);
+  setHandler(approveOffboardingSignal, (req) => {
+    decision ??= {
+      decision: 'approved',
+      by: req?.approver || 'unknown',
+      at: new Date().toISOString(),
+      ...(req?.comment ? { comment: req.comment } : {}),
+    };
+  });
+  setHandler(rejectOffboardingSignal, (req) => {
+    decision ??= {
+      decision: 'rejected',
+      by: req?.approver || 'unknown',
+      at: new Date().toISOString(),
+      ...(req?.reason ? { comment: req.reason } : {}),
+    };
+  });
+
+  const checked = validate(offboardUserInput, rawInput);
+  if (!checked.ok) {
+    status.step = 'failed';
+    throw invalidInput(checked.problems);
+  }
+  const input = checked.value;
+  const wait = DEFAULT_ASYNC_WAIT;
+  const startedAt = workflowInfo().startTime.toISOString();
+  const removed: RemovedItem[] = [];
+  const skipped: SkippedItem[] = [];
+
+  try {
+    status.step = 'resolving';
+    const user = await resolveUser(input.email, input.userId);
+
+    status.step = 'planning';
+    const keys = await listApiKeysByOwner({ ownerId: user.id, ownerType: 'user' });
+    const plan: OffboardPlan = {
+      user: { id: user.id, email: user.spec.email, state: user.state },
+      apiKeys: keys.map((k) => ({
+        id: k.id,
+        displayName: k.spec.displayName,
+        state: k.state,
+        expiryTime: k.spec.expiryTime,
+      })),
+      deleteUser: input.deleteUser,
+    };
+    status.plan = plan;
+    const userItem: RemovedItem = { kind: 'user', id: user.id, name: user.spec.email };
+    const report = (outcome: OffboardReport['outcome']): OffboardReport => {
+      status.step = 'completed';
+      if (!input.deleteUser) skipped.push({ ...userItem, reason: 'kept: deleteUser is false' });
+      return {
+        outcome,
+        changed: removed.length > 0,
+        request: {
+          ...(input.email ? { email: input.email } : {}),
+          ...(input.userId ? { userId: input.userId } : {}),
+          dryRun: input.dryRun,
+          requireApproval: input.requireApproval,
+          deleteUser: input.deleteUser,
+        },
+        plan,
+        removed,
+        skipped,
+        ...(decision ? { approval: decision } : {}),
+        startedAt,
+        completedAt: new Date().toISOString(),
+      };
+    };
+    const skipEverything = (reason: string) => {
+      for (const k of plan.apiKeys) skipped.push({ kind: 'apiKey', id: k.id, name: k.displayName, reason });
+      if (input.deleteUser) skipped.push({ ...userItem, reason });
+    };
+
+    if (input.dryRun) {
+      skipEverything('dry run');
+      return report('dry-run');
+    }
+
+    if (input.requireApproval) {
+      status.step = 'awaiting-approval';
+      const timeoutMs = parseDurationMs(input.approvalTimeout) ?? 0;
+      status.approvalDeadline = new Date(Date.now() + timeoutMs).toISOString();
+      const decided = await condition(() => decision !== undefined, timeoutMs);
+      if (!decided) {
+        skipEverything(`no approval within ${input.approvalTimeout}`);
+        return report('approval-timed-out');
+      }
+      if (decision?.decision === 'rejected') {
+        skipEverything(`rejected by ${decision.by}`);
+        return report('rejected');
+      }
+    }
+
+    status.step = 'deleting-api-keys';
+    const failures: string[] = [];
+    await forEachLimited(plan.apiKeys, input.concurrency, async (key) => {
+      const item: RemovedItem = { kind: 'apiKey', id: key.id, name: key.displayName };
+      try {
+        const res = await deleteApiKeyIfExists({ keyId: key.id, deleteSecret: true });
+        if (res.asyncOperationId) {
+          await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
+        }
+        if (res.outcome === 'already-gone') skipped.push({ ...item, reason: 'already gone' });
+        else removed.push(item);
+        status.keysDone++;
+      } catch (err) {
+        status.keysFailed++;
+        failures.push(`API key ${key.id} (${key.displayName}): ${describeError(err)}`);
+      }
+    });
+    if (failures.length > 0) {
+      // The user stays while any of their keys could not be removed; a re-run picks up from here.
+      throw ApplicationFailure.create({
+        type: 'OffboardingIncomplete',
+        message: `could not delete ${failures.length} of ${plan.apiKeys.length} API keys of ${user.spec.email} (user kept): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; …' : ''}`,
+        nonRetryable: true,
+        details: [{ removed, skipped, failures }],
+      });
+    }
+
+    if (input.deleteUser) {
+      status.step = 'deleting-user';
+      const res = await deleteUserIfExists(user.id);
+      if (res.asyncOperationId) {
+        await waitForOperation(res.asyncOperationId, { kind: 'user', id: user.id, until: 'gone' }, wait);
+      }
+      if (res.outcome === 'already-gone') skipped.push({ ...userItem, reason: 'already gone' });
+      else removed.push(userItem);
+    }
+    return report('completed');
+  } catch (err) {
+    status.step = 'failed';
+    status.lastError = describeError(err);
+    throw err;
+  }
+}
+
+/** Exactly one user, or a non-retryable failure that says what matched. */
+async function resolveUser(email: string | undefined, userId: string | undefined): Promise<User> {
+  const refuse = (message: string) =>
+    ApplicationFailure.create({ type: FailureType.NotFound, message, nonRetryable: true });
+  if (userId) {
+    return getUser(userId).catch((err: unknown) => {
+      throw failureType(err) === FailureType.NotFound ? refuse(`no user with id ${userId}`) : err;
+    });
+  }
+  const matches = await findUsersByEmail(email!);
+  if (matches.length === 0) throw refuse(`no user with email ${email}`);
+  if (matches.length > 1) {
+    throw ApplicationFailure.create({
+      type: 'AmbiguousUser',
+      message: `${matches.length} users have the email ${email} (${matches.map((u) => u.id).join(', ')}); offboard one by userId`,
+      nonRetryable: true,
+    });
+  }
+  return matches[0]!;
+}

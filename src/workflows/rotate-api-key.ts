@@ -1,0 +1,302 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ApiKey, OwnerType } from '../ops-api/types';
+import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { FailureType } from '../shared/failure-types';
+import {
+  parseDurationMs,
+  rotateApiKeyInput,
+  validate,
+  type RotateApiKeyInput,
+  type RotateApiKeyRequest,
+} from '../shared/validation';
+import { describeError, failureType, invalidInput, waitForOperation } from './common';
+
+const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
+const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
+
+export type RotateStep =
+  | 'validating'
+  | 'resolving'
+  | 'creating-new-key'
+  | 'waiting-for-new-key'
+  | 'grace-period'
+  | 'deleting-old-key'
+  | 'aborting'
+  | 'completed'
+  | 'aborted'
+  | 'failed';
+
+export interface RotateStatus {
+  step: RotateStep;
+  ownerId?: string;
+  ownerType?: OwnerType;
+  oldKeyId?: string;
+  newKeyId?: string;
+  secretRef?: string;
+  /** When the grace period ends on its own (ISO); set once it has started. */
+  graceEndsAt?: string;
+  cutoverConfirmed: boolean;
+  abortRequested: boolean;
+  /** Set when an abort arrived too late to matter (the old key was already being deleted). */
+  abortIgnored?: string;
+  lastError?: string;
+}
+
+export interface RotateApiKeyResult {
+  outcome: 'rotated' | 'aborted';
+  ownerId: string;
+  ownerType: OwnerType;
+  oldKeyId: string;
+  /** On `aborted` the new key was deleted again (with its secret); the id is kept for the audit trail. */
+  newKeyId: string;
+  /** Where the new key's token is; absent when aborted. The token itself is never in a result. */
+  secretRef?: string;
+  newKeyExpiryTime: string;
+  /** Whether this run deleted (or found already gone) the old key. */
+  oldKeyDeleted: boolean;
+  /** How the grace period ended. */
+  graceEndedBy: 'timer' | 'confirmCutover' | 'abort' | 'no-grace';
+  abortReason?: string;
+  startedAt: string;
+  newKeyActiveAt: string;
+  graceEndedAt: string;
+  completedAt: string;
+}
+
+export interface AbortRotation {
+  reason?: string;
+}
+
+export const rotateStatusQuery = defineQuery<RotateStatus>('status');
+/** Consumers have switched to the new key: end the grace period now. */
+export const confirmCutoverSignal = defineSignal('confirmCutover');
+/** Stop: delete the new key (and its secret) and keep the old one. Ignored once the old key is being deleted. */
+export const abortRotationSignal = defineSignal<[AbortRotation?]>('abort');
+
+const DAY_MS = 24 * 60 * 60_000;
+const ROTATION_SUFFIX = / ~r[0-9a-f]{8}$/;
+
+/**
+ * Replaces an API key: creates the new key for the same owner (token straight into the secret sink),
+ * waits until it is active, keeps both valid for a grace period, then deletes the old one. An abort or
+ * a failure before the old key is touched removes the new key again, so the owner is never left with
+ * neither.
+ */
+export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateApiKeyResult> {
+  const status: RotateStatus = { step: 'validating', cutoverConfirmed: false, abortRequested: false };
+  let abortReason: string | undefined;
+  setHandler(rotateStatusQuery, () => status);
+  setHandler(confirmCutoverSignal, () => {
+    status.cutoverConfirmed = true;
+  });
+  setHandler(abortRotationSignal, (req) => {
+    if (status.step === 'deleting-old-key' || status.step === 'completed') {
+      status.abortIgnored = 'the old key was already being deleted';
+      return;
+    }
+    status.abortRequested = true;
+    abortReason = req?.reason;
+  });
+
+  const checked = validate(rotateApiKeyInput, rawInput);
+  if (!checked.ok) {
+    status.step = 'failed';
+    throw invalidInput(checked.problems);
+  }
+  const input = checked.value;
+  const graceMs = parseDurationMs(input.gracePeriod) ?? 0;
+  const wait = DEFAULT_ASYNC_WAIT;
+  const startedAt = workflowInfo().startTime;
+  let created: { keyId: string; secretRef: string } | undefined;
+
+  try {
+    status.step = 'resolving';
+    const old = await resolveKey(input);
+    status.oldKeyId = old.id;
+    status.ownerId = old.spec.ownerId;
+    status.ownerType = old.spec.ownerType;
+    // A key still activating cannot be deleted later; let its create finish first.
+    if (old.state === 'activating' && old.asyncOperationId) {
+      await waitForOperation(old.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'ready' }, wait);
+    }
+
+    status.step = 'creating-new-key';
+    const newKeyExpiryTime = new Date(Date.now() + input.expiryDays * DAY_MS).toISOString();
+    const key = await ensureApiKey({
+      displayName: replacementName(old, workflowInfo().workflowId),
+      ownerId: old.spec.ownerId,
+      ownerType: old.spec.ownerType,
+      expiryTime: newKeyExpiryTime,
+      requestedAt: startedAt.getTime(),
+      metadata: { rotatedFrom: old.id },
+    });
+    created = { keyId: key.keyId, secretRef: key.secretRef };
+    status.newKeyId = key.keyId;
+    status.secretRef = key.secretRef;
+
+    status.step = 'waiting-for-new-key';
+    if (key.asyncOperationId) {
+      await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
+    }
+    const newKeyActiveAt = new Date().toISOString();
+
+    status.step = 'grace-period';
+    let graceEndedBy: RotateApiKeyResult['graceEndedBy'] = 'no-grace';
+    const ended = () => status.cutoverConfirmed || status.abortRequested;
+    if (graceMs > 0 && !ended()) {
+      status.graceEndsAt = new Date(Date.now() + graceMs).toISOString();
+      await condition(ended, graceMs);
+    }
+    if (status.abortRequested) graceEndedBy = 'abort';
+    else if (status.cutoverConfirmed) graceEndedBy = 'confirmCutover';
+    else if (graceMs > 0) graceEndedBy = 'timer';
+    const graceEndedAt = new Date().toISOString();
+    const base = {
+      ownerId: old.spec.ownerId,
+      ownerType: old.spec.ownerType,
+      oldKeyId: old.id,
+      newKeyId: key.keyId,
+      newKeyExpiryTime,
+      graceEndedBy,
+      startedAt: startedAt.toISOString(),
+      newKeyActiveAt,
+      graceEndedAt,
+    };
+
+    if (status.abortRequested) {
+      status.step = 'aborting';
+      await removeNewKey(key.keyId);
+      created = undefined;
+      status.step = 'aborted';
+      return {
+        ...base,
+        outcome: 'aborted',
+        oldKeyDeleted: false,
+        ...(abortReason ? { abortReason } : {}),
+        completedAt: new Date().toISOString(),
+      };
+    }
+
+    let oldKeyDeleted = false;
+    if (input.deleteOldKey) {
+      // From here on the rotation only moves forward: an abort can no longer bring the old key back.
+      status.step = 'deleting-old-key';
+      created = undefined;
+      const res = await deleteApiKeyIfExists({ keyId: old.id, deleteSecret: true });
+      if (res.asyncOperationId) {
+        await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'gone' }, wait);
+      }
+      oldKeyDeleted = true;
+    }
+    status.step = 'completed';
+    return {
+      ...base,
+      outcome: 'rotated',
+      secretRef: key.secretRef,
+      oldKeyDeleted,
+      completedAt: new Date().toISOString(),
+    };
+  } catch (err) {
+    status.lastError = describeError(err);
+    let cleanup = '';
+    if (created) {
+      // Undo our half of the rotation even when the workflow is being cancelled; the old key stays.
+      status.step = 'aborting';
+      const newKeyId = created.keyId;
+      cleanup = await CancellationScope.nonCancellable(() => removeNewKey(newKeyId)).then(
+        () => ` The new key ${newKeyId} was deleted again; the old key is unchanged.`,
+        (cleanupErr: unknown) =>
+          ` Deleting the new key ${newKeyId} failed too (${describeError(cleanupErr)}); delete it by hand.`,
+      );
+    }
+    status.step = 'failed';
+    if (isCancellation(err)) throw err;
+    const type = failureType(err);
+    throw ApplicationFailure.create({
+      type: type === FailureType.NotFound || type === FailureType.InvalidInput ? type : 'RotationFailed',
+      message: `${status.lastError}.${cleanup}`,
+      nonRetryable: true,
+      details: [{ oldKeyId: status.oldKeyId, newKeyId: status.newKeyId, step: status.step }],
+    });
+  }
+
+  async function removeNewKey(keyId: string): Promise<void> {
+    const res = await deleteApiKeyIfExists({ keyId, deleteSecret: true });
+    if (res.asyncOperationId) {
+      await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: keyId, until: 'gone' }, wait);
+    }
+  }
+}
+
+/** The key to rotate: the given one, or the owner's newest active key. Refuses clearly when there is none. */
+async function resolveKey(input: RotateApiKeyRequest): Promise<ApiKey> {
+  const refuse = (message: string) =>
+    ApplicationFailure.create({ type: FailureType.NotFound, message, nonRetryable: true });
+  const isNotFound = (err: unknown) => failureType(err) === FailureType.NotFound;
+
+  if (input.keyId) {
+    const keyId = input.keyId;
+    const key = await getApiKey(keyId).catch((err: unknown) => {
+      throw isNotFound(err) ? refuse(`API key ${keyId} does not exist`) : err;
+    });
+    if (input.ownerId && (key.spec.ownerId !== input.ownerId || key.spec.ownerType !== input.ownerType)) {
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidInput,
+        message: `API key ${keyId} belongs to ${key.spec.ownerType} ${key.spec.ownerId}, not ${input.ownerType} ${input.ownerId}`,
+        nonRetryable: true,
+      });
+    }
+    if (key.state === 'deleting')
+      throw refuse(`API key ${keyId} is being deleted; there is nothing to rotate`);
+    return key;
+  }
+
+  const ownerId = input.ownerId!;
+  const ownerType = input.ownerType!;
+  const owner = ownerType === 'user' ? getUser(ownerId) : getServiceAccount(ownerId);
+  const ownerState = await owner.then(
+    (o) => o.state,
+    (err: unknown) => {
+      throw isNotFound(err) ? refuse(`${ownerType} ${ownerId} does not exist`) : err;
+    },
+  );
+  if (ownerState === 'deleting') throw refuse(`${ownerType} ${ownerId} is being deleted`);
+  const keys = (await listApiKeysByOwner({ ownerId, ownerType })).filter((k) => k.state === 'active');
+  // Newest first: rotating the key most likely in use; ties broken by id so replays agree.
+  keys.sort((a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? '') || a.id.localeCompare(b.id));
+  const newest = keys[0];
+  if (!newest) {
+    throw refuse(`${ownerType} ${ownerId} has no active API key to rotate; create one instead`);
+  }
+  return newest;
+}
+
+/**
+ * The replacement's display name: the old name plus a hash of (workflow id, old key id). Retries and
+ * replays of the same rotation find the same key instead of making a second; chains of rotations
+ * replace the suffix instead of growing the name.
+ */
+export function replacementName(old: Pick<ApiKey, 'id' | 'spec'>, workflowId: string): string {
+  const base = old.spec.displayName.replace(ROTATION_SUFFIX, '').slice(0, 110);
+  return `${base} ~r${fnv1a(`${workflowId}|${old.id}`)}`;
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}

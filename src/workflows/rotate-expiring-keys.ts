@@ -1,0 +1,261 @@
+import {
+  ChildWorkflowFailure,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { RotationCandidate } from '../activities/key-rotation';
+import type { OwnerType } from '../ops-api/types';
+import { opsApiPaging } from '../shared/activity-options';
+import {
+  rotateExpiringKeysInput,
+  validate,
+  type RotateExpiringKeysInput,
+  type RotateExpiringKeysRequest,
+} from '../shared/validation';
+import { accessWorkflowIds } from '../shared/workflow-ids';
+import { describeError, invalidInput } from './common';
+import { rotateApiKey } from './rotate-api-key';
+
+const { selectApiKeysForRotation } = proxyActivities<Activities>(opsApiPaging);
+
+/** One API call's worth of pages per selection; the activity heartbeats after each. */
+const MAX_PAGES_PER_SELECTION = 100;
+
+export interface SweepRotated {
+  keyId: string;
+  newKeyId: string;
+  ownerId: string;
+  ownerType: OwnerType;
+}
+
+export interface SweepFailure {
+  keyId: string;
+  ownerId: string;
+  ownerType: OwnerType;
+  reason: string;
+}
+
+/** What a sweep has done so far; carried across continue-as-new. Bounded whatever the key count. */
+export interface SweepProgress {
+  /** When the sweep began (ms); keys created since are never selected. */
+  startedAt: number;
+  pageToken?: string;
+  runs: number;
+  scanned: number;
+  notDue: number;
+  selected: number;
+  rotated: number;
+  failed: number;
+  /** Keys that were due but left alone, by reason (`deleting`, `rotation-in-progress`, `aborted`, ...). */
+  skipped: Record<string, number>;
+  /** Up to `maxDetails` entries each; the counts above are complete. */
+  rotatedKeys: SweepRotated[];
+  failures: SweepFailure[];
+  /** Dry run: the keys that would be rotated (up to `maxDetails`). */
+  wouldRotate: RotationCandidate[];
+  /** Per-key entries left out of the lists above to keep the result (and history) bounded. */
+  detailsOmitted: { rotatedKeys: number; failures: number; wouldRotate: number };
+}
+
+export interface RotateExpiringKeysResult extends Omit<SweepProgress, 'startedAt' | 'pageToken'> {
+  dryRun: boolean;
+  startedAt: string;
+  completedAt: string;
+}
+
+export interface SweepStatus {
+  step: 'validating' | 'selecting' | 'rotating' | 'completed' | 'failed';
+  run: number;
+  batch: number;
+  inFlight: string[];
+  progress?: SweepProgress;
+  lastError?: string;
+}
+
+export const sweepStatusQuery = defineQuery<SweepStatus>('status');
+
+/**
+ * Rotates every API key that expires within `leadDays` (or is older than `maxAgeDays`), each as a
+ * rotateApiKey child under its owner's workflow id, with bounded concurrency. A failed rotation is
+ * recorded and the sweep goes on. The listing is paged in the workflow and the run continues as new
+ * every `batchesPerRun` batches, carrying the page token and the counts.
+ */
+export async function rotateExpiringKeys(
+  rawInput: RotateExpiringKeysInput,
+  carried?: SweepProgress,
+): Promise<RotateExpiringKeysResult> {
+  const status: SweepStatus = { step: 'validating', run: (carried?.runs ?? 0) + 1, batch: 0, inFlight: [] };
+  setHandler(sweepStatusQuery, () => status);
+  const checked = validate(rotateExpiringKeysInput, rawInput);
+  if (!checked.ok) {
+    status.step = 'failed';
+    throw invalidInput(checked.problems);
+  }
+  const input = checked.value;
+  const progress: SweepProgress = carried
+    ? { ...carried, runs: carried.runs + 1 }
+    : {
+        startedAt: workflowInfo().startTime.getTime(),
+        runs: 1,
+        scanned: 0,
+        notDue: 0,
+        selected: 0,
+        rotated: 0,
+        failed: 0,
+        skipped: {},
+        rotatedKeys: [],
+        failures: [],
+        wouldRotate: [],
+        detailsOmitted: { rotatedKeys: 0, failures: 0, wouldRotate: 0 },
+      };
+  status.progress = progress;
+  const keep = <T>(list: T[], item: T, key: keyof SweepProgress['detailsOmitted']) => {
+    if (list.length < input.maxDetails) list.push(item);
+    else progress.detailsOmitted[key]++;
+  };
+  const skip = (reason: string, n = 1) => {
+    progress.skipped[reason] = (progress.skipped[reason] ?? 0) + n;
+  };
+
+  try {
+    for (let batch = 1; ; batch++) {
+      status.batch = batch;
+      status.step = 'selecting';
+      const page = await selectApiKeysForRotation({
+        ...(progress.pageToken ? { pageToken: progress.pageToken } : {}),
+        pageSize: input.pageSize,
+        batchSize: input.batchSize,
+        maxPages: MAX_PAGES_PER_SELECTION,
+        asOf: Date.now(),
+        leadDays: input.leadDays,
+        ...(input.maxAgeDays !== undefined ? { maxAgeDays: input.maxAgeDays } : {}),
+        createdBefore: progress.startedAt,
+        ...(input.ownerType ? { ownerType: input.ownerType } : {}),
+      });
+      progress.scanned += page.scanned;
+      progress.notDue += page.notDue;
+      progress.selected += page.candidates.length;
+      for (const [reason, n] of Object.entries(page.skipped)) skip(reason, n);
+
+      if (input.dryRun) {
+        for (const c of page.candidates) keep(progress.wouldRotate, c, 'wouldRotate');
+      } else {
+        status.step = 'rotating';
+        await rotateBatch(page.candidates, input, status, {
+          rotated: (r) => {
+            progress.rotated++;
+            keep(progress.rotatedKeys, r, 'rotatedKeys');
+          },
+          failed: (f) => {
+            progress.failed++;
+            keep(progress.failures, f, 'failures');
+          },
+          skipped: (reason) => skip(reason),
+        });
+      }
+
+      progress.pageToken = page.nextPageToken;
+      if (!page.nextPageToken) break;
+      if (batch >= input.batchesPerRun || workflowInfo().continueAsNewSuggested) {
+        // Every child of this run has finished, so nothing is left behind by starting afresh.
+        return await continueAsNew<typeof rotateExpiringKeys>(rawInput, progress);
+      }
+    }
+  } catch (err) {
+    status.step = 'failed';
+    status.lastError = describeError(err);
+    throw err;
+  }
+
+  status.step = 'completed';
+  const { startedAt, pageToken: _done, ...counts } = progress;
+  return {
+    ...counts,
+    dryRun: input.dryRun,
+    startedAt: new Date(startedAt).toISOString(),
+    completedAt: new Date().toISOString(),
+  };
+}
+
+interface BatchReport {
+  rotated(r: SweepRotated): void;
+  failed(f: SweepFailure): void;
+  skipped(reason: string): void;
+}
+
+/**
+ * Rotates a batch: an owner's keys one after another (its rotations share one workflow id), different
+ * owners in parallel up to `concurrency`.
+ */
+async function rotateBatch(
+  candidates: RotationCandidate[],
+  input: RotateExpiringKeysRequest,
+  status: SweepStatus,
+  report: BatchReport,
+): Promise<void> {
+  const byOwner = new Map<string, RotationCandidate[]>();
+  for (const c of candidates) {
+    const owner = `${c.ownerType}/${c.ownerId}`;
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), c]);
+  }
+  await forEachLimited([...byOwner.values()], input.concurrency, async (keys) => {
+    for (const c of keys) {
+      const workflowId = accessWorkflowIds.rotateApiKey(c.ownerType, c.ownerId);
+      status.inFlight.push(c.keyId);
+      try {
+        const child = await startChild(rotateApiKey, {
+          workflowId,
+          args: [
+            {
+              keyId: c.keyId,
+              ownerId: c.ownerId,
+              ownerType: c.ownerType,
+              expiryDays: input.expiryDays,
+              gracePeriod: input.gracePeriod,
+            },
+          ],
+          // A started rotation is a unit of its own: it finishes (or undoes itself) even if the sweep stops.
+          parentClosePolicy: 'ABANDON',
+        });
+        const result = await child.result();
+        if (result.outcome === 'aborted') report.skipped('aborted');
+        else
+          report.rotated({
+            keyId: c.keyId,
+            newKeyId: result.newKeyId,
+            ownerId: c.ownerId,
+            ownerType: c.ownerType,
+          });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          // Someone else is rotating this owner's key right now; the next sweep looks again.
+          report.skipped('rotation-in-progress');
+        } else {
+          const reason = describeError(err instanceof ChildWorkflowFailure && err.cause ? err.cause : err);
+          report.failed({ keyId: c.keyId, ownerId: c.ownerId, ownerType: c.ownerType, reason });
+        }
+      } finally {
+        status.inFlight = status.inFlight.filter((id) => id !== c.keyId);
+      }
+    }
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time. `fn` should not throw: one failure stops nothing. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

@@ -1,0 +1,98 @@
+// A worker wired to the real activities, an in-process emulator whose clock follows the test server's,
+// and a temporary file secret sink: what the workflow suites run against.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+import { OpsApiClient, type RequestEvent } from '../../src/ops-api';
+import { FileSecretSink } from '../../src/secrets';
+import { bundleOnce } from './temporal';
+
+export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
+
+/** Everything the SDK logged (workflow and activity loggers included), for leak checks. */
+export const runtimeLogs: LogEntry[] = [];
+let runtimeInstalled = false;
+
+/** Must run before the first TestWorkflowEnvironment of the test file is created. */
+export function captureRuntimeLogs(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('INFO', (entry) => void runtimeLogs.push(entry)) });
+}
+
+export interface OpsStack {
+  env: TestWorkflowEnvironment;
+  emulator: Emulator;
+  secrets: FileSecretSink;
+  secretsDir: string;
+  taskQueue: string;
+  /** The real activities, for tests that wrap one of them. */
+  activities: ReturnType<typeof createActivities>;
+  /** A client for the emulator, as activities use it (calls made through it are not in `calls`). */
+  client: OpsApiClient;
+  /** Ops API calls made by activities, in order. */
+  calls: RequestEvent[];
+  /** Runs `fn` while a fresh worker polls the task queue. */
+  runWorker<T>(fn: () => Promise<T>, overrides?: Partial<WorkerOptions>): Promise<T>;
+  close(): Promise<void>;
+}
+
+let stackCount = 0;
+
+export async function createOpsStack(
+  env: TestWorkflowEnvironment,
+  emulatorOptions: EmulatorOptions = {},
+): Promise<OpsStack> {
+  const emulator = await startEmulator({
+    // The test server skips time while workflows sleep; the emulator's async operations must follow.
+    clock: { now: () => (env.supportsTimeSkipping ? env.currentTimeMs() : Date.now()) },
+    apiKey: 'test-ops-api-key-0123456789',
+    ...emulatorOptions,
+  });
+  const secretsDir = await mkdtemp(path.join(os.tmpdir(), 'ops-secrets-'));
+  const secrets = new FileSecretSink({ dir: secretsDir });
+  const calls: RequestEvent[] = [];
+  const client = new OpsApiClient({
+    baseUrl: emulator.url,
+    apiKey: emulator.apiKey,
+    timeoutMs: 5_000,
+    afterRequest: (e) => void calls.push(e),
+  });
+  const activities = createActivities({ client, secrets });
+  const taskQueue = `test-${process.pid}-${++stackCount}`;
+  const workflowBundle = await bundleOnce(workflowsPath);
+
+  return {
+    env,
+    emulator,
+    secrets,
+    secretsDir,
+    taskQueue,
+    activities,
+    client: new OpsApiClient({ baseUrl: emulator.url, apiKey: emulator.apiKey }),
+    calls,
+    async runWorker(fn, overrides = {}) {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle,
+        activities,
+        ...overrides,
+      });
+      return worker.runUntil(fn);
+    },
+    async close() {
+      await emulator.close();
+      await rm(secretsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Requests that changed (or tried to change) state, as `operationId` strings. */
+export function mutations(emulator: Emulator): string[] {
+  return emulator.requestLog.filter((e) => e.method !== 'GET').map((e) => e.operationId ?? e.path);
+}

@@ -1,0 +1,162 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workflowIds } from '../../src/shared/workflow-ids';
+import { decommissionNamespace, updateNamespace } from '../../src/workflows';
+import { createOpsStack, mutations, type OpsStack } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let stack: OpsStack;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+beforeEach(async () => {
+  stack = await createOpsStack(env, { asyncOperationDurationMs: 60_000, checkDurationMs: 10_000 });
+  await stack.emulator.seed({
+    namespaces: [
+      { name: 'orders', region: 'aws-eu-west-1', retentionDays: 30 },
+      { name: 'billing', region: 'aws-eu-west-1', retentionDays: 30 },
+    ],
+  });
+});
+afterEach(async () => {
+  await stack?.close();
+});
+
+describe('updateNamespace', () => {
+  const run = (input: Parameters<typeof updateNamespace>[0], overrides = {}) =>
+    stack.runWorker(
+      async () =>
+        env.client.workflow
+          .execute(updateNamespace, {
+            args: [input],
+            workflowId: workflowIds.updateNamespace(input.name),
+            taskQueue: stack.taskQueue,
+          })
+          .catch((e: unknown) => e),
+      overrides,
+    );
+
+  test('changes retention and codec server and waits for the operation', async () => {
+    const result = await run({
+      name: 'orders',
+      retentionDays: 14,
+      codecServer: { endpoint: 'https://codec.example.com' },
+    });
+    expect(result).toMatchObject({ namespace: 'orders.a1b2c', changed: true, conflictsRetried: 0 });
+    const ns = stack.emulator.snapshot().namespaces[0]!;
+    expect(ns.state).toBe('active');
+    expect(ns.spec).toMatchObject({
+      retentionDays: 14,
+      codecServer: { endpoint: 'https://codec.example.com' },
+    });
+  });
+
+  test('a stale resourceVersion is re-read and retried', async () => {
+    // The competing update lands at once, so ours meets a stale version rather than a busy namespace.
+    stack.emulator.configure({ asyncOperationDurationMs: { updateNamespace: 0, '*': 60_000 } });
+    let raced = false;
+    const getNamespace = async (id: string) => {
+      const ns = await stack.activities.getNamespace(id);
+      if (!raced) {
+        // Someone else changes the namespace between our read and our update.
+        raced = true;
+        await stack.client.updateNamespace(id, {
+          resourceVersion: ns.resourceVersion,
+          spec: { retentionDays: 45 },
+        });
+      }
+      return ns;
+    };
+    const result = await run(
+      { name: 'orders', retentionDays: 7 },
+      { activities: { ...stack.activities, getNamespace } },
+    );
+    expect(outcome(result)).toBe('ok');
+    expect(result).toMatchObject({ changed: true, conflictsRetried: 1 });
+    expect(stack.emulator.snapshot().namespaces[0]!.spec.retentionDays).toBe(7);
+    const conflicts = stack.calls.filter((c) => c.operationId === 'updateNamespace' && c.error);
+    expect(conflicts.map((c) => c.error?.code)).toEqual(['resource_version_mismatch']);
+  });
+
+  test('an unknown namespace fails non-retryably without changes', async () => {
+    const err = await run({ name: 'missing', retentionDays: 7 });
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause?.message).toMatch(/namespace missing does not exist/);
+    expect(mutations(stack.emulator)).toEqual([]);
+  });
+
+  test('an empty update is refused up front', async () => {
+    const err = await run({ name: 'orders' });
+    expect((err as WorkflowFailedError).cause?.message).toMatch(/nothing to update/);
+    expect(stack.emulator.requestLog).toEqual([]);
+  });
+});
+
+describe('decommissionNamespace', () => {
+  const run = (input: Parameters<typeof decommissionNamespace>[0]) =>
+    stack.runWorker(async () =>
+      env.client.workflow.execute(decommissionNamespace, {
+        args: [input],
+        workflowId: workflowIds.decommissionNamespace(input.name),
+        taskQueue: stack.taskQueue,
+      }),
+    );
+
+  test("deletes the namespace and, when asked, its service accounts' keys and accounts", async () => {
+    const { serviceAccountIds } = await stack.emulator.seed({
+      serviceAccounts: [
+        { name: 'orders-sa', access: { namespaceAccesses: { 'orders.a1b2c': { permission: 'write' } } } },
+        { name: 'other-sa', access: { namespaceAccesses: { 'billing.a1b2c': { permission: 'read' } } } },
+      ],
+    });
+    // The emulator's clock is the test server's, which has skipped ahead in earlier tests.
+    const expiryTime = new Date((await env.currentTimeMs()) + 30 * 86_400_000).toISOString();
+    await stack.emulator.seed({
+      apiKeys: [
+        { displayName: 'k1', ownerId: serviceAccountIds[0]!, ownerType: 'service-account', expiryTime },
+        { displayName: 'k2', ownerId: serviceAccountIds[0]!, ownerType: 'service-account', expiryTime },
+        { displayName: 'k3', ownerId: serviceAccountIds[1]!, ownerType: 'service-account', expiryTime },
+      ],
+    });
+    const result = await run({ name: 'orders', deleteServiceAccountKeys: true, deleteServiceAccounts: true });
+    expect(result).toMatchObject({ outcome: 'deleted', namespace: 'orders.a1b2c' });
+    expect(result.deletedApiKeys).toHaveLength(2);
+    expect(result.deletedServiceAccounts).toEqual([serviceAccountIds[0]]);
+    const state = stack.emulator.snapshot();
+    expect(state.namespaces.map((n) => n.namespace)).toEqual(['billing.a1b2c']);
+    expect(state.serviceAccounts.map((s) => s.spec.name)).toEqual(['other-sa']);
+    expect(state.apiKeys.map((k) => k.spec.displayName)).toEqual(['k3']);
+  });
+
+  test('is idempotent: a namespace that is already gone is reported, not an error', async () => {
+    await run({ name: 'orders' });
+    stack.emulator.clearRequestLog();
+    const again = await env.client.workflow.start(decommissionNamespace, {
+      args: [{ name: 'orders' }],
+      workflowId: `${workflowIds.decommissionNamespace('orders')}/again`,
+      taskQueue: stack.taskQueue,
+    });
+    const result = await stack.runWorker(() => again.result());
+    expect(result.outcome).toBe('already-gone');
+    expect(mutations(stack.emulator)).toEqual([]);
+  });
+
+  test('a commit-then-drop delete is retried into the same operation', async () => {
+    stack.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'deleteNamespace', count: 1 });
+    const result = await run({ name: 'orders' });
+    expect(result.outcome).toBe('deleted');
+    expect(stack.emulator.snapshot().namespaces.map((n) => n.namespace)).toEqual(['billing.a1b2c']);
+  });
+});
+
+function outcome(result: unknown): string {
+  if (!(result instanceof Error)) return 'ok';
+  const parts: string[] = [];
+  for (let e: Error | undefined = result; e; e = e.cause as Error | undefined) parts.push(e.message);
+  return parts.join(' <- ');
+}

@@ -1,0 +1,270 @@
+import { readFile, stat } from 'node:fs/promises';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { provisionNamespace, provisionStatusQuery } from '../../src/workflows';
+import { workflowIds } from '../../src/shared/workflow-ids';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+import { historyEventCount, historyText, searchableText } from '../helpers/history';
+import { captureRuntimeLogs, createOpsStack, mutations, runtimeLogs, type OpsStack } from '../helpers/stack';
+
+let env: TestWorkflowEnvironment;
+let stack: OpsStack;
+
+beforeAll(async () => {
+  captureRuntimeLogs();
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+beforeEach(async () => {
+  stack = await createOpsStack(env, {
+    asyncOperationDurationMs: { createNamespace: 15 * 60_000, '*': 20_000 },
+    checkDurationMs: 30_000,
+  });
+});
+afterEach(async () => {
+  await stack?.close();
+});
+
+const baseInput = {
+  name: 'payments-prod',
+  region: 'aws-us-east-1',
+  retentionDays: 30,
+  serviceAccount: { permission: 'write' as const },
+  apiKey: { expiryDays: 90 },
+};
+
+function start(input: unknown, id = workflowIds.provisionNamespace((input as { name: string }).name)) {
+  return env.client.workflow.start(provisionNamespace, {
+    args: [input as Parameters<typeof provisionNamespace>[0]],
+    workflowId: id,
+    taskQueue: stack.taskQueue,
+  });
+}
+
+test('provisions a namespace, service account and key; polls as the checkDuration hint says', async () => {
+  const wallStart = Date.now();
+  const result = await stack.runWorker(async () => {
+    const handle = await start(baseInput);
+    return handle.result();
+  });
+  expect(Date.now() - wallStart).toBeLessThan(60_000);
+
+  const state = stack.emulator.snapshot();
+  expect(state.namespaces).toHaveLength(1);
+  expect(state.namespaces[0]).toMatchObject({ namespace: result.namespace, state: 'active' });
+  expect(state.serviceAccounts).toHaveLength(1);
+  expect(state.apiKeys).toHaveLength(1);
+  expect(result).toMatchObject({
+    namespace: 'payments-prod.a1b2c',
+    serviceAccountId: state.serviceAccounts[0]!.id,
+    apiKeyId: state.apiKeys[0]!.id,
+    secretRef: `file:api-keys/${state.apiKeys[0]!.id}`,
+    created: { namespace: 'payments-prod.a1b2c' },
+  });
+  expect(result.endpoints.grpcAddress).toContain('payments-prod.a1b2c');
+
+  // 15 min activation with a 30 s hint: 30 polls while pending + the one that sees it fulfilled.
+  const nsOp = state.namespaces[0]!.asyncOperationId;
+  const nsPolls = stack.emulator.requestLog.filter((e) => e.path.endsWith(`/async-operations/${nsOp}`));
+  expect(nsPolls.length).toBeGreaterThanOrEqual(30);
+  expect(nsPolls.length).toBeLessThanOrEqual(32);
+});
+
+test('the API key token is only in the secret sink: not in history, results, queries or logs', async () => {
+  // A finished workflow answers queries by replay, so ask while the worker still runs.
+  const { handle, status } = await stack.runWorker(async () => {
+    const h = await start(baseInput);
+    await h.result();
+    return { handle: h, status: await h.query(provisionStatusQuery) };
+  });
+  const keyId = stack.emulator.snapshot().apiKeys[0]!.id;
+  const stored = await stack.secrets.read(`api-keys/${keyId}`);
+  const token = stored!.secret;
+  expect(token).toMatch(/^tmprl_/);
+  expect((await stat(stack.secrets.pathFor(`api-keys/${keyId}`))).mode & 0o777).toBe(0o600);
+
+  const history = historyText(await handle.fetchHistory());
+  expect(history).toContain(keyId);
+  expect(history).not.toContain(token);
+  expect(status.created.apiKeyId).toBe(keyId);
+  expect(JSON.stringify(status)).not.toContain(token);
+  const logs = searchableText(runtimeLogs);
+  expect(logs).toContain('awaitAsyncOperation'); // activity attempts were logged, so the check has teeth
+  expect(logs).not.toContain(token);
+  expect(logs).not.toContain(stack.emulator.apiKey);
+  expect(await readFile(stack.secrets.pathFor(`api-keys/${keyId}`), 'utf8')).toContain(token);
+});
+
+test('a failed async operation fails the run with the server reason and rolls back what it created', async () => {
+  stack.emulator.faults.add({
+    kind: 'async-fail',
+    operationId: 'createApiKey',
+    reason: 'quota exceeded',
+    count: 1,
+  });
+  const err = await stack.runWorker(async () => {
+    const h = await start(baseInput);
+    return h.result().catch((e: unknown) => e);
+  });
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const message = failureMessages(err);
+  expect(message).toContain('quota exceeded');
+  expect(message).toMatch(/Rolled back: .*payments-prod\.a1b2c/);
+
+  const state = stack.emulator.snapshot();
+  expect(state.namespaces).toHaveLength(0);
+  expect(state.serviceAccounts).toHaveLength(0);
+  expect(state.apiKeys).toHaveLength(0);
+});
+
+test('keepOnFailure leaves what was made in place and says so', async () => {
+  stack.emulator.faults.add({
+    kind: 'async-fail',
+    operationId: 'createServiceAccount',
+    reason: 'boom',
+    count: 1,
+  });
+  const err = await stack.runWorker(async () =>
+    (await start({ ...baseInput, keepOnFailure: true })).result().catch((e: unknown) => e),
+  );
+  expect(failureMessages(err)).toMatch(/Left in place: namespace payments-prod\.a1b2c.*keepOnFailure/);
+  expect(stack.emulator.snapshot().namespaces).toHaveLength(1);
+});
+
+test('an existing namespace with the same spec is adopted, not recreated or rolled back', async () => {
+  await stack.emulator.seed({
+    namespaces: [{ name: 'payments-prod', region: 'aws-us-east-1', retentionDays: 30 }],
+  });
+  const result = await stack.runWorker(async () => (await start(baseInput)).result());
+  expect(result.adopted.namespace).toBe('payments-prod.a1b2c');
+  expect(result.created.namespace).toBeUndefined();
+  expect(mutations(stack.emulator)).not.toContain('createNamespace');
+  expect(stack.emulator.snapshot().namespaces).toHaveLength(1);
+});
+
+test('an existing namespace with a different spec fails without changing anything', async () => {
+  await stack.emulator.seed({
+    namespaces: [{ name: 'payments-prod', region: 'aws-us-east-1', retentionDays: 7 }],
+  });
+  const err = await stack.runWorker(async () => (await start(baseInput)).result().catch((e: unknown) => e));
+  expect(failureMessages(err)).toMatch(/different spec.*retentionDays: 7 ≠ 30/);
+  expect(mutations(stack.emulator)).toEqual([]);
+  expect(stack.emulator.snapshot().namespaces[0]!.spec.retentionDays).toBe(7);
+});
+
+test('commit-then-drop, 5xx bursts and 429s: exactly one of each resource, Retry-After honoured', async () => {
+  for (const operationId of ['createNamespace', 'createServiceAccount', 'createApiKey']) {
+    stack.emulator.faults.add({ kind: 'commit-then-drop', operationId, count: 1 });
+  }
+  stack.emulator.faults.add({ kind: 'error', status: 503, operationId: 'listNamespaces', count: 2 });
+  stack.emulator.faults.add({ kind: 'error', status: 500, operationId: 'getAsyncOperation', count: 2 });
+  stack.emulator.faults.add({
+    kind: 'rate-limit',
+    retryAfterSeconds: 120,
+    operationId: 'listServiceAccounts',
+    count: 1,
+  });
+
+  const result = await stack.runWorker(async () => (await start(baseInput)).result());
+  const state = stack.emulator.snapshot();
+  expect(state.namespaces).toHaveLength(1);
+  expect(state.serviceAccounts).toHaveLength(1);
+  expect(state.apiKeys).toHaveLength(1);
+  expect(result.created).toEqual({
+    namespace: state.namespaces[0]!.namespace,
+    serviceAccountId: state.serviceAccounts[0]!.id,
+    apiKeyId: state.apiKeys[0]!.id,
+  });
+  // The lost create response left a key without a stored token only if the token never reached the
+  // sink; here the key that exists must be the one whose token we hold.
+  expect(await stack.secrets.read(`api-keys/${state.apiKeys[0]!.id}`)).toBeDefined();
+
+  const log = stack.emulator.requestLog;
+  const limited = log.findIndex((e) => e.status === 429);
+  expect(limited).toBeGreaterThanOrEqual(0);
+  const retry = log.slice(limited + 1).find((e) => e.operationId === 'listServiceAccounts');
+  expect(retry!.time - log[limited]!.time).toBeGreaterThanOrEqual(120_000);
+});
+
+test('a duplicate start with the same business key joins the existing run', async () => {
+  await stack.runWorker(async () => {
+    const first = await start(baseInput);
+    const second = await env.client.workflow.start(provisionNamespace, {
+      args: [baseInput],
+      workflowId: workflowIds.provisionNamespace(baseInput.name),
+      taskQueue: stack.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await first.result();
+  });
+  expect(stack.emulator.snapshot().namespaces).toHaveLength(1);
+  expect(mutations(stack.emulator).filter((m) => m === 'createNamespace')).toHaveLength(1);
+});
+
+describe('bad input fails fast, names the field and changes nothing', () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['name too short', { name: 'a' }, /name: must be 2–39/],
+    ['name too long', { name: 'a'.repeat(40) }, /name: must be 2–39/],
+    ['name with uppercase', { name: 'Payments' }, /name: must be/],
+    ['name with underscore', { name: 'pay_ments' }, /name: must be/],
+    ['name starting with a digit', { name: '1payments' }, /name: must be/],
+    ['name ending with a hyphen', { name: 'payments-' }, /name: must be/],
+    ['unknown region', { region: 'mars-north-1' }, /region: unknown region "mars-north-1"/],
+    ['retention 0', { retentionDays: 0 }, /retentionDays: must be at least 1/],
+    ['retention 91', { retentionDays: 91 }, /retentionDays: must be at most 90/],
+    ['missing name', { name: undefined }, /name: is required/],
+    ['retention of the wrong type', { retentionDays: '30' }, /retentionDays: must be a number/],
+    ['unknown field', { colour: 'blue' }, /unknown field\(s\): colour/],
+    ['key without owner', { serviceAccount: undefined }, /apiKey: an API key needs a service account/],
+  ];
+  test.each(cases)('%s', async (_label, change, expected) => {
+    const input = { ...baseInput, ...change };
+    const err = await stack.runWorker(async () =>
+      (await start(input, `provision-namespace/bad-${Math.random()}`)).result().catch((e: unknown) => e),
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toMatch(expected);
+    expect(mutations(stack.emulator)).toEqual([]);
+  });
+
+  test('every problem is listed at once', async () => {
+    const err = await stack.runWorker(async () =>
+      (await start({ name: 'Bad', region: 'nowhere', retentionDays: 0 }, 'provision-namespace/many'))
+        .result()
+        .catch((e: unknown) => e),
+    );
+    const message = failureMessages(err);
+    expect(message).toMatch(/name: /);
+    expect(message).toMatch(/region: unknown region/);
+    expect(message).toMatch(/retentionDays: /);
+  });
+});
+
+test('a 24-hour activation keeps the workflow history small', async () => {
+  stack.emulator.configure({
+    asyncOperationDurationMs: { createNamespace: 24 * 60 * 60_000, '*': 1000 },
+    checkDurationMs: 60_000,
+  });
+  const handle = await stack.runWorker(async () => {
+    const h = await start({ ...baseInput, wait: { timeoutMinutes: 48 * 60 } });
+    await h.result();
+    return h;
+  });
+  const history = await handle.fetchHistory();
+  // ~1440 polls happened, yet each wait is three events in history.
+  const polls = stack.emulator.requestLog.filter((e) => e.operationId === 'getAsyncOperation').length;
+  expect(polls).toBeGreaterThan(1400);
+  expect(historyEventCount(history)).toBeLessThan(100);
+});
+
+function failureMessages(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as Error | undefined; e; e = (e as { cause?: Error }).cause) parts.push(e.message);
+  return parts.join(' <- ');
+}
