@@ -17,9 +17,9 @@ import { FaultEngine, type FaultRule, type ListedFaultRule } from './faults';
 import { readState, StateWriter } from './persistence';
 import { TokenBucket, type RateLimitConfig } from './rate-limit';
 import { buildServer, type RequestLogEntry, type Runtime } from './server';
-import { buildRoutes, loadSpecs } from './spec-loader';
+import { specRoutes } from './spec-loader';
 import { Store, type EmulatorState } from './store';
-import { SchemaValidators, validationError } from './validator';
+import { sharedValidators, validationError } from './validator';
 
 export type { Clock } from './clock';
 export { ManualClock, systemClock } from './clock';
@@ -127,9 +127,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (saved) store.load(saved);
   }
 
-  const docs = loadSpecs();
-  const routes = buildRoutes(docs);
-  const validators = new SchemaValidators();
+  const routes = specRoutes();
+  const validators = sharedValidators();
   const faults = new FaultEngine(opts.faultSeed ?? 1);
   const rt: Runtime = {
     store,

@@ -158,3 +158,15 @@ export function buildRoutes(docs: SpecDocuments): OperationRoute[] {
   if (missing.length > 0) throw new Error(`Spec lacks operations: ${missing.join(', ')}`);
   return routes;
 }
+
+const routeCache = new Map<string, readonly OperationRoute[]>();
+
+/** The routes of the spec in `dir`, parsed once per process (the files are read-only inputs). */
+export function specRoutes(dir: string = DEFAULT_SPEC_DIR): OperationRoute[] {
+  let routes = routeCache.get(dir);
+  if (!routes) {
+    routes = buildRoutes(loadSpecs(dir));
+    routeCache.set(dir, routes);
+  }
+  return structuredClone(routes) as OperationRoute[];
+}

@@ -20,10 +20,22 @@ export class SchemaValidators {
     addFormats(this.text);
   }
 
+  private readonly cache = new Map<string, ValidateFunction>();
+
+  /** Compiled validators are cached: every emulator in a process compiles the same ~20 schemas. */
   compile(schema: JsonSchema, part: HttpPart): ValidateFunction {
-    return (part === 'body' ? this.body : this.text).compile(schema);
+    const key = `${part === 'body' ? 'body' : 'text'}:${JSON.stringify(schema)}`;
+    let validate = this.cache.get(key);
+    if (!validate) {
+      validate = (part === 'body' ? this.body : this.text).compile(schema);
+      this.cache.set(key, validate);
+    }
+    return validate;
   }
 }
+
+let shared: SchemaValidators | undefined;
+export const sharedValidators = (): SchemaValidators => (shared ??= new SchemaValidators());
 
 const unpointer = (p: string): string[] =>
   p

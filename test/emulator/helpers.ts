@@ -1,0 +1,73 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- responses are inspected ad hoc in tests */
+import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+
+/** Loosely-typed JSON for ad hoc assertions. */
+export type Json = any;
+
+export const API_KEY = 'emulator-test-key-3f9a';
+export const T0 = Date.UTC(2026, 0, 15, 10, 30, 0);
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+export interface TestApi {
+  emu: Emulator;
+  clock: ManualClock;
+  call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Reply<T>>;
+  get<T = any>(path: string): Promise<Reply<T>>;
+  post<T = any>(path: string, body: unknown): Promise<Reply<T>>;
+  del<T = any>(path: string): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+export function httpClient(url: string, apiKey: string): Pick<TestApi, 'call' | 'get' | 'post' | 'del'> {
+  const call = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${apiKey}` },
+  ): Promise<Reply<T>> => {
+    const response = await fetch(url + path, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed as T, text, headers: response.headers };
+  };
+  return {
+    call,
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    del: (path) => call('DELETE', path),
+  };
+}
+
+/** An emulator on a manual clock, with a fetch-based caller. */
+export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<TestApi> {
+  const clock = new ManualClock(T0);
+  const emu = await startEmulator({ apiKey: API_KEY, clock, ...opts });
+  return { emu, clock, ...httpClient(emu.url, opts.apiKey ?? API_KEY), close: () => emu.close() };
+}
+
+export const nsSpec = (name: string, extra: Record<string, unknown> = {}) => ({
+  spec: { name, region: 'aws-us-east-1', retentionDays: 7, ...extra },
+});
+
+export const inDays = (from: number, days: number): string =>
+  new Date(from + days * 86_400_000).toISOString();
