@@ -21,7 +21,11 @@ export interface OpsWorkerDeps {
 }
 
 /** The Ops API client every activity of this worker shares, with the per-worker rate cap applied. */
-export function createOpsApiClient(config: WorkerConfig, logger: Logger, onRequest?: (e: RequestEvent) => void) {
+export function createOpsApiClient(
+  config: WorkerConfig,
+  logger: Logger,
+  onRequest?: (e: RequestEvent) => void,
+) {
   const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
   return new OpsApiClient({
     baseUrl: config.OPS_API_URL,
