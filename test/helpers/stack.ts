@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type RequestEvent } from '../../src/ops-api';
@@ -13,16 +13,7 @@ import { bundleOnce } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
-/** Everything the SDK logged (workflow and activity loggers included), for leak checks. */
-export const runtimeLogs: LogEntry[] = [];
-let runtimeInstalled = false;
-
-/** Must run before the first TestWorkflowEnvironment of the test file is created. */
-export function captureRuntimeLogs(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('INFO', (entry) => void runtimeLogs.push(entry)) });
-}
+export { captureRuntimeLogs, runtimeLogs } from './temporal';
 
 export interface OpsStack {
   env: TestWorkflowEnvironment;

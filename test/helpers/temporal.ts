@@ -1,10 +1,36 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type LogEntry,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { temporalExecutable } from '../../src/temporal-binaries';
+
+/** Everything the SDK logged in this test file (workflow and activity loggers included), for leak checks. */
+export const runtimeLogs: LogEntry[] = [];
+let runtimeInstalled = false;
+
+/**
+ * Keeps the SDK's per-attempt worker chatter (every async-operation poll is a logged retry) in memory
+ * instead of the test output; errors still reach stderr. Runs before the first environment is made.
+ */
+export function captureRuntimeLogs(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      runtimeLogs.push(entry);
+      if (entry.level === 'ERROR') console.error(`[temporal] ${entry.message}`, entry.meta ?? '');
+    }),
+  });
+}
 
 /** Time-skipping test server from .temporal/ (or env/PATH); see src/temporal-binaries.ts. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  captureRuntimeLogs();
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: await temporalExecutable('test-server') },
   });
@@ -16,6 +42,7 @@ type DevServerOptions = NonNullable<LocalTestWorkflowEnvironmentOptions['server'
 export async function createLocalEnv(
   server: Partial<DevServerOptions> = {},
 ): Promise<TestWorkflowEnvironment> {
+  captureRuntimeLogs();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: await temporalExecutable('cli'),
