@@ -13,7 +13,8 @@ export const accessWorkflowIds = {
   rotateApiKey: (ownerType: string, ownerId: string) => `rotate-api-key/${ownerType}/${ownerId}`,
   /** A manually started sweep; scheduled ones get the schedule's id plus a timestamp. */
   rotateExpiringKeys: () => 'rotate-expiring-keys',
-  offboardUser: (emailOrId: string) => `offboard-user/${emailOrId.includes('@') ? emailOrId.trim().toLowerCase() : emailOrId.trim()}`,
+  offboardUser: (emailOrId: string) =>
+    `offboard-user/${emailOrId.includes('@') ? emailOrId.trim().toLowerCase() : emailOrId.trim()}`,
 };
 
 export const KEY_ROTATION_SCHEDULE_ID = 'rotate-expiring-keys';

@@ -1,0 +1,290 @@
+import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { accessWorkflowIds } from '../../src/shared/workflow-ids';
+import { main as offboardMain } from '../../src/starters/offboard-user';
+import {
+  approveOffboardingSignal,
+  offboardStatusQuery,
+  offboardUser,
+  rejectOffboardingSignal,
+  type OffboardStatus,
+} from '../../src/workflows';
+import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let stack: OpsStack;
+let leaverId: string;
+let stayerKeyId: string;
+
+const EMAIL = 'Leaver@Example.com';
+const DAY = 24 * 60 * 60_000;
+
+beforeAll(async () => {
+  captureRuntimeLogs();
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+beforeEach(async () => {
+  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 });
+});
+afterEach(async () => {
+  await stack?.close();
+});
+
+/** The leaver with `keyCount` keys, and a colleague with one key that must survive. */
+async function seedUsers(keyCount: number): Promise<string[]> {
+  const { userIds } = await stack.emulator.seed({
+    users: [{ email: 'leaver@example.com' }, { email: 'stayer@example.com' }],
+  });
+  leaverId = userIds[0]!;
+  const expiryTime = new Date((await env.currentTimeMs()) + 30 * DAY).toISOString();
+  const { apiKeys } = await stack.emulator.seed({
+    apiKeys: [
+      { displayName: 'stayer-key', ownerId: userIds[1]!, ownerType: 'user', expiryTime },
+      ...Array.from({ length: keyCount }, (_, i) => ({
+        displayName: `leaver-key-${i}`,
+        ownerId: leaverId,
+        ownerType: 'user' as const,
+        expiryTime,
+      })),
+    ],
+  });
+  stayerKeyId = apiKeys[0]!.keyId;
+  stack.emulator.clearRequestLog();
+  return apiKeys.slice(1).map((k) => k.keyId);
+}
+
+function start(input: Parameters<typeof offboardUser>[0]) {
+  return env.client.workflow.start(offboardUser, {
+    args: [input],
+    workflowId: accessWorkflowIds.offboardUser(input.email ?? input.userId ?? ''),
+    taskQueue: stack.taskQueue,
+  });
+}
+
+async function until(
+  handle: WorkflowHandle<typeof offboardUser>,
+  done: (s: OffboardStatus) => boolean,
+  step = '1s',
+): Promise<OffboardStatus> {
+  for (let i = 0; i < 300; i++) {
+    const s = await handle.query(offboardStatusQuery);
+    if (done(s)) return s;
+    await env.sleep(step);
+  }
+  throw new Error(`status never matched: ${JSON.stringify(await handle.query(offboardStatusQuery))}`);
+}
+
+const state = () => stack.emulator.snapshot();
+
+test('dry run returns the plan and changes nothing', async () => {
+  const keyIds = await seedUsers(3);
+  const report = await stack.runWorker(async () => (await start({ email: EMAIL, dryRun: true })).result());
+  expect(report).toMatchObject({ outcome: 'dry-run', changed: false, removed: [] });
+  expect(report.plan.user).toMatchObject({ id: leaverId, email: 'leaver@example.com' });
+  expect(report.plan.apiKeys.map((k) => k.id).sort()).toEqual([...keyIds].sort());
+  expect(report.skipped.map((s) => s.reason)).toEqual(Array(4).fill('dry run'));
+  expect(mutations(stack.emulator)).toEqual([]);
+  expect(state().apiKeys).toHaveLength(4);
+});
+
+test('with approval: waits for the signal, then deletes keys and user; the report names the approver', async () => {
+  const keyIds = await seedUsers(3);
+  const report = await stack.runWorker(async () => {
+    const h = await start({ email: EMAIL, requireApproval: true });
+    const s = await until(h, (st) => st.step === 'awaiting-approval');
+    expect(s.plan?.apiKeys).toHaveLength(3);
+    expect(mutations(stack.emulator)).toEqual([]);
+    await h.signal(approveOffboardingSignal, { approver: 'alice', comment: 'ticket OPS-42' });
+    return h.result();
+  });
+  expect(report).toMatchObject({
+    outcome: 'completed',
+    changed: true,
+    approval: { decision: 'approved', by: 'alice', comment: 'ticket OPS-42' },
+    skipped: [],
+  });
+  expect(
+    report.removed
+      .filter((r) => r.kind === 'apiKey')
+      .map((r) => r.id)
+      .sort(),
+  ).toEqual([...keyIds].sort());
+  expect(report.removed.at(-1)).toEqual({ kind: 'user', id: leaverId, name: 'leaver@example.com' });
+  expect(state().users.map((u) => u.spec.email)).toEqual(['stayer@example.com']);
+  expect(state().apiKeys.map((k) => k.id)).toEqual([stayerKeyId]);
+});
+
+test('rejection changes nothing and says who rejected', async () => {
+  await seedUsers(2);
+  const report = await stack.runWorker(async () => {
+    const h = await start({ email: EMAIL, requireApproval: true });
+    await until(h, (st) => st.step === 'awaiting-approval');
+    await h.signal(rejectOffboardingSignal, { approver: 'bob', reason: 'wrong person' });
+    return h.result();
+  });
+  expect(report).toMatchObject({
+    outcome: 'rejected',
+    changed: false,
+    approval: { decision: 'rejected', by: 'bob' },
+  });
+  expect(report.skipped.every((s) => s.reason === 'rejected by bob')).toBe(true);
+  expect(mutations(stack.emulator)).toEqual([]);
+});
+
+test('no approval in time: nothing changed, reported as such', async () => {
+  await seedUsers(2);
+  const report = await stack.runWorker(async () =>
+    (await start({ email: EMAIL, requireApproval: true, approvalTimeout: '2d' })).result(),
+  );
+  expect(report).toMatchObject({ outcome: 'approval-timed-out', changed: false, removed: [] });
+  expect(report.skipped[0]!.reason).toBe('no approval within 2d');
+  expect(Date.parse(report.completedAt) - Date.parse(report.startedAt)).toBeGreaterThanOrEqual(2 * DAY);
+  expect(mutations(stack.emulator)).toEqual([]);
+});
+
+test('120 keys are deleted with bounded parallelism, each deletion waited for', async () => {
+  const keyIds = await seedUsers(120);
+  const report = await stack.runWorker(async () =>
+    (await start({ userId: leaverId, concurrency: 8 })).result(),
+  );
+  expect(report.removed).toHaveLength(121);
+  expect(state().apiKeys.map((k) => k.id)).toEqual([stayerKeyId]);
+  expect(state().users).toHaveLength(1);
+
+  // Each key is "in flight" from its DELETE until the GET that found it gone; never more than 8 at once.
+  const spans = keyIds.map((id) => {
+    const hits = stack.emulator.requestLog.filter((e) => e.path.endsWith(`/api-keys/${id}`));
+    const del = hits.find((e) => e.method === 'DELETE')!;
+    const gone = hits.filter((e) => e.method === 'GET' && e.status === 404).at(-1)!;
+    return [del.time, gone.time] as const;
+  });
+  const events = spans.flatMap(([s, e]) => [
+    [s, 1],
+    [e, -1],
+  ]);
+  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let inFlight = 0;
+  let peak = 0;
+  for (const [, d] of events) peak = Math.max(peak, (inFlight += d!));
+  expect(peak).toBeLessThanOrEqual(8);
+  expect(peak).toBeGreaterThanOrEqual(4);
+});
+
+test('a re-run after a crash mid-way finishes the job without errors', async () => {
+  await seedUsers(30);
+  await stack.runWorker(async () => {
+    const first = await start({ email: EMAIL, concurrency: 3 });
+    await until(first, (st) => st.keysDone >= 6, '5s');
+    await first.terminate('simulated crash');
+  });
+  const between = state().apiKeys.filter((k) => k.spec.ownerId === leaverId);
+  expect(between.length).toBeGreaterThan(0);
+  expect(between.length).toBeLessThan(30);
+
+  const report = await stack.runWorker(async () => (await start({ email: EMAIL, concurrency: 3 })).result());
+  expect(report.outcome).toBe('completed');
+  // Only what was left is listed; keys the crashed run had started deleting count as done either way.
+  expect(report.plan.apiKeys.length).toBe(between.length);
+  expect(report.removed.length + report.skipped.length).toBe(between.length + 1);
+  expect(state().apiKeys.map((k) => k.id)).toEqual([stayerKeyId]);
+  expect(state().users).toHaveLength(1);
+});
+
+test('429s, 5xx and dropped delete responses: no error leaks, final state correct', async () => {
+  await seedUsers(10);
+  const { faults } = stack.emulator;
+  faults.add({ kind: 'commit-then-drop', operationId: 'deleteApiKey', count: 3 });
+  faults.add({ kind: 'commit-then-drop', operationId: 'deleteUser', count: 1 });
+  faults.add({ kind: 'rate-limit', retryAfterSeconds: 20, operationId: 'deleteApiKey', count: 3 });
+  faults.add({ kind: 'error', status: 503, operationId: 'deleteUser', count: 1 });
+  faults.add({ kind: 'error', status: 500, operationId: 'listUsers', count: 2 });
+  const report = await stack.runWorker(async () => (await start({ email: EMAIL })).result());
+  expect(report.outcome).toBe('completed');
+  expect(report.removed).toHaveLength(11);
+  expect(faults.list()).toEqual([]);
+  expect(state().apiKeys.map((k) => k.id)).toEqual([stayerKeyId]);
+  expect(state().users).toHaveLength(1);
+});
+
+test('keys only: deleteUser false revokes the keys and keeps the user', async () => {
+  await seedUsers(2);
+  const report = await stack.runWorker(async () =>
+    (await start({ userId: leaverId, deleteUser: false })).result(),
+  );
+  expect(report.removed.map((r) => r.kind)).toEqual(['apiKey', 'apiKey']);
+  expect(report.skipped).toEqual([
+    { kind: 'user', id: leaverId, name: 'leaver@example.com', reason: 'kept: deleteUser is false' },
+  ]);
+  expect(state().users).toHaveLength(2);
+});
+
+test.each([
+  ['no user with that email', { email: 'nobody@example.com' }, /no user with email nobody@example.com/],
+  ['no user with that id', { userId: 'u-missing' }, /no user with id u-missing/],
+  ['both email and id', { email: EMAIL, userId: 'x' }, /give exactly one of email or userId/],
+])('refuses %s, non-retryably', async (_label, input, expected) => {
+  await seedUsers(1);
+  const err = await stack.runWorker(async () => (await start(input)).result().catch((e: unknown) => e));
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.nonRetryable).toBe(true);
+  expect(cause.message).toMatch(expected);
+  expect(mutations(stack.emulator)).toEqual([]);
+});
+
+test('starter: start, a second start attaches and says so, --approve signals the waiting run', async () => {
+  await seedUsers(2);
+  const cli = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await offboardMain(argv, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { TASK_QUEUE: stack.taskQueue },
+      connect: async () => ({
+        client: env.client,
+        namespace: 'default',
+        address: 'test',
+        close: async () => undefined,
+      }),
+    });
+    return { code, stdout, stderr };
+  };
+  const usage = await cli('--email', 'not-an-email', '--approve');
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toMatch(/--email: must be an email address/);
+  expect(usage.stderr).toMatch(/--approve: needs --approver/);
+
+  await stack.runWorker(async () => {
+    const first = await cli('--email', EMAIL, '--require-approval');
+    expect(first).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/started new run of offboard-user\/leaver@example.com/),
+    });
+    const second = await cli('--email', EMAIL, '--require-approval');
+    expect(second.stdout).toMatch(
+      /attached to existing run of offboard-user\/leaver@example.com .*RUNNING.*no new run started/,
+    );
+    await until(
+      env.client.workflow.getHandle(accessWorkflowIds.offboardUser(EMAIL)),
+      (s) => s.step === 'awaiting-approval',
+    );
+    const approved = await cli('--email', EMAIL, '--approve', '--approver', 'alice', '--wait', '--json');
+    expect(approved.code).toBe(0);
+    const doc = JSON.parse(approved.stdout) as { result: { outcome: string; approval: { by: string } } };
+    expect(doc.result).toMatchObject({ outcome: 'completed', approval: { by: 'alice' } });
+    // Nothing is waiting any more: a signal is refused instead of starting anything.
+    expect((await cli('--email', EMAIL, '--reject')).code).toBe(1);
+    // The finished run does not block a new one under the same id (e.g. a re-run after a partial run).
+    const again = await cli('--email', EMAIL, '--wait');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /started new run of offboard-user\/leaver@example.com[\s\S]*no user with email/,
+    );
+  });
+  expect(state().users).toHaveLength(1);
+});

@@ -1,0 +1,80 @@
+// 90 simulated days of the daily key-rotation schedule. The time-skipping server has no Schedules, so
+// the test does what the schedule would: every simulated day it runs one sweep to completion.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { rotateExpiringKeys } from '../../src/workflows';
+import { captureRuntimeLogs, createOpsStack, type OpsStack } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let stack: OpsStack;
+
+const DAY = 24 * 60 * 60_000;
+
+beforeAll(async () => {
+  captureRuntimeLogs();
+  env = await createTimeSkippingEnv();
+  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 1000 }, checkDurationMs: 1000 });
+});
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+test('a daily sweep over 90 days rotates each key that comes due exactly once', async () => {
+  const { serviceAccountIds, userIds } = await stack.emulator.seed({
+    serviceAccounts: [{ name: 'svc-a' }, { name: 'svc-b' }, { name: 'svc-c' }],
+    users: [{ email: 'ops@example.com' }],
+  });
+  const owners = [
+    ...serviceAccountIds.map((id) => ({ ownerId: id, ownerType: 'service-account' as const })),
+    { ownerId: userIds[0]!, ownerType: 'user' as const },
+  ];
+  const t0 = await env.currentTimeMs();
+  // Key i expires on day 3 + 5i: days 3, 8, ..., 198.
+  const { apiKeys } = await stack.emulator.seed({
+    apiKeys: Array.from({ length: 40 }, (_, i) => ({
+      displayName: `key-${i}`,
+      ...owners[i % owners.length]!,
+      expiryTime: new Date(t0 + (3 + 5 * i) * DAY).toISOString(),
+    })),
+  });
+  const original = apiKeys.map((k) => k.keyId);
+  // Due at some sweep within 90 days with a 7-day lead: expiry by day 97, i.e. keys 0..18.
+  const due = original.slice(0, 19);
+
+  const wallStart = Date.now();
+  const rotatedPerDay: number[] = [];
+  const rotatedIds: string[] = [];
+  await stack.runWorker(async () => {
+    for (let day = 1; day <= 90; day++) {
+      await env.sleep('1 day');
+      const result = await env.client.workflow.execute(rotateExpiringKeys, {
+        args: [{ leadDays: 7, expiryDays: 365, gracePeriod: '0', concurrency: 4 }],
+        workflowId: `rotate-expiring-keys/day-${day}`,
+        taskQueue: stack.taskQueue,
+      });
+      expect(result.failed).toBe(0);
+      rotatedPerDay.push(result.rotated);
+      rotatedIds.push(...result.rotatedKeys.map((r) => r.keyId));
+    }
+  });
+  const wallMs = Date.now() - wallStart;
+  expect((await env.currentTimeMs()) - t0).toBeGreaterThanOrEqual(90 * DAY);
+  expect(wallMs).toBeLessThan(60_000);
+
+  // Exactly once each: no key twice, none missed, none early.
+  expect([...rotatedIds].sort()).toEqual([...due].sort());
+  expect(rotatedPerDay.reduce((a, b) => a + b, 0)).toBe(19);
+  const keys = stack.emulator.snapshot().apiKeys;
+  const ids = new Set(keys.map((k) => k.id));
+  for (const id of due) expect(ids.has(id)).toBe(false);
+  for (const id of original.slice(19)) expect(ids.has(id)).toBe(true);
+  // One replacement per rotated key, named after it; each replacement's token is in the sink.
+  const replacements = keys.filter((k) => / ~r[0-9a-f]{8}$/.test(k.spec.displayName));
+  expect(replacements.map((k) => k.spec.displayName.replace(/ ~r.*$/, '')).sort()).toEqual(
+    Array.from({ length: 19 }, (_, i) => `key-${i}`).sort(),
+  );
+  for (const k of replacements) expect(await stack.secrets.has(`api-keys/${k.id}`)).toBe(true);
+  const creates = stack.emulator.requestLog.filter((e) => e.operationId === 'createApiKey');
+  expect(creates).toHaveLength(19);
+});
