@@ -1,0 +1,92 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { dataConverterFromEnv } from '../codec';
+import { ConfigError } from '../config';
+
+type Env = Record<string, string | undefined>;
+
+export interface ConnectClientOptions {
+  /** Default process.env. */
+  env?: Env;
+  /** envconfig profile; default TEMPORAL_PROFILE or "default". */
+  profile?: string;
+  /** How long to wait for the server before giving up; default 10 s (the SDK's default). */
+  connectTimeoutMs?: number;
+}
+
+export interface ConnectedClient {
+  client: Client;
+  namespace: string;
+  /** host:port actually dialled, for messages. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** The server could not be reached (or refused us) while connecting. */
+export class TemporalConnectError extends Error {
+  override readonly name = 'TemporalConnectError';
+  constructor(
+    readonly address: string,
+    readonly timeoutMs: number,
+    cause: unknown,
+  ) {
+    super(`could not connect to Temporal at ${address} within ${timeoutMs / 1000} s: ${messageOf(cause)}`, {
+      cause,
+    });
+  }
+}
+
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
+/**
+ * A client configured the way the worker is: @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE / config file) plus the payload codec from
+ * PAYLOAD_CODEC_* — without the same codec the worker could not read what we start, nor we its results.
+ *
+ * Throws ConfigError for bad configuration (nothing was dialled) and TemporalConnectError when the
+ * server cannot be reached.
+ */
+export async function connectClient(options: ConnectClientOptions = {}): Promise<ConnectedClient> {
+  const env = options.env ?? process.env;
+  let config: ReturnType<typeof loadClientConnectConfig>;
+  let dataConverter: ReturnType<typeof dataConverterFromEnv>;
+  try {
+    config = loadClientConnectConfig({
+      overrideEnvVars: definedOnly(env),
+      ...(options.profile ? { profile: options.profile } : {}),
+    });
+    dataConverter = dataConverterFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(`invalid Temporal client configuration: ${messageOf(err)}`, { cause: err });
+  }
+
+  const { address = DEFAULT_TEMPORAL_ADDRESS, apiKey, tls, metadata } = config.connectionOptions;
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({
+      address,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      ...(tls !== undefined ? { tls } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
+      connectTimeout: timeoutMs,
+    });
+  } catch (err) {
+    throw new TemporalConnectError(address, timeoutMs, err);
+  }
+  const namespace = config.namespace ?? 'default';
+  const client = new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
+  return { client, namespace, address, close: () => connection.close() };
+}
+
+function definedOnly(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // The SDK wraps gRPC errors as "Failed to connect to Temporal server" with the useful part in the cause.
+  const cause =
+    err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowExecutionStatusName,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+
+/**
+ * Everything `client.workflow.start` takes except the conflict policy, which startOrAttach owns.
+ * `workflowIdReusePolicy` defaults to REJECT_DUPLICATE (a finished run is attached to, never re-run);
+ * recurring business keys pass ALLOW_DUPLICATE (attach only while running) or ALLOW_DUPLICATE_FAILED_ONLY.
+ */
+export type StartOrAttachOptions<T extends Workflow> = Omit<
+  WorkflowStartOptions<T>,
+  'workflowIdConflictPolicy'
+>;
+
+export interface StartOrAttachResult<T extends Workflow> {
+  handle: WorkflowHandle<T>;
+  /** True when this call started the run; false when it attached to one that already had the id. */
+  started: boolean;
+  runId: string;
+  /** The run attached to, as described at attach time (only when `started` is false). */
+  existing?: {
+    status: WorkflowExecutionStatusName;
+    startTime: Date;
+    closeTime?: Date;
+    /**
+     * Whether that run was started with the same args; undefined when it was started without
+     * startOrAttach (no fingerprint). Attaching to a run with other args means *this* request is
+     * not what runs: callers should say so rather than report that run's outcome as theirs.
+     */
+    sameArgs?: boolean;
+  };
+}
+
+/** Memo key holding the sha256 of the canonical JSON of the start args. */
+export const ARGS_FINGERPRINT_MEMO = 'argsSha256';
+
+/** sha256 of the args as JSON with object keys sorted, so equal inputs match however they were built. */
+export function argsFingerprint(args: readonly unknown[]): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(args)))
+    .digest('hex');
+}
+
+/** The attached run has the workflow id but is a different workflow type. */
+export class WorkflowIdTakenError extends Error {
+  override readonly name = 'WorkflowIdTakenError';
+  constructor(
+    readonly workflowId: string,
+    readonly existingType: string,
+    readonly requestedType: string,
+  ) {
+    super(`workflow id ${workflowId} belongs to a ${existingType} workflow, not ${requestedType}`);
+  }
+}
+
+/**
+ * Starts `workflow` under a business-key id exactly once: if a run with that id exists — running, or
+ * finished when the reuse policy forbids a new run (by default) — returns a handle to it instead.
+ *
+ * Why not `workflowIdConflictPolicy: 'USE_EXISTING'`: it attaches atomically, but the SDK drops the
+ * response's `started` flag, so callers could not tell a new run from an attached one. FAIL plus
+ * attach-on-WorkflowExecutionAlreadyStartedError gives the same outcome with an exact `started`.
+ * No side effects besides the start itself (attaching only reads). The start records a fingerprint of
+ * `args` in the memo, so a later attach can tell whether the existing run is the same request.
+ */
+export async function startOrAttach<T extends Workflow>(
+  client: Client,
+  workflow: T | string,
+  options: StartOrAttachOptions<T>,
+): Promise<StartOrAttachResult<T>> {
+  const requestedType = typeof workflow === 'string' ? workflow : workflow.name;
+  const fingerprint = argsFingerprint((options.args as unknown[] | undefined) ?? []);
+  try {
+    const handle = await client.workflow.start<T>(workflow, {
+      ...options,
+      memo: { ...options.memo, [ARGS_FINGERPRINT_MEMO]: fingerprint },
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: options.workflowIdReusePolicy ?? 'REJECT_DUPLICATE',
+    } as WorkflowStartOptions<T>);
+    return { handle, started: true, runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  // The run that blocked the start is the latest one: the running run, or (when the reuse policy kept
+  // the id from being reused) the last closed one.
+  const info = await client.workflow.getHandle<T>(options.workflowId).describe();
+  if (info.type !== requestedType)
+    throw new WorkflowIdTakenError(options.workflowId, info.type, requestedType);
+  const theirs = info.memo?.[ARGS_FINGERPRINT_MEMO];
+  return {
+    handle: client.workflow.getHandle<T>(options.workflowId, info.runId),
+    started: false,
+    runId: info.runId,
+    existing: {
+      status: info.status.name,
+      startTime: info.startTime,
+      ...(info.closeTime ? { closeTime: info.closeTime } : {}),
+      ...(typeof theirs === 'string' ? { sameArgs: theirs === fingerprint } : {}),
+    },
+  };
+}

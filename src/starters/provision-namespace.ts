@@ -1,0 +1,138 @@
+// npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 --wait
+import { provisionNamespaceInput, type ProvisionNamespaceInput } from '../shared/validation';
+import { workflowIds } from '../shared/workflow-ids';
+import { provisionNamespace, provisionStatusQuery } from '../workflows/provision-namespace';
+import { caFileToBase64, defineStarter, runMain } from './cli';
+
+export const provisionNamespaceStarter = defineStarter({
+  // A namespace request is answered once: a finished run is reported, not repeated; a failed one may be retried.
+  workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  name: 'provision-namespace',
+  summary:
+    'Creates a namespace, optionally with a service account that can reach it and an API key for that ' +
+    'account, exactly once per name. On failure what was created is rolled back (unless --keep-on-failure).',
+  examples: [
+    'npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 --wait',
+    'npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 \\',
+    '    --service-account --permission write --api-key --key-expiry-days 90 --wait --json',
+  ],
+  flags: {
+    name: { type: 'string', field: 'name', valueName: 'NAME', description: 'namespace name (required)' },
+    region: {
+      type: 'string',
+      field: 'region',
+      valueName: 'REGION',
+      description: 'cloud region id, e.g. aws-us-east-1 (required)',
+    },
+    'retention-days': {
+      type: 'number',
+      field: 'retentionDays',
+      valueName: 'DAYS',
+      description: 'history retention, 1-90 days (required)',
+    },
+    'codec-endpoint': {
+      type: 'string',
+      field: 'codecServer.endpoint',
+      valueName: 'URL',
+      description: 'https:// codec server for the Web UI',
+    },
+    'codec-pass-access-token': {
+      type: 'boolean',
+      field: 'codecServer.passAccessToken',
+      description: "pass the user's access token to the codec server",
+    },
+    'mtls-ca-file': {
+      type: 'file',
+      field: 'mtlsAuth.acceptedClientCa',
+      valueName: 'PEM_FILE',
+      description: 'CA certificate(s) (PEM) accepted for client mTLS',
+    },
+    'service-account': {
+      type: 'optional-value',
+      field: 'serviceAccount',
+      valueName: 'NAME',
+      description: 'also create a service account with access (default name: <name>-sa)',
+    },
+    permission: {
+      type: 'string',
+      field: 'serviceAccount.permission',
+      valueName: 'admin|write|read',
+      description: "the service account's namespace permission (default write)",
+    },
+    'api-key': {
+      type: 'optional-value',
+      field: 'apiKey',
+      valueName: 'DISPLAY_NAME',
+      description: 'also create an API key for the service account (default name: <name>-key)',
+    },
+    'key-expiry-days': {
+      type: 'number',
+      field: 'apiKey.expiryDays',
+      valueName: 'DAYS',
+      description: 'API key lifetime in days (default 90)',
+    },
+    'keep-on-failure': {
+      type: 'boolean',
+      field: 'keepOnFailure',
+      description: 'leave what was created in place if provisioning fails',
+    },
+    // Tuning knob for tests against a fast emulator; the default (1 s) suits the real API.
+    'min-poll-seconds': { type: 'number', field: 'wait.minPollSeconds', hidden: true, description: '' },
+  },
+  workflow: provisionNamespace,
+  statusQuery: provisionStatusQuery,
+  schema: provisionNamespaceInput,
+  buildInput(v, ctx): ProvisionNamespaceInput {
+    ctx.requires('codec-pass-access-token', 'codec-endpoint');
+    ctx.requires('permission', 'service-account');
+    ctx.requires('key-expiry-days', 'api-key');
+    if (ctx.has('api-key') && !ctx.has('service-account'))
+      ctx.problem('api-key', 'needs --service-account (the key belongs to a service account)');
+    const ca = v['mtls-ca-file'];
+    const caBase64 = ca && caFileToBase64(ca);
+    if (ca && !caBase64) ctx.problem('mtls-ca-file', `${ca.path} has no PEM certificate`);
+    const sa = v['service-account'];
+    const key = v['api-key'];
+    return {
+      // Required flags pass through as undefined so the schema reports them as "is required".
+      name: v.name as string,
+      region: v.region as string,
+      retentionDays: v['retention-days'] as number,
+      ...(v['codec-endpoint'] !== undefined
+        ? {
+            codecServer: {
+              endpoint: v['codec-endpoint'],
+              ...(v['codec-pass-access-token'] ? { passAccessToken: true } : {}),
+            },
+          }
+        : {}),
+      ...(caBase64 ? { mtlsAuth: { acceptedClientCa: caBase64 } } : {}),
+      ...(sa !== undefined
+        ? {
+            serviceAccount: {
+              ...(typeof sa === 'string' ? { name: sa } : {}),
+              ...(v.permission !== undefined
+                ? { permission: v.permission as 'admin' | 'write' | 'read' }
+                : {}),
+            },
+          }
+        : {}),
+      ...(key !== undefined
+        ? {
+            apiKey: {
+              ...(typeof key === 'string' ? { displayName: key } : {}),
+              ...(v['key-expiry-days'] !== undefined ? { expiryDays: v['key-expiry-days'] } : {}),
+            },
+          }
+        : {}),
+      ...(v['keep-on-failure'] ? { keepOnFailure: true } : {}),
+      ...(v['min-poll-seconds'] !== undefined ? { wait: { minPollSeconds: v['min-poll-seconds'] } } : {}),
+    };
+  },
+  workflowId: (input) => workflowIds.provisionNamespace(input.name),
+  summarize: (r) =>
+    `namespace ${r.namespace} is ready at ${r.endpoints.grpcAddress}` +
+    (r.secretRef ? `; API key ${r.apiKeyId} stored at ${r.secretRef}` : ''),
+});
+
+if (require.main === module) runMain(provisionNamespaceStarter);

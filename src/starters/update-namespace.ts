@@ -1,0 +1,91 @@
+// npm run update-namespace -- --name payments-prod --retention-days 14 --wait
+import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
+import { workflowIds } from '../shared/workflow-ids';
+import { updateNamespace, updateStatusQuery } from '../workflows/update-namespace';
+import { caFileToBase64, defineStarter, runMain } from './cli';
+
+export const updateNamespaceStarter = defineStarter({
+  // Changes recur: attach to a running update, start afresh once it has closed (the workflow is idempotent).
+  workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  name: 'update-namespace',
+  summary:
+    "Changes a namespace's retention, codec server or mTLS CA; settings not given are left as they are. " +
+    'Concurrent changes are retried on the fresh version.',
+  examples: [
+    'npm run update-namespace -- --name payments-prod --retention-days 14 --wait',
+    'npm run update-namespace -- --name payments-prod --clear-codec --mtls-ca-file ca.pem --wait',
+  ],
+  flags: {
+    name: { type: 'string', field: 'name', valueName: 'NAME', description: 'namespace name (required)' },
+    'retention-days': {
+      type: 'number',
+      field: 'retentionDays',
+      valueName: 'DAYS',
+      description: 'new history retention, 1-90 days',
+    },
+    'codec-endpoint': {
+      type: 'string',
+      field: 'codecServer.endpoint',
+      valueName: 'URL',
+      description: 'set the https:// codec server for the Web UI',
+    },
+    'codec-pass-access-token': {
+      type: 'boolean',
+      field: 'codecServer.passAccessToken',
+      description: "pass the user's access token to the codec server",
+    },
+    'clear-codec': { type: 'boolean', description: 'remove the codec server setting' },
+    'mtls-ca-file': {
+      type: 'file',
+      field: 'mtlsAuth.acceptedClientCa',
+      valueName: 'PEM_FILE',
+      description: 'replace the CA certificate(s) (PEM) accepted for client mTLS',
+    },
+    'clear-mtls': { type: 'boolean', description: 'remove the mTLS setting' },
+  },
+  workflow: updateNamespace,
+  statusQuery: updateStatusQuery,
+  schema: updateNamespaceInput,
+  buildInput(v, ctx): UpdateNamespaceInput {
+    ctx.conflicts('codec-endpoint', 'clear-codec');
+    ctx.conflicts('mtls-ca-file', 'clear-mtls');
+    ctx.requires('codec-pass-access-token', 'codec-endpoint');
+    const changes = [
+      'retention-days',
+      'codec-endpoint',
+      'clear-codec',
+      'mtls-ca-file',
+      'clear-mtls',
+    ] as const;
+    if (!changes.some((flag) => ctx.has(flag))) {
+      ctx.problem('', `nothing to update: give ${changes.map((f) => `--${f}`).join(', ')}`);
+    }
+    const ca = v['mtls-ca-file'];
+    const caBase64 = ca && caFileToBase64(ca);
+    if (ca && !caBase64) ctx.problem('mtls-ca-file', `${ca.path} has no PEM certificate`);
+    return {
+      name: v.name as string, // undefined is reported by the schema as "is required"
+      ...(v['retention-days'] !== undefined ? { retentionDays: v['retention-days'] } : {}),
+      ...(v['codec-endpoint'] !== undefined
+        ? {
+            codecServer: {
+              endpoint: v['codec-endpoint'],
+              ...(v['codec-pass-access-token'] ? { passAccessToken: true } : {}),
+            },
+          }
+        : v['clear-codec']
+          ? { codecServer: null }
+          : {}),
+      ...(caBase64
+        ? { mtlsAuth: { acceptedClientCa: caBase64 } }
+        : v['clear-mtls']
+          ? { mtlsAuth: null }
+          : {}),
+    };
+  },
+  workflowId: (input) => workflowIds.updateNamespace(input.name),
+  summarize: (r) =>
+    r.changed ? `namespace ${r.namespace} updated` : `namespace ${r.namespace} already had these settings`,
+});
+
+if (require.main === module) runMain(updateNamespaceStarter);
