@@ -17,6 +17,8 @@ export interface OpsWorkerDeps {
   logger: Logger;
   /** Extra worker options (tests pass a prebuilt workflowBundle, for example). */
   overrides?: Partial<WorkerOptions>;
+  /** Where PAYLOAD_CODEC_* are read from; default process.env. */
+  env?: Record<string, string | undefined>;
   onOpsApiRequest?: (event: RequestEvent) => void;
 }
 
@@ -44,12 +46,12 @@ export function createOpsApiClient(
 
 export async function createOpsWorker(deps: OpsWorkerDeps): Promise<Worker> {
   const { config } = deps;
-  const dataConverter = dataConverterFromEnv();
+  const dataConverter = dataConverterFromEnv(deps.env);
   return Worker.create({
     connection: deps.connection,
     ...(deps.namespace ? { namespace: deps.namespace } : {}),
     taskQueue: config.TASK_QUEUE,
-    workflowsPath,
+    ...(deps.overrides?.workflowBundle ? {} : { workflowsPath }),
     activities: createActivities({
       client: createOpsApiClient(config, deps.logger, deps.onOpsApiRequest),
       secrets: deps.secrets,
