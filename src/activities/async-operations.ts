@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { OpsApiError } from '../ops-api';
 import type { AsyncOperation } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
@@ -78,6 +78,8 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
           type: FailureType.AsyncOperationPending,
           message: `${what}; next check in ${nextPoll} ms`,
           nextRetryDelay: nextPoll,
+          // An expected outcome of a poll: logged at debug and not counted as an error in metrics.
+          category: ApplicationFailureCategory.BENIGN,
         });
 
       if (FAILED_OP_STATES.has(op.state)) {

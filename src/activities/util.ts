@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { OpsApiError, type AsyncOperationResponse } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 
@@ -39,6 +39,7 @@ export async function deleteIfExists(
         type: FailureType.ResourceNotReady,
         message: `${what} cannot be deleted yet: ${err.message}`,
         nextRetryDelay: 2_000,
+        category: ApplicationFailureCategory.BENIGN,
       });
     }
     throw err;

@@ -21,7 +21,7 @@ export function captureRuntimeLogs(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => {
+    logger: new DefaultLogger('DEBUG', (entry) => {
       runtimeLogs.push(entry);
       if (entry.level === 'ERROR') console.error(`[temporal] ${entry.message}`, entry.meta ?? '');
     }),
