@@ -6,6 +6,7 @@ import {
   failureChain,
   loadClientModule,
   prepareStart,
+  runStarter,
   UsageError,
   type FlagSpecs,
   type StarterDefinition,
@@ -32,6 +33,8 @@ export async function signalRunning<W extends Workflow, F extends FlagSpecs>(
   signal: SignalRequest,
   io: StarterIO = defaultIO(),
 ): Promise<ExitCode> {
+  // --help only shows help: next to a signal flag it must not send the signal.
+  if (argv.includes('--help') || argv.includes('-h')) return runStarter(def, argv, io);
   const json = argv.includes('--json');
   const say = (line: string) => io.stderr.write(`${def.name}: ${line}\n`);
   const emit = (doc: Record<string, unknown>) => {

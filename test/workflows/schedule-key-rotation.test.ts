@@ -162,3 +162,38 @@ test('bad flags are named and nothing is created', async () => {
   expect((await run(...ID, '--pause', '--delete')).code).toBe(2);
   expect((await run(...ID, '--describe')).code).toBe(1);
 });
+
+test('--cron: create, the same cron is unchanged, another cron is an update showing old → new, delete', async () => {
+  const CRON_ID = ['--schedule-id', 'key-rotation-cron-test', '--task-queue', 'nobody-polls'];
+  /** The hours (UTC) of the next scheduled sweeps; all at minute 0. */
+  const nextHours = async () => {
+    const next = (await run(...CRON_ID, '--describe')).out.next as string[];
+    expect(next.length).toBeGreaterThan(0);
+    for (const t of next) expect(new Date(t).getUTCMinutes()).toBe(0);
+    return [...new Set(next.map((t) => new Date(t).getUTCHours()))];
+  };
+
+  expect(await run(...CRON_ID, '--cron', '0 3 * * *')).toMatchObject({
+    code: 0,
+    out: { ok: true, outcome: 'created' },
+  });
+  expect(await nextHours()).toEqual([3]);
+  expect(await run(...CRON_ID, '--cron', '0 3 * * *')).toMatchObject({
+    code: 0,
+    out: { outcome: 'unchanged' },
+  });
+
+  const updated = await run(...CRON_ID, '--cron', '0 4 * * *');
+  expect(updated).toMatchObject({ code: 0, out: { outcome: 'updated' } });
+  expect(updated.out.changes).toEqual([
+    'spec: {"cronExpressions":["0 3 * * *"]} → {"cronExpressions":["0 4 * * *"]}',
+  ]);
+  // The new expression replaced the old one instead of being added to it.
+  expect(await nextHours()).toEqual([4]);
+  expect((await run(...CRON_ID, '--cron', '0 4 * * *')).out).toMatchObject({ outcome: 'unchanged' });
+
+  expect(await run(...CRON_ID, '--delete')).toMatchObject({ code: 0, out: { outcome: 'deleted' } });
+  const gone = await run(...CRON_ID, '--describe');
+  expect(gone.code).toBe(1);
+  expect(gone.err).toMatch(/no schedule key-rotation-cron-test/);
+});
