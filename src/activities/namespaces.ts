@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { listAll, OpsApiError, paginate } from '../ops-api';
+import { OpsApiError, paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
   CreateNamespaceRequest,
@@ -88,14 +88,12 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
 
     findNamespaceByName,
 
-    async listAllNamespaces(): Promise<Namespace[]> {
-      return listAll(client, 'listNamespaces');
-    },
-
-    /** Find-or-create by name, so a retry after a lost response never makes a second namespace. */
+    /**
+     * Create-or-adopt by name. Names are unique, so the create itself is the lookup: a 409 (an earlier
+     * attempt whose response was lost, or a namespace that was there before) falls back to finding it.
+     * Creating first saves listing every namespace on the common path.
+     */
     async ensureNamespace(input: EnsureNamespaceInput): Promise<EnsureNamespaceResult> {
-      const existing = await findNamespaceByName(input.spec.name);
-      if (existing) return adopt(existing, input);
       try {
         const created = await client.createNamespace({ spec: input.spec });
         return {
@@ -105,12 +103,11 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
           state: 'activating',
         };
       } catch (err) {
-        // Someone (or our own earlier attempt) created it between the lookup and the create.
-        if (err instanceof OpsApiError && err.code === 'already_exists') {
-          const raced = await findNamespaceByName(input.spec.name);
-          if (raced) return adopt(raced, input);
-        }
-        throw err;
+        if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
+        const existing = await findNamespaceByName(input.spec.name);
+        // Gone again between the two calls: let the activity retry decide afresh.
+        if (!existing) throw err;
+        return adopt(existing, input);
       }
     },
 

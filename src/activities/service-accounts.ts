@@ -84,21 +84,18 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
       return found;
     },
 
-    /** Find-or-create by name, so a retry after a lost response never makes a second account. */
+    /** Create-or-adopt by name, like ensureNamespace: account names are unique (409 already_exists). */
     async ensureServiceAccount(input: EnsureServiceAccountInput): Promise<EnsureServiceAccountResult> {
-      const existing = await findServiceAccountByName(input.name);
-      if (existing) return adopt(existing, input);
       try {
         const created = await client.createServiceAccount({
           spec: { name: input.name, access: input.access },
         });
         return { ...created, outcome: 'created' };
       } catch (err) {
-        if (err instanceof OpsApiError && err.code === 'already_exists') {
-          const raced = await findServiceAccountByName(input.name);
-          if (raced) return adopt(raced, input);
-        }
-        throw err;
+        if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
+        const existing = await findServiceAccountByName(input.name);
+        if (!existing) throw err;
+        return adopt(existing, input);
       }
     },
 

@@ -9,7 +9,8 @@ export class RateLimiter {
 
   constructor(
     readonly perSecond: number,
-    readonly burst: number = Math.max(1, Math.floor(perSecond)),
+    // No burst by default: evenly spaced requests never exceed the cap in any one-second window.
+    readonly burst: number = 1,
     private readonly now: () => number = () => performance.now(),
   ) {
     if (!(perSecond > 0)) throw new Error(`rate limit must be a positive number, got ${perSecond}`);

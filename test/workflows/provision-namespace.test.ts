@@ -140,7 +140,9 @@ test('an existing namespace with the same spec is adopted, not recreated or roll
   const result = await stack.runWorker(async () => (await start(baseInput)).result());
   expect(result.adopted.namespace).toBe('payments-prod.a1b2c');
   expect(result.created.namespace).toBeUndefined();
-  expect(mutations(stack.emulator)).not.toContain('createNamespace');
+  expect(
+    stack.emulator.requestLog.filter((e) => e.operationId === 'createNamespace').map((e) => e.status),
+  ).toEqual([409]);
   expect(stack.emulator.snapshot().namespaces).toHaveLength(1);
 });
 
@@ -150,7 +152,11 @@ test('an existing namespace with a different spec fails without changing anythin
   });
   const err = await stack.runWorker(async () => (await start(baseInput)).result().catch((e: unknown) => e));
   expect(failureMessages(err)).toMatch(/different spec.*retentionDays: 7 ≠ 30/);
-  expect(mutations(stack.emulator)).toEqual([]);
+  // The one create was refused (the name is taken); nothing else was attempted and nothing changed.
+  expect(
+    stack.emulator.requestLog.filter((e) => e.method !== 'GET').map((e) => [e.operationId, e.status]),
+  ).toEqual([['createNamespace', 409]]);
+  expect(stack.emulator.snapshot().namespaces).toHaveLength(1);
   expect(stack.emulator.snapshot().namespaces[0]!.spec.retentionDays).toBe(7);
 });
 
