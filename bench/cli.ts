@@ -1,0 +1,196 @@
+// Flags of `npm run bench`: parsed strictly, so a typo is a clear message and exit code 2, never a run
+// with silently different sizes.
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../src/emulator/duration';
+
+export const SCENARIOS = ['provision', 'offboard', 'sweep', 'throttled', 'baseline'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  quick: boolean;
+  /** Concurrent provisionings (provision, throttled). */
+  n: number;
+  /** Namespace activation (ms). */
+  activationMs: number;
+  /** The emulator's checkDuration hint (ms). */
+  checkMs: number;
+  /** Every other async operation: service account, API key, user, deletes (ms). */
+  opMs: number;
+  /** Sequential provisionings of the hand-written baseline script. */
+  baselineN: number;
+  /** Fixed poll interval of the baseline script (ms). */
+  baselinePollMs: number;
+  users: number;
+  keysPerUser: number;
+  sweepKeys: number;
+  sweepDue: number;
+  sweepConcurrency: number;
+  /** Emulator rate limit in the throttled scenario (requests/s; burst = the same number). */
+  rate: number;
+  /** The worker's OPS_API_RATE_LIMIT in the throttled scenario. */
+  cap: number;
+  maxActivities: number;
+  maxCachedWorkflows: number | undefined;
+  maxWorkflowTasks: number | undefined;
+  /** The SDK runtime's log level in the worker; WARN keeps what the product's worker prints. */
+  workerLogLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Give up on a scenario after this long (ms). */
+  timeoutMs: number;
+  json: string | undefined;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Measures the worker against an embedded Temporal dev server and the Ops API emulator, whose async
+operations take real seconds: Ops API calls per wait against the minimum the checkDuration hints
+allow, latency beyond each operation's own duration, throughput, 429s, request rate, worker RSS/CPU.
+
+Options:
+  --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all)
+  --quick                  small sizes for a smoke run (< 1 min): n=10, activation 3s, check 1s,
+                           ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, baseline n=2
+  --n <int>                concurrent provisionings in provision and throttled (default 200)
+  --activation <dur>       namespace activation time (default 20s)
+  --check <dur>            checkDuration hint returned by getAsyncOperation (default 5s)
+  --op-duration <dur>      every other async operation: service account, key, user, deletes
+                           (default: the --check value)
+  --baseline-n <int>       sequential provisionings of the ky + 1-s-polling baseline (default 5)
+  --users <int>            offboard: users (default 50)
+  --keys-per-user <int>    offboard: API keys per user (default 20)
+  --sweep-keys <int>       sweep: API keys in the account (default 1000)
+  --sweep-due <int>        sweep: of which expire within the lead time (default 300)
+  --sweep-concurrency <n>  sweep: rotations at once, 1-50 (default 50)
+  --rate <rps>             throttled: emulator rate limit, requests/s (default 50)
+  --cap <rps>              throttled: worker OPS_API_RATE_LIMIT (default 90% of --rate)
+  --max-activities <int>   worker MAX_CONCURRENT_ACTIVITIES (default 200)
+  --max-cached-workflows <int>   worker maxCachedWorkflows (default: SDK default)
+  --max-workflow-tasks <int>     worker maxConcurrentWorkflowTaskExecutions (default: SDK default)
+  --worker-log-level <l>   SDK log level in the worker: WARN (default; every poll is logged as a
+                           failed attempt, as the product's worker does) or ERROR (silences that)
+  --timeout <dur>          give up on a scenario after this long (default 15m)
+  --json <file>            also write the figures as JSON to <file>
+  -h, --help               show this help
+
+Durations: '1500' (ms), '1500ms', '1.5s', '2m'.
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parsed options, `'help'`, or a UsageError naming the bad flag. */
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scenarios: { type: 'string' },
+        quick: { type: 'boolean' },
+        n: { type: 'string' },
+        activation: { type: 'string' },
+        check: { type: 'string' },
+        'op-duration': { type: 'string' },
+        'baseline-n': { type: 'string' },
+        users: { type: 'string' },
+        'keys-per-user': { type: 'string' },
+        'sweep-keys': { type: 'string' },
+        'sweep-due': { type: 'string' },
+        'sweep-concurrency': { type: 'string' },
+        rate: { type: 'string' },
+        cap: { type: 'string' },
+        'max-activities': { type: 'string' },
+        'max-cached-workflows': { type: 'string' },
+        'max-workflow-tasks': { type: 'string' },
+        'worker-log-level': { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+
+  const int = (flag: string, text: string | undefined, fallback: number, min = 1, max = 100_000): number => {
+    if (text === undefined) return fallback;
+    const v = Number(text);
+    if (!/^\d+$/.test(text) || v < min || v > max)
+      throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+    return v;
+  };
+  const positive = (flag: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const v = Number(text);
+    if (!Number.isFinite(v) || v <= 0)
+      throw new UsageError(`--${flag} must be a positive number, got '${text}'`);
+    return v;
+  };
+  const duration = (flag: string, text: string | undefined, fallback: number, min = 0): number => {
+    if (text === undefined) return fallback;
+    const ms = parseDurationMs(text);
+    if (ms === undefined || ms < min)
+      throw new UsageError(
+        `--${flag} must be a duration like '5s' or '1500ms'${min ? ` of at least ${min} ms` : ''}, got '${text}'`,
+      );
+    return ms;
+  };
+
+  let scenarios: ScenarioName[] = [...SCENARIOS];
+  if (values.scenarios !== undefined) {
+    const names = values.scenarios.split(',').map((s) => s.trim());
+    const unknown = names.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+    if (unknown.length > 0 || names.length === 0 || names.includes(''))
+      throw new UsageError(
+        `--scenarios: unknown scenario(s) ${unknown.map((s) => `'${s}'`).join(', ') || "''"}; choose from ${SCENARIOS.join(', ')}`,
+      );
+    // Run order is fixed (the list's order), duplicates dropped.
+    scenarios = SCENARIOS.filter((s) => names.includes(s));
+  }
+
+  // checkDuration below 1 s would be clamped by the wait's minPollSeconds (1 s), so the minimum would lie.
+  const checkMs = duration('check', values.check, quick ? 1000 : 5000, 1000);
+  const rate = positive('rate', values.rate, 50);
+  const sweepKeys = int('sweep-keys', values['sweep-keys'], quick ? 50 : 1000);
+  const sweepDue = int('sweep-due', values['sweep-due'], quick ? 15 : 300, 0);
+  if (sweepDue > sweepKeys)
+    throw new UsageError(`--sweep-due (${sweepDue}) exceeds --sweep-keys (${sweepKeys})`);
+  const cap = positive('cap', values.cap, Math.max(1, Math.floor(rate * 0.9)));
+  const optionalInt = (flag: string, text: string | undefined) =>
+    text === undefined ? undefined : int(flag, text, 0, 2);
+
+  const workerLogLevel = (values['worker-log-level'] ?? 'WARN').toUpperCase();
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(workerLogLevel))
+    throw new UsageError(
+      `--worker-log-level must be one of TRACE, DEBUG, INFO, WARN, ERROR, got '${workerLogLevel}'`,
+    );
+
+  return {
+    scenarios,
+    quick,
+    n: int('n', values.n, quick ? 10 : 200),
+    activationMs: duration('activation', values.activation, quick ? 3000 : 20_000),
+    checkMs,
+    opMs: duration('op-duration', values['op-duration'], checkMs),
+    baselineN: int('baseline-n', values['baseline-n'], quick ? 2 : 5),
+    baselinePollMs: 1000,
+    users: int('users', values.users, quick ? 5 : 50),
+    keysPerUser: int('keys-per-user', values['keys-per-user'], quick ? 4 : 20, 0),
+    sweepKeys,
+    sweepDue,
+    sweepConcurrency: int('sweep-concurrency', values['sweep-concurrency'], 50, 1, 50),
+    rate,
+    cap,
+    maxActivities: int('max-activities', values['max-activities'], 200),
+    maxCachedWorkflows: optionalInt('max-cached-workflows', values['max-cached-workflows']),
+    maxWorkflowTasks: optionalInt('max-workflow-tasks', values['max-workflow-tasks']),
+    workerLogLevel: workerLogLevel as BenchOptions['workerLogLevel'],
+    timeoutMs: duration('timeout', values.timeout, 15 * 60_000, 1000),
+    json: values.json,
+  };
+}

@@ -1,0 +1,254 @@
+// Targets and the stdout table. The table is the JSON's content in rows a person can read.
+import type { ScenarioResult } from './scenarios';
+
+export interface TargetResult {
+  scenario: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface Comparison {
+  ours: string;
+  baseline: string;
+  callsPerProvisioning: { ours: number; baseline: number; ratio: number };
+  pollsPerWait: { ours: number; baseline: number; ratio: number };
+  /** Wall time divided by provisionings (throughput view). */
+  wallPerProvisioningS: { ours: number; baseline: number; ratio: number };
+  /** Median start-to-done of one provisioning (latency view). */
+  latencyP50S: { ours: number; baseline: number; ratio: number };
+}
+
+/** 429s after this share of the wall time (and after 5 s) do not count as "at the start". */
+const START_SHARE = 0.1;
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const s = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '—' : `${r2(ms / 1000)}`);
+
+export function evaluateTargets(results: readonly ScenarioResult[], checkMs: number): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const r of results) {
+    if (r.status !== 'ok' || r.name === 'baseline' || !r.requests || !r.workflows) continue;
+    const w = r.requests.waitSummary;
+    out.push({
+      scenario: r.name,
+      target: 'calls per async wait ≤ minimum + 1',
+      measured: `${w.waitsOverMinPlusOne} of ${w.waits} waits over; worst +${Number.isFinite(w.maxExcessPolls) ? w.maxExcessPolls : 0}`,
+      pass: w.waitsOverMinPlusOne === 0,
+    });
+    const p95 = w.overheadMs?.p95;
+    out.push({
+      scenario: r.name,
+      target: `p95 overhead per wait ≤ checkDuration (${checkMs / 1000} s)`,
+      measured: p95 === undefined ? 'no finished waits' : `p95 ${s(p95)} s`,
+      pass: p95 !== undefined && p95 <= checkMs,
+    });
+    const { completed, failed, running, started } = r.workflows;
+    const big = r.name === 'provision' && (r.units ?? 0) >= 1000;
+    out.push({
+      scenario: r.name,
+      target: big ? `${r.units} concurrent workflows complete, zero failures` : 'zero failed workflows',
+      measured: `${completed} completed, ${failed} failed${running ? `, ${running} still running` : ''} (${started} started)`,
+      pass: failed === 0 && running === 0,
+    });
+    if (r.capPerSecond) {
+      const { peakPerSecond, sustainedPerSecond } = r.requests.rate;
+      out.push({
+        scenario: r.name,
+        target: `observed Ops request rate ≤ cap (${r.capPerSecond}/s)`,
+        measured: `peak ${peakPerSecond} in any 1-s window; ${sustainedPerSecond}/s over 5-s windows`,
+        pass: peakPerSecond <= r.capPerSecond,
+      });
+    }
+    if (r.name === 'throttled') {
+      const startWindow = Math.max(5, (r.wallS ?? 0) * START_SHARE);
+      const last = r.requests.last429AtS;
+      out.push({
+        scenario: r.name,
+        target: `429s only at the start (first ${r2(startWindow)} s), then none`,
+        measured: r.requests.status429 === 0 ? 'no 429s' : `${r.requests.status429} 429s, last at ${last} s`,
+        pass: r.requests.status429 === 0 || (last ?? Infinity) <= startWindow,
+      });
+    }
+    if (r.longestHistory) {
+      const bound = r.historyBound ?? { events: Infinity, why: 'none' };
+      out.push({
+        scenario: r.name,
+        target: `longest history bounded (≤ ${bound.events} events: ${bound.why})`,
+        measured: `${r.longestHistory.events} events (${r.longestHistory.type})`,
+        pass: r.longestHistory.events <= bound.events,
+      });
+    }
+  }
+  return out;
+}
+
+export function compareWithBaseline(results: readonly ScenarioResult[]): Comparison | undefined {
+  const base = results.find((r) => r.name === 'baseline' && r.status === 'ok');
+  const ours =
+    results.find((r) => r.name === 'provision' && r.status === 'ok') ??
+    results.find((r) => r.name === 'throttled' && r.status === 'ok');
+  if (!base || !ours || !ours.requests || !base.requests) return undefined;
+  const pair = (a: number, b: number) => ({ ours: r2(a), baseline: r2(b), ratio: b ? r2(a / b) : NaN });
+  return {
+    ours: ours.name,
+    baseline: 'baseline',
+    callsPerProvisioning: pair(ours.callsPerUnit ?? NaN, base.callsPerUnit ?? NaN),
+    pollsPerWait: pair(ours.requests.waitSummary.pollsPerWait, base.requests.waitSummary.pollsPerWait),
+    wallPerProvisioningS: pair(
+      (ours.wallS ?? NaN) / (ours.units || 1),
+      (base.wallS ?? NaN) / (base.units || 1),
+    ),
+    latencyP50S: pair(ours.unitLatencyS?.p50 ?? NaN, base.unitLatencyS?.p50 ?? NaN),
+  };
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function renderReport(
+  results: readonly ScenarioResult[],
+  targets: readonly TargetResult[],
+  comparison: Comparison | undefined,
+): string {
+  const parts: string[] = [];
+  parts.push('Parameters');
+  for (const r of results) {
+    const params = Object.entries(r.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    parts.push(
+      `  ${r.name}: ${params}${r.status !== 'ok' ? `  [${r.status}${r.note ? `: ${r.note}` : ''}]` : ''}`,
+    );
+  }
+
+  const shown = results.filter((r) => r.status === 'ok');
+  if (shown.length > 0) {
+    const col = (f: (r: ScenarioResult) => string) => shown.map((r) => f(r));
+    const req = (r: ScenarioResult) => r.requests!;
+    const rows: Array<[string, string[]]> = [
+      ['wall time (s)', col((r) => `${r.wallS}`)],
+      [
+        'workflows completed / failed',
+        col(
+          (r) =>
+            `${r.workflows!.completed} / ${r.workflows!.failed}${r.workflows!.running ? ` (+${r.workflows!.running} running)` : ''}`,
+        ),
+      ],
+      ['workflows per second', col((r) => `${r.workflowsPerSecond}`)],
+      ['unit of work', col((r) => `${r.units} × ${r.unit}`)],
+      [
+        'latency per unit p50 / p95 (s)',
+        col((r) => (r.unitLatencyS ? `${r.unitLatencyS.p50} / ${r.unitLatencyS.p95}` : '—')),
+      ],
+      ['Ops API calls', col((r) => `${req(r).calls}`)],
+      ['calls per unit (floor)', col((r) => `${r.callsPerUnit} (${r.floorCallsPerUnit})`)],
+      ['async waits', col((r) => `${req(r).waitSummary.waits}`)],
+      [
+        'polls per wait (minimum)',
+        col((r) => `${req(r).waitSummary.pollsPerWait} (${req(r).waitSummary.minPollsPerWait})`),
+      ],
+      ['  minimum counted from 1st poll', col((r) => `${req(r).waitSummary.minPollsFromFirstPerWait}`)],
+      [
+        'waits over minimum + 1 (from 1st)',
+        col(
+          (r) =>
+            `${req(r).waitSummary.waitsOverMinPlusOne} (${req(r).waitSummary.waitsOverFirstPollMinPlusOne})`,
+        ),
+      ],
+      [
+        'overhead per wait p50/p95/max (s)',
+        col((r) => {
+          const o = req(r).waitSummary.overheadMs;
+          return o ? `${s(o.p50)} / ${s(o.p95)} / ${s(o.max)}` : '—';
+        }),
+      ],
+      [
+        '429s received (last at s)',
+        col((r) => `${req(r).status429}${req(r).last429AtS !== undefined ? ` (${req(r).last429AtS})` : ''}`),
+      ],
+      [
+        'peak req/s, 1-s window [cap]',
+        col((r) => `${req(r).rate.peakPerSecond}${r.capPerSecond ? ` [${r.capPerSecond}]` : ' [none]'}`),
+      ],
+      ['peak req/s after first second', col((r) => `${req(r).rate.peakPerSecondAfterFirst}`)],
+      ['peak req/s over 5-s windows', col((r) => `${req(r).rate.sustainedPerSecond}`)],
+      ['mean req/s', col((r) => `${req(r).rate.meanPerSecond}`)],
+      ['worker peak RSS (MiB)', col((r) => (r.worker ? `${r.worker.peakRssMiB}` : '—'))],
+      [
+        'worker CPU s (incl. start-up)',
+        col((r) => (r.worker ? `${r.worker.cpuSeconds} (${r.worker.cpuSecondsTotal})` : '—')),
+      ],
+      ['longest history (events)', col((r) => (r.longestHistory ? `${r.longestHistory.events}` : '—'))],
+    ];
+    parts.push('', 'Figures');
+    parts.push(
+      table(
+        ['figure', ...shown.map((r) => r.name)],
+        rows.map(([label, cells]) => [label, ...cells]),
+      ),
+    );
+
+    parts.push('', 'Calls per unit by operation');
+    for (const r of shown) {
+      const per = Object.entries(req(r).callsByOperation)
+        .sort((a, b) => b[1] - a[1])
+        .map(([op, n]) => `${op} ${r2(n / (r.units || 1))}`)
+        .join(', ');
+      parts.push(`  ${r.name} (per ${r.unit}): ${per}`);
+    }
+  }
+
+  if (targets.length > 0) {
+    parts.push('', 'Targets');
+    parts.push(
+      table(
+        ['scenario', 'target', 'measured', 'result'],
+        targets.map((t) => [t.scenario, t.target, t.measured, t.pass ? 'PASS' : 'FAIL']),
+      ),
+    );
+  }
+
+  if (comparison) {
+    const c = comparison;
+    parts.push('', `Ours (${c.ours}) : baseline (sequential ky script, 1-s polling)`);
+    parts.push(
+      table(
+        ['figure', 'ours', 'baseline', 'ours : baseline'],
+        [
+          [
+            'Ops calls per provisioning',
+            `${c.callsPerProvisioning.ours}`,
+            `${c.callsPerProvisioning.baseline}`,
+            `${c.callsPerProvisioning.ratio}`,
+          ],
+          [
+            'polls per async wait',
+            `${c.pollsPerWait.ours}`,
+            `${c.pollsPerWait.baseline}`,
+            `${c.pollsPerWait.ratio}`,
+          ],
+          [
+            'wall time per provisioning (s)',
+            `${c.wallPerProvisioningS.ours}`,
+            `${c.wallPerProvisioningS.baseline}`,
+            `${c.wallPerProvisioningS.ratio}`,
+          ],
+          [
+            'latency of one provisioning p50 (s)',
+            `${c.latencyP50S.ours}`,
+            `${c.latencyP50S.baseline}`,
+            `${c.latencyP50S.ratio}`,
+          ],
+        ],
+      ),
+    );
+  }
+
+  const notes = results.flatMap((r) => (r.failures ?? []).map((f) => `  ${r.name}: ${f}`));
+  if (notes.length > 0) parts.push('', 'Failures (first few)', ...notes);
+  return parts.join('\n');
+}

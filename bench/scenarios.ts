@@ -1,0 +1,491 @@
+// The benchmark scenarios. Each workflow scenario gets a fresh emulator (so its request log and
+// operations are its own), a fresh worker child on its own task queue, and is judged from what the
+// emulator saw and what Temporal's visibility reports.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import ky from 'ky';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator';
+import { accessWorkflowIds, workflowIds } from '../src/shared/workflow-ids';
+import type {
+  OffboardUserInput,
+  ProvisionNamespaceInput,
+  RotateExpiringKeysInput,
+} from '../src/shared/validation';
+import type { BenchOptions, ScenarioName } from './cli';
+import { startWorker, type DevServer, type WorkerUsage } from './infra';
+import { distribution, requestFigures, round2, type Distribution, type RequestFigures } from './metrics';
+
+export interface ScenarioContext {
+  opts: BenchOptions;
+  server: DevServer | undefined;
+  bundlePath: string | undefined;
+  outDir: string;
+  runId: string;
+  log(message: string): void;
+}
+
+export interface WorkflowCounts {
+  started: number;
+  completed: number;
+  failed: number;
+  /** Still running when the scenario gave up (counted as not completed). */
+  running: number;
+  continuedAsNew: number;
+}
+
+export interface ScenarioResult {
+  name: ScenarioName;
+  status: 'ok' | 'skipped' | 'crashed';
+  note?: string;
+  params: Record<string, string | number>;
+  /** What one unit of work is (a provisioning, a user, a rotation), for per-unit figures. */
+  unit?: string;
+  units?: number;
+  wallS?: number;
+  workflows?: WorkflowCounts;
+  workflowsPerSecond?: number;
+  /** Start to close of each unit's workflow (s). */
+  unitLatencyS?: Distribution;
+  callsPerUnit?: number;
+  /** Accepted mutations + ⌈d/c⌉+1 polls per wait, per unit: the calls the hints cannot avoid. */
+  floorCallsPerUnit?: number;
+  /** The worker's OPS_API_RATE_LIMIT, when set. */
+  capPerSecond?: number;
+  requests?: Omit<RequestFigures, 'waits'>;
+  worker?: WorkerUsage;
+  longestHistory?: { events: number; workflowId: string; type: string };
+  /** What the longest history may reach given the workflow's steps (independent of poll counts). */
+  historyBound?: { events: number; why: string };
+  failures?: string[];
+}
+
+const REGION = 'aws-us-east-1';
+const DAY_MS = 86_400_000;
+const fmtS = (ms: number) => `${round2(ms / 1000)}s`;
+
+function emulatorTiming(opts: BenchOptions): EmulatorOptions {
+  return {
+    asyncOperationDurationMs: { createNamespace: opts.activationMs, '*': opts.opMs },
+    checkDurationMs: opts.checkMs,
+  };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+interface WorkflowScenarioSpec {
+  name: ScenarioName;
+  params: Record<string, string | number>;
+  emulator: EmulatorOptions;
+  /** The worker's Ops API cap (OPS_API_RATE_LIMIT). */
+  cap?: number;
+  /** Workflow type whose runs are the units of work. */
+  unitType: string;
+  historyBound: { events: number; why: string };
+  unit: string;
+  prepare(emulator: Emulator): Promise<void>;
+  /** Starts the top-level workflows on `taskQueue`; returns how many. */
+  start(client: Client, taskQueue: string): Promise<number>;
+}
+
+async function runWorkflowScenario(
+  ctx: ScenarioContext,
+  spec: WorkflowScenarioSpec,
+): Promise<ScenarioResult> {
+  const { opts, server } = ctx;
+  if (!server || !ctx.bundlePath) throw new Error('no Temporal dev server');
+  const emulator = await startEmulator(spec.emulator);
+  const taskQueue = `bench-${spec.name}-${ctx.runId}`;
+  const secretsDir = path.join(ctx.outDir, 'secrets', spec.name);
+  await mkdir(secretsDir, { recursive: true });
+  const worker = await startWorker({
+    temporalAddress: server.address,
+    taskQueue,
+    opsApiUrl: emulator.url,
+    opsApiKey: emulator.apiKey,
+    secretsDir,
+    bundlePath: ctx.bundlePath,
+    logFile: path.join(ctx.outDir, `worker-${spec.name}.log`),
+    maxActivities: opts.maxActivities,
+    logLevel: opts.workerLogLevel,
+    ...(spec.cap ? { rateLimit: spec.cap } : {}),
+    ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...(opts.maxWorkflowTasks ? { maxWorkflowTasks: opts.maxWorkflowTasks } : {}),
+  });
+  try {
+    await spec.prepare(emulator);
+    emulator.clearRequestLog();
+    worker.markStart();
+    const t0 = Date.now();
+    const started = await spec.start(server.client, taskQueue);
+    ctx.log(`  ${spec.name}: ${started} workflow(s) started in ${fmtS(Date.now() - t0)}; waiting`);
+    const running = await waitUntilIdle(server.client, taskQueue, t0 + opts.timeoutMs, ctx.log, spec.name);
+    const usage = worker.usage();
+    const log = [...emulator.requestLog];
+    const operations = emulator.snapshot().asyncOperations;
+
+    const counts: WorkflowCounts = { started, completed: 0, failed: 0, running: 0, continuedAsNew: 0 };
+    let longest: ScenarioResult['longestHistory'];
+    let lastClose = t0;
+    const unitLatencies: number[] = [];
+    const failed: Array<{ workflowId: string; runId: string }> = [];
+    let units = 0;
+    for await (const wf of server.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
+      const status = wf.status.name;
+      if (status === 'COMPLETED') counts.completed++;
+      else if (status === 'CONTINUED_AS_NEW') counts.continuedAsNew++;
+      else if (status === 'RUNNING') counts.running++;
+      else {
+        counts.failed++;
+        failed.push({ workflowId: wf.workflowId, runId: wf.runId });
+      }
+      if (wf.closeTime) lastClose = Math.max(lastClose, wf.closeTime.getTime());
+      if (!longest || wf.historyLength > longest.events)
+        longest = { events: wf.historyLength, workflowId: wf.workflowId, type: wf.type };
+      if (wf.type === spec.unitType) {
+        units++;
+        if (wf.closeTime) unitLatencies.push((wf.closeTime.getTime() - wf.startTime.getTime()) / 1000);
+      }
+    }
+    const failures = await Promise.all(
+      failed.slice(0, 5).map(async ({ workflowId, runId }) => {
+        try {
+          await server.client.workflow.getHandle(workflowId, runId).result();
+          return `${workflowId}: completed on second look`;
+        } catch (err) {
+          const cause = (err as { cause?: Error }).cause;
+          return `${workflowId}: ${cause?.message ?? (err as Error).message}`;
+        }
+      }),
+    );
+    if (running > 0) failures.push(`${running} workflow(s) still running after --timeout`);
+
+    const figures = requestFigures(log, operations);
+    const { waits, ...requests } = figures;
+    const minPolls = waits.reduce((s, w) => s + (Number.isFinite(w.minPolls) ? w.minPolls : w.polls), 0);
+    const wallS = round2((lastClose - t0) / 1000);
+    const closed = counts.completed + counts.failed + counts.continuedAsNew;
+    return {
+      name: spec.name,
+      status: 'ok',
+      params: spec.params,
+      unit: spec.unit,
+      units,
+      wallS,
+      workflows: counts,
+      workflowsPerSecond: wallS > 0 ? round2(closed / wallS) : 0,
+      ...(unitLatencies.length ? { unitLatencyS: roundDist(distribution(unitLatencies)!) } : {}),
+      callsPerUnit: units ? round2(log.length / units) : 0,
+      floorCallsPerUnit: units ? round2((requests.acceptedMutations + minPolls) / units) : 0,
+      ...(spec.cap ? { capPerSecond: spec.cap } : {}),
+      requests,
+      worker: usage,
+      ...(longest ? { longestHistory: longest } : {}),
+      historyBound: spec.historyBound,
+      ...(failures.length ? { failures } : {}),
+    };
+  } finally {
+    await worker.stop();
+    await emulator.close();
+  }
+}
+
+function roundDist(d: Distribution): Distribution {
+  return { count: d.count, p50: round2(d.p50), p95: round2(d.p95), max: round2(d.max), mean: round2(d.mean) };
+}
+
+/**
+ * Waits until visibility shows nothing running on the task queue (twice in a row, so a child that is
+ * about to start is not missed). Returns how many were still running at the deadline.
+ */
+async function waitUntilIdle(
+  client: Client,
+  taskQueue: string,
+  deadline: number,
+  log: (m: string) => void,
+  name: string,
+): Promise<number> {
+  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+  let idle = 0;
+  let lastReport = Date.now();
+  for (;;) {
+    const { count } = await client.workflow.count(query);
+    if (count === 0 && ++idle >= 2) return 0;
+    if (count > 0) idle = 0;
+    if (Date.now() > deadline) return count;
+    if (Date.now() - lastReport > 15_000) {
+      log(`  ${name}: ${count} still running`);
+      lastReport = Date.now();
+    }
+    await sleep(count === 0 ? 500 : 1000);
+  }
+}
+
+// ---------------------------------------------------------------- scenarios
+
+function provisionInput(name: string): ProvisionNamespaceInput {
+  return {
+    name,
+    region: REGION,
+    retentionDays: 7,
+    serviceAccount: { permission: 'write' },
+    apiKey: { expiryDays: 90 },
+    // The hint decides; the clamp only stops a hint below 1 s from hammering the API.
+    wait: { minPollSeconds: 1 },
+  };
+}
+
+function startProvisionings(prefix: string, n: number) {
+  return async (client: Client, taskQueue: string): Promise<number> => {
+    const names = Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(5, '0')}`);
+    await pool(names, 50, (name) =>
+      client.workflow.start('provisionNamespace', {
+        taskQueue,
+        workflowId: workflowIds.provisionNamespace(name),
+        args: [provisionInput(name)],
+      }),
+    );
+    return n;
+  };
+}
+
+export function provisionScenario(ctx: ScenarioContext, throttled = false): Promise<ScenarioResult> {
+  const { opts } = ctx;
+  const params: Record<string, string | number> = {
+    n: opts.n,
+    activation: fmtS(opts.activationMs),
+    checkDuration: fmtS(opts.checkMs),
+    otherOps: fmtS(opts.opMs),
+    minPollSeconds: 1,
+    maxActivities: opts.maxActivities,
+    workerSdkLog: opts.workerLogLevel,
+  };
+  if (throttled) Object.assign(params, { emulatorRateLimit: opts.rate, workerCap: opts.cap });
+  return runWorkflowScenario(ctx, {
+    name: throttled ? 'throttled' : 'provision',
+    params,
+    emulator: {
+      ...emulatorTiming(opts),
+      ...(throttled ? { rateLimit: { requestsPerSecond: opts.rate, burst: Math.ceil(opts.rate) } } : {}),
+    },
+    ...(throttled ? { cap: opts.cap } : {}),
+    unitType: 'provisionNamespace',
+    // ~10 activities (each wait is one, however many polls) at 3 events each, plus workflow tasks.
+    historyBound: { events: 100, why: 'fixed steps' },
+    unit: 'provisioning',
+    prepare: async () => undefined,
+    start: startProvisionings(`${throttled ? 't' : 'p'}${ctx.runId}`, opts.n),
+  });
+}
+
+export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const { opts } = ctx;
+  const emails = Array.from({ length: opts.users }, (_, i) => `user${i + 1}@bench-${ctx.runId}.example.com`);
+  return runWorkflowScenario(ctx, {
+    name: 'offboard',
+    params: {
+      users: opts.users,
+      keysPerUser: opts.keysPerUser,
+      deleteDuration: fmtS(opts.opMs),
+      checkDuration: fmtS(opts.checkMs),
+      concurrencyPerUser: 10,
+    },
+    emulator: emulatorTiming(opts),
+    unitType: 'offboardUser',
+    // Per key: a delete and a wait (3 events each) plus workflow-task events; polls add nothing.
+    historyBound: { events: 50 + 10 * opts.keysPerUser, why: '50 + 10 per key' },
+    unit: 'user',
+    prepare: async (emulator) => {
+      const { userIds } = await emulator.seed({ users: emails.map((email) => ({ email })) });
+      const expiryTime = new Date(Date.now() + 90 * DAY_MS).toISOString();
+      await emulator.seed({
+        apiKeys: userIds.flatMap((ownerId, u) =>
+          Array.from({ length: opts.keysPerUser }, (_, k) => ({
+            displayName: `user${u + 1}-key${k + 1}`,
+            ownerId,
+            ownerType: 'user' as const,
+            expiryTime,
+          })),
+        ),
+      });
+    },
+    start: async (client, taskQueue) => {
+      await pool(emails, 50, (email) => {
+        const input: OffboardUserInput = { email };
+        return client.workflow.start('offboardUser', {
+          taskQueue,
+          workflowId: accessWorkflowIds.offboardUser(email),
+          args: [input],
+        });
+      });
+      return emails.length;
+    },
+  });
+}
+
+export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const { opts } = ctx;
+  // One due key per owner, so rotations (serial per owner) can all run in parallel lanes.
+  const owners = Math.max(1, Math.min(opts.sweepKeys, opts.sweepDue));
+  const input: RotateExpiringKeysInput = {
+    leadDays: 14,
+    expiryDays: 90,
+    gracePeriod: '0',
+    concurrency: opts.sweepConcurrency,
+    batchSize: 100,
+  };
+  return runWorkflowScenario(ctx, {
+    name: 'sweep',
+    params: {
+      keys: opts.sweepKeys,
+      due: opts.sweepDue,
+      owners,
+      concurrency: opts.sweepConcurrency,
+      batchSize: 100,
+      keyOps: fmtS(opts.opMs),
+      checkDuration: fmtS(opts.checkMs),
+    },
+    emulator: emulatorTiming(opts),
+    unitType: 'rotateApiKey',
+    // Per child ~5 events; a run rotates at most batchSize × batchesPerRun (10) before continuing as new.
+    historyBound: {
+      events: 50 + 6 * Math.min(opts.sweepDue, 100 * 10),
+      why: '50 + 6 per rotation in a run',
+    },
+    unit: 'rotation',
+    prepare: async (emulator) => {
+      const { serviceAccountIds } = await emulator.seed({
+        serviceAccounts: Array.from({ length: owners }, (_, i) => ({ name: `sweep-sa-${i + 1}` })),
+      });
+      const now = Date.now();
+      await emulator.seed({
+        apiKeys: Array.from({ length: opts.sweepKeys }, (_, i) => ({
+          displayName: `sweep-key-${i + 1}`,
+          ownerId: serviceAccountIds[i % owners]!,
+          ownerType: 'service-account' as const,
+          // The first `due` keys (one per owner) expire within the 14-day lead time; the rest do not.
+          expiryTime: new Date(now + (i < opts.sweepDue ? 7 : 300) * DAY_MS).toISOString(),
+        })),
+      });
+    },
+    start: async (client, taskQueue) => {
+      await client.workflow.start('rotateExpiringKeys', {
+        taskQueue,
+        workflowId: `${accessWorkflowIds.rotateExpiringKeys()}/bench-${ctx.runId}`,
+        args: [input],
+      });
+      return 1;
+    },
+  });
+}
+
+/**
+ * What a hand-written script does: the same provisioning steps, one after another, with ky and a
+ * fixed 1-second poll. Judged with the same request-log figures.
+ */
+export async function baselineScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const { opts } = ctx;
+  const emulator = await startEmulator(emulatorTiming(opts));
+  try {
+    const api = ky.create({
+      prefixUrl: `${emulator.url}/api/v1`,
+      headers: { authorization: `Bearer ${emulator.apiKey}` },
+      retry: 0,
+    });
+    const waitFor = async (asyncOperationId: string) => {
+      for (;;) {
+        const op = await api.get(`async-operations/${asyncOperationId}`).json<{ state: string }>();
+        if (op.state === 'fulfilled') return;
+        if (!['pending', 'in_progress'].includes(op.state)) throw new Error(`operation ${op.state}`);
+        await sleep(opts.baselinePollMs);
+      }
+    };
+    const latencies: number[] = [];
+    const t0 = Date.now();
+    for (let i = 1; i <= opts.baselineN; i++) {
+      const started = Date.now();
+      const name = `b${ctx.runId}-${String(i).padStart(5, '0')}`;
+      const ns = await api
+        .post('namespaces', { json: { spec: { name, region: REGION, retentionDays: 7 } } })
+        .json<{ namespace: string; asyncOperationId: string }>();
+      await waitFor(ns.asyncOperationId);
+      const sa = await api
+        .post('service-accounts', {
+          json: {
+            spec: {
+              name: `${name}-sa`,
+              access: { namespaceAccesses: { [ns.namespace]: { permission: 'write' } } },
+            },
+          },
+        })
+        .json<{ serviceAccountId: string; asyncOperationId: string }>();
+      await waitFor(sa.asyncOperationId);
+      const key = await api
+        .post('api-keys', {
+          json: {
+            spec: {
+              displayName: `${name}-key`,
+              ownerId: sa.serviceAccountId,
+              ownerType: 'service-account',
+              expiryTime: new Date(Date.now() + 90 * DAY_MS).toISOString(),
+            },
+          },
+        })
+        .json<{ keyId: string; asyncOperationId: string }>();
+      await waitFor(key.asyncOperationId);
+      latencies.push((Date.now() - started) / 1000);
+    }
+    const wallS = round2((Date.now() - t0) / 1000);
+    const { waits, ...requests } = requestFigures(
+      [...emulator.requestLog],
+      emulator.snapshot().asyncOperations,
+    );
+    const minPolls = waits.reduce((s, w) => s + w.minPolls, 0);
+    return {
+      name: 'baseline',
+      status: 'ok',
+      params: {
+        n: opts.baselineN,
+        activation: fmtS(opts.activationMs),
+        checkDuration: fmtS(opts.checkMs),
+        otherOps: fmtS(opts.opMs),
+        poll: fmtS(opts.baselinePollMs),
+        style: 'sequential ky script',
+      },
+      unit: 'provisioning',
+      units: opts.baselineN,
+      wallS,
+      workflows: {
+        started: opts.baselineN,
+        completed: opts.baselineN,
+        failed: 0,
+        running: 0,
+        continuedAsNew: 0,
+      },
+      workflowsPerSecond: round2(opts.baselineN / wallS),
+      unitLatencyS: roundDist(distribution(latencies)!),
+      callsPerUnit: round2(requests.calls / opts.baselineN),
+      floorCallsPerUnit: round2((requests.acceptedMutations + minPolls) / opts.baselineN),
+      requests,
+    };
+  } finally {
+    await emulator.close();
+  }
+}

@@ -1,0 +1,47 @@
+// The benchmark's worker process: the product's createOpsWorker with its env configuration, plus the
+// prebuilt workflow bundle and the cache/slot tuning the runner passes (BENCH_* variables). Sends one
+// IPC message when it polls; SIGTERM shuts it down gracefully.
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { loadWorkerConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { createSecretSinkFromEnv } from '../src/secrets';
+import { connectToTemporal, createOpsWorker } from '../src/worker';
+
+async function main(): Promise<void> {
+  // WARN drops the SDK's INFO chatter but keeps what matters for cost: every async-operation poll is
+  // logged as a failed attempt, as by the product's worker. ERROR shows what that logging costs.
+  const level = (process.env.BENCH_SDK_LOG_LEVEL || 'WARN') as LogLevel;
+  Runtime.install({ logger: new DefaultLogger(level) });
+  const logger = createLogger({ name: 'bench-worker' });
+  const config = loadWorkerConfig();
+  const optionalInt = (name: string) => {
+    const v = process.env[name];
+    return v ? Number(v) : undefined;
+  };
+  const maxCachedWorkflows = optionalInt('BENCH_MAX_CACHED_WORKFLOWS');
+  const maxConcurrentWorkflowTaskExecutions = optionalInt('BENCH_MAX_WORKFLOW_TASKS');
+  const { connection, namespace } = await connectToTemporal();
+  const worker = await createOpsWorker({
+    connection,
+    namespace,
+    config,
+    secrets: createSecretSinkFromEnv(),
+    logger,
+    overrides: {
+      workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
+      workflowsPath: undefined,
+      ...(maxCachedWorkflows ? { maxCachedWorkflows } : {}),
+      ...(maxConcurrentWorkflowTaskExecutions ? { maxConcurrentWorkflowTaskExecutions } : {}),
+    },
+  });
+  const running = worker.run();
+  // Disconnect right away: an open IPC channel would keep the process alive after shutdown.
+  process.send?.({ type: 'ready' }, () => process.disconnect?.());
+  await running;
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

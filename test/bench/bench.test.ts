@@ -1,0 +1,118 @@
+// Smoke test of `npm run bench`: a tiny provisioning run end to end (dev server, emulator, worker child
+// process), checked for figures and sane values, not for timings. Plus the pure parts: flags and metrics.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseBenchArgs, UsageError } from '../../bench/cli';
+import { peakInWindow, requestFigures } from '../../bench/metrics';
+import type { ScenarioResult } from '../../bench/scenarios';
+import type { TargetResult } from '../../bench/report';
+
+const execFileAsync = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+
+describe('bench runner', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-smoke-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a tiny provisioning scenario and writes every figure as JSON', async () => {
+    const json = path.join(dir, 'bench.json');
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--quick', '--n', '3', '--scenarios', 'provision', '--json', json],
+      { cwd: root, timeout: 100_000 },
+    );
+    expect(stdout).toContain('Targets');
+    const data = JSON.parse(await readFile(json, 'utf8')) as {
+      machine: { nproc: number; node: string };
+      results: ScenarioResult[];
+      targets: TargetResult[];
+    };
+    expect(data.machine.nproc).toBeGreaterThan(0);
+    const [r] = data.results;
+    expect(r).toMatchObject({ name: 'provision', status: 'ok', units: 3 });
+    expect(r!.workflows).toMatchObject({ started: 3, completed: 3, failed: 0, running: 0 });
+    expect(r!.wallS).toBeGreaterThan(3); // activation alone takes 3 s in --quick
+    const waits = r!.requests!.waitSummary;
+    expect(waits.waits).toBe(9); // namespace, service account and key per provisioning
+    // Not "≥ the minimum": a wait whose first poll comes late (a loaded machine) rightly needs fewer.
+    expect(waits.pollsPerWait).toBeGreaterThanOrEqual(
+      Math.min(waits.minPollsPerWait, waits.minPollsFromFirstPerWait),
+    );
+    expect(waits.pollsPerWait).toBeGreaterThanOrEqual(1);
+    expect(waits.waitsOverFirstPollMinPlusOne).toBe(0);
+    expect(waits.overheadMs!.count).toBe(9);
+    expect(waits.overheadMs!.p50).toBeGreaterThanOrEqual(0);
+    expect(r!.callsPerUnit).toBeGreaterThanOrEqual(r!.floorCallsPerUnit!);
+    expect(r!.requests!.status429).toBe(0);
+    expect(r!.worker!.peakRssMiB).toBeGreaterThan(50);
+    expect(r!.worker!.cpuSeconds).toBeGreaterThan(0);
+    expect(r!.longestHistory!.events).toBeGreaterThan(10);
+    expect(data.targets.map((t) => t.target)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/calls per async wait/),
+        expect.stringMatching(/overhead/),
+      ]),
+    );
+  });
+
+  it('rejects bad flags with a message naming the flag', () => {
+    expect(() => parseBenchArgs(['--n', 'lots'])).toThrow(/--n must be a whole number/);
+    expect(() => parseBenchArgs(['--scenarios', 'provision,teleport'])).toThrow(/'teleport'/);
+    expect(() => parseBenchArgs(['--check', '500ms'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--bogus'])).toThrow(UsageError);
+    expect(parseBenchArgs(['--quick', '--n', '7'])).toMatchObject({
+      n: 7,
+      activationMs: 3000,
+      checkMs: 1000,
+    });
+  });
+
+  it('counts polls per wait and the overhead from finishedTime to the poll that saw it', () => {
+    const entry = (time: number, id = 'op1', status = 200) => ({
+      method: 'GET',
+      path: `/api/v1/async-operations/${id}`,
+      operationId: 'getAsyncOperation',
+      status,
+      time,
+      wallTime: time,
+    });
+    const started = Date.parse('2026-01-01T00:00:00Z');
+    const figures = requestFigures(
+      [
+        entry(started + 50),
+        entry(started + 5050, 'op1', 429),
+        entry(started + 10_050),
+        entry(started + 20_300),
+      ],
+      [
+        {
+          id: 'op1',
+          state: 'fulfilled',
+          checkDuration: '5s',
+          operationType: 'createNamespace',
+          startedTime: '2026-01-01T00:00:00Z',
+          finishedTime: '2026-01-01T00:00:20Z',
+        },
+      ],
+    );
+    expect(figures.waits).toEqual([
+      expect.objectContaining({
+        polls: 4,
+        minPolls: 5,
+        minPollsFromFirst: 5,
+        durationMs: 20_000,
+        overheadMs: 300,
+      }),
+    ]);
+    expect(figures.status429).toBe(1);
+    expect(peakInWindow([0, 100, 999, 1000, 1500])).toBe(3);
+  });
+});
