@@ -1,0 +1,49 @@
+// Configuration of `npm start` / `npm run demo` (the embedded stack), read from the environment. The
+// worker's own variables (OPS_API_*, TASK_QUEUE, ...) stay in src/config.ts.
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../config';
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int({ error: 'must be a port number' })
+  .min(0, { error: 'must be from 0 to 65535' })
+  .max(65535, { error: 'must be from 0 to 65535' });
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$/, { error: 'must be host:port, e.g. 127.0.0.1:9464' })
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, { error: 'port must be at most 65535' });
+
+const serviceEnv = z.object({
+  /** Where the dev server DB, emulator state, generated keys, secrets and seen events live. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** An existing Temporal server; when unset an embedded dev server is started. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  /** Port of the embedded dev server (its Web UI is this + 1000). */
+  TEMPORAL_PORT: port.default(7233),
+  /** An existing Ops API (or emulator); when unset the emulator runs in-process. */
+  OPS_API_URL: z.url({ error: 'must be a URL' }).optional(),
+  EMULATOR_PORT: port.default(7243),
+  EVENTS_HOST: z.string().min(1).default('127.0.0.1'),
+  EVENTS_PORT: port.default(8787),
+  /** Shared secret of the events endpoint; generated and kept in DATA_DIR when unset. */
+  EVENTS_HMAC_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  EVENTS_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+  /** Base URL put in `statusUrl` (e.g. behind a proxy); default http://EVENTS_HOST:EVENTS_PORT. */
+  EVENTS_PUBLIC_URL: z.url({ error: 'must be a URL' }).optional(),
+  /** host:port of the Prometheus endpoint for SDK and Ops API metrics; off when unset. */
+  METRICS_ADDRESS: hostPort.optional(),
+});
+
+export type ServiceConfig = z.output<typeof serviceEnv>;
+
+export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = serviceEnv.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+}

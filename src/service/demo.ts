@@ -1,0 +1,214 @@
+// `npm run demo`: starts a throw-away stack (dev server, emulator with short operations, worker, events endpoint)
+// on free ports, then drives every workflow through signed events and checks the outcome in the emulator.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../logger';
+import { webhookSignatureHeaders } from '../secrets/webhook-signature';
+import type { EventType } from './events';
+import { startStack, StackError, type Stack } from './stack';
+
+interface Accepted {
+  workflowId: string;
+  runId: string;
+  statusUrl: string;
+  uiUrl?: string;
+}
+
+interface RequestStatus {
+  status: string;
+  done: boolean;
+  progress?: { step?: string };
+  result?: Record<string, unknown>;
+  error?: { message: string };
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Signs and sends one event; returns the endpoint's answer. */
+export async function sendEvent(
+  eventsUrl: string,
+  secret: string,
+  event: { id: string; type: EventType; data: unknown },
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify(event);
+  const res = await fetch(`${eventsUrl}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(body, secret) },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Polls a status URL until the run is done, reporting each new step. */
+export async function waitForRequest(
+  statusUrl: string,
+  onStep: (step: string) => void = () => undefined,
+  timeoutMs = 120_000,
+): Promise<RequestStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let lastStep = '';
+  while (Date.now() < deadline) {
+    const res = await fetch(statusUrl);
+    if (res.ok) {
+      const status = (await res.json()) as RequestStatus;
+      const step = status.progress?.step;
+      if (step && step !== lastStep) onStep((lastStep = step));
+      if (status.done) return status;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${statusUrl} not done after ${timeoutMs / 1000} s`);
+}
+
+async function step(
+  stack: Stack,
+  title: string,
+  type: EventType,
+  data: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  out(`▶ ${title}`);
+  const sent = await sendEvent(stack.events!.url, stack.events!.secret, {
+    id: `demo-${type}-${Date.now()}`,
+    type,
+    data,
+  });
+  if (sent.status !== 202 && sent.status !== 200) {
+    throw new Error(`event rejected (${sent.status}): ${String(sent.body.message)}`);
+  }
+  const accepted = sent.body as unknown as Accepted;
+  out(`  workflow ${accepted.workflowId}`);
+  if (accepted.uiUrl) out(`  ${accepted.uiUrl}`);
+  const final = await waitForRequest(accepted.statusUrl, (s) => out(`  · ${s}`));
+  if (final.status !== 'COMPLETED')
+    throw new Error(`${accepted.workflowId} ${final.status}: ${final.error?.message}`);
+  out(`  ✔ done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return final.result ?? {};
+}
+
+export async function runDemo(): Promise<boolean> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cloud-ops-demo-'));
+  // Quiet unless asked: the demo prints its own progress.
+  const logger = createLogger({ name: 'demo', level: process.env.LOG_LEVEL ?? 'warn' });
+  // The demo is self-contained: external servers configured in the shell are ignored.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|OPS_API_|SECRET_SINK|PAYLOAD_CODEC)/.test(k)),
+  );
+  out('Starting a throw-away stack (Temporal dev server, Ops API emulator, worker, events endpoint)...');
+  const stack = await startStack({
+    dataDir,
+    logger,
+    env,
+    temporalPort: 0,
+    emulatorPort: 0,
+    // Short operations so the demo takes seconds, not minutes.
+    emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
+    events: { host: '127.0.0.1', port: 0 },
+  });
+  const emulator = stack.opsApi.emulator!;
+  out(`Temporal Web UI: ${stack.temporal.uiUrl}`);
+  out();
+  const failures: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    out(`  ${ok ? '✔' : '✘'} ${what}`);
+    if (!ok) failures.push(what);
+  };
+  try {
+    const name = 'demo-payments';
+    const provisioned = await step(
+      stack,
+      `Provision namespace ${name} with a service account and an API key`,
+      'namespace.requested',
+      {
+        name,
+        region: 'aws-us-east-1',
+        retentionDays: 7,
+        serviceAccount: { permission: 'write' },
+        apiKey: { expiryDays: 30 },
+        wait: { minPollSeconds: 0.25 },
+      },
+    );
+    const namespace = String(provisioned.namespace);
+    const serviceAccountId = String(provisioned.serviceAccountId);
+    const firstKeyId = String(provisioned.apiKeyId);
+    let state = emulator.snapshot();
+    check(
+      state.namespaces.some((n) => n.namespace === namespace && n.state === 'active'),
+      `namespace ${namespace} is active`,
+    );
+    check(
+      state.serviceAccounts.some((s) => s.id === serviceAccountId && s.state === 'active'),
+      `service account ${serviceAccountId} is active`,
+    );
+    check(
+      state.apiKeys.some((k) => k.id === firstKeyId && k.state === 'active'),
+      `API key ${firstKeyId} is active`,
+    );
+    out();
+
+    const rotated = await step(
+      stack,
+      `Rotate the service account's API key (3 s grace period)`,
+      'apikey.rotation.requested',
+      {
+        ownerType: 'service-account',
+        ownerId: serviceAccountId,
+        gracePeriod: '3s',
+        expiryDays: 30,
+      },
+    );
+    const newKeyId = String(rotated.newKeyId);
+    state = emulator.snapshot();
+    check(
+      state.apiKeys.some((k) => k.id === newKeyId && k.state === 'active'),
+      `new API key ${newKeyId} is active`,
+    );
+    check(!state.apiKeys.some((k) => k.id === firstKeyId), `old API key ${firstKeyId} is deleted`);
+    out();
+
+    const email = 'leaver@example.com';
+    const seeded = await emulator.seed({
+      users: [{ email, access: { accountAccess: { role: 'developer' } } }],
+    });
+    const userId = seeded.userIds[0]!;
+    const userKey = await emulator.seed({
+      apiKeys: [
+        {
+          displayName: 'leaver-laptop',
+          ownerId: userId,
+          ownerType: 'user',
+          expiryTime: new Date(Date.now() + 30 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        },
+      ],
+    });
+    out(`Seeded user ${email} (${userId}) with API key ${userKey.apiKeys[0]!.keyId}`);
+    await step(stack, `Offboard ${email}`, 'user.offboarding.requested', { email });
+    state = emulator.snapshot();
+    check(!state.users.some((u) => u.id === userId), `user ${userId} is deleted`);
+    check(!state.apiKeys.some((k) => k.spec.ownerId === userId), `the user's API keys are deleted`);
+  } catch (err) {
+    failures.push((err as Error).message);
+    out(`  ✘ ${(err as Error).message}`);
+  } finally {
+    await stack.stop();
+  }
+  out();
+  if (failures.length === 0) {
+    out('Demo succeeded.');
+    await rm(dataDir, { recursive: true, force: true });
+  } else {
+    out(`Demo FAILED: ${failures.join('; ')} (state kept in ${dataDir})`);
+  }
+  return failures.length === 0;
+}
+
+if (require.main === module) {
+  runDemo().then(
+    (ok) => process.exit(ok ? 0 : 1),
+    (err: unknown) => {
+      console.error(`demo: ${err instanceof StackError ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,334 @@
+// Everything `npm start` runs, in one process: a Temporal dev server (child process) unless TEMPORAL_ADDRESS is
+// given, the Ops API emulator unless OPS_API_URL is given, the worker and the events endpoint. Also used in-process
+// by `npm run demo` and the tests.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { connectClient, type ConnectedClient } from '../client';
+import { loadWorkerConfig } from '../config';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
+import type { Logger } from '../logger';
+import type { RequestEvent } from '../ops-api';
+import { createSecretSinkFromEnv } from '../secrets';
+import { createOpsWorker } from '../worker';
+import { startDevServer, StackError, assertPortFree, type DevServer } from './dev-server';
+import { fileEventStore, type EventStore } from './event-store';
+import { buildEventsServer } from './events';
+import { installRuntime, opsApiMetrics } from './telemetry';
+
+export { StackError } from './dev-server';
+
+type Env = Record<string, string | undefined>;
+
+export interface StackOptions {
+  dataDir: string;
+  logger: Logger;
+  /** Worker/client configuration (OPS_API_*, TASK_QUEUE, TEMPORAL_*, SECRET_SINK_*, ...); default process.env. */
+  env?: Env;
+  /** An existing Temporal frontend; when absent a dev server is started on `temporalPort`. */
+  temporalAddress?: string;
+  /** Default 7233; 0 = free ports for the server and its UI. */
+  temporalPort?: number;
+  /** Web UI of the embedded dev server; default true. */
+  ui?: boolean;
+  /** An existing Ops API; when absent the emulator runs in-process (key: env OPS_API_KEY). */
+  opsApiUrl?: string;
+  /** Default 7243; 0 = a free port. */
+  emulatorPort?: number;
+  emulatorOptions?: Partial<EmulatorOptions>;
+  /** The events endpoint; false = none. */
+  events?: false | EventsEndpointOptions;
+  /** Run a worker in this process; default true. */
+  worker?: boolean;
+  workerOverrides?: Partial<WorkerOptions>;
+  /** host:port of the Prometheus endpoint. */
+  metricsAddress?: string;
+}
+
+export interface EventsEndpointOptions {
+  host: string;
+  /** 0 = a free port. */
+  port: number;
+  /** Default: generated once and kept in DATA_DIR/events-hmac-secret. */
+  secret?: string;
+  maxBodyBytes?: number;
+  publicUrl?: string;
+}
+
+export interface Stack {
+  dataDir: string;
+  temporal: { address: string; namespace: string; uiUrl?: string; devServerPid?: number };
+  opsApi: { url: string; emulator?: Emulator; apiKeyFile?: string; generatedApiKey?: string };
+  events?: { url: string; secretFile?: string; generatedSecret?: string; secret: string };
+  metricsUrl?: string;
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  worker?: Worker;
+  /** Settles with the reason when a part stops on its own (worker failure, dev server exit). */
+  failed: Promise<Error>;
+  /** Worker (drain) → events endpoint → emulator → dev server. Idempotent. */
+  stop(): Promise<void>;
+  /** Last resort (second Ctrl-C): kill the dev server child without waiting. */
+  forceKill(): void;
+}
+
+export const STACK_FILES = {
+  emulatorKey: 'emulator-api-key',
+  emulatorState: 'emulator-state.json',
+  eventsSecret: 'events-hmac-secret',
+  events: 'events.jsonl',
+  secrets: 'secrets',
+} as const;
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { logger, dataDir } = options;
+  const env = options.env ?? process.env;
+  await fs.mkdir(dataDir, { recursive: true });
+  // Fail fast, before anything starts, when a port we are about to use is taken.
+  if (options.events) {
+    await assertPortFree(options.events.host, options.events.port, 'the events endpoint', 'EVENTS_PORT');
+  }
+  if (!options.opsApiUrl) {
+    await assertPortFree('127.0.0.1', options.emulatorPort ?? 7243, 'the Ops API emulator', 'EMULATOR_PORT');
+  }
+  const runWorker = options.worker ?? true;
+  // Before any native connection exists: the runtime can only be configured once per process.
+  if (runWorker || options.metricsAddress) {
+    if (
+      !installRuntime({
+        logger,
+        ...(options.metricsAddress ? { metricsAddress: options.metricsAddress } : {}),
+      })
+    )
+      logger.debug('SDK runtime already installed; using it as is');
+  }
+
+  // What has been started, to undo in reverse order if a later part fails.
+  const undo: Array<() => Promise<unknown>> = [];
+  const cleanUp = async () => {
+    for (const fn of undo.reverse()) await fn().catch(() => undefined);
+  };
+  let failedReason: (err: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (failedReason = resolve));
+  let stopping = false;
+
+  try {
+    // ---------------------------------------------------------------- Temporal
+    let devServer: DevServer | undefined;
+    let address = options.temporalAddress;
+    if (!address) {
+      devServer = await startDevServer({
+        dataDir,
+        port: options.temporalPort ?? 7233,
+        ui: options.ui ?? true,
+        logger,
+      });
+      address = devServer.address;
+      const server = devServer;
+      undo.push(() => server.stop());
+      void server.exited.then((code) => {
+        if (!stopping)
+          failedReason(new StackError(`the Temporal dev server exited unexpectedly (code ${code})`));
+      });
+    }
+    const temporalEnv: Env = { ...env, TEMPORAL_ADDRESS: address };
+
+    // ---------------------------------------------------------------- Ops API
+    let emulator: Emulator | undefined;
+    let opsApiUrl = options.opsApiUrl;
+    let opsApiKey = env.OPS_API_KEY;
+    let apiKeyFile: string | undefined;
+    let generatedApiKey: string | undefined;
+    if (!opsApiUrl) {
+      apiKeyFile = path.join(dataDir, STACK_FILES.emulatorKey);
+      const key = env.EMULATOR_API_KEY
+        ? { value: env.EMULATOR_API_KEY, generated: false }
+        : await keyFile(apiKeyFile);
+      if (key.generated) generatedApiKey = key.value;
+      const port = options.emulatorPort ?? 7243;
+      emulator = await startEmulator({
+        port,
+        apiKey: key.value,
+        statePath: path.join(dataDir, STACK_FILES.emulatorState),
+        logger,
+        ...options.emulatorOptions,
+      });
+      const started = emulator;
+      undo.push(() => started.close());
+      opsApiUrl = emulator.url;
+      opsApiKey = emulator.apiKey;
+    }
+
+    // ---------------------------------------------------------------- worker
+    const workerEnv: Env = {
+      ...temporalEnv,
+      OPS_API_URL: opsApiUrl,
+      OPS_API_KEY: opsApiKey,
+      SECRET_SINK_DIR: env.SECRET_SINK_DIR || path.join(dataDir, STACK_FILES.secrets),
+    };
+    const config = loadWorkerConfig(workerEnv);
+    let worker: Worker | undefined;
+    let stopWorker: (() => Promise<void>) | undefined;
+    let namespace = loadClientConnectConfig({ overrideEnvVars: defined(temporalEnv) }).namespace ?? 'default';
+    if (runWorker) {
+      const { connectionOptions, namespace: ns } = loadClientConnectConfig({
+        overrideEnvVars: defined(temporalEnv),
+      });
+      namespace = ns ?? 'default';
+      const connection = await NativeConnection.connect(connectionOptions);
+      undo.push(() => connection.close());
+      let onOpsApiRequest: ((e: RequestEvent) => void) | undefined;
+      try {
+        onOpsApiRequest = opsApiMetrics();
+      } catch (err) {
+        logger.warn({ err }, 'Ops API metrics unavailable');
+      }
+      worker = await createOpsWorker({
+        connection,
+        namespace,
+        config,
+        secrets: createSecretSinkFromEnv(workerEnv),
+        logger: logger.child({ component: 'worker' }),
+        env: workerEnv,
+        ...(onOpsApiRequest ? { onOpsApiRequest } : {}),
+        overrides: {
+          // Let in-flight Ops API calls (≤ 20 s client timeout) finish instead of cancelling them at once.
+          shutdownGraceTime: '25s',
+          ...options.workerOverrides,
+        },
+      });
+      const running = worker.run();
+      running.then(
+        () => {
+          if (!stopping) failedReason(new StackError('the worker stopped unexpectedly'));
+        },
+        (err: unknown) => {
+          if (!stopping) failedReason(new StackError(`the worker failed: ${(err as Error).message}`));
+        },
+      );
+      const started = worker;
+      stopWorker = async () => {
+        if (started.getState() === 'RUNNING') started.shutdown();
+        await running.catch(() => undefined);
+      };
+      undo.push(stopWorker);
+      logger.info({ taskQueue: config.TASK_QUEUE, namespace, opsApi: opsApiUrl }, 'worker started');
+    }
+
+    // ---------------------------------------------------------------- client + events endpoint
+    const connected: ConnectedClient = await connectClient({ env: temporalEnv });
+    const clientConnection = connected;
+    undo.push(() => clientConnection.close());
+
+    let events: Stack['events'];
+    let store: EventStore | undefined;
+    if (options.events) {
+      const secretFile = path.join(dataDir, STACK_FILES.eventsSecret);
+      const given = options.events.secret ?? env.EVENTS_HMAC_SECRET;
+      const secret = given ? { value: given, generated: false } : await keyFile(secretFile);
+      store = await fileEventStore(path.join(dataDir, STACK_FILES.events));
+      const openStore = store;
+      undo.push(() => openStore.close());
+      const app = buildEventsServer({
+        client: connected.client,
+        taskQueue: config.TASK_QUEUE,
+        secret: secret.value,
+        store,
+        logger,
+        ...(options.events.maxBodyBytes ? { maxBodyBytes: options.events.maxBodyBytes } : {}),
+        ...(options.events.publicUrl ? { publicUrl: options.events.publicUrl } : {}),
+        ...(devServer?.uiUrl ? { uiUrl: devServer.uiUrl } : {}),
+        health: () => ({
+          ok: !worker || worker.getState() === 'RUNNING',
+          worker: worker?.getState() ?? 'external',
+        }),
+      });
+      try {
+        await app.listen({ host: options.events.host, port: options.events.port });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new StackError(
+          e.code === 'EADDRINUSE'
+            ? `port ${options.events.port} on ${options.events.host} (events endpoint) is already in use: stop what is using it or set EVENTS_PORT`
+            : `cannot start the events endpoint: ${e.message}`,
+        );
+      }
+      undo.push(() => app.close());
+      const { port } = app.server.address() as { port: number };
+      events = {
+        url: `http://${options.events.host}:${port}`,
+        secret: secret.value,
+        ...(given ? {} : { secretFile }),
+        ...(secret.generated ? { generatedSecret: secret.value } : {}),
+      };
+    }
+
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping = true;
+      stopped ??= (async () => {
+        // The worker drains first (while Temporal and the Ops API are still there to finish in-flight tasks);
+        // then the rest in reverse start order: events endpoint, client, emulator, dev server last.
+        if (stopWorker) {
+          logger.info('stopping worker (in-flight tasks finish or are handed back)');
+          await stopWorker();
+        }
+        for (const fn of [...undo].reverse()) {
+          await fn().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
+        }
+        logger.info('stopped');
+      })();
+      return stopped;
+    };
+
+    return {
+      dataDir,
+      temporal: {
+        address,
+        namespace,
+        ...(devServer?.uiUrl ? { uiUrl: devServer.uiUrl } : {}),
+        ...(devServer ? { devServerPid: devServer.pid } : {}),
+      },
+      opsApi: {
+        url: opsApiUrl,
+        ...(emulator ? { emulator } : {}),
+        ...(apiKeyFile ? { apiKeyFile } : {}),
+        ...(generatedApiKey ? { generatedApiKey } : {}),
+      },
+      ...(events ? { events } : {}),
+      ...(options.metricsAddress ? { metricsUrl: `http://${options.metricsAddress}/metrics` } : {}),
+      client: clientConnection.client,
+      namespace,
+      taskQueue: config.TASK_QUEUE,
+      ...(worker ? { worker } : {}),
+      failed,
+      stop,
+      forceKill: () => devServer?.kill(),
+    };
+  } catch (err) {
+    stopping = true;
+    await cleanUp();
+    throw err;
+  }
+}
+
+/** Reads a generated credential from `file`, or makes one and keeps it there (owner-only). */
+async function keyFile(file: string): Promise<{ value: string; generated: boolean }> {
+  try {
+    const value = (await fs.readFile(file, 'utf8')).trim();
+    if (value) return { value, generated: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const value = randomBytes(24).toString('base64url');
+  await fs.writeFile(file, `${value}\n`, { mode: 0o600 });
+  return { value, generated: true };
+}
+
+function defined(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}

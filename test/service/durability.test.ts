@@ -1,0 +1,101 @@
+// A worker process killed (SIGKILL) in the middle of a provisioning: a new worker process finishes the run, and the
+// emulator ends up with exactly one of each resource, each created by exactly one request.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../src/logger';
+import { startStack, type Stack } from '../../src/service/stack';
+import type { ProvisionStatus } from '../../src/workflows';
+
+const root = path.resolve(__dirname, '../..');
+let stack: Stack | undefined;
+let dataDir: string;
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await stack?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** `tsx src/worker.ts` as its own process; resolves once it polls. */
+async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"worker started"')) resolve();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${output}`)));
+  });
+  return child;
+}
+
+test('a run survives its worker being SIGKILLed mid-way, with nothing done twice', async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'durability-'));
+  stack = await startStack({
+    dataDir,
+    logger: silentLogger,
+    env: { PATH: process.env.PATH, TASK_QUEUE: `durability-${process.pid}` },
+    temporalPort: 0,
+    ui: false,
+    emulatorPort: 0,
+    // A long namespace activation, so the kill lands while the run waits for it.
+    emulatorOptions: { asyncOperationDurationMs: { createNamespace: 5_000, '*': 500 }, checkDurationMs: 250 },
+    events: false,
+    worker: false,
+  });
+  const emulator = stack.opsApi.emulator!;
+  const workerEnv = {
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    OPS_API_URL: emulator.url,
+    OPS_API_KEY: emulator.apiKey,
+    TASK_QUEUE: stack.taskQueue,
+    SECRET_SINK_DIR: path.join(dataDir, 'secrets'),
+  };
+
+  const first = await startWorkerProcess(workerEnv);
+  const handle = await stack.client.workflow.start('provisionNamespace', {
+    workflowId: 'provision-namespace/durable-ns',
+    taskQueue: stack.taskQueue,
+    args: [
+      {
+        name: 'durable-ns',
+        region: 'aws-us-east-1',
+        retentionDays: 7,
+        serviceAccount: {},
+        apiKey: {},
+        wait: { minPollSeconds: 0.25 },
+      },
+    ],
+  });
+  // Wait until the namespace is being created, then kill the worker without any chance to clean up.
+  for (;;) {
+    const status = await handle.query<ProvisionStatus>('status').catch(() => undefined);
+    if (status?.step === 'waiting-for-namespace') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  expect(emulator.snapshot().namespaces.map((n) => n.state)).toEqual(['activating']);
+
+  await startWorkerProcess(workerEnv);
+  const result = await handle.result();
+  expect(result).toMatchObject({ namespace: 'durable-ns.a1b2c' });
+
+  const state = emulator.snapshot();
+  expect(state.namespaces.map((n) => n.state)).toEqual(['active']);
+  expect(state.serviceAccounts).toHaveLength(1);
+  expect(state.apiKeys).toHaveLength(1);
+  const creates = emulator.requestLog.filter((e) => e.method === 'POST').map((e) => e.operationId);
+  expect(creates.sort()).toEqual(['createApiKey', 'createNamespace', 'createServiceAccount']);
+});

@@ -1,0 +1,195 @@
+// The events endpoint against a real (in-memory) dev server, without a worker: a started workflow simply waits
+// in its task queue, which is all these tests need to see whether something was started.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import { silentLogger } from '../../src/logger';
+import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
+import { memoryEventStore } from '../../src/service/event-store';
+import { buildEventsServer, EVENT_ID_MEMO } from '../../src/service/events';
+import { createLocalEnv } from '../helpers/temporal';
+
+const SECRET = 'test-events-secret-0123456789';
+
+let env: TestWorkflowEnvironment;
+let client: Client;
+let app: FastifyInstance;
+let base: string;
+let now = Math.floor(Date.now() / 1000);
+
+beforeAll(async () => {
+  env = await createLocalEnv();
+  client = env.client;
+  app = buildEventsServer({
+    client,
+    taskQueue: `events-test-${process.pid}`,
+    secret: SECRET,
+    store: memoryEventStore(),
+    logger: silentLogger,
+    publicUrl: 'http://events.test',
+    nowSec: () => now,
+  });
+  // Over real HTTP: app.inject() pulls in an ESM-only dependency jest cannot load.
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+});
+
+interface Reply {
+  statusCode: number;
+  json<T = Record<string, any>>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+async function request(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const res = await fetch(`${base}${url}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  return { statusCode: res.status, json: () => JSON.parse(text) };
+}
+
+afterAll(async () => {
+  await app?.close();
+  await env?.teardown();
+});
+
+let seq = 0;
+const uniqueName = () => `ev-${process.pid % 10000}-${++seq}`;
+const namespaceEvent = (name: string, id = `evt-${name}`) => ({
+  id,
+  type: 'namespace.requested',
+  data: { name, region: 'aws-us-east-1', retentionDays: 7 },
+});
+
+function post(body: string, headers: Record<string, string> = webhookSignatureHeaders(body, SECRET, now)) {
+  return request('POST', '/events', body, { 'content-type': 'application/json', ...headers });
+}
+
+async function exists(workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+test('a good event starts the workflow under its business-key id', async () => {
+  const name = uniqueName();
+  const res = await post(JSON.stringify(namespaceEvent(name)));
+  expect(res.statusCode).toBe(202);
+  const body = res.json<{ workflowId: string; runId: string; statusUrl: string }>();
+  expect(body.workflowId).toBe(`provision-namespace/${name}`);
+  expect(body.statusUrl).toBe(`http://events.test/requests/${encodeURIComponent(body.workflowId)}`);
+  const info = await client.workflow.getHandle(body.workflowId).describe();
+  expect(info.type).toBe('provisionNamespace');
+  expect(info.runId).toBe(body.runId);
+  expect(info.memo?.[EVENT_ID_MEMO]).toBe(`evt-${name}`);
+
+  const status = await request('GET', `/requests/${encodeURIComponent(body.workflowId)}`);
+  expect(status.statusCode).toBe(200);
+  expect(status.json()).toMatchObject({
+    workflowId: body.workflowId,
+    runId: body.runId,
+    status: 'RUNNING',
+    done: false,
+  });
+});
+
+test('a re-delivered event returns the same run (200) and starts nothing new', async () => {
+  const payload = JSON.stringify(namespaceEvent(uniqueName()));
+  const first = await post(payload);
+  now += 30; // A later delivery, freshly signed.
+  const again = await post(payload);
+  expect(first.statusCode).toBe(202);
+  expect(again.statusCode).toBe(200);
+  expect(again.json()).toMatchObject({ runId: first.json().runId, duplicate: true });
+});
+
+test('concurrent duplicate deliveries start one run', async () => {
+  const payload = JSON.stringify(namespaceEvent(uniqueName()));
+  const responses = await Promise.all(Array.from({ length: 6 }, () => post(payload)));
+  const codes = responses.map((r) => r.statusCode).sort();
+  expect(codes).toEqual([200, 200, 200, 200, 200, 202]);
+  expect(new Set(responses.map((r) => r.json().runId)).size).toBe(1);
+});
+
+test('a new event for a business key already running attaches to that run', async () => {
+  const name = uniqueName();
+  const first = await post(JSON.stringify(namespaceEvent(name, `a-${name}`)));
+  const second = await post(JSON.stringify(namespaceEvent(name, `b-${name}`)));
+  expect(second.statusCode).toBe(200);
+  expect(second.json()).toMatchObject({ runId: first.json().runId, attached: true });
+});
+
+describe('rejected requests start nothing', () => {
+  test.each([
+    ['no signature headers', () => ({})],
+    ['a wrong signature', (b: string) => webhookSignatureHeaders(b, 'another-secret-0123456789', now)],
+    ['a signature over another body', (b: string) => webhookSignatureHeaders(`${b} `, SECRET, now)],
+    ['a timestamp 6 minutes old', (b: string) => webhookSignatureHeaders(b, SECRET, now - 360)],
+  ])('401 for %s', async (_case, headers: (body: string) => Record<string, string>) => {
+    const name = uniqueName();
+    const payload = JSON.stringify(namespaceEvent(name));
+    const res = await post(payload, headers(payload));
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error).toBe('unauthenticated');
+    expect(await exists(`provision-namespace/${name}`)).toBe(false);
+  });
+
+  test('409 when an event id is replayed with another body', async () => {
+    const first = uniqueName();
+    const other = uniqueName();
+    expect((await post(JSON.stringify(namespaceEvent(first, 'evt-reused')))).statusCode).toBe(202);
+    const res = await post(JSON.stringify(namespaceEvent(other, 'evt-reused')));
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toBe('event_id_reused');
+    expect(await exists(`provision-namespace/${other}`)).toBe(false);
+  });
+
+  test('413 for a body over the limit', async () => {
+    const name = uniqueName();
+    const event = { ...namespaceEvent(name), padding: 'x'.repeat(70 * 1024) };
+    const res = await post(JSON.stringify(event));
+    expect(res.statusCode).toBe(413);
+    expect(await exists(`provision-namespace/${name}`)).toBe(false);
+  });
+
+  test('400 naming the field for invalid data', async () => {
+    const name = uniqueName();
+    const event = namespaceEvent(name);
+    const res = await post(
+      JSON.stringify({ ...event, data: { ...event.data, retentionDays: 0, colour: 'red' } }),
+    );
+    expect(res.statusCode).toBe(400);
+    const fields = res.json<{ problems: Array<{ field: string }> }>().problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['data.retentionDays', 'data']));
+    expect(res.json().message).toMatch(/data\.retentionDays: must be at least 1/);
+    expect(await exists(`provision-namespace/${name}`)).toBe(false);
+  });
+
+  test('400 for malformed JSON, an unknown type and a rotation without its owner', async () => {
+    const malformed = await post('{"id": "x", ');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().message).toMatch(/not valid JSON/);
+
+    const unknown = await post(JSON.stringify({ id: 'evt-u', type: 'namespace.exploded', data: {} }));
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().problems[0].field).toBe('type');
+
+    const rotation = await post(
+      JSON.stringify({ id: 'evt-r', type: 'apikey.rotation.requested', data: { keyId: 'k1' } }),
+    );
+    expect(rotation.statusCode).toBe(400);
+    expect(rotation.json().problems[0].field).toBe('data.ownerId');
+  });
+});
+
+test('status of an unknown request is 404; /healthz answers', async () => {
+  const res = await request('GET', `/requests/${encodeURIComponent('provision-namespace/nope')}`);
+  expect(res.statusCode).toBe(404);
+  expect((await request('GET', '/healthz')).statusCode).toBe(200);
+});

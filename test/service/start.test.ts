@@ -1,0 +1,171 @@
+// `npm start` as a real process: clear one-line errors, health, a clean SIGTERM stop that leaves no dev server
+// behind, and a restart on the same data folder that finishes the run the first process left in flight.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sendEvent, waitForRequest } from '../../src/service/demo';
+import { freePort } from '../../src/service/dev-server';
+import type { EmulatorState } from '../../src/emulator';
+
+const root = path.resolve(__dirname, '../..');
+const dirs: string[] = [];
+const running: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(env: Record<string, string>): Started {
+  // The entry point `npm start` runs, without npm's and tsx's wrapper processes so the pid is the service's.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/service/start.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function ports() {
+  return {
+    TEMPORAL_PORT: String(await freePort()),
+    EMULATOR_PORT: String(await freePort()),
+    EVENTS_PORT: String(await freePort()),
+  };
+}
+
+async function waitHealthy(url: string, proc: Started, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`npm start exited early:\n${proc.output()}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`not healthy after ${timeoutMs / 1000} s:\n${proc.output()}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopWithin(proc: Started, ms: number): Promise<number> {
+  const t0 = Date.now();
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), ms);
+  const { code } = await proc.exited;
+  clearTimeout(timer);
+  expect(Date.now() - t0).toBeLessThan(ms);
+  return code ?? -1;
+}
+
+test('a port in use is one clear line and a non-zero exit', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-port-'));
+  dirs.push(dataDir);
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  try {
+    const proc = start({ DATA_DIR: dataDir, ...(await ports()), EVENTS_PORT: String(taken) });
+    const { code } = await proc.exited;
+    expect(code).not.toBe(0);
+    expect(proc.output()).toMatch(
+      new RegExp(`port ${taken} on 127.0.0.1 \\(the events endpoint\\) is already in use`),
+    );
+    expect(proc.output()).not.toMatch(/\n\s+at /); // No stack trace.
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a missing temporal binary is one clear line and a non-zero exit', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-bin-'));
+  dirs.push(dataDir);
+  const proc = start({
+    DATA_DIR: dataDir,
+    ...(await ports()),
+    TEMPORAL_CLI_PATH: path.join(dataDir, 'no-such-temporal'),
+  });
+  const { code } = await proc.exited;
+  expect(code).not.toBe(0);
+  expect(proc.output()).toMatch(/TEMPORAL_CLI_PATH=.* is not an executable file/);
+  expect(proc.output()).not.toMatch(/\n\s+at /);
+});
+
+test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in flight', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-smoke-'));
+  dirs.push(dataDir);
+  const env = { DATA_DIR: dataDir, ...(await ports()) };
+  const eventsUrl = `http://127.0.0.1:${env.EVENTS_PORT}`;
+
+  const first = start(env);
+  await waitHealthy(eventsUrl, first);
+  expect(first.output()).toContain(`Events endpoint  ${eventsUrl}/events`);
+  const devServerPid = Number(await readFile(path.join(dataDir, 'temporal.pid'), 'utf8'));
+  expect(alive(devServerPid)).toBe(true);
+  const secret = (await readFile(path.join(dataDir, 'events-hmac-secret'), 'utf8')).trim();
+
+  // The emulator's default namespace activation (5 s) keeps this run in flight across the restart.
+  const sent = await sendEvent(eventsUrl, secret, {
+    id: 'evt-restart-1',
+    type: 'namespace.requested',
+    data: { name: 'restart-ns', region: 'aws-us-east-1', retentionDays: 7, wait: { minPollSeconds: 0.25 } },
+  });
+  expect(sent.status).toBe(202);
+  const statusUrl = String(sent.body.statusUrl);
+  for (;;) {
+    const status = (await (await fetch(statusUrl)).json()) as { progress?: { step?: string } };
+    if (status.progress?.step === 'waiting-for-namespace') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await stopWithin(first, 15_000)).toBe(0);
+  expect(alive(devServerPid)).toBe(false);
+
+  const second = start(env);
+  await waitHealthy(eventsUrl, second);
+  const final = await waitForRequest(statusUrl, undefined, 60_000);
+  expect(final).toMatchObject({ status: 'COMPLETED', result: { namespace: 'restart-ns.a1b2c' } });
+  // Re-delivering the event after the restart answers with the same run.
+  const again = await sendEvent(eventsUrl, secret, {
+    id: 'evt-restart-1',
+    type: 'namespace.requested',
+    data: { name: 'restart-ns', region: 'aws-us-east-1', retentionDays: 7, wait: { minPollSeconds: 0.25 } },
+  });
+  expect(again).toMatchObject({ status: 200, body: { runId: sent.body.runId, duplicate: true } });
+
+  const key = (await readFile(path.join(dataDir, 'emulator-api-key'), 'utf8')).trim();
+  const state = (await (
+    await fetch(`http://127.0.0.1:${env.EMULATOR_PORT}/_emulator/state`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
+  ).json()) as EmulatorState;
+  expect(state.namespaces.map((n) => [n.namespace, n.state])).toEqual([['restart-ns.a1b2c', 'active']]);
+
+  const secondDevServer = Number(await readFile(path.join(dataDir, 'temporal.pid'), 'utf8'));
+  expect(await stopWithin(second, 15_000)).toBe(0);
+  expect(alive(secondDevServer)).toBe(false);
+});
