@@ -14,11 +14,7 @@ import {
   validate,
   type InputProblem,
 } from '../shared/validation';
-import { accessWorkflowIds, workflowIds } from '../shared/workflow-ids';
-import { decommissionNamespaceStarter } from '../starters/decommission-namespace';
-import { offboardUserStarter } from '../starters/offboard-user';
-import { provisionNamespaceStarter } from '../starters/provision-namespace';
-import { rotateApiKeyStarter } from '../starters/rotate-api-key';
+import { accessWorkflowIds, workflowIdReusePolicies, workflowIds } from '../shared/workflow-ids';
 import type { EventStore } from './event-store';
 
 interface EventRoute {
@@ -37,13 +33,13 @@ export const EVENT_ROUTES = {
     workflowType: 'provisionNamespace',
     schema: provisionNamespaceInput,
     workflowId: (d) => workflowIds.provisionNamespace(str(d.name)),
-    reusePolicy: provisionNamespaceStarter.workflowIdReusePolicy,
+    reusePolicy: workflowIdReusePolicies.provisionNamespace,
   },
   'namespace.decommission.requested': {
     workflowType: 'decommissionNamespace',
     schema: decommissionNamespaceInput,
     workflowId: (d) => workflowIds.decommissionNamespace(str(d.name)),
-    reusePolicy: decommissionNamespaceStarter.workflowIdReusePolicy,
+    reusePolicy: workflowIdReusePolicies.decommissionNamespace,
   },
   'apikey.rotation.requested': {
     workflowType: 'rotateApiKey',
@@ -53,13 +49,13 @@ export const EVENT_ROUTES = {
       d.ownerId === undefined || d.ownerType === undefined
         ? { field: 'ownerId', message: 'is required with ownerType: rotations are keyed by their owner' }
         : accessWorkflowIds.rotateApiKey(str(d.ownerType), str(d.ownerId)),
-    reusePolicy: rotateApiKeyStarter.workflowIdReusePolicy,
+    reusePolicy: workflowIdReusePolicies.rotateApiKey,
   },
   'user.offboarding.requested': {
     workflowType: 'offboardUser',
     schema: offboardUserInput,
     workflowId: (d) => accessWorkflowIds.offboardUser(str(d.email) || str(d.userId)),
-    reusePolicy: offboardUserStarter.workflowIdReusePolicy,
+    reusePolicy: workflowIdReusePolicies.offboardUser,
   },
 } satisfies Record<string, EventRoute>;
 

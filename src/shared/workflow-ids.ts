@@ -18,3 +18,18 @@ export const accessWorkflowIds = {
 };
 
 export const KEY_ROTATION_SCHEDULE_ID = 'rotate-expiring-keys';
+
+/**
+ * What a start does when the business key already has a closed run (a running one is always joined).
+ * A namespace request is answered once: a finished run is reported, a failed one may be retried. Updates,
+ * decommissions, rotations and offboardings recur, so they start afresh (all are idempotent). Starters and
+ * the events endpoint both use this, so a CLI start and an event behave alike.
+ */
+export const workflowIdReusePolicies = {
+  provisionNamespace: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  updateNamespace: 'ALLOW_DUPLICATE',
+  decommissionNamespace: 'ALLOW_DUPLICATE',
+  rotateApiKey: 'ALLOW_DUPLICATE',
+  rotateExpiringKeys: 'ALLOW_DUPLICATE',
+  offboardUser: 'ALLOW_DUPLICATE',
+} as const;

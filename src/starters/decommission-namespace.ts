@@ -1,12 +1,11 @@
 // npm run decommission-namespace -- --name payments-prod --delete-service-account-keys --wait
 import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
-import { workflowIds } from '../shared/workflow-ids';
+import { workflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { decommissionNamespace, decommissionStatusQuery } from '../workflows/decommission-namespace';
 import { defineStarter, runMain } from './cli';
 
 export const decommissionNamespaceStarter = defineStarter({
-  // A namespace may be provisioned again later; a new request must not be answered by an old run.
-  workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  workflowIdReusePolicy: workflowIdReusePolicies.decommissionNamespace,
   name: 'decommission-namespace',
   summary:
     'Deletes a namespace, optionally first the API keys of the service accounts that can reach it and ' +

@@ -2,14 +2,13 @@
 // npm run offboard-user -- --email jo@example.com --require-approval
 // npm run offboard-user -- --email jo@example.com --approve --approver alice
 import { offboardUserInput, type OffboardUserInput } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
+import { accessWorkflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { offboardStatusQuery, offboardUser } from '../workflows';
 import { signalRunning } from './signals';
 import { defineStarter, exitWith, runStarter, parseFlags, type StarterIO } from './cli';
 
 export const offboardUserStarter = defineStarter({
-  // A recurring key: attach to a running run, but start afresh once the previous one has closed.
-  workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  workflowIdReusePolicy: workflowIdReusePolicies.offboardUser,
   name: 'offboard-user',
   summary:
     "Removes a user's access: deletes the API keys they own, then the user (or only the keys with " +

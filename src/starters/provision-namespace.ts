@@ -1,12 +1,11 @@
 // npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 --wait
 import { provisionNamespaceInput, type ProvisionNamespaceInput } from '../shared/validation';
-import { workflowIds } from '../shared/workflow-ids';
+import { workflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { provisionNamespace, provisionStatusQuery } from '../workflows/provision-namespace';
 import { caFileToBase64, defineStarter, runMain } from './cli';
 
 export const provisionNamespaceStarter = defineStarter({
-  // A namespace request is answered once: a finished run is reported, not repeated; a failed one may be retried.
-  workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  workflowIdReusePolicy: workflowIdReusePolicies.provisionNamespace,
   name: 'provision-namespace',
   summary:
     'Creates a namespace, optionally with a service account that can reach it and an API key for that ' +

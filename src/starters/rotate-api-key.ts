@@ -1,14 +1,13 @@
 // npm run rotate-api-key -- --owner-type service-account --owner-id sa-123 --grace 7d --wait
 // npm run rotate-api-key -- --owner-type service-account --owner-id sa-123 --confirm-cutover
 import { rotateApiKeyInput, type RotateApiKeyInput } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
+import { accessWorkflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { rotateApiKey, rotateStatusQuery } from '../workflows';
 import { signalRunning } from './signals';
 import { defineStarter, exitWith, runStarter, type StarterIO } from './cli';
 
 export const rotateApiKeyStarter = defineStarter({
-  // A recurring key: attach to a running run, but start afresh once the previous one has closed.
-  workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  workflowIdReusePolicy: workflowIdReusePolicies.rotateApiKey,
   name: 'rotate-api-key',
   summary:
     'Replaces an API key: creates a new key for the same owner (token into the secret sink), keeps both for a ' +

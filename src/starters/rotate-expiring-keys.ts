@@ -1,6 +1,6 @@
 // npm run rotate-expiring-keys -- --lead-days 14 --concurrency 5 --wait
 import { rotateExpiringKeysInput, type RotateExpiringKeysInput } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
+import { accessWorkflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { rotateExpiringKeys, sweepStatusQuery } from '../workflows';
 import { defineStarter, exitWith, runStarter, type FlagValues, type StarterIO } from './cli';
 
@@ -66,8 +66,7 @@ export function sweepInput(v: FlagValues<typeof sweepFlags>): RotateExpiringKeys
 }
 
 export const rotateExpiringKeysStarter = defineStarter({
-  // A recurring key: attach to a running run, but start afresh once the previous one has closed.
-  workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  workflowIdReusePolicy: workflowIdReusePolicies.rotateExpiringKeys,
   name: 'rotate-expiring-keys',
   summary:
     'Sweeps all API keys and rotates those expiring soon (or older than --max-age-days), each as its own ' +

@@ -1,12 +1,11 @@
 // npm run update-namespace -- --name payments-prod --retention-days 14 --wait
 import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
-import { workflowIds } from '../shared/workflow-ids';
+import { workflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { updateNamespace, updateStatusQuery } from '../workflows/update-namespace';
 import { caFileToBase64, defineStarter, runMain } from './cli';
 
 export const updateNamespaceStarter = defineStarter({
-  // Changes recur: attach to a running update, start afresh once it has closed (the workflow is idempotent).
-  workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  workflowIdReusePolicy: workflowIdReusePolicies.updateNamespace,
   name: 'update-namespace',
   summary:
     "Changes a namespace's retention, codec server or mTLS CA; settings not given are left as they are. " +
