@@ -11,7 +11,8 @@ import type { Activities } from '../activities';
 import type { AwaitAsyncOperationInput, AwaitAsyncOperationResult } from '../activities/async-operations';
 import { asyncWait, DEFAULT_ASYNC_WAIT, type AsyncWaitOptions } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { formatProblems, type InputProblem } from '../shared/validation';
+import type { z } from 'zod';
+import { formatProblems, validate, type InputProblem } from '../shared/validation';
 
 export interface WaitSettings {
   timeoutMinutes?: number;
@@ -80,4 +81,19 @@ export function invalidInput(problems: InputProblem[]): ApplicationFailure {
     nonRetryable: true,
     details: [{ problems }],
   });
+}
+
+/**
+ * The workflow's validated input, or — after marking the run failed in its status — a non-retryable
+ * InvalidInput failure listing every problem. Runs before any activity, so bad input changes nothing.
+ */
+export function validInputOrFail<S extends z.ZodType>(
+  schema: S,
+  rawInput: unknown,
+  status: { step: string },
+): z.output<S> {
+  const checked = validate(schema, rawInput);
+  if (checked.ok) return checked.value;
+  status.step = 'failed';
+  throw invalidInput(checked.problems);
 }

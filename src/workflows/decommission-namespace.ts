@@ -2,8 +2,8 @@ import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
-import { decommissionNamespaceInput, validate, type DecommissionNamespaceInput } from '../shared/validation';
-import { describeError, invalidInput, waitForOperation } from './common';
+import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
+import { describeError, waitForOperation, validInputOrFail } from './common';
 
 const {
   findNamespaceByName,
@@ -48,12 +48,7 @@ export async function decommissionNamespace(
 ): Promise<DecommissionResult> {
   const status: DecommissionStatus = { step: 'validating', deletedApiKeys: [], deletedServiceAccounts: [] };
   setHandler(decommissionStatusQuery, () => status);
-  const checked = validate(decommissionNamespaceInput, rawInput);
-  if (!checked.ok) {
-    status.step = 'failed';
-    throw invalidInput(checked.problems);
-  }
-  const input = checked.value;
+  const input = validInputOrFail(decommissionNamespaceInput, rawInput, status);
   const wait = DEFAULT_ASYNC_WAIT;
 
   try {

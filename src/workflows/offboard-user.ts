@@ -11,8 +11,8 @@ import type { Activities } from '../activities';
 import type { User } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { offboardUserInput, parseDurationMs, validate, type OffboardUserInput } from '../shared/validation';
-import { describeError, failureType, invalidInput, waitForOperation } from './common';
+import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
+import { describeError, failureType, waitForOperation, validInputOrFail } from './common';
 import { forEachLimited } from './rotate-expiring-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
@@ -125,12 +125,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     };
   });
 
-  const checked = validate(offboardUserInput, rawInput);
-  if (!checked.ok) {
-    status.step = 'failed';
-    throw invalidInput(checked.problems);
-  }
-  const input = checked.value;
+  const input = validInputOrFail(offboardUserInput, rawInput, status);
   const wait = DEFAULT_ASYNC_WAIT;
   const startedAt = workflowInfo().startTime.toISOString();
   const removed: RemovedItem[] = [];

@@ -16,11 +16,10 @@ import { FailureType } from '../shared/failure-types';
 import {
   parseDurationMs,
   rotateApiKeyInput,
-  validate,
   type RotateApiKeyInput,
   type RotateApiKeyRequest,
 } from '../shared/validation';
-import { describeError, failureType, invalidInput, waitForOperation } from './common';
+import { describeError, failureType, waitForOperation, validInputOrFail } from './common';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
 const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
@@ -109,12 +108,7 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
     abortReason = req?.reason;
   });
 
-  const checked = validate(rotateApiKeyInput, rawInput);
-  if (!checked.ok) {
-    status.step = 'failed';
-    throw invalidInput(checked.problems);
-  }
-  const input = checked.value;
+  const input = validInputOrFail(rotateApiKeyInput, rawInput, status);
   const graceMs = parseDurationMs(input.gracePeriod) ?? 0;
   const wait = DEFAULT_ASYNC_WAIT;
   const startedAt = workflowInfo().startTime;

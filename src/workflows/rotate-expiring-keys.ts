@@ -14,12 +14,11 @@ import type { OwnerType } from '../ops-api/types';
 import { opsApiPaging } from '../shared/activity-options';
 import {
   rotateExpiringKeysInput,
-  validate,
   type RotateExpiringKeysInput,
   type RotateExpiringKeysRequest,
 } from '../shared/validation';
 import { accessWorkflowIds } from '../shared/workflow-ids';
-import { describeError, invalidInput } from './common';
+import { describeError, validInputOrFail } from './common';
 import { rotateApiKey } from './rotate-api-key';
 
 const { selectApiKeysForRotation } = proxyActivities<Activities>(opsApiPaging);
@@ -92,12 +91,7 @@ export async function rotateExpiringKeys(
 ): Promise<RotateExpiringKeysResult> {
   const status: SweepStatus = { step: 'validating', run: (carried?.runs ?? 0) + 1, batch: 0, inFlight: [] };
   setHandler(sweepStatusQuery, () => status);
-  const checked = validate(rotateExpiringKeysInput, rawInput);
-  if (!checked.ok) {
-    status.step = 'failed';
-    throw invalidInput(checked.problems);
-  }
-  const input = checked.value;
+  const input = validInputOrFail(rotateExpiringKeysInput, rawInput, status);
   const progress: SweepProgress = carried
     ? { ...carried, runs: carried.runs + 1 }
     : {

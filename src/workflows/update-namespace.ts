@@ -3,8 +3,8 @@ import type { Activities } from '../activities';
 import type { Namespace, NamespaceUpdateSpec } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { updateNamespaceInput, validate, type UpdateNamespaceInput } from '../shared/validation';
-import { describeError, failureType, invalidInput, waitForOperation } from './common';
+import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
+import { describeError, failureType, waitForOperation, validInputOrFail } from './common';
 
 const { getNamespace, updateNamespace: callUpdateNamespace } = proxyActivities<Activities>(opsApiCall);
 const { findNamespaceByName } = proxyActivities<Activities>(opsApiPaging);
@@ -36,12 +36,7 @@ const CONFLICTS = new Set<string>([FailureType.ResourceVersionMismatch, FailureT
 export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<UpdateNamespaceResult> {
   const status: UpdateNamespaceStatus = { step: 'validating', conflictsRetried: 0 };
   setHandler(updateStatusQuery, () => status);
-  const checked = validate(updateNamespaceInput, rawInput);
-  if (!checked.ok) {
-    status.step = 'failed';
-    throw invalidInput(checked.problems);
-  }
-  const input = checked.value;
+  const input = validInputOrFail(updateNamespaceInput, rawInput, status);
   const wait = DEFAULT_ASYNC_WAIT;
 
   try {
