@@ -320,18 +320,31 @@ export class Store {
     };
   }
 
-  private addNamespace(spec: NamespaceSpec, now: number, state: NamespaceState): NamespaceRecord {
-    const record: NamespaceRecord = {
-      id: this.namespaceId(spec.name),
+  /** Stores a new record with the bookkeeping every resource shares (order, version, timestamps). */
+  private insert<R extends BaseRecord>(
+    map: Map<string, R>,
+    fields: Omit<R, 'seq' | 'resourceVersion' | 'createdAt' | 'modifiedAt'>,
+    now: number,
+  ): R {
+    const record = {
+      ...fields,
       seq: ++this.seq,
-      spec,
-      state,
       resourceVersion: newVersion(),
       createdAt: now,
       modifiedAt: now,
-    };
-    this.namespaces.set(record.id, record);
+    } as R;
+    map.set(record.id, record);
     return record;
+  }
+
+  private existing<R>(map: Map<string, R>, what: string, id: string): R {
+    const record = map.get(id);
+    if (!record) throw notFound(what, id);
+    return record;
+  }
+
+  private addNamespace(spec: NamespaceSpec, now: number, state: NamespaceState): NamespaceRecord {
+    return this.insert(this.namespaces, { id: this.namespaceId(spec.name), spec, state }, now);
   }
 
   createNamespace(body: CreateNamespaceRequest, options: MutationOptions): CreateNamespaceResponse {
@@ -347,9 +360,7 @@ export class Store {
   }
 
   getNamespaceRecord(id: string): NamespaceRecord {
-    const record = this.namespaces.get(id);
-    if (!record) throw notFound('namespace', id);
-    return record;
+    return this.existing(this.namespaces, 'namespace', id);
   }
 
   updateNamespace(
@@ -435,17 +446,7 @@ export class Store {
   }
 
   private addUser(spec: UserSpec, now: number, state: UserState): UserRecord {
-    const record: UserRecord = {
-      id: newId(),
-      seq: ++this.seq,
-      spec,
-      state,
-      resourceVersion: newVersion(),
-      createdAt: now,
-      modifiedAt: now,
-    };
-    this.users.set(record.id, record);
-    return record;
+    return this.insert(this.users, { id: newId(), spec, state }, now);
   }
 
   createUser(body: CreateUserRequest, options: MutationOptions): CreateUserResponse {
@@ -460,9 +461,7 @@ export class Store {
   }
 
   getUserRecord(id: string): UserRecord {
-    const record = this.users.get(id);
-    if (!record) throw notFound('user', id);
-    return record;
+    return this.existing(this.users, 'user', id);
   }
 
   deleteUser(id: string, options: MutationOptions): AsyncOperationResponse {
@@ -500,17 +499,7 @@ export class Store {
     now: number,
     state: ServiceAccountState,
   ): ServiceAccountRecord {
-    const record: ServiceAccountRecord = {
-      id: newId(),
-      seq: ++this.seq,
-      spec,
-      state,
-      resourceVersion: newVersion(),
-      createdAt: now,
-      modifiedAt: now,
-    };
-    this.serviceAccounts.set(record.id, record);
-    return record;
+    return this.insert(this.serviceAccounts, { id: newId(), spec, state }, now);
   }
 
   createServiceAccount(
@@ -536,9 +525,7 @@ export class Store {
   }
 
   getServiceAccountRecord(id: string): ServiceAccountRecord {
-    const record = this.serviceAccounts.get(id);
-    if (!record) throw notFound('service account', id);
-    return record;
+    return this.existing(this.serviceAccounts, 'service account', id);
   }
 
   deleteServiceAccount(id: string, options: MutationOptions): AsyncOperationResponse {
@@ -582,17 +569,7 @@ export class Store {
     state: ApiKeyState,
   ): { record: ApiKeyRecord; token: string } {
     const token = newApiKeyToken();
-    const record: ApiKeyRecord = {
-      id: newId(),
-      seq: ++this.seq,
-      spec,
-      state,
-      tokenSha256: sha256(token),
-      resourceVersion: newVersion(),
-      createdAt: now,
-      modifiedAt: now,
-    };
-    this.apiKeys.set(record.id, record);
+    const record = this.insert(this.apiKeys, { id: newId(), spec, state, tokenSha256: sha256(token) }, now);
     return { record, token };
   }
 
@@ -610,9 +587,7 @@ export class Store {
   }
 
   getApiKeyRecord(id: string): ApiKeyRecord {
-    const record = this.apiKeys.get(id);
-    if (!record) throw notFound('API key', id);
-    return record;
+    return this.existing(this.apiKeys, 'API key', id);
   }
 
   deleteApiKey(id: string, options: MutationOptions): AsyncOperationResponse {
