@@ -30,6 +30,17 @@ export interface RuntimeConfigInput {
   checkDurationMs?: number;
   /** `null` turns the limiter off (only reachable through configure / the admin endpoint). */
   rateLimit?: RateLimitConfig | null;
+  /**
+   * The clock-skew fault: the emulator's clock runs this many ms ahead (negative: behind) of the
+   * clock it was given, so every timestamp it reports (createdTime, startedTime, ...) is off by that.
+   */
+  clockSkewMs?: number;
+  /**
+   * What a mutation repeated under an async operation id it already used gets: `replay` (default) the
+   * first answer again; `refuse` a 409 `already_exists` naming `asyncOperationId` — how a server without
+   * replay would behave (the real API's choice is not documented), so clients are tested against both.
+   */
+  operationIdReuse?: 'replay' | 'refuse';
 }
 
 const ms = z.number().min(0);
@@ -50,6 +61,8 @@ export const runtimeConfigSchema = z.strictObject({
     .strictObject({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1).optional() })
     .nullable()
     .optional(),
+  clockSkewMs: z.number().int().min(-86_400_000).max(86_400_000).optional(),
+  operationIdReuse: z.enum(['replay', 'refuse']).optional(),
 });
 
 export function parseRuntimeConfig(input: unknown): RuntimeConfigInput {
@@ -63,6 +76,8 @@ export function parseRuntimeConfig(input: unknown): RuntimeConfigInput {
 export class RuntimeConfig {
   durations: DurationSetting | undefined;
   checkDurationMs = 1000;
+  clockSkewMs = 0;
+  operationIdReuse: 'replay' | 'refuse' = 'replay';
 
   timing(operationType: OperationId): Timing {
     return { durationMs: this.durationMs(operationType), checkDurationMs: this.checkDurationMs };

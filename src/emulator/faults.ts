@@ -15,6 +15,8 @@ export type FaultRule = {
   | { kind: 'error'; status: 500 | 503 }
   | { kind: 'rate-limit'; retryAfterSeconds: number }
   | { kind: 'commit-then-drop' }
+  /** The server keeps working after the client gave up: the mutation commits `ms` after it arrived. */
+  | { kind: 'late-commit'; ms: number }
   | { kind: 'async-fail'; reason: string }
 );
 
@@ -38,6 +40,7 @@ export const faultRuleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...base, kind: z.literal('error'), status: z.union([z.literal(500), z.literal(503)]) }),
   z.strictObject({ ...base, kind: z.literal('rate-limit'), retryAfterSeconds: z.number().int().min(0) }),
   z.strictObject({ ...base, kind: z.literal('commit-then-drop') }),
+  z.strictObject({ ...base, kind: z.literal('late-commit'), ms: z.number().int().min(1).max(600_000) }),
   z.strictObject({ ...base, kind: z.literal('async-fail'), reason: z.string().min(1) }),
 ]);
 
@@ -159,6 +162,15 @@ export class FaultEngine {
   /** Whether to drop the connection after this (successful, committed) request. */
   dropAfterCommit(operationId: string): boolean {
     return this.rules.some((r) => r.rule.kind === 'commit-then-drop' && this.fires(r, operationId));
+  }
+
+  /** How long a mutation waits before it commits (late-commit rules add up); 0 for at once. */
+  commitDelayMs(operationId: string): number {
+    let ms = 0;
+    for (const active of [...this.rules]) {
+      if (active.rule.kind === 'late-commit' && this.fires(active, operationId)) ms += active.rule.ms;
+    }
+    return ms;
   }
 
   /** The failure reason for the async operation a mutation is about to start, if a rule says so. */

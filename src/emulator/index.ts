@@ -50,6 +50,10 @@ export interface EmulatorOptions {
   faultSeed?: number;
   /** Token bucket over all Ops API requests; off by default. */
   rateLimit?: RateLimitConfig;
+  /** The clock-skew fault: the emulator's clock runs this many ms ahead (negative: behind) of `clock`. */
+  clockSkewMs?: number;
+  /** `replay` (default) or `refuse` a mutation repeated under an async operation id it already used. */
+  operationIdReuse?: 'replay' | 'refuse';
   /** JSON persistence: loaded at start, written atomically after each mutation. */
   statePath?: string;
   /** Default silentLogger. */
@@ -60,7 +64,10 @@ export interface EmulatorOptions {
   maxPageSize?: number;
 }
 
-export type EmulatorConfigUpdate = Pick<EmulatorOptions, 'asyncOperationDurationMs' | 'checkDurationMs'> & {
+export type EmulatorConfigUpdate = Pick<
+  EmulatorOptions,
+  'asyncOperationDurationMs' | 'checkDurationMs' | 'clockSkewMs' | 'operationIdReuse'
+> & {
   /** `null` turns the rate limiter off. */
   rateLimit?: RateLimitConfig | null;
 };
@@ -112,14 +119,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const apiKey = opts.apiKey ?? randomBytes(24).toString('base64url');
   if (apiKey.length === 0 || /\s/.test(apiKey))
     throw new Error('apiKey must be non-empty and without whitespace');
-  const clock = opts.clock ?? systemClock;
+  const config = new RuntimeConfig();
+  const baseClock = opts.clock ?? systemClock;
+  // Every reading of time goes through the skew, so the fault shifts all timestamps alike.
+  const clock: Clock = {
+    now: () => {
+      const now = baseClock.now();
+      return typeof now === 'number' ? now + config.clockSkewMs : now.then((ms) => ms + config.clockSkewMs);
+    },
+  };
   const logger = (opts.logger ?? silentLogger).child({ component: 'ops-api-emulator' });
   const limits = { defaultPageSize: opts.defaultPageSize ?? 100, maxPageSize: opts.maxPageSize ?? 1000 };
   if (!(limits.defaultPageSize >= 1 && limits.maxPageSize >= limits.defaultPageSize)) {
     throw new Error('need 1 <= defaultPageSize <= maxPageSize');
   }
 
-  const config = new RuntimeConfig();
   const store = new Store(opts.accountId ?? 'a1b2c', (type) => config.timing(type));
   const writer = opts.statePath ? new StateWriter(opts.statePath, () => store.toPersisted()) : undefined;
   if (opts.statePath) {
@@ -149,6 +163,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const update = parseRuntimeConfig(input);
     if (update.asyncOperationDurationMs !== undefined) config.durations = update.asyncOperationDurationMs;
     if (update.checkDurationMs !== undefined) config.checkDurationMs = update.checkDurationMs;
+    if (update.clockSkewMs !== undefined) config.clockSkewMs = update.clockSkewMs;
+    if (update.operationIdReuse !== undefined) config.operationIdReuse = update.operationIdReuse;
     if (update.rateLimit !== undefined) {
       rateLimit = update.rateLimit;
       rt.bucket = rateLimit ? new TokenBucket(rateLimit, store.now) : undefined;
@@ -157,6 +173,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       ...(config.durations === undefined ? {} : { asyncOperationDurationMs: config.durations }),
       checkDurationMs: config.checkDurationMs,
       rateLimit,
+      clockSkewMs: config.clockSkewMs,
+      operationIdReuse: config.operationIdReuse,
     };
   };
   configure({
@@ -165,6 +183,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       : { asyncOperationDurationMs: opts.asyncOperationDurationMs }),
     ...(opts.checkDurationMs === undefined ? {} : { checkDurationMs: opts.checkDurationMs }),
     ...(opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit }),
+    ...(opts.clockSkewMs === undefined ? {} : { clockSkewMs: opts.clockSkewMs }),
+    ...(opts.operationIdReuse === undefined ? {} : { operationIdReuse: opts.operationIdReuse }),
   });
   for (const rule of opts.faults ?? []) faults.add(rule);
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ErrorBody, OperationId } from '../ops-api/types';
 import type { Clock } from './clock';
 import { isMutation, type RuntimeConfig } from './config';
-import { ApiError } from './errors';
+import { ApiError, invalid } from './errors';
 import type { FaultEngine } from './faults';
 import type { PageLimits } from './pagination';
 import type { TokenBucket } from './rate-limit';
@@ -67,9 +67,39 @@ function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyRepl
   return reply.code(status).type('application/json').send(body);
 }
 
+/** A mutation's client-chosen async operation id: in the body of creates and updates, the query of deletes. */
+function clientOperationId(req: FastifyRequest): string | undefined {
+  const from = req.method === 'DELETE' ? req.query : req.body;
+  const value = (from as Record<string, unknown> | undefined)?.asyncOperationId;
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > 128) {
+    throw invalid('asyncOperationId', 'must be a string of at most 128 characters');
+  }
+  return value;
+}
+
+/** What makes two requests "the same" for a replay: the operation, its path and its body, key order aside. */
+function requestFingerprint(operationId: OperationId, req: FastifyRequest): string {
+  const { asyncOperationId: _id, ...body } = (req.body ?? {}) as Record<string, unknown>;
+  return createHash('sha256')
+    .update(canonicalJson({ operationId, params: req.params, body }))
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): FastifyInstance {
   // Our own logging (below) is the only logging: Fastify's would include URLs and errors we do not vet.
-  const app = Fastify({ logger: false, forceCloseConnections: 'idle' });
+  // Closing cuts every connection: Node's server otherwise waits seconds for one whose client aborted
+  // (as a client that times out does), and whoever closes the emulator is done with it.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   // Comparing digests keeps the comparison constant-time whatever the lengths.
   const expected = digest(rt.apiKey);
 
@@ -188,13 +218,40 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
       config: { operationId },
       handler: async (req, reply) => {
         const ctx = contextOf(req);
+        const mutation = isMutation(operationId);
+        const clientOpId = mutation ? clientOperationId(req) : undefined;
+        const lateMs = mutation ? rt.faults.commitDelayMs(operationId) : 0;
+        if (lateMs > 0) {
+          // The late-commit fault: the work goes on after the client has given up waiting for it.
+          await sleep(lateMs);
+          ctx.now = rt.store.advanceTo(await rt.clock.now());
+        }
         rt.store.settle(ctx.now);
-        const result = handler(req as unknown as OperationRequest, {
-          store: rt.store,
-          limits: rt.limits,
-          mutation: { now: ctx.now, failReason: () => rt.faults.asyncFailure(operationId) },
-        });
-        if (isMutation(operationId)) await rt.persist();
+        const fingerprint = clientOpId ? requestFingerprint(operationId, req) : '';
+        const replayed = clientOpId
+          ? rt.store.replay(clientOpId, fingerprint, rt.config.operationIdReuse)
+          : undefined;
+        let result = replayed;
+        if (result === undefined) {
+          result = handler(req as unknown as OperationRequest, {
+            store: rt.store,
+            limits: rt.limits,
+            mutation: {
+              now: ctx.now,
+              failReason: () => rt.faults.asyncFailure(operationId),
+              ...(clientOpId ? { asyncOperationId: clientOpId } : {}),
+            },
+          });
+          if (clientOpId) rt.store.remember(clientOpId, fingerprint, result);
+          if (mutation) await rt.persist();
+        }
+        if (lateMs > 0 && req.raw.socket?.destroyed !== false) {
+          // Done after the client left: there is nobody to answer (logged like a dropped answer).
+          record(req, ctx, 0);
+          reply.hijack();
+          return reply;
+        }
+        if (replayed !== undefined) return replayed;
         if (rt.faults.dropAfterCommit(operationId)) {
           // The change is committed; the client just never hears about it (a connection reset).
           record(req, ctx, 0);

@@ -87,6 +87,8 @@ export interface OperationRecord {
   settled: boolean;
   /** updateNamespace: the spec that becomes current only when the operation is fulfilled. */
   pendingSpec?: NamespaceSpec;
+  /** Under a client-chosen id: what the request was, and the answer a repeat of it gets again. */
+  replay?: { fingerprint: string; response: unknown };
 }
 
 export interface PersistedState {
@@ -122,6 +124,8 @@ export interface Timing {
 
 export interface MutationOptions {
   now: number;
+  /** The client-chosen id for the operation this mutation starts (checked unused by `replay`). */
+  asyncOperationId?: string;
   /** Asked only once the request is known to be valid, so an async-fail fault is spent only on a real mutation. */
   failReason?: () => string | undefined;
 }
@@ -277,7 +281,7 @@ export class Store {
     const { durationMs, checkDurationMs } = this.timing(operationType);
     const failureReason = options.failReason?.();
     const op: OperationRecord = {
-      id: newId(),
+      id: options.asyncOperationId ?? newId(),
       seq: ++this.seq,
       operationType,
       target,
@@ -624,6 +628,38 @@ export class Store {
     record.asyncOperationId = op.id;
     touch(record, options.now);
     return { asyncOperationId: op.id };
+  }
+
+  /**
+   * A mutation repeated under a client-chosen id it already used: the first answer again (without a
+   * token: createApiKey shows it once), nothing changed. The same id for a different request is a 400.
+   * Undefined when the id is new.
+   */
+  replay(asyncOperationId: string, fingerprint: string, reuse: 'replay' | 'refuse' = 'replay'): unknown {
+    const op = this.operations.get(asyncOperationId);
+    if (!op) return undefined;
+    if (reuse === 'refuse') {
+      throw new ApiError(
+        'already_exists',
+        `async operation '${asyncOperationId}' already exists`,
+        'asyncOperationId',
+      );
+    }
+    if (op.replay?.fingerprint !== fingerprint) {
+      throw invalid(
+        'asyncOperationId',
+        `'${asyncOperationId}' was already used by a different request (${op.operationType})`,
+      );
+    }
+    return structuredClone(op.replay.response);
+  }
+
+  /** Remembers the answer of a mutation that started an operation under a client-chosen id. */
+  remember(asyncOperationId: string, fingerprint: string, response: unknown): void {
+    const op = this.operations.get(asyncOperationId);
+    if (!op || op.replay) return;
+    const { token: _secret, ...rest } = response as Record<string, unknown>;
+    op.replay = { fingerprint, response: rest };
   }
 
   getOperation(id: string): AsyncOperation {

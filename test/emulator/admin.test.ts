@@ -99,6 +99,8 @@ test('config endpoint changes durations, checkDuration and the rate limit at run
     asyncOperationDurationMs: { createUser: 100 },
     checkDurationMs: 250,
     rateLimit: null,
+    clockSkewMs: 0,
+    operationIdReuse: 'replay',
   });
   const user = await api.post('/api/v1/users', { spec: { email: 'quick@example.com' } });
   const op = await api.get(`/api/v1/async-operations/${user.body.asyncOperationId}`);

@@ -98,6 +98,10 @@ export interface components {
             token: string;
             asyncOperationId: string;
         };
+        /** @description Every mutation accepts a client-chosen id for the async operation it starts (in the body of creates and updateNamespace, as the `asyncOperationId` query parameter of deletes), as the real API does. A repeat with the same id and the same request is answered with the operation (and the response) the first one got, without changing anything again — except that createApiKey's token is returned only the first time; the same id with a different request is a 400 naming `asyncOperationId`. The id is then the async operation's `id`, so finding an operation under an id the client chose proves that the client's change committed. */
+        ClientOperationId: {
+            asyncOperationId?: string;
+        };
         /** @description Every resource (user, service account, API key — the given spec has it on namespaces only) carries the id of its latest async operation, so a caller that lost a response can still wait. */
         LatestOperation: {
             asyncOperationId?: string;
