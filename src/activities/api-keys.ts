@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { listAll } from '../ops-api';
+import { ApplicationFailure } from '@temporalio/common';
+import { asyncOperationIdFor, listAll, OpsApiError } from '../ops-api';
 import type {
   ApiKey,
   AsyncOperationResponse,
@@ -9,8 +10,9 @@ import type {
   OwnerType,
 } from '../ops-api';
 import type { SecretRef } from '../secrets';
+import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, isAtOrAfter, type DeleteResult } from './util';
+import { deleteIfExists, findOwnOperation, type DeleteResult } from './util';
 
 /** Where an API key's token is kept in the secret sink; derived from the key id alone. */
 export function apiKeySecretName(keyId: string): string {
@@ -29,33 +31,73 @@ export interface EnsureApiKeyInput {
   ownerId: string;
   ownerType: OwnerType;
   expiryTime: string;
-  requestedAt: number;
+  /** This step's operation key: the proof that a key is its own. */
+  operationKey: string;
   /** Recorded with the secret, e.g. the namespace it is for. */
   metadata?: Record<string, string>;
 }
 
-export interface EnsureApiKeyResult extends CreatedApiKey {
-  outcome: 'created' | 'adopted';
-  /** Keys with this display name whose token was lost (never reached the sink); deleted and replaced. */
-  replacedOrphans: string[];
+export interface ReplacedOrphan {
+  keyId: string;
+  /** The delete's operation, to wait on; absent when the key was gone already. */
+  asyncOperationId?: string;
 }
 
+export interface EnsureApiKeyResult extends CreatedApiKey {
+  /** `created` when this step made the key; `adopted` when an earlier request's key (token in the sink) is reused. */
+  outcome: 'created' | 'adopted';
+  /** Keys this step made whose token never reached the sink (response lost): deleted again. */
+  replacedOrphans: ReplacedOrphan[];
+}
+
+/** How many times one step may lose a new key's token before it gives up (each loss is deleted again). */
+export const MAX_KEY_CREATES_PER_STEP = 10;
+
+const generationKey = (operationKey: string, generation: number) =>
+  generation === 1 ? operationKey : `${operationKey}#${generation}`;
+
 export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
+  const secretRefOf = (keyId: string): SecretRef => `${secrets.kind}:${apiKeySecretName(keyId)}`;
+
   // The token goes from the create response straight into the sink; only the reference is returned.
-  async function createAndStore(request: CreateApiKeyRequest, metadata: Record<string, string> = {}) {
-    const { keyId, token, asyncOperationId } = await client.createApiKey(request);
-    const secretRef = await secrets.put(apiKeySecretName(keyId), token, {
+  async function store(keyId: string, token: string, spec: CreateApiKeyRequest['spec'], metadata = {}) {
+    return secrets.put(apiKeySecretName(keyId), token, {
       ...metadata,
       keyId,
-      displayName: request.spec.displayName,
-      ownerId: request.spec.ownerId,
-      ownerType: request.spec.ownerType,
-      expiryTime: request.spec.expiryTime,
+      displayName: spec.displayName,
+      ownerId: spec.ownerId,
+      ownerType: spec.ownerType,
+      expiryTime: spec.expiryTime,
     });
-    return { keyId, asyncOperationId, secretRef };
   }
 
-  const deleteKey = (keyId: string) => deleteIfExists(`API key ${keyId}`, () => client.deleteApiKey(keyId));
+  /**
+   * One create under a client-chosen operation id. A repeat of an id that committed is answered with
+   * the key it made (no token: shown once), or — by a server that refuses reused ids — with a 409, in
+   * which case the key is the owner's key whose latest operation is that id. Undefined: the operation
+   * committed but its key is gone (its create failed, or it was deleted since).
+   */
+  async function createOnce(
+    spec: CreateApiKeyRequest['spec'],
+    asyncOperationId: string,
+  ): Promise<{ keyId: string; token?: string; asyncOperationId: string } | undefined> {
+    try {
+      const created = await client.createApiKey({ spec, asyncOperationId });
+      return { keyId: created.keyId, asyncOperationId, ...(created.token ? { token: created.token } : {}) };
+    } catch (err) {
+      if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
+      if (!(await findOwnOperation(client, asyncOperationId))) throw err;
+      const owned = await listAll(client, 'listApiKeys', {
+        ownerId: spec.ownerId,
+        ownerType: spec.ownerType,
+      });
+      const key = owned.find((k) => k.asyncOperationId === asyncOperationId);
+      return key ? { keyId: key.id, asyncOperationId } : undefined;
+    }
+  }
+
+  const deleteKey = (keyId: string, operationKey: string) =>
+    deleteIfExists(`API key ${keyId}`, client, operationKey, (params) => client.deleteApiKey(keyId, params));
 
   return {
     async listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
@@ -63,7 +105,15 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
     },
     /** The thin create: unlike the HTTP call it returns a secret reference, never the token. */
     async createApiKey(input: { request: CreateApiKeyRequest }): Promise<CreatedApiKey> {
-      return createAndStore(input.request);
+      const { keyId, token, asyncOperationId } = await client.createApiKey(input.request);
+      if (!token) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidResponse,
+          message: `createApiKey answered without a token for key ${keyId} (a repeated asyncOperationId?)`,
+          nonRetryable: true,
+        });
+      }
+      return { keyId, asyncOperationId, secretRef: await store(keyId, token, input.request.spec) };
     },
     async getApiKey(keyId: string): Promise<ApiKey> {
       return client.getApiKey(keyId);
@@ -77,52 +127,78 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
     },
 
     /**
-     * Find-or-create by owner and display name. A key found with its token in the sink is adopted; one
-     * without (created, then the response or the sink write was lost) is unusable, so it is deleted and
-     * replaced rather than left behind.
+     * Find-or-create by owner and display name, exactly once. A key with this name whose token is in the
+     * sink is reused. Otherwise the step creates under its own operation id: a retry after a lost
+     * response, or after a create that committed late, gets the same key back instead of a second one.
+     * A key this step made whose token never reached the sink is unusable: it is deleted (it is provably
+     * this step's own) and the next create uses the next id of the step, so no key is ever left active
+     * without its token and the owner ends with one key.
      */
     async ensureApiKey(input: EnsureApiKeyInput): Promise<EnsureApiKeyResult> {
+      const spec = {
+        displayName: input.displayName,
+        ownerId: input.ownerId,
+        ownerType: input.ownerType,
+        expiryTime: input.expiryTime,
+      };
+      const ownIds = Array.from({ length: MAX_KEY_CREATES_PER_STEP }, (_, i) =>
+        asyncOperationIdFor(generationKey(input.operationKey, i + 1)),
+      );
       const owned = await listAll(client, 'listApiKeys', {
         ownerId: input.ownerId,
         ownerType: input.ownerType,
       });
-      const candidates = owned.filter(
-        (k) => k.spec.displayName === input.displayName && k.state !== 'deleting',
-      );
-      const replacedOrphans: string[] = [];
-      for (const key of candidates) {
-        if (await secrets.has(apiKeySecretName(key.id))) {
-          return {
-            keyId: key.id,
-            asyncOperationId: key.asyncOperationId,
-            secretRef: `${secrets.kind}:${apiKeySecretName(key.id)}`,
-            outcome: isAtOrAfter(key.createdTime, input.requestedAt) ? 'created' : 'adopted',
-            replacedOrphans,
-          };
-        }
+      for (const key of owned) {
+        if (key.spec.displayName !== input.displayName || key.state === 'deleting') continue;
+        if (!(await secrets.has(apiKeySecretName(key.id)))) continue;
+        const ours = key.asyncOperationId !== undefined && ownIds.includes(key.asyncOperationId);
+        return {
+          keyId: key.id,
+          asyncOperationId: key.asyncOperationId,
+          secretRef: secretRefOf(key.id),
+          outcome: ours ? 'created' : 'adopted',
+          replacedOrphans: [],
+        };
       }
-      for (const orphan of candidates) {
-        await deleteKey(orphan.id);
-        replacedOrphans.push(orphan.id);
-        Context.current().log.warn('Replaced API key whose token was lost', { keyId: orphan.id });
+
+      const replacedOrphans: ReplacedOrphan[] = [];
+      for (let generation = 1; generation <= MAX_KEY_CREATES_PER_STEP; generation++) {
+        const key = generationKey(input.operationKey, generation);
+        const created = await createOnce(spec, ownIds[generation - 1]!);
+        if (!created) continue;
+        const result = (secretRef: SecretRef): EnsureApiKeyResult => ({
+          keyId: created.keyId,
+          asyncOperationId: created.asyncOperationId,
+          secretRef,
+          outcome: 'created',
+          replacedOrphans,
+        });
+        if (created.token) return result(await store(created.keyId, created.token, spec, input.metadata));
+        // The sink write of an earlier attempt may have succeeded before the attempt itself failed.
+        if (await secrets.has(apiKeySecretName(created.keyId))) return result(secretRefOf(created.keyId));
+        const removed = await deleteKey(created.keyId, `${key}/delete-tokenless`);
+        replacedOrphans.push({
+          keyId: created.keyId,
+          ...(removed.asyncOperationId ? { asyncOperationId: removed.asyncOperationId } : {}),
+        });
+        Context.current().log.warn('Deleted a key this step created whose token was lost', {
+          keyId: created.keyId,
+        });
       }
-      const created = await createAndStore(
-        {
-          spec: {
-            displayName: input.displayName,
-            ownerId: input.ownerId,
-            ownerType: input.ownerType,
-            expiryTime: input.expiryTime,
-          },
-        },
-        input.metadata,
-      );
-      return { ...created, outcome: 'created', replacedOrphans };
+      throw ApplicationFailure.create({
+        type: FailureType.TokenLost,
+        message: `lost the token of ${MAX_KEY_CREATES_PER_STEP} new API keys for ${input.ownerType} ${input.ownerId} in a row (each was deleted again); giving up`,
+        nonRetryable: true,
+      });
     },
 
     /** Deletes the key and, with `deleteSecret`, its token from the sink. */
-    async deleteApiKeyIfExists(input: { keyId: string; deleteSecret?: boolean }): Promise<DeleteResult> {
-      const result = await deleteKey(input.keyId);
+    async deleteApiKeyIfExists(input: {
+      keyId: string;
+      operationKey: string;
+      deleteSecret?: boolean;
+    }): Promise<DeleteResult> {
+      const result = await deleteKey(input.keyId, input.operationKey);
       if (input.deleteSecret) await secrets.delete(apiKeySecretName(input.keyId));
       return result;
     },

@@ -16,8 +16,6 @@ export interface SelectKeysForRotationInput {
   asOf: number;
   leadDays: number;
   maxAgeDays?: number;
-  /** Keys created at or after this (ms) are this sweep's own replacements and are never selected. */
-  createdBefore: number;
   ownerType?: OwnerType;
 }
 
@@ -74,12 +72,8 @@ export function createKeyRotationActivities({ client }: ActivityDeps) {
         for (const key of page.apiKeys ?? []) {
           out.scanned++;
           const reason = rotationReason(key, input);
-          const createdAt = key.createdTime ? Date.parse(key.createdTime) : 0;
           if (!reason) {
             out.notDue++;
-          } else if (createdAt >= input.createdBefore) {
-            // Made after this sweep began (e.g. a replacement with a short expiry): never rotate it again here.
-            out.skipped['created-during-sweep'] = (out.skipped['created-during-sweep'] ?? 0) + 1;
           } else if (key.state !== 'active') {
             // `deleting`: on its way out already; `activating`: not usable yet, the next sweep sees it.
             out.skipped[key.state] = (out.skipped[key.state] ?? 0) + 1;

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { OpsApiError, paginate } from '../ops-api';
+import { asyncOperationIdFor, OpsApiError, paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
   CreateNamespaceRequest,
@@ -12,18 +12,21 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, heartbeat, isAtOrAfter, type DeleteResult } from './util';
+import { deleteIfExists, findOwnOperation, heartbeat, isOwnRepeat, type DeleteResult } from './util';
 
 export interface EnsureNamespaceInput {
   spec: NamespaceSpec;
-  /** When the requesting workflow started: a namespace created since then was made by this request. */
-  requestedAt: number;
+  /** This step's operation key (`<workflow id>/<run>/<step>`): the proof that a namespace is its own. */
+  operationKey: string;
 }
 
 export interface EnsureNamespaceResult {
   namespace: string;
   asyncOperationId: string | undefined;
-  /** `created` when this request made it (also on a retry after the create's response was lost). */
+  /**
+   * `created` only when this step's own create made it (also when a retry finds the operation an earlier,
+   * lost attempt committed); `adopted` when it existed already with the requested spec.
+   */
   outcome: 'created' | 'adopted';
   state: string;
 }
@@ -61,7 +64,7 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     return {
       namespace: existing.namespace,
       asyncOperationId: existing.asyncOperationId,
-      outcome: isAtOrAfter(existing.createdTime, input.requestedAt) ? 'created' : 'adopted',
+      outcome: 'adopted',
       state: existing.state,
     };
   }
@@ -76,11 +79,19 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     async getNamespace(namespace: string): Promise<Namespace> {
       return client.getNamespace(namespace);
     },
+    /** One update under this step's own operation id: a repeat of it (lost response) is the same change. */
     async updateNamespace(input: {
       namespace: string;
-      request: UpdateNamespaceRequest;
+      request: Omit<UpdateNamespaceRequest, 'asyncOperationId'>;
+      operationKey: string;
     }): Promise<AsyncOperationResponse> {
-      return client.updateNamespace(input.namespace, input.request);
+      const asyncOperationId = asyncOperationIdFor(input.operationKey);
+      try {
+        return await client.updateNamespace(input.namespace, { ...input.request, asyncOperationId });
+      } catch (err) {
+        if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
+        throw err;
+      }
     },
     async deleteNamespace(namespace: string): Promise<AsyncOperationResponse> {
       return client.deleteNamespace(namespace);
@@ -89,13 +100,15 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     findNamespaceByName,
 
     /**
-     * Create-or-adopt by name. Names are unique, so the create itself is the lookup: a 409 (an earlier
-     * attempt whose response was lost, or a namespace that was there before) falls back to finding it.
-     * Creating first saves listing every namespace on the common path.
+     * Create-or-adopt by name. Names are unique, so the create itself is the lookup: a 409 falls back to
+     * finding the namespace. It is this run's own only if the create's operation id (chosen by this step)
+     * exists — an earlier attempt committed and lost its response; otherwise someone else made it, and it
+     * is adopted (never rolled back) when its spec matches. Clocks play no part.
      */
     async ensureNamespace(input: EnsureNamespaceInput): Promise<EnsureNamespaceResult> {
+      const asyncOperationId = asyncOperationIdFor(input.operationKey);
       try {
-        const created = await client.createNamespace({ spec: input.spec });
+        const created = await client.createNamespace({ spec: input.spec, asyncOperationId });
         return {
           namespace: created.namespace,
           asyncOperationId: created.asyncOperationId,
@@ -107,12 +120,22 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
         const existing = await findNamespaceByName(input.spec.name);
         // Gone again between the two calls: let the activity retry decide afresh.
         if (!existing) throw err;
+        if (await findOwnOperation(client, asyncOperationId)) {
+          return {
+            namespace: existing.namespace,
+            asyncOperationId,
+            outcome: 'created',
+            state: existing.state,
+          };
+        }
         return adopt(existing, input);
       }
     },
 
-    async deleteNamespaceIfExists(namespace: string): Promise<DeleteResult> {
-      return deleteIfExists(`namespace ${namespace}`, () => client.deleteNamespace(namespace));
+    async deleteNamespaceIfExists(input: { namespace: string; operationKey: string }): Promise<DeleteResult> {
+      return deleteIfExists(`namespace ${input.namespace}`, client, input.operationKey, (params) =>
+        client.deleteNamespace(input.namespace, params),
+      );
     },
   };
 }

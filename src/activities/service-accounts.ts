@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { OpsApiError, paginate } from '../ops-api';
+import { asyncOperationIdFor, OpsApiError, paginate } from '../ops-api';
 import type {
   Access,
   AsyncOperationResponse,
@@ -11,12 +11,13 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, heartbeat, isAtOrAfter, type DeleteResult } from './util';
+import { deleteIfExists, findOwnOperation, heartbeat, type DeleteResult } from './util';
 
 export interface EnsureServiceAccountInput {
   name: string;
   access: Access;
-  requestedAt: number;
+  /** This step's operation key: the proof that an account is its own (see ensureNamespace). */
+  operationKey: string;
 }
 
 export interface EnsureServiceAccountResult {
@@ -51,11 +52,7 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
         nonRetryable: true,
       });
     }
-    return {
-      serviceAccountId: existing.id,
-      asyncOperationId: existing.asyncOperationId,
-      outcome: isAtOrAfter(existing.createdTime, input.requestedAt) ? 'created' : 'adopted',
-    };
+    return { serviceAccountId: existing.id, asyncOperationId: existing.asyncOperationId, outcome: 'adopted' };
   }
 
   return {
@@ -86,22 +83,33 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
 
     /** Create-or-adopt by name, like ensureNamespace: account names are unique (409 already_exists). */
     async ensureServiceAccount(input: EnsureServiceAccountInput): Promise<EnsureServiceAccountResult> {
+      const asyncOperationId = asyncOperationIdFor(input.operationKey);
       try {
         const created = await client.createServiceAccount({
           spec: { name: input.name, access: input.access },
+          asyncOperationId,
         });
         return { ...created, outcome: 'created' };
       } catch (err) {
         if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
         const existing = await findServiceAccountByName(input.name);
         if (!existing) throw err;
+        if (await findOwnOperation(client, asyncOperationId)) {
+          return { serviceAccountId: existing.id, asyncOperationId, outcome: 'created' };
+        }
         return adopt(existing, input);
       }
     },
 
-    async deleteServiceAccountIfExists(serviceAccountId: string): Promise<DeleteResult> {
-      return deleteIfExists(`service account ${serviceAccountId}`, () =>
-        client.deleteServiceAccount(serviceAccountId),
+    async deleteServiceAccountIfExists(input: {
+      serviceAccountId: string;
+      operationKey: string;
+    }): Promise<DeleteResult> {
+      return deleteIfExists(
+        `service account ${input.serviceAccountId}`,
+        client,
+        input.operationKey,
+        (params) => client.deleteServiceAccount(input.serviceAccountId, params),
       );
     },
   };

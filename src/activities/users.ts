@@ -36,8 +36,10 @@ export function createUserActivities({ client }: ActivityDeps) {
       return found;
     },
 
-    async deleteUserIfExists(userId: string): Promise<DeleteResult> {
-      return deleteIfExists(`user ${userId}`, () => client.deleteUser(userId));
+    async deleteUserIfExists(input: { userId: string; operationKey: string }): Promise<DeleteResult> {
+      return deleteIfExists(`user ${input.userId}`, client, input.operationKey, (params) =>
+        client.deleteUser(input.userId, params),
+      );
     },
   };
 }

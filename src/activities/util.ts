@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { OpsApiError, type AsyncOperationResponse } from '../ops-api';
+import { asyncOperationIdFor, OpsApiError } from '../ops-api';
+import type { AsyncOperation, AsyncOperationResponse, DeleteParams, OpsApiClient } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 
 /** Heartbeats when running as an activity; a no-op when called directly (tests, scripts). */
@@ -12,28 +13,67 @@ export function heartbeat(details?: unknown): void {
   }
 }
 
-/** ISO timestamps from two sources compared as instants; undefined sorts as "long ago". */
-export function isAtOrAfter(isoTime: string | undefined, epochMs: number): boolean {
-  return isoTime !== undefined && Date.parse(isoTime) >= epochMs;
+/** The operation an earlier attempt of this step started under its own id, or undefined if none committed. */
+export async function findOwnOperation(
+  client: OpsApiClient,
+  asyncOperationId: string,
+): Promise<AsyncOperation | undefined> {
+  try {
+    return await client.getAsyncOperation(asyncOperationId);
+  } catch (err) {
+    if (err instanceof OpsApiError && err.status === 404 && err.code === 'not_found') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Whether `err` is a server refusing to repeat this step's own committed mutation (409 for a reused
+ * async operation id; servers that replay answer it instead). Then the change is done, by this step.
+ */
+export async function isOwnRepeat(
+  err: unknown,
+  client: OpsApiClient,
+  asyncOperationId: string,
+): Promise<boolean> {
+  return (
+    err instanceof OpsApiError &&
+    err.code === 'already_exists' &&
+    (await findOwnOperation(client, asyncOperationId)) !== undefined
+  );
 }
 
 export interface DeleteResult {
   outcome: 'deleting' | 'already-gone';
   asyncOperationId?: string;
+  /**
+   * Whether this step's own delete (its operation key) is what removes or removed the resource: false
+   * when it was gone before, or is being deleted by someone else's operation.
+   */
+  byThisRun: boolean;
 }
 
 /**
  * A delete that is safe to repeat: gone already is success, and a resource still being created or
- * changed is retried (by the activity's retry policy) until it can be deleted.
+ * changed is retried (by the activity's retry policy) until it can be deleted. Who deleted it is
+ * proven by the operation id, never guessed: a 404 after this step's own operation committed (its
+ * response lost, or the worker killed) is still this run's delete.
  */
 export async function deleteIfExists(
   what: string,
-  call: () => Promise<AsyncOperationResponse>,
+  client: OpsApiClient,
+  operationKey: string,
+  call: (params: DeleteParams) => Promise<AsyncOperationResponse>,
 ): Promise<DeleteResult> {
+  const own = asyncOperationIdFor(operationKey);
   try {
-    return { outcome: 'deleting', ...(await call()) };
+    const { asyncOperationId } = await call({ asyncOperationId: own });
+    return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
   } catch (err) {
-    if (err instanceof OpsApiError && err.status === 404) return { outcome: 'already-gone' };
+    if (await isOwnRepeat(err, client, own))
+      return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
+    if (err instanceof OpsApiError && err.status === 404) {
+      return { outcome: 'already-gone', byThisRun: (await findOwnOperation(client, own)) !== undefined };
+    }
     if (err instanceof OpsApiError && err.code === 'failed_precondition') {
       throw ApplicationFailure.create({
         type: FailureType.ResourceNotReady,

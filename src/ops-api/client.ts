@@ -12,6 +12,7 @@ import type {
   CreateServiceAccountResponse,
   CreateUserRequest,
   CreateUserResponse,
+  DeleteParams,
   ErrorBody,
   ListApiKeysParams,
   ListApiKeysResponse,
@@ -94,8 +95,10 @@ export class OpsApiClient {
   getNamespace(namespace: string): Promise<Namespace> {
     return this.#request('getNamespace', 'GET', `api/v1/namespaces/${seg(namespace)}`);
   }
-  deleteNamespace(namespace: string): Promise<AsyncOperationResponse> {
-    return this.#request('deleteNamespace', 'DELETE', `api/v1/namespaces/${seg(namespace)}`);
+  deleteNamespace(namespace: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
+    return this.#request('deleteNamespace', 'DELETE', `api/v1/namespaces/${seg(namespace)}`, {
+      query: { ...params },
+    });
   }
   updateNamespace(namespace: string, body: UpdateNamespaceRequest): Promise<AsyncOperationResponse> {
     return this.#request('updateNamespace', 'POST', `api/v1/namespaces/${seg(namespace)}/update`, { body });
@@ -111,8 +114,8 @@ export class OpsApiClient {
   getUser(userId: string): Promise<User> {
     return this.#request('getUser', 'GET', `api/v1/users/${seg(userId)}`);
   }
-  deleteUser(userId: string): Promise<AsyncOperationResponse> {
-    return this.#request('deleteUser', 'DELETE', `api/v1/users/${seg(userId)}`);
+  deleteUser(userId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
+    return this.#request('deleteUser', 'DELETE', `api/v1/users/${seg(userId)}`, { query: { ...params } });
   }
 
   // Service accounts
@@ -125,11 +128,12 @@ export class OpsApiClient {
   getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
     return this.#request('getServiceAccount', 'GET', `api/v1/service-accounts/${seg(serviceAccountId)}`);
   }
-  deleteServiceAccount(serviceAccountId: string): Promise<AsyncOperationResponse> {
+  deleteServiceAccount(serviceAccountId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
     return this.#request(
       'deleteServiceAccount',
       'DELETE',
       `api/v1/service-accounts/${seg(serviceAccountId)}`,
+      { query: { ...params } },
     );
   }
 
@@ -143,8 +147,8 @@ export class OpsApiClient {
   getApiKey(keyId: string): Promise<ApiKey> {
     return this.#request('getApiKey', 'GET', `api/v1/api-keys/${seg(keyId)}`);
   }
-  deleteApiKey(keyId: string): Promise<AsyncOperationResponse> {
-    return this.#request('deleteApiKey', 'DELETE', `api/v1/api-keys/${seg(keyId)}`);
+  deleteApiKey(keyId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
+    return this.#request('deleteApiKey', 'DELETE', `api/v1/api-keys/${seg(keyId)}`, { query: { ...params } });
   }
 
   // Regions and async operations

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './paginate';
 export * from './types';
 export * from './rate-limiter';
+export * from './operation-ids';

@@ -88,19 +88,27 @@ export type AsyncOperation = Omit<S['AsyncOperation'], 'state'> & {
   checkDuration: string;
 };
 
-export type CreateNamespaceRequest = { spec: NamespaceSpec };
-export type UpdateNamespaceRequest = { resourceVersion: string; spec: NamespaceUpdateSpec };
-export type CreateUserRequest = { spec: { email: string; access?: Access } };
-export type CreateServiceAccountRequest = { spec: { name: string; access?: Access } };
+/** The client-chosen async operation id every mutation accepts (see ClientOperationId in the silences). */
+export type ClientOperationId = X['ClientOperationId'];
+export type CreateNamespaceRequest = { spec: NamespaceSpec } & ClientOperationId;
+export type UpdateNamespaceRequest = {
+  resourceVersion: string;
+  spec: NamespaceUpdateSpec;
+} & ClientOperationId;
+export type CreateUserRequest = { spec: { email: string; access?: Access } } & ClientOperationId;
+export type CreateServiceAccountRequest = { spec: { name: string; access?: Access } } & ClientOperationId;
 export type CreateApiKeyRequest = {
   spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
-};
+} & ClientOperationId;
+/** Query parameters of every delete. */
+export type DeleteParams = ClientOperationId;
 
 export type CreateNamespaceResponse = Required<S['CreateNamespaceResponse']>;
 export type AsyncOperationResponse = X['AsyncOperationResponse'];
 export type CreateUserResponse = X['CreateUserResponse'];
 export type CreateServiceAccountResponse = X['CreateServiceAccountResponse'];
-export type CreateApiKeyResponse = X['CreateApiKeyResponse'];
+/** `token` is absent when the server answers a repeat of an earlier create (same asyncOperationId). */
+export type CreateApiKeyResponse = Omit<X['CreateApiKeyResponse'], 'token'> & { token?: string };
 
 export interface PageParams {
   pageSize?: number;

@@ -25,5 +25,6 @@ export const FailureType = {
   ResourceFailed: 'ResourceFailed',
   SpecMismatch: 'SpecMismatch',
   SecretSinkFailed: 'SecretSinkFailed',
+  TokenLost: 'TokenLost',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

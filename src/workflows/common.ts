@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   proxyActivities,
   TimeoutFailure,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -27,6 +28,18 @@ export function toAsyncWaitOptions(wait: WaitSettings | undefined): Required<Asy
     minPollMs: wait?.minPollSeconds !== undefined ? wait.minPollSeconds * 1000 : DEFAULT_ASYNC_WAIT.minPollMs,
     maxPollMs: wait?.maxPollSeconds !== undefined ? wait.maxPollSeconds * 1000 : DEFAULT_ASYNC_WAIT.maxPollMs,
   };
+}
+
+/**
+ * The key of one step of this run (`<workflow id>/<first run id>/<step>`). Every mutation a step makes
+ * carries an async operation id derived from it, so a retry is deduplicated by the server and finding
+ * that operation proves the change is this run's own — ownership is never inferred from clocks. The first
+ * run id keeps keys stable across retries and continue-as-new, and distinct between requests that reuse
+ * a workflow id.
+ */
+export function operationKey(step: string): string {
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  return `${workflowId}/${firstExecutionRunId}/${step}`;
 }
 
 /**
@@ -56,6 +69,17 @@ export async function waitForOperation(
       });
     }
     throw unwrapActivityFailure(err);
+  }
+}
+
+/** Waits until each of these API keys (being deleted by the given operations) is gone. */
+export async function waitUntilGone(
+  keys: readonly { keyId: string; asyncOperationId?: string }[],
+  options: Required<AsyncWaitOptions>,
+): Promise<void> {
+  for (const { keyId, asyncOperationId } of keys) {
+    if (asyncOperationId)
+      await waitForOperation(asyncOperationId, { kind: 'apiKey', id: keyId, until: 'gone' }, options);
   }
 }
 

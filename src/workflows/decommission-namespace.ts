@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
 import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
-import { describeError, waitForOperation, validInputOrFail } from './common';
+import { describeError, operationKey, waitForOperation, validInputOrFail } from './common';
 
 const {
   findNamespaceByName,
@@ -32,7 +32,10 @@ export interface DecommissionStatus {
 export interface DecommissionResult {
   name: string;
   namespace?: string;
-  /** `already-gone` when there was no such namespace: decommissioning is idempotent. */
+  /**
+   * `already-gone` when there was no such namespace, or someone else's operation is what deletes it:
+   * decommissioning is idempotent, and `deleted` means this run's own delete.
+   */
   outcome: 'deleted' | 'already-gone';
   deletedApiKeys: string[];
   deletedServiceAccounts: string[];
@@ -78,10 +81,14 @@ export async function decommissionNamespace(
       ).flat();
       await Promise.all(
         keys.map(async (key) => {
-          const res = await deleteApiKeyIfExists({ keyId: key.id, deleteSecret: true });
+          const res = await deleteApiKeyIfExists({
+            keyId: key.id,
+            operationKey: operationKey(`delete-api-key/${key.id}`),
+            deleteSecret: true,
+          });
           if (res.asyncOperationId)
             await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
-          status.deletedApiKeys.push(key.id);
+          if (res.byThisRun) status.deletedApiKeys.push(key.id);
         }),
       );
     }
@@ -93,7 +100,10 @@ export async function decommissionNamespace(
       );
       await Promise.all(
         onlyHere.map(async (sa) => {
-          const res = await deleteServiceAccountIfExists(sa.id);
+          const res = await deleteServiceAccountIfExists({
+            serviceAccountId: sa.id,
+            operationKey: operationKey(`delete-service-account/${sa.id}`),
+          });
           if (res.asyncOperationId) {
             await waitForOperation(
               res.asyncOperationId,
@@ -101,7 +111,7 @@ export async function decommissionNamespace(
               wait,
             );
           }
-          status.deletedServiceAccounts.push(sa.id);
+          if (res.byThisRun) status.deletedServiceAccounts.push(sa.id);
         }),
       );
     }
@@ -110,7 +120,10 @@ export async function decommissionNamespace(
     if (IN_FLIGHT.has(ns.state) && ns.asyncOperationId) {
       await waitForOperation(ns.asyncOperationId, undefined, wait);
     }
-    const res = await deleteNamespaceIfExists(ns.namespace);
+    const res = await deleteNamespaceIfExists({
+      namespace: ns.namespace,
+      operationKey: operationKey('delete-namespace'),
+    });
     if (res.asyncOperationId) {
       await waitForOperation(
         res.asyncOperationId,
@@ -118,7 +131,7 @@ export async function decommissionNamespace(
         wait,
       );
     }
-    return result(res.outcome === 'already-gone' ? 'already-gone' : 'deleted');
+    return result(res.byThisRun ? 'deleted' : 'already-gone');
   } catch (err) {
     status.step = 'failed';
     status.lastError = describeError(err);

@@ -12,7 +12,8 @@ import type { User } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
 import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
-import { describeError, failureType, waitForOperation, validInputOrFail } from './common';
+import type { DeleteResult } from '../activities/util';
+import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
 import { forEachLimited } from './rotate-expiring-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
@@ -130,6 +131,13 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
   const startedAt = workflowInfo().startTime.toISOString();
   const removed: RemovedItem[] = [];
   const skipped: SkippedItem[] = [];
+  // The audit says "removed" only for what this run's own delete removed, proven by its operation id,
+  // including when that delete's response was lost or the worker died after sending it.
+  const record = (item: RemovedItem, res: DeleteResult) => {
+    if (res.byThisRun) removed.push(item);
+    else if (res.outcome === 'already-gone') skipped.push({ ...item, reason: 'already gone' });
+    else skipped.push({ ...item, reason: `deleted by another operation (${res.asyncOperationId})` });
+  };
 
   try {
     status.step = 'resolving';
@@ -200,12 +208,15 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     await forEachLimited(plan.apiKeys, input.concurrency, async (key) => {
       const item: RemovedItem = { kind: 'apiKey', id: key.id, name: key.displayName };
       try {
-        const res = await deleteApiKeyIfExists({ keyId: key.id, deleteSecret: true });
+        const res = await deleteApiKeyIfExists({
+          keyId: key.id,
+          operationKey: operationKey(`delete-api-key/${key.id}`),
+          deleteSecret: true,
+        });
         if (res.asyncOperationId) {
           await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
         }
-        if (res.outcome === 'already-gone') skipped.push({ ...item, reason: 'already gone' });
-        else removed.push(item);
+        record(item, res);
         status.keysDone++;
       } catch (err) {
         status.keysFailed++;
@@ -224,12 +235,11 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
 
     if (input.deleteUser) {
       status.step = 'deleting-user';
-      const res = await deleteUserIfExists(user.id);
+      const res = await deleteUserIfExists({ userId: user.id, operationKey: operationKey('delete-user') });
       if (res.asyncOperationId) {
         await waitForOperation(res.asyncOperationId, { kind: 'user', id: user.id, until: 'gone' }, wait);
       }
-      if (res.outcome === 'already-gone') skipped.push({ ...userItem, reason: 'already gone' });
-      else removed.push(userItem);
+      record(userItem, res);
     }
     return report('completed');
   } catch (err) {

@@ -4,7 +4,6 @@ import {
   defineQuery,
   proxyActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NamespaceEndpoints } from '../ops-api/types';
@@ -16,7 +15,14 @@ import {
   type InputProblem,
   type ProvisionNamespaceInput,
 } from '../shared/validation';
-import { describeError, invalidInput, toAsyncWaitOptions, waitForOperation } from './common';
+import {
+  describeError,
+  invalidInput,
+  operationKey,
+  toAsyncWaitOptions,
+  waitForOperation,
+  waitUntilGone,
+} from './common';
 
 const { listRegions, getNamespace } = proxyActivities<Activities>(opsApiCall);
 const {
@@ -64,6 +70,7 @@ export interface ProvisionNamespaceResult {
 export const provisionStatusQuery = defineQuery<ProvisionStatus>('status');
 
 const DAY_MS = 24 * 60 * 60_000;
+const LABELS = { namespace: 'namespace', serviceAccountId: 'service account', apiKeyId: 'API key' } as const;
 
 /**
  * A namespace, optionally with a service account that can reach it and an API key for that account,
@@ -94,7 +101,6 @@ export async function provisionNamespace(
   }
   const input = checked.value;
   const wait = toAsyncWaitOptions(input.wait);
-  const requestedAt = workflowInfo().startTime.getTime();
   let namespaceOperation: string | undefined;
 
   try {
@@ -107,7 +113,7 @@ export async function provisionNamespace(
         ...(input.codecServer ? { codecServer: input.codecServer } : {}),
         ...(input.mtlsAuth ? { mtlsAuth: input.mtlsAuth } : {}),
       },
-      requestedAt,
+      operationKey: operationKey('create-namespace'),
     });
     status[ns.outcome === 'created' ? 'created' : 'adopted'].namespace = ns.namespace;
     namespaceOperation = ns.asyncOperationId;
@@ -127,7 +133,7 @@ export async function provisionNamespace(
       const sa = await ensureServiceAccount({
         name: input.serviceAccount.name ?? `${input.name}-sa`,
         access: { namespaceAccesses: { [ns.namespace]: { permission: input.serviceAccount.permission } } },
-        requestedAt,
+        operationKey: operationKey('create-service-account'),
       });
       serviceAccountId = sa.serviceAccountId;
       status[sa.outcome === 'created' ? 'created' : 'adopted'].serviceAccountId = sa.serviceAccountId;
@@ -150,7 +156,7 @@ export async function provisionNamespace(
         ownerId: serviceAccountId,
         ownerType: 'service-account',
         expiryTime: new Date(Date.now() + input.apiKey.expiryDays * DAY_MS).toISOString(),
-        requestedAt,
+        operationKey: operationKey('create-api-key'),
         metadata: { namespace: ns.namespace },
       });
       apiKeyId = key.keyId;
@@ -160,6 +166,8 @@ export async function provisionNamespace(
       if (key.asyncOperationId) {
         await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
       }
+      // Keys whose token was lost are being deleted; the account must end with exactly one.
+      await waitUntilGone(key.replacedOrphans, wait);
     }
 
     const { endpoints } = await getNamespace(ns.namespace);
@@ -177,17 +185,21 @@ export async function provisionNamespace(
     status.lastError = describeError(err);
     const rollbackFailures = input.keepOnFailure ? [] : await rollBack(status, wait, namespaceOperation);
     status.step = 'failed';
-    const kept = Object.entries(status.created)
-      .filter(([, id]) => id && !status.rolledBack.includes(id))
-      .map(([kind, id]) => `${kind} ${id}`);
+    const named = (ids: ProvisionStatus['created'], keep: (id: string) => boolean) =>
+      (Object.keys(LABELS) as Array<keyof typeof LABELS>)
+        .filter((kind) => ids[kind] !== undefined && keep(ids[kind]!))
+        .map((kind) => `${LABELS[kind]} ${ids[kind]}`)
+        .join(', ');
+    const rolledBack = named(status.created, (id) => status.rolledBack.includes(id));
+    const kept = named(status.created, (id) => !status.rolledBack.includes(id));
+    const foreign = named(status.adopted, () => true);
     throw ApplicationFailure.create({
       type: 'ProvisioningFailed',
       message:
         `provisioning ${input.name} failed while ${failedStep}: ${status.lastError}. ` +
-        `Rolled back: ${status.rolledBack.join(', ') || 'nothing'}.` +
-        (kept.length
-          ? ` Left in place: ${kept.join(', ')}${input.keepOnFailure ? ' (keepOnFailure)' : ''}.`
-          : '') +
+        `Rolled back: ${rolledBack || 'nothing'}.` +
+        (kept ? ` Left in place: ${kept}${input.keepOnFailure ? ' (keepOnFailure)' : ''}.` : '') +
+        (foreign ? ` Not created by this run, so left as found: ${foreign}.` : '') +
         (rollbackFailures.length ? ` Rollback errors: ${rollbackFailures.join('; ')}.` : ''),
       nonRetryable: true,
       details: [{ failedStep, created: status.created, rolledBack: status.rolledBack, rollbackFailures }],
@@ -217,14 +229,21 @@ async function rollBack(
     };
     if (apiKeyId) {
       await undo('apiKey', apiKeyId, async () => {
-        const res = await deleteApiKeyIfExists({ keyId: apiKeyId, deleteSecret: true });
+        const res = await deleteApiKeyIfExists({
+          keyId: apiKeyId,
+          operationKey: operationKey('rollback/delete-api-key'),
+          deleteSecret: true,
+        });
         if (res.asyncOperationId)
           await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: apiKeyId, until: 'gone' }, wait);
       });
     }
     if (serviceAccountId) {
       await undo('serviceAccount', serviceAccountId, async () => {
-        const res = await deleteServiceAccountIfExists(serviceAccountId);
+        const res = await deleteServiceAccountIfExists({
+          serviceAccountId,
+          operationKey: operationKey('rollback/delete-service-account'),
+        });
         if (res.asyncOperationId) {
           await waitForOperation(
             res.asyncOperationId,
@@ -239,7 +258,10 @@ async function rollBack(
         // A namespace cannot be deleted while it is still activating; let the create settle either way.
         if (namespaceOperation)
           await waitForOperation(namespaceOperation, undefined, wait).catch(() => undefined);
-        const res = await deleteNamespaceIfExists(namespace);
+        const res = await deleteNamespaceIfExists({
+          namespace,
+          operationKey: operationKey('rollback/delete-namespace'),
+        });
         if (res.asyncOperationId)
           await waitForOperation(
             res.asyncOperationId,

@@ -19,7 +19,14 @@ import {
   type RotateApiKeyInput,
   type RotateApiKeyRequest,
 } from '../shared/validation';
-import { describeError, failureType, waitForOperation, validInputOrFail } from './common';
+import {
+  describeError,
+  failureType,
+  operationKey,
+  validInputOrFail,
+  waitForOperation,
+  waitUntilGone,
+} from './common';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
 const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
@@ -132,10 +139,11 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       ownerId: old.spec.ownerId,
       ownerType: old.spec.ownerType,
       expiryTime: newKeyExpiryTime,
-      requestedAt: startedAt.getTime(),
+      operationKey: operationKey('create-new-key'),
       metadata: { rotatedFrom: old.id },
     });
-    created = { keyId: key.keyId, secretRef: key.secretRef };
+    // Only a key this run made is undone on abort or failure; one reused from an earlier run stays.
+    if (key.outcome === 'created') created = { keyId: key.keyId, secretRef: key.secretRef };
     status.newKeyId = key.keyId;
     status.secretRef = key.secretRef;
 
@@ -143,6 +151,8 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
     if (key.asyncOperationId) {
       await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
     }
+    // Keys whose token was lost are being deleted: the owner ends with the old key and one new one.
+    await waitUntilGone(key.replacedOrphans, wait);
     const newKeyActiveAt = new Date().toISOString();
 
     status.step = 'grace-period';
@@ -170,7 +180,7 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
 
     if (status.abortRequested) {
       status.step = 'aborting';
-      await removeNewKey(key.keyId);
+      if (created) await removeNewKey(created.keyId);
       created = undefined;
       status.step = 'aborted';
       return {
@@ -187,7 +197,11 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       // From here on the rotation only moves forward: an abort can no longer bring the old key back.
       status.step = 'deleting-old-key';
       created = undefined;
-      const res = await deleteApiKeyIfExists({ keyId: old.id, deleteSecret: true });
+      const res = await deleteApiKeyIfExists({
+        keyId: old.id,
+        operationKey: operationKey('delete-old-key'),
+        deleteSecret: true,
+      });
       if (res.asyncOperationId) {
         await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'gone' }, wait);
       }
@@ -226,7 +240,11 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   }
 
   async function removeNewKey(keyId: string): Promise<void> {
-    const res = await deleteApiKeyIfExists({ keyId, deleteSecret: true });
+    const res = await deleteApiKeyIfExists({
+      keyId,
+      operationKey: operationKey('delete-new-key'),
+      deleteSecret: true,
+    });
     if (res.asyncOperationId) {
       await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: keyId, until: 'gone' }, wait);
     }

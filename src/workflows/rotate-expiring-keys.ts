@@ -42,7 +42,7 @@ export interface SweepFailure {
 
 /** What a sweep has done so far; carried across continue-as-new. Bounded whatever the key count. */
 export interface SweepProgress {
-  /** When the sweep began (ms); keys created since are never selected. */
+  /** When the sweep began (ms), for the report. */
   startedAt: number;
   pageToken?: string;
   runs: number;
@@ -129,7 +129,6 @@ export async function rotateExpiringKeys(
         asOf: Date.now(),
         leadDays: input.leadDays,
         ...(input.maxAgeDays !== undefined ? { maxAgeDays: input.maxAgeDays } : {}),
-        createdBefore: progress.startedAt,
         ...(input.ownerType ? { ownerType: input.ownerType } : {}),
       });
       progress.scanned += page.scanned;

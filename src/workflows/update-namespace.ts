@@ -4,7 +4,7 @@ import type { Namespace, NamespaceUpdateSpec } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
 import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
-import { describeError, failureType, waitForOperation, validInputOrFail } from './common';
+import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
 
 const { getNamespace, updateNamespace: callUpdateNamespace } = proxyActivities<Activities>(opsApiCall);
 const { findNamespaceByName } = proxyActivities<Activities>(opsApiPaging);
@@ -78,6 +78,7 @@ export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<U
         const { asyncOperationId } = await callUpdateNamespace({
           namespace: current.namespace,
           request: { resourceVersion: current.resourceVersion, spec: changes },
+          operationKey: operationKey(`update/${attempt}`),
         });
         status.step = 'waiting';
         await waitForOperation(

@@ -34,9 +34,15 @@ export interface OpsStack {
 
 let stackCount = 0;
 
+export interface StackOptions {
+  /** The activities' Ops API client timeout; default 5 s (late-commit tests make it shorter). */
+  clientTimeoutMs?: number;
+}
+
 export async function createOpsStack(
   env: TestWorkflowEnvironment,
   emulatorOptions: EmulatorOptions = {},
+  options: StackOptions = {},
 ): Promise<OpsStack> {
   const emulator = await startEmulator({
     // The test server skips time while workflows sleep; the emulator's async operations must follow.
@@ -50,7 +56,7 @@ export async function createOpsStack(
   const client = new OpsApiClient({
     baseUrl: emulator.url,
     apiKey: emulator.apiKey,
-    timeoutMs: 5_000,
+    timeoutMs: options.clientTimeoutMs ?? 5_000,
     afterRequest: (e) => void calls.push(e),
   });
   const activities = createActivities({ client, secrets });

@@ -169,7 +169,7 @@ test('commit-then-drop, 5xx bursts and 429s: exactly one of each resource, Retry
   stack.emulator.faults.add({
     kind: 'rate-limit',
     retryAfterSeconds: 120,
-    operationId: 'listServiceAccounts',
+    operationId: 'createServiceAccount',
     count: 1,
   });
 
@@ -183,14 +183,14 @@ test('commit-then-drop, 5xx bursts and 429s: exactly one of each resource, Retry
     serviceAccountId: state.serviceAccounts[0]!.id,
     apiKeyId: state.apiKeys[0]!.id,
   });
-  // The lost create response left a key without a stored token only if the token never reached the
-  // sink; here the key that exists must be the one whose token we hold.
+  // The lost create response made a key whose token never reached the sink: it was deleted again and
+  // replaced, so the one key left is the one whose token we hold.
   expect(await stack.secrets.read(`api-keys/${state.apiKeys[0]!.id}`)).toBeDefined();
 
   const log = stack.emulator.requestLog;
   const limited = log.findIndex((e) => e.status === 429);
   expect(limited).toBeGreaterThanOrEqual(0);
-  const retry = log.slice(limited + 1).find((e) => e.operationId === 'listServiceAccounts');
+  const retry = log.slice(limited + 1).find((e) => e.operationId === 'createServiceAccount');
   expect(retry!.time - log[limited]!.time).toBeGreaterThanOrEqual(120_000);
 });
 
