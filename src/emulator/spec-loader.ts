@@ -28,6 +28,7 @@ export interface OperationRoute {
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+const schemaOf = (value: unknown): JsonSchema | undefined => (isObject(value) ? value : undefined);
 
 export function loadSpecs(dir: string = DEFAULT_SPEC_DIR): SpecDocuments {
   const read = (file: string): JsonObject => {
@@ -117,8 +118,6 @@ function operations(doc: JsonObject, file: string): Map<string, Operation> {
   }
   return out;
 }
-
-const schemaOf = (value: unknown): JsonSchema | undefined => (isObject(value) ? value : undefined);
 
 /** The path or query parameters of both documents as one object schema (names and `required` united). */
 function parameterObject(

@@ -34,6 +34,7 @@ function operationIn(doc: Json, route: OperationRoute): Json | undefined {
 interface Declared {
   validate: ValidateFunction[];
   headers: string[];
+  descriptions: string[];
 }
 
 /** Every response status declared for the route by either document, with its body schemas and headers. */
@@ -42,8 +43,9 @@ function declaredResponses(route: OperationRoute): Map<number, Declared> {
   for (const doc of [docs.api, docs.silences]) {
     const responses = operationIn(doc, route)?.responses;
     for (const [status, response] of Object.entries(isObject(responses) ? responses : {})) {
-      const entry = out.get(Number(status)) ?? { validate: [], headers: [] };
+      const entry = out.get(Number(status)) ?? { validate: [], headers: [], descriptions: [] };
       const r = response as Json;
+      entry.descriptions.push(String(r.description ?? ''));
       const schema = ((r.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema;
       if (isObject(schema)) entry.validate.push(ajv.compile(schema));
       entry.headers.push(...Object.keys(isObject(r.headers) ? r.headers : {}));
@@ -221,14 +223,21 @@ async function probe(route: OperationRoute): Promise<Reply[]> {
 }
 
 describe.each(routes.map((r) => [r.operationId, r] as const))('%s', (_id, route) => {
-  test('answers exactly the statuses the documents declare, each with its declared body and headers', async () => {
+  test('answers exactly the statuses the documents declare, each with its declared body, code and headers', async () => {
     const declared = declaredResponses(route);
     const replies = await probe(route);
     const byNumber = (a: number, b: number) => a - b;
     const observed = [...new Set(replies.map((r) => r.status))].sort(byNumber);
     expect(observed).toEqual([...declared.keys()].sort(byNumber));
     for (const reply of replies) {
-      const { validate, headers } = declared.get(reply.status)!;
+      const { validate, headers, descriptions } = declared.get(reply.status)!;
+      // An error status's description names the codes it stands for.
+      if (reply.status >= 400) {
+        expect([reply.status, descriptions.join(' ')]).toEqual([
+          reply.status,
+          expect.stringContaining(reply.body.code),
+        ]);
+      }
       for (const v of validate) {
         expect({ status: reply.status, body: reply.body, valid: v(reply.body), errors: v.errors }).toEqual({
           status: reply.status,
