@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './clock';
 import { parseRuntimeConfig, RuntimeConfig, type RuntimeConfigInput } from './config';
 import { ApiError } from './errors';
 import { FaultEngine, type FaultRule, type ListedFaultRule } from './faults';
+import { DEFAULT_PAGE_LIMITS } from './pagination';
 import { readState, StateWriter } from './persistence';
 import { TokenBucket, type RateLimitConfig } from './rate-limit';
 import { buildServer, type RequestLogEntry, type Runtime } from './server';
@@ -129,7 +130,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
   };
   const logger = (opts.logger ?? silentLogger).child({ component: 'ops-api-emulator' });
-  const limits = { defaultPageSize: opts.defaultPageSize ?? 100, maxPageSize: opts.maxPageSize ?? 1000 };
+  const limits = {
+    defaultPageSize: opts.defaultPageSize ?? DEFAULT_PAGE_LIMITS.defaultPageSize,
+    maxPageSize: opts.maxPageSize ?? DEFAULT_PAGE_LIMITS.maxPageSize,
+  };
   if (!(limits.defaultPageSize >= 1 && limits.maxPageSize >= limits.defaultPageSize)) {
     throw new Error('need 1 <= defaultPageSize <= maxPageSize');
   }

@@ -10,6 +10,9 @@ export interface PageLimits {
   maxPageSize: number;
 }
 
+/** What `pageSize` means when absent or 0, and where larger sizes are clamped (documented in the silences). */
+export const DEFAULT_PAGE_LIMITS: PageLimits = { defaultPageSize: 100, maxPageSize: 1000 };
+
 // Tokens are cursors (the last item's insertion sequence), not offsets, so a page boundary never
 // skips or repeats an item when others are created or deleted between pages. The list name is
 // inside so a token from one list is rejected by another.

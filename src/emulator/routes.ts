@@ -80,9 +80,10 @@ export const HANDLERS: Record<OperationId, Handler> = {
   listApiKeys: (req, { store, limits }): ListApiKeysResponse => {
     const { ownerId, ownerType } = req.query;
     // Filters apply before paging, so every page is full and the cursor stays valid across filters.
+    // An empty filter never gets here: the query validator drops empty optional parameters.
     const matching = [...store.apiKeys.values()].filter(
       (k) =>
-        (ownerId === undefined || ownerId === '' || k.spec.ownerId === ownerId) &&
+        (ownerId === undefined || k.spec.ownerId === ownerId) &&
         (ownerType === undefined || k.spec.ownerType === ownerType),
     );
     const { page, nextPageToken } = paginate('apiKeys', matching, req.query, limits);

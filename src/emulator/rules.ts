@@ -3,10 +3,16 @@ import type { Access, CodecServer, MtlsAuth, OwnerType } from '../ops-api/types'
 import { invalid } from './errors';
 import { findRegion } from './regions';
 
-const NAMESPACE_NAME = /^[a-z][a-z0-9-]{0,37}[a-z0-9]$/;
+// The limits below are also written in openapi/spec-silences.yml (whose schemas the emulator validates
+// requests against before these rules run); test/emulator/contract.test.ts keeps the two equal.
+export const NAMESPACE_NAME = /^[a-z][a-z0-9-]{0,37}[a-z0-9]$/;
 // Deliberately loose, like most services: something@something.tld, no whitespace.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const BASE64 = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const EMAIL_MAX_LENGTH = 254;
+// Base64 with whitespace (PEM line breaks) allowed, and at least one base64 character.
+export const BASE64 = /^\s*[A-Za-z0-9+/][A-Za-z0-9+/\s]*={0,2}\s*$/;
+export const RETENTION_DAYS = { min: 1, max: 90 } as const;
+export const EXPIRY_MAX_YEARS = 2;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function requireString(value: unknown, field: string): string {
@@ -28,8 +34,10 @@ export function checkRegion(region: string, field = 'spec.region'): void {
 }
 
 export function checkRetentionDays(days: number, field = 'spec.retentionDays'): void {
-  if (!Number.isInteger(days) || days < 1 || days > 90)
-    throw invalid(field, 'must be an integer from 1 to 90');
+  const { min, max } = RETENTION_DAYS;
+  if (!Number.isInteger(days) || days < min || days > max) {
+    throw invalid(field, `must be an integer from ${min} to ${max}`);
+  }
 }
 
 export function checkCodecServer(codec: CodecServer, field = 'spec.codecServer'): void {
@@ -43,13 +51,16 @@ export function checkCodecServer(codec: CodecServer, field = 'spec.codecServer')
 }
 
 export function checkMtlsAuth(mtls: MtlsAuth, field = 'spec.mtlsAuth'): void {
-  if (mtls.acceptedClientCa.trim() === '' || !BASE64.test(mtls.acceptedClientCa)) {
+  if (!BASE64.test(mtls.acceptedClientCa)) {
     throw invalid(`${field}.acceptedClientCa`, 'must be a base64-encoded PEM bundle');
   }
 }
 
 export function checkEmail(email: string, field = 'spec.email'): void {
-  if (email.length > 254 || !EMAIL.test(email)) throw invalid(field, 'must be an email address');
+  // Counted in code points, as JSON Schema's maxLength counts.
+  if ([...email].length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) {
+    throw invalid(field, 'must be an email address');
+  }
 }
 
 export function checkAccess(
@@ -73,13 +84,13 @@ export function checkOwnerType(value: string, field = 'spec.ownerType'): asserts
   }
 }
 
-/** The expiry must be in the future and at most two (calendar) years ahead of now. */
+/** The expiry must be in the future and at most EXPIRY_MAX_YEARS (calendar) years ahead of now. */
 export function checkExpiry(expiryTime: string, now: number, field = 'spec.expiryTime'): number {
   const at = RFC3339.test(expiryTime) ? Date.parse(expiryTime) : NaN;
   if (Number.isNaN(at)) throw invalid(field, 'must be an RFC 3339 date-time');
   if (at <= now) throw invalid(field, 'must be in the future');
   const limit = new Date(now);
-  limit.setUTCFullYear(limit.getUTCFullYear() + 2);
-  if (at > limit.getTime()) throw invalid(field, 'must be at most 2 years in the future');
+  limit.setUTCFullYear(limit.getUTCFullYear() + EXPIRY_MAX_YEARS);
+  if (at > limit.getTime()) throw invalid(field, `must be at most ${EXPIRY_MAX_YEARS} years in the future`);
   return at;
 }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -8,6 +9,7 @@ import type { Clock } from './clock';
 import { isMutation, type RuntimeConfig } from './config';
 import { ApiError, invalid } from './errors';
 import type { FaultEngine } from './faults';
+import { registerJsonBodyParser } from './json-body';
 import type { PageLimits } from './pagination';
 import type { TokenBucket } from './rate-limit';
 import { HANDLERS, type OperationRequest } from './routes';
@@ -204,9 +206,22 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
     return send(reply, 500, { code: 'internal', message: 'internal error' });
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    send(reply, 404, { code: 'not_found', message: `no operation at ${req.method} ${pathOf(req.url)}` }),
-  );
+  registerJsonBodyParser(app);
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = pathOf(req.url);
+    // Asking the router itself keeps Allow true to the routes registered from the spec (and HEAD for GET).
+    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length === 0) {
+      return send(reply, 404, { code: 'not_found', message: `no operation at ${req.method} ${path}` });
+    }
+    reply.header('Allow', allowed.join(', '));
+    // The Error schema has no code of its own for this; `not_found` says which part was not found.
+    return send(reply, 405, {
+      code: 'not_found',
+      message: `no operation at ${req.method} ${path}; ${path} supports ${allowed.join(', ')}`,
+    });
+  });
 
   for (const route of routes) {
     const handler = HANDLERS[route.operationId];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { OPERATION_IDS, type OperationId } from '../ops-api/types';
 
@@ -27,6 +28,7 @@ export interface OperationRoute {
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+const schemaOf = (value: unknown): JsonSchema | undefined => (isObject(value) ? value : undefined);
 
 export function loadSpecs(dir: string = DEFAULT_SPEC_DIR): SpecDocuments {
   const read = (file: string): JsonObject => {
@@ -42,8 +44,10 @@ function pointer(doc: JsonObject, ref: string): unknown {
   let node: unknown = doc;
   for (const raw of ref.slice(2).split('/')) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (!isObject(node) || !(key in node)) throw new Error(`Unresolvable $ref ${ref}`);
-    node = node[key];
+    if (Array.isArray(node) && /^(0|[1-9]\d*)$/.test(key) && Number(key) < node.length)
+      node = node[Number(key)];
+    else if (isObject(node) && Object.hasOwn(node, key)) node = node[key];
+    else throw new Error(`Unresolvable $ref ${ref}`);
   }
   return node;
 }
@@ -71,88 +75,97 @@ export function resolveSchema(doc: JsonObject, node: unknown, seen: readonly str
   return out;
 }
 
-export function silenceSchema(docs: SpecDocuments, name: string): JsonSchema {
-  const schema = resolveSchema(docs.silences, { $ref: `#/components/schemas/${name}` });
-  if (!isObject(schema)) throw new Error(`spec-silences.yml has no schema ${name}`);
-  return schema;
-}
-
-// Where the given spec says only `type: object` (or a bare string), the documented silences are stricter.
-// Paths are dot paths inside the body / query object; each is combined with the spec's schema via allOf.
-const BODY_OVERLAYS: Partial<Record<OperationId, Record<string, string>>> = {
-  createNamespace: { spec: 'NamespaceSpec' },
-  updateNamespace: { spec: 'NamespaceUpdateSpec' },
-  createUser: { 'spec.access': 'Access' },
-  createServiceAccount: { 'spec.access': 'Access' },
-  createApiKey: { 'spec.ownerType': 'OwnerType' },
-};
-const QUERY_OVERLAYS: Partial<Record<OperationId, Record<string, string>>> = {
-  listApiKeys: { ownerType: 'OwnerType' },
-};
-
-function overlay(
-  docs: SpecDocuments,
-  schema: JsonSchema,
-  overlays: Record<string, string> | undefined,
-): void {
-  for (const [dotPath, silence] of Object.entries(overlays ?? {})) {
-    const keys = dotPath.split('.');
-    const last = keys.pop()!;
-    let parent: JsonSchema = schema;
-    for (const key of keys) {
-      const props = parent.properties;
-      const next = isObject(props) ? props[key] : undefined;
-      if (!isObject(next)) throw new Error(`Overlay path ${dotPath} not found in spec schema`);
-      parent = next;
-    }
-    const props = isObject(parent.properties) ? parent.properties : (parent.properties = {});
-    const original = props[last];
-    const strict = silenceSchema(docs, silence);
-    props[last] = isObject(original) ? { allOf: [original, strict] } : strict;
-  }
-}
+// Where the given spec says only `type: object` (or a bare string), the silences' operation at the same
+// path and method says more (formats, ranges, enums, required fields); its schemas are layered onto the
+// given spec's with allOf, so the emulator checks exactly what the silences document.
+const layer = (given: JsonSchema | undefined, silences: JsonSchema | undefined): JsonSchema | undefined =>
+  given && silences && !isDeepStrictEqual(given, silences)
+    ? { allOf: [given, silences] }
+    : (given ?? silences);
 
 const METHODS: Record<string, HttpMethod> = { get: 'GET', post: 'POST', delete: 'DELETE' };
 
-/** One route per operation of the given spec, with validation schemas derived from the spec itself. */
-export function buildRoutes(docs: SpecDocuments): OperationRoute[] {
-  const routes: OperationRoute[] = [];
-  const paths = docs.api.paths;
-  if (!isObject(paths)) throw new Error('cloud-ops-api.yml has no paths');
-  for (const [specPath, item] of Object.entries(paths)) {
+interface Operation {
+  operationId: OperationId;
+  parameters: JsonObject[];
+  body: JsonSchema | undefined;
+}
+
+/** Each operation of a document by `METHOD path`, `$ref`s resolved, path-level parameters included. */
+function operations(doc: JsonObject, file: string): Map<string, Operation> {
+  const out = new Map<string, Operation>();
+  const paths = doc.paths;
+  if (!isObject(paths)) throw new Error(`${file} has no paths`);
+  for (const [specPath, rawItem] of Object.entries(paths)) {
+    const item = resolveSchema(doc, rawItem);
     if (!isObject(item)) continue;
-    for (const [verb, rawOp] of Object.entries(item)) {
+    const shared = Array.isArray(item.parameters) ? item.parameters.filter(isObject) : [];
+    for (const [verb, op] of Object.entries(item)) {
       const method = METHODS[verb];
-      if (!method || !isObject(rawOp)) continue;
-      const op = resolveSchema(docs.api, rawOp) as JsonObject;
-      const operationId = op.operationId as OperationId;
-      if (!(OPERATION_IDS as readonly string[]).includes(operationId)) {
-        throw new Error(`Spec operation ${String(operationId)} is unknown to src/ops-api/types.ts`);
-      }
-      const schema: OperationRoute['schema'] = {};
-      const params = Array.isArray(op.parameters) ? op.parameters.filter(isObject) : [];
-      for (const location of ['path', 'query'] as const) {
-        const here = params.filter((p) => p.in === location);
-        if (here.length === 0) continue;
-        const object: JsonSchema = {
-          type: 'object',
-          properties: Object.fromEntries(here.map((p) => [String(p.name), p.schema ?? {}])),
-          required: here.filter((p) => p.required === true).map((p) => String(p.name)),
-        };
-        if (location === 'query') overlay(docs, object, QUERY_OVERLAYS[operationId]);
-        schema[location === 'path' ? 'params' : 'querystring'] = object;
-      }
+      if (!method || !isObject(op)) continue;
+      const own = Array.isArray(op.parameters) ? op.parameters.filter(isObject) : [];
+      // An operation's own parameter overrides a path-level one of the same name and location.
+      const parameters = [
+        ...shared.filter((p) => !own.some((o) => o.in === p.in && o.name === p.name)),
+        ...own,
+      ];
       const requestBody = op.requestBody;
-      if (isObject(requestBody)) {
-        const content = isObject(requestBody.content) ? requestBody.content['application/json'] : undefined;
-        if (isObject(content) && isObject(content.schema)) {
-          const body = structuredClone(content.schema);
-          overlay(docs, body, BODY_OVERLAYS[operationId]);
-          schema.body = body;
-        }
-      }
-      routes.push({ operationId, method, specPath, url: specPath.replace(/\{(\w+)\}/g, ':$1'), schema });
+      const content = isObject(requestBody) && isObject(requestBody.content) ? requestBody.content : {};
+      const json = content['application/json'];
+      const body = isObject(json) ? schemaOf(json.schema) : undefined;
+      out.set(`${method} ${specPath}`, { operationId: op.operationId as OperationId, parameters, body });
     }
+  }
+  return out;
+}
+
+/** The path or query parameters of both documents as one object schema (names and `required` united). */
+function parameterObject(
+  location: 'path' | 'query',
+  given: readonly JsonObject[],
+  silences: readonly JsonObject[],
+): JsonSchema | undefined {
+  const a = given.filter((p) => p.in === location);
+  const b = silences.filter((p) => p.in === location);
+  if (a.length + b.length === 0) return undefined;
+  const properties: JsonObject = {};
+  const required: string[] = [];
+  for (const name of new Set([...a, ...b].map((p) => String(p.name)))) {
+    const g = a.find((p) => p.name === name);
+    const s = b.find((p) => p.name === name);
+    properties[name] = layer(schemaOf(g?.schema), schemaOf(s?.schema)) ?? {};
+    if (g?.required === true || s?.required === true) required.push(name);
+  }
+  return { type: 'object', properties, required };
+}
+
+/** One route per operation of the given spec, with validation schemas derived from both documents. */
+export function buildRoutes(docs: SpecDocuments): OperationRoute[] {
+  const given = operations(docs.api, 'cloud-ops-api.yml');
+  const silences = operations(docs.silences, 'spec-silences.yml');
+  for (const [key, op] of silences) {
+    if (given.get(key)?.operationId !== op.operationId) {
+      throw new Error(
+        `spec-silences.yml: ${key} (${op.operationId}) is not an operation of cloud-ops-api.yml`,
+      );
+    }
+  }
+  const routes: OperationRoute[] = [];
+  for (const [key, op] of given) {
+    const [method, specPath] = key.split(' ') as [HttpMethod, string];
+    const operationId = op.operationId;
+    if (!(OPERATION_IDS as readonly string[]).includes(operationId)) {
+      throw new Error(`Spec operation ${String(operationId)} is unknown to src/ops-api/types.ts`);
+    }
+    const extra = silences.get(key);
+    const schema: OperationRoute['schema'] = {};
+    const params = parameterObject('path', op.parameters, extra?.parameters ?? []);
+    const querystring = parameterObject('query', op.parameters, extra?.parameters ?? []);
+    if (params) schema.params = params;
+    if (querystring) schema.querystring = querystring;
+    const body = layer(op.body, extra?.body);
+    if (body) schema.body = body;
+    routes.push({ operationId, method, specPath, url: specPath.replace(/\{(\w+)\}/g, ':$1'), schema });
   }
   const missing = OPERATION_IDS.filter((id) => !routes.some((r) => r.operationId === id));
   if (missing.length > 0) throw new Error(`Spec lacks operations: ${missing.join(', ')}`);

@@ -24,14 +24,36 @@ export class SchemaValidators {
 
   /** Compiled validators are cached: every emulator in a process compiles the same ~20 schemas. */
   compile(schema: JsonSchema, part: HttpPart): ValidateFunction {
-    const key = `${part === 'body' ? 'body' : 'text'}:${JSON.stringify(schema)}`;
+    const key = `${part}:${JSON.stringify(schema)}`;
     let validate = this.cache.get(key);
     if (!validate) {
       validate = (part === 'body' ? this.body : this.text).compile(schema);
+      if (part === 'querystring') validate = emptyMeansAbsent(validate, schema);
       this.cache.set(key, validate);
     }
     return validate;
   }
+}
+
+/**
+ * `?ownerType=` is how many clients and form encoders say "no filter", so an empty optional query
+ * parameter is treated as absent, for every parameter alike (it would otherwise fail an enum or an
+ * integer). Like ajv's own type coercion, this normalises the query object in place before validating.
+ */
+function emptyMeansAbsent(validate: ValidateFunction, schema: JsonSchema): ValidateFunction {
+  const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
+  return new Proxy(validate, {
+    apply(target, thisArg, args: Parameters<ValidateFunction>) {
+      const [data] = args;
+      if (typeof data === 'object' && data !== null) {
+        const query = data as Record<string, unknown>;
+        for (const name of Object.keys(query)) {
+          if (query[name] === '' && !required.has(name)) delete query[name];
+        }
+      }
+      return Reflect.apply(target, thisArg, args) as ReturnType<ValidateFunction>;
+    },
+  });
 }
 
 let shared: SchemaValidators | undefined;

@@ -3,7 +3,198 @@
  * Do not make direct changes to the file.
  */
 
-export type paths = Record<string, never>;
+export interface paths {
+    "/api/v1/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listNamespaces"];
+        put?: never;
+        post: operations["createNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace id, `<name>.<accountId>`. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getNamespace"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteNamespace"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace id, `<name>.<accountId>`. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["updateNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listUsers"];
+        put?: never;
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listServiceAccounts"];
+        put?: never;
+        post: operations["createServiceAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-accounts/{serviceAccountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceAccountId: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getServiceAccount"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteServiceAccount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listApiKeys"];
+        put?: never;
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getApiKey"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listRegions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/async-operations/{asyncOperationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asyncOperationId: string;
+            };
+            cookie?: never;
+        };
+        get: operations["getAsyncOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
@@ -114,4 +305,766 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Items per page. Absent, empty or 0: 100. Larger than 1000: clamped to 1000 (not an error). */
+                pageSize?: number;
+                /** @description The `nextPageToken` of the previous page of the same list: an opaque cursor, so pages neither skip nor repeat items created or deleted in between. Absent or empty: the first page; a token this list did not issue: 400 with field `pageToken`. */
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description invalid_argument — a query parameter breaks a rule; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated — no `Authorization: Bearer <key>` header, or the wrong key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited — too many requests; nothing changed. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal — the service failed; nothing changed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable — the service is unavailable; nothing changed, retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    spec: components["schemas"]["NamespaceSpec"] & {
+                        /** @description Lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Taken while a namespace of that name exists in any state (409 already_exists). The namespace id is `<name>.<accountId>`. */
+                        name?: string;
+                        /** @description The id of a region listRegions returns (400 otherwise). */
+                        region?: string;
+                        retentionDays?: number;
+                        codecServer?: {
+                            /**
+                             * Format: uri
+                             * @description An https URL.
+                             */
+                            endpoint?: string;
+                        };
+                        mtlsAuth?: {
+                            /** @description Base64 (whitespace allowed) of a PEM bundle; not blank. */
+                            acceptedClientCa?: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The namespace exists, `activating` until the async operation finishes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        namespace: string;
+                        asyncOperationId: string;
+                    };
+                };
+            };
+            /** @description invalid_argument — the body is not valid JSON, has a `__proto__` or `constructor.prototype` key, or breaks a rule; `field` names the failing field as a dot path (`spec.retentionDays`), or is `body` for the body as a whole. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description already_exists (field `spec.name`) — a namespace of that name exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_argument (field `body`) — the body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_argument (field `body`) — a body whose Content-Type the service does not read; send `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    getNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace id, `<name>.<accountId>`. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    deleteNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace id, `<name>.<accountId>`. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace is `deleting` until the async operation finishes. Repeating the delete of a namespace already `deleting` answers the operation in flight. Allowed from every state but `activating`, `updating` (and `deleting`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncOperationResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description failed_precondition — the namespace is `activating` or `updating`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    updateNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The namespace id, `<name>.<accountId>`. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The namespace's current `resourceVersion` (409 resource_version_mismatch otherwise). */
+                    resourceVersion: string;
+                    spec: components["schemas"]["NamespaceUpdateSpec"] & {
+                        /** @description Immutable; a value other than the current one is a 400. */
+                        name?: string;
+                        /** @description Immutable; a value other than the current one is a 400. */
+                        region?: string;
+                        retentionDays?: number;
+                        codecServer?: {
+                            /**
+                             * Format: uri
+                             * @description An https URL.
+                             */
+                            endpoint?: string;
+                        };
+                        mtlsAuth?: {
+                            /** @description Base64 (whitespace allowed) of a PEM bundle; not blank. */
+                            acceptedClientCa?: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The namespace is `updating` until the async operation finishes; the new spec applies only when it is fulfilled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncOperationResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description failed_precondition — the namespace is `activating`, `activation_failed`, `updating` or `deleting`; resource_version_mismatch (field `resourceVersion`) — `resourceVersion` is stale. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Items per page. Absent, empty or 0: 100. Larger than 1000: clamped to 1000 (not an error). */
+                pageSize?: number;
+                /** @description The `nextPageToken` of the previous page of the same list: an opaque cursor, so pages neither skip nor repeat items created or deleted in between. Absent or empty: the first page; a token this list did not issue: 400 with field `pageToken`. */
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: paths["/api/v1/namespaces"]["get"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    spec: {
+                        /** @description Deliberately loose, like most services: something@something.tld, no whitespace. Unique in the account, compared case-insensitively (409 already_exists). */
+                        email: string;
+                        /** @description Every namespace id in `namespaceAccesses` must exist (400 with field `spec.access.namespaceAccesses` otherwise). */
+                        access?: components["schemas"]["Access"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The user exists, `pending` until the async operation finishes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateUserResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description already_exists (field `spec.email`) — a user with that email exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user is `deleting` until the async operation finishes, which also removes the user's API keys. Repeating the delete answers the operation in flight. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncOperationResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description failed_precondition — the user is still `pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    listServiceAccounts: {
+        parameters: {
+            query?: {
+                /** @description Items per page. Absent, empty or 0: 100. Larger than 1000: clamped to 1000 (not an error). */
+                pageSize?: number;
+                /** @description The `nextPageToken` of the previous page of the same list: an opaque cursor, so pages neither skip nor repeat items created or deleted in between. Absent or empty: the first page; a token this list did not issue: 400 with field `pageToken`. */
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: paths["/api/v1/namespaces"]["get"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    createServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    spec: {
+                        /** @description Unique in the account, case-sensitively (409 already_exists). */
+                        name: string;
+                        /** @description Every namespace id in `namespaceAccesses` must exist (400 with field `spec.access.namespaceAccesses` otherwise). */
+                        access?: components["schemas"]["Access"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The service account exists, `activating` until the async operation finishes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateServiceAccountResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description already_exists (field `spec.name`) — a service account with that name exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    getServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceAccountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    deleteServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serviceAccountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service account is `deleting` until the async operation finishes, which also removes its API keys. Repeating the delete answers the operation in flight. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncOperationResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description failed_precondition — the service account is still `activating`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Items per page. Absent, empty or 0: 100. Larger than 1000: clamped to 1000 (not an error). */
+                pageSize?: number;
+                /** @description The `nextPageToken` of the previous page of the same list: an opaque cursor, so pages neither skip nor repeat items created or deleted in between. Absent or empty: the first page; a token this list did not issue: 400 with field `pageToken`. */
+                pageToken?: string;
+                /** @description Only the keys of this owner (an unknown id lists nothing); absent or empty, no filter. */
+                ownerId?: string;
+                /** @description Only the keys of owners of this type; absent or empty, no filter. */
+                ownerType?: components["schemas"]["OwnerType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: paths["/api/v1/namespaces"]["get"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    spec: {
+                        displayName: string;
+                        /** @description A user or service account (as `ownerType` says) that exists and is not `deleting`; otherwise 400 with field `spec.ownerId` (the argument is wrong, not the URL). */
+                        ownerId: string;
+                        ownerType: components["schemas"]["OwnerType"];
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 with a time zone, in the future and at most 2 years (calendar years, exactly 2 allowed) ahead. Stored and returned in UTC.
+                         */
+                        expiryTime: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The key exists, `activating` until the async operation finishes. The only response that carries the token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateApiKeyResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    getApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    deleteApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key is `deleting` until the async operation finishes. Repeating the delete answers the operation in flight. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncOperationResponse"];
+                };
+            };
+            400: paths["/api/v1/namespaces"]["post"]["responses"]["400"];
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description failed_precondition — the key is still `activating`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: paths["/api/v1/namespaces"]["post"]["responses"]["413"];
+            415: paths["/api/v1/namespaces"]["post"]["responses"]["415"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    listRegions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+    getAsyncOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asyncOperationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            401: paths["/api/v1/namespaces"]["get"]["responses"]["401"];
+            /** @description not_found — no resource with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: paths["/api/v1/namespaces"]["get"]["responses"]["429"];
+            500: paths["/api/v1/namespaces"]["get"]["responses"]["500"];
+            503: paths["/api/v1/namespaces"]["get"]["responses"]["503"];
+        };
+    };
+}
