@@ -379,6 +379,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
                     spec: components["schemas"]["NamespaceSpec"] & {
                         /** @description Lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Taken while a namespace of that name exists in any state (409 already_exists). The namespace id is `<name>.<accountId>`. */
                         name?: string;
@@ -484,7 +485,10 @@ export interface operations {
     };
     deleteNamespace: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The client-chosen id of the delete's async operation (see ClientOperationId); a repeat under the same id gets the first answer again, even once the resource is gone. */
+                asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
+            };
             header?: never;
             path: {
                 /** @description The namespace id, `<name>.<accountId>`. */
@@ -543,6 +547,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
                     /** @description The namespace's current `resourceVersion` (409 resource_version_mismatch otherwise). */
                     resourceVersion: string;
                     spec: components["schemas"]["NamespaceUpdateSpec"] & {
@@ -634,6 +639,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
                     spec: {
                         /** @description Deliberately loose, like most services: something@something.tld, no whitespace. Unique in the account, compared case-insensitively (409 already_exists). */
                         email: string;
@@ -699,7 +705,10 @@ export interface operations {
     };
     deleteUser: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The client-chosen id of the delete's async operation (see ClientOperationId); a repeat under the same id gets the first answer again, even once the resource is gone. */
+                asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
+            };
             header?: never;
             path: {
                 userId: string;
@@ -775,6 +784,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
                     spec: {
                         /** @description Unique in the account, case-sensitively (409 already_exists). */
                         name: string;
@@ -840,7 +850,10 @@ export interface operations {
     };
     deleteServiceAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The client-chosen id of the delete's async operation (see ClientOperationId); a repeat under the same id gets the first answer again, even once the resource is gone. */
+                asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
+            };
             header?: never;
             path: {
                 serviceAccountId: string;
@@ -920,6 +933,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
                     spec: {
                         displayName: string;
                         /** @description A user or service account (as `ownerType` says) that exists and is not `deleting`; otherwise 400 with field `spec.ownerId` (the argument is wrong, not the URL). */
@@ -981,7 +995,10 @@ export interface operations {
     };
     deleteApiKey: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The client-chosen id of the delete's async operation (see ClientOperationId); a repeat under the same id gets the first answer again, even once the resource is gone. */
+                asyncOperationId?: components["schemas"]["ClientOperationId"]["asyncOperationId"];
+            };
             header?: never;
             path: {
                 keyId: string;
