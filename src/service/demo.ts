@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../logger';
 import { webhookSignatureHeaders } from '../secrets/webhook-signature';
+import { onShutdownSignals } from '../shutdown-signals';
 import type { EventType } from './events';
 import { startStack, StackError, type Stack } from './stack';
 
@@ -96,6 +97,25 @@ export async function runDemo(): Promise<boolean> {
     Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|OPS_API_|SECRET_SINK|PAYLOAD_CODEC)/.test(k)),
   );
   out('Starting a throw-away stack (Temporal dev server, Ops API emulator, worker, events endpoint)...');
+  // Ctrl-C stops the stack (its dev server lives in a temporary folder no later start would clean up).
+  let started: Stack | undefined = undefined;
+  let interrupted = false;
+  const interrupt = async () => {
+    await started?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  onShutdownSignals({
+    stop: () => {
+      out('Interrupted: stopping the stack...');
+      interrupted = true;
+      if (started) void interrupt();
+    },
+    force: () => {
+      started?.forceKill();
+      process.exit(130);
+    },
+  });
   const stack = await startStack({
     dataDir,
     logger,
@@ -106,6 +126,8 @@ export async function runDemo(): Promise<boolean> {
     emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
     events: { host: '127.0.0.1', port: 0 },
   });
+  started = stack;
+  if (interrupted) await interrupt();
   const emulator = stack.opsApi.emulator!;
   out(`Temporal Web UI: ${stack.temporal.uiUrl}`);
   out();

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { onShutdownSignals } from '../shutdown-signals';
 import { loadServiceConfig, type ServiceConfig } from './config';
 import { StackError, startStack, type Stack } from './stack';
 
@@ -19,7 +20,28 @@ export async function main(): Promise<number> {
   }
   const logger = createLogger({ name: 'cloud-ops' });
 
-  let stack: Stack;
+  // Installed before anything starts, so that a signal during start-up stops what has started instead of
+  // leaving the dev server behind. First signal: orderly stop. A later one: kill the dev server and leave.
+  let stack: Stack | undefined;
+  let signalled = false;
+  let stopRequested: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
+  onShutdownSignals({
+    stop: (signal) => {
+      logger.info(
+        { signal },
+        stack ? 'shutting down (press Ctrl-C again to force)' : 'shutting down once start-up has finished',
+      );
+      signalled = true;
+      stopRequested();
+    },
+    force: (signal) => {
+      logger.warn({ signal }, 'forced exit');
+      stack?.forceKill();
+      process.exit(130);
+    },
+  });
+
   try {
     stack = await startStack({
       dataDir: config.DATA_DIR,
@@ -45,38 +67,20 @@ export async function main(): Promise<number> {
     }
     throw err;
   }
+  const running = stack;
 
-  process.stdout.write(banner(stack, config));
-
-  // First signal: orderly stop. Second: kill the dev server child and leave at once.
-  let signals = 0;
-  const stopped = new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals === 1) {
-        logger.info({ signal }, 'shutting down (press Ctrl-C again to force)');
-        stack.stop().then(
-          () => resolve(0),
-          (err: unknown) => {
-            logger.error({ err }, 'error while shutting down');
-            resolve(1);
-          },
-        );
-      } else {
-        logger.warn({ signal }, 'forced exit');
-        stack.forceKill();
-        process.exit(130);
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    void stack.failed.then(async (err) => {
-      logger.error(err.message);
-      await stack.stop().catch(() => undefined);
-      resolve(1);
-    });
-  });
-  const code = await stopped;
+  if (!signalled) {
+    process.stdout.write(banner(running, config));
+  }
+  const outcome = await Promise.race([stopSignal.then(() => 'signal' as const), running.failed]);
+  if (outcome !== 'signal') logger.error(outcome.message);
+  let code = outcome === 'signal' ? 0 : 1;
+  try {
+    await running.stop();
+  } catch (err) {
+    logger.error({ err }, 'error while shutting down');
+    code = 1;
+  }
   await flush(logger);
   return code;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { silentLogger } from '../../src/logger';
 import { startStack, type Stack } from '../../src/service/stack';
 import type { ProvisionStatus } from '../../src/workflows';
+import { descendants, exitWithin, npmRun, survivors, waitForOutput } from '../helpers/processes';
 
 const root = path.resolve(__dirname, '../..');
 let stack: Stack | undefined;
@@ -88,7 +89,16 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
   await new Promise((resolve) => first.once('exit', resolve));
   expect(emulator.snapshot().namespaces.map((n) => n.state)).toEqual(['activating']);
 
-  await startWorkerProcess(workerEnv);
+  // The second one as a user runs it, to stop it with Ctrl-C below.
+  const second = npmRun('worker', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+    ...workerEnv,
+  });
+  children.push(second.child);
+  await waitForOutput(second, /"msg":"worker started"/);
   const result = await handle.result();
   expect(result).toMatchObject({ namespace: 'durable-ns.a1b2c' });
 
@@ -98,4 +108,14 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
   expect(state.apiKeys).toHaveLength(1);
   const creates = emulator.requestLog.filter((e) => e.method === 'POST').map((e) => e.operationId);
   expect(creates.sort()).toEqual(['createApiKey', 'createNamespace', 'createServiceAccount']);
+
+  // Ctrl-C in a terminal reaches npm and the worker, and npm forwards its own SIGINT: the worker must drain
+  // and stop once (the SDK's handler let the second SIGINT kill it mid-drain), leaving nothing behind.
+  const tree = descendants(second.pid);
+  expect(tree).toHaveLength(1);
+  process.kill(-second.pid, 'SIGINT');
+  expect(await exitWithin(second, 30_000)).toEqual({ code: 0, signal: null });
+  expect(second.output()).toContain('"msg":"worker stopped"');
+  expect(second.output()).not.toContain('forced exit');
+  expect(await survivors(tree)).toEqual([]);
 });
