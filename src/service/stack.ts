@@ -39,6 +39,11 @@ export interface StackOptions {
   /** Default 7243; 0 = a free port. */
   emulatorPort?: number;
   emulatorOptions?: Partial<EmulatorOptions>;
+  /**
+   * Seed DEMO_USER (with one API key) into the emulator when its state file does not exist yet, so the
+   * rotation and offboarding commands `npm start` prints work on a fresh data folder. Default false.
+   */
+  seedDemoUser?: boolean;
   /** The events endpoint; false = none. */
   events?: false | EventsEndpointOptions;
   /** Run a worker in this process; default true. */
@@ -61,7 +66,14 @@ export interface EventsEndpointOptions {
 export interface Stack {
   dataDir: string;
   temporal: { address: string; namespace: string; uiUrl?: string; devServerPid?: number };
-  opsApi: { url: string; emulator?: Emulator; apiKeyFile?: string; generatedApiKey?: string };
+  opsApi: {
+    url: string;
+    emulator?: Emulator;
+    apiKeyFile?: string;
+    generatedApiKey?: string;
+    /** DEMO_USER while it exists in the emulator (only with `seedDemoUser`). */
+    demoUser?: { id: string; email: string };
+  };
   events?: { url: string; secretFile?: string; generatedSecret?: string; secret: string };
   metricsUrl?: string;
   client: Client;
@@ -75,6 +87,9 @@ export interface Stack {
   /** Last resort (second Ctrl-C): kill the dev server child without waiting. */
   forceKill(): void;
 }
+
+/** The user `npm start` seeds into a fresh emulator, with one API key. */
+export const DEMO_USER = { email: 'demo-user@example.com', apiKeyName: 'demo-user-laptop' } as const;
 
 export const STACK_FILES = {
   emulatorKey: 'emulator-api-key',
@@ -143,6 +158,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let opsApiKey = env.OPS_API_KEY;
     let apiKeyFile: string | undefined;
     let generatedApiKey: string | undefined;
+    let demoUser: Stack['opsApi']['demoUser'];
     if (!opsApiUrl) {
       apiKeyFile = path.join(dataDir, STACK_FILES.emulatorKey);
       const key = env.EMULATOR_API_KEY
@@ -150,10 +166,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         : await keyFile(apiKeyFile);
       if (key.generated) generatedApiKey = key.value;
       const port = options.emulatorPort ?? 7243;
+      const statePath = path.join(dataDir, STACK_FILES.emulatorState);
+      const fresh = !(await exists(statePath));
       emulator = await startEmulator({
         port,
         apiKey: key.value,
-        statePath: path.join(dataDir, STACK_FILES.emulatorState),
+        statePath,
         logger,
         ...options.emulatorOptions,
       });
@@ -161,6 +179,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       undo.push(() => started.close());
       opsApiUrl = emulator.url;
       opsApiKey = emulator.apiKey;
+      if (options.seedDemoUser) {
+        if (fresh) await seedDemoUser(emulator);
+        const user = emulator
+          .snapshot()
+          .users.find((u) => u.spec.email === DEMO_USER.email && u.state === 'active');
+        if (user) demoUser = { id: user.id, email: DEMO_USER.email };
+      }
     }
 
     // ---------------------------------------------------------------- worker
@@ -298,6 +323,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(emulator ? { emulator } : {}),
         ...(apiKeyFile ? { apiKeyFile } : {}),
         ...(generatedApiKey ? { generatedApiKey } : {}),
+        ...(demoUser ? { demoUser } : {}),
       },
       ...(events ? { events } : {}),
       ...(options.metricsAddress ? { metricsUrl: `http://${options.metricsAddress}/metrics` } : {}),
@@ -314,6 +340,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await cleanUp();
     throw err;
   }
+}
+
+/** DEMO_USER as a developer with one API key (its token is not kept: nothing here needs it). */
+async function seedDemoUser(emulator: Emulator): Promise<void> {
+  const { userIds } = await emulator.seed({
+    users: [{ email: DEMO_USER.email, access: { accountAccess: { role: 'developer' } } }],
+  });
+  await emulator.seed({
+    apiKeys: [
+      {
+        displayName: DEMO_USER.apiKeyName,
+        ownerId: userIds[0]!,
+        ownerType: 'user',
+        expiryTime: new Date(Date.now() + 90 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    ],
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads a generated credential from `file`, or makes one and keeps it there (owner-only). */
