@@ -7,7 +7,7 @@ import { createLogger } from '../logger';
 import { webhookSignatureHeaders } from '../secrets/webhook-signature';
 import { onShutdownSignals } from '../shutdown-signals';
 import type { EventType } from './events';
-import { startStack, StackError, type Stack } from './stack';
+import { startStack, StackError, StartInterrupted, type Stack } from './stack';
 
 interface Accepted {
   workflowId: string;
@@ -99,7 +99,7 @@ export async function runDemo(): Promise<boolean> {
   out('Starting a throw-away stack (Temporal dev server, Ops API emulator, worker, events endpoint)...');
   // Ctrl-C stops the stack (its dev server lives in a temporary folder no later start would clean up).
   let started: Stack | undefined = undefined;
-  let interrupted = false;
+  const startUp = new AbortController();
   const interrupt = async () => {
     await started?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -108,7 +108,7 @@ export async function runDemo(): Promise<boolean> {
   onShutdownSignals({
     stop: () => {
       out('Interrupted: stopping the stack...');
-      interrupted = true;
+      startUp.abort();
       if (started) void interrupt();
     },
     force: () => {
@@ -116,18 +116,24 @@ export async function runDemo(): Promise<boolean> {
       process.exit(130);
     },
   });
-  const stack = await startStack({
-    dataDir,
-    logger,
-    env,
-    temporalPort: 0,
-    emulatorPort: 0,
-    // Short operations so the demo takes seconds, not minutes.
-    emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
-    events: { host: '127.0.0.1', port: 0 },
-  });
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      dataDir,
+      logger,
+      env,
+      temporalPort: 0,
+      emulatorPort: 0,
+      // Short operations so the demo takes seconds, not minutes.
+      emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
+      events: { host: '127.0.0.1', port: 0 },
+      signal: startUp.signal,
+    });
+  } catch (err) {
+    if (err instanceof StartInterrupted) await interrupt();
+    throw err;
+  }
   started = stack;
-  if (interrupted) await interrupt();
   const emulator = stack.opsApi.emulator!;
   out(`Temporal Web UI: ${stack.temporal.uiUrl}`);
   out();

@@ -51,6 +51,18 @@ export interface StackOptions {
   workerOverrides?: Partial<WorkerOptions>;
   /** host:port of the Prometheus endpoint. */
   metricsAddress?: string;
+  /**
+   * Aborting it (Ctrl-C during start-up) stops start-up before its next step; what has started is stopped and
+   * startStack rejects with StartInterrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/** Start-up was interrupted through `StackOptions.signal`; nothing is left running. */
+export class StartInterrupted extends StackError {
+  constructor() {
+    super('start-up interrupted');
+  }
 }
 
 export interface EventsEndpointOptions {
@@ -130,8 +142,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let failedReason: (err: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (failedReason = resolve));
   let stopping = false;
+  const interrupted = () => {
+    if (options.signal?.aborted) throw new StartInterrupted();
+  };
 
   try {
+    interrupted();
     // ---------------------------------------------------------------- Temporal
     let devServer: DevServer | undefined;
     let address = options.temporalAddress;
@@ -153,6 +169,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const temporalEnv: Env = { ...env, TEMPORAL_ADDRESS: address };
 
     // ---------------------------------------------------------------- Ops API
+    interrupted();
     let emulator: Emulator | undefined;
     let opsApiUrl = options.opsApiUrl;
     let opsApiKey = env.OPS_API_KEY;
@@ -189,6 +206,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     // ---------------------------------------------------------------- worker
+    interrupted();
     const workerEnv: Env = {
       ...temporalEnv,
       OPS_API_URL: opsApiUrl,
@@ -212,6 +230,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       } catch (err) {
         logger.warn({ err }, 'Ops API metrics unavailable');
       }
+      interrupted(); // Creating the worker bundles the workflows: seconds.
       worker = await createOpsWorker({
         connection,
         namespace,
@@ -245,6 +264,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     // ---------------------------------------------------------------- client + events endpoint
+    interrupted();
     const connected: ConnectedClient = await connectClient({ env: temporalEnv });
     const clientConnection = connected;
     undo.push(() => clientConnection.close());

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
 import { banner } from './banner';
 import { loadServiceConfig, type ServiceConfig } from './config';
-import { StackError, startStack, type Stack } from './stack';
+import { StackError, StartInterrupted, startStack, type Stack } from './stack';
 
 export async function main(): Promise<number> {
   let config: ServiceConfig;
@@ -20,19 +20,21 @@ export async function main(): Promise<number> {
   }
   const logger = createLogger({ name: 'cloud-ops' });
 
-  // Installed before anything starts, so that a signal during start-up stops what has started instead of
-  // leaving the dev server behind. First signal: orderly stop. A later one: kill the dev server and leave.
+  // Installed before anything starts, so that a signal during start-up stops what has started (at the next step)
+  // instead of leaving the dev server behind. First signal: orderly stop. A later one: kill the dev server, leave.
   let stack: Stack | undefined;
-  let signalled = false;
+  const startUp = new AbortController();
   let stopRequested: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
   onShutdownSignals({
     stop: (signal) => {
       logger.info(
         { signal },
-        stack ? 'shutting down (press Ctrl-C again to force)' : 'shutting down once start-up has finished',
+        stack
+          ? 'shutting down (press Ctrl-C again to force)'
+          : 'stopping start-up (press Ctrl-C again to force)',
       );
-      signalled = true;
+      startUp.abort();
       stopRequested();
     },
     force: (signal) => {
@@ -51,6 +53,7 @@ export async function main(): Promise<number> {
       ...(config.OPS_API_URL ? { opsApiUrl: config.OPS_API_URL } : {}),
       emulatorPort: config.EMULATOR_PORT,
       seedDemoUser: true,
+      signal: startUp.signal,
       events: {
         host: config.EVENTS_HOST,
         port: config.EVENTS_PORT,
@@ -61,6 +64,10 @@ export async function main(): Promise<number> {
       ...(config.METRICS_ADDRESS ? { metricsAddress: config.METRICS_ADDRESS } : {}),
     });
   } catch (err) {
+    if (err instanceof StartInterrupted) {
+      await flush(logger);
+      return 0;
+    }
     if (err instanceof StackError || err instanceof ConfigError) {
       await flush(logger);
       console.error(`npm start: ${err.message}`);
@@ -70,7 +77,7 @@ export async function main(): Promise<number> {
   }
   const running = stack;
 
-  if (!signalled) {
+  if (!startUp.signal.aborted) {
     process.stdout.write(banner(running, { temporalAddressGiven: Boolean(config.TEMPORAL_ADDRESS) }));
   }
   const outcome = await Promise.race([stopSignal.then(() => 'signal' as const), running.failed]);

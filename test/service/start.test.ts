@@ -8,7 +8,7 @@ import path from 'node:path';
 import { sendEvent, waitForRequest } from '../../src/service/demo';
 import { assertPortFree, freePort } from '../../src/service/dev-server';
 import type { EmulatorState } from '../../src/emulator';
-import { alive, descendants, npmRun, survivors, type NpmRun } from '../helpers/processes';
+import { alive, descendants, exitWithin, npmRun, survivors, type NpmRun } from '../helpers/processes';
 
 const dirs: string[] = [];
 const running: ChildProcess[] = [];
@@ -171,4 +171,23 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
     env.EMULATOR_PORT,
     env.EVENTS_PORT,
   ]);
+});
+
+test('SIGTERM to npm during start-up stops what has started, leaving nothing', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-early-'));
+  dirs.push(dataDir);
+  const proc = start({ DATA_DIR: dataDir, ...(await ports()) });
+  // As soon as the dev server runs (its pid file appears): the service is still starting.
+  let devServerPid = 0;
+  for (let i = 0; i < 600 && !devServerPid; i++) {
+    devServerPid = Number(await readFile(path.join(dataDir, 'temporal.pid'), 'utf8').catch(() => 0));
+    if (proc.child.exitCode !== null) throw new Error(`npm start exited early:\n${proc.output()}`);
+    if (!devServerPid) await new Promise((r) => setTimeout(r, 50));
+  }
+  const tree = descendants(proc.pid);
+  expect(tree).toContain(devServerPid);
+  process.kill(proc.pid, 'SIGTERM');
+  expect(await exitWithin(proc, 60_000)).toEqual({ code: 0, signal: null });
+  expect(proc.output()).not.toContain('Temporal Cloud Ops is running');
+  expect(await survivors(tree)).toEqual([]);
 });
