@@ -16,8 +16,17 @@ export interface ShutdownHandlers {
   force(signal: NodeJS.Signals): void;
 }
 
+/** Where signals arrive; `process`, or an EventEmitter in tests. */
+interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
 /** Installs the handlers; returns a function that removes them. */
-export function onShutdownSignals(handlers: ShutdownHandlers, now: () => number = Date.now): () => void {
+export function onShutdownSignals(
+  handlers: ShutdownHandlers,
+  { now = Date.now, source = process as SignalSource } = {},
+): () => void {
   let first: number | undefined;
   const listener = (signal: NodeJS.Signals) => {
     const t = now();
@@ -28,8 +37,8 @@ export function onShutdownSignals(handlers: ShutdownHandlers, now: () => number 
       handlers.force(signal);
     }
   };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, listener);
+  for (const signal of SHUTDOWN_SIGNALS) source.on(signal, listener);
   return () => {
-    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, listener);
+    for (const signal of SHUTDOWN_SIGNALS) source.off(signal, listener);
   };
 }
