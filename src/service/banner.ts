@@ -69,7 +69,8 @@ export function banner(stack: Stack, options: BannerOptions): string {
     // Only a fresh data folder gets the demo user; after it was offboarded, this makes another one.
     lines.push(
       '',
-      '  Add a user (with an API key) to the emulator; the answer holds its id:',
+      '  The demo user is gone; add a user to the emulator (the answer holds its id; its API keys are',
+      '  seeded the same way, as "apiKeys"), then use its email and id above:',
       '',
       `  curl -sS -w '\\n' ${stack.opsApi.url}/_emulator/seed -H "Authorization: Bearer $(cat ${keyFile})" \\`,
       `      -H 'Content-Type: application/json' -d '{"users":[{"email":"someone@example.com","access":{"accountAccess":{"role":"developer"}}}]}'`,

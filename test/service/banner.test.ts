@@ -147,3 +147,15 @@ test('a failed workflow is logged with its error message and type, not "error":{
   });
   expect(logLines.join('')).not.toMatch(/tmprl_/); // No API-key token in any log line.
 });
+
+test('once the demo user is gone, the banner shows a seed call that adds a user', async () => {
+  const { demoUser: _gone, ...opsApi } = stack!.opsApi;
+  const text = banner({ ...stack!, opsApi }, { temporalAddressGiven: false, cwd: repoRoot });
+  const lines = text.split('\n').map((l) => l.trim());
+  const at = lines.findIndex((l) => l.startsWith('curl') && l.includes('/_emulator/seed'));
+  const seed = `${lines[at]!.replace(/\\$/, '')} ${lines[at + 1]}`;
+  const { code, stdout } = await bash(seed);
+  expect(code).toBe(0);
+  const { userIds } = JSON.parse(stdout) as { userIds: string[] };
+  expect(stack!.opsApi.emulator!.snapshot().users.find((u) => u.id === userIds[0])?.state).toBe('active');
+});
