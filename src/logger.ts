@@ -42,15 +42,9 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
   return pino(options);
 }
 
-export interface SerializedError {
-  /** An ApplicationFailure's type, else the error's name (ActivityFailure, TimeoutFailure, ...). */
-  type: string;
-  message: string;
-  cause?: SerializedError;
-}
-
 /**
- * An error as a log line shows it: type, message and the cause chain — no stack frames, and none of the
+ * An error as a log line shows it: `{type, message, cause?}` — type being an ApplicationFailure's type, else the
+ * error's name (ActivityFailure, ...) — with the cause chain; no stack frames, and none of the
  * error's other fields or failure details, which may carry request data. A workflow's error reaches the logger
  * structured-cloned from the workflow thread: a plain `Error` whose stack still starts with the original class
  * name (ApplicationFailure, ...), which is used then.
