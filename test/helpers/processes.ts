@@ -85,12 +85,18 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/** Clean-up after a failed test: SIGKILL whatever is left in the process group (none left is fine). */
-export function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // Nothing left.
+/**
+ * Clean-up after a failed test: SIGKILL npm and everything below it (detached children included) while npm
+ * still runs (once it has exited, its pid may belong to someone else).
+ */
+export function killTree(run: NpmRun): void {
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+  for (const pid of [...descendants(run.pid), run.pid]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 }
 

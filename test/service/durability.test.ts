@@ -7,16 +7,26 @@ import path from 'node:path';
 import { silentLogger } from '../../src/logger';
 import { startStack, type Stack } from '../../src/service/stack';
 import type { ProvisionStatus } from '../../src/workflows';
-import { descendants, exitWithin, npmRun, survivors, waitForOutput } from '../helpers/processes';
+import {
+  descendants,
+  exitWithin,
+  killTree,
+  npmRun,
+  survivors,
+  waitForOutput,
+  type NpmRun,
+} from '../helpers/processes';
 
 const root = path.resolve(__dirname, '../..');
 let stack: Stack | undefined;
 let dataDir: string;
 const children: ChildProcess[] = [];
+const npmRuns: NpmRun[] = [];
 
 afterAll(async () => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const run of npmRuns) killTree(run);
   await stack?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -97,7 +107,7 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
     LOG_LEVEL: 'info',
     ...workerEnv,
   });
-  children.push(second.child);
+  npmRuns.push(second);
   await waitForOutput(second, /"msg":"worker started"/);
   const result = await handle.result();
   expect(result).toMatchObject({ namespace: 'durable-ns.a1b2c' });

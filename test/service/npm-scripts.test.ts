@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { assertPortFree } from '../../src/service/dev-server';
-import { descendants, exitWithin, killGroup, npmRun, survivors, waitForOutput } from '../helpers/processes';
+import { descendants, exitWithin, killTree, npmRun, survivors, waitForOutput } from '../helpers/processes';
 
 test('npm run emulator stops when npm alone gets SIGINT, leaving no process and no port', async () => {
   const emulator = npmRun('emulator', ['--port', '0', '--api-key', 'npm-scripts-test-key'], {
@@ -22,7 +22,7 @@ test('npm run emulator stops when npm alone gets SIGINT, leaving no process and 
     expect(await survivors(tree)).toEqual([]);
     await assertPortFree('127.0.0.1', Number(port), 'the emulator', 'test');
   } finally {
-    killGroup(emulator.pid);
+    killTree(emulator);
   }
 });
 
@@ -51,7 +51,7 @@ test('Ctrl-C stops npm run demo with its throw-away dev server and data folder',
     expect(await survivors(tree)).toEqual([]);
     expect(existsSync(dataDir)).toBe(false);
   } finally {
-    killGroup(demo.pid);
+    killTree(demo);
   }
 });
 

@@ -1,6 +1,5 @@
 // `npm start` as a real process: clear one-line errors, health, a clean SIGTERM stop that leaves no dev server
 // behind, and a restart on the same data folder that finishes the run the first process left in flight.
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,14 +7,21 @@ import path from 'node:path';
 import { sendEvent, waitForRequest } from '../../src/service/demo';
 import { assertPortFree, freePort } from '../../src/service/dev-server';
 import type { EmulatorState } from '../../src/emulator';
-import { alive, descendants, exitWithin, npmRun, survivors, type NpmRun } from '../helpers/processes';
+import {
+  alive,
+  descendants,
+  exitWithin,
+  killTree,
+  npmRun,
+  survivors,
+  type NpmRun,
+} from '../helpers/processes';
 
 const dirs: string[] = [];
-const running: ChildProcess[] = [];
+const running: NpmRun[] = [];
 
 afterAll(async () => {
-  for (const child of running)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const run of running) killTree(run); // Only after a failure is anything left.
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -27,7 +33,7 @@ function start(env: Record<string, string>): NpmRun {
     LOG_LEVEL: 'warn',
     ...env,
   });
-  running.push(run.child);
+  running.push(run);
   return run;
 }
 
