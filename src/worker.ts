@@ -6,6 +6,8 @@ import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { OpsApiClient, RateLimiter, type RequestEvent } from './ops-api';
 import { createSecretSinkFromEnv, type SecretSink } from './secrets';
+import { installRuntime } from './service/telemetry';
+import { onShutdownSignals } from './shutdown-signals';
 
 export const workflowsPath = require.resolve('./workflows');
 
@@ -84,11 +86,29 @@ async function main(): Promise<void> {
     console.error(`worker: ${(err as Error).message}`);
     process.exit(2);
   }
+  // SDK logs through pino; signals are ours: the SDK's own handler stops listening after the first signal, so
+  // the duplicate SIGINT of a terminal Ctrl-C (see shutdown-signals.ts) would kill the process mid-drain.
+  installRuntime({ logger });
+  let worker: Worker | undefined = undefined;
+  let stopRequested = false;
+  onShutdownSignals({
+    stop: (signal) => {
+      logger.info({ signal }, 'shutting down (in-flight tasks finish or are handed back; again to force)');
+      stopRequested = true;
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+    },
+    force: (signal) => {
+      logger.warn({ signal }, 'forced exit');
+      process.exit(130);
+    },
+  });
   const { connection, namespace } = await connectToTemporal();
-  const worker = await createOpsWorker({ connection, namespace, config, secrets, logger });
-  logger.info({ taskQueue: config.TASK_QUEUE, namespace, opsApi: config.OPS_API_URL }, 'worker started');
-  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs those handlers).
-  await worker.run();
+  worker = await createOpsWorker({ connection, namespace, config, secrets, logger });
+  const running = worker.run();
+  if (stopRequested)
+    worker.shutdown(); // The signal came while the worker was being created.
+  else logger.info({ taskQueue: config.TASK_QUEUE, namespace, opsApi: config.OPS_API_URL }, 'worker started');
+  await running;
   await connection.close();
   logger.info('worker stopped');
 }

@@ -10,7 +10,7 @@ import {
   TEMPORAL_BINARIES,
   type ResolveTemporalBinaryOptions,
 } from '../src/temporal-binaries';
-import { bundleOnce, createLocalEnv, createTimeSkippingEnv } from './helpers/temporal';
+import { bundleOnce, createLocalEnv, createTimeSkippingEnv, runtimeLogs } from './helpers/temporal';
 import { greet, sleepThirtyDays } from './workflows/harness';
 
 const workflowsPath = require.resolve('./workflows/harness');
@@ -47,6 +47,24 @@ describe('time-skipping test server', () => {
     expect(finishedAt - startedAt).toBeLessThan(31 * DAY_MS);
     expect(wallMs).toBeLessThan(15_000);
   });
+
+  it("keeps core's warnings out of the test output, in runtimeLogs", async () => {
+    // Core warns, once per activity worker, that this server lacks a capability; printed directly, that was ~60
+    // lines of `npm test` output. Forwarded logs are buffered for about 100 ms.
+    const heartbeatWarning = () =>
+      runtimeLogs.some(
+        (e) => e.meta?.sdkComponent === 'core' && e.message.includes('activity_failure_include_heartbeat'),
+      );
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: `harness-activities-${Math.random().toString(36).slice(2)}`,
+      activities: { noop: async () => undefined },
+    });
+    await worker.runUntil(async () => {
+      for (let i = 0; i < 50 && !heartbeatWarning(); i++) await new Promise((r) => setTimeout(r, 100));
+    });
+    expect(heartbeatWarning()).toBe(true);
+  });
 });
 
 describe('local dev server', () => {
@@ -66,6 +84,21 @@ describe('local dev server', () => {
     );
     expect(result).toBe('hello, dev server');
     expect(env.supportsTimeSkipping).toBe(false);
+  });
+
+  it('keeps the server out of the test output (its banner was printed once per suite)', async () => {
+    // In a child process, whose whole output can be seen: the dev server's banner went to the process's stdout,
+    // past jest's console.
+    // The banner comes a moment after the server is ready, hence the second before teardown.
+    const script =
+      "require('./test/helpers/temporal').createLocalEnv()" +
+      '.then((env) => new Promise((r) => setTimeout(r, 1000)).then(() => env.teardown()))';
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ status: child.status, output: child.stdout + child.stderr }).toEqual({ status: 0, output: '' });
   });
 });
 

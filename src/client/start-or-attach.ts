@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   type Client,
   type WorkflowExecutionStatusName,
@@ -115,4 +116,20 @@ export async function startOrAttach<T extends Workflow>(
       ...(typeof theirs === 'string' ? { sameArgs: theirs === fingerprint } : {}),
     },
   };
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+
+/**
+ * The server's message when Temporal refused a call as invalid (gRPC INVALID_ARGUMENT, e.g. a workflow id over
+ * the server's length limit), looking through the SDK's wrappers; undefined for any other error. Such a call
+ * fails the same way every time, so callers answer "bad request", not "retry later".
+ */
+export function invalidArgumentMessage(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && e.code === GRPC_INVALID_ARGUMENT) {
+      return e.details || e.message.replace(/^3 INVALID_ARGUMENT: /, '');
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // CLI: `npm run emulator -- --port 7243 --api-key <key>`. Runs the Ops API emulator until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logger';
+import { onShutdownSignals } from '../shutdown-signals';
 import { parseDurationMs } from './duration';
 import type { EmulatorOptions } from './index';
 
@@ -102,21 +103,19 @@ async function main(): Promise<void> {
       `API key: ${keyGiven ? '(as given)' : emulator.apiKey}\n`,
   );
 
-  let closing = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    emulator.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while closing');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  onShutdownSignals({
+    stop: (signal) => {
+      logger.info({ signal }, 'shutting down');
+      emulator.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while closing');
+          process.exit(1);
+        },
+      );
+    },
+    force: () => process.exit(130),
+  });
 }
 
 main().catch((error: unknown) => {

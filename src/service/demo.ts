@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../logger';
 import { webhookSignatureHeaders } from '../secrets/webhook-signature';
+import { onShutdownSignals } from '../shutdown-signals';
 import type { EventType } from './events';
-import { startStack, StackError, type Stack } from './stack';
+import { startStack, StackError, StartInterrupted, type Stack } from './stack';
 
 interface Accepted {
   workflowId: string;
@@ -96,16 +97,43 @@ export async function runDemo(): Promise<boolean> {
     Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|OPS_API_|SECRET_SINK|PAYLOAD_CODEC)/.test(k)),
   );
   out('Starting a throw-away stack (Temporal dev server, Ops API emulator, worker, events endpoint)...');
-  const stack = await startStack({
-    dataDir,
-    logger,
-    env,
-    temporalPort: 0,
-    emulatorPort: 0,
-    // Short operations so the demo takes seconds, not minutes.
-    emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
-    events: { host: '127.0.0.1', port: 0 },
+  // Ctrl-C stops the stack (its dev server lives in a temporary folder no later start would clean up).
+  let started: Stack | undefined = undefined;
+  const startUp = new AbortController();
+  const interrupt = async () => {
+    await started?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  onShutdownSignals({
+    stop: () => {
+      out('Interrupted: stopping the stack...');
+      startUp.abort();
+      if (started) void interrupt();
+    },
+    force: () => {
+      started?.forceKill();
+      process.exit(130);
+    },
   });
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      dataDir,
+      logger,
+      env,
+      temporalPort: 0,
+      emulatorPort: 0,
+      // Short operations so the demo takes seconds, not minutes.
+      emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
+      events: { host: '127.0.0.1', port: 0 },
+      signal: startUp.signal,
+    });
+  } catch (err) {
+    if (err instanceof StartInterrupted) await interrupt();
+    throw err;
+  }
+  started = stack;
   const emulator = stack.opsApi.emulator!;
   out(`Temporal Web UI: ${stack.temporal.uiUrl}`);
   out();

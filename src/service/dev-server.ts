@@ -14,7 +14,8 @@ export class StackError extends Error {
 }
 
 export interface DevServerOptions {
-  dataDir: string;
+  /** Holds the SQLite file and the pid file; absent: in-memory, nothing kept (tests). */
+  dataDir?: string;
   /** 0 = a free port. */
   port: number;
   /** Default port + 1000 (0 when port is 0: a free one). */
@@ -25,6 +26,8 @@ export interface DevServerOptions {
   logger: Logger;
   /** Default 60 s: a cold SQLite file with many workflows takes a while. */
   readyTimeoutMs?: number;
+  /** More `temporal server start-dev` arguments, e.g. `--dynamic-config-value`. */
+  extraArgs?: string[];
 }
 
 export interface DevServer {
@@ -57,9 +60,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         'install it, set TEMPORAL_CLI_PATH, or point TEMPORAL_ADDRESS at a running server',
     );
   }
-  await fs.mkdir(opts.dataDir, { recursive: true });
-  const dbFile = path.join(opts.dataDir, DB_FILE);
-  await stopLeftover(opts.dataDir, dbFile, logger);
+  const { dataDir } = opts;
+  const dbFile = dataDir ? path.join(dataDir, DB_FILE) : undefined;
+  if (dataDir && dbFile) {
+    await fs.mkdir(dataDir, { recursive: true });
+    await stopLeftover(dataDir, dbFile, logger);
+  }
 
   const port = opts.port === 0 ? await freePort(host) : opts.port;
   const ui = opts.ui ?? true;
@@ -70,8 +76,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const args = [
     'server',
     'start-dev',
-    '--db-filename',
-    dbFile,
+    ...(dbFile ? ['--db-filename', dbFile] : []),
     '--ip',
     host,
     '--port',
@@ -86,6 +91,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'matching.numTaskqueueReadPartitions=1',
     '--dynamic-config-value',
     'matching.numTaskqueueWritePartitions=1',
+    ...(opts.extraArgs ?? []),
   ];
   // Own process group: a terminal Ctrl-C must not reach the server before the worker has drained.
   const child = spawn(resolved.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,7 +100,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
     throw new StackError(`could not run ${resolved.path}: ${err.message}`);
   }
-  await fs.writeFile(path.join(opts.dataDir, PID_FILE), String(pid));
+  const pidFile = dataDir ? path.join(dataDir, PID_FILE) : undefined;
+  if (pidFile) await fs.writeFile(pidFile, String(pid));
   const serverLog = logger.child({ component: 'temporal-dev-server', serverPid: pid });
   const recent: string[] = [];
   let stopping = false;
@@ -110,7 +117,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code, signal) => {
       exitCode = code ?? (signal ? null : 0);
-      fs.rm(path.join(opts.dataDir, PID_FILE), { force: true }).finally(() => resolve(exitCode ?? null));
+      const removed = pidFile ? fs.rm(pidFile, { force: true }) : Promise.resolve();
+      void removed.finally(() => resolve(exitCode ?? null));
     });
   });
 
@@ -123,7 +131,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const tail = recent.slice(-3).join(' | ');
     throw new StackError(`${(err as Error).message}${tail ? ` (server said: ${tail})` : ''}`);
   }
-  logger.info({ address, pid, db: dbFile }, 'temporal dev server ready');
+  logger.info({ address, pid, db: dbFile ?? 'in-memory' }, 'temporal dev server ready');
 
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (exitCode !== undefined) return;

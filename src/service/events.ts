@@ -3,7 +3,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@tempor
 import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { argsFingerprint, startOrAttach, WorkflowIdTakenError } from '../client';
+import { argsFingerprint, invalidArgumentMessage, startOrAttach, WorkflowIdTakenError } from '../client';
 import type { Logger } from '../logger';
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secrets/webhook-signature';
 import {
@@ -14,7 +14,12 @@ import {
   validate,
   type InputProblem,
 } from '../shared/validation';
-import { accessWorkflowIds, workflowIdReusePolicies, workflowIds } from '../shared/workflow-ids';
+import {
+  accessWorkflowIds,
+  workflowIdProblem,
+  workflowIdReusePolicies,
+  workflowIds,
+} from '../shared/workflow-ids';
 import type { EventStore } from './event-store';
 
 interface EventRoute {
@@ -22,6 +27,8 @@ interface EventRoute {
   schema: z.ZodType;
   /** The business key; a problem when the input lacks what the key needs. */
   workflowId(data: Record<string, unknown>): string | InputProblem;
+  /** The field of `data` the key is made from, named when the id cannot be used. */
+  keyField(data: Record<string, unknown>): string;
   /** The same policy as the CLI starter, so an event and a CLI start of the same key behave alike. */
   reusePolicy: WorkflowIdReusePolicy | undefined;
 }
@@ -33,12 +40,14 @@ export const EVENT_ROUTES = {
     workflowType: 'provisionNamespace',
     schema: provisionNamespaceInput,
     workflowId: (d) => workflowIds.provisionNamespace(str(d.name)),
+    keyField: () => 'name',
     reusePolicy: workflowIdReusePolicies.provisionNamespace,
   },
   'namespace.decommission.requested': {
     workflowType: 'decommissionNamespace',
     schema: decommissionNamespaceInput,
     workflowId: (d) => workflowIds.decommissionNamespace(str(d.name)),
+    keyField: () => 'name',
     reusePolicy: workflowIdReusePolicies.decommissionNamespace,
   },
   'apikey.rotation.requested': {
@@ -49,12 +58,14 @@ export const EVENT_ROUTES = {
       d.ownerId === undefined || d.ownerType === undefined
         ? { field: 'ownerId', message: 'is required with ownerType: rotations are keyed by their owner' }
         : accessWorkflowIds.rotateApiKey(str(d.ownerType), str(d.ownerId)),
+    keyField: () => 'ownerId',
     reusePolicy: workflowIdReusePolicies.rotateApiKey,
   },
   'user.offboarding.requested': {
     workflowType: 'offboardUser',
     schema: offboardUserInput,
     workflowId: (d) => accessWorkflowIds.offboardUser(str(d.email) || str(d.userId)),
+    keyField: (d) => (str(d.email) ? 'email' : 'userId'),
     reusePolicy: workflowIdReusePolicies.offboardUser,
   },
 } satisfies Record<string, EventRoute>;
@@ -113,7 +124,8 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
       : undefined;
 
   // The signature covers the exact bytes received, so the body is kept raw and parsed only after checking it.
-  app.removeContentTypeParser('application/json');
+  // JSON only: every other type (Fastify parses text/plain by default) is a 415 before the signature is read.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, req, reply) => {
@@ -211,6 +223,9 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     const workflowId = route.workflowId(data);
     if (typeof workflowId !== 'string')
       return invalid(reply, [{ ...workflowId, field: `data.${workflowId.field}` }]);
+    const keyField = `data.${route.keyField(data)}`;
+    const idProblem = workflowIdProblem(workflowId);
+    if (idProblem) return invalid(reply, [{ field: keyField, message: idProblem }]);
     (req as { eventLog?: Record<string, unknown> }).eventLog = { eventId: id, eventType: type, workflowId };
 
     const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
@@ -282,6 +297,13 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
         if (err instanceof WorkflowIdTakenError) {
           return fail(409, { error: 'conflict', message: err.message });
         }
+        // Temporal refused the request itself (e.g. a lower id limit than ours): retrying will not help.
+        const refused = invalidArgumentMessage(err);
+        if (refused !== undefined) {
+          log.warn({ eventId: id, workflowId, reason: refused }, 'Temporal rejected the start as invalid');
+          const field = /workflow ?id/i.test(refused) ? keyField : 'data';
+          return invalid(reply, [{ field, message: `Temporal rejected it: ${refused}` }]);
+        }
         log.error({ err, eventId: id, workflowId }, 'could not start workflow');
         return fail(503, {
           error: 'unavailable',
@@ -295,6 +317,13 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     const workflowId = req.params['*'];
     const notFound = () =>
       reply.code(404).send({ error: 'not_found', message: `no request with workflow id ${workflowId}` });
+    const badId = (message: string) =>
+      reply.code(400).send({ error: 'invalid_argument', message } satisfies Problem);
+    if (workflowId === '') {
+      return badId('give the workflow id: GET /requests/<url-encoded workflow id> (the statusUrl of a 202)');
+    }
+    const idProblem = workflowIdProblem(workflowId);
+    if (idProblem) return badId(`the workflow id ${idProblem}`);
     const handle = opts.client.workflow.getHandle(workflowId);
     let info;
     try {

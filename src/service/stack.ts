@@ -39,6 +39,11 @@ export interface StackOptions {
   /** Default 7243; 0 = a free port. */
   emulatorPort?: number;
   emulatorOptions?: Partial<EmulatorOptions>;
+  /**
+   * Seed DEMO_USER (with one API key) into the emulator when its state file does not exist yet, so the
+   * rotation and offboarding commands `npm start` prints work on a fresh data folder. Default false.
+   */
+  seedDemoUser?: boolean;
   /** The events endpoint; false = none. */
   events?: false | EventsEndpointOptions;
   /** Run a worker in this process; default true. */
@@ -46,6 +51,18 @@ export interface StackOptions {
   workerOverrides?: Partial<WorkerOptions>;
   /** host:port of the Prometheus endpoint. */
   metricsAddress?: string;
+  /**
+   * Aborting it (Ctrl-C during start-up) stops start-up before its next step; what has started is stopped and
+   * startStack rejects with StartInterrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/** Start-up was interrupted through `StackOptions.signal`; nothing is left running. */
+export class StartInterrupted extends StackError {
+  constructor() {
+    super('start-up interrupted');
+  }
 }
 
 export interface EventsEndpointOptions {
@@ -61,7 +78,14 @@ export interface EventsEndpointOptions {
 export interface Stack {
   dataDir: string;
   temporal: { address: string; namespace: string; uiUrl?: string; devServerPid?: number };
-  opsApi: { url: string; emulator?: Emulator; apiKeyFile?: string; generatedApiKey?: string };
+  opsApi: {
+    url: string;
+    emulator?: Emulator;
+    apiKeyFile?: string;
+    generatedApiKey?: string;
+    /** DEMO_USER while it exists in the emulator (only with `seedDemoUser`). */
+    demoUser?: { id: string; email: string };
+  };
   events?: { url: string; secretFile?: string; generatedSecret?: string; secret: string };
   metricsUrl?: string;
   client: Client;
@@ -75,6 +99,9 @@ export interface Stack {
   /** Last resort (second Ctrl-C): kill the dev server child without waiting. */
   forceKill(): void;
 }
+
+/** The user `npm start` seeds into a fresh emulator, with one API key. */
+export const DEMO_USER = { email: 'demo-user@example.com', apiKeyName: 'demo-user-laptop' } as const;
 
 export const STACK_FILES = {
   emulatorKey: 'emulator-api-key',
@@ -115,8 +142,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let failedReason: (err: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (failedReason = resolve));
   let stopping = false;
+  const interrupted = () => {
+    if (options.signal?.aborted) throw new StartInterrupted();
+  };
 
   try {
+    interrupted();
     // ---------------------------------------------------------------- Temporal
     let devServer: DevServer | undefined;
     let address = options.temporalAddress;
@@ -138,11 +169,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const temporalEnv: Env = { ...env, TEMPORAL_ADDRESS: address };
 
     // ---------------------------------------------------------------- Ops API
+    interrupted();
     let emulator: Emulator | undefined;
     let opsApiUrl = options.opsApiUrl;
     let opsApiKey = env.OPS_API_KEY;
     let apiKeyFile: string | undefined;
     let generatedApiKey: string | undefined;
+    let demoUser: Stack['opsApi']['demoUser'];
     if (!opsApiUrl) {
       apiKeyFile = path.join(dataDir, STACK_FILES.emulatorKey);
       const key = env.EMULATOR_API_KEY
@@ -150,10 +183,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         : await keyFile(apiKeyFile);
       if (key.generated) generatedApiKey = key.value;
       const port = options.emulatorPort ?? 7243;
+      const statePath = path.join(dataDir, STACK_FILES.emulatorState);
+      const fresh = !(await exists(statePath));
       emulator = await startEmulator({
         port,
         apiKey: key.value,
-        statePath: path.join(dataDir, STACK_FILES.emulatorState),
+        statePath,
         logger,
         ...options.emulatorOptions,
       });
@@ -161,9 +196,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       undo.push(() => started.close());
       opsApiUrl = emulator.url;
       opsApiKey = emulator.apiKey;
+      if (options.seedDemoUser) {
+        if (fresh) await seedDemoUser(emulator);
+        const user = emulator
+          .snapshot()
+          .users.find((u) => u.spec.email === DEMO_USER.email && u.state === 'active');
+        if (user) demoUser = { id: user.id, email: DEMO_USER.email };
+      }
     }
 
     // ---------------------------------------------------------------- worker
+    interrupted();
     const workerEnv: Env = {
       ...temporalEnv,
       OPS_API_URL: opsApiUrl,
@@ -187,6 +230,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       } catch (err) {
         logger.warn({ err }, 'Ops API metrics unavailable');
       }
+      interrupted(); // Creating the worker bundles the workflows: seconds.
       worker = await createOpsWorker({
         connection,
         namespace,
@@ -220,6 +264,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     // ---------------------------------------------------------------- client + events endpoint
+    interrupted();
     const connected: ConnectedClient = await connectClient({ env: temporalEnv });
     const clientConnection = connected;
     undo.push(() => clientConnection.close());
@@ -298,6 +343,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(emulator ? { emulator } : {}),
         ...(apiKeyFile ? { apiKeyFile } : {}),
         ...(generatedApiKey ? { generatedApiKey } : {}),
+        ...(demoUser ? { demoUser } : {}),
       },
       ...(events ? { events } : {}),
       ...(options.metricsAddress ? { metricsUrl: `http://${options.metricsAddress}/metrics` } : {}),
@@ -314,6 +360,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await cleanUp();
     throw err;
   }
+}
+
+/** DEMO_USER as a developer with one API key (its token is not kept: nothing here needs it). */
+async function seedDemoUser(emulator: Emulator): Promise<void> {
+  const { userIds } = await emulator.seed({
+    users: [{ email: DEMO_USER.email, access: { accountAccess: { role: 'developer' } } }],
+  });
+  await emulator.seed({
+    apiKeys: [
+      {
+        displayName: DEMO_USER.apiKeyName,
+        ownerId: userIds[0]!,
+        ownerType: 'user',
+        expiryTime: new Date(Date.now() + 90 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    ],
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads a generated credential from `file`, or makes one and keeps it there (owner-only). */

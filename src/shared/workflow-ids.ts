@@ -33,3 +33,29 @@ export const workflowIdReusePolicies = {
   rotateExpiringKeys: 'ALLOW_DUPLICATE',
   offboardUser: 'ALLOW_DUPLICATE',
 } as const;
+
+/** Temporal's default limit on workflow ids (dynamic config `limit.maxIDLength`), in UTF-8 bytes. */
+export const MAX_WORKFLOW_ID_BYTES = 1000;
+
+/**
+ * Why `id` cannot be a workflow id, or undefined when it can. Checked before starting, so a business key that is
+ * too long is a bad request naming its field rather than a server error a sender would retry forever.
+ */
+export function workflowIdProblem(id: string): string | undefined {
+  if (id.trim() === '') return 'makes an empty workflow id';
+  const bytes = utf8Length(id);
+  if (bytes > MAX_WORKFLOW_ID_BYTES) {
+    return `is too long: it makes a workflow id of ${bytes} bytes and Temporal allows at most ${MAX_WORKFLOW_ID_BYTES}`;
+  }
+  return undefined;
+}
+
+// Workflow code cannot use Buffer.
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}

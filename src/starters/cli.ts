@@ -25,7 +25,7 @@ import type { z } from 'zod';
 import type { ConnectClientOptions, ConnectedClient, StartOrAttachOptions } from '../client';
 import { ConfigError } from '../config';
 import { validate, type InputProblem } from '../shared/validation';
-import { DEFAULT_TASK_QUEUE } from '../shared/workflow-ids';
+import { DEFAULT_TASK_QUEUE, workflowIdProblem } from '../shared/workflow-ids';
 
 export const ExitCode = {
   Ok: 0,
@@ -330,6 +330,8 @@ export interface StarterDefinition<W extends Workflow, F extends FlagSpecs> {
   /** Flag values → workflow input. Report cross-flag problems through `ctx`; schema problems come after. */
   buildInput(values: FlagValues<F>, ctx: BuildContext<F>): WorkflowInput<W>;
   workflowId(input: WorkflowInput<W>): string;
+  /** The input field the business-key id is made from, named (as its flag) when the id is unusable. */
+  workflowIdField?(input: WorkflowInput<W>): string;
   /**
    * Default REJECT_DUPLICATE: the id is a once-per-key request, so a finished run is reported, not
    * re-run. Recurring keys (updates, rotations, re-runnable jobs) pass ALLOW_DUPLICATE: attach only while
@@ -395,9 +397,17 @@ export async function prepareStart<W extends Workflow, F extends FlagSpecs>(
   const all = [...own, ...fromSchema.filter((p) => !reported.has(p.flag))];
   if (all.length) throw new UsageError(all);
 
+  const workflowId = values['workflow-id'] ?? def.workflowId(input);
+  const idProblem = workflowIdProblem(workflowId);
+  if (idProblem) {
+    const field = values['workflow-id'] === undefined ? def.workflowIdField?.(input) : undefined;
+    const flag =
+      values['workflow-id'] !== undefined ? '--workflow-id' : field && flagForField(def.flags, field);
+    throw new UsageError([{ flag: flag || '', message: flag ? idProblem : `the workflow id ${idProblem}` }]);
+  }
   return {
     input,
-    workflowId: values['workflow-id'] ?? def.workflowId(input),
+    workflowId,
     taskQueue: values['task-queue'] ?? (env.TASK_QUEUE || DEFAULT_TASK_QUEUE),
     wait: values.wait,
     json: values.json,

@@ -79,6 +79,7 @@ export const offboardUserStarter = defineStarter({
     };
   },
   workflowId: (input) => accessWorkflowIds.offboardUser(input.email ?? input.userId ?? ''),
+  workflowIdField: (input) => (input.email !== undefined ? 'email' : 'userId'),
   summarize: (r) => {
     const who = `${r.plan.user.email} (${r.plan.user.id})`;
     if (r.outcome === 'dry-run')

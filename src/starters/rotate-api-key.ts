@@ -87,6 +87,7 @@ export const rotateApiKeyStarter = defineStarter({
     };
   },
   workflowId: (input) => accessWorkflowIds.rotateApiKey(input.ownerType ?? '', input.ownerId ?? ''),
+  workflowIdField: () => 'ownerId',
   summarize: (r) =>
     r.outcome === 'aborted'
       ? `rotation of ${r.oldKeyId} aborted: new key ${r.newKeyId} deleted, old key kept`

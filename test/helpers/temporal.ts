@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -7,6 +7,8 @@ import {
   type LogEntry,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { createLogger } from '../../src/logger';
+import { startDevServer } from '../../src/service/dev-server';
 import { temporalExecutable } from '../../src/temporal-binaries';
 
 /** Everything the SDK logged in this test file (workflow and activity loggers included), for leak checks. */
@@ -15,7 +17,9 @@ let runtimeInstalled = false;
 
 /**
  * Keeps the SDK's per-attempt worker chatter (every async-operation poll is a logged retry) in memory
- * instead of the test output; errors still reach stderr. Runs before the first environment is made.
+ * instead of the test output; errors still reach stderr. Core's own logs are forwarded here too instead of
+ * going straight to the console (e.g. its warning, once per worker, that the time-skipping server lacks a
+ * capability). Runs before the first environment is made.
  */
 export function captureRuntimeLogs(): void {
   if (runtimeInstalled) return;
@@ -25,6 +29,7 @@ export function captureRuntimeLogs(): void {
       runtimeLogs.push(entry);
       if (entry.level === 'ERROR') console.error(`[temporal] ${entry.message}`, entry.meta ?? '');
     }),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
   });
 }
 
@@ -36,34 +41,45 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
 }
 
-type DevServerOptions = NonNullable<LocalTestWorkflowEnvironmentOptions['server']>;
+/** Dev server lines at error level go to the test output; its start-up banner and warnings do not. */
+const devServerLogger = createLogger(
+  { name: 'test-dev-server', level: 'error', format: 'json' },
+  { write: (line: string) => console.error(line.trimEnd()) },
+);
 
-/** `temporal server start-dev` on a free loopback port, in-memory, headless. Pass overrides e.g. searchAttributes. */
+/**
+ * `temporal server start-dev` on a free loopback port, in-memory, headless, started as the product starts it
+ * (src/service/dev-server.ts) rather than by the SDK, whose child writes its banner straight to the test
+ * output. `extraArgs` adds server arguments, e.g. `--dynamic-config-value`. teardown() also stops the server.
+ */
 export async function createLocalEnv(
-  server: Partial<DevServerOptions> = {},
+  server: { extraArgs?: string[] } = {},
 ): Promise<TestWorkflowEnvironment> {
   captureRuntimeLogs();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: await temporalExecutable('cli'),
-      ip: '127.0.0.1',
-      ui: false,
-      // No dbFilename: in-memory SQLite, nothing to clean up and no fsync.
-      log: { format: 'pretty', level: 'error' },
-      ...server,
-      extraArgs: [
-        // One task-queue partition: polls and tasks always meet, no forwarding delays between partitions.
-        '--dynamic-config-value',
-        'matching.numTaskqueueReadPartitions=1',
-        '--dynamic-config-value',
-        'matching.numTaskqueueWritePartitions=1',
-        // Search attributes registered at start-up are usable immediately instead of after a cache refresh.
-        '--dynamic-config-value',
-        'system.forceSearchAttributesCacheRefreshOnRead=true',
-        ...(server.extraArgs ?? []),
-      ],
-    },
+  const devServer = await startDevServer({
+    port: 0,
+    ui: false,
+    logger: devServerLogger,
+    extraArgs: [
+      // Search attributes registered at start-up are usable immediately instead of after a cache refresh.
+      '--dynamic-config-value',
+      'system.forceSearchAttributesCacheRefreshOnRead=true',
+      ...(server.extraArgs ?? []),
+    ],
   });
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: devServer.address });
+  } catch (err) {
+    await devServer.stop();
+    throw err;
+  }
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await teardown();
+    await devServer.stop();
+  };
+  return env;
 }
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();

@@ -7,15 +7,26 @@ import path from 'node:path';
 import { silentLogger } from '../../src/logger';
 import { startStack, type Stack } from '../../src/service/stack';
 import type { ProvisionStatus } from '../../src/workflows';
+import {
+  descendants,
+  exitWithin,
+  killTree,
+  npmRun,
+  survivors,
+  waitForOutput,
+  type NpmRun,
+} from '../helpers/processes';
 
 const root = path.resolve(__dirname, '../..');
 let stack: Stack | undefined;
 let dataDir: string;
 const children: ChildProcess[] = [];
+const npmRuns: NpmRun[] = [];
 
 afterAll(async () => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const run of npmRuns) killTree(run);
   await stack?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -88,7 +99,16 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
   await new Promise((resolve) => first.once('exit', resolve));
   expect(emulator.snapshot().namespaces.map((n) => n.state)).toEqual(['activating']);
 
-  await startWorkerProcess(workerEnv);
+  // The second one as a user runs it, to stop it with Ctrl-C below.
+  const second = npmRun('worker', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+    ...workerEnv,
+  });
+  npmRuns.push(second);
+  await waitForOutput(second, /"msg":"worker started"/);
   const result = await handle.result();
   expect(result).toMatchObject({ namespace: 'durable-ns.a1b2c' });
 
@@ -98,4 +118,14 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
   expect(state.apiKeys).toHaveLength(1);
   const creates = emulator.requestLog.filter((e) => e.method === 'POST').map((e) => e.operationId);
   expect(creates.sort()).toEqual(['createApiKey', 'createNamespace', 'createServiceAccount']);
+
+  // Ctrl-C in a terminal reaches npm and the worker, and npm forwards its own SIGINT: the worker must drain
+  // and stop once (the SDK's handler let the second SIGINT kill it mid-drain), leaving nothing behind.
+  const tree = descendants(second.pid);
+  expect(tree).toHaveLength(1);
+  process.kill(-second.pid, 'SIGINT');
+  expect(await exitWithin(second, 30_000)).toEqual({ code: 0, signal: null });
+  expect(second.output()).toContain('"msg":"worker stopped"');
+  expect(second.output()).not.toContain('forced exit');
+  expect(await survivors(tree)).toEqual([]);
 });

@@ -17,8 +17,14 @@ let app: FastifyInstance;
 let base: string;
 let now = Math.floor(Date.now() / 1000);
 
+// Below Temporal's default (1000 bytes, which the endpoint checks itself) so that the server's own refusal of
+// an id can be seen too.
+const SERVER_MAX_ID_LENGTH = 100;
+
 beforeAll(async () => {
-  env = await createLocalEnv();
+  env = await createLocalEnv({
+    extraArgs: ['--dynamic-config-value', `limit.maxIDLength=${SERVER_MAX_ID_LENGTH}`],
+  });
   client = env.client;
   app = buildEventsServer({
     client,
@@ -186,10 +192,64 @@ describe('rejected requests start nothing', () => {
     expect(rotation.statusCode).toBe(400);
     expect(rotation.json().problems[0].field).toBe('data.ownerId');
   });
+
+  test('400 naming the field whose value makes the workflow id longer than Temporal allows', async () => {
+    // 1,162 characters: a valid email, but `offboard-user/<email>` is over Temporal's 1000-byte limit.
+    const email = `${'a'.repeat(1150)}@example.com`;
+    const res = await post(
+      JSON.stringify({ id: 'evt-long', type: 'user.offboarding.requested', data: { email } }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().problems).toEqual([
+      { field: 'data.email', message: expect.stringMatching(/too long.*1176 bytes.*at most 1000/) },
+    ]);
+    expect(await exists(`offboard-user/${email}`)).toBe(false);
+  });
+
+  test('400, not 503, when Temporal itself refuses the start as invalid', async () => {
+    // Within our 1000-byte check but over this server's lower limit: the server answers INVALID_ARGUMENT.
+    const userId = `u-${'x'.repeat(SERVER_MAX_ID_LENGTH)}`;
+    const res = await post(
+      JSON.stringify({ id: 'evt-refused', type: 'user.offboarding.requested', data: { userId } }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: 'invalid_argument',
+      problems: [{ field: 'data.userId', message: expect.stringMatching(/^Temporal rejected it: /) }],
+    });
+    // Nothing was recorded: a corrected event with the same id is not a "reused id" conflict.
+    const fixed = await post(
+      JSON.stringify({ id: 'evt-refused', type: 'user.offboarding.requested', data: { userId: 'u-1' } }),
+    );
+    expect(fixed.statusCode).toBe(202);
+  });
+
+  test('415 for a correctly signed body that is not JSON, before the signature is looked at', async () => {
+    const name = uniqueName();
+    const payload = JSON.stringify(namespaceEvent(name));
+    for (const headers of [webhookSignatureHeaders(payload, SECRET, now), {}]) {
+      const res = await request('POST', '/events', payload, { 'content-type': 'text/plain', ...headers });
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toMatchObject({ error: 'unsupported_media_type' });
+    }
+    expect(await exists(`provision-namespace/${name}`)).toBe(false);
+  });
 });
 
 test('status of an unknown request is 404; /healthz answers', async () => {
   const res = await request('GET', `/requests/${encodeURIComponent('provision-namespace/nope')}`);
   expect(res.statusCode).toBe(404);
   expect((await request('GET', '/healthz')).statusCode).toBe(200);
+});
+
+test('status without a workflow id, or with one Temporal cannot hold, is a 400 saying so', async () => {
+  const empty = await request('GET', '/requests/');
+  expect(empty.statusCode).toBe(400);
+  expect(empty.json()).toEqual({
+    error: 'invalid_argument',
+    message: expect.stringContaining('GET /requests/<url-encoded workflow id>'),
+  });
+  const long = await request('GET', `/requests/${'x'.repeat(1001)}`);
+  expect(long.statusCode).toBe(400);
+  expect(long.json().message).toMatch(/too long/);
 });

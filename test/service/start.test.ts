@@ -1,45 +1,40 @@
 // `npm start` as a real process: clear one-line errors, health, a clean SIGTERM stop that leaves no dev server
 // behind, and a restart on the same data folder that finishes the run the first process left in flight.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sendEvent, waitForRequest } from '../../src/service/demo';
-import { freePort } from '../../src/service/dev-server';
+import { assertPortFree, freePort } from '../../src/service/dev-server';
 import type { EmulatorState } from '../../src/emulator';
+import {
+  alive,
+  descendants,
+  exitWithin,
+  killTree,
+  npmRun,
+  survivors,
+  type NpmRun,
+} from '../helpers/processes';
 
-const root = path.resolve(__dirname, '../..');
 const dirs: string[] = [];
-const running: ChildProcess[] = [];
+const running: NpmRun[] = [];
 
 afterAll(async () => {
-  for (const child of running)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const run of running) killTree(run); // Only after a failure is anything left.
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(env: Record<string, string>): Started {
-  // The entry point `npm start` runs, without npm's and tsx's wrapper processes so the pid is the service's.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/service/start.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(env: Record<string, string>): NpmRun {
+  const run = npmRun('start', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'warn',
+    ...env,
   });
-  running.push(child);
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
+  running.push(run);
+  return run;
 }
 
 async function ports() {
@@ -50,7 +45,7 @@ async function ports() {
   };
 }
 
-async function waitHealthy(url: string, proc: Started, timeoutMs = 90_000): Promise<void> {
+async function waitHealthy(url: string, proc: NpmRun, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`npm start exited early:\n${proc.output()}`);
@@ -64,23 +59,28 @@ async function waitHealthy(url: string, proc: Started, timeoutMs = 90_000): Prom
   throw new Error(`not healthy after ${timeoutMs / 1000} s:\n${proc.output()}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopWithin(proc: Started, ms: number): Promise<number> {
+/**
+ * Sends `signal` to npm alone (`kill <pid>`) or, with `group`, to npm's whole process group (what a terminal's
+ * Ctrl-C does), and checks that npm exits 0 within `ms` leaving no process it started and no port open.
+ */
+async function stopWithin(
+  proc: NpmRun,
+  ms: number,
+  how: { signal: NodeJS.Signals; group?: boolean },
+  ports: string[],
+): Promise<void> {
+  const tree = descendants(proc.pid);
+  expect(tree.length).toBeGreaterThanOrEqual(2); // The service (node) and the dev server.
   const t0 = Date.now();
-  proc.child.kill('SIGTERM');
+  process.kill(how.group ? -proc.pid : proc.pid, how.signal);
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), ms);
-  const { code } = await proc.exited;
+  const exit = await proc.exited;
   clearTimeout(timer);
   expect(Date.now() - t0).toBeLessThan(ms);
-  return code ?? -1;
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(proc.output()).not.toContain('forced exit');
+  expect(await survivors(tree)).toEqual([]);
+  for (const port of ports) await assertPortFree('127.0.0.1', Number(port), `port ${port}`, 'test');
 }
 
 test('a port in use is one clear line and a non-zero exit', async () => {
@@ -142,7 +142,12 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
     if (status.progress?.step === 'waiting-for-namespace') break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  expect(await stopWithin(first, 15_000)).toBe(0);
+  // `kill <npm pid>`: npm passes SIGTERM on to the service, which stops everything in order.
+  await stopWithin(first, 15_000, { signal: 'SIGTERM' }, [
+    env.TEMPORAL_PORT,
+    env.EMULATOR_PORT,
+    env.EVENTS_PORT,
+  ]);
   expect(alive(devServerPid)).toBe(false);
 
   const second = start(env);
@@ -165,7 +170,30 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
   ).json()) as EmulatorState;
   expect(state.namespaces.map((n) => [n.namespace, n.state])).toEqual([['restart-ns.a1b2c', 'active']]);
 
-  const secondDevServer = Number(await readFile(path.join(dataDir, 'temporal.pid'), 'utf8'));
-  expect(await stopWithin(second, 15_000)).toBe(0);
-  expect(alive(secondDevServer)).toBe(false);
+  // Ctrl-C in a terminal: SIGINT to npm and the service at once, and npm forwards its own; one key press must
+  // count once (a second one would force exit).
+  await stopWithin(second, 15_000, { signal: 'SIGINT', group: true }, [
+    env.TEMPORAL_PORT,
+    env.EMULATOR_PORT,
+    env.EVENTS_PORT,
+  ]);
+});
+
+test('SIGTERM to npm during start-up stops what has started, leaving nothing', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'start-early-'));
+  dirs.push(dataDir);
+  const proc = start({ DATA_DIR: dataDir, ...(await ports()) });
+  // As soon as the dev server runs (its pid file appears): the service is still starting.
+  let devServerPid = 0;
+  for (let i = 0; i < 600 && !devServerPid; i++) {
+    devServerPid = Number(await readFile(path.join(dataDir, 'temporal.pid'), 'utf8').catch(() => 0));
+    if (proc.child.exitCode !== null) throw new Error(`npm start exited early:\n${proc.output()}`);
+    if (!devServerPid) await new Promise((r) => setTimeout(r, 50));
+  }
+  const tree = descendants(proc.pid);
+  expect(tree).toContain(devServerPid);
+  process.kill(proc.pid, 'SIGTERM');
+  expect(await exitWithin(proc, 60_000)).toEqual({ code: 0, signal: null });
+  expect(proc.output()).not.toContain('Temporal Cloud Ops is running');
+  expect(await survivors(tree)).toEqual([]);
 });

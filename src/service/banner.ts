@@ -1,0 +1,100 @@
+// What `npm start` prints once everything is up: where each part is, and commands that work as printed (a test
+// runs every one of them against a fresh stack).
+import path from 'node:path';
+import type { Stack } from './stack';
+
+export interface BannerOptions {
+  /** Whether TEMPORAL_ADDRESS was given (then the starters already find the server). */
+  temporalAddressGiven: boolean;
+  /** Paths are shown relative to this when inside it; default process.cwd(). */
+  cwd?: string;
+}
+
+/** The namespace the starter commands provision; the signed event uses another, so both can be tried. */
+export const BANNER_NAMESPACE = 'demo-ns';
+export const BANNER_EVENT_NAMESPACE = 'demo-events';
+
+export function banner(stack: Stack, options: BannerOptions): string {
+  const cwd = options.cwd ?? process.cwd();
+  const rel = (p: string) => {
+    const r = path.relative(cwd, p);
+    return r === '' ? '.' : r.startsWith('..') ? p : r;
+  };
+  const data = rel(stack.dataDir);
+  const lines: string[] = ['', 'Temporal Cloud Ops is running.', ''];
+  lines.push(`  Temporal         ${stack.temporal.address} (namespace ${stack.namespace})`);
+  if (stack.temporal.uiUrl) lines.push(`  Temporal Web UI  ${stack.temporal.uiUrl}`);
+  lines.push(`  Ops API          ${stack.opsApi.url}${stack.opsApi.emulator ? ' (emulator)' : ''}`);
+  if (stack.events) lines.push(`  Events endpoint  ${stack.events.url}/events`);
+  if (stack.metricsUrl) lines.push(`  Metrics          ${stack.metricsUrl}`);
+  lines.push(`  Data folder      ${data}`, '');
+
+  const keyFile = stack.opsApi.apiKeyFile ? rel(stack.opsApi.apiKeyFile) : undefined;
+  if (stack.opsApi.generatedApiKey) {
+    lines.push(`  Emulator API key (generated; kept in ${keyFile}): ${stack.opsApi.generatedApiKey}`);
+  } else if (keyFile) {
+    lines.push(`  Emulator API key: in ${keyFile}`);
+  }
+  const secretFile = stack.events?.secretFile ? rel(stack.events.secretFile) : undefined;
+  if (stack.events?.generatedSecret) {
+    lines.push(`  Events HMAC secret (generated; kept in ${secretFile}): ${stack.events.generatedSecret}`);
+  } else if (secretFile) {
+    lines.push(`  Events HMAC secret: in ${secretFile}`);
+  }
+  const demo = stack.opsApi.demoUser;
+  if (demo) lines.push(`  Demo user        ${demo.email} (id ${demo.id}), one API key, in the emulator`);
+
+  const env = options.temporalAddressGiven ? '' : `TEMPORAL_ADDRESS=${stack.temporal.address} `;
+  const ns = BANNER_NAMESPACE;
+  lines.push(
+    '',
+    'Start workflows from another terminal:',
+    '',
+    `  ${env}npm run provision-namespace -- --name ${ns} --region aws-us-east-1 --retention-days 7 \\`,
+    '      --service-account --api-key --wait',
+  );
+  if (demo) {
+    lines.push(
+      `  ${env}npm run rotate-api-key -- --owner-type user --owner-id ${demo.id} --grace 5s --wait`,
+      `  ${env}npm run offboard-user -- --email ${demo.email} --dry-run --wait`,
+    );
+  } else {
+    lines.push(
+      `  ${env}npm run rotate-api-key -- --owner-type user --owner-id <userId> --grace 5s --wait`,
+      `  ${env}npm run offboard-user -- --email <email> --dry-run --wait`,
+    );
+  }
+  lines.push(`  ${env}npm run decommission-namespace -- --name ${ns} --delete-service-accounts --wait`);
+  if (!demo && stack.opsApi.emulator && keyFile) {
+    // Only a fresh data folder gets the demo user; after it was offboarded, this makes another one.
+    lines.push(
+      '',
+      '  The demo user is gone; add a user to the emulator (the answer holds its id; its API keys are',
+      '  seeded the same way, as "apiKeys"), then use its email and id above:',
+      '',
+      `  curl -sS -w '\\n' ${stack.opsApi.url}/_emulator/seed -H "Authorization: Bearer $(cat ${keyFile})" \\`,
+      `      -H 'Content-Type: application/json' -d '{"users":[{"email":"someone@example.com","access":{"accountAccess":{"role":"developer"}}}]}'`,
+    );
+  }
+  if (stack.events) {
+    const secret = secretFile ? `$(cat ${secretFile})` : "'<EVENTS_HMAC_SECRET>'";
+    const name = BANNER_EVENT_NAMESPACE;
+    lines.push(
+      '',
+      'Or send a signed event:',
+      '',
+      `  SECRET=${secret}`,
+      `  BODY='{"id":"evt-1","type":"namespace.requested","data":{"name":"${name}","region":"aws-us-east-1","retentionDays":7,"serviceAccount":{},"apiKey":{}}}'`,
+      '  TS=$(date +%s)',
+      `  SIG=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')`,
+      `  curl -sS -w '\\n' ${stack.events.url}/events -H 'Content-Type: application/json' \\`,
+      `      -H "X-Signature-Timestamp: $TS" -H "X-Signature-256: sha256=$SIG" -d "$BODY"`,
+      `  curl -sS -w '\\n' ${stack.events.url}/requests/provision-namespace%2F${name}`,
+      '',
+      '  Event types: namespace.requested, namespace.decommission.requested, apikey.rotation.requested,',
+      '  user.offboarding.requested (data = the workflow input, as for the starters).',
+    );
+  }
+  lines.push('', 'Ctrl-C stops everything (twice to force). Restarting resumes every run where it was.', '');
+  return `${lines.join('\n')}\n`;
+}
