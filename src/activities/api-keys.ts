@@ -53,6 +53,9 @@ export interface EnsureApiKeyResult extends CreatedApiKey {
 /** How many times one step may lose a new key's token before it gives up (each loss is deleted again). */
 export const MAX_KEY_CREATES_PER_STEP = 10;
 
+/** A key in one of these states cannot be handed out as the one a request asked for. */
+const UNUSABLE_KEY_STATES: ReadonlySet<string> = new Set(['deleting', 'deleted', 'expired', 'suspended']);
+
 const generationKey = (operationKey: string, generation: number) =>
   generation === 1 ? operationKey : `${operationKey}#${generation}`;
 
@@ -97,7 +100,13 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
   }
 
   const deleteKey = (keyId: string, operationKey: string) =>
-    deleteIfExists(`API key ${keyId}`, client, operationKey, (params) => client.deleteApiKey(keyId, params));
+    deleteIfExists(
+      `API key ${keyId}`,
+      client,
+      operationKey,
+      () => client.getApiKey(keyId),
+      (params) => client.deleteApiKey(keyId, params),
+    );
 
   return {
     async listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
@@ -149,7 +158,7 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
         ownerType: input.ownerType,
       });
       for (const key of owned) {
-        if (key.spec.displayName !== input.displayName || key.state === 'deleting') continue;
+        if (key.spec.displayName !== input.displayName || UNUSABLE_KEY_STATES.has(key.state)) continue;
         if (!(await secrets.has(apiKeySecretName(key.id)))) continue;
         const ours = key.asyncOperationId !== undefined && ownIds.includes(key.asyncOperationId);
         return {

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { OpsApiError } from '../ops-api';
 import type { AsyncOperation } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
+import { isNotFound } from './util';
 
 export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
 
@@ -23,8 +23,15 @@ export interface AwaitAsyncOperationResult {
 }
 
 const FAILED_OP_STATES = new Set(['failed', 'cancelled', 'rejected']);
-// A resource in one of these states will not become ready by waiting.
-const FAILED_RESOURCE_STATES = new Set(['activation_failed', 'update_failed', 'delete_failed']);
+// A resource in one of these states will not become ready by waiting (the last three are the real API's).
+const FAILED_RESOURCE_STATES = new Set([
+  'activation_failed',
+  'update_failed',
+  'delete_failed',
+  'suspended',
+  'expired',
+  'deleted',
+]);
 const READY_STATES: Record<ResourceKind, ReadonlySet<string>> = {
   namespace: new Set(['active']),
   // An invited user stays `pending` until they accept; the account change itself is done.
@@ -53,7 +60,7 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
           return (await client.getApiKey(id)).state;
       }
     } catch (err) {
-      if (err instanceof OpsApiError && err.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
@@ -103,7 +110,7 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
       const { kind, id, until } = input.resource;
       const state = await getResourceState(kind, id);
       if (until === 'gone') {
-        if (state === undefined) return { asyncOperation: op, polls };
+        if (state === undefined || state === 'deleted') return { asyncOperation: op, polls };
         if (state === 'delete_failed') {
           throw ApplicationFailure.create({
             type: FailureType.ResourceFailed,

@@ -3,34 +3,36 @@ import { OpsApiError } from '../ops-api';
 import { SecretSinkError } from '../secrets';
 import { FailureType } from '../shared/failure-types';
 
-// 400/401/403/404/409/422 cannot succeed by repeating the call; everything else may.
+// Classified by the API's own error code (normalized by the dialect), never by the HTTP status: the real
+// API's FailedPrecondition arrives as a 400, and a proxy's 404 is not the API's NotFound.
 function typeFor(err: OpsApiError): FailureType {
-  if (err.kind === 'timeout') return FailureType.Timeout;
-  if (err.kind === 'network') return FailureType.NetworkError;
-  if (err.kind === 'invalid_response') return FailureType.InvalidResponse;
-  if (err.kind === 'invalid_request') return FailureType.InvalidArgument;
-  switch (err.status) {
-    case 400:
+  switch (err.code) {
+    case 'invalid_argument':
       return FailureType.InvalidArgument;
-    case 401:
+    case 'unauthenticated':
       return FailureType.Unauthenticated;
-    case 403:
+    case 'permission_denied':
       return FailureType.PermissionDenied;
-    case 404:
+    case 'not_found':
       return FailureType.NotFound;
-    case 408:
-      return FailureType.Timeout;
-    case 409:
-      if (err.code === 'resource_version_mismatch') return FailureType.ResourceVersionMismatch;
-      if (err.code === 'failed_precondition') return FailureType.FailedPrecondition;
-      if (err.code === 'already_exists') return FailureType.AlreadyExists;
-      return FailureType.Conflict;
-    case 422:
-      return FailureType.Unprocessable;
-    case 429:
+    case 'already_exists':
+      return FailureType.AlreadyExists;
+    case 'resource_version_mismatch':
+      return FailureType.ResourceVersionMismatch;
+    case 'failed_precondition':
+      return FailureType.FailedPrecondition;
+    case 'rate_limited':
       return FailureType.RateLimited;
+    case 'internal':
+    case 'unavailable':
+      return FailureType.ServerError;
+    case 'timeout':
+      return FailureType.Timeout;
+    case 'network_error':
+      return FailureType.NetworkError;
+    case 'not_the_ops_api':
+      return FailureType.Misconfigured;
   }
-  return (err.status ?? 0) >= 500 ? FailureType.ServerError : FailureType.ClientError;
 }
 
 /**

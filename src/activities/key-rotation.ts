@@ -74,7 +74,7 @@ export function createKeyRotationActivities({ client }: ActivityDeps) {
           const reason = rotationReason(key, input);
           if (!reason) {
             out.notDue++;
-          } else if (key.state !== 'active') {
+          } else if (key.state !== 'active' && key.state !== 'expired') {
             // `deleting`: on its way out already; `activating`: not usable yet, the next sweep sees it.
             out.skipped[key.state] = (out.skipped[key.state] ?? 0) + 1;
           } else {

@@ -35,10 +35,14 @@ export type { DeleteResult } from './util';
 
 /** Fields of a namespace spec that differ, as `field: existing ≠ wanted`. */
 export function diffNamespaceSpec(existing: NamespaceSpec, wanted: NamespaceSpec): string[] {
-  const fields = ['region', 'retentionDays', 'codecServer', 'mtlsAuth'] as const;
+  // API-key auth absent is API-key auth off.
+  const value = (spec: NamespaceSpec, f: (typeof fields)[number]) =>
+    JSON.stringify(f === 'apiKeyAuth' ? { enabled: spec.apiKeyAuth?.enabled === true } : (spec[f] ?? null));
+  const fields = ['region', 'retentionDays', 'codecServer', 'mtlsAuth', 'apiKeyAuth'] as const;
   return fields
-    .filter((f) => JSON.stringify(existing[f] ?? null) !== JSON.stringify(wanted[f] ?? null))
-    .map((f) => `${f}: ${JSON.stringify(existing[f] ?? null)} ≠ ${JSON.stringify(wanted[f] ?? null)}`);
+    .filter((f) => f !== 'apiKeyAuth' || wanted.apiKeyAuth !== undefined) // only when the request cares
+    .filter((f) => value(existing, f) !== value(wanted, f))
+    .map((f) => `${f}: ${value(existing, f)} ≠ ${value(wanted, f)}`);
 }
 
 export function createNamespaceActivities({ client }: ActivityDeps) {
@@ -133,8 +137,12 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     },
 
     async deleteNamespaceIfExists(input: { namespace: string; operationKey: string }): Promise<DeleteResult> {
-      return deleteIfExists(`namespace ${input.namespace}`, client, input.operationKey, (params) =>
-        client.deleteNamespace(input.namespace, params),
+      return deleteIfExists(
+        `namespace ${input.namespace}`,
+        client,
+        input.operationKey,
+        () => client.getNamespace(input.namespace),
+        (params) => client.deleteNamespace(input.namespace, params),
       );
     },
   };

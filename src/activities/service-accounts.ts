@@ -37,7 +37,9 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
   async function findServiceAccountByName(name: string): Promise<ServiceAccount | undefined> {
     for await (const page of paginate(client, 'listServiceAccounts')) {
       heartbeat();
-      const found = page.find((sa) => sa.spec?.name === name && sa.state !== 'deleting');
+      const found = page.find(
+        (sa) => sa.spec?.name === name && sa.state !== 'deleting' && sa.state !== 'deleted',
+      );
       if (found) return found;
     }
     return undefined;
@@ -109,6 +111,7 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
         `service account ${input.serviceAccountId}`,
         client,
         input.operationKey,
+        () => client.getServiceAccount(input.serviceAccountId),
         (params) => client.deleteServiceAccount(input.serviceAccountId, params),
       );
     },

@@ -37,8 +37,12 @@ export function createUserActivities({ client }: ActivityDeps) {
     },
 
     async deleteUserIfExists(input: { userId: string; operationKey: string }): Promise<DeleteResult> {
-      return deleteIfExists(`user ${input.userId}`, client, input.operationKey, (params) =>
-        client.deleteUser(input.userId, params),
+      return deleteIfExists(
+        `user ${input.userId}`,
+        client,
+        input.operationKey,
+        () => client.getUser(input.userId),
+        (params) => client.deleteUser(input.userId, params),
       );
     },
   };

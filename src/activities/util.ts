@@ -21,7 +21,7 @@ export async function findOwnOperation(
   try {
     return await client.getAsyncOperation(asyncOperationId);
   } catch (err) {
-    if (err instanceof OpsApiError && err.status === 404 && err.code === 'not_found') return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }
@@ -52,29 +52,58 @@ export interface DeleteResult {
   byThisRun: boolean;
 }
 
+/** What a delete needs to know of the resource it deletes. */
+interface Deletable {
+  resourceVersion: string;
+  state: string;
+  asyncOperationId?: string;
+}
+
+const GONE_STATES = new Set(['deleted']);
+
 /**
  * A delete that is safe to repeat: gone already is success, and a resource still being created or
- * changed is retried (by the activity's retry policy) until it can be deleted. Who deleted it is
- * proven by the operation id, never guessed: a 404 after this step's own operation committed (its
- * response lost, or the worker killed) is still this run's delete.
+ * changed is retried (by the activity's retry policy) until it can be deleted. It reads the resource
+ * first and sends the `resourceVersion` it read, as the real API expects. Who deleted it is proven by
+ * the operation id, never guessed: a 404 after this step's own operation committed (its response lost,
+ * or the worker killed) is still this run's delete.
  */
 export async function deleteIfExists(
   what: string,
   client: OpsApiClient,
   operationKey: string,
+  read: () => Promise<Deletable>,
   call: (params: DeleteParams) => Promise<AsyncOperationResponse>,
 ): Promise<DeleteResult> {
   const own = asyncOperationIdFor(operationKey);
+  const gone = async (): Promise<DeleteResult> => ({
+    outcome: 'already-gone',
+    byThisRun: (await findOwnOperation(client, own)) !== undefined,
+  });
+  const current = await read().catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (!current || GONE_STATES.has(current.state)) return gone();
+  if (current.state === 'deleting' && current.asyncOperationId) {
+    const id = current.asyncOperationId;
+    return { outcome: 'deleting', asyncOperationId: id, byThisRun: id === own };
+  }
   try {
-    const { asyncOperationId } = await call({ asyncOperationId: own });
+    const { asyncOperationId } = await call({
+      asyncOperationId: own,
+      resourceVersion: current.resourceVersion,
+    });
     return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
   } catch (err) {
     if (await isOwnRepeat(err, client, own))
       return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
-    if (err instanceof OpsApiError && err.status === 404) {
-      return { outcome: 'already-gone', byThisRun: (await findOwnOperation(client, own)) !== undefined };
-    }
-    if (err instanceof OpsApiError && err.code === 'failed_precondition') {
+    if (isNotFound(err)) return gone();
+    if (
+      err instanceof OpsApiError &&
+      (err.code === 'failed_precondition' || err.code === 'resource_version_mismatch')
+    ) {
+      // Still being created or changed, or changed since the read: read again and retry.
       throw ApplicationFailure.create({
         type: FailureType.ResourceNotReady,
         message: `${what} cannot be deleted yet: ${err.message}`,
@@ -84,4 +113,9 @@ export async function deleteIfExists(
     }
     throw err;
   }
+}
+
+/** The API's own "no such resource" (never a proxy's 404: that is a misconfiguration). */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof OpsApiError && err.code === 'not_found';
 }

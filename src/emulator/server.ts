@@ -80,6 +80,13 @@ function clientOperationId(req: FastifyRequest): string | undefined {
   return value;
 }
 
+/** A delete's `?resourceVersion=`, which must then be current (empty means not given). */
+function deleteVersion(req: FastifyRequest): { resourceVersion?: string } {
+  if (req.method !== 'DELETE') return {};
+  const value = (req.query as Record<string, unknown> | undefined)?.resourceVersion;
+  return typeof value === 'string' && value !== '' ? { resourceVersion: value } : {};
+}
+
 /** What makes two requests "the same" for a replay: the operation, its path and its body, key order aside. */
 function requestFingerprint(operationId: OperationId, req: FastifyRequest): string {
   const { asyncOperationId: _id, ...body } = (req.body ?? {}) as Record<string, unknown>;
@@ -255,6 +262,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
               now: ctx.now,
               failReason: () => rt.faults.asyncFailure(operationId),
               ...(clientOpId ? { asyncOperationId: clientOpId } : {}),
+              ...deleteVersion(req),
             },
           });
           if (clientOpId) rt.store.remember(clientOpId, fingerprint, result);

@@ -126,6 +126,8 @@ export interface MutationOptions {
   now: number;
   /** The client-chosen id for the operation this mutation starts (checked unused by `replay`). */
   asyncOperationId?: string;
+  /** A delete's `resourceVersion`: when given, it must be the current one (409 otherwise). */
+  resourceVersion?: string;
   /** Asked only once the request is known to be valid, so an async-fail fault is spent only on a real mutation. */
   failReason?: () => string | undefined;
 }
@@ -148,6 +150,16 @@ export function newApiKeyToken(): string {
 function touch(record: BaseRecord, at: number): void {
   record.resourceVersion = newVersion();
   record.modifiedAt = at;
+}
+
+function checkVersion(record: BaseRecord, options: MutationOptions): void {
+  if (options.resourceVersion !== undefined && options.resourceVersion !== record.resourceVersion) {
+    throw new ApiError(
+      'resource_version_mismatch',
+      `resourceVersion '${options.resourceVersion}' is stale; the resource is at '${record.resourceVersion}'`,
+      'resourceVersion',
+    );
+  }
 }
 
 function failedPrecondition(what: string, id: string, state: string): ApiError {
@@ -321,6 +333,7 @@ export class Store {
       retentionDays: spec.retentionDays,
       ...(spec.codecServer ? { codecServer: structuredClone(spec.codecServer) } : {}),
       ...(spec.mtlsAuth ? { mtlsAuth: structuredClone(spec.mtlsAuth) } : {}),
+      ...(spec.apiKeyAuth ? { apiKeyAuth: { enabled: spec.apiKeyAuth.enabled === true } } : {}),
     };
   }
 
@@ -398,6 +411,8 @@ export class Store {
     else if (update.codecServer) next.codecServer = structuredClone(update.codecServer);
     if (update.mtlsAuth === null) delete next.mtlsAuth;
     else if (update.mtlsAuth) next.mtlsAuth = structuredClone(update.mtlsAuth);
+    if (update.apiKeyAuth === null) delete next.apiKeyAuth;
+    else if (update.apiKeyAuth) next.apiKeyAuth = { enabled: update.apiKeyAuth.enabled === true };
     const op = this.startOperation('updateNamespace', { kind: 'namespace', id }, options, next);
     ns.state = 'updating';
     ns.asyncOperationId = op.id;
@@ -409,6 +424,7 @@ export class Store {
     const ns = this.getNamespaceRecord(id);
     if (ns.state === 'deleting' && ns.asyncOperationId) return { asyncOperationId: ns.asyncOperationId };
     if (NAMESPACE_TRANSITIONAL.includes(ns.state)) throw failedPrecondition('namespace', id, ns.state);
+    checkVersion(ns, options);
     const op = this.startOperation('deleteNamespace', { kind: 'namespace', id }, options);
     ns.state = 'deleting';
     ns.asyncOperationId = op.id;
@@ -623,6 +639,7 @@ export class Store {
     if (record.state === 'deleting' && record.asyncOperationId)
       return { asyncOperationId: record.asyncOperationId };
     if (busy.includes(record.state)) throw failedPrecondition(kind, record.id, record.state);
+    checkVersion(record, options);
     const op = this.startOperation(operationType, { kind, id: record.id }, options);
     record.state = 'deleting';
     record.asyncOperationId = op.id;

@@ -1,4 +1,11 @@
 import ky, { TimeoutError, type KyInstance } from 'ky';
+import {
+  EmptyPathParameterError,
+  NotTheApiError,
+  selectDialect,
+  type Dialect,
+  type DialectName,
+} from './dialects';
 import { OpsApiError, parseRetryAfter } from './errors';
 import type {
   ApiKey,
@@ -13,7 +20,6 @@ import type {
   CreateUserRequest,
   CreateUserResponse,
   DeleteParams,
-  ErrorBody,
   ListApiKeysParams,
   ListApiKeysResponse,
   ListNamespacesResponse,
@@ -22,6 +28,8 @@ import type {
   ListUsersResponse,
   Namespace,
   OperationId,
+  OperationInput,
+  OperationOutput,
   PageParams,
   ServiceAccount,
   UpdateNamespaceRequest,
@@ -33,6 +41,10 @@ export interface OpsApiClientConfig {
   baseUrl: string;
   /** Bearer API key. Kept in a closure, never on the instance, so it cannot be logged by accident. */
   apiKey: string;
+  /** `openapi` (the given document) or `cloud` (the real API); default from the base URL's host. */
+  dialect?: DialectName;
+  /** The `cloud` dialect's pinned `temporal-cloud-api-version`. */
+  apiVersion?: string;
   /** Per-request timeout; default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
@@ -50,19 +62,19 @@ export interface RequestEvent {
   status: number | undefined;
   durationMs: number;
   error?: OpsApiError;
+  /** The operation's domain result, when it succeeded (never logged: it may hold a token). */
+  result?: unknown;
 }
-
-type Method = 'GET' | 'POST' | 'DELETE';
-type Query = Record<string, string | number | undefined>;
 
 export const DEFAULT_USER_AGENT = 'temporal-cloud-ops/0.1';
 
 /**
- * Typed client for the 19 operations of the Ops API. One request path does all I/O and error mapping;
- * there are no retries here because Temporal activities own retrying.
+ * Typed client for the 19 operations of the Ops API, in either dialect. One request path does all I/O
+ * and error mapping; there are no retries here because Temporal activities own retrying.
  */
 export class OpsApiClient {
   readonly baseUrl: string;
+  readonly dialect: Dialect;
   readonly #http: KyInstance;
   readonly #config: OpsApiClientConfig;
 
@@ -70,6 +82,11 @@ export class OpsApiClient {
     if (!config.baseUrl) throw new Error('OpsApiClient: baseUrl is required');
     if (!config.apiKey) throw new Error('OpsApiClient: apiKey is required');
     this.baseUrl = config.baseUrl.replace(/\/+$/, '');
+    this.dialect = selectDialect({
+      baseUrl: this.baseUrl,
+      ...(config.dialect ? { dialect: config.dialect } : {}),
+      ...(config.apiVersion ? { apiVersion: config.apiVersion } : {}),
+    });
     this.#config = config;
     this.#http = ky.create({
       prefixUrl: this.baseUrl,
@@ -80,6 +97,7 @@ export class OpsApiClient {
         authorization: `Bearer ${config.apiKey}`,
         'user-agent': config.userAgent ?? DEFAULT_USER_AGENT,
         accept: 'application/json',
+        ...this.dialect.headers,
       },
       ...(config.fetch ? { fetch: config.fetch } : {}),
     });
@@ -87,110 +105,118 @@ export class OpsApiClient {
 
   // Namespaces
   listNamespaces(params: PageParams = {}): Promise<ListNamespacesResponse> {
-    return this.#request('listNamespaces', 'GET', 'api/v1/namespaces', { query: { ...params } });
+    return this.call('listNamespaces', params);
   }
   createNamespace(body: CreateNamespaceRequest): Promise<CreateNamespaceResponse> {
-    return this.#request('createNamespace', 'POST', 'api/v1/namespaces', { body });
+    return this.call('createNamespace', body);
   }
   getNamespace(namespace: string): Promise<Namespace> {
-    return this.#request('getNamespace', 'GET', `api/v1/namespaces/${seg(namespace)}`);
+    return this.call('getNamespace', { namespace });
   }
   deleteNamespace(namespace: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.#request('deleteNamespace', 'DELETE', `api/v1/namespaces/${seg(namespace)}`, {
-      query: { ...params },
-    });
+    return this.call('deleteNamespace', { namespace, ...params });
   }
   updateNamespace(namespace: string, body: UpdateNamespaceRequest): Promise<AsyncOperationResponse> {
-    return this.#request('updateNamespace', 'POST', `api/v1/namespaces/${seg(namespace)}/update`, { body });
+    return this.call('updateNamespace', { namespace, ...body });
   }
 
   // Users
   listUsers(params: PageParams = {}): Promise<ListUsersResponse> {
-    return this.#request('listUsers', 'GET', 'api/v1/users', { query: { ...params } });
+    return this.call('listUsers', params);
   }
   createUser(body: CreateUserRequest): Promise<CreateUserResponse> {
-    return this.#request('createUser', 'POST', 'api/v1/users', { body });
+    return this.call('createUser', body);
   }
   getUser(userId: string): Promise<User> {
-    return this.#request('getUser', 'GET', `api/v1/users/${seg(userId)}`);
+    return this.call('getUser', { userId });
   }
   deleteUser(userId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.#request('deleteUser', 'DELETE', `api/v1/users/${seg(userId)}`, { query: { ...params } });
+    return this.call('deleteUser', { userId, ...params });
   }
 
   // Service accounts
   listServiceAccounts(params: PageParams = {}): Promise<ListServiceAccountsResponse> {
-    return this.#request('listServiceAccounts', 'GET', 'api/v1/service-accounts', { query: { ...params } });
+    return this.call('listServiceAccounts', params);
   }
   createServiceAccount(body: CreateServiceAccountRequest): Promise<CreateServiceAccountResponse> {
-    return this.#request('createServiceAccount', 'POST', 'api/v1/service-accounts', { body });
+    return this.call('createServiceAccount', body);
   }
   getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
-    return this.#request('getServiceAccount', 'GET', `api/v1/service-accounts/${seg(serviceAccountId)}`);
+    return this.call('getServiceAccount', { serviceAccountId });
   }
   deleteServiceAccount(serviceAccountId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.#request(
-      'deleteServiceAccount',
-      'DELETE',
-      `api/v1/service-accounts/${seg(serviceAccountId)}`,
-      { query: { ...params } },
-    );
+    return this.call('deleteServiceAccount', { serviceAccountId, ...params });
   }
 
   // API keys
   listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
-    return this.#request('listApiKeys', 'GET', 'api/v1/api-keys', { query: { ...params } });
+    return this.call('listApiKeys', params);
   }
   createApiKey(body: CreateApiKeyRequest): Promise<CreateApiKeyResponse> {
-    return this.#request('createApiKey', 'POST', 'api/v1/api-keys', { body });
+    return this.call('createApiKey', body);
   }
   getApiKey(keyId: string): Promise<ApiKey> {
-    return this.#request('getApiKey', 'GET', `api/v1/api-keys/${seg(keyId)}`);
+    return this.call('getApiKey', { keyId });
   }
   deleteApiKey(keyId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.#request('deleteApiKey', 'DELETE', `api/v1/api-keys/${seg(keyId)}`, { query: { ...params } });
+    return this.call('deleteApiKey', { keyId, ...params });
   }
 
   // Regions and async operations
   listRegions(): Promise<ListRegionsResponse> {
-    return this.#request('listRegions', 'GET', 'api/v1/regions');
+    return this.call('listRegions', {});
   }
   getAsyncOperation(asyncOperationId: string): Promise<AsyncOperation> {
-    return this.#request('getAsyncOperation', 'GET', `api/v1/async-operations/${seg(asyncOperationId)}`);
+    return this.call('getAsyncOperation', { asyncOperationId });
   }
 
-  async #request<T>(
-    operationId: OperationId,
-    method: Method,
-    path: string,
-    options: { query?: Query; body?: unknown } = {},
-  ): Promise<T> {
-    if (/\/\/|\/$|\/\/update$/.test(path)) {
+  /** The one request path: the dialect encodes and decodes, this does the I/O and the error mapping. */
+  async call<Op extends OperationId>(
+    operationId: Op,
+    input: OperationInput<Op>,
+  ): Promise<OperationOutput<Op>> {
+    let wire;
+    try {
+      wire = this.dialect.encode(operationId, input);
+    } catch (err) {
+      if (!(err instanceof EmptyPathParameterError)) throw err;
       throw new OpsApiError({
         operationId,
         kind: 'invalid_request',
         code: 'invalid_argument',
-        message: 'a path parameter is empty',
+        message: err.message,
       });
     }
     await this.#config.beforeRequest?.(operationId);
     const started = performance.now();
     let status: number | undefined;
     try {
-      const response = await this.#http(path, {
-        method,
-        searchParams: compactQuery(options.query),
-        ...(options.body === undefined ? {} : { json: options.body }),
+      const response = await this.#http(wire.path, {
+        method: wire.method,
+        ...(wire.query ? { searchParams: wire.query } : {}),
+        ...(wire.body === undefined ? {} : { json: wire.body }),
       });
       status = response.status;
       const text = await response.text();
-      if (!response.ok) throw this.#httpError(operationId, response, text);
-      const result = parseBody<T>(operationId, text);
-      this.#after({ operationId, method, status, durationMs: performance.now() - started });
+      if (!response.ok) throw this.#httpError(operationId, wire.path, response, text);
+      const result = this.#decode(operationId, wire.path, status, text);
+      this.#after({
+        operationId,
+        method: wire.method,
+        status,
+        durationMs: performance.now() - started,
+        result,
+      });
       return result;
     } catch (err) {
       const error = err instanceof OpsApiError ? err : this.#transportError(operationId, err);
-      this.#after({ operationId, method, status, durationMs: performance.now() - started, error });
+      this.#after({
+        operationId,
+        method: wire.method,
+        status,
+        durationMs: performance.now() - started,
+        error,
+      });
       throw error;
     }
   }
@@ -203,18 +229,62 @@ export class OpsApiClient {
     }
   }
 
-  #httpError(operationId: OperationId, response: Response, text: string): OpsApiError {
-    const body = tryParse(text) as Partial<ErrorBody> | undefined;
+  #decode<Op extends OperationId>(
+    operationId: Op,
+    path: string,
+    status: number,
+    text: string,
+  ): OperationOutput<Op> {
+    const parsed = text === '' ? {} : tryParse(text);
+    try {
+      if (parsed === undefined) throw new NotTheApiError('the body is not JSON');
+      return this.dialect.decode(operationId, parsed);
+    } catch (err) {
+      if (!(err instanceof NotTheApiError)) throw err;
+      throw this.#notTheApi(operationId, path, status, `${err.message}: ${snippet(text)}`);
+    }
+  }
+
+  #httpError(operationId: OperationId, path: string, response: Response, text: string): OpsApiError {
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    const apiError = this.dialect.decodeError(tryParse(text));
+    if (!apiError) {
+      // A proxy's 404 or an HTML page is not "not found": it means the URL (or dialect) is wrong.
+      return this.#notTheApi(
+        operationId,
+        path,
+        response.status,
+        snippet(text) || response.statusText,
+        retryAfterMs,
+      );
+    }
     return new OpsApiError({
       operationId,
       kind: 'http',
       status: response.status,
-      code: (typeof body?.code === 'string' ? body.code : 'unknown') as ErrorBody['code'],
+      code: apiError.code,
+      message: this.#scrub(apiError.message),
+      ...(apiError.field ? { field: apiError.field } : {}),
+      retryAfterMs,
+    });
+  }
+
+  #notTheApi(
+    operationId: OperationId,
+    path: string,
+    status: number,
+    detail: string,
+    retryAfterMs?: number,
+  ): OpsApiError {
+    return new OpsApiError({
+      operationId,
+      kind: 'misconfigured',
+      status,
+      code: 'not_the_ops_api',
       message: this.#scrub(
-        typeof body?.message === 'string' ? body.message : text.slice(0, 200) || response.statusText,
+        `${this.baseUrl}/${path} answered ${status} with something that is not the Ops API's (${this.dialect.name} dialect) answer: ${detail}. Check OPS_API_URL and OPS_API_DIALECT`,
       ),
-      ...(typeof body?.field === 'string' ? { field: body.field } : {}),
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      retryAfterMs,
     });
   }
 
@@ -243,20 +313,6 @@ export class OpsApiClient {
   }
 }
 
-function parseBody<T>(operationId: OperationId, text: string): T {
-  if (text === '') return {} as T;
-  const parsed = tryParse(text);
-  if (parsed === undefined) {
-    throw new OpsApiError({
-      operationId,
-      kind: 'invalid_response',
-      code: 'invalid_response',
-      message: 'response body is not JSON',
-    });
-  }
-  return parsed as T;
-}
-
 function tryParse(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -265,13 +321,8 @@ function tryParse(text: string): unknown {
   }
 }
 
-function seg(value: string): string {
-  // Checked in #request, where the operationId is known; an empty id would hit a different route.
-  return encodeURIComponent(value);
-}
-
-function compactQuery(query: Query | undefined): Record<string, string | number> | undefined {
-  if (!query) return undefined;
-  const entries = Object.entries(query).filter((e): e is [string, string | number] => e[1] !== undefined);
-  return entries.length ? Object.fromEntries(entries) : undefined;
+/** The start of a body for an error message, on one line. */
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
 }

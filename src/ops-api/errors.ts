@@ -1,23 +1,41 @@
 import type { ErrorCode, OperationId } from './types';
 
-/** Why a call failed, beyond the HTTP status: the server answered, or it never did. */
-/** `invalid_request`: refused before sending (e.g. an empty path parameter). */
-export type OpsApiFailureKind = 'http' | 'timeout' | 'network' | 'invalid_response' | 'invalid_request';
+/**
+ * Why a call failed: the API answered with its own error (`http`), or it never did (`timeout`,
+ * `network`), or what answered is not the Ops API at all (`misconfigured`: a proxy's 404, a web page,
+ * a body of the wrong shape — the base URL or dialect is wrong), or the call was refused before sending
+ * (`invalid_request`, e.g. an empty path parameter).
+ */
+export type OpsApiFailureKind = 'http' | 'timeout' | 'network' | 'misconfigured' | 'invalid_request';
 
 export interface OpsApiErrorDetails {
   operationId: OperationId;
   kind: OpsApiFailureKind;
   status?: number;
-  code: ErrorCode | 'timeout' | 'network_error' | 'invalid_response' | 'unknown';
+  code: ErrorCode | 'timeout' | 'network_error' | 'not_the_ops_api';
   message: string;
   field?: string;
   retryAfterMs?: number;
   cause?: unknown;
 }
 
-// 408/429/5xx and failures to get any answer may succeed later; any other 4xx will not.
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+/** The API's own codes that may succeed later; every other code will not, whatever the HTTP status. */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>(['rate_limited', 'internal', 'unavailable']);
+
+/** A gateway in front of the API that is briefly down answers these, in its own words. */
+const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
+function isRetryable(details: OpsApiErrorDetails): boolean {
+  switch (details.kind) {
+    case 'http':
+      return RETRYABLE_CODES.has(details.code);
+    case 'misconfigured':
+      return GATEWAY_STATUSES.has(details.status ?? 0);
+    case 'invalid_request':
+      return false;
+    default:
+      return true; // no answer at all: timeouts and network errors
+  }
 }
 
 /**
@@ -45,8 +63,7 @@ export class OpsApiError extends Error {
     this.code = details.code;
     this.field = details.field;
     this.retryAfterMs = details.retryAfterMs;
-    this.retryable =
-      details.kind === 'http' ? isRetryableStatus(details.status ?? 0) : details.kind !== 'invalid_request';
+    this.retryable = isRetryable(details);
   }
 
   toJSON(): Record<string, unknown> {

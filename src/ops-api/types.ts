@@ -34,21 +34,40 @@ type Missing = Exclude<OperationId, (typeof OPERATION_IDS)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;
 void _allListed;
 
+// The domain: what activities and workflows speak, whichever dialect is on the wire. Its vocabulary is
+// the given document's (plus the documented silences); the `cloud` dialect translates to the real API.
+
 export type AsyncOperationState = X['AsyncOperationState'];
-export type NamespaceState = X['NamespaceState'];
-export type UserState = X['UserState'];
-export type ServiceAccountState = X['ServiceAccountState'];
-export type ApiKeyState = X['ApiKeyState'];
+/**
+ * The real API's ResourceState values beyond the given document's (`deleted`, `suspended`, `expired`;
+ * the emulator's `openapi` dialect never reports them, the real API may).
+ */
+type RealApiOnlyState = 'deleted' | 'suspended' | 'expired';
+export type NamespaceState = X['NamespaceState'] | RealApiOnlyState;
+/** `pending`: an invited user in the `openapi` dialect; the real API says `activating`. */
+export type UserState = X['UserState'] | 'activating' | RealApiOnlyState;
+export type ServiceAccountState = X['ServiceAccountState'] | RealApiOnlyState;
+export type ApiKeyState = X['ApiKeyState'] | RealApiOnlyState;
 export type OwnerType = X['OwnerType'];
 export type NamespacePermission = X['NamespacePermission'];
-export type AccountRole = X['AccountRole'];
-export type Access = X['Access'];
+/** The given document's roles plus the real API's finance and metrics roles. */
+export type AccountRole = X['AccountRole'] | 'finance_admin' | 'metrics_read';
+export type Access = Omit<X['Access'], 'accountAccess'> & { accountAccess?: { role: AccountRole } };
 export type CodecServer = X['CodecServer'];
 export type MtlsAuth = X['MtlsAuth'];
-export type NamespaceSpec = X['NamespaceSpec'];
-export type NamespaceUpdateSpec = X['NamespaceUpdateSpec'];
+export type ApiKeyAuth = X['ApiKeyAuth'];
+/**
+ * A namespace spec. `preserved` carries the parts of a real-API spec this product does not manage
+ * (lifecycle, high availability, search attributes, ...): an update sends the whole spec back, so they
+ * must travel with it untouched. The `openapi` dialect has none.
+ */
+export type NamespaceSpec = X['NamespaceSpec'] & {
+  apiKeyAuth?: ApiKeyAuth;
+  preserved?: Record<string, unknown>;
+};
 export type NamespaceEndpoints = X['NamespaceEndpoints'];
 export type ErrorBody = X['Error'];
+/** What every error is classified by, in both dialects (the `cloud` dialect maps gRPC codes onto it). */
 export type ErrorCode = ErrorBody['code'];
 type LatestOperation = X['LatestOperation'];
 
@@ -91,17 +110,15 @@ export type AsyncOperation = Omit<S['AsyncOperation'], 'state'> & {
 /** The client-chosen async operation id every mutation accepts (see ClientOperationId in the silences). */
 export type ClientOperationId = X['ClientOperationId'];
 export type CreateNamespaceRequest = { spec: NamespaceSpec } & ClientOperationId;
-export type UpdateNamespaceRequest = {
-  resourceVersion: string;
-  spec: NamespaceUpdateSpec;
-} & ClientOperationId;
+/** The whole spec, as read and merged with the change: an update never drops a field it does not mention. */
+export type UpdateNamespaceRequest = { resourceVersion: string; spec: NamespaceSpec } & ClientOperationId;
 export type CreateUserRequest = { spec: { email: string; access?: Access } } & ClientOperationId;
 export type CreateServiceAccountRequest = { spec: { name: string; access?: Access } } & ClientOperationId;
 export type CreateApiKeyRequest = {
   spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
 } & ClientOperationId;
-/** Query parameters of every delete. */
-export type DeleteParams = ClientOperationId;
+/** Query parameters of every delete: the operation id, and the version just read (as tcld sends it). */
+export type DeleteParams = ClientOperationId & { resourceVersion?: string };
 
 export type CreateNamespaceResponse = Required<S['CreateNamespaceResponse']>;
 export type AsyncOperationResponse = X['AsyncOperationResponse'];
@@ -123,3 +140,31 @@ export type ListUsersResponse = { users: User[]; nextPageToken?: string };
 export type ListServiceAccountsResponse = { serviceAccounts: ServiceAccount[]; nextPageToken?: string };
 export type ListApiKeysResponse = { apiKeys: ApiKey[]; nextPageToken?: string };
 export type ListRegionsResponse = { regions: Region[] };
+
+/** Each operation's input (path parameters included) and output, in the domain's terms. */
+export interface Operations {
+  listNamespaces: { input: PageParams; output: ListNamespacesResponse };
+  createNamespace: { input: CreateNamespaceRequest; output: CreateNamespaceResponse };
+  getNamespace: { input: { namespace: string }; output: Namespace };
+  deleteNamespace: { input: { namespace: string } & DeleteParams; output: AsyncOperationResponse };
+  updateNamespace: { input: { namespace: string } & UpdateNamespaceRequest; output: AsyncOperationResponse };
+  listUsers: { input: PageParams; output: ListUsersResponse };
+  createUser: { input: CreateUserRequest; output: CreateUserResponse };
+  getUser: { input: { userId: string }; output: User };
+  deleteUser: { input: { userId: string } & DeleteParams; output: AsyncOperationResponse };
+  listServiceAccounts: { input: PageParams; output: ListServiceAccountsResponse };
+  createServiceAccount: { input: CreateServiceAccountRequest; output: CreateServiceAccountResponse };
+  getServiceAccount: { input: { serviceAccountId: string }; output: ServiceAccount };
+  deleteServiceAccount: {
+    input: { serviceAccountId: string } & DeleteParams;
+    output: AsyncOperationResponse;
+  };
+  listApiKeys: { input: ListApiKeysParams; output: ListApiKeysResponse };
+  createApiKey: { input: CreateApiKeyRequest; output: CreateApiKeyResponse };
+  getApiKey: { input: { keyId: string }; output: ApiKey };
+  deleteApiKey: { input: { keyId: string } & DeleteParams; output: AsyncOperationResponse };
+  listRegions: { input: Record<string, never>; output: ListRegionsResponse };
+  getAsyncOperation: { input: { asyncOperationId: string }; output: AsyncOperation };
+}
+export type OperationInput<Op extends OperationId> = Operations[Op]['input'];
+export type OperationOutput<Op extends OperationId> = Operations[Op]['output'];

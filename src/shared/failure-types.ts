@@ -8,13 +8,12 @@ export const FailureType = {
   AlreadyExists: 'OpsApiAlreadyExists',
   ResourceVersionMismatch: 'OpsApiResourceVersionMismatch',
   FailedPrecondition: 'OpsApiFailedPrecondition',
-  Conflict: 'OpsApiConflict',
-  Unprocessable: 'OpsApiUnprocessable',
-  ClientError: 'OpsApiClientError',
   RateLimited: 'OpsApiRateLimited',
   Timeout: 'OpsApiTimeout',
   ServerError: 'OpsApiServerError',
   NetworkError: 'OpsApiNetworkError',
+  /** What answered is not the Ops API (a proxy's 404, a web page): the base URL or dialect is wrong. */
+  Misconfigured: 'OpsApiMisconfigured',
   InvalidResponse: 'OpsApiInvalidResponse',
   // Raised by our own logic rather than mapped from an HTTP status.
   InvalidInput: 'InvalidInput',

@@ -115,11 +115,18 @@ export const updateNamespaceInput = z
     retentionDays: retentionDays.optional(),
     codecServer: codecServer.nullable().optional(),
     mtlsAuth: mtlsAuth.nullable().optional(),
+    /** Switch connecting with API keys on or off. */
+    apiKeyAuth: z.boolean().optional(),
     maxConflictRetries: z.number().int().min(0).max(20).default(5),
   })
-  .refine((v) => v.retentionDays !== undefined || v.codecServer !== undefined || v.mtlsAuth !== undefined, {
-    error: 'nothing to update: give retentionDays, codecServer or mtlsAuth',
-  });
+  .refine(
+    (v) =>
+      v.retentionDays !== undefined ||
+      v.codecServer !== undefined ||
+      v.mtlsAuth !== undefined ||
+      v.apiKeyAuth !== undefined,
+    { error: 'nothing to update: give retentionDays, codecServer, mtlsAuth or apiKeyAuth' },
+  );
 export type UpdateNamespaceInput = z.input<typeof updateNamespaceInput>;
 export type UpdateNamespaceRequest = z.output<typeof updateNamespaceInput>;
 

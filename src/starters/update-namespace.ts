@@ -8,7 +8,7 @@ export const updateNamespaceStarter = defineStarter({
   workflowIdReusePolicy: workflowIdReusePolicies.updateNamespace,
   name: 'update-namespace',
   summary:
-    "Changes a namespace's retention, codec server or mTLS CA; settings not given are left as they are. " +
+    "Changes a namespace's retention, codec server, mTLS CA or API-key auth; settings not given are left as they are. " +
     'Concurrent changes are retried on the fresh version.',
   examples: [
     'npm run update-namespace -- --name payments-prod --retention-days 14 --wait',
@@ -41,6 +41,12 @@ export const updateNamespaceStarter = defineStarter({
       description: 'replace the CA certificate(s) (PEM) accepted for client mTLS',
     },
     'clear-mtls': { type: 'boolean', description: 'remove the mTLS setting' },
+    'api-key-auth': {
+      type: 'string',
+      field: 'apiKeyAuth',
+      valueName: 'on|off',
+      description: 'allow (on) or refuse (off) clients that connect with API keys',
+    },
   },
   workflow: updateNamespace,
   statusQuery: updateStatusQuery,
@@ -55,6 +61,7 @@ export const updateNamespaceStarter = defineStarter({
       'clear-codec',
       'mtls-ca-file',
       'clear-mtls',
+      'api-key-auth',
     ] as const;
     if (!changes.some((flag) => ctx.has(flag))) {
       ctx.problem('', `nothing to update: give ${changes.map((f) => `--${f}`).join(', ')}`);
@@ -62,6 +69,10 @@ export const updateNamespaceStarter = defineStarter({
     const ca = v['mtls-ca-file'];
     const caBase64 = ca && caFileToBase64(ca);
     if (ca && !caBase64) ctx.problem('mtls-ca-file', `${ca.path} has no PEM certificate`);
+    const apiKeyAuth = v['api-key-auth'];
+    if (apiKeyAuth !== undefined && apiKeyAuth !== 'on' && apiKeyAuth !== 'off') {
+      ctx.problem('api-key-auth', 'must be on or off');
+    }
     return {
       name: v.name as string, // undefined is reported by the schema as "is required"
       ...(v['retention-days'] !== undefined ? { retentionDays: v['retention-days'] } : {}),
@@ -80,6 +91,7 @@ export const updateNamespaceStarter = defineStarter({
         : v['clear-mtls']
           ? { mtlsAuth: null }
           : {}),
+      ...(apiKeyAuth === 'on' || apiKeyAuth === 'off' ? { apiKeyAuth: apiKeyAuth === 'on' } : {}),
     };
   },
   workflowId: (input) => workflowIds.updateNamespace(input.name),

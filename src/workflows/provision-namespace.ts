@@ -112,6 +112,8 @@ export async function provisionNamespace(
         retentionDays: input.retentionDays,
         ...(input.codecServer ? { codecServer: input.codecServer } : {}),
         ...(input.mtlsAuth ? { mtlsAuth: input.mtlsAuth } : {}),
+        // The key this run mints must be able to reach the namespace: API-key auth is off by default.
+        ...(input.apiKey ? { apiKeyAuth: { enabled: true } } : {}),
       },
       operationKey: operationKey('create-namespace'),
     });

@@ -284,10 +284,16 @@ async function resolveKey(input: RotateApiKeyRequest): Promise<ApiKey> {
     },
   );
   if (ownerState === 'deleting') throw refuse(`${ownerType} ${ownerId} is being deleted`);
-  const keys = (await listApiKeysByOwner({ ownerId, ownerType })).filter((k) => k.state === 'active');
-  // Newest first: rotating the key most likely in use; ties broken by id so replays agree.
-  keys.sort((a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? '') || a.id.localeCompare(b.id));
-  const newest = keys[0];
+  const owned = await listApiKeysByOwner({ ownerId, ownerType });
+  // Newest first: rotating the key most likely in use; ties broken by id so replays agree. An expired
+  // key (the real API marks it so) is rotated only when the owner has no active one.
+  const newestOf = (state: string) =>
+    owned
+      .filter((k) => k.state === state)
+      .sort(
+        (a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? '') || a.id.localeCompare(b.id),
+      )[0];
+  const newest = newestOf('active') ?? newestOf('expired');
   if (!newest) {
     throw refuse(`${ownerType} ${ownerId} has no active API key to rotate; create one instead`);
   }

@@ -57,7 +57,7 @@ test('all 19 operations round-trip', async () => {
   expect((await client.listNamespaces()).namespaces.map((n) => n.namespace)).toEqual(['orders.a1b2c']);
   const updated = await client.updateNamespace('orders.a1b2c', {
     resourceVersion: ns.resourceVersion,
-    spec: { retentionDays: 14 },
+    spec: { ...ns.spec, retentionDays: 14 },
   });
   clock.advance(5_000);
   expect((await client.getAsyncOperation(updated.asyncOperationId)).state).toBe('fulfilled');
@@ -141,7 +141,10 @@ describe('errors are typed, classified and never carry the Bearer key', () => {
 
     await emulator.seed({ namespaces: [{ name: 'orders', region: 'aws-us-east-1', retentionDays: 7 }] });
     const stale = await failure(
-      client.updateNamespace('orders.a1b2c', { resourceVersion: 'v0-stale', spec: { retentionDays: 9 } }),
+      client.updateNamespace('orders.a1b2c', {
+        resourceVersion: 'v0-stale',
+        spec: { name: 'orders', region: 'aws-us-east-1', retentionDays: 9 },
+      }),
     );
     expect(stale).toMatchObject({ status: 409, code: 'resource_version_mismatch', retryable: false });
   });

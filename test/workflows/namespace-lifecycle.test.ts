@@ -67,7 +67,7 @@ describe('updateNamespace', () => {
         raced = true;
         await stack.client.updateNamespace(id, {
           resourceVersion: ns.resourceVersion,
-          spec: { retentionDays: 45 },
+          spec: { ...ns.spec, retentionDays: 45 },
         });
       }
       return ns;

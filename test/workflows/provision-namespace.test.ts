@@ -135,7 +135,9 @@ test('keepOnFailure leaves what was made in place and says so', async () => {
 
 test('an existing namespace with the same spec is adopted, not recreated or rolled back', async () => {
   await stack.emulator.seed({
-    namespaces: [{ name: 'payments-prod', region: 'aws-us-east-1', retentionDays: 30 }],
+    namespaces: [
+      { name: 'payments-prod', region: 'aws-us-east-1', retentionDays: 30, apiKeyAuth: { enabled: true } },
+    ],
   });
   const result = await stack.runWorker(async () => (await start(baseInput)).result());
   expect(result.adopted.namespace).toBe('payments-prod.a1b2c');
@@ -144,6 +146,29 @@ test('an existing namespace with the same spec is adopted, not recreated or roll
     stack.emulator.requestLog.filter((e) => e.operationId === 'createNamespace').map((e) => e.status),
   ).toEqual([409]);
   expect(stack.emulator.snapshot().namespaces).toHaveLength(1);
+});
+
+test('the namespace made has API-key auth on, so the key this run mints can reach it', async () => {
+  const result = await stack.runWorker(async () => (await start(baseInput)).result());
+  const ns = stack.emulator.snapshot().namespaces.find((n) => n.namespace === result.namespace)!;
+  expect(ns.spec.apiKeyAuth).toEqual({ enabled: true });
+});
+
+test('an existing namespace without API-key auth is not adopted for a key: the failure says why', async () => {
+  await stack.emulator.seed({
+    namespaces: [{ name: 'payments-prod', region: 'aws-us-east-1', retentionDays: 30 }],
+  });
+  const err = await stack.runWorker(async () => (await start(baseInput)).result().catch((e: unknown) => e));
+  expect(failureMessages(err)).toMatch(
+    /different spec.*apiKeyAuth: \{"enabled":false\} ≠ \{"enabled":true\}/,
+  );
+  expect(mutations(stack.emulator)).toEqual(['createNamespace']);
+  // Without a key the same namespace is adopted as it is.
+  const { apiKey: _none, serviceAccount: _sa, ...withoutKey } = baseInput;
+  const result = await stack.runWorker(async () =>
+    (await start(withoutKey, 'provision-namespace/payments-prod-again')).result(),
+  );
+  expect(result.adopted.namespace).toBe('payments-prod.a1b2c');
 });
 
 test('an existing namespace with a different spec fails without changing anything', async () => {

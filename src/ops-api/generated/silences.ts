@@ -256,14 +256,20 @@ export interface components {
             retentionDays: number;
             codecServer?: components["schemas"]["CodecServer"];
             mtlsAuth?: components["schemas"]["MtlsAuth"];
+            apiKeyAuth?: components["schemas"]["ApiKeyAuth"];
         };
-        /** @description updateNamespace's `spec`: the fields that may change. `name` and `region` are immutable; sending a different value is a 400. Omitted fields keep their value; `null` clears codecServer/mtlsAuth. */
+        /** @description Whether clients may connect to the namespace with API keys, as in the real API (`spec.apiKeyAuth`): off unless `enabled` is true, so a namespace reached with the keys this product mints needs it. */
+        ApiKeyAuth: {
+            enabled: boolean;
+        };
+        /** @description updateNamespace's `spec`: the fields that may change. `name` and `region` are immutable; sending a different value is a 400. Omitted fields keep their value; `null` clears codecServer, mtlsAuth and apiKeyAuth. (This product always sends the whole spec it read, merged with its change, as the real API requires.) */
         NamespaceUpdateSpec: {
             name?: string;
             region?: string;
             retentionDays?: number;
             codecServer?: components["schemas"]["CodecServer"] | null;
             mtlsAuth?: components["schemas"]["MtlsAuth"] | null;
+            apiKeyAuth?: components["schemas"]["ApiKeyAuth"] | null;
         };
         NamespaceEndpoints: {
             webAddress: string;

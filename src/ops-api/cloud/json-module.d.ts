@@ -1,0 +1,5 @@
+// The bundled protos as protobufjs JSON reflection (see proto.ts for the parts used).
+declare module '@temporalio/proto/protos/json-module.js' {
+  const root: unknown;
+  export default root;
+}

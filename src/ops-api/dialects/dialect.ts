@@ -1,0 +1,72 @@
+import type { ErrorCode, OperationId, OperationInput, OperationOutput } from '../types';
+
+export const DIALECTS = ['openapi', 'cloud'] as const;
+export type DialectName = (typeof DIALECTS)[number];
+
+/** One HTTP request, before the base URL and the common headers are added. */
+export interface WireRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Without a leading slash; path parameters already encoded. */
+  path: string;
+  query?: Record<string, string | number>;
+  body?: unknown;
+}
+
+/** An error in the domain's terms: classified by the API's own code, never by the HTTP status alone. */
+export interface DomainError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+}
+
+/**
+ * How one wire format speaks the 19 operations. Everything above src/ops-api/ sees only the domain
+ * types; a dialect turns each operation into a request and each answer back into the domain.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  /** Headers every request carries (e.g. the pinned API version). */
+  readonly headers: Readonly<Record<string, string>>;
+  encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest;
+  /** The domain result; throws NotTheApiError when the body is not this API's answer. */
+  decode<Op extends OperationId>(operationId: Op, body: unknown): OperationOutput<Op>;
+  /** The API's own error, or undefined when the body is not this API's error shape (a proxy, a web page). */
+  decodeError(body: unknown): DomainError | undefined;
+}
+
+/** A success status whose body is not what this API answers: the base URL or dialect is wrong. */
+export class NotTheApiError extends Error {
+  override readonly name = 'NotTheApiError';
+}
+
+/** Fails decoding unless `ok`: the answer lacks something every answer of this operation has. */
+export function expectShape(ok: unknown, operationId: string, what: string): asserts ok {
+  if (!ok) throw new NotTheApiError(`${operationId} answered without ${what}`);
+}
+
+/** Replaces `{name}` in a path template with the encoded input field; empty values are refused. */
+export function fillPath(template: string, input: Record<string, unknown>, operationId: string): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = input[name];
+    if (typeof value !== 'string' || value === '') {
+      throw new EmptyPathParameterError(`${operationId}: path parameter ${name} is empty`);
+    }
+    return encodeURIComponent(value);
+  });
+}
+
+export class EmptyPathParameterError extends Error {
+  override readonly name = 'EmptyPathParameterError';
+}
+
+/** Only the defined, non-empty query values. */
+export function compactQuery(query: Record<string, unknown>): Record<string, string | number> | undefined {
+  const entries = Object.entries(query).filter(
+    (e): e is [string, string | number] =>
+      (typeof e[1] === 'string' && e[1] !== '') || typeof e[1] === 'number',
+  );
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
