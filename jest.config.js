@@ -2,8 +2,7 @@
 // only ESM), so swc compiles both our TypeScript and those packages to CommonJS.
 const esmOnly = ['ky'];
 
-/** @type {import('jest').Config} */
-module.exports = {
+const project = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -14,6 +13,22 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  testTimeout: 120_000,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    // Everything, speaking the given document's dialect to the emulator.
+    { ...project, displayName: 'openapi' },
+    // The workflow suites once more, speaking the real API's dialect (test/helpers/stack.ts reads it).
+    {
+      ...project,
+      displayName: 'cloud',
+      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/helpers/cloud-dialect.ts'],
+    },
+  ],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   testTimeout: 120_000,
   // Suites share one machine with Temporal servers; two workers keep a 2-core box responsive.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CLOUD_API_VERSION, DIALECTS } from './ops-api/dialects';
 import { DEFAULT_TASK_QUEUE } from './shared/workflow-ids';
 
 /** A configuration problem, reported at start-up as "VARIABLE: what is wrong" instead of a stack trace. */
@@ -13,6 +14,15 @@ const workerEnv = z.object({
   OPS_API_KEY: z.string({ error: 'is required (the Ops API key, sent as a Bearer token)' }).min(1, {
     error: 'must not be empty',
   }),
+  /** `openapi` (the given document) or `cloud` (the real API); default from the URL's host. */
+  OPS_API_DIALECT: z.enum(DIALECTS, { error: `must be one of ${DIALECTS.join(', ')}` }).optional(),
+  /** The real API's version header; pinned, so automation never floats on "latest". */
+  OPS_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+$/, { error: 'must look like v0.17.0' })
+    .default(DEFAULT_CLOUD_API_VERSION),
+  /** Cap on this worker's async operations in flight; 0 turns it off. Default: 10 for the real API. */
+  OPS_API_MAX_CONCURRENT_MUTATIONS: z.coerce.number().int().min(0).optional(),
   OPS_API_TIMEOUT_MS: positiveNumber.default(20_000),
   /** Cap on this worker's Ops API requests per second. */
   OPS_API_RATE_LIMIT: positiveNumber.optional(),

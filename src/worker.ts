@@ -4,7 +4,14 @@ import { createActivities } from './activities';
 import { dataConverterFromEnv } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { createLogger, type Logger } from './logger';
-import { OpsApiClient, RateLimiter, type RequestEvent } from './ops-api';
+import {
+  defaultDialectFor,
+  MutationGate,
+  OpsApiClient,
+  RateLimiter,
+  type DialectName,
+  type RequestEvent,
+} from './ops-api';
 import { createSecretSinkFromEnv, type SecretSink } from './secrets';
 import { installRuntime } from './service/telemetry';
 import { onShutdownSignals } from './shutdown-signals';
@@ -24,17 +31,28 @@ export interface OpsWorkerDeps {
   onOpsApiRequest?: (event: RequestEvent) => void;
 }
 
-/** The Ops API client every activity of this worker shares, with the per-worker rate cap applied. */
+/**
+ * The real API documents at most 10 concurrent async mutations per account; the given document no
+ * limit (its emulator has none), so there the cap is off unless configured.
+ */
+export const DEFAULT_MAX_CONCURRENT_MUTATIONS: Record<DialectName, number> = { cloud: 10, openapi: 0 };
+
+/** The Ops API client every activity of this worker shares, with the per-worker caps applied. */
 export function createOpsApiClient(
   config: WorkerConfig,
   logger: Logger,
   onRequest?: (e: RequestEvent) => void,
 ) {
   const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
+  const dialect = config.OPS_API_DIALECT ?? defaultDialectFor(config.OPS_API_URL);
+  const maxMutations = config.OPS_API_MAX_CONCURRENT_MUTATIONS ?? DEFAULT_MAX_CONCURRENT_MUTATIONS[dialect];
   return new OpsApiClient({
     baseUrl: config.OPS_API_URL,
     apiKey: config.OPS_API_KEY,
+    dialect,
+    apiVersion: config.OPS_API_VERSION,
     timeoutMs: config.OPS_API_TIMEOUT_MS,
+    ...(maxMutations > 0 ? { mutationGate: new MutationGate(maxMutations) } : {}),
     ...(limiter ? { beforeRequest: () => limiter.acquire() } : {}),
     afterRequest: (event) => {
       logger.debug(

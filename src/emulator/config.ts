@@ -1,22 +1,10 @@
 import { z } from 'zod';
-import type { OperationId } from '../ops-api/types';
+import { isMutation, type OperationId } from '../ops-api/types';
 import type { RateLimitConfig } from './rate-limit';
 import type { Timing } from './store';
 
-/** The operations that start an async operation; their operationId is the operation's operationType. */
-export const MUTATIONS = [
-  'createNamespace',
-  'updateNamespace',
-  'deleteNamespace',
-  'createUser',
-  'deleteUser',
-  'createServiceAccount',
-  'deleteServiceAccount',
-  'createApiKey',
-  'deleteApiKey',
-] as const satisfies readonly OperationId[];
-export type MutationId = (typeof MUTATIONS)[number];
-export const isMutation = (id: string): id is MutationId => (MUTATIONS as readonly string[]).includes(id);
+// The operations that start an async operation; their operationId is the operation's operationType.
+export { isMutation, MUTATION_IDS as MUTATIONS, type MutationId } from '../ops-api/types';
 
 /** Namespaces take longer in the real service too. */
 export function defaultDurationMs(operationType: string): number {

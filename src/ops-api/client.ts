@@ -5,8 +5,11 @@ import {
   selectDialect,
   type Dialect,
   type DialectName,
+  type WireRequest,
 } from './dialects';
 import { OpsApiError, parseRetryAfter } from './errors';
+import type { MutationGate } from './mutation-gate';
+import { isMutation } from './types';
 import type {
   ApiKey,
   AsyncOperation,
@@ -48,6 +51,8 @@ export interface OpsApiClientConfig {
   /** Per-request timeout; default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /** Caps this process's async operations in flight (see MutationGate). */
+  mutationGate?: MutationGate;
   /** Awaited before each request: the place for a rate limiter. */
   beforeRequest?: (operationId: OperationId) => Promise<void> | void;
   /** Called after each request with its outcome: the place for metrics and request logs. */
@@ -67,6 +72,8 @@ export interface RequestEvent {
 }
 
 export const DEFAULT_USER_AGENT = 'temporal-cloud-ops/0.1';
+
+const FINISHED: ReadonlySet<string> = new Set(['fulfilled', 'failed', 'cancelled', 'rejected']);
 
 /**
  * Typed client for the 19 operations of the Ops API, in either dialect. One request path does all I/O
@@ -187,6 +194,44 @@ export class OpsApiClient {
         message: err.message,
       });
     }
+    const gate = isMutation(operationId) ? this.#config.mutationGate : undefined;
+    if (gate && !(await gate.acquire(this.#config.timeoutMs ?? 30_000))) {
+      throw new OpsApiError({
+        operationId,
+        kind: 'throttled',
+        code: 'rate_limited',
+        message: `${gate.limit} async operations of this worker are still running; try again when one finishes`,
+        retryAfterMs: 5_000,
+      });
+    }
+    // The operation this mutation starts, if it is known before an answer arrives (a client-chosen id).
+    const chosenId = (input as { asyncOperationId?: string }).asyncOperationId;
+    let result: OperationOutput<Op> | undefined;
+    try {
+      result = await this.#send(operationId, wire);
+      return result;
+    } catch (err) {
+      // A mutation that timed out may still run on the server: its slot stays taken while it might.
+      if (
+        gate &&
+        chosenId &&
+        err instanceof OpsApiError &&
+        (err.kind === 'timeout' || err.kind === 'network')
+      )
+        result = { asyncOperationId: chosenId } as OperationOutput<Op>;
+      throw err;
+    } finally {
+      if (gate) {
+        const started = (result as { asyncOperationId?: string } | undefined)?.asyncOperationId;
+        if (started) gate.hold(started);
+        else gate.release();
+      }
+      if (operationId === 'getAsyncOperation' && result && FINISHED.has((result as AsyncOperation).state))
+        this.#config.mutationGate?.finished((result as AsyncOperation).id);
+    }
+  }
+
+  async #send<Op extends OperationId>(operationId: Op, wire: WireRequest): Promise<OperationOutput<Op>> {
     await this.#config.beforeRequest?.(operationId);
     const started = performance.now();
     let status: number | undefined;
@@ -248,7 +293,8 @@ export class OpsApiClient {
   #httpError(operationId: OperationId, path: string, response: Response, text: string): OpsApiError {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     const apiError = this.dialect.decodeError(tryParse(text));
-    if (!apiError) {
+    // A collection always exists: "not found" for a list means the route itself is wrong.
+    if (!apiError || (apiError.code === 'not_found' && operationId.startsWith('list'))) {
       // A proxy's 404 or an HTML page is not "not found": it means the URL (or dialect) is wrong.
       return this.#notTheApi(
         operationId,

@@ -4,9 +4,11 @@ import type { ErrorCode, OperationId } from './types';
  * Why a call failed: the API answered with its own error (`http`), or it never did (`timeout`,
  * `network`), or what answered is not the Ops API at all (`misconfigured`: a proxy's 404, a web page,
  * a body of the wrong shape — the base URL or dialect is wrong), or the call was refused before sending
- * (`invalid_request`, e.g. an empty path parameter).
+ * (`invalid_request`, e.g. an empty path parameter), or this worker held it back (`throttled`: its cap on
+ * async operations in flight is reached; retryable).
  */
-export type OpsApiFailureKind = 'http' | 'timeout' | 'network' | 'misconfigured' | 'invalid_request';
+export type OpsApiFailureKind =
+  'http' | 'timeout' | 'network' | 'misconfigured' | 'invalid_request' | 'throttled';
 
 export interface OpsApiErrorDetails {
   operationId: OperationId;
@@ -34,7 +36,7 @@ function isRetryable(details: OpsApiErrorDetails): boolean {
     case 'invalid_request':
       return false;
     default:
-      return true; // no answer at all: timeouts and network errors
+      return true; // no answer at all (timeouts, network errors), or held back by this worker
   }
 }
 

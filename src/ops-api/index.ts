@@ -4,3 +4,5 @@ export * from './paginate';
 export * from './types';
 export * from './rate-limiter';
 export * from './operation-ids';
+export * from './mutation-gate';
+export * from './dialects';

@@ -29,6 +29,21 @@ export const OPERATION_IDS = [
   'getAsyncOperation',
 ] as const satisfies readonly OperationId[];
 
+/** The operations that start an async operation. */
+export const MUTATION_IDS = [
+  'createNamespace',
+  'updateNamespace',
+  'deleteNamespace',
+  'createUser',
+  'deleteUser',
+  'createServiceAccount',
+  'deleteServiceAccount',
+  'createApiKey',
+  'deleteApiKey',
+] as const satisfies readonly OperationId[];
+export type MutationId = (typeof MUTATION_IDS)[number];
+export const isMutation = (id: string): id is MutationId => (MUTATION_IDS as readonly string[]).includes(id);
+
 // Compile-time proof that OPERATION_IDS lists every operation of the spec.
 type Missing = Exclude<OperationId, (typeof OPERATION_IDS)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

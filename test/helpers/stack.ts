@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
-import { OpsApiClient, type RequestEvent } from '../../src/ops-api';
+import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
 import { bundleOnce } from './temporal';
 
@@ -37,6 +37,13 @@ let stackCount = 0;
 export interface StackOptions {
   /** The activities' Ops API client timeout; default 5 s (late-commit tests make it shorter). */
   clientTimeoutMs?: number;
+  /** Default: TEST_OPS_API_DIALECT (the jest project `cloud` sets it), else `openapi`. */
+  dialect?: DialectName;
+}
+
+/** The dialect this test run speaks to the emulator: every workflow suite runs in both (jest projects). */
+export function testDialect(): DialectName {
+  return process.env.TEST_OPS_API_DIALECT === 'cloud' ? 'cloud' : 'openapi';
 }
 
 export async function createOpsStack(
@@ -53,9 +60,11 @@ export async function createOpsStack(
   const secretsDir = await mkdtemp(path.join(os.tmpdir(), 'ops-secrets-'));
   const secrets = new FileSecretSink({ dir: secretsDir });
   const calls: RequestEvent[] = [];
+  const dialect = options.dialect ?? testDialect();
   const client = new OpsApiClient({
     baseUrl: emulator.url,
     apiKey: emulator.apiKey,
+    dialect,
     timeoutMs: options.clientTimeoutMs ?? 5_000,
     afterRequest: (e) => void calls.push(e),
   });
@@ -70,7 +79,7 @@ export async function createOpsStack(
     secretsDir,
     taskQueue,
     activities,
-    client: new OpsApiClient({ baseUrl: emulator.url, apiKey: emulator.apiKey }),
+    client: new OpsApiClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, dialect }),
     calls,
     async runWorker(fn, overrides = {}) {
       const worker = await Worker.create({

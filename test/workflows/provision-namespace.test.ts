@@ -67,7 +67,9 @@ test('provisions a namespace, service account and key; polls as the checkDuratio
 
   // 15 min activation with a 30 s hint: 30 polls while pending + the one that sees it fulfilled.
   const nsOp = state.namespaces[0]!.asyncOperationId;
-  const nsPolls = stack.emulator.requestLog.filter((e) => e.path.endsWith(`/async-operations/${nsOp}`));
+  const nsPolls = stack.emulator.requestLog.filter(
+    (e) => e.operationId === 'getAsyncOperation' && e.path.endsWith(`/${nsOp}`),
+  );
   expect(nsPolls.length).toBeGreaterThanOrEqual(30);
   expect(nsPolls.length).toBeLessThanOrEqual(32);
 });

@@ -53,6 +53,8 @@ export interface CloudRoute {
   path: string;
   /** Path parameters as request field names (lowerCamelCase), in template order. */
   pathFields: string[];
+  /** The path template with those field names: `/cloud/users/{userId}`. */
+  fieldPath: string;
   /** Whether the request (minus path fields) is the JSON body (`body: "*"`) or the query string. */
   bodyIsRequest: boolean;
   request: Type;
@@ -84,6 +86,7 @@ function routeOf(operationId: OperationId): CloudRoute {
     verb: verb.toUpperCase() as HttpVerb,
     path,
     pathFields: [...path.matchAll(/\{(\w+)\}/g)].map((m) => camel(m[1]!)),
+    fieldPath: path.replace(/\{(\w+)\}/g, (_, name: string) => `{${camel(name)}}`),
     bodyIsRequest: http.body === '*',
     request: method.resolvedRequestType!,
     response: method.resolvedResponseType!,

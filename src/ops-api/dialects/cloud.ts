@@ -137,7 +137,7 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
     encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
       const route = CLOUD_ROUTES[operationId];
       const request = (REQUESTS[operationId] as (i: OperationInput<Op>) => Json)(input);
-      const path = fillPath(route.path.replace(/^\//, ''), request, operationId);
+      const path = fillPath(route.fieldPath.replace(/^\//, ''), request, operationId);
       const rest = Object.fromEntries(
         Object.entries(request).filter(([k, v]) => !route.pathFields.includes(k) && v !== undefined),
       );

@@ -1,0 +1,76 @@
+/**
+ * Caps the async operations this process has in flight (the real API allows at most 10 concurrent async
+ * mutations per account). A mutation takes a slot before it is sent; once it has started an operation
+ * the slot stays with that operation until a poll in this process sees it finish. The slot comes back
+ * at once when the mutation fails without starting anything, and after `holdLimitMs` at the latest (the
+ * wait may run on another worker, which this process never hears about).
+ */
+export class MutationGate {
+  readonly #held = new Map<string, number>(); // operation id → when its slot was taken
+  #reserved = 0; // slots taken by requests still on the wire
+  #waiters: Array<() => void> = [];
+
+  constructor(
+    readonly limit: number,
+    readonly holdLimitMs: number = 15 * 60_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (!(Number.isInteger(limit) && limit > 0))
+      throw new Error(`mutation limit must be a positive integer, got ${limit}`);
+  }
+
+  /** Operations (and requests) holding a slot now. */
+  get inFlight(): number {
+    this.#expire();
+    return this.#held.size + this.#reserved;
+  }
+
+  /** Resolves with true once a slot is taken, or false after `timeoutMs` without one. */
+  async acquire(timeoutMs: number): Promise<boolean> {
+    const deadline = this.now() + timeoutMs;
+    while (this.inFlight >= this.limit) {
+      const left = deadline - this.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(left, 1_000)); // wake to expire stale holds too
+        this.#waiters.push(done);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+    this.#reserved++;
+    return true;
+  }
+
+  /** The request started (or may have started) `asyncOperationId`: its slot now belongs to that operation. */
+  hold(asyncOperationId: string): void {
+    this.#reserved = Math.max(0, this.#reserved - 1);
+    if (this.#held.has(asyncOperationId))
+      this.#wake(); // a repeat of an operation already counted
+    else this.#held.set(asyncOperationId, this.now());
+  }
+
+  /** The request started nothing: its slot is free again. */
+  release(): void {
+    this.#reserved = Math.max(0, this.#reserved - 1);
+    this.#wake();
+  }
+
+  /** A poll saw the operation finish. */
+  finished(asyncOperationId: string): void {
+    if (this.#held.delete(asyncOperationId)) this.#wake();
+  }
+
+  #expire(): void {
+    const cutoff = this.now() - this.holdLimitMs;
+    for (const [id, since] of this.#held) if (since <= cutoff) this.#held.delete(id);
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
