@@ -41,6 +41,25 @@ describe('updateNamespace', () => {
       overrides,
     );
 
+  test('the update round trip keeps every field it did not change (mTLS, codec, API-key auth)', async () => {
+    const full = {
+      name: 'vault',
+      region: 'aws-eu-west-1',
+      retentionDays: 30,
+      codecServer: { endpoint: 'https://codec.example.com', passAccessToken: true },
+      mtlsAuth: { acceptedClientCa: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==' },
+      apiKeyAuth: { enabled: true },
+    };
+    await stack.emulator.seed({ namespaces: [full] });
+    expect(await run({ name: 'vault', retentionDays: 7 })).toMatchObject({ changed: true });
+    const ns = stack.emulator.snapshot().namespaces.find((n) => n.namespace === 'vault.a1b2c')!;
+    expect(ns.spec).toEqual({ ...full, retentionDays: 7 });
+    // ... and API-key auth is switched with its own flag, leaving the rest.
+    expect(await run({ name: 'vault', apiKeyAuth: false })).toMatchObject({ changed: true });
+    const after = stack.emulator.snapshot().namespaces.find((n) => n.namespace === 'vault.a1b2c')!;
+    expect(after.spec).toEqual({ ...full, retentionDays: 7, apiKeyAuth: { enabled: false } });
+  });
+
   test('changes retention and codec server and waits for the operation', async () => {
     const result = await run({
       name: 'orders',
