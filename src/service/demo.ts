@@ -3,7 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createLogger } from '../logger';
+import { DIALECTS, type DialectName } from '../ops-api/dialects';
 import { webhookSignatureHeaders } from '../secrets/webhook-signature';
 import { onShutdownSignals } from '../shutdown-signals';
 import type { EventType } from './events';
@@ -88,15 +90,34 @@ async function step(
   return final.result ?? {};
 }
 
-export async function runDemo(): Promise<boolean> {
+class DemoUsageError extends Error {
+  override readonly name = 'DemoUsageError';
+}
+
+/** `--dialect openapi|cloud` (default: OPS_API_DIALECT, else openapi): how the worker talks to the emulator. */
+export function demoDialect(argv: string[], env: NodeJS.ProcessEnv = process.env): DialectName {
+  const { values } = parseArgs({ args: argv, options: { dialect: { type: 'string' } }, strict: true });
+  const dialect = values.dialect ?? (env.OPS_API_DIALECT || 'openapi');
+  if (!(DIALECTS as readonly string[]).includes(dialect)) {
+    throw new DemoUsageError(`--dialect: must be one of ${DIALECTS.join(', ')}, not "${dialect}"`);
+  }
+  return dialect as DialectName;
+}
+
+export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cloud-ops-demo-'));
   // Quiet unless asked: the demo prints its own progress.
   const logger = createLogger({ name: 'demo', level: process.env.LOG_LEVEL ?? 'warn' });
   // The demo is self-contained: external servers configured in the shell are ignored.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|OPS_API_|SECRET_SINK|PAYLOAD_CODEC)/.test(k)),
+  const env = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|OPS_API_|SECRET_SINK|PAYLOAD_CODEC)/.test(k)),
+    ),
+    OPS_API_DIALECT: dialect,
+  };
+  out(
+    `Starting a throw-away stack (Temporal dev server, Ops API emulator, worker speaking the ${dialect} dialect, events endpoint)...`,
   );
-  out('Starting a throw-away stack (Temporal dev server, Ops API emulator, worker, events endpoint)...');
   // Ctrl-C stops the stack (its dev server lives in a temporary folder no later start would clean up).
   let started: Stack | undefined = undefined;
   const startUp = new AbortController();
@@ -232,11 +253,16 @@ export async function runDemo(): Promise<boolean> {
 }
 
 if (require.main === module) {
-  runDemo().then(
-    (ok) => process.exit(ok ? 0 : 1),
-    (err: unknown) => {
-      console.error(`demo: ${err instanceof StackError ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => runDemo(demoDialect(process.argv.slice(2))))
+    .then(
+      (ok) => process.exit(ok ? 0 : 1),
+      (err: unknown) => {
+        const usage =
+          err instanceof DemoUsageError ||
+          (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+        console.error(`demo: ${err instanceof StackError || usage ? (err as Error).message : String(err)}`);
+        process.exit(usage ? 2 : 1);
+      },
+    );
 }
