@@ -118,7 +118,7 @@ describe('reading the file: every problem with its path in the file', () => {
     const text = 'namespaces:\n  - name: a1\n    region: mars\n    retentionDays: 0\nusers:\n  - email: x\n';
     expect(problemsOf(text)).toHaveLength(3);
     expect(() => parseDesiredState(text, 'cloud-ops.yaml')).toThrow(
-      /^cloud-ops\.yaml: 3 problems:\n  line 3: namespaces\[0\]\.region/,
+      /^cloud-ops\.yaml: 3 problems:\n {2}line 3: namespaces\[0\]\.region/,
     );
   });
 
