@@ -110,6 +110,7 @@ const INT64 = new Set(['int64', 'sint64', 'sfixed64', 'uint64', 'fixed64']);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
  * Every way `json` is not valid protobuf JSON for `type`: unknown fields, wrong JSON types, enum names
@@ -166,7 +167,8 @@ function checkValue(field: Field, value: unknown, path: string, out: string[]): 
   if (resolved && 'fieldsArray' in resolved) return checkMessage(resolved as Type, value, path, out);
   if (resolved && 'values' in resolved) {
     const values = (resolved as Enum).values;
-    const ok = typeof value === 'string' ? value in values : Number.isInteger(value);
+    // Own names only: protobufjs's `values` inherits the numbers ("1") from `valuesById`.
+    const ok = typeof value === 'string' ? Object.hasOwn(values, value) : Number.isInteger(value);
     if (!ok) out.push(`${path}: ${JSON.stringify(value)} is not a value of ${resolved.name}`);
     return;
   }
@@ -177,7 +179,10 @@ function checkValue(field: Field, value: unknown, path: string, out: string[]): 
   } else if (t === 'bool') {
     if (typeof value !== 'boolean') bad('a boolean');
   } else if (INT32.has(t)) {
-    if (!Number.isInteger(typeof value === 'string' ? Number(value) : value)) bad('an integer');
+    // A JSON number, or a string holding one ("", " 5", "0x10" are not), integral and in the type's range.
+    const n = typeof value === 'string' && JSON_NUMBER.test(value) ? Number(value) : value;
+    const [min, max] = t.startsWith('u') || t === 'fixed32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
+    if (!Number.isInteger(n) || (n as number) < min || (n as number) > max) bad(`an integer (${t})`);
   } else if (INT64.has(t)) {
     if (!(Number.isInteger(value) || (typeof value === 'string' && /^-?\d+$/.test(value)))) bad('an int64');
   } else if (t === 'double' || t === 'float') {
