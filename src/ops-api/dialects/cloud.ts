@@ -137,7 +137,10 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
     encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
       const route = CLOUD_ROUTES[operationId];
       const request = (REQUESTS[operationId] as (i: OperationInput<Op>) => Json)(input);
-      const path = fillPath(route.path.replace(/^\//, ''), request, operationId);
+      // The template names path fields in snake_case (`{user_id}`); the request has them as JSON names.
+      let i = 0;
+      const template = route.path.replace(/^\//, '').replace(/\{\w+\}/g, () => `{${route.pathFields[i++]!}}`);
+      const path = fillPath(template, request, operationId);
       const rest = Object.fromEntries(
         Object.entries(request).filter(([k, v]) => !route.pathFields.includes(k) && v !== undefined),
       );
