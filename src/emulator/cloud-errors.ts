@@ -19,7 +19,10 @@ const CLOUD_FIELDS: Readonly<Record<string, string>> = {
 export const cloudField = (field: string): string => CLOUD_FIELDS[field] ?? field;
 
 /** The HTTP status and google.rpc.Status body of an error answered on /cloud. */
-export function cloudError(error: ApiError, retryAfterSeconds?: number): { status: number; body: CloudStatus } {
+export function cloudError(
+  error: ApiError,
+  retryAfterSeconds?: number,
+): { status: number; body: CloudStatus } {
   // 405 is the router's answer (grpc-gateway's routing error handler calls it UNIMPLEMENTED).
   const code = error.status === 405 ? GRPC.UNIMPLEMENTED : GRPC_OF_DOMAIN[error.code];
   // A status the emulator chose on purpose (405, 413, 415) stays; otherwise the gateway's for the code.
@@ -37,7 +40,10 @@ export function cloudError(error: ApiError, retryAfterSeconds?: number): { statu
     });
   }
   if (retryAfterSeconds !== undefined) {
-    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds}s` });
+    details.push({
+      '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+      retryDelay: `${retryAfterSeconds}s`,
+    });
   }
   return { status, body: { code, message, details } };
 }
@@ -47,7 +53,8 @@ const VERSION = /^v\d+\.\d+\.\d+$/;
 /** The pinned API version every /cloud request must carry; an ApiError naming the header otherwise. */
 export function requireApiVersion(headers: Record<string, string | string[] | undefined>): string {
   const value = headers[CLOUD_API_VERSION_HEADER];
-  if (value === undefined || value === '') throw invalid(CLOUD_API_VERSION_HEADER, 'is required (e.g. v0.17.0)');
+  if (value === undefined || value === '')
+    throw invalid(CLOUD_API_VERSION_HEADER, 'is required (e.g. v0.17.0)');
   if (typeof value !== 'string' || !VERSION.test(value)) {
     throw invalid(CLOUD_API_VERSION_HEADER, `must be vMAJOR.MINOR.PATCH, got ${JSON.stringify(value)}`);
   }

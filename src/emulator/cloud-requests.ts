@@ -84,7 +84,8 @@ function requestMessage(route: CloudRoute, req: FastifyRequest): Json {
   let message: Json;
   if (route.bodyIsRequest) {
     const extra = Object.keys(query)[0];
-    if (extra !== undefined) throw invalid(extra, 'is not a query parameter: this method takes its request as the body');
+    if (extra !== undefined)
+      throw invalid(extra, 'is not a query parameter: this method takes its request as the body');
     const body = req.body ?? {};
     if (!isObject(body)) throw invalid('body', 'must be a JSON object (the request message)');
     message = { ...body };

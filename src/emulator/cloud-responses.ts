@@ -31,15 +31,22 @@ import type { Store } from './store';
 
 type Encoder = (result: never, store: Store) => Json;
 
-const page = (r: { nextPageToken?: string }): Json => (r.nextPageToken ? { nextPageToken: r.nextPageToken } : {});
+const page = (r: { nextPageToken?: string }): Json =>
+  r.nextPageToken ? { nextPageToken: r.nextPageToken } : {};
 /** The operation as getAsyncOperation renders it now (a replayed answer shows how far it has got). */
 const operation = (store: Store, r: AsyncOperationResponse): Json => ({
   asyncOperation: asyncOperationToCloud(store.getOperation(r.asyncOperationId)),
 });
 
 const RESPONSES: Record<OperationId, Encoder> = {
-  listNamespaces: (r: ListNamespacesResponse) => ({ namespaces: r.namespaces.map(namespaceToCloud), ...page(r) }),
-  createNamespace: (r: CreateNamespaceResponse, store) => ({ namespace: r.namespace, ...operation(store, r) }),
+  listNamespaces: (r: ListNamespacesResponse) => ({
+    namespaces: r.namespaces.map(namespaceToCloud),
+    ...page(r),
+  }),
+  createNamespace: (r: CreateNamespaceResponse, store) => ({
+    namespace: r.namespace,
+    ...operation(store, r),
+  }),
   getNamespace: (r: Namespace) => ({ namespace: namespaceToCloud(r) }),
   deleteNamespace: (r: AsyncOperationResponse, store) => operation(store, r),
   updateNamespace: (r: AsyncOperationResponse, store) => operation(store, r),

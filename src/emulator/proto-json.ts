@@ -19,7 +19,8 @@ export function canonicalProtoJson(type: Type, json: unknown, path = ''): Json {
   const out: Json = {};
   if (!isObject(json)) return out;
   const byName = new Map<string, Field>();
-  for (const field of type.fieldsArray) byName.set(field.name, field).set(field.protoName ?? field.name, field);
+  for (const field of type.fieldsArray)
+    byName.set(field.name, field).set(field.protoName ?? field.name, field);
   for (const [key, value] of Object.entries(json)) {
     const field = byName.get(key);
     if (!field) continue;
@@ -36,7 +37,10 @@ function canonicalField(field: Field, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
   field.resolve();
   if (field.map) {
-    const entries = Object.entries(value as Json).map(([k, v]) => [k, canonicalValue(field, v, `${path}.${k}`)]);
+    const entries = Object.entries(value as Json).map(([k, v]) => [
+      k,
+      canonicalValue(field, v, `${path}.${k}`),
+    ]);
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
   }
   if (field.repeated) {
