@@ -113,7 +113,61 @@ describe('400 INVALID_ARGUMENT: the request is not the method’s request messag
         },
         'spec.codecServer.customErrorMessage',
       ],
+      ['/cloud/namespaces', { spec: cloudNsSpec('n1', { regions: ['aws-us-east-1'] }) }, 'spec.regions'],
+      [
+        '/cloud/namespaces',
+        { spec: cloudNsSpec('n1', { highAvailability: { disableManagedFailover: true } }) },
+        'spec.highAvailability',
+      ],
+      [
+        '/cloud/namespaces',
+        { spec: cloudNsSpec('n1', { searchAttributes: { Team: 'SEARCH_ATTRIBUTE_TYPE_KEYWORD' } }) },
+        'spec.searchAttributes',
+      ],
+      [
+        '/cloud/namespaces',
+        { spec: cloudNsSpec('n1', { mtlsAuth: { acceptedClientCa: 'QUJD', enabled: false } }) },
+        'spec.mtlsAuth',
+      ],
       ['/cloud/service-accounts', { spec: { name: 'sa', description: 'ci' } }, 'spec.description'],
+      [
+        '/cloud/service-accounts',
+        {
+          spec: {
+            name: 'sa',
+            namespaceScopedAccess: { namespace: 'x.a1b2c', access: { permission: 'PERMISSION_READ' } },
+          },
+        },
+        'spec.namespaceScopedAccess',
+      ],
+      [
+        '/cloud/api-keys',
+        {
+          spec: {
+            ownerId: 'o',
+            ownerType: 'OWNER_TYPE_USER',
+            displayName: 'd',
+            expiryTime: '2026-02-01T00:00:00Z',
+            disabled: true,
+          },
+        },
+        'spec.disabled',
+      ],
+      [
+        '/cloud/users',
+        {
+          spec: {
+            email: 'a@example.com',
+            access: { accountAccess: { role: 'ROLE_ADMIN', customRoles: ['r'] } },
+          },
+        },
+        'spec.access.accountAccess.customRoles',
+      ],
+      [
+        '/cloud/users',
+        { spec: { email: 'a@example.com', access: { accountAccess: { role: 'ROLE_METRICS_READ' } } } },
+        'spec.access.accountAccess.role',
+      ],
       [
         '/cloud/users',
         { spec: { email: 'a@example.com', access: { accountAccess: { role: 'ROLE_FINANCE_ADMIN' } } } },
@@ -241,6 +295,8 @@ test('409 ALREADY_EXISTS for a taken name, with the field', async () => {
 
 test('409 ABORTED for a stale resourceVersion, on updates and deletes; nothing changes', async () => {
   const ns = await activeNamespace('ver');
+  const unversioned = { spec: cloudNsSpec('ver', { retentionDays: 9 }) };
+  expectStatus(await api.call('POST', '/cloud/namespaces/ver.a1b2c', unversioned), 400, 3, 'resourceVersion');
   const update = { spec: cloudNsSpec('ver', { retentionDays: 9 }), resourceVersion: 'stale' };
   expectStatus(await api.call('POST', '/cloud/namespaces/ver.a1b2c', update), 409, 10, 'resourceVersion');
   expectStatus(
