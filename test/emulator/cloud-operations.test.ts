@@ -1,9 +1,9 @@
 // The 19 operations on /cloud, through the product's client in the `cloud` dialect and through raw fetch;
 // every body answered decodes strictly with the proto message of its method (see cloud-helpers.ts).
 import { CLOUD_ROUTES, protoJsonProblems } from '../../src/ops-api/cloud/proto';
-import { OPERATION_IDS } from '../../src/ops-api';
+import { OPERATION_IDS, OpsApiClient } from '../../src/ops-api';
 import { cloudNsSpec, startCloudEmulator, type CloudApi } from './cloud-helpers';
-import { inDays, T0 } from './helpers';
+import { API_KEY, inDays, T0 } from './helpers';
 
 let api: CloudApi;
 beforeEach(async () => {
@@ -336,4 +336,66 @@ test('pages: nextPageToken, pageSize (also as page_size and as a string) and the
 test('HEAD of a read answers like GET, without a body', async () => {
   const res = await api.call('HEAD', '/cloud/regions');
   expect([res.status, res.body]).toEqual([200, undefined]);
+});
+
+test('the product sees the same domain objects through either dialect', async () => {
+  const openapi = new OpsApiClient({ baseUrl: api.emu.url, apiKey: API_KEY, dialect: 'openapi' });
+  const cloud = api.client;
+  const seeded = await api.emu.seed({
+    namespaces: [
+      {
+        name: 'same',
+        region: 'gcp-europe-west3',
+        retentionDays: 30,
+        codecServer: {
+          endpoint: 'https://codec.example.com',
+          passAccessToken: false,
+          includeCrossOriginCredentials: true,
+        },
+        mtlsAuth: { acceptedClientCa: 'QUJDRA==', certificateFilters: [{ commonName: 'client' }] },
+        apiKeyAuth: { enabled: true },
+      },
+    ],
+    users: [
+      {
+        email: 'same@example.com',
+        access: {
+          accountAccess: { role: 'admin' },
+          namespaceAccesses: { 'same.a1b2c': { permission: 'write' } },
+        },
+      },
+    ],
+    serviceAccounts: [
+      { name: 'same-sa', access: { namespaceAccesses: { 'same.a1b2c': { permission: 'read' } } } },
+    ],
+  });
+  const [userId] = seeded.userIds;
+  const [saId] = seeded.serviceAccountIds;
+  const key = await cloud.createApiKey({
+    spec: {
+      displayName: 'same-key',
+      ownerId: saId!,
+      ownerType: 'service-account',
+      expiryTime: inDays(T0, 30),
+    },
+  });
+  api.emu.faults.add({ kind: 'async-fail', operationId: 'deleteUser', reason: 'nope', count: 1 });
+  const failed = await cloud.deleteUser(userId!);
+  api.clock.advance(5_000);
+
+  for (const read of [
+    (c: OpsApiClient) => c.getNamespace('same.a1b2c'),
+    (c: OpsApiClient) => c.listNamespaces(),
+    (c: OpsApiClient) => c.getUser(userId!),
+    (c: OpsApiClient) => c.listUsers(),
+    (c: OpsApiClient) => c.getServiceAccount(saId!),
+    (c: OpsApiClient) => c.listServiceAccounts(),
+    (c: OpsApiClient) => c.getApiKey(key.keyId),
+    (c: OpsApiClient) => c.listApiKeys({ ownerId: saId! }),
+    (c: OpsApiClient) => c.listRegions(),
+    (c: OpsApiClient) => c.getAsyncOperation(key.asyncOperationId),
+    (c: OpsApiClient) => c.getAsyncOperation(failed.asyncOperationId),
+  ]) {
+    expect(await read(cloud)).toEqual(await read(openapi));
+  }
 });
