@@ -41,7 +41,10 @@ test('all 19 operations through the product client in the cloud dialect', async 
     namespace: 'orders.a1b2c',
     state: 'active',
     spec: { name: 'orders', region: 'aws-us-east-1', retentionDays: 7, apiKeyAuth: { enabled: true } },
-    endpoints: { grpcAddress: 'us-east-1.aws.api.temporal.io:7233' },
+    endpoints: {
+      grpcAddress: 'orders.a1b2c.tmprl.cloud:7233',
+      apiKeyGrpcAddress: 'us-east-1.aws.api.temporal.io:7233',
+    },
   });
   expect((await client.listNamespaces()).namespaces.map((n) => n.namespace)).toEqual(['orders.a1b2c']);
 
@@ -341,21 +344,22 @@ test('HEAD of a read answers like GET, without a body', async () => {
 test('the product sees the same domain objects through either dialect', async () => {
   const openapi = new OpsApiClient({ baseUrl: api.emu.url, apiKey: API_KEY, dialect: 'openapi' });
   const cloud = api.client;
-  const seeded = await api.emu.seed({
-    namespaces: [
-      {
-        name: 'same',
-        region: 'gcp-europe-west3',
-        retentionDays: 30,
-        codecServer: {
-          endpoint: 'https://codec.example.com',
-          passAccessToken: false,
-          includeCrossOriginCredentials: true,
-        },
-        mtlsAuth: { acceptedClientCa: 'QUJDRA==', certificateFilters: [{ commonName: 'client' }] },
-        apiKeyAuth: { enabled: true },
+  // The whole namespace spec the client can send, through /cloud.
+  await cloud.createNamespace({
+    spec: {
+      name: 'same',
+      region: 'gcp-europe-west3',
+      retentionDays: 30,
+      codecServer: {
+        endpoint: 'https://codec.example.com',
+        passAccessToken: false,
+        includeCrossOriginCredentials: true,
       },
-    ],
+      mtlsAuth: { acceptedClientCa: 'QUJD\nRA==\n', certificateFilters: [{ commonName: 'client' }] },
+      apiKeyAuth: { enabled: true },
+    },
+  });
+  const seeded = await api.emu.seed({
     users: [
       {
         email: 'same@example.com',
