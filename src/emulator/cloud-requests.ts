@@ -73,10 +73,7 @@ const DECODERS: Record<OperationId, (m: Json) => Decoded> = {
 };
 
 /** Fastify's form of the gateway's path template: `/cloud/users/{user_id}` → `/cloud/users/:userId`. */
-export function fastifyPath(route: CloudRoute): string {
-  let i = 0;
-  return route.path.replace(/\{\w+\}/g, () => `:${route.pathFields[i++]!}`);
-}
+export const fastifyPath = (route: CloudRoute): string => route.fieldPath.replace(/\{(\w+)\}/g, ':$1');
 
 /** The request message: the body (`body: "*"`) or the query, with the path fields merged in. */
 function requestMessage(route: CloudRoute, req: FastifyRequest): Json {

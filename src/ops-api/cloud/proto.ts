@@ -49,8 +49,10 @@ export interface CloudRoute {
   /** The gRPC method, e.g. `GetNamespaces`. */
   method: string;
   verb: HttpVerb;
-  /** The gateway's path template, e.g. `/cloud/namespaces/{namespace}`. */
+  /** The gateway's path template, e.g. `/cloud/users/{user_id}`. */
   path: string;
+  /** The same template with the request's JSON field names: `/cloud/users/{userId}`. */
+  fieldPath: string;
   /** Path parameters as request field names (lowerCamelCase), in template order. */
   pathFields: string[];
   /** Whether the request (minus path fields) is the JSON body (`body: "*"`) or the query string. */
@@ -83,6 +85,7 @@ function routeOf(operationId: OperationId): CloudRoute {
     method: method.name,
     verb: verb.toUpperCase() as HttpVerb,
     path,
+    fieldPath: path.replace(/\{(\w+)\}/g, (_, name: string) => `{${camel(name)}}`),
     pathFields: [...path.matchAll(/\{(\w+)\}/g)].map((m) => camel(m[1]!)),
     bodyIsRequest: http.body === '*',
     request: method.resolvedRequestType!,
