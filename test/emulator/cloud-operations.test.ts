@@ -403,3 +403,14 @@ test('the product sees the same domain objects through either dialect', async ()
     expect(await read(cloud)).toEqual(await read(openapi));
   }
 });
+
+test("every operation is served at its proto's HTTP rule and logged under our operationId", async () => {
+  for (const operationId of OPERATION_IDS) {
+    const route = CLOUD_ROUTES[operationId];
+    const path = route.fieldPath.replace(/\{(\w+)\}/g, 'x1');
+    api.emu.clearRequestLog();
+    await api.call(route.verb, path, route.bodyIsRequest ? {} : undefined);
+    // Reached the operation's route (the router's 404/405 have no operationId), whatever it answered.
+    expect(api.emu.requestLog.map((e) => [e.operationId, e.dialect])).toEqual([[operationId, 'cloud']]);
+  }
+});
