@@ -80,6 +80,7 @@ describe('bench runner', () => {
       method: 'GET',
       path: `/api/v1/async-operations/${id}`,
       operationId: 'getAsyncOperation',
+      dialect: 'openapi' as const,
       status,
       time,
       wallTime: time,

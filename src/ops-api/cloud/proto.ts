@@ -49,12 +49,12 @@ export interface CloudRoute {
   /** The gRPC method, e.g. `GetNamespaces`. */
   method: string;
   verb: HttpVerb;
-  /** The gateway's path template, e.g. `/cloud/namespaces/{namespace}`. */
+  /** The gateway's path template, e.g. `/cloud/users/{user_id}`. */
   path: string;
+  /** The same template with the request's JSON field names: `/cloud/users/{userId}`. */
+  fieldPath: string;
   /** Path parameters as request field names (lowerCamelCase), in template order. */
   pathFields: string[];
-  /** The path template with those field names: `/cloud/users/{userId}`. */
-  fieldPath: string;
   /** Whether the request (minus path fields) is the JSON body (`body: "*"`) or the query string. */
   bodyIsRequest: boolean;
   request: Type;
@@ -85,8 +85,8 @@ function routeOf(operationId: OperationId): CloudRoute {
     method: method.name,
     verb: verb.toUpperCase() as HttpVerb,
     path,
-    pathFields: [...path.matchAll(/\{(\w+)\}/g)].map((m) => camel(m[1]!)),
     fieldPath: path.replace(/\{(\w+)\}/g, (_, name: string) => `{${camel(name)}}`),
+    pathFields: [...path.matchAll(/\{(\w+)\}/g)].map((m) => camel(m[1]!)),
     bodyIsRequest: http.body === '*',
     request: method.resolvedRequestType!,
     response: method.resolvedResponseType!,
@@ -113,6 +113,7 @@ const INT64 = new Set(['int64', 'sint64', 'sfixed64', 'uint64', 'fixed64']);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
  * Every way `json` is not valid protobuf JSON for `type`: unknown fields, wrong JSON types, enum names
@@ -169,7 +170,8 @@ function checkValue(field: Field, value: unknown, path: string, out: string[]): 
   if (resolved && 'fieldsArray' in resolved) return checkMessage(resolved as Type, value, path, out);
   if (resolved && 'values' in resolved) {
     const values = (resolved as Enum).values;
-    const ok = typeof value === 'string' ? value in values : Number.isInteger(value);
+    // Own names only: protobufjs's `values` inherits the numbers ("1") from `valuesById`.
+    const ok = typeof value === 'string' ? Object.hasOwn(values, value) : Number.isInteger(value);
     if (!ok) out.push(`${path}: ${JSON.stringify(value)} is not a value of ${resolved.name}`);
     return;
   }
@@ -180,7 +182,10 @@ function checkValue(field: Field, value: unknown, path: string, out: string[]): 
   } else if (t === 'bool') {
     if (typeof value !== 'boolean') bad('a boolean');
   } else if (INT32.has(t)) {
-    if (!Number.isInteger(typeof value === 'string' ? Number(value) : value)) bad('an integer');
+    // A JSON number, or a string holding one ("", " 5", "0x10" are not), integral and in the type's range.
+    const n = typeof value === 'string' && JSON_NUMBER.test(value) ? Number(value) : value;
+    const [min, max] = t.startsWith('u') || t === 'fixed32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
+    if (!Number.isInteger(n) || (n as number) < min || (n as number) > max) bad(`an integer (${t})`);
   } else if (INT64.has(t)) {
     if (!(Number.isInteger(value) || (typeof value === 'string' && /^-?\d+$/.test(value)))) bad('an int64');
   } else if (t === 'double' || t === 'float') {

@@ -137,6 +137,7 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
     encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
       const route = CLOUD_ROUTES[operationId];
       const request = (REQUESTS[operationId] as (i: OperationInput<Op>) => Json)(input);
+      // Filled from the request's JSON names: the gateway's template has them in snake_case (`{user_id}`).
       const path = fillPath(route.fieldPath.replace(/^\//, ''), request, operationId);
       const rest = Object.fromEntries(
         Object.entries(request).filter(([k, v]) => !route.pathFields.includes(k) && v !== undefined),
