@@ -7,12 +7,13 @@ import {
   apiKeySpecFromCloud,
   namespaceSpecFromCloud,
   ownerTypes,
+  permissions,
   serviceAccountSpecFromCloud,
   userSpecFromCloud,
 } from '../ops-api/cloud/mapping';
 import { CLOUD_ROUTES, protoJsonProblems, type CloudRoute, type Type } from '../ops-api/cloud/proto';
 import { cloudDialect, openapiDialect } from '../ops-api/dialects';
-import type { NamespaceSpec, OperationId } from '../ops-api/types';
+import type { AnyOperationId, NamespaceSpec, OperationId } from '../ops-api/types';
 import { invalid } from './errors';
 import { canonicalProtoJson, firstLoss, type Json } from './proto-json';
 import type { ListFilters, OperationRequest } from './routes';
@@ -41,7 +42,7 @@ const DELETE = ['resourceVersion', 'asyncOperationId'];
 const PAGE = ['pageSize', 'pageToken'];
 
 /** The domain input of each operation, from its canonical request message. */
-const DECODERS: Record<OperationId, (m: Json) => Decoded> = {
+const DECODERS: Record<AnyOperationId, (m: Json) => Decoded> = {
   listNamespaces: (m) => ({ input: pick(m, ...PAGE), filters: pick(m, 'name') }),
   createNamespace: (m) => ({ input: { ...spec(m, namespaceSpecFromCloud), ...pick(m, 'asyncOperationId') } }),
   getNamespace: (m) => ({ input: pick(m, 'namespace') }),
@@ -70,7 +71,24 @@ const DECODERS: Record<OperationId, (m: Json) => Decoded> = {
   deleteApiKey: (m) => ({ input: pick(m, 'keyId', ...DELETE) }),
   listRegions: () => ({ input: {} }),
   getAsyncOperation: (m) => ({ input: pick(m, 'asyncOperationId') }),
+  updateUser: (m) => ({ input: { ...spec(m, userSpecFromCloud), ...pick(m, 'userId', ...DELETE) } }),
+  updateServiceAccount: (m) => ({
+    input: { ...spec(m, serviceAccountSpecFromCloud), ...pick(m, 'serviceAccountId', ...DELETE) },
+  }),
+  setUserNamespaceAccess: (m) => ({ input: { ...access(m), ...pick(m, 'userId', 'namespace', ...DELETE) } }),
+  setServiceAccountNamespaceAccess: (m) => ({
+    input: { ...access(m), ...pick(m, 'serviceAccountId', 'namespace', ...DELETE) },
+  }),
 };
+
+/** A set*NamespaceAccess request's permission, which must be one the domain knows. */
+function access(m: Json): { access: { permission: string } } {
+  const permission = isObject(m.access) ? m.access.permission : undefined;
+  if (typeof permission !== 'string' || !permissions.values.includes(permissions.toDomain(permission)!)) {
+    throw invalid('access.permission', 'is required: PERMISSION_ADMIN, PERMISSION_WRITE or PERMISSION_READ');
+  }
+  return { access: { permission: permissions.toDomain(permission)! } };
+}
 
 /** Fastify's form of the gateway's path template: `/cloud/users/{user_id}` → `/cloud/users/:userId`. */
 export const fastifyPath = (route: CloudRoute): string => route.fieldPath.replace(/\{(\w+)\}/g, ':$1');
@@ -136,7 +154,7 @@ export function cloudRequestDecoder(routes: readonly OperationRoute[], validator
     throw error;
   };
 
-  return (operationId: OperationId, req: FastifyRequest): OperationRequest => {
+  return (operationId: AnyOperationId, req: FastifyRequest): OperationRequest => {
     const route = CLOUD_ROUTES[operationId];
     const message = requestMessage(route, req);
     const problem = protoJsonProblems(route.request, message, '$')[0];
@@ -156,8 +174,20 @@ export function cloudRequestDecoder(routes: readonly OperationRoute[], validator
     const lost = firstLoss(sent, canonicalProtoJson(route.request, wire.body ?? wire.query ?? {}));
     if (lost !== undefined) throw invalid(lost, NOT_KEPT);
 
+    // The real API's own operations have no /api/v1 twin: path fields are the params, the rest the body.
+    const api = openapi.get(operationId as OperationId);
+    if (!api) {
+      const { resourceVersion, ...rest } = input;
+      if (typeof resourceVersion !== 'string' || resourceVersion === '') {
+        throw invalid('resourceVersion', 'is required: the version of the principal just read');
+      }
+      return {
+        params: Object.fromEntries(route.pathFields.map((n) => [n, String(input[n])])),
+        query: {},
+        body: { ...rest, resourceVersion },
+      };
+    }
     // The same request in the /api/v1 layout, held to the same schemas.
-    const api = openapi.get(operationId)!;
     const laidOut = openapiDialect.encode(operationId, input as never);
     const pathNames = [...api.specPath.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     const request: OperationRequest = {

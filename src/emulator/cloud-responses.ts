@@ -22,8 +22,8 @@ import type {
   ListRegionsResponse,
   ListServiceAccountsResponse,
   ListUsersResponse,
+  AnyOperationId,
   Namespace,
-  OperationId,
   ServiceAccount,
   User,
 } from '../ops-api/types';
@@ -38,7 +38,7 @@ const operation = (store: Store, r: AsyncOperationResponse): Json => ({
   asyncOperation: asyncOperationToCloud(store.getOperation(r.asyncOperationId)),
 });
 
-const RESPONSES: Record<OperationId, Encoder> = {
+const RESPONSES: Record<AnyOperationId, Encoder> = {
   listNamespaces: (r: ListNamespacesResponse) => ({
     namespaces: r.namespaces.map(namespaceToCloud),
     ...page(r),
@@ -76,9 +76,13 @@ const RESPONSES: Record<OperationId, Encoder> = {
   deleteApiKey: (r: AsyncOperationResponse, store) => operation(store, r),
   listRegions: (r: ListRegionsResponse) => ({ regions: r.regions.map(regionToCloud) }),
   getAsyncOperation: (r: AsyncOperation) => ({ asyncOperation: asyncOperationToCloud(r) }),
+  updateUser: (r: AsyncOperationResponse, store) => operation(store, r),
+  updateServiceAccount: (r: AsyncOperationResponse, store) => operation(store, r),
+  setUserNamespaceAccess: (r: AsyncOperationResponse, store) => operation(store, r),
+  setServiceAccountNamespaceAccess: (r: AsyncOperationResponse, store) => operation(store, r),
 };
 
 /** The /cloud response message of an operation's domain result. */
-export function encodeCloudResponse(operationId: OperationId, result: unknown, store: Store): Json {
+export function encodeCloudResponse(operationId: AnyOperationId, result: unknown, store: Store): Json {
   return RESPONSES[operationId](result as never, store);
 }

@@ -2,7 +2,7 @@
 // API's under /cloud. The request path in server.ts is the same for both; only these steps differ.
 import type { FastifyRequest } from 'fastify';
 import { CLOUD_ROUTES } from '../ops-api/cloud/proto';
-import { OPERATION_IDS, type OperationId } from '../ops-api/types';
+import { ALL_OPERATION_IDS, type AnyOperationId } from '../ops-api/types';
 import { cloudError } from './cloud-errors';
 import { cloudRequestDecoder, fastifyPath } from './cloud-requests';
 import { encodeCloudResponse } from './cloud-responses';
@@ -17,16 +17,16 @@ export type DialectName = 'openapi' | 'cloud';
 export interface WireDialect {
   name: DialectName;
   /** The request in the domain's terms, laid out as on /api/v1 (throws an ApiError if it is not valid). */
-  decode(operationId: OperationId, req: FastifyRequest): OperationRequest;
+  decode(operationId: AnyOperationId, req: FastifyRequest): OperationRequest;
   /** The domain's answer as this dialect sends it. */
-  encode(operationId: OperationId, result: unknown): unknown;
+  encode(operationId: AnyOperationId, result: unknown): unknown;
   /** An error's HTTP status and body; `retryAfterSeconds` when it is a 429. */
   error(error: ApiError, retryAfterSeconds?: number): { status: number; body: unknown };
 }
 
 /** One operation at one URL of one dialect. */
 export interface ServedRoute {
-  operationId: OperationId;
+  operationId: AnyOperationId;
   method: string;
   url: string;
   /** Validated by Fastify before the handler (the /api/v1 routes); /cloud requests are checked in decode. */
@@ -57,7 +57,7 @@ export function servedRoutes(
   return {
     routes: [
       ...routes.map((r) => ({ ...r, dialect: openapi })),
-      ...OPERATION_IDS.map((operationId) => {
+      ...ALL_OPERATION_IDS.map((operationId) => {
         const route = CLOUD_ROUTES[operationId];
         return { operationId, method: route.verb, url: fastifyPath(route), dialect: cloud };
       }),

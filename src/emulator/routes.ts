@@ -8,7 +8,8 @@ import type {
   ListRegionsResponse,
   ListServiceAccountsResponse,
   ListUsersResponse,
-  OperationId,
+  AnyOperationId,
+  NamespacePermission,
   OwnerType,
   UpdateNamespaceRequest,
 } from '../ops-api/types';
@@ -46,7 +47,7 @@ const param = (req: OperationRequest, name: string): string => req.params[name] 
 
 // Bodies are cast only after the spec's schema (plus the silences' stricter ones) has accepted them;
 // the store re-checks whatever the schemas leave optional.
-export const HANDLERS: Record<OperationId, Handler> = {
+export const HANDLERS: Record<AnyOperationId, Handler> = {
   listNamespaces: (req, { store, limits }): ListNamespacesResponse => {
     const name = req.filters?.name;
     const matching = [...store.namespaces.values()].filter((n) => name === undefined || n.spec.name === name);
@@ -115,4 +116,23 @@ export const HANDLERS: Record<OperationId, Handler> = {
 
   listRegions: (): ListRegionsResponse => ({ regions: REGIONS.map((r) => ({ ...r })) }),
   getAsyncOperation: (req, { store }) => store.getOperation(param(req, 'asyncOperationId')),
+  // The real API only (served on /cloud): changing an existing principal.
+  updateUser: (req, { store, mutation }) =>
+    store.updatePrincipal('user', param(req, 'userId'), req.body as PrincipalUpdate, mutation),
+  updateServiceAccount: (req, { store, mutation }) =>
+    store.updatePrincipal('serviceAccount', param(req, 'serviceAccountId'), req.body as PrincipalUpdate, mutation),
+  setUserNamespaceAccess: (req, { store, mutation }) =>
+    store.setNamespaceAccess('user', param(req, 'userId'), req.body as AccessChange, {
+      ...mutation,
+      operationType: 'setUserNamespaceAccess',
+    }),
+  setServiceAccountNamespaceAccess: (req, { store, mutation }) =>
+    store.setNamespaceAccess('serviceAccount', param(req, 'serviceAccountId'), req.body as AccessChange, {
+      ...mutation,
+      operationType: 'setServiceAccountNamespaceAccess',
+    }),
 };
+
+type PrincipalUpdate = { resourceVersion: string; spec: CreateUserRequest['spec'] };
+type AccessChange = { namespace: string; access: { permission: NamespacePermission }; resourceVersion: string };
+

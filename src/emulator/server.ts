@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { CLOUD_API_VERSION_HEADER } from '../ops-api/dialects';
-import type { OperationId } from '../ops-api/types';
+import type { AnyOperationId } from '../ops-api/types';
 import type { Clock } from './clock';
 import { requireApiVersion } from './cloud-errors';
 import { isMutation, type RuntimeConfig } from './config';
@@ -56,7 +56,7 @@ interface RequestContext {
   now: number;
   wallTime: number;
   started: number;
-  operationId: OperationId | undefined;
+  operationId: AnyOperationId | undefined;
   dialect: WireDialect;
   apiVersion: string | undefined;
   admin: boolean;
@@ -74,10 +74,10 @@ export function contextOf(req: FastifyRequest): RequestContext {
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 const pathOf = (url: string): string => url.split('?', 1)[0] ?? url;
 
-const isDelete = (operationId: OperationId): boolean => operationId.startsWith('delete');
+const isDelete = (operationId: AnyOperationId): boolean => operationId.startsWith('delete');
 
 /** A mutation's client-chosen async operation id: in the body of creates and updates, the query of deletes. */
-function clientOperationId(operationId: OperationId, req: OperationRequest): string | undefined {
+function clientOperationId(operationId: AnyOperationId, req: OperationRequest): string | undefined {
   const from = isDelete(operationId) ? req.query : req.body;
   const value = (from as Record<string, unknown> | undefined)?.asyncOperationId;
   if (value === undefined || value === '') return undefined;
@@ -88,7 +88,7 @@ function clientOperationId(operationId: OperationId, req: OperationRequest): str
 }
 
 /** A delete's `?resourceVersion=`, which must then be current (empty means not given). */
-function deleteVersion(operationId: OperationId, req: OperationRequest): { resourceVersion?: string } {
+function deleteVersion(operationId: AnyOperationId, req: OperationRequest): { resourceVersion?: string } {
   if (!isDelete(operationId)) return {};
   const value = (req.query as Record<string, unknown> | undefined)?.resourceVersion;
   return typeof value === 'string' && value !== '' ? { resourceVersion: value } : {};
@@ -98,7 +98,7 @@ function deleteVersion(operationId: OperationId, req: OperationRequest): { resou
  * What makes two requests "the same" for a replay: the operation, its path and its body in the domain's
  * terms, key order aside (so a /cloud repeat of a /api/v1 request is the same request too).
  */
-function requestFingerprint(operationId: OperationId, req: OperationRequest): string {
+function requestFingerprint(operationId: AnyOperationId, req: OperationRequest): string {
   const { asyncOperationId: _id, ...body } = (req.body ?? {}) as Record<string, unknown>;
   return createHash('sha256')
     .update(canonicalJson({ operationId, params: req.params, body }))
@@ -171,7 +171,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
 
   app.addHook('onRequest', async (req, reply) => {
     const path = pathOf(req.url);
-    const config = req.routeOptions.config as { operationId?: OperationId };
+    const config = req.routeOptions.config as { operationId?: AnyOperationId };
     const ctx: RequestContext = {
       now: 0,
       wallTime: Date.now(),

@@ -2,7 +2,7 @@
 // route from the method's `(google.api.http)` option, its request/response messages, and a strict check
 // of protobuf JSON against a message type. Nothing here is a hand-copied table of routes or fields.
 import protos from '@temporalio/proto/protos/json-module.js';
-import { OPERATION_IDS, type OperationId } from '../types';
+import { ALL_OPERATION_IDS, type AnyOperationId } from '../types';
 
 // The few parts of protobufjs's reflection objects used here (the bundle brings its own protobufjs).
 export interface Field {
@@ -45,7 +45,7 @@ export const cloudService = root.lookupService(CLOUD_SERVICE);
 export type HttpVerb = 'GET' | 'POST' | 'DELETE';
 
 export interface CloudRoute {
-  operationId: OperationId;
+  operationId: AnyOperationId;
   /** The gRPC method, e.g. `GetNamespaces`. */
   method: string;
   verb: HttpVerb;
@@ -62,14 +62,14 @@ export interface CloudRoute {
 }
 
 /** Our operationId → the CloudService method: `listX` is `GetX`, the rest is the same name capitalised. */
-export function cloudMethodName(operationId: OperationId): string {
+export function cloudMethodName(operationId: AnyOperationId): string {
   const name = operationId.replace(/^list/, 'get');
   return name[0]!.toUpperCase() + name.slice(1);
 }
 
 const camel = (snake: string): string => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function routeOf(operationId: OperationId): CloudRoute {
+function routeOf(operationId: AnyOperationId): CloudRoute {
   const method = cloudService.methods[cloudMethodName(operationId)];
   if (!method) throw new Error(`CloudService has no method for ${operationId}`);
   const http = (method.parsedOptions ?? [])
@@ -93,9 +93,9 @@ function routeOf(operationId: OperationId): CloudRoute {
   };
 }
 
-/** The route of every one of the 19 operations, derived from the protos once. */
-export const CLOUD_ROUTES: Readonly<Record<OperationId, CloudRoute>> = Object.freeze(
-  Object.fromEntries(OPERATION_IDS.map((id) => [id, routeOf(id)])) as Record<OperationId, CloudRoute>,
+/** The route of every operation (the 19 and the real API's own), derived from the protos once. */
+export const CLOUD_ROUTES: Readonly<Record<AnyOperationId, CloudRoute>> = Object.freeze(
+  Object.fromEntries(ALL_OPERATION_IDS.map((id) => [id, routeOf(id)])) as Record<AnyOperationId, CloudRoute>,
 );
 
 export function protoType(fullName: string): Type {
