@@ -160,6 +160,8 @@ export interface ActionsFigures {
   byTypePerUnit: ActionCounts;
   /** The dev server's own `action` counter over the same interval: should equal `total`. */
   serverTotal: number;
+  /** That counter by its own action_type names, to find the cause when the totals differ. */
+  serverByType: ActionCounts;
 }
 
 /** Combines the histories' count with the server's metric delta over the same interval. */
@@ -182,5 +184,6 @@ export function actionsFigures(
         .map(([k, v]) => [k, per(v)]),
     ),
     serverTotal: totalActions(serverDelta),
+    serverByType: serverDelta,
   };
 }

@@ -137,7 +137,8 @@ const byType = (counts: Record<string, number>) =>
 /** One row per design and operation duration: what the same wait costs each way. */
 export function renderWaitDesigns(r: ScenarioResult): string[] {
   const rows = r.waitDesigns ?? [];
-  const dist = (d: { p50: number; p95: number } | undefined) => (d ? `${d.p50} / ${d.p95}` : '—');
+  const dist = (d: { p50: number; p95: number; max: number } | undefined) =>
+    d ? `${d.p50} / ${d.p95} / ${d.max}` : '—';
   return [
     `Waiting on one async operation: three designs, same operations (hint ${rows[0]?.checkS} s)`,
     table(
@@ -148,8 +149,8 @@ export function renderWaitDesigns(r: ScenarioResult): string[] {
         'Actions per wait',
         'Ops calls per wait (min)',
         'history events',
-        'overhead p50 / p95 (s)',
-        'to close p50 / p95 (s)',
+        'overhead p50 / p95 / max (s)',
+        'to close p50 / p95 / max (s)',
       ],
       rows.map((w) => [
         DESIGN_LABELS[w.design],

@@ -139,7 +139,15 @@ export async function waitsScenario(ctx: ScenarioContext): Promise<ScenarioResul
         server.client.workflow.getHandle(w.workflowId, w.runId).describe(),
       );
       const counted = await historyActionCounts(server.client, waits);
-      for (const c of counted) addCounts(historyActions, c.counts);
+      const phaseHistory: ActionCounts = {};
+      for (const c of counted) addCounts(phaseHistory, c.counts);
+      addCounts(historyActions, phaseHistory);
+      const phaseCounted = totalActions(phaseHistory) + heartbeatActions(phaseServer);
+      if (phaseCounted !== totalActions(phaseServer))
+        ctx.log(
+          `  waits: phase ${phase + 1}: ${phaseCounted} Actions counted, ${totalActions(phaseServer)} on the server: ` +
+            `${JSON.stringify(phaseHistory)} vs ${JSON.stringify(phaseServer)}`,
+        );
 
       for (const design of DESIGNS) {
         const idx = waits.flatMap((w, k) => (w.design === design ? [k] : []));

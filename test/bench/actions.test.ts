@@ -182,6 +182,7 @@ describe('the server action metric', () => {
       perUnit: 4.75,
       byTypePerUnit: { retry_activity: 3, record_activity_heartbeat: 1.25, start_workflow: 0.5 },
       serverTotal: 19,
+      serverByType: delta,
     });
   });
 });
