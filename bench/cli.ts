@@ -48,7 +48,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Measures the worker against an embedded Temporal dev server and the Ops API emulator, whose async
 operations take real seconds: Ops API calls per wait against the minimum the checkDuration hints
-allow, latency beyond each operation's own duration, throughput, 429s, request rate, worker RSS/CPU.
+allow, latency beyond each operation's own duration, throughput, 429s, request rate, worker RSS/CPU,
+and Temporal Cloud Actions per unit of work. The waits scenario compares our wait with a workflow loop
+and a long heartbeating activity on the same operations.
 
 Options:
   --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all)

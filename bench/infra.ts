@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { resolveTemporalBinary } from '../src/temporal-binaries';
-import { parseActionMetric, type ActionCounts } from './actions';
+import { diffCounts, parseActionMetric, type ActionCounts } from './actions';
 
 const children = new Set<ChildProcess>();
 
@@ -119,6 +119,21 @@ export async function startDevServer(logFile: string): Promise<DevServer> {
         throw new Error(`dev server not ready after 60 s: ${(err as Error).message}`);
       await sleep(250);
     }
+  }
+}
+
+/**
+ * The server's `action` counter once it has stopped moving. The server reports its metrics in batches
+ * (about once a second), so a read right after the last workflow closed can miss the last Actions.
+ */
+export async function settledActionMetric(server: DevServer, maxMs = 15_000): Promise<ActionCounts> {
+  const deadline = Date.now() + maxMs;
+  let last = await server.actionMetric();
+  for (;;) {
+    await sleep(1500);
+    const next = await server.actionMetric();
+    if (Object.keys(diffCounts(next, last)).length === 0 || Date.now() > deadline) return next;
+    last = next;
   }
 }
 

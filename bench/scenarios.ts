@@ -22,7 +22,7 @@ import {
   type ActionsFigures,
 } from './actions';
 import type { BenchOptions, ScenarioName } from './cli';
-import { startWorker, type DevServer, type WorkerUsage } from './infra';
+import { settledActionMetric, startWorker, type DevServer, type WorkerUsage } from './infra';
 import type { WaitDesignFigures } from './wait-designs/scenario';
 import { distribution, requestFigures, round2, type Distribution, type RequestFigures } from './metrics';
 
@@ -152,7 +152,7 @@ async function runWorkflowScenario(
     ctx.log(`  ${spec.name}: ${started} workflow(s) started in ${fmtS(Date.now() - t0)}; waiting`);
     const running = await waitUntilIdle(server.client, taskQueue, t0 + opts.timeoutMs, ctx.log, spec.name);
     const usage = worker.usage();
-    const serverActions = diffCounts(await server.actionMetric(), serverActionsBefore);
+    const serverActions = diffCounts(await settledActionMetric(server), serverActionsBefore);
     const log = [...emulator.requestLog];
     const operations = emulator.snapshot().asyncOperations;
 

@@ -13,7 +13,7 @@ import {
   totalActions,
   type ActionCounts,
 } from '../actions';
-import { startWorker } from '../infra';
+import { settledActionMetric, startWorker } from '../infra';
 import { distribution, round2, waitFigures, type Distribution } from '../metrics';
 import {
   fmtS,
@@ -125,7 +125,7 @@ export async function waitsScenario(ctx: ScenarioContext): Promise<ScenarioResul
       );
       if (running > 0)
         failures.push(`${running} wait(s) of ${fmtS(durationMs)} still running after --timeout`);
-      const phaseServer = diffCounts(await server.actionMetric(), before);
+      const phaseServer = diffCounts(await settledActionMetric(server), before);
       addCounts(serverActions, phaseServer);
 
       const operations = emulator.snapshot().asyncOperations;
