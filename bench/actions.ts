@@ -158,6 +158,8 @@ export interface ActionsFigures {
   perUnit: number;
   /** Per unit, by Action type; heartbeats as `record_activity_heartbeat`. */
   byTypePerUnit: ActionCounts;
+  /** Per smaller thing a unit is made of (an offboarded user's keys), when the scenario has one. */
+  perSubunit?: { name: string; actions: number };
   /** The dev server's own `action` counter over the same interval: should equal `total`. */
   serverTotal: number;
   /** That counter by its own action_type names, to find the cause when the totals differ. */
@@ -169,15 +171,20 @@ export function actionsFigures(
   fromHistories: ActionCounts,
   serverDelta: ActionCounts,
   units: number,
+  subunits?: { name: string; count: number },
 ): ActionsFigures {
   const counts = { ...fromHistories };
   const heartbeats = heartbeatActions(serverDelta);
   if (heartbeats > 0) counts.record_activity_heartbeat = heartbeats;
   const total = totalActions(counts);
-  const per = (n: number) => (units ? Math.round((n / units) * 100) / 100 : 0);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const per = (n: number) => (units ? round(n / units) : 0);
   return {
     total,
     perUnit: per(total),
+    ...(subunits?.count
+      ? { perSubunit: { name: subunits.name, actions: round(total / subunits.count) } }
+      : {}),
     byTypePerUnit: Object.fromEntries(
       Object.entries(counts)
         .sort((a, b) => b[1] - a[1])

@@ -242,7 +242,14 @@ export function renderReport(
         col((r) => (r.worker ? `${r.worker.cpuSeconds} (${r.worker.cpuSecondsTotal})` : '—')),
       ],
       ['longest history (events)', col((r) => (r.longestHistory ? `${r.longestHistory.events}` : '—'))],
-      ['Temporal Cloud Actions per unit', col((r) => (r.actions ? `${r.actions.perUnit}` : '—'))],
+      [
+        'Temporal Cloud Actions per unit',
+        col((r) => {
+          if (!r.actions) return '—';
+          const sub = r.actions.perSubunit;
+          return `${r.actions.perUnit}${sub ? ` (${sub.actions} per ${sub.name})` : ''}`;
+        }),
+      ],
     ];
     parts.push('', 'Figures');
     parts.push(

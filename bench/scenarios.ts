@@ -111,6 +111,8 @@ interface WorkflowScenarioSpec {
   cap?: number;
   /** Workflow type whose runs are the units of work. */
   unitType: string;
+  /** What a unit is made of, for a second per-thing figure (an offboarded user's keys). */
+  subunits?: { name: string; count: number };
   historyBound: { events: number; why: string };
   unit: string;
   prepare(emulator: Emulator): Promise<void>;
@@ -219,7 +221,7 @@ async function runWorkflowScenario(
       worker: usage,
       ...(longest ? { longestHistory: longest } : {}),
       historyBound: spec.historyBound,
-      actions: actionsFigures(historyActions, serverActions, units),
+      actions: actionsFigures(historyActions, serverActions, units, spec.subunits),
       ...(failures.length ? { failures } : {}),
     };
   } finally {
@@ -341,6 +343,7 @@ export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> 
     },
     emulator: emulatorTiming(opts),
     unitType: 'offboardUser',
+    subunits: { name: 'offboarded key', count: opts.users * opts.keysPerUser },
     // Per key: a delete and a wait (3 events each) plus workflow-task events; polls add nothing.
     historyBound: { events: 50 + 10 * opts.keysPerUser, why: '50 + 10 per key' },
     unit: 'user',
@@ -396,6 +399,7 @@ export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
     },
     emulator: emulatorTiming(opts),
     unitType: 'rotateApiKey',
+    subunits: { name: 'key in the account', count: opts.sweepKeys },
     // Per child ~5 events; a run rotates at most batchSize × batchesPerRun (10) before continuing as new.
     historyBound: {
       events: 50 + 6 * Math.min(opts.sweepDue, 100 * 10),

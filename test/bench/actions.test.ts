@@ -184,5 +184,12 @@ describe('the server action metric', () => {
       serverTotal: 19,
       serverByType: delta,
     });
+    // An offboarding of 4 users with 10 keys each: the same Actions per key.
+    expect(
+      actionsFigures({ start_workflow: 4, schedule_activity: 76 }, {}, 4, { name: 'key', count: 40 }),
+    ).toMatchObject({
+      perUnit: 20,
+      perSubunit: { name: 'key', actions: 2 },
+    });
   });
 });
