@@ -55,7 +55,7 @@ and a long heartbeating activity on the same operations.
 Options:
   --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all)
   --quick                  small sizes for a smoke run (< 1 min): n=10, activation 3s, check 1s,
-                           ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, waits 3 x 2s,5s,
+                           ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, waits 3 x 3s,
                            baseline n=2
   --n <int>                concurrent provisionings in provision and throttled (default 200)
   --activation <dur>       namespace activation time (default 20s)
@@ -173,7 +173,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (sweepDue > sweepKeys)
     throw new UsageError(`--sweep-due (${sweepDue}) exceeds --sweep-keys (${sweepKeys})`);
   const cap = positive('cap', values.cap, Math.max(1, Math.floor(rate * 0.9)));
-  const waitDurationsMs = (values['wait-durations'] ?? (quick ? '2s,5s' : '30s,2m'))
+  const waitDurationsMs = (values['wait-durations'] ?? (quick ? '3s' : '30s,2m'))
     .split(',')
     .map((d) => duration('wait-durations', d.trim(), NaN, 1));
   const optionalInt = (flag: string, text: string | undefined) =>
