@@ -120,7 +120,12 @@ export const HANDLERS: Record<AnyOperationId, Handler> = {
   updateUser: (req, { store, mutation }) =>
     store.updatePrincipal('user', param(req, 'userId'), req.body as PrincipalUpdate, mutation),
   updateServiceAccount: (req, { store, mutation }) =>
-    store.updatePrincipal('serviceAccount', param(req, 'serviceAccountId'), req.body as PrincipalUpdate, mutation),
+    store.updatePrincipal(
+      'serviceAccount',
+      param(req, 'serviceAccountId'),
+      req.body as PrincipalUpdate,
+      mutation,
+    ),
   setUserNamespaceAccess: (req, { store, mutation }) =>
     store.setNamespaceAccess('user', param(req, 'userId'), req.body as AccessChange, {
       ...mutation,
@@ -134,5 +139,8 @@ export const HANDLERS: Record<AnyOperationId, Handler> = {
 };
 
 type PrincipalUpdate = { resourceVersion: string; spec: CreateUserRequest['spec'] };
-type AccessChange = { namespace: string; access: { permission: NamespacePermission }; resourceVersion: string };
-
+type AccessChange = {
+  namespace: string;
+  access: { permission: NamespacePermission };
+  resourceVersion: string;
+};

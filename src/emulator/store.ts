@@ -743,9 +743,8 @@ export class Store {
   ): AsyncOperationResponse {
     if (record.state === 'deleting') throw failedPrecondition(kind, record.id, record.state);
     checkVersion(record, { ...options, resourceVersion });
-    const operationType = (
-      options.operationType ?? (kind === 'user' ? 'updateUser' : 'updateServiceAccount')
-    ) as AnyOperationId;
+    const operationType = (options.operationType ??
+      (kind === 'user' ? 'updateUser' : 'updateServiceAccount')) as AnyOperationId;
     const op = this.startOperation(operationType, { kind, id: record.id }, options);
     op.pendingPrincipalSpec = spec;
     record.asyncOperationId = op.id;
