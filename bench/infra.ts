@@ -216,6 +216,9 @@ export async function startWorker(s: WorkerSettings): Promise<WorkerProcess> {
     LOG_FORMAT: 'json',
     BENCH_WORKFLOW_BUNDLE: s.bundlePath,
     ...(s.rateLimit ? { OPS_API_RATE_LIMIT: String(s.rateLimit) } : { OPS_API_RATE_LIMIT: '' }),
+    // The emulator has no cap on async operations in flight: the bench measures the product, not the
+    // real API's limit (the cloud dialect's default cap), unless asked to.
+    OPS_API_MAX_CONCURRENT_MUTATIONS: process.env.OPS_API_MAX_CONCURRENT_MUTATIONS || '0',
     BENCH_MAX_CACHED_WORKFLOWS: s.maxCachedWorkflows ? String(s.maxCachedWorkflows) : '',
     BENCH_SDK_LOG_LEVEL: s.logLevel,
     BENCH_MAX_WORKFLOW_TASKS: s.maxWorkflowTasks ? String(s.maxWorkflowTasks) : '',

@@ -5,7 +5,8 @@ import { parseCheckDuration } from '../src/activities/async-operations';
 import type { RequestLogEntry } from '../src/emulator';
 import type { AsyncOperation } from '../src/ops-api/types';
 
-const OPERATION_PATH = /^\/api\/v1\/async-operations\/([^/]+)$/;
+/** getAsyncOperation's last path segment is the operation id, in either dialect (/api/v1 or /cloud). */
+const OPERATION_ID = /\/([^/]+)$/;
 
 export interface WaitFigure {
   asyncOperationId: string;
@@ -127,7 +128,7 @@ export function waitFigures(
   const polls = new Map<string, RequestLogEntry[]>();
   for (const e of log) {
     if (e.operationId !== 'getAsyncOperation') continue;
-    const id = OPERATION_PATH.exec(e.path)?.[1];
+    const id = OPERATION_ID.exec(e.path)?.[1];
     if (!id) continue;
     const list = polls.get(id) ?? [];
     list.push(e);

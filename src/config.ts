@@ -9,28 +9,36 @@ export class ConfigError extends Error {
 
 const positiveNumber = z.coerce.number().positive();
 
-const workerEnv = z.object({
-  OPS_API_URL: z.url({ error: 'must be a URL, e.g. https://saas-api.tmprl.cloud' }),
-  OPS_API_KEY: z.string({ error: 'is required (the Ops API key, sent as a Bearer token)' }).min(1, {
-    error: 'must not be empty',
-  }),
-  /** `openapi` (the given document) or `cloud` (the real API); default from the URL's host. */
-  OPS_API_DIALECT: z.enum(DIALECTS, { error: `must be one of ${DIALECTS.join(', ')}` }).optional(),
-  /** The real API's version header; pinned, so automation never floats on "latest". */
-  OPS_API_VERSION: z
-    .string()
-    .regex(/^v\d+\.\d+\.\d+$/, { error: 'must look like v0.17.0' })
-    .default(DEFAULT_CLOUD_API_VERSION),
-  /** Cap on this worker's async operations in flight; 0 turns it off. Default: 10 for the real API. */
-  OPS_API_MAX_CONCURRENT_MUTATIONS: z.coerce.number().int().min(0).optional(),
-  OPS_API_TIMEOUT_MS: positiveNumber.default(20_000),
-  /** Cap on this worker's Ops API requests per second. */
-  OPS_API_RATE_LIMIT: positiveNumber.optional(),
-  /** Cap on activity starts per second across the whole task queue, enforced by the Temporal server. */
-  OPS_API_TASK_QUEUE_RATE_LIMIT: positiveNumber.optional(),
-  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
-});
+const workerEnv = z
+  .object({
+    OPS_API_URL: z.url({ error: 'must be a URL, e.g. https://saas-api.tmprl.cloud' }),
+    OPS_API_KEY: z.string({ error: 'is required (the Ops API key, sent as a Bearer token)' }).min(1, {
+      error: 'must not be empty',
+    }),
+    /** `openapi` (the given document) or `cloud` (the real API); default from the URL's host. */
+    OPS_API_DIALECT: z.enum(DIALECTS, { error: `must be one of ${DIALECTS.join(', ')}` }).optional(),
+    /** The real API's version header; pinned, so automation never floats on "latest". */
+    OPS_API_VERSION: z
+      .string()
+      .regex(/^v\d+\.\d+\.\d+$/, { error: 'must look like v0.17.0' })
+      .default(DEFAULT_CLOUD_API_VERSION),
+    /** Cap on this worker's async operations in flight; 0 turns it off. Default: 10 for the real API. */
+    OPS_API_MAX_CONCURRENT_MUTATIONS: z.coerce.number().int().min(0).optional(),
+    OPS_API_TIMEOUT_MS: positiveNumber.default(20_000),
+    /** Cap on this worker's Ops API requests per second. */
+    OPS_API_RATE_LIMIT: positiveNumber.optional(),
+    /** Cap on activity starts per second across the whole task queue, enforced by the Temporal server. */
+    OPS_API_TASK_QUEUE_RATE_LIMIT: positiveNumber.optional(),
+    TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+    MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+    /** Where scheduled plans post a signed drift summary; off when unset. */
+    DRIFT_WEBHOOK_URL: z.url({ error: 'must be a URL' }).optional(),
+    DRIFT_WEBHOOK_HMAC_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  })
+  .refine((c) => !c.DRIFT_WEBHOOK_URL || c.DRIFT_WEBHOOK_HMAC_SECRET, {
+    error: 'is required with DRIFT_WEBHOOK_URL (the receiver checks the signature)',
+    path: ['DRIFT_WEBHOOK_HMAC_SECRET'],
+  });
 
 export type WorkerConfig = z.output<typeof workerEnv>;
 

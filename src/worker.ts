@@ -75,6 +75,9 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<Worker> {
     activities: createActivities({
       client: createOpsApiClient(config, deps.logger, deps.onOpsApiRequest),
       secrets: deps.secrets,
+      ...(config.DRIFT_WEBHOOK_URL && config.DRIFT_WEBHOOK_HMAC_SECRET
+        ? { driftWebhook: { url: config.DRIFT_WEBHOOK_URL, secret: config.DRIFT_WEBHOOK_HMAC_SECRET } }
+        : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
     ...(config.OPS_API_TASK_QUEUE_RATE_LIMIT

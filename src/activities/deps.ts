@@ -5,4 +5,6 @@ import type { SecretSink } from '../secrets';
 export interface ActivityDeps {
   client: OpsApiClient;
   secrets: SecretSink;
+  /** Where a scheduled plan posts a signed drift summary (DRIFT_WEBHOOK_URL / _HMAC_SECRET). */
+  driftWebhook?: { url: string; secret: string };
 }

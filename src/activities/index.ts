@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps';
 import { withFailureMapping } from './failures';
 import { createKeyRotationActivities } from './key-rotation';
 import { createNamespaceActivities } from './namespaces';
+import { createReconcileActivities } from './reconcile';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
 import { createUserActivities } from './users';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegionActivities(deps),
     ...createAsyncOperationActivities(deps),
     ...createKeyRotationActivities(deps),
+    ...createReconcileActivities(deps),
   });
 }
 

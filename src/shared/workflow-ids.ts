@@ -19,6 +19,15 @@ export const accessWorkflowIds = {
 
 export const KEY_ROTATION_SCHEDULE_ID = 'rotate-expiring-keys';
 
+// Desired state as code: one apply per desired state at a time; plans and exports do not block it.
+export const desiredStateWorkflowIds = {
+  apply: (name: string) => `reconcile/${name}`,
+  plan: (name: string) => `reconcile-plan/${name}`,
+  export: () => 'export-account',
+  /** The drift-detection schedule of a desired state. */
+  schedule: (name: string) => `reconcile-schedule/${name}`,
+};
+
 /**
  * What a start does when the business key already has a closed run (a running one is always joined).
  * A namespace request is answered once: a finished run is reported, a failed one may be retried. Updates,
@@ -32,6 +41,7 @@ export const workflowIdReusePolicies = {
   rotateApiKey: 'ALLOW_DUPLICATE',
   rotateExpiringKeys: 'ALLOW_DUPLICATE',
   offboardUser: 'ALLOW_DUPLICATE',
+  reconcile: 'ALLOW_DUPLICATE',
 } as const;
 
 /** Temporal's default limit on workflow ids (dynamic config `limit.maxIDLength`), in UTF-8 bytes. */

@@ -6,3 +6,5 @@ export * from './decommission-namespace';
 export * from './rotate-api-key';
 export * from './rotate-expiring-keys';
 export * from './offboard-user';
+export * from './reconcile';
+export * from './export-account';

@@ -1,0 +1,315 @@
+// Activities of desired state as code: reading the account into a plan (or an export), and the changes a
+// plan needs that the other activities do not already make. Every change carries the step's operation
+// id, and each first asks whether that operation already committed (a lost answer, a killed worker).
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { exportDesiredState } from '../desired-state/export';
+import { computePlan, planSummary, type AccountSnapshot, type Plan } from '../desired-state/plan';
+import type { DesiredState, DesiredStateInput, Permission } from '../desired-state/schema';
+import { asyncOperationIdFor, listAll, OpsApiError, paginate } from '../ops-api';
+import type {
+  Access,
+  AccountRole,
+  AsyncOperationResponse,
+  NamespaceSpec,
+  ServiceAccount,
+  User,
+} from '../ops-api';
+import { webhookSignatureHeaders } from '../secrets/webhook-signature';
+import { FailureType } from '../shared/failure-types';
+import type { ActivityDeps } from './deps';
+import { findOwnOperation, heartbeat, isOwnRepeat } from './util';
+
+/** Ids of what exists, by the names a desired-state file uses. */
+export interface AccountIds {
+  namespaces: Record<string, string>;
+  serviceAccounts: Record<string, string>;
+  /** By lowercased email. */
+  users: Record<string, string>;
+}
+
+export interface PlannedReconcile {
+  plan: Plan;
+  ids: AccountIds;
+}
+
+/** The namespace settings a desired-state file manages; `null` clears one. */
+export interface NamespaceChanges {
+  retentionDays?: number;
+  codecServer?: NamespaceSpec['codecServer'] | null;
+  mtlsAuth?: NamespaceSpec['mtlsAuth'] | null;
+  apiKeyAuth?: boolean;
+}
+
+const normalCa = (spec: NamespaceSpec) =>
+  spec.mtlsAuth
+    ? { ...spec.mtlsAuth, acceptedClientCa: spec.mtlsAuth.acceptedClientCa.replace(/\s/g, '') }
+    : undefined;
+
+/** A change raced with another one (a stale version): read again on the next attempt. */
+const raced = (what: string, err: OpsApiError) =>
+  ApplicationFailure.create({
+    type: FailureType.ResourceNotReady,
+    message: `${what} changed while this change was being made (${err.message}); reading it again`,
+    nextRetryDelay: 1_000,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+
+const isRace = (err: unknown): err is OpsApiError =>
+  err instanceof OpsApiError &&
+  (err.code === 'resource_version_mismatch' || err.code === 'failed_precondition');
+
+export function createReconcileActivities({ client, driftWebhook }: ActivityDeps) {
+  async function readAccount(): Promise<AccountSnapshot> {
+    const [regions, namespaces, serviceAccounts, users, apiKeys] = await Promise.all([
+      client.listRegions(),
+      listAll(client, 'listNamespaces'),
+      listAll(client, 'listServiceAccounts'),
+      listAll(client, 'listUsers'),
+      listAll(client, 'listApiKeys', { ownerType: 'service-account' }),
+    ]);
+    heartbeat();
+    const access = (a: Access | undefined) =>
+      Object.fromEntries(
+        Object.entries(a?.namespaceAccesses ?? {}).map(([id, grant]) => [id, grant.permission as Permission]),
+      );
+    return {
+      regions: (regions.regions ?? []).map((r) => r.id ?? '').filter(Boolean),
+      namespaces: namespaces.map((n) => ({
+        id: n.namespace,
+        name: n.spec.name,
+        region: n.spec.region,
+        retentionDays: n.spec.retentionDays,
+        ...(n.spec.codecServer ? { codecServer: n.spec.codecServer } : {}),
+        ...(n.spec.mtlsAuth ? { mtlsAuth: normalCa(n.spec) } : {}),
+        apiKeyAuth: n.spec.apiKeyAuth?.enabled === true,
+        state: n.state,
+      })),
+      serviceAccounts: serviceAccounts.map((sa) => ({
+        id: sa.id,
+        name: sa.spec.name,
+        state: sa.state,
+        access: access(sa.spec.access),
+      })),
+      users: users.map((u) => ({
+        id: u.id,
+        email: u.spec.email,
+        state: u.state,
+        role: u.spec.access?.accountAccess?.role ?? 'none',
+        access: access(u.spec.access),
+      })),
+      apiKeys: apiKeys.map((k) => ({
+        id: k.id,
+        ownerId: k.spec.ownerId,
+        displayName: k.spec.displayName,
+        expiryTime: k.spec.expiryTime,
+        ...(k.createdTime ? { createdTime: k.createdTime } : {}),
+        state: k.state,
+      })),
+    };
+  }
+
+  /** One update under this step's own operation id, as read-merge-send: the whole spec goes back. */
+  async function changeOnce(
+    operationKey: string,
+    what: string,
+    send: (asyncOperationId: string) => Promise<AsyncOperationResponse>,
+  ): Promise<AsyncOperationResponse> {
+    const asyncOperationId = asyncOperationIdFor(operationKey);
+    // An earlier attempt committed (its answer lost): re-reading now would send a different request.
+    if (await findOwnOperation(client, asyncOperationId)) return { asyncOperationId };
+    try {
+      return await send(asyncOperationId);
+    } catch (err) {
+      if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
+      if (isRace(err)) throw raced(what, err);
+      throw err;
+    }
+  }
+
+  async function principal(kind: 'user' | 'serviceAccount', id: string): Promise<User | ServiceAccount> {
+    return kind === 'user' ? client.getUser(id) : client.getServiceAccount(id);
+  }
+
+  return {
+    /** Reads the account and plans the file against it: only the plan (and ids) enter the history. */
+    async planReconcile(input: { desired: DesiredState; now: number }): Promise<PlannedReconcile> {
+      const account = await readAccount();
+      const plan = computePlan(input.desired, account, {
+        now: input.now,
+        canChangeAccess: client.supports('setServiceAccountNamespaceAccess'),
+      });
+      const live = <T extends { state: string }>(items: T[]) =>
+        items.filter((i) => i.state !== 'deleting' && i.state !== 'deleted');
+      return {
+        plan,
+        ids: {
+          namespaces: Object.fromEntries(live(account.namespaces).map((n) => [n.name, n.id])),
+          serviceAccounts: Object.fromEntries(live(account.serviceAccounts).map((s) => [s.name, s.id])),
+          users: Object.fromEntries(live(account.users).map((u) => [u.email.toLowerCase(), u.id])),
+        },
+      };
+    },
+
+    /**
+     * Posts what differs from the file (kinds, names, actions and which fields — never values) to the
+     * drift webhook, signed like the events endpoint's requests. Nothing to do without one.
+     */
+    async notifyDrift(input: { name: string; plan: Plan }): Promise<{ outcome: 'sent' | 'not-configured' }> {
+      if (!driftWebhook) return { outcome: 'not-configured' };
+      const body = JSON.stringify({
+        type: 'desired-state.drift',
+        name: input.name,
+        fingerprint: input.plan.fingerprint,
+        summary: planSummary(input.plan),
+        changes: input.plan.changes.map((c) => ({
+          kind: c.kind,
+          name: c.name,
+          action: c.action,
+          destructive: c.destructive,
+          fields: c.fields.map((f) => f.field),
+        })),
+        problems: input.plan.problems,
+        at: new Date().toISOString(),
+      });
+      const { default: ky } = await import('ky');
+      await ky.post(driftWebhook.url, {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          ...webhookSignatureHeaders(body, driftWebhook.secret),
+        },
+        timeout: 10_000,
+        retry: 0,
+      });
+      return { outcome: 'sent' };
+    },
+
+    /** The account in the file format, tokens never included (the API does not return them). */
+    async exportAccount(input: { name?: string }): Promise<DesiredStateInput> {
+      return exportDesiredState(await readAccount(), input.name);
+    },
+
+    /** Sets a namespace's managed settings, keeping every other field of its spec. */
+    async updateNamespaceSpec(input: {
+      namespaceId: string;
+      changes: NamespaceChanges;
+      operationKey: string;
+    }): Promise<AsyncOperationResponse> {
+      return changeOnce(input.operationKey, `namespace ${input.namespaceId}`, async (asyncOperationId) => {
+        const current = await client.getNamespace(input.namespaceId);
+        const spec: NamespaceSpec = { ...current.spec };
+        const { retentionDays, codecServer, mtlsAuth, apiKeyAuth } = input.changes;
+        if (retentionDays !== undefined) spec.retentionDays = retentionDays;
+        if (codecServer === null) delete spec.codecServer;
+        else if (codecServer) spec.codecServer = codecServer;
+        if (mtlsAuth === null) delete spec.mtlsAuth;
+        else if (mtlsAuth) spec.mtlsAuth = mtlsAuth;
+        if (apiKeyAuth !== undefined) spec.apiKeyAuth = { enabled: apiKeyAuth };
+        return client.updateNamespace(input.namespaceId, {
+          resourceVersion: current.resourceVersion,
+          spec,
+          asyncOperationId,
+        });
+      });
+    },
+
+    /** Create-or-adopt a user by email, like ensureServiceAccount: it is this run's only with proof. */
+    async ensureUser(input: {
+      email: string;
+      access: Access;
+      operationKey: string;
+    }): Promise<{ userId: string; asyncOperationId?: string; outcome: 'created' | 'adopted' }> {
+      const asyncOperationId = asyncOperationIdFor(input.operationKey);
+      try {
+        const created = await client.createUser({
+          spec: { email: input.email, access: input.access },
+          asyncOperationId,
+        });
+        return { ...created, outcome: 'created' };
+      } catch (err) {
+        if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
+        const wanted = input.email.toLowerCase();
+        let existing: User | undefined;
+        for await (const page of paginate(client, 'listUsers')) {
+          existing = page.find((u) => u.spec.email.toLowerCase() === wanted && u.state !== 'deleting');
+          if (existing) break;
+        }
+        if (!existing) throw err;
+        const ours = (await findOwnOperation(client, asyncOperationId)) !== undefined;
+        return {
+          userId: existing.id,
+          ...(ours ? { asyncOperationId } : {}),
+          outcome: ours ? 'created' : 'adopted',
+        };
+      }
+    },
+
+    /**
+     * One namespace's access of a user or service account: granted or changed without touching the
+     * others (set*NamespaceAccess); removed by sending the whole spec without it (update*).
+     */
+    async setNamespaceAccess(input: {
+      kind: 'user' | 'serviceAccount';
+      principalId: string;
+      namespaceId: string;
+      permission: Permission | null;
+      operationKey: string;
+    }): Promise<AsyncOperationResponse> {
+      const { kind, principalId, namespaceId, permission } = input;
+      return changeOnce(input.operationKey, `${kind} ${principalId}`, async (asyncOperationId) => {
+        const current = await principal(kind, principalId);
+        const { resourceVersion } = current;
+        if (permission !== null) {
+          const request = {
+            namespace: namespaceId,
+            access: { permission },
+            resourceVersion,
+            asyncOperationId,
+          };
+          return kind === 'user'
+            ? client.setUserNamespaceAccess({ ...request, userId: principalId })
+            : client.setServiceAccountNamespaceAccess({ ...request, serviceAccountId: principalId });
+        }
+        const { [namespaceId]: _removed, ...rest } = current.spec.access?.namespaceAccesses ?? {};
+        const access: Access = {
+          ...(current.spec.access?.accountAccess ? { accountAccess: current.spec.access.accountAccess } : {}),
+          ...(Object.keys(rest).length > 0 ? { namespaceAccesses: rest } : {}),
+        };
+        return kind === 'user'
+          ? client.updateUser({
+              userId: principalId,
+              resourceVersion,
+              asyncOperationId,
+              spec: { ...(current as User).spec, access },
+            })
+          : client.updateServiceAccount({
+              serviceAccountId: principalId,
+              resourceVersion,
+              asyncOperationId,
+              spec: { ...(current as ServiceAccount).spec, access },
+            });
+      });
+    },
+
+    /** A user's account role, the rest of their spec kept. */
+    async setUserRole(input: {
+      userId: string;
+      role: AccountRole;
+      operationKey: string;
+    }): Promise<AsyncOperationResponse> {
+      return changeOnce(input.operationKey, `user ${input.userId}`, async (asyncOperationId) => {
+        const current = await client.getUser(input.userId);
+        const { accountAccess: _old, ...rest } = current.spec.access ?? {};
+        return client.updateUser({
+          userId: input.userId,
+          resourceVersion: current.resourceVersion,
+          asyncOperationId,
+          spec: {
+            ...current.spec,
+            access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
+          },
+        });
+      });
+    },
+  };
+}

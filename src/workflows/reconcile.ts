@@ -1,0 +1,576 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { AccountIds, NamespaceChanges } from '../activities/reconcile';
+import { hasChanges, type Change, type Plan } from '../desired-state/plan';
+import {
+  desiredStateSchema,
+  referenceProblems,
+  type DesiredState,
+  type DesiredStateInput,
+} from '../desired-state/schema';
+import type { AccountRole } from '../ops-api/types';
+import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { FailureType } from '../shared/failure-types';
+import { parseDurationMs, validate, type InputProblem } from '../shared/validation';
+import { accessWorkflowIds } from '../shared/workflow-ids';
+import { describeError, invalidInput, operationKey, waitForOperation, waitUntilGone } from './common';
+import { rotateApiKey } from './rotate-api-key';
+import { forEachLimited } from './rotate-expiring-keys';
+
+const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
+const { updateNamespaceSpec, setNamespaceAccess, setUserRole, ensureUser } =
+  proxyActivities<Activities>(opsApiCall);
+const {
+  ensureNamespace,
+  ensureServiceAccount,
+  ensureApiKey,
+  deleteApiKeyIfExists,
+  deleteServiceAccountIfExists,
+  deleteUserIfExists,
+  deleteNamespaceIfExists,
+} = proxyActivities<Activities>(opsApiPaging);
+
+export interface ReconcileInput {
+  /** The desired state's name (its workflow id is made from it). */
+  name: string;
+  /** The file's content, as read (validated again here, before anything is called). */
+  desired: DesiredStateInput;
+  /** `plan` reads and reports; `apply` makes the account match. */
+  mode: 'plan' | 'apply';
+  /** Apply destructive changes without waiting for the `approve` signal. */
+  autoApprove?: boolean;
+  /** How long an apply waits for a decision on destructive changes; default 24h. */
+  approvalTimeout?: string;
+  /** Changes made at once within a phase; default 4. */
+  concurrency?: number;
+  /** Who asked (recorded; nobody approves their own request). */
+  requestedBy?: string;
+  /** Post a signed drift summary to the configured webhook when the plan is not empty. */
+  notifyDrift?: boolean;
+}
+
+export interface ApproveReconcile {
+  approver: string;
+  /** The plan the approver saw; if the account changed since, the workflow asks again. */
+  fingerprint?: string;
+}
+export interface RejectReconcile {
+  approver?: string;
+  reason?: string;
+}
+
+export interface AppliedChange {
+  kind: Change['kind'];
+  name: string;
+  action: Change['action'];
+  outcome: 'done' | 'skipped' | 'failed';
+  detail?: string;
+}
+
+export interface ReconcileStatus {
+  /** Lets a generic page find it among waiting runs. */
+  kind: 'reconcile';
+  step: 'validating' | 'planning' | 'awaiting-approval' | 'applying' | 'completed' | 'rejected' | 'failed';
+  plan?: Plan;
+  /** While awaiting approval: the destructive changes waiting for it. */
+  awaitingApproval?: { fingerprint: string; destructive: string[]; requestedBy?: string; deadline: string };
+  applied: AppliedChange[];
+  lastError?: string;
+}
+
+export interface ReconcileResult {
+  name: string;
+  mode: 'plan' | 'apply';
+  outcome: 'no-changes' | 'planned' | 'applied' | 'rejected' | 'approval-timed-out';
+  plan: Plan;
+  /** The account differs from the file (a plan with changes). */
+  drift: boolean;
+  applied: AppliedChange[];
+  approval?: { decision: 'approved' | 'rejected'; by: string; at: string; comment?: string };
+  requestedBy?: string;
+  notified?: string;
+}
+
+export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');
+export const approveReconcileSignal = defineSignal<[ApproveReconcile]>('approve');
+export const rejectReconcileSignal = defineSignal<[RejectReconcile?]>('reject');
+
+const DAY_MS = 86_400_000;
+const KIND_ORDER: Record<Change['kind'], number> = { namespace: 0, serviceAccount: 1, user: 1, apiKey: 2 };
+
+/**
+ * Desired state as code: plans the file against the live account (no state file) and, in apply mode,
+ * makes the account match — namespaces first, then the accounts and users that reach them, then keys;
+ * deletes last, in reverse. Destructive changes wait for `approve`, and the plan that was approved is the
+ * plan that runs: if the account changed in between, it plans again and asks again. Every change is
+ * idempotent, so a crash, a restart or a second apply converges without duplicates.
+ */
+export async function reconcile(input: ReconcileInput): Promise<ReconcileResult> {
+  const status: ReconcileStatus = { kind: 'reconcile', step: 'validating', applied: [] };
+  setHandler(reconcileStatusQuery, () => status);
+  let decision: (NonNullable<ReconcileResult['approval']> & { fingerprint?: string | undefined }) | undefined;
+  setHandler(approveReconcileSignal, (req) => {
+    if (status.step !== 'awaiting-approval' || decision) return;
+    decision = {
+      decision: 'approved',
+      by: req.approver || 'unknown',
+      at: new Date().toISOString(),
+      fingerprint: req.fingerprint,
+    };
+  });
+  setHandler(rejectReconcileSignal, (req) => {
+    if (status.step !== 'awaiting-approval' || decision) return;
+    decision = {
+      decision: 'rejected',
+      by: req?.approver || 'unknown',
+      at: new Date().toISOString(),
+      ...(req?.reason ? { comment: req.reason } : {}),
+    };
+  });
+
+  const desired = validDesiredState(input, status);
+  const approvalTimeoutMs = parseDurationMs(input.approvalTimeout ?? '24h') ?? DAY_MS;
+  const base = {
+    name: input.name,
+    mode: input.mode,
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+  };
+
+  try {
+    status.step = 'planning';
+    let { plan, ids } = await planReconcile({ desired, now: Date.now() });
+    status.plan = plan;
+    // Drift: the account differs from the file, whether or not every difference can be applied.
+    const drift = plan.changes.length > 0;
+    if (input.mode === 'plan') {
+      const notified = drift && input.notifyDrift ? await notifyDrift({ name: input.name, plan }) : undefined;
+      status.step = 'completed';
+      return {
+        ...base,
+        outcome: drift ? 'planned' : 'no-changes',
+        plan,
+        drift,
+        applied: [],
+        ...(notified ? { notified: notified.outcome } : {}),
+      };
+    }
+    if (plan.problems.length > 0) {
+      throw ApplicationFailure.create({
+        type: 'ReconcilePlanProblems',
+        message: `the file cannot be applied: ${plan.problems.join('; ')}. Nothing was changed`,
+        nonRetryable: true,
+      });
+    }
+    if (!hasChanges(plan)) {
+      status.step = 'completed';
+      return { ...base, outcome: 'no-changes', plan, drift, applied: skippedAll(plan, 'cannot be applied') };
+    }
+
+    // Destructive changes wait for a decision on exactly this plan.
+    while (plan.changes.some((c) => c.destructive && !c.blocked) && !input.autoApprove) {
+      decision = undefined;
+      status.step = 'awaiting-approval';
+      status.awaitingApproval = {
+        fingerprint: plan.fingerprint,
+        destructive: plan.changes
+          .filter((c) => c.destructive && !c.blocked)
+          .map((c) => `${c.action} ${c.kind} ${c.name}`),
+        ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+        deadline: new Date(Date.now() + approvalTimeoutMs).toISOString(),
+      };
+      if (!(await condition(() => decision !== undefined, approvalTimeoutMs))) {
+        status.step = 'completed';
+        delete status.awaitingApproval;
+        return {
+          ...base,
+          outcome: 'approval-timed-out',
+          plan,
+          drift,
+          applied: skippedAll(plan, 'no decision in time'),
+        };
+      }
+      const decided = decision!;
+      if (decided.decision === 'rejected') {
+        status.step = 'rejected';
+        delete status.awaitingApproval;
+        return {
+          ...base,
+          outcome: 'rejected',
+          plan,
+          drift,
+          applied: skippedAll(plan, `rejected by ${decided.by}`),
+          approval: withoutFingerprint(decided),
+        };
+      }
+      // The account may have changed while it waited: the approved plan must still be the plan.
+      status.step = 'planning';
+      ({ plan, ids } = await planReconcile({ desired, now: Date.now() }));
+      status.plan = plan;
+      const approvedPlan = decided.fingerprint ?? status.awaitingApproval.fingerprint;
+      delete status.awaitingApproval;
+      if (plan.fingerprint === approvedPlan) break;
+    }
+
+    status.step = 'applying';
+    const applied = await applyPlan(plan, desired, ids, input, status);
+    const failed = applied.filter((a) => a.outcome === 'failed');
+    status.step = failed.length > 0 ? 'failed' : 'completed';
+    const result: ReconcileResult = {
+      ...base,
+      outcome: 'applied',
+      plan,
+      drift,
+      applied,
+      ...(decision ? { approval: withoutFingerprint(decision) } : {}),
+    };
+    if (failed.length > 0) {
+      status.lastError = `${failed.length} change(s) failed`;
+      throw ApplicationFailure.create({
+        type: 'ReconcileIncomplete',
+        message: `${failed.length} of ${applied.length} changes failed (${failed
+          .slice(0, 5)
+          .map((f) => `${f.action} ${f.kind} ${f.name}: ${f.detail}`)
+          .join('; ')}); apply again to finish: every change is idempotent`,
+        nonRetryable: true,
+        details: [result],
+      });
+    }
+    return result;
+  } catch (err) {
+    status.step = 'failed';
+    status.lastError = describeError(err);
+    throw err;
+  }
+}
+
+function validDesiredState(input: ReconcileInput, status: ReconcileStatus): DesiredState {
+  const problems: InputProblem[] = [];
+  if (input.mode !== 'plan' && input.mode !== 'apply')
+    problems.push({ field: 'mode', message: 'must be plan or apply' });
+  if (typeof input.name !== 'string' || input.name === '')
+    problems.push({ field: 'name', message: 'is required' });
+  const checked = validate(desiredStateSchema, input.desired);
+  if (!checked.ok) problems.push(...checked.problems.map((p) => ({ ...p, field: `desired.${p.field}` })));
+  else
+    problems.push(
+      ...referenceProblems(checked.value).map((p) => ({ field: `desired.${p.path}`, message: p.message })),
+    );
+  if (problems.length > 0 || !checked.ok) {
+    status.step = 'failed';
+    throw invalidInput(problems);
+  }
+  return checked.value;
+}
+
+const withoutFingerprint = ({
+  fingerprint: _f,
+  ...d
+}: NonNullable<ReconcileResult['approval']> & { fingerprint?: string }) => d;
+
+function skippedAll(plan: Plan, why: string): AppliedChange[] {
+  return plan.changes.map((c) => ({
+    kind: c.kind,
+    name: c.name,
+    action: c.action,
+    outcome: 'skipped',
+    detail: c.blocked ?? why,
+  }));
+}
+
+/** Every change of the plan, in dependency order, each phase with bounded concurrency. */
+async function applyPlan(
+  plan: Plan,
+  desired: DesiredState,
+  ids: AccountIds,
+  input: ReconcileInput,
+  status: ReconcileStatus,
+): Promise<AppliedChange[]> {
+  const applied = status.applied;
+  const concurrency = Math.min(Math.max(input.concurrency ?? 4, 1), 20);
+  const wait = DEFAULT_ASYNC_WAIT;
+  const nsIds = { ...ids.namespaces };
+  const saIds = { ...ids.serviceAccounts };
+  const failedNames = new Set<string>();
+  const record = (c: Change, outcome: AppliedChange['outcome'], detail?: string): void => {
+    applied.push({ kind: c.kind, name: c.name, action: c.action, outcome, ...(detail ? { detail } : {}) });
+  };
+  const access = (grants: Record<string, string>) => ({
+    namespaceAccesses: Object.fromEntries(
+      Object.entries(grants).map(([ns, permission]) => [nsIds[ns]!, { permission: permission as 'read' }]),
+    ),
+  });
+
+  const run = async (change: Change) => {
+    if (change.blocked) return record(change, 'skipped', change.blocked);
+    const dependsOn = dependencies(change, desired).find((d) => failedNames.has(d));
+    if (dependsOn) return record(change, 'skipped', `depends on ${dependsOn}, which failed`);
+    try {
+      const detail = await execute(change);
+      record(change, 'done', detail);
+    } catch (err) {
+      failedNames.add(`${change.kind}:${change.name}`);
+      record(change, 'failed', describeError(err));
+    }
+  };
+
+  const key = (c: Change, step = '') =>
+    operationKey(`apply/${c.kind}/${c.name}/${c.action}${step ? `/${step}` : ''}`);
+
+  async function execute(c: Change): Promise<string | undefined> {
+    switch (c.kind) {
+      case 'namespace':
+        return namespace(c);
+      case 'serviceAccount':
+        return serviceAccount(c);
+      case 'user':
+        return user(c);
+      case 'apiKey':
+        return apiKey(c);
+    }
+  }
+
+  async function namespace(c: Change) {
+    const want = desired.namespaces.find((n) => n.name === c.name);
+    if (c.action === 'delete')
+      return remove(
+        c,
+        () => deleteNamespaceIfExists({ namespace: c.targetId!, operationKey: key(c) }),
+        'namespace',
+      );
+    if (c.action === 'create') {
+      const apiKeyAuth = fieldTo(c, 'apiKeyAuth');
+      const made = await ensureNamespace({
+        spec: {
+          name: want!.name,
+          region: want!.region,
+          retentionDays: want!.retentionDays,
+          ...(want!.codecServer ? { codecServer: want!.codecServer } : {}),
+          ...(want!.mtlsAuth ? { mtlsAuth: want!.mtlsAuth } : {}),
+          ...(apiKeyAuth !== undefined ? { apiKeyAuth: { enabled: apiKeyAuth === true } } : {}),
+        },
+        operationKey: key(c),
+      });
+      nsIds[c.name] = made.namespace;
+      if (made.state !== 'active' || made.outcome === 'created') {
+        await waitForOperation(
+          made.asyncOperationId ?? '',
+          { kind: 'namespace', id: made.namespace, until: 'ready' },
+          wait,
+        );
+      }
+      return made.outcome === 'adopted' ? 'existed already with this spec: adopted' : undefined;
+    }
+    const changes: NamespaceChanges = {};
+    for (const f of c.fields) {
+      if (f.field === 'region') continue; // blocked changes never get here
+      (changes as Record<string, unknown>)[f.field] =
+        f.field === 'apiKeyAuth' ? f.to === true : (f.to ?? null);
+    }
+    const { asyncOperationId } = await updateNamespaceSpec({
+      namespaceId: c.targetId!,
+      changes,
+      operationKey: key(c),
+    });
+    await waitForOperation(asyncOperationId, { kind: 'namespace', id: c.targetId!, until: 'ready' }, wait);
+    return undefined;
+  }
+
+  async function serviceAccount(c: Change) {
+    if (c.action === 'delete') {
+      return remove(
+        c,
+        () => deleteServiceAccountIfExists({ serviceAccountId: c.targetId!, operationKey: key(c) }),
+        'serviceAccount',
+      );
+    }
+    const want = desired.serviceAccounts.find((s) => s.name === c.name)!;
+    if (c.action === 'create') {
+      const made = await ensureServiceAccount({
+        name: want.name,
+        access: access(want.access),
+        operationKey: key(c),
+      });
+      saIds[c.name] = made.serviceAccountId;
+      if (made.asyncOperationId) {
+        await waitForOperation(
+          made.asyncOperationId,
+          { kind: 'serviceAccount', id: made.serviceAccountId, until: 'ready' },
+          wait,
+        );
+      }
+      return made.outcome === 'adopted' ? 'existed already with this access: adopted' : undefined;
+    }
+    return setAccess(c, 'serviceAccount', c.targetId!);
+  }
+
+  async function user(c: Change) {
+    if (c.action === 'delete') {
+      return remove(c, () => deleteUserIfExists({ userId: c.targetId!, operationKey: key(c) }), 'user');
+    }
+    const want = desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())!;
+    if (c.action === 'create') {
+      const made = await ensureUser({
+        email: want.email,
+        access: {
+          ...(want.role !== 'none' ? { accountAccess: { role: want.role } } : {}),
+          ...access(want.access),
+        },
+        operationKey: key(c),
+      });
+      if (made.asyncOperationId) {
+        await waitForOperation(
+          made.asyncOperationId,
+          { kind: 'user', id: made.userId, until: 'ready' },
+          wait,
+        );
+      }
+      return made.outcome === 'adopted' ? 'existed already: adopted' : undefined;
+    }
+    const role = c.fields.find((f) => f.field === 'role');
+    if (role) {
+      const { asyncOperationId } = await setUserRole({
+        userId: c.targetId!,
+        role: role.to as AccountRole,
+        operationKey: key(c, 'role'),
+      });
+      await waitForOperation(asyncOperationId, { kind: 'user', id: c.targetId!, until: 'ready' }, wait);
+    }
+    return setAccess(c, 'user', c.targetId!);
+  }
+
+  /** One namespace at a time: a grant never rewrites the principal's other grants. */
+  async function setAccess(c: Change, kind: 'user' | 'serviceAccount', principalId: string) {
+    for (const f of c.fields.filter((x) => x.field.startsWith('access.'))) {
+      const ns = f.field.slice('access.'.length);
+      const namespaceId = nsIds[ns];
+      if (!namespaceId)
+        throw ApplicationFailure.create({
+          type: FailureType.NotFound,
+          message: `namespace ${ns} does not exist`,
+          nonRetryable: true,
+        });
+      const { asyncOperationId } = await setNamespaceAccess({
+        kind,
+        principalId,
+        namespaceId,
+        permission: (f.to as 'read' | null) ?? null,
+        operationKey: key(c, f.field),
+      });
+      await waitForOperation(asyncOperationId, { kind, id: principalId, until: 'ready' }, wait);
+    }
+    return undefined;
+  }
+
+  async function apiKey(c: Change) {
+    if (c.action === 'delete') {
+      return remove(
+        c,
+        () => deleteApiKeyIfExists({ keyId: c.targetId!, operationKey: key(c), deleteSecret: true }),
+        'apiKey',
+      );
+    }
+    const [saName, displayName] = splitKeyName(c.name);
+    const want = desired.serviceAccounts
+      .find((s) => s.name === saName)!
+      .apiKeys.find((k) => k.displayName === displayName)!;
+    const ownerId = saIds[saName];
+    if (!ownerId)
+      throw ApplicationFailure.create({
+        type: FailureType.NotFound,
+        message: `service account ${saName} does not exist`,
+        nonRetryable: true,
+      });
+    if (c.action === 'rotate') {
+      try {
+        const child = await startChild(rotateApiKey, {
+          workflowId: accessWorkflowIds.rotateApiKey('service-account', ownerId),
+          args: [{ keyId: c.targetId!, expiryDays: want.expiryDays, gracePeriod: want.rotationGracePeriod }],
+          parentClosePolicy: 'ABANDON',
+        });
+        const rotated = await child.result();
+        return `replaced by ${rotated.newKeyId} (${rotated.secretRef ?? 'no secret'})`;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          return 'a rotation of this account is already running';
+        throw err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
+      }
+    }
+    const key2 = await ensureApiKey({
+      displayName,
+      ownerId,
+      ownerType: 'service-account',
+      expiryTime: new Date(Date.now() + want.expiryDays * DAY_MS).toISOString(),
+      operationKey: key(c),
+      metadata: { desiredState: input.name },
+    });
+    if (key2.asyncOperationId) {
+      await waitForOperation(key2.asyncOperationId, { kind: 'apiKey', id: key2.keyId, until: 'ready' }, wait);
+    }
+    await waitUntilGone(key2.replacedOrphans, wait);
+    return `${key2.keyId}, token in ${key2.secretRef}`;
+  }
+
+  async function remove(
+    c: Change,
+    del: () => Promise<{ asyncOperationId?: string; outcome: string }>,
+    kind: 'namespace' | 'serviceAccount' | 'user' | 'apiKey',
+  ) {
+    const res = await del();
+    if (res.asyncOperationId)
+      await waitForOperation(res.asyncOperationId, { kind, id: c.targetId!, until: 'gone' }, wait);
+    return res.outcome === 'already-gone' ? 'was gone already' : undefined;
+  }
+
+  // Creates and updates: namespaces, then accounts and users, then keys. Deletes: the reverse.
+  const forward = plan.changes.filter((c) => c.action !== 'delete');
+  const deletes = plan.changes.filter((c) => c.action === 'delete');
+  for (const phase of [0, 1, 2]) {
+    await forEachLimited(
+      forward.filter((c) => KIND_ORDER[c.kind] === phase),
+      concurrency,
+      run,
+    );
+  }
+  for (const phase of [2, 1, 0]) {
+    await forEachLimited(
+      deletes.filter((c) => KIND_ORDER[c.kind] === phase),
+      concurrency,
+      run,
+    );
+  }
+  return applied;
+}
+
+/** `<account>/<key name>` (a key name may itself contain a slash). */
+function splitKeyName(name: string): [string, string] {
+  const at = name.indexOf('/');
+  return [name.slice(0, at), name.slice(at + 1)];
+}
+
+function fieldTo(c: Change, field: string): unknown {
+  return c.fields.find((f) => f.field === field)?.to;
+}
+
+/** What must have succeeded before this change can be made. */
+function dependencies(c: Change, desired: DesiredState): string[] {
+  if (c.action === 'delete') return [];
+  if (c.kind === 'apiKey') return [`serviceAccount:${splitKeyName(c.name)[0]}`];
+  if (c.kind === 'serviceAccount' || c.kind === 'user') {
+    const grants =
+      c.kind === 'serviceAccount'
+        ? desired.serviceAccounts.find((s) => s.name === c.name)?.access
+        : desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())?.access;
+    return Object.keys(grants ?? {}).map((ns) => `namespace:${ns}`);
+  }
+  return [];
+}

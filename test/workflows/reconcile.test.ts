@@ -1,0 +1,370 @@
+// Desired state as code against the emulator, under time skipping, in both dialects (jest projects):
+// apply from empty, re-apply as a no-op, export → plan, approval of destructive changes, re-planning when
+// the account changes, prune, per-namespace grants, rotation, crashes and lost answers.
+import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { parseDesiredState } from '../../src/desired-state/load';
+import type { DesiredStateInput } from '../../src/desired-state/schema';
+import { desiredStateWorkflowIds } from '../../src/shared/workflow-ids';
+import {
+  approveReconcileSignal,
+  exportAccount,
+  reconcile,
+  reconcileStatusQuery,
+  rejectReconcileSignal,
+  type ReconcileInput,
+  type ReconcileStatus,
+} from '../../src/workflows';
+import { historyText } from '../helpers/history';
+import { captureRuntimeLogs, createOpsStack, mutations, testDialect, type OpsStack } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let stack: OpsStack;
+const DAY = 86_400_000;
+const cloud = testDialect() === 'cloud';
+
+beforeAll(async () => {
+  captureRuntimeLogs();
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+beforeEach(async () => {
+  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 });
+});
+afterEach(async () => {
+  await stack?.close();
+});
+
+const FILE: DesiredStateInput = {
+  namespaces: ['payments', 'orders', 'billing'].map((name) => ({
+    name,
+    region: 'aws-us-east-1',
+    retentionDays: 30,
+  })),
+  serviceAccounts: [
+    {
+      name: 'payments-ci',
+      access: { payments: 'write' },
+      apiKeys: [{ displayName: 'ci-key', expiryDays: 90 }],
+    },
+    { name: 'orders-ci', access: { orders: 'write', billing: 'read' }, apiKeys: [{ displayName: 'ci-key' }] },
+    {
+      name: 'billing-ci',
+      access: { billing: 'admin' },
+      apiKeys: [{ displayName: 'deploy', expiryDays: 30 }],
+    },
+  ],
+  users: [
+    { email: 'ana@example.com', role: 'admin' },
+    { email: 'bo@example.com', role: 'developer', access: { payments: 'read' } },
+    { email: 'cy@example.com', access: { orders: 'write' } },
+    { email: 'di@example.com', role: 'developer' },
+    { email: 'ed@example.com', role: 'read', access: { billing: 'read', orders: 'read' } },
+  ],
+};
+
+let runs = 0;
+const started: WorkflowHandle[] = [];
+afterEach(async () => {
+  // A failed test must not leave a run behind: a running workflow holds the test server's clock.
+  for (const h of started.splice(0)) await h.terminate('test over').catch(() => undefined);
+});
+async function start(
+  desired: DesiredStateInput,
+  mode: 'plan' | 'apply',
+  extra: Partial<ReconcileInput> = {},
+) {
+  runs++;
+  const handle = await env.client.workflow.start(reconcile, {
+    args: [{ name: 'acct', desired, mode, ...extra }],
+    workflowId:
+      mode === 'plan'
+        ? `${desiredStateWorkflowIds.plan('acct')}-${runs}`
+        : `${desiredStateWorkflowIds.apply('acct')}-${runs}`,
+    taskQueue: stack.taskQueue,
+  });
+  started.push(handle);
+  return handle;
+}
+const run = (desired: DesiredStateInput, mode: 'plan' | 'apply', extra: Partial<ReconcileInput> = {}) =>
+  stack.runWorker(async () => (await start(desired, mode, extra)).result());
+
+async function until(
+  handle: WorkflowHandle,
+  done: (s: ReconcileStatus) => boolean,
+): Promise<ReconcileStatus> {
+  for (let i = 0; i < 200; i++) {
+    const s = await handle.query(reconcileStatusQuery).catch(() => undefined);
+    if (s && done(s)) return s;
+    // Time moves only while the client awaits a result or sleeps: let it, in small steps.
+    await env.sleep('5s');
+  }
+  throw new Error('status never matched');
+}
+
+const count = () => {
+  const s = stack.emulator.snapshot();
+  return {
+    namespaces: s.namespaces.length,
+    serviceAccounts: s.serviceAccounts.length,
+    users: s.users.length,
+    apiKeys: s.apiKeys.length,
+  };
+};
+
+test('apply from empty: exactly one of each, tokens only in the sink; a second apply makes no mutating call', async () => {
+  const plan = await run(FILE, 'plan');
+  expect(plan).toMatchObject({ outcome: 'planned', drift: true });
+  expect(plan.plan.changes).toHaveLength(3 + 3 + 3 + 5);
+  expect(mutations(stack.emulator)).toEqual([]); // a plan only reads
+
+  const handle = await stack.runWorker(async () => {
+    const h = await start(FILE, 'apply');
+    await h.result();
+    return h;
+  });
+  const result = await handle.result();
+  expect(result.outcome).toBe('applied');
+  expect(result.applied.every((a) => a.outcome === 'done')).toBe(true);
+  expect(count()).toEqual({ namespaces: 3, serviceAccounts: 3, users: 5, apiKeys: 3 });
+  const state = stack.emulator.snapshot();
+  const ns = (name: string) => `${name}.a1b2c`;
+  expect(state.serviceAccounts.find((s) => s.spec.name === 'orders-ci')!.spec.access).toEqual({
+    namespaceAccesses: { [ns('orders')]: { permission: 'write' }, [ns('billing')]: { permission: 'read' } },
+  });
+  // Keys reach every namespace: API-key auth is on in each.
+  expect(state.namespaces.every((n) => n.spec.apiKeyAuth?.enabled)).toBe(true);
+  const history = historyText(await handle.fetchHistory());
+  for (const key of state.apiKeys) {
+    const stored = await stack.secrets.read(`api-keys/${key.id}`);
+    expect(stored?.secret).toMatch(/^tmprl_/);
+    expect(history).not.toContain(stored!.secret);
+    expect(JSON.stringify(result)).not.toContain(stored!.secret);
+  }
+
+  stack.emulator.clearRequestLog();
+  const again = await run(FILE, 'apply');
+  expect(again).toMatchObject({ outcome: 'no-changes', drift: false, applied: [] });
+  expect(mutations(stack.emulator)).toEqual([]);
+});
+
+test('export → plan prints no changes', async () => {
+  await run(FILE, 'apply');
+  const exported = await stack.runWorker(async () =>
+    env.client.workflow.execute(exportAccount, {
+      args: [{}],
+      workflowId: `export-${runs++}`,
+      taskQueue: stack.taskQueue,
+    }),
+  );
+  expect(JSON.stringify(exported)).not.toMatch(/tmprl_/);
+  const reread = parseDesiredState(JSON.stringify(exported), 'exported.yaml');
+  const plan = await run(reread.state, 'plan');
+  expect(plan.plan.changes).toEqual([]);
+  expect(plan.outcome).toBe('no-changes');
+});
+
+test('lost answers (commit-then-drop) and a late commit on every kind of create: exactly one of each', async () => {
+  for (const operationId of ['createNamespace', 'createServiceAccount', 'createUser', 'createApiKey']) {
+    stack.emulator.faults.add({ kind: 'commit-then-drop', operationId, count: 2 });
+  }
+  stack.emulator.faults.add({ kind: 'late-commit', operationId: 'createApiKey', ms: 6_000, count: 1 });
+  const result = await run(FILE, 'apply');
+  expect(result.outcome).toBe('applied');
+  await new Promise((resolve) => setTimeout(resolve, 2_000)); // whatever commits late has landed
+  expect(count()).toEqual({ namespaces: 3, serviceAccounts: 3, users: 5, apiKeys: 3 });
+  for (const key of stack.emulator.snapshot().apiKeys) {
+    expect(await stack.secrets.read(`api-keys/${key.id}`)).toBeDefined();
+  }
+  // And a second apply finds nothing to do.
+  stack.emulator.clearRequestLog();
+  expect((await run(FILE, 'apply')).outcome).toBe('no-changes');
+  expect(mutations(stack.emulator)).toEqual([]);
+});
+
+test('destructive changes wait for approval; a rejection changes nothing', async () => {
+  await run(FILE, 'apply');
+  await stack.emulator.seed({ namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }] });
+  const pruning = { ...FILE, prune: { namespaces: ['sand*'] } };
+  stack.emulator.clearRequestLog();
+  const rejected = await stack.runWorker(async () => {
+    const h = await start(pruning, 'apply', { requestedBy: 'dev@example.com' });
+    const s = await until(h, (st) => st.step === 'awaiting-approval');
+    expect(s.awaitingApproval).toMatchObject({
+      destructive: ['delete namespace sandbox'],
+      requestedBy: 'dev@example.com',
+    });
+    await h.signal(rejectReconcileSignal, { approver: 'lead@example.com', reason: 'not today' });
+    return h.result();
+  });
+  expect(rejected).toMatchObject({
+    outcome: 'rejected',
+    approval: { decision: 'rejected', by: 'lead@example.com', comment: 'not today' },
+  });
+  expect(mutations(stack.emulator)).toEqual([]);
+  expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).toContain('sandbox');
+
+  const approved = await stack.runWorker(async () => {
+    const h = await start(pruning, 'apply');
+    const s = await until(h, (st) => st.step === 'awaiting-approval');
+    await h.signal(approveReconcileSignal, {
+      approver: 'lead@example.com',
+      fingerprint: s.awaitingApproval!.fingerprint,
+    });
+    return h.result();
+  });
+  expect(approved).toMatchObject({
+    outcome: 'applied',
+    approval: { decision: 'approved', by: 'lead@example.com' },
+  });
+  expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).not.toContain('sandbox');
+});
+
+test('the account changing between plan and approval makes it plan again and ask again', async () => {
+  await run(FILE, 'apply');
+  await stack.emulator.seed({ namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }] });
+  const pruning = { ...FILE, prune: { namespaces: ['sand*'] } };
+  const result = await stack.runWorker(async () => {
+    const h = await start(pruning, 'apply');
+    const first = await until(h, (st) => st.step === 'awaiting-approval');
+    // Meanwhile someone adds another namespace the file owns by prune: the plan grows.
+    await stack.emulator.seed({
+      namespaces: [{ name: 'sandbox-2', region: 'aws-us-east-1', retentionDays: 1 }],
+    });
+    await h.signal(approveReconcileSignal, {
+      approver: 'lead',
+      fingerprint: first.awaitingApproval!.fingerprint,
+    });
+    const second = await until(
+      h,
+      (st) =>
+        st.step === 'awaiting-approval' &&
+        st.awaitingApproval!.fingerprint !== first.awaitingApproval!.fingerprint,
+    );
+    expect(second.awaitingApproval!.destructive).toEqual([
+      'delete namespace sandbox',
+      'delete namespace sandbox-2',
+    ]);
+    // Nothing was deleted on the strength of the first approval.
+    expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).toContain('sandbox');
+    await h.signal(approveReconcileSignal, {
+      approver: 'lead',
+      fingerprint: second.awaitingApproval!.fingerprint,
+    });
+    return h.result();
+  });
+  expect(result.outcome).toBe('applied');
+  expect(
+    stack.emulator
+      .snapshot()
+      .namespaces.map((n) => n.spec.name)
+      .sort(),
+  ).toEqual(['billing', 'orders', 'payments']);
+});
+
+test('prune off: unmanaged resources are reported and left untouched', async () => {
+  await run(FILE, 'apply');
+  await stack.emulator.seed({
+    namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
+    users: [{ email: 'guest@example.com' }],
+  });
+  stack.emulator.clearRequestLog();
+  const result = await run(FILE, 'apply');
+  expect(result.outcome).toBe('no-changes');
+  expect(result.plan.unmanaged).toEqual([
+    { kind: 'namespace', name: 'sandbox' },
+    { kind: 'user', name: 'guest@example.com' },
+  ]);
+  expect(mutations(stack.emulator)).toEqual([]);
+});
+
+test('a grant on one namespace leaves the others', async () => {
+  await run(FILE, 'apply');
+  const granted = {
+    ...FILE,
+    serviceAccounts: FILE.serviceAccounts!.map((s) =>
+      s.name === 'payments-ci'
+        ? { ...s, access: { payments: 'write' as const, orders: 'read' as const } }
+        : s,
+    ),
+  };
+  // Someone granted billing to payments-ci by hand; the file does not own that account's access.
+  const sa = stack.emulator.snapshot().serviceAccounts.find((s) => s.spec.name === 'payments-ci')!;
+  if (cloud) {
+    await stack.client.setServiceAccountNamespaceAccess({
+      serviceAccountId: sa.id,
+      namespace: 'billing.a1b2c',
+      access: { permission: 'read' },
+      resourceVersion: sa.resourceVersion,
+    });
+    await env.sleep('1m');
+  }
+  const result = await run(granted, 'apply');
+  const after = stack.emulator.snapshot().serviceAccounts.find((s) => s.spec.name === 'payments-ci')!;
+  if (!cloud) {
+    // The given document has no operation to change an account's access: reported, not pretended.
+    expect(result.applied).toEqual([
+      expect.objectContaining({
+        kind: 'serviceAccount',
+        name: 'payments-ci',
+        outcome: 'skipped',
+        detail: expect.stringMatching(/OPS_API_DIALECT=cloud/),
+      }),
+    ]);
+    return;
+  }
+  expect(result.applied).toEqual([expect.objectContaining({ kind: 'serviceAccount', outcome: 'done' })]);
+  expect(after.spec.access?.namespaceAccesses).toEqual({
+    'payments.a1b2c': { permission: 'write' },
+    'orders.a1b2c': { permission: 'read' },
+    'billing.a1b2c': { permission: 'read' },
+  });
+  expect(mutations(stack.emulator).filter((m) => m.startsWith('update'))).toEqual([]);
+});
+
+test('a key within its rotateBeforeDays is rotated by the rotation workflow, with its grace period', async () => {
+  const rotating: DesiredStateInput = {
+    namespaces: [{ name: 'payments', region: 'aws-us-east-1', retentionDays: 30 }],
+    serviceAccounts: [
+      {
+        name: 'payments-ci',
+        access: { payments: 'write' },
+        apiKeys: [{ displayName: 'ci-key', expiryDays: 30, rotateBeforeDays: 7, rotationGracePeriod: '2h' }],
+      },
+    ],
+  };
+  await run(rotating, 'apply');
+  const [old] = stack.emulator.snapshot().apiKeys;
+  await env.sleep(25 * DAY); // 5 days of the key's 30 left: due
+  const result = await run(rotating, 'apply');
+  expect(result.applied).toEqual([
+    expect.objectContaining({
+      kind: 'apiKey',
+      name: 'payments-ci/ci-key',
+      action: 'rotate',
+      outcome: 'done',
+    }),
+  ]);
+  const keys = stack.emulator.snapshot().apiKeys;
+  expect(keys).toHaveLength(1);
+  expect(keys[0]!.id).not.toBe(old!.id);
+  expect(keys[0]!.spec.displayName).toMatch(/^ci-key ~r[0-9a-f]{8}$/);
+  // The next plan sees the replacement as the same key of the file: nothing to do.
+  expect((await run(rotating, 'plan')).plan.changes).toEqual([]);
+});
+
+test('a bad desired state fails before any call, naming the field', async () => {
+  const err = await stack.runWorker(async () =>
+    (await start({ namespaces: [{ name: 'x', region: 'mars', retentionDays: 0 }] } as never, 'apply'))
+      .result()
+      .catch((e: unknown) => e),
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.type).toBe('InvalidInput');
+  expect(cause.message).toMatch(/desired\.namespaces\.0\.region/);
+  expect(stack.emulator.requestLog).toEqual([]);
+});
