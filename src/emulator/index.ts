@@ -148,6 +148,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const routes = specRoutes();
   const validators = sharedValidators();
   const faults = new FaultEngine(opts.faultSeed ?? 1);
+  const closing = new AbortController();
   const rt: Runtime = {
     store,
     faults,
@@ -160,6 +161,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     bucket: undefined,
     validators,
     persist: () => writer?.save() ?? Promise.resolve(),
+    closing: closing.signal,
   };
 
   let rateLimit: RateLimitConfig | null = null;
@@ -274,6 +276,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     snapshot,
     seed: (input) => seed(input),
     close: async () => {
+      closing.abort();
       await app.close();
       await writer?.flush();
     },

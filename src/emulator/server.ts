@@ -50,6 +50,8 @@ export interface Runtime {
   validators: SchemaValidators;
   /** Persists the state if a statePath was given. */
   persist(): Promise<void>;
+  /** Aborted when the emulator closes: fault delays end then instead of outliving it. */
+  closing: AbortSignal;
 }
 
 interface RequestContext {
@@ -208,7 +210,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
 
     const faults = rt.faults.beforeHandler(ctx.operationId);
     if (faults.latencyMs > 0) {
-      await sleep(faults.latencyMs);
+      await sleep(faults.latencyMs, undefined, { signal: rt.closing });
       ctx.now = rt.store.advanceTo(await rt.clock.now());
     }
     const terminal = faults.terminal;
@@ -274,7 +276,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
         const lateMs = mutation ? rt.faults.commitDelayMs(operationId) : 0;
         if (lateMs > 0) {
           // The late-commit fault: the work goes on after the client has given up waiting for it.
-          await sleep(lateMs);
+          await sleep(lateMs, undefined, { signal: rt.closing });
           ctx.now = rt.store.advanceTo(await rt.clock.now());
         }
         rt.store.settle(ctx.now);
