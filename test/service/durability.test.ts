@@ -5,8 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/logger';
+import { FileSecretSink } from '../../src/secrets';
 import { startStack, type Stack } from '../../src/service/stack';
-import type { ProvisionStatus } from '../../src/workflows';
+import type { ProvisionStatus, ReconcileStatus } from '../../src/workflows';
 import {
   descendants,
   exitWithin,
@@ -128,4 +129,57 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
   expect(second.output()).toContain('"msg":"worker stopped"');
   expect(second.output()).not.toContain('forced exit');
   expect(await survivors(tree)).toEqual([]);
+});
+
+test('a desired-state apply survives its worker being SIGKILLed mid-way: every resource made once', async () => {
+  const emulator = stack!.opsApi.emulator!;
+  emulator.clearRequestLog();
+  const workerEnv = {
+    TEMPORAL_ADDRESS: stack!.temporal.address,
+    OPS_API_URL: emulator.url,
+    OPS_API_KEY: emulator.apiKey,
+    TASK_QUEUE: stack!.taskQueue,
+    SECRET_SINK_DIR: path.join(dataDir, 'secrets'),
+  };
+  const desired = {
+    namespaces: ['alpha', 'beta'].map((name) => ({ name, region: 'aws-us-east-1', retentionDays: 7 })),
+    serviceAccounts: [
+      { name: 'alpha-ci', access: { alpha: 'write' }, apiKeys: [{ displayName: 'ci' }] },
+      { name: 'beta-ci', access: { beta: 'read' }, apiKeys: [{ displayName: 'ci' }] },
+    ],
+    users: [{ email: 'kim@example.com', role: 'developer', access: { alpha: 'read' } }],
+  };
+  const first = await startWorkerProcess(workerEnv);
+  const handle = await stack!.client.workflow.start('reconcile', {
+    workflowId: 'reconcile/durable',
+    taskQueue: stack!.taskQueue,
+    args: [{ name: 'durable', desired, mode: 'apply' }],
+  });
+  // Killed while applying, once the namespaces are being made.
+  for (;;) {
+    const status = await handle.query<ReconcileStatus>('status').catch(() => undefined);
+    if (status?.step === 'applying' && emulator.snapshot().namespaces.some((n) => n.spec.name === 'alpha'))
+      break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  const second = await startWorkerProcess(workerEnv);
+  const result = await handle.result();
+  second.kill('SIGTERM');
+  expect(result).toMatchObject({ outcome: 'applied' });
+  const state = emulator.snapshot();
+  const names = (items: Array<{ spec: { name?: string; email?: string } }>) =>
+    items.map((i) => i.spec.name ?? i.spec.email).sort();
+  expect(names(state.namespaces)).toEqual(['alpha', 'beta', 'durable-ns']);
+  expect(names(state.serviceAccounts.filter((s) => s.spec.name !== 'durable-ns-sa'))).toEqual([
+    'alpha-ci',
+    'beta-ci',
+  ]);
+  expect(state.users.map((u) => u.spec.email)).toEqual(['kim@example.com']);
+  // One key per account of the file (plus the provisioning's), each with its token in the sink.
+  const fileKeys = state.apiKeys.filter((k) => k.spec.displayName === 'ci');
+  expect(fileKeys).toHaveLength(2);
+  const sink = new FileSecretSink({ dir: path.join(dataDir, 'secrets') });
+  for (const key of fileKeys) expect((await sink.read(`api-keys/${key.id}`))?.secret).toMatch(/^tmprl_/);
 });
