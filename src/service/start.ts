@@ -49,6 +49,7 @@ export async function main(): Promise<number> {
       dataDir: config.DATA_DIR,
       logger,
       ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+      ...(config.TEMPORAL_UI_URL ? { temporalUiUrl: config.TEMPORAL_UI_URL } : {}),
       temporalPort: config.TEMPORAL_PORT,
       ...(config.OPS_API_URL ? { opsApiUrl: config.OPS_API_URL } : {}),
       emulatorPort: config.EMULATOR_PORT,
@@ -60,6 +61,20 @@ export async function main(): Promise<number> {
         maxBodyBytes: config.EVENTS_MAX_BODY_BYTES,
         ...(config.EVENTS_HMAC_SECRET ? { secret: config.EVENTS_HMAC_SECRET } : {}),
         ...(config.EVENTS_PUBLIC_URL ? { publicUrl: config.EVENTS_PUBLIC_URL } : {}),
+        portal: config.PORTAL_ENABLED
+          ? {
+              ...(config.PORTAL_APPROVERS
+                ? {
+                    approvers: config.PORTAL_APPROVERS.includes('*')
+                      ? '*'
+                      : config.PORTAL_APPROVERS.map((a) => a.toLowerCase()),
+                  }
+                : {}),
+              trustedHeader: config.PORTAL_TRUSTED_HEADER,
+              trustedProxies: config.PORTAL_TRUSTED_PROXIES,
+              tokenLogin: config.PORTAL_TOKEN_LOGIN,
+            }
+          : false,
       },
       ...(config.METRICS_ADDRESS ? { metricsAddress: config.METRICS_ADDRESS } : {}),
     });
