@@ -1,11 +1,14 @@
 // A real headless Chromium for the portal's browser tests and its README screenshots, from npm packages alone: the
 // browser binary ships (brotli-compressed) inside @sparticuz/chromium and puppeteer-core drives it, so a fresh
 // `npm ci` needs no download and no system browser. CHROMIUM_PATH points at another binary instead.
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import chromium from '@sparticuz/chromium';
+import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+const execFileAsync = promisify(execFile);
 
 export const repoRoot = path.resolve(__dirname, '../..');
 
@@ -20,11 +23,17 @@ export const CHROMIUM_FLAGS = [
   '--no-first-run',
 ];
 
+/** The package's version (its exports hide package.json; build folders have package.json files of their own). */
 function packageVersion(): string {
-  const entry = require.resolve('@sparticuz/chromium');
-  let dir = path.dirname(entry);
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  for (let dir = path.dirname(require.resolve('@sparticuz/chromium')); dir !== path.dirname(dir);) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@sparticuz/chromium' && pkg.version) return pkg.version;
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find the version of @sparticuz/chromium');
 }
 
 let extracting: Promise<string> | undefined;
@@ -42,15 +51,15 @@ export function chromiumPath(): Promise<string> {
     if (existsSync(binary)) return binary;
     await mkdir(path.dirname(dir), { recursive: true });
     const partial = await mkdtemp(`${dir}.partial-`);
-    // The package extracts into os.tmpdir(), which follows TMPDIR.
-    const previous = process.env.TMPDIR;
-    process.env.TMPDIR = partial;
-    try {
-      await chromium.executablePath();
-    } finally {
-      if (previous === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = previous;
-    }
+    // The package extracts into os.tmpdir(), which follows TMPDIR: set in a child process, as jest's process.env is
+    // only a copy.
+    await execFileAsync(
+      process.execPath,
+      ['-e', "require('@sparticuz/chromium').executablePath().then((p) => console.log(p))"],
+      { cwd: repoRoot, env: { ...process.env, TMPDIR: partial }, timeout: 120_000 },
+    );
+    if (!existsSync(path.join(partial, 'chromium')))
+      throw new Error(`Chromium was not extracted into ${partial}`);
     try {
       await rename(partial, dir);
     } catch (err) {
