@@ -31,7 +31,7 @@ const ROTATE: Record<RotateStep, string> = {
   resolving: 'Find the key to rotate',
   'creating-new-key': 'Create the new key',
   'waiting-for-new-key': 'Wait until the new key is active',
-  'grace-period': 'Grace period: both keys valid until cut-over',
+  'grace-period': 'Grace period (both keys valid)',
   'deleting-old-key': 'Delete the old key',
   aborting: 'Abort: delete the new key',
   completed: 'Completed',

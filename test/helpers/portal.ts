@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logger';
-import { startStack, type PortalStackOptions, type Stack } from '../../src/service/stack';
+import { startStack, type PortalStackOptions, type Stack, type StackOptions } from '../../src/service/stack';
 import { workflowsPath } from './stack';
 import { bundleOnce } from './temporal';
 
@@ -23,7 +23,13 @@ export interface PortalStack {
   close(): Promise<void>;
 }
 
-export async function startPortalStack(portal: PortalStackOptions): Promise<PortalStack> {
+export async function startPortalStack(
+  portal: PortalStackOptions,
+  /** Default: operations of 300 ms, so runs finish in seconds. */
+  emulatorOptions: StackOptions['emulatorOptions'] = { asyncOperationDurationMs: 300, checkDurationMs: 100 },
+  /** The dev server's Web UI (for its links); default off. */
+  ui = false,
+): Promise<PortalStack> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portal-'));
   let stack: Stack;
   try {
@@ -33,9 +39,9 @@ export async function startPortalStack(portal: PortalStackOptions): Promise<Port
       logger: createLogger({ name: 'portal-test', level: 'error', format: 'json' }),
       env: { PATH: process.env.PATH },
       temporalPort: 0,
-      ui: false,
+      ui,
       emulatorPort: 0,
-      emulatorOptions: { asyncOperationDurationMs: 300, checkDurationMs: 100 },
+      emulatorOptions,
       events: { host: '127.0.0.1', port: 0, portal },
       workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
     });
