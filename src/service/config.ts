@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config';
 import { trustedProxiesProblem } from '../portal/auth';
+import type { PortalStackOptions } from './stack';
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
@@ -70,6 +71,21 @@ const serviceEnv = z.object({
 });
 
 export type ServiceConfig = z.output<typeof serviceEnv>;
+
+/** The portal's part of the stack options, from the variables; false when PORTAL_ENABLED is off. */
+export function portalStackOptions(config: ServiceConfig): PortalStackOptions | false {
+  if (!config.PORTAL_ENABLED) return false;
+  const approvers = config.PORTAL_APPROVERS;
+  return {
+    // Unset: the stack's default (everyone with the local token; nobody behind a proxy until configured).
+    ...(approvers
+      ? { approvers: approvers.includes('*') ? '*' : approvers.map((a) => a.toLowerCase()) }
+      : {}),
+    trustedHeader: config.PORTAL_TRUSTED_HEADER,
+    trustedProxies: config.PORTAL_TRUSTED_PROXIES,
+    tokenLogin: config.PORTAL_TOKEN_LOGIN,
+  };
+}
 
 export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));

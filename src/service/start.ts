@@ -4,7 +4,7 @@ import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
 import { banner } from './banner';
-import { loadServiceConfig, type ServiceConfig } from './config';
+import { loadServiceConfig, portalStackOptions, type ServiceConfig } from './config';
 import { StackError, StartInterrupted, startStack, type Stack } from './stack';
 
 export async function main(): Promise<number> {
@@ -61,20 +61,7 @@ export async function main(): Promise<number> {
         maxBodyBytes: config.EVENTS_MAX_BODY_BYTES,
         ...(config.EVENTS_HMAC_SECRET ? { secret: config.EVENTS_HMAC_SECRET } : {}),
         ...(config.EVENTS_PUBLIC_URL ? { publicUrl: config.EVENTS_PUBLIC_URL } : {}),
-        portal: config.PORTAL_ENABLED
-          ? {
-              ...(config.PORTAL_APPROVERS
-                ? {
-                    approvers: config.PORTAL_APPROVERS.includes('*')
-                      ? '*'
-                      : config.PORTAL_APPROVERS.map((a) => a.toLowerCase()),
-                  }
-                : {}),
-              trustedHeader: config.PORTAL_TRUSTED_HEADER,
-              trustedProxies: config.PORTAL_TRUSTED_PROXIES,
-              tokenLogin: config.PORTAL_TOKEN_LOGIN,
-            }
-          : false,
+        portal: portalStackOptions(config),
       },
       ...(config.METRICS_ADDRESS ? { metricsAddress: config.METRICS_ADDRESS } : {}),
     });

@@ -122,6 +122,12 @@ test('the login token opens an HttpOnly, SameSite=Strict session; a wrong one do
   const out = await alice.post('/logout', { _csrf: await alice.csrf('/') });
   expect(out.status).toBe(303);
   expect((await alice.get('/')).status).toBe(401);
+
+  // Behind a TLS-terminating proxy (a configured address saying X-Forwarded-Proto: https) the cookie is Secure.
+  const behindTls = new Visitor(portal.base, { headers: { 'x-forwarded-proto': 'https' } });
+  const tls = await behindTls.signIn(portal.loginToken, ALICE);
+  expect((tls.headers['set-cookie'] ?? []).find((c) => c.startsWith('portal_session='))).toMatch(/; Secure/i);
+  expect(setCookie).not.toMatch(/; Secure/i);
 });
 
 test('pages carry a strict Content Security Policy and are not cached', async () => {
@@ -306,6 +312,13 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   expect(confirmed.status).toBe(303);
   const result = await portal.stack.client.workflow.getHandle(workflowId).result();
   expect(result).toMatchObject({ outcome: 'rotated', graceEndedBy: 'confirmCutover', oldKeyDeleted: true });
+  // Who confirmed is in the run's history, in the signal's input.
+  const history = await portal.stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const signal = history.events!.find(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'confirmCutover',
+  );
+  const input = signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
+  expect(JSON.parse(Buffer.from(input.data!).toString('utf8'))).toEqual({ by: BOB });
 });
 
 test('the requests page lists what the portal and the events endpoint started, newest first, filtered', async () => {

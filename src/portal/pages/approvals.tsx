@@ -55,6 +55,8 @@ function Subject({ item }: { item: Waiting }) {
   return <KeyValues data={rest} />;
 }
 
+const refusalProp = (reason: string | undefined) => (reason ? { refusal: reason } : {});
+
 export function registerApprovalsPage(app: FastifyInstance, ctx: PortalContext): void {
   app.get('/approvals', async (req, reply) => {
     const user = userOf(req);
@@ -94,9 +96,7 @@ export function registerApprovalsPage(app: FastifyInstance, ctx: PortalContext):
                   runId={item.run.runId}
                   decision={item.decision}
                   csrf={csrf}
-                  {...(refusal(ctx.rules, user.id, item.run.requestedBy)
-                    ? { refusal: refusal(ctx.rules, user.id, item.run.requestedBy)! }
-                    : {})}
+                  {...refusalProp(refusal(ctx.rules, user.id, item.run.requestedBy))}
                 />
               </li>
             ))}
