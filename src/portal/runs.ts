@@ -93,16 +93,6 @@ export interface Runs {
 /** Visibility query literal: the values are ours or from a fixed list, quoted all the same. */
 const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-const STATUS_NAME: Record<StatusFilter, WorkflowExecutionStatusName> = {
-  Running: 'RUNNING',
-  Completed: 'COMPLETED',
-  Failed: 'FAILED',
-  Canceled: 'CANCELLED',
-  Terminated: 'TERMINATED',
-  TimedOut: 'TIMED_OUT',
-  ContinuedAsNew: 'CONTINUED_AS_NEW',
-};
-
 export function createRuns(opts: RunsOptions): Runs {
   const { client, taskQueue } = opts;
   const namespace = client.options.namespace;
@@ -266,10 +256,6 @@ export function createRuns(opts: RunsOptions): Runs {
       await client.workflow.getHandle(workflowId, runId, { followRuns: false }).signal(name, ...args);
     },
   };
-}
-
-export function statusName(filter: StatusFilter): WorkflowExecutionStatusName {
-  return STATUS_NAME[filter];
 }
 
 async function failureOf(result: () => Promise<unknown>): Promise<RunFailure> {
