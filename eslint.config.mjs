@@ -11,7 +11,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    // The bench's wait designs are workflow code too.
+    files: ['src/workflows/**/*.ts', 'bench/wait-designs/workflows.ts', 'bench/wait-designs/shared.ts'],
     rules: {
       // Workflow code must stay deterministic: no Node APIs, no direct activity imports.
       'no-restricted-imports': [

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/emulator/duration';
 
-export const SCENARIOS = ['provision', 'offboard', 'sweep', 'throttled', 'baseline'] as const;
+export const SCENARIOS = ['provision', 'offboard', 'sweep', 'throttled', 'waits', 'baseline'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -26,6 +26,10 @@ export interface BenchOptions {
   sweepKeys: number;
   sweepDue: number;
   sweepConcurrency: number;
+  /** waits: async operations per design and duration. */
+  waitN: number;
+  /** waits: the operations' durations (ms), one phase each. */
+  waitDurationsMs: number[];
   /** Emulator rate limit in the throttled scenario (requests/s; burst = the same number). */
   rate: number;
   /** The worker's OPS_API_RATE_LIMIT in the throttled scenario. */
@@ -44,12 +48,15 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Measures the worker against an embedded Temporal dev server and the Ops API emulator, whose async
 operations take real seconds: Ops API calls per wait against the minimum the checkDuration hints
-allow, latency beyond each operation's own duration, throughput, 429s, request rate, worker RSS/CPU.
+allow, latency beyond each operation's own duration, throughput, 429s, request rate, worker RSS/CPU,
+and Temporal Cloud Actions per unit of work. The waits scenario compares our wait with a workflow loop
+and a long heartbeating activity on the same operations.
 
 Options:
   --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all)
   --quick                  small sizes for a smoke run (< 1 min): n=10, activation 3s, check 1s,
-                           ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, baseline n=2
+                           ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, waits 3 x 3s,
+                           baseline n=2
   --n <int>                concurrent provisionings in provision and throttled (default 200)
   --activation <dur>       namespace activation time (default 20s)
   --check <dur>            checkDuration hint returned by getAsyncOperation (default 5s)
@@ -61,6 +68,9 @@ Options:
   --sweep-keys <int>       sweep: API keys in the account (default 1000)
   --sweep-due <int>        sweep: of which expire within the lead time (default 300)
   --sweep-concurrency <n>  sweep: rotations at once, 1-50 (default 50)
+  --wait-n <int>           waits: async operations per wait design and duration (default 20)
+  --wait-durations <list>  waits: comma-separated operation durations, run one after the other, each
+                           waited on by the three designs at once (default 30s,2m; hint = --check)
   --rate <rps>             throttled: emulator rate limit, requests/s (default 50)
   --cap <rps>              throttled: worker OPS_API_RATE_LIMIT (default 90% of --rate)
   --max-activities <int>   worker MAX_CONCURRENT_ACTIVITIES (default 200)
@@ -100,6 +110,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         'sweep-keys': { type: 'string' },
         'sweep-due': { type: 'string' },
         'sweep-concurrency': { type: 'string' },
+        'wait-n': { type: 'string' },
+        'wait-durations': { type: 'string' },
         rate: { type: 'string' },
         cap: { type: 'string' },
         'max-activities': { type: 'string' },
@@ -161,6 +173,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (sweepDue > sweepKeys)
     throw new UsageError(`--sweep-due (${sweepDue}) exceeds --sweep-keys (${sweepKeys})`);
   const cap = positive('cap', values.cap, Math.max(1, Math.floor(rate * 0.9)));
+  const waitDurationsMs = (values['wait-durations'] ?? (quick ? '3s' : '30s,2m'))
+    .split(',')
+    .map((d) => duration('wait-durations', d.trim(), NaN, 1));
   const optionalInt = (flag: string, text: string | undefined) =>
     text === undefined ? undefined : int(flag, text, 0, 2);
 
@@ -184,6 +199,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     sweepKeys,
     sweepDue,
     sweepConcurrency: int('sweep-concurrency', values['sweep-concurrency'], 50, 1, 50),
+    waitN: int('wait-n', values['wait-n'], quick ? 3 : 20, 1, 1000),
+    waitDurationsMs,
     rate,
     cap,
     maxActivities: int('max-activities', values['max-activities'], 200),

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { resolveTemporalBinary } from '../src/temporal-binaries';
-import { workflowsPath } from '../src/worker';
+import { diffCounts, parseActionMetric, type ActionCounts } from './actions';
 
 const children = new Set<ChildProcess>();
 
@@ -55,6 +55,8 @@ export interface DevServer {
   pid: number;
   client: Client;
   connection: Connection;
+  /** The server's own `action` counter for namespace `default`, by action_type (cumulative). */
+  actionMetric(): Promise<ActionCounts>;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startDevServer(logFile: string): Promise<DevServer> {
   const binary = await resolveTemporalBinary('cli');
   if (!binary) throw new Error('no temporal CLI found (see src/temporal-binaries.ts; try `npm test` once)');
   const port = await freePort();
+  const metricsPort = await freePort();
   const args = [
     'server',
     'start-dev',
@@ -73,7 +76,7 @@ export async function startDevServer(logFile: string): Promise<DevServer> {
     '--http-port',
     String(await freePort()),
     '--metrics-port',
-    String(await freePort()),
+    String(metricsPort),
     '--headless',
     '--log-level',
     'error',
@@ -99,6 +102,11 @@ export async function startDevServer(logFile: string): Promise<DevServer> {
         pid: child.pid!,
         client,
         connection,
+        actionMetric: async () => {
+          const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+          if (!res.ok) throw new Error(`dev server metrics: HTTP ${res.status}`);
+          return parseActionMetric(await res.text(), 'default');
+        },
         stop: async () => {
           await connection.close().catch(() => undefined);
           child.kill('SIGTERM');
@@ -114,9 +122,30 @@ export async function startDevServer(logFile: string): Promise<DevServer> {
   }
 }
 
-/** Bundles the workflows once per run, so each worker child starts in seconds instead of re-bundling. */
+/**
+ * The server's `action` counter once it has stopped moving. The server reports its metrics in batches
+ * (about once a second), so a read right after the last workflow closed can miss the last Actions.
+ */
+export async function settledActionMetric(server: DevServer, maxMs = 15_000): Promise<ActionCounts> {
+  const deadline = Date.now() + maxMs;
+  let last = await server.actionMetric();
+  for (;;) {
+    await sleep(1500);
+    const next = await server.actionMetric();
+    if (Object.keys(diffCounts(next, last)).length === 0 || Date.now() > deadline) return next;
+    last = next;
+  }
+}
+
+/**
+ * Bundles the workflows once per run, so each worker child starts in seconds instead of re-bundling: the
+ * product's, plus the bench-only wait designs (bench/workflows.ts).
+ */
 export async function bundleWorkflows(outDir: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const file = path.join(outDir, 'workflow-bundle.js');
   await writeFile(file, code);
   return file;
@@ -152,6 +181,8 @@ export interface WorkerSettings {
   maxCachedWorkflows?: number;
   maxWorkflowTasks?: number;
   logLevel: string;
+  /** Also serve the heartbeating wait design's activity (bench/wait-designs). */
+  waitDesigns?: boolean;
 }
 
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks.
@@ -188,6 +219,7 @@ export async function startWorker(s: WorkerSettings): Promise<WorkerProcess> {
     BENCH_MAX_CACHED_WORKFLOWS: s.maxCachedWorkflows ? String(s.maxCachedWorkflows) : '',
     BENCH_SDK_LOG_LEVEL: s.logLevel,
     BENCH_MAX_WORKFLOW_TASKS: s.maxWorkflowTasks ? String(s.maxWorkflowTasks) : '',
+    BENCH_WAIT_DESIGNS: s.waitDesigns ? '1' : '',
   };
   const fd = openSync(s.logFile, 'a');
   // fork() runs `node --import tsx` directly: one process, so /proc/<pid> is the worker itself.

@@ -15,6 +15,7 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from './scenarios';
+import { waitsScenario } from './wait-designs/scenario';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -54,6 +55,8 @@ async function runScenario(name: ScenarioName, ctx: ScenarioContext): Promise<Sc
       return offboardScenario(ctx);
     case 'sweep':
       return sweepScenario(ctx);
+    case 'waits':
+      return waitsScenario(ctx);
     case 'baseline':
       return baselineScenario(ctx);
   }

@@ -13,8 +13,17 @@ import type {
   ProvisionNamespaceInput,
   RotateExpiringKeysInput,
 } from '../src/shared/validation';
+import {
+  actionsFigures,
+  addCounts,
+  countActions,
+  diffCounts,
+  type ActionCounts,
+  type ActionsFigures,
+} from './actions';
 import type { BenchOptions, ScenarioName } from './cli';
-import { startWorker, type DevServer, type WorkerUsage } from './infra';
+import { settledActionMetric, startWorker, type DevServer, type WorkerUsage } from './infra';
+import type { WaitDesignFigures } from './wait-designs/scenario';
 import { distribution, requestFigures, round2, type Distribution, type RequestFigures } from './metrics';
 
 export interface ScenarioContext {
@@ -58,12 +67,16 @@ export interface ScenarioResult {
   longestHistory?: { events: number; workflowId: string; type: string };
   /** What the longest history may reach given the workflow's steps (independent of poll counts). */
   historyBound?: { events: number; why: string };
+  /** Temporal Cloud Actions of the whole scenario, per unit of work. */
+  actions?: ActionsFigures;
+  /** The waits scenario: one row per wait design and operation duration. */
+  waitDesigns?: WaitDesignFigures[];
   failures?: string[];
 }
 
 const REGION = 'aws-us-east-1';
 const DAY_MS = 86_400_000;
-const fmtS = (ms: number) => `${round2(ms / 1000)}s`;
+export const fmtS = (ms: number) => `${round2(ms / 1000)}s`;
 
 function emulatorTiming(opts: BenchOptions): EmulatorOptions {
   return {
@@ -73,7 +86,7 @@ function emulatorTiming(opts: BenchOptions): EmulatorOptions {
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
-async function pool<T, R>(
+export async function pool<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, i: number) => Promise<R>,
@@ -98,6 +111,8 @@ interface WorkflowScenarioSpec {
   cap?: number;
   /** Workflow type whose runs are the units of work. */
   unitType: string;
+  /** What a unit is made of, for a second per-thing figure (an offboarded user's keys). */
+  subunits?: { name: string; count: number };
   historyBound: { events: number; why: string };
   unit: string;
   prepare(emulator: Emulator): Promise<void>;
@@ -133,11 +148,13 @@ async function runWorkflowScenario(
     await spec.prepare(emulator);
     emulator.clearRequestLog();
     worker.markStart();
+    const serverActionsBefore = await server.actionMetric();
     const t0 = Date.now();
     const started = await spec.start(server.client, taskQueue);
     ctx.log(`  ${spec.name}: ${started} workflow(s) started in ${fmtS(Date.now() - t0)}; waiting`);
     const running = await waitUntilIdle(server.client, taskQueue, t0 + opts.timeoutMs, ctx.log, spec.name);
     const usage = worker.usage();
+    const serverActions = diffCounts(await settledActionMetric(server), serverActionsBefore);
     const log = [...emulator.requestLog];
     const operations = emulator.snapshot().asyncOperations;
 
@@ -146,8 +163,10 @@ async function runWorkflowScenario(
     let lastClose = t0;
     const unitLatencies: number[] = [];
     const failed: Array<{ workflowId: string; runId: string }> = [];
+    const runs: Array<{ workflowId: string; runId: string }> = [];
     let units = 0;
     for await (const wf of server.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
+      runs.push({ workflowId: wf.workflowId, runId: wf.runId });
       const status = wf.status.name;
       if (status === 'COMPLETED') counts.completed++;
       else if (status === 'CONTINUED_AS_NEW') counts.continuedAsNew++;
@@ -176,6 +195,9 @@ async function runWorkflowScenario(
       }),
     );
     if (running > 0) failures.push(`${running} workflow(s) still running after --timeout`);
+    const historyActions: ActionCounts = {};
+    for (const { counts } of await historyActionCounts(server.client, runs))
+      addCounts(historyActions, counts);
 
     const figures = requestFigures(log, operations);
     const { waits, ...requests } = figures;
@@ -199,6 +221,7 @@ async function runWorkflowScenario(
       worker: usage,
       ...(longest ? { longestHistory: longest } : {}),
       historyBound: spec.historyBound,
+      actions: actionsFigures(historyActions, serverActions, units, spec.subunits),
       ...(failures.length ? { failures } : {}),
     };
   } finally {
@@ -207,7 +230,18 @@ async function runWorkflowScenario(
   }
 }
 
-function roundDist(d: Distribution): Distribution {
+/** Every run's billable Actions counted from its history (fetched from the server), a few at a time. */
+export async function historyActionCounts(
+  client: Client,
+  runs: ReadonlyArray<{ workflowId: string; runId: string }>,
+): Promise<Array<{ workflowId: string; runId: string; counts: ActionCounts; events: number }>> {
+  return pool(runs, 20, async ({ workflowId, runId }) => {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return { workflowId, runId, counts: countActions(history), events: history.events?.length ?? 0 };
+  });
+}
+
+export function roundDist(d: Distribution): Distribution {
   return { count: d.count, p50: round2(d.p50), p95: round2(d.p95), max: round2(d.max), mean: round2(d.mean) };
 }
 
@@ -215,7 +249,7 @@ function roundDist(d: Distribution): Distribution {
  * Waits until visibility shows nothing running on the task queue (twice in a row, so a child that is
  * about to start is not missed). Returns how many were still running at the deadline.
  */
-async function waitUntilIdle(
+export async function waitUntilIdle(
   client: Client,
   taskQueue: string,
   deadline: number,
@@ -309,6 +343,7 @@ export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> 
     },
     emulator: emulatorTiming(opts),
     unitType: 'offboardUser',
+    subunits: { name: 'offboarded key', count: opts.users * opts.keysPerUser },
     // Per key: a delete and a wait (3 events each) plus workflow-task events; polls add nothing.
     historyBound: { events: 50 + 10 * opts.keysPerUser, why: '50 + 10 per key' },
     unit: 'user',
@@ -364,6 +399,7 @@ export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
     },
     emulator: emulatorTiming(opts),
     unitType: 'rotateApiKey',
+    subunits: { name: 'key in the account', count: opts.sweepKeys },
     // Per child ~5 events; a run rotates at most batchSize × batchesPerRun (10) before continuing as new.
     historyBound: {
       events: 50 + 6 * Math.min(opts.sweepDue, 100 * 10),

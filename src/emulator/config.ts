@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isMutation, type OperationId } from '../ops-api/types';
+import { isMutation, type AnyOperationId } from '../ops-api/types';
 import type { RateLimitConfig } from './rate-limit';
 import type { Timing } from './store';
 
@@ -67,7 +67,7 @@ export class RuntimeConfig {
   clockSkewMs = 0;
   operationIdReuse: 'replay' | 'refuse' = 'replay';
 
-  timing(operationType: OperationId): Timing {
+  timing(operationType: AnyOperationId): Timing {
     return { durationMs: this.durationMs(operationType), checkDurationMs: this.checkDurationMs };
   }
 

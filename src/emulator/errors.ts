@@ -1,6 +1,7 @@
 import type { ErrorBody, ErrorCode } from '../ops-api/types';
 
-const STATUS: Record<ErrorCode, number> = {
+/** The given document's HTTP status of each error code (spec-silences.yml). */
+export const STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_argument: 400,
   unauthenticated: 401,
   permission_denied: 403,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OPERATION_IDS } from '../ops-api/types';
+import { ALL_OPERATION_IDS } from '../ops-api/types';
 
 export type FaultRule = {
   /** Omitted or '*' = every spec operation (never the /_emulator admin endpoints). */
@@ -26,7 +26,7 @@ export type ListedFaultRule = FaultRule & { id: string };
 const base = {
   operationId: z
     .string()
-    .refine((id) => id === '*' || (OPERATION_IDS as readonly string[]).includes(id), {
+    .refine((id) => id === '*' || (ALL_OPERATION_IDS as readonly string[]).includes(id), {
       message: "must be '*' or an operationId of the spec",
     })
     .optional(),

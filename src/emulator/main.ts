@@ -7,7 +7,9 @@ import type { EmulatorOptions } from './index';
 
 const USAGE = `Usage: npm run emulator -- [options]
 
-Local, stateful emulator of the Temporal Cloud Ops API.
+Local, stateful emulator of the Temporal Cloud Ops API: the given document's routes
+under /api/v1 and the real API's (Temporal's cloud-api HTTP gateway) under /cloud,
+over one store.
 
 Options:
   --port <port>            TCP port (default 7243; 0 = any free port)
@@ -94,12 +96,17 @@ async function main(): Promise<void> {
   }
   // Loaded only now so that --help and flag errors answer instantly.
   const { startEmulator } = await import('./index.js');
+  const { CLOUD_API_VERSION_HEADER, DEFAULT_CLOUD_API_VERSION } =
+    await import('../ops-api/dialects/index.js');
   const keyGiven = options.apiKey !== undefined;
   const logger = createLogger({ name: 'ops-api-emulator' });
   const emulator = await startEmulator({ ...options, logger });
   // The key is printed once, on the operator's own terminal, and only when we made it up.
   process.stdout.write(
     `Temporal Cloud Ops API emulator listening on ${emulator.url}\n` +
+      `  ${emulator.url}/api/v1/...  the given document (openapi/cloud-ops-api.yml)\n` +
+      `  ${emulator.url}/cloud/...   the real Temporal Cloud API's HTTP gateway ` +
+      `(header ${CLOUD_API_VERSION_HEADER}: ${DEFAULT_CLOUD_API_VERSION})\n` +
       `API key: ${keyGiven ? '(as given)' : emulator.apiKey}\n`,
   );
 

@@ -8,7 +8,8 @@ import type {
   ListRegionsResponse,
   ListServiceAccountsResponse,
   ListUsersResponse,
-  OperationId,
+  AnyOperationId,
+  NamespacePermission,
   OwnerType,
   UpdateNamespaceRequest,
 } from '../ops-api/types';
@@ -16,11 +17,22 @@ import { paginate, type PageLimits, type PageRequest } from './pagination';
 import { REGIONS } from './regions';
 import type { MutationOptions, Store } from './store';
 
+/** The real API's list filters, which the given document lacks (only the /cloud routes set them). */
+export interface ListFilters {
+  /** listNamespaces: the namespace's name. */
+  name?: string;
+  /** listUsers: the user's email (case-insensitively). */
+  email?: string;
+  /** listUsers: users with access to this namespace id. */
+  namespace?: string;
+}
+
 /** What a handler sees of a request once auth, faults and schema validation have passed. */
 export interface OperationRequest {
   params: Record<string, string>;
   query: PageRequest & { ownerId?: string; ownerType?: OwnerType };
   body: unknown;
+  filters?: ListFilters;
 }
 
 export interface HandlerContext {
@@ -35,9 +47,11 @@ const param = (req: OperationRequest, name: string): string => req.params[name] 
 
 // Bodies are cast only after the spec's schema (plus the silences' stricter ones) has accepted them;
 // the store re-checks whatever the schemas leave optional.
-export const HANDLERS: Record<OperationId, Handler> = {
+export const HANDLERS: Record<AnyOperationId, Handler> = {
   listNamespaces: (req, { store, limits }): ListNamespacesResponse => {
-    const { page, nextPageToken } = paginate('namespaces', store.namespaces.values(), req.query, limits);
+    const name = req.filters?.name;
+    const matching = [...store.namespaces.values()].filter((n) => name === undefined || n.spec.name === name);
+    const { page, nextPageToken } = paginate('namespaces', matching, req.query, limits);
     return {
       namespaces: page.map((r) => store.renderNamespace(r)),
       ...(nextPageToken ? { nextPageToken } : {}),
@@ -51,7 +65,14 @@ export const HANDLERS: Record<OperationId, Handler> = {
     store.updateNamespace(param(req, 'namespace'), req.body as UpdateNamespaceRequest, mutation),
 
   listUsers: (req, { store, limits }): ListUsersResponse => {
-    const { page, nextPageToken } = paginate('users', store.users.values(), req.query, limits);
+    const email = req.filters?.email?.toLowerCase();
+    const namespace = req.filters?.namespace;
+    const matching = [...store.users.values()].filter(
+      (u) =>
+        (email === undefined || u.spec.email.toLowerCase() === email) &&
+        (namespace === undefined || Object.hasOwn(u.spec.access?.namespaceAccesses ?? {}, namespace)),
+    );
+    const { page, nextPageToken } = paginate('users', matching, req.query, limits);
     return { users: page.map((r) => store.renderUser(r)), ...(nextPageToken ? { nextPageToken } : {}) };
   },
   createUser: (req, { store, mutation }) => store.createUser(req.body as CreateUserRequest, mutation),
@@ -95,4 +116,31 @@ export const HANDLERS: Record<OperationId, Handler> = {
 
   listRegions: (): ListRegionsResponse => ({ regions: REGIONS.map((r) => ({ ...r })) }),
   getAsyncOperation: (req, { store }) => store.getOperation(param(req, 'asyncOperationId')),
+  // The real API only (served on /cloud): changing an existing principal.
+  updateUser: (req, { store, mutation }) =>
+    store.updatePrincipal('user', param(req, 'userId'), req.body as PrincipalUpdate, mutation),
+  updateServiceAccount: (req, { store, mutation }) =>
+    store.updatePrincipal(
+      'serviceAccount',
+      param(req, 'serviceAccountId'),
+      req.body as PrincipalUpdate,
+      mutation,
+    ),
+  setUserNamespaceAccess: (req, { store, mutation }) =>
+    store.setNamespaceAccess('user', param(req, 'userId'), req.body as AccessChange, {
+      ...mutation,
+      operationType: 'setUserNamespaceAccess',
+    }),
+  setServiceAccountNamespaceAccess: (req, { store, mutation }) =>
+    store.setNamespaceAccess('serviceAccount', param(req, 'serviceAccountId'), req.body as AccessChange, {
+      ...mutation,
+      operationType: 'setServiceAccountNamespaceAccess',
+    }),
+};
+
+type PrincipalUpdate = { resourceVersion: string; spec: CreateUserRequest['spec'] };
+type AccessChange = {
+  namespace: string;
+  access: { permission: NamespacePermission };
+  resourceVersion: string;
 };

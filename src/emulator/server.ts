@@ -4,9 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ErrorBody, OperationId } from '../ops-api/types';
+import { CLOUD_API_VERSION_HEADER } from '../ops-api/dialects';
+import type { AnyOperationId } from '../ops-api/types';
 import type { Clock } from './clock';
+import { requireApiVersion } from './cloud-errors';
 import { isMutation, type RuntimeConfig } from './config';
+import { servedRoutes, type DialectName, type WireDialect } from './dialects';
 import { ApiError, invalid } from './errors';
 import type { FaultEngine } from './faults';
 import { registerJsonBodyParser } from './json-body';
@@ -21,6 +24,10 @@ export interface RequestLogEntry {
   method: string;
   path: string;
   operationId: string | undefined;
+  /** `openapi` for /api/v1 (and everything else), `cloud` for /cloud. */
+  dialect: DialectName;
+  /** The `temporal-cloud-api-version` header of a /cloud request, as sent. */
+  apiVersion?: string;
   /** HTTP status; 0 when a commit-then-drop fault destroyed the connection instead of answering. */
   status: number;
   /** The emulator clock's ms when the request arrived. */
@@ -49,7 +56,9 @@ interface RequestContext {
   now: number;
   wallTime: number;
   started: number;
-  operationId: OperationId | undefined;
+  operationId: AnyOperationId | undefined;
+  dialect: WireDialect;
+  apiVersion: string | undefined;
   admin: boolean;
   recorded: boolean;
 }
@@ -65,13 +74,11 @@ export function contextOf(req: FastifyRequest): RequestContext {
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 const pathOf = (url: string): string => url.split('?', 1)[0] ?? url;
 
-function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
-  return reply.code(status).type('application/json').send(body);
-}
+const isDelete = (operationId: AnyOperationId): boolean => operationId.startsWith('delete');
 
 /** A mutation's client-chosen async operation id: in the body of creates and updates, the query of deletes. */
-function clientOperationId(req: FastifyRequest): string | undefined {
-  const from = req.method === 'DELETE' ? req.query : req.body;
+function clientOperationId(operationId: AnyOperationId, req: OperationRequest): string | undefined {
+  const from = isDelete(operationId) ? req.query : req.body;
   const value = (from as Record<string, unknown> | undefined)?.asyncOperationId;
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || value.length > 128) {
@@ -81,14 +88,17 @@ function clientOperationId(req: FastifyRequest): string | undefined {
 }
 
 /** A delete's `?resourceVersion=`, which must then be current (empty means not given). */
-function deleteVersion(req: FastifyRequest): { resourceVersion?: string } {
-  if (req.method !== 'DELETE') return {};
+function deleteVersion(operationId: AnyOperationId, req: OperationRequest): { resourceVersion?: string } {
+  if (!isDelete(operationId)) return {};
   const value = (req.query as Record<string, unknown> | undefined)?.resourceVersion;
   return typeof value === 'string' && value !== '' ? { resourceVersion: value } : {};
 }
 
-/** What makes two requests "the same" for a replay: the operation, its path and its body, key order aside. */
-function requestFingerprint(operationId: OperationId, req: FastifyRequest): string {
+/**
+ * What makes two requests "the same" for a replay: the operation, its path and its body in the domain's
+ * terms, key order aside (so a /cloud repeat of a /api/v1 request is the same request too).
+ */
+function requestFingerprint(operationId: AnyOperationId, req: OperationRequest): string {
   const { asyncOperationId: _id, ...body } = (req.body ?? {}) as Record<string, unknown>;
   return createHash('sha256')
     .update(canonicalJson({ operationId, params: req.params, body }))
@@ -111,6 +121,15 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
   const app = Fastify({ logger: false, forceCloseConnections: true });
   // Comparing digests keeps the comparison constant-time whatever the lengths.
   const expected = digest(rt.apiKey);
+  const served = servedRoutes(routes, rt);
+
+  /** Answers with an error in the request's dialect (its status, body and, for a 429, Retry-After). */
+  const fail = (req: FastifyRequest, reply: FastifyReply, error: ApiError, retryAfter?: number) => {
+    const dialect = contexts.get(req)?.dialect ?? served.dialectOf(pathOf(req.url));
+    const { status, body } = dialect.error(error, retryAfter);
+    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+    return reply.code(status).type('application/json').send(body);
+  };
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const validate = rt.validators.compile(
@@ -132,44 +151,58 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
       rt.logger.debug({ method: req.method, path, status, durationMs }, 'emulator admin request');
       return;
     }
+    const dialect = ctx.dialect.name;
+    const version = ctx.apiVersion === undefined ? {} : { apiVersion: ctx.apiVersion };
     rt.requestLog.push({
       method: req.method,
       path,
       operationId: ctx.operationId,
+      dialect,
+      ...version,
       status,
       time: ctx.now,
       wallTime: ctx.wallTime,
     });
     rt.logger.info(
-      { operationId: ctx.operationId, method: req.method, path, status, durationMs },
+      { operationId: ctx.operationId, dialect, ...version, method: req.method, path, status, durationMs },
       'ops api request',
     );
   };
 
   app.addHook('onRequest', async (req, reply) => {
     const path = pathOf(req.url);
-    const config = req.routeOptions.config as { operationId?: OperationId };
+    const config = req.routeOptions.config as { operationId?: AnyOperationId };
     const ctx: RequestContext = {
       now: 0,
       wallTime: Date.now(),
       started: performance.now(),
       operationId: config.operationId,
+      dialect: served.dialectOf(path),
+      apiVersion: undefined,
       admin: path === '/_emulator' || path.startsWith('/_emulator/'),
       recorded: false,
     };
     contexts.set(req, ctx);
     ctx.now = rt.store.advanceTo(await rt.clock.now());
+    const version = req.headers[CLOUD_API_VERSION_HEADER];
+    if (ctx.dialect.name === 'cloud' && typeof version === 'string') ctx.apiVersion = version;
 
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
-      return send(reply, 401, { code: 'unauthenticated', message: 'missing or invalid bearer API key' });
+      return fail(req, reply, new ApiError('unauthenticated', 'missing or invalid bearer API key'));
     }
     if (ctx.admin) return;
+    if (ctx.dialect.name === 'cloud') {
+      try {
+        requireApiVersion(req.headers);
+      } catch (error) {
+        return fail(req, reply, error as ApiError);
+      }
+    }
 
     const limited = rt.bucket?.take(ctx.now);
     if (limited && !limited.ok) {
-      reply.header('Retry-After', String(limited.retryAfterSeconds));
-      return send(reply, 429, { code: 'rate_limited', message: 'rate limit exceeded' });
+      return fail(req, reply, new ApiError('rate_limited', 'rate limit exceeded'), limited.retryAfterSeconds);
     }
     if (!ctx.operationId) return;
 
@@ -180,13 +213,13 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
     }
     const terminal = faults.terminal;
     if (terminal?.kind === 'rate-limit') {
-      reply.header('Retry-After', String(terminal.retryAfterSeconds));
-      return send(reply, 429, { code: 'rate_limited', message: 'rate limit exceeded (injected fault)' });
+      const error = new ApiError('rate_limited', 'rate limit exceeded (injected fault)');
+      return fail(req, reply, error, terminal.retryAfterSeconds);
     }
     if (terminal?.kind === 'error') {
       return terminal.status === 503
-        ? send(reply, 503, { code: 'unavailable', message: 'service unavailable (injected fault)' })
-        : send(reply, 500, { code: 'internal', message: 'internal error (injected fault)' });
+        ? fail(req, reply, new ApiError('unavailable', 'service unavailable (injected fault)'))
+        : fail(req, reply, new ApiError('internal', 'internal error (injected fault)'));
     }
   });
 
@@ -196,21 +229,18 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
   });
 
   app.setErrorHandler((error, req, reply) => {
-    if (error instanceof ApiError) return send(reply, error.status, error.toBody());
+    if (error instanceof ApiError) return fail(req, reply, error);
     const e = error as { statusCode?: number; message?: string; code?: string };
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own 4xx: malformed JSON, wrong content type, body too large.
-      return send(reply, e.statusCode, {
-        code: 'invalid_argument',
-        message: e.message ?? 'bad request',
-        field: 'body',
-      });
+      const message = e.message ?? 'bad request';
+      return fail(req, reply, new ApiError('invalid_argument', message, 'body', e.statusCode));
     }
     rt.logger.error(
       { err: error, operationId: contexts.get(req)?.operationId, method: req.method, path: pathOf(req.url) },
       'emulator internal error',
     );
-    return send(reply, 500, { code: 'internal', message: 'internal error' });
+    return fail(req, reply, new ApiError('internal', 'internal error'));
   });
 
   registerJsonBodyParser(app);
@@ -220,28 +250,27 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
     // Asking the router itself keeps Allow true to the routes registered from the spec (and HEAD for GET).
     const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
     if (allowed.length === 0) {
-      return send(reply, 404, { code: 'not_found', message: `no operation at ${req.method} ${path}` });
+      return fail(req, reply, new ApiError('not_found', `no operation at ${req.method} ${path}`));
     }
     reply.header('Allow', allowed.join(', '));
     // The Error schema has no code of its own for this; `not_found` says which part was not found.
-    return send(reply, 405, {
-      code: 'not_found',
-      message: `no operation at ${req.method} ${path}; ${path} supports ${allowed.join(', ')}`,
-    });
+    const message = `no operation at ${req.method} ${path}; ${path} supports ${allowed.join(', ')}`;
+    return fail(req, reply, new ApiError('not_found', message, undefined, 405));
   });
 
-  for (const route of routes) {
+  for (const route of served.routes) {
     const handler = HANDLERS[route.operationId];
-    const operationId = route.operationId;
+    const { operationId, dialect } = route;
     app.route({
       method: route.method,
       url: route.url,
-      schema: route.schema,
+      ...(route.schema ? { schema: route.schema } : {}),
       config: { operationId },
       handler: async (req, reply) => {
         const ctx = contextOf(req);
+        const request = dialect.decode(operationId, req);
         const mutation = isMutation(operationId);
-        const clientOpId = mutation ? clientOperationId(req) : undefined;
+        const clientOpId = mutation ? clientOperationId(operationId, request) : undefined;
         const lateMs = mutation ? rt.faults.commitDelayMs(operationId) : 0;
         if (lateMs > 0) {
           // The late-commit fault: the work goes on after the client has given up waiting for it.
@@ -249,20 +278,20 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
           ctx.now = rt.store.advanceTo(await rt.clock.now());
         }
         rt.store.settle(ctx.now);
-        const fingerprint = clientOpId ? requestFingerprint(operationId, req) : '';
+        const fingerprint = clientOpId ? requestFingerprint(operationId, request) : '';
         const replayed = clientOpId
           ? rt.store.replay(clientOpId, fingerprint, rt.config.operationIdReuse)
           : undefined;
         let result = replayed;
         if (result === undefined) {
-          result = handler(req as unknown as OperationRequest, {
+          result = handler(request, {
             store: rt.store,
             limits: rt.limits,
             mutation: {
               now: ctx.now,
               failReason: () => rt.faults.asyncFailure(operationId),
               ...(clientOpId ? { asyncOperationId: clientOpId } : {}),
-              ...deleteVersion(req),
+              ...deleteVersion(operationId, request),
             },
           });
           if (clientOpId) rt.store.remember(clientOpId, fingerprint, result);
@@ -274,7 +303,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
           reply.hijack();
           return reply;
         }
-        if (replayed !== undefined) return replayed;
+        if (replayed !== undefined) return dialect.encode(operationId, replayed);
         if (rt.faults.dropAfterCommit(operationId)) {
           // The change is committed; the client just never hears about it (a connection reset).
           record(req, ctx, 0);
@@ -282,7 +311,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
           req.raw.socket?.destroy();
           return reply;
         }
-        return result;
+        return dialect.encode(operationId, result);
       },
     });
   }

@@ -14,6 +14,8 @@ import type {
   CreateUserRequest,
   CreateUserResponse,
   Namespace,
+  AnyOperationId,
+  NamespacePermission,
   NamespaceSpec,
   NamespaceState,
   OperationId,
@@ -76,7 +78,7 @@ export interface ApiKeyRecord extends BaseRecord {
 export interface OperationRecord {
   id: string;
   seq: number;
-  operationType: OperationId;
+  operationType: AnyOperationId;
   target: { kind: ResourceKind; id: string };
   startedAt: number;
   finishAt: number;
@@ -87,6 +89,8 @@ export interface OperationRecord {
   settled: boolean;
   /** updateNamespace: the spec that becomes current only when the operation is fulfilled. */
   pendingSpec?: NamespaceSpec;
+  /** updateUser / updateServiceAccount / set*NamespaceAccess: the principal's spec once fulfilled. */
+  pendingPrincipalSpec?: UserSpec | ServiceAccountSpec;
   /** Under a client-chosen id: what the request was, and the answer a repeat of it gets again. */
   replay?: { fingerprint: string; response: unknown };
 }
@@ -128,6 +132,8 @@ export interface MutationOptions {
   asyncOperationId?: string;
   /** A delete's `resourceVersion`: when given, it must be the current one (409 otherwise). */
   resourceVersion?: string;
+  /** The operation's type when one store function serves several operations. */
+  operationType?: AnyOperationId;
   /** Asked only once the request is known to be valid, so an async-fail fault is spent only on a real mutation. */
   failReason?: () => string | undefined;
 }
@@ -181,7 +187,7 @@ export class Store {
 
   constructor(
     readonly accountId: string,
-    private readonly timing: (operationType: OperationId) => Timing,
+    private readonly timing: (operationType: AnyOperationId) => Timing,
   ) {}
 
   /** Time never runs backwards inside the emulator, whatever the injected clock does. */
@@ -255,6 +261,17 @@ export class Store {
         record.state = 'active';
         return;
       }
+      case 'updateUser':
+      case 'updateServiceAccount':
+      case 'setUserNamespaceAccess':
+      case 'setServiceAccountNamespaceAccess': {
+        // A principal has no "updating" state: it stays usable and changes when the operation is fulfilled.
+        const record = (op.target.kind === 'user' ? this.users : this.serviceAccounts).get(id);
+        if (!record || !ok || !op.pendingPrincipalSpec) return;
+        record.spec = op.pendingPrincipalSpec as never;
+        touch(record, at);
+        return;
+      }
       default:
         return;
     }
@@ -285,7 +302,7 @@ export class Store {
   }
 
   private startOperation(
-    operationType: OperationId,
+    operationType: AnyOperationId,
     target: OperationRecord['target'],
     options: MutationOptions,
     pendingSpec?: NamespaceSpec,
@@ -677,6 +694,62 @@ export class Store {
     if (!op || op.replay) return;
     const { token: _secret, ...rest } = response as Record<string, unknown>;
     op.replay = { fingerprint, response: rest };
+  }
+
+  // ---------------------------------------------------------------- changing principals (the real API only)
+
+  /** updateUser / updateServiceAccount: the whole spec replaces the old one; the name or email stays. */
+  updatePrincipal(
+    kind: 'user' | 'serviceAccount',
+    id: string,
+    body: { resourceVersion: string; spec: UserSpec | ServiceAccountSpec },
+    options: MutationOptions,
+  ): AsyncOperationResponse {
+    const record = kind === 'user' ? this.getUserRecord(id) : this.getServiceAccountRecord(id);
+    const key = kind === 'user' ? 'email' : 'name';
+    const was = (record.spec as unknown as Record<string, string>)[key]!;
+    const now = (body.spec as Record<string, unknown>)[key];
+    if (typeof now !== 'string' || now.toLowerCase() !== was.toLowerCase()) {
+      throw invalid(`spec.${key}`, `is immutable (it is '${was}')`);
+    }
+    checkAccess(body.spec.access, (ns) => this.namespaces.has(ns));
+    const spec = { [key]: was, ...(body.spec.access ? { access: structuredClone(body.spec.access) } : {}) };
+    return this.changePrincipal(kind, record, spec as UserSpec, body.resourceVersion, options);
+  }
+
+  /** set*NamespaceAccess: one namespace's permission, the others untouched. */
+  setNamespaceAccess(
+    kind: 'user' | 'serviceAccount',
+    id: string,
+    body: { namespace: string; access: { permission: NamespacePermission }; resourceVersion: string },
+    options: MutationOptions,
+  ): AsyncOperationResponse {
+    const record = kind === 'user' ? this.getUserRecord(id) : this.getServiceAccountRecord(id);
+    if (!this.namespaces.has(body.namespace)) throw notFound('namespace', body.namespace);
+    const spec = structuredClone(record.spec) as UserSpec;
+    spec.access = {
+      ...spec.access,
+      namespaceAccesses: { ...spec.access?.namespaceAccesses, [body.namespace]: { ...body.access } },
+    };
+    return this.changePrincipal(kind, record, spec, body.resourceVersion, options);
+  }
+
+  private changePrincipal(
+    kind: 'user' | 'serviceAccount',
+    record: UserRecord | ServiceAccountRecord,
+    spec: UserSpec | ServiceAccountSpec,
+    resourceVersion: string,
+    options: MutationOptions,
+  ): AsyncOperationResponse {
+    if (record.state === 'deleting') throw failedPrecondition(kind, record.id, record.state);
+    checkVersion(record, { ...options, resourceVersion });
+    const operationType = (options.operationType ??
+      (kind === 'user' ? 'updateUser' : 'updateServiceAccount')) as AnyOperationId;
+    const op = this.startOperation(operationType, { kind, id: record.id }, options);
+    op.pendingPrincipalSpec = spec;
+    record.asyncOperationId = op.id;
+    touch(record, options.now);
+    return { asyncOperationId: op.id };
   }
 
   getOperation(id: string): AsyncOperation {

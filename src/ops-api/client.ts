@@ -2,6 +2,7 @@ import ky, { TimeoutError, type KyInstance } from 'ky';
 import {
   EmptyPathParameterError,
   NotTheApiError,
+  UnsupportedOperationError,
   selectDialect,
   type Dialect,
   type DialectName,
@@ -30,7 +31,7 @@ import type {
   ListServiceAccountsResponse,
   ListUsersResponse,
   Namespace,
-  OperationId,
+  AnyOperationId,
   OperationInput,
   OperationOutput,
   PageParams,
@@ -54,7 +55,7 @@ export interface OpsApiClientConfig {
   /** Caps this process's async operations in flight (see MutationGate). */
   mutationGate?: MutationGate;
   /** Awaited before each request: the place for a rate limiter. */
-  beforeRequest?: (operationId: OperationId) => Promise<void> | void;
+  beforeRequest?: (operationId: AnyOperationId) => Promise<void> | void;
   /** Called after each request with its outcome: the place for metrics and request logs. */
   afterRequest?: (event: RequestEvent) => void;
   /** Test seam; defaults to global fetch. */
@@ -62,7 +63,7 @@ export interface OpsApiClientConfig {
 }
 
 export interface RequestEvent {
-  operationId: OperationId;
+  operationId: AnyOperationId;
   method: string;
   status: number | undefined;
   durationMs: number;
@@ -177,8 +178,29 @@ export class OpsApiClient {
     return this.call('getAsyncOperation', { asyncOperationId });
   }
 
+  // The real API only: changing an existing principal (see supports()).
+  updateUser(input: OperationInput<'updateUser'>): Promise<AsyncOperationResponse> {
+    return this.call('updateUser', input);
+  }
+  updateServiceAccount(input: OperationInput<'updateServiceAccount'>): Promise<AsyncOperationResponse> {
+    return this.call('updateServiceAccount', input);
+  }
+  setUserNamespaceAccess(input: OperationInput<'setUserNamespaceAccess'>): Promise<AsyncOperationResponse> {
+    return this.call('setUserNamespaceAccess', input);
+  }
+  setServiceAccountNamespaceAccess(
+    input: OperationInput<'setServiceAccountNamespaceAccess'>,
+  ): Promise<AsyncOperationResponse> {
+    return this.call('setServiceAccountNamespaceAccess', input);
+  }
+
+  /** Whether the API behind this client offers the operation (its dialect decides). */
+  supports(operationId: AnyOperationId): boolean {
+    return this.dialect.supports(operationId);
+  }
+
   /** The one request path: the dialect encodes and decodes, this does the I/O and the error mapping. */
-  async call<Op extends OperationId>(
+  async call<Op extends AnyOperationId>(
     operationId: Op,
     input: OperationInput<Op>,
   ): Promise<OperationOutput<Op>> {
@@ -186,7 +208,7 @@ export class OpsApiClient {
     try {
       wire = this.dialect.encode(operationId, input);
     } catch (err) {
-      if (!(err instanceof EmptyPathParameterError)) throw err;
+      if (!(err instanceof EmptyPathParameterError || err instanceof UnsupportedOperationError)) throw err;
       throw new OpsApiError({
         operationId,
         kind: 'invalid_request',
@@ -231,7 +253,7 @@ export class OpsApiClient {
     }
   }
 
-  async #send<Op extends OperationId>(operationId: Op, wire: WireRequest): Promise<OperationOutput<Op>> {
+  async #send<Op extends AnyOperationId>(operationId: Op, wire: WireRequest): Promise<OperationOutput<Op>> {
     await this.#config.beforeRequest?.(operationId);
     const started = performance.now();
     let status: number | undefined;
@@ -274,7 +296,7 @@ export class OpsApiClient {
     }
   }
 
-  #decode<Op extends OperationId>(
+  #decode<Op extends AnyOperationId>(
     operationId: Op,
     path: string,
     status: number,
@@ -290,7 +312,7 @@ export class OpsApiClient {
     }
   }
 
-  #httpError(operationId: OperationId, path: string, response: Response, text: string): OpsApiError {
+  #httpError(operationId: AnyOperationId, path: string, response: Response, text: string): OpsApiError {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     const apiError = this.dialect.decodeError(tryParse(text));
     // A collection always exists: "not found" for a list means the route itself is wrong.
@@ -316,7 +338,7 @@ export class OpsApiClient {
   }
 
   #notTheApi(
-    operationId: OperationId,
+    operationId: AnyOperationId,
     path: string,
     status: number,
     detail: string,
@@ -334,7 +356,7 @@ export class OpsApiClient {
     });
   }
 
-  #transportError(operationId: OperationId, err: unknown): OpsApiError {
+  #transportError(operationId: AnyOperationId, err: unknown): OpsApiError {
     if (err instanceof TimeoutError) {
       return new OpsApiError({
         operationId,

@@ -1,4 +1,4 @@
-import type { ErrorCode, OperationId } from './types';
+import type { AnyOperationId, ErrorCode } from './types';
 
 /**
  * Why a call failed: the API answered with its own error (`http`), or it never did (`timeout`,
@@ -11,7 +11,7 @@ export type OpsApiFailureKind =
   'http' | 'timeout' | 'network' | 'misconfigured' | 'invalid_request' | 'throttled';
 
 export interface OpsApiErrorDetails {
-  operationId: OperationId;
+  operationId: AnyOperationId;
   kind: OpsApiFailureKind;
   status?: number;
   code: ErrorCode | 'timeout' | 'network_error' | 'not_the_ops_api';
@@ -45,7 +45,7 @@ function isRetryable(details: OpsApiErrorDetails): boolean {
  * through it, and `toJSON` keeps serialized copies (logs, Temporal failures) to these fields.
  */
 export class OpsApiError extends Error {
-  readonly operationId: OperationId;
+  readonly operationId: AnyOperationId;
   readonly kind: OpsApiFailureKind;
   readonly status: number | undefined;
   readonly code: OpsApiErrorDetails['code'];

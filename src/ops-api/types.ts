@@ -29,6 +29,21 @@ export const OPERATION_IDS = [
   'getAsyncOperation',
 ] as const satisfies readonly OperationId[];
 
+/**
+ * Operations only the real API has: the given document offers no way to change an existing user's or
+ * service account's access. Named after their CloudService methods, like the 19.
+ */
+export const CLOUD_ONLY_OPERATION_IDS = [
+  'updateUser',
+  'updateServiceAccount',
+  'setUserNamespaceAccess',
+  'setServiceAccountNamespaceAccess',
+] as const;
+export type CloudOnlyOperationId = (typeof CLOUD_ONLY_OPERATION_IDS)[number];
+/** Every operation the client knows, in either dialect. */
+export type AnyOperationId = OperationId | CloudOnlyOperationId;
+export const ALL_OPERATION_IDS: readonly AnyOperationId[] = [...OPERATION_IDS, ...CLOUD_ONLY_OPERATION_IDS];
+
 /** The operations that start an async operation. */
 export const MUTATION_IDS = [
   'createNamespace',
@@ -40,7 +55,8 @@ export const MUTATION_IDS = [
   'deleteServiceAccount',
   'createApiKey',
   'deleteApiKey',
-] as const satisfies readonly OperationId[];
+  ...CLOUD_ONLY_OPERATION_IDS,
+] as const satisfies readonly AnyOperationId[];
 export type MutationId = (typeof MUTATION_IDS)[number];
 export const isMutation = (id: string): id is MutationId => (MUTATION_IDS as readonly string[]).includes(id);
 
@@ -180,6 +196,34 @@ export interface Operations {
   deleteApiKey: { input: { keyId: string } & DeleteParams; output: AsyncOperationResponse };
   listRegions: { input: Record<string, never>; output: ListRegionsResponse };
   getAsyncOperation: { input: { asyncOperationId: string }; output: AsyncOperation };
+  // The real API only (see CLOUD_ONLY_OPERATION_IDS). Updates replace the whole spec, as for namespaces.
+  updateUser: {
+    input: { userId: string; resourceVersion: string; spec: User['spec'] } & ClientOperationId;
+    output: AsyncOperationResponse;
+  };
+  updateServiceAccount: {
+    input: {
+      serviceAccountId: string;
+      resourceVersion: string;
+      spec: ServiceAccount['spec'];
+    } & ClientOperationId;
+    output: AsyncOperationResponse;
+  };
+  /** Grants (or changes) one namespace's permission without touching the others. */
+  setUserNamespaceAccess: {
+    input: NamespaceAccessRequest & { userId: string };
+    output: AsyncOperationResponse;
+  };
+  setServiceAccountNamespaceAccess: {
+    input: NamespaceAccessRequest & { serviceAccountId: string };
+    output: AsyncOperationResponse;
+  };
 }
-export type OperationInput<Op extends OperationId> = Operations[Op]['input'];
-export type OperationOutput<Op extends OperationId> = Operations[Op]['output'];
+export interface NamespaceAccessRequest extends ClientOperationId {
+  /** The namespace id. */
+  namespace: string;
+  access: { permission: NamespacePermission };
+  resourceVersion: string;
+}
+export type OperationInput<Op extends AnyOperationId> = Operations[Op]['input'];
+export type OperationOutput<Op extends AnyOperationId> = Operations[Op]['output'];

@@ -18,19 +18,19 @@ export interface InputProblem {
 
 export const NAMESPACE_NAME_RULE =
   '2–39 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen';
-const namespaceName = z
+export const namespaceName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,37}[a-z0-9]$/, { error: `must be ${NAMESPACE_NAME_RULE}` });
 
 export const MAX_API_KEY_EXPIRY_DAYS = 730;
 
-const codecServer = z.strictObject({
+export const codecServer = z.strictObject({
   endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
   passAccessToken: z.boolean().optional(),
   includeCrossOriginCredentials: z.boolean().optional(),
 });
 
-const mtlsAuth = z.strictObject({
+export const mtlsAuth = z.strictObject({
   acceptedClientCa: z
     .string()
     .min(1, { error: 'must not be empty' })
@@ -47,19 +47,19 @@ const mtlsAuth = z.strictObject({
     .optional(),
 });
 
-const retentionDays = z
+export const retentionDays = z
   .number()
   .int({ error: 'must be a whole number of days' })
   .min(1, { error: 'must be at least 1' })
   .max(90, { error: 'must be at most 90' });
 
-const expiryDays = z
+export const expiryDays = z
   .number()
   .int({ error: 'must be a whole number of days' })
   .min(1, { error: 'must be at least 1' })
   .max(MAX_API_KEY_EXPIRY_DAYS, { error: `must be at most ${MAX_API_KEY_EXPIRY_DAYS}` });
 
-const displayName = z
+export const displayName = z
   .string()
   .min(1, { error: 'must not be empty' })
   .max(128, { error: 'must be at most 128 characters' });
@@ -156,7 +156,7 @@ export function validate<S extends z.ZodType>(
   };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
   return issue.message;
 }

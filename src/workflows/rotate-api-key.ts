@@ -12,6 +12,7 @@ import {
 import type { Activities } from '../activities';
 import type { ApiKey, OwnerType } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { rotatedDisplayName } from '../shared/api-key-names';
 import { FailureType } from '../shared/failure-types';
 import {
   parseDurationMs,
@@ -91,7 +92,6 @@ export const confirmCutoverSignal = defineSignal('confirmCutover');
 export const abortRotationSignal = defineSignal<[AbortRotation?]>('abort');
 
 const DAY_MS = 24 * 60 * 60_000;
-const ROTATION_SUFFIX = / ~r[0-9a-f]{8}$/;
 
 /**
  * Replaces an API key: creates the new key for the same owner (token straight into the secret sink),
@@ -306,8 +306,7 @@ async function resolveKey(input: RotateApiKeyRequest): Promise<ApiKey> {
  * replace the suffix instead of growing the name.
  */
 export function replacementName(old: Pick<ApiKey, 'id' | 'spec'>, workflowId: string): string {
-  const base = old.spec.displayName.replace(ROTATION_SUFFIX, '').slice(0, 110);
-  return `${base} ~r${fnv1a(`${workflowId}|${old.id}`)}`;
+  return rotatedDisplayName(old.spec.displayName, fnv1a(`${workflowId}|${old.id}`));
 }
 
 function fnv1a(text: string): string {

@@ -1,5 +1,6 @@
-// Smoke test of `npm run bench`: a tiny provisioning run end to end (dev server, emulator, worker child
-// process), checked for figures and sane values, not for timings. Plus the pure parts: flags and metrics.
+// Smoke test of `npm run bench`: a tiny provisioning run and a tiny comparison of the three wait designs
+// end to end (dev server, emulator, worker child process), checked for figures and sane values, not for
+// timings. Plus the pure parts: flags and metrics.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import { parseBenchArgs, UsageError } from '../../bench/cli';
 import { peakInWindow, requestFigures } from '../../bench/metrics';
 import type { ScenarioResult } from '../../bench/scenarios';
 import type { TargetResult } from '../../bench/report';
+import { DESIGN_LABELS } from '../../bench/wait-designs/shared';
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -22,12 +24,15 @@ describe('bench runner', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs a tiny provisioning scenario and writes every figure as JSON', async () => {
+  it('runs a tiny provisioning scenario and the wait designs, and writes every figure as JSON', async () => {
     const json = path.join(dir, 'bench.json');
     const { stdout } = await execFileAsync(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--quick', '--n', '3', '--scenarios', 'provision', '--json', json],
-      { cwd: root, timeout: 100_000 },
+      [
+        ...['--import', 'tsx', 'bench/run.ts', '--quick', '--n', '3', '--scenarios', 'provision,waits'],
+        ...['--wait-n', '2', '--wait-durations', '3s', '--json', json],
+      ],
+      { cwd: root, timeout: 150_000 },
     );
     expect(stdout).toContain('Targets');
     const data = JSON.parse(await readFile(json, 'utf8')) as {
@@ -61,6 +66,47 @@ describe('bench runner', () => {
         expect.stringMatching(/overhead/),
       ]),
     );
+
+    // Actions per provisioning: one start, one per activity (three creates and three waits at least), and
+    // one per poll after each wait's first.
+    const actions = r!.actions!;
+    expect(actions.byTypePerUnit).toMatchObject({ start_workflow: 1 });
+    expect(actions.byTypePerUnit.schedule_activity).toBeGreaterThanOrEqual(6);
+    expect(actions.byTypePerUnit.retry_activity).toBeCloseTo(waits.pollsPerWait * 3 - 3, 1);
+    expect(actions.perUnit).toBe(actions.total / 3);
+    expect(stdout).toMatch(/Temporal Cloud Actions per unit\s+\| \d/);
+    // The history count agrees with the dev server's own `action` metric, in both scenarios.
+    const agree = data.targets.filter((t) => /= server `action` metric/.test(t.target));
+    expect(agree.map((t) => [t.scenario, t.pass])).toEqual([
+      ['provision', true],
+      ['waits', true],
+    ]);
+
+    const w = data.results.find((x) => x.name === 'waits')!;
+    expect(w).toMatchObject({ status: 'ok', units: 6, workflows: { started: 6, completed: 6, failed: 0 } });
+    const rows = w.waitDesigns!;
+    expect(rows.map((x) => x.design)).toEqual(['activityRetries', 'workflowLoop', 'heartbeatActivity']);
+    for (const label of Object.values(DESIGN_LABELS)) expect(stdout).toContain(label);
+    const [ours, loop, heartbeat] = rows;
+    for (const x of rows) {
+      expect(x).toMatchObject({ waits: 2, completed: 2, operationS: 3, checkS: 1 });
+      expect(x.actionsPerWait).toBeGreaterThan(0);
+      expect(x.opsCallsPerWait).toBeGreaterThanOrEqual(2); // a 3-s operation with a 1-s hint
+    }
+    // Ours: one Action per attempt, and every attempt polls (an attempt that fails before its request
+    // reaches the API, rare under load, is one more); a history that does not grow with the polls.
+    expect(ours!.actionsPerWait).toBeGreaterThanOrEqual(ours!.opsCallsPerWait);
+    expect(ours!.actionsPerWait).toBeLessThan(ours!.opsCallsPerWait + 1);
+    expect(ours!.historyEventsPerWait).toBeLessThan(loop!.historyEventsPerWait);
+    // The loop: an activity per poll and a timer between polls.
+    expect(loop!.actionsByTypePerWait).toMatchObject({
+      schedule_activity: loop!.opsCallsPerWait,
+      start_timer: loop!.opsCallsPerWait - 1,
+    });
+    // One activity for the whole wait, plus the heartbeats that reached the server (the first is sent at once).
+    expect(heartbeat!.actionsByTypePerWait.schedule_activity).toBe(1);
+    expect(heartbeat!.actionsByTypePerWait.record_activity_heartbeat).toBeGreaterThanOrEqual(1);
+    expect(heartbeat!.historyEventsPerWait).toBe(ours!.historyEventsPerWait);
   });
 
   it('rejects bad flags with a message naming the flag', () => {
@@ -68,10 +114,14 @@ describe('bench runner', () => {
     expect(() => parseBenchArgs(['--scenarios', 'provision,teleport'])).toThrow(/'teleport'/);
     expect(() => parseBenchArgs(['--check', '500ms'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--bogus'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--wait-durations', '30s,,2m'])).toThrow(/--wait-durations/);
     expect(parseBenchArgs(['--quick', '--n', '7'])).toMatchObject({
       n: 7,
       activationMs: 3000,
       checkMs: 1000,
+    });
+    expect(parseBenchArgs(['--wait-durations', '30s, 2m'])).toMatchObject({
+      waitDurationsMs: [30_000, 120_000],
     });
   });
 
@@ -80,6 +130,7 @@ describe('bench runner', () => {
       method: 'GET',
       path: `/api/v1/async-operations/${id}`,
       operationId: 'getAsyncOperation',
+      dialect: 'openapi' as const,
       status,
       time,
       wallTime: time,

@@ -44,6 +44,14 @@ test('starts on the given port, serves the API with the given key, and stops cle
   expect(stdout).not.toContain('cli-key-123');
   const ok = await fetch(`${url}/api/v1/regions`, { headers: { authorization: 'Bearer cli-key-123' } });
   expect(ok.status).toBe(200);
+  // Both base paths are printed, and the real API's answers at the one it names.
+  expect(stdout).toContain(`${url}/api/v1/...`);
+  expect(stdout).toContain(`${url}/cloud/...`);
+  expect(stdout).toContain('temporal-cloud-api-version: v0.17.0');
+  const cloud = await fetch(`${url}/cloud/regions`, {
+    headers: { authorization: 'Bearer cli-key-123', 'temporal-cloud-api-version': 'v0.17.0' },
+  });
+  expect(cloud.status).toBe(200);
   const denied = await fetch(`${url}/api/v1/regions`, { headers: { authorization: 'Bearer wrong' } });
   expect(denied.status).toBe(401);
   child.kill('SIGTERM');

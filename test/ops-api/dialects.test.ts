@@ -172,7 +172,7 @@ describe('cloud dialect: answers', () => {
     asyncOperationId: 'op-1',
     endpoints: {
       webAddress: 'https://cloud.temporal.io/namespaces/orders.a1b2c',
-      grpcAddress: 'us-east-1.aws.api.temporal.io:7233',
+      grpcAddress: 'orders.a1b2c.tmprl.cloud:7233',
       mtlsGrpcAddress: 'orders.a1b2c.tmprl.cloud:7233',
       apiKeyGrpcAddress: 'us-east-1.aws.api.temporal.io:7233',
     },

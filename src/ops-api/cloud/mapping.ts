@@ -213,7 +213,9 @@ export function namespaceFromCloud(json: unknown): Namespace {
     ...(str(ns.asyncOperationId) ? { asyncOperationId: str(ns.asyncOperationId) } : {}),
     endpoints: {
       webAddress: str(endpoints.webAddress) ?? '',
-      grpcAddress: str(endpoints.grpcAddress) ?? '',
+      // The domain's grpcAddress is the namespace's own endpoint (the given document's); the real API's
+      // grpcAddress is the regional one API-key clients use (the inverse of namespaceToCloud).
+      grpcAddress: str(endpoints.mtlsGrpcAddress) || (str(endpoints.grpcAddress) ?? ''),
       mtlsGrpcAddress: str(endpoints.mtlsGrpcAddress) ?? '',
       apiKeyGrpcAddress: str(endpoints.grpcAddress) ?? '',
     },

@@ -2,7 +2,7 @@
 // route from the method's `(google.api.http)` option, its request/response messages, and a strict check
 // of protobuf JSON against a message type. Nothing here is a hand-copied table of routes or fields.
 import protos from '@temporalio/proto/protos/json-module.js';
-import { OPERATION_IDS, type OperationId } from '../types';
+import { ALL_OPERATION_IDS, type AnyOperationId } from '../types';
 
 // The few parts of protobufjs's reflection objects used here (the bundle brings its own protobufjs).
 export interface Field {
@@ -45,16 +45,16 @@ export const cloudService = root.lookupService(CLOUD_SERVICE);
 export type HttpVerb = 'GET' | 'POST' | 'DELETE';
 
 export interface CloudRoute {
-  operationId: OperationId;
+  operationId: AnyOperationId;
   /** The gRPC method, e.g. `GetNamespaces`. */
   method: string;
   verb: HttpVerb;
-  /** The gateway's path template, e.g. `/cloud/namespaces/{namespace}`. */
+  /** The gateway's path template, e.g. `/cloud/users/{user_id}`. */
   path: string;
+  /** The same template with the request's JSON field names: `/cloud/users/{userId}`. */
+  fieldPath: string;
   /** Path parameters as request field names (lowerCamelCase), in template order. */
   pathFields: string[];
-  /** The path template with those field names: `/cloud/users/{userId}`. */
-  fieldPath: string;
   /** Whether the request (minus path fields) is the JSON body (`body: "*"`) or the query string. */
   bodyIsRequest: boolean;
   request: Type;
@@ -62,14 +62,14 @@ export interface CloudRoute {
 }
 
 /** Our operationId → the CloudService method: `listX` is `GetX`, the rest is the same name capitalised. */
-export function cloudMethodName(operationId: OperationId): string {
+export function cloudMethodName(operationId: AnyOperationId): string {
   const name = operationId.replace(/^list/, 'get');
   return name[0]!.toUpperCase() + name.slice(1);
 }
 
 const camel = (snake: string): string => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function routeOf(operationId: OperationId): CloudRoute {
+function routeOf(operationId: AnyOperationId): CloudRoute {
   const method = cloudService.methods[cloudMethodName(operationId)];
   if (!method) throw new Error(`CloudService has no method for ${operationId}`);
   const http = (method.parsedOptions ?? [])
@@ -85,17 +85,17 @@ function routeOf(operationId: OperationId): CloudRoute {
     method: method.name,
     verb: verb.toUpperCase() as HttpVerb,
     path,
-    pathFields: [...path.matchAll(/\{(\w+)\}/g)].map((m) => camel(m[1]!)),
     fieldPath: path.replace(/\{(\w+)\}/g, (_, name: string) => `{${camel(name)}}`),
+    pathFields: [...path.matchAll(/\{(\w+)\}/g)].map((m) => camel(m[1]!)),
     bodyIsRequest: http.body === '*',
     request: method.resolvedRequestType!,
     response: method.resolvedResponseType!,
   };
 }
 
-/** The route of every one of the 19 operations, derived from the protos once. */
-export const CLOUD_ROUTES: Readonly<Record<OperationId, CloudRoute>> = Object.freeze(
-  Object.fromEntries(OPERATION_IDS.map((id) => [id, routeOf(id)])) as Record<OperationId, CloudRoute>,
+/** The route of every operation (the 19 and the real API's own), derived from the protos once. */
+export const CLOUD_ROUTES: Readonly<Record<AnyOperationId, CloudRoute>> = Object.freeze(
+  Object.fromEntries(ALL_OPERATION_IDS.map((id) => [id, routeOf(id)])) as Record<AnyOperationId, CloudRoute>,
 );
 
 export function protoType(fullName: string): Type {
@@ -113,6 +113,7 @@ const INT64 = new Set(['int64', 'sint64', 'sfixed64', 'uint64', 'fixed64']);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
  * Every way `json` is not valid protobuf JSON for `type`: unknown fields, wrong JSON types, enum names
@@ -169,7 +170,8 @@ function checkValue(field: Field, value: unknown, path: string, out: string[]): 
   if (resolved && 'fieldsArray' in resolved) return checkMessage(resolved as Type, value, path, out);
   if (resolved && 'values' in resolved) {
     const values = (resolved as Enum).values;
-    const ok = typeof value === 'string' ? value in values : Number.isInteger(value);
+    // Own names only: protobufjs's `values` inherits the numbers ("1") from `valuesById`.
+    const ok = typeof value === 'string' ? Object.hasOwn(values, value) : Number.isInteger(value);
     if (!ok) out.push(`${path}: ${JSON.stringify(value)} is not a value of ${resolved.name}`);
     return;
   }
@@ -180,7 +182,10 @@ function checkValue(field: Field, value: unknown, path: string, out: string[]): 
   } else if (t === 'bool') {
     if (typeof value !== 'boolean') bad('a boolean');
   } else if (INT32.has(t)) {
-    if (!Number.isInteger(typeof value === 'string' ? Number(value) : value)) bad('an integer');
+    // A JSON number, or a string holding one ("", " 5", "0x10" are not), integral and in the type's range.
+    const n = typeof value === 'string' && JSON_NUMBER.test(value) ? Number(value) : value;
+    const [min, max] = t.startsWith('u') || t === 'fixed32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
+    if (!Number.isInteger(n) || (n as number) < min || (n as number) > max) bad(`an integer (${t})`);
   } else if (INT64.has(t)) {
     if (!(Number.isInteger(value) || (typeof value === 'string' && /^-?\d+$/.test(value)))) bad('an int64');
   } else if (t === 'double' || t === 'float') {

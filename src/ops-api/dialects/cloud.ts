@@ -8,6 +8,7 @@ import {
   namespaceFromCloud,
   namespaceSpecToCloud,
   ownerTypes,
+  permissions,
   regionFromCloud,
   serviceAccountFromCloud,
   serviceAccountSpecToCloud,
@@ -17,7 +18,7 @@ import {
 } from '../cloud/mapping';
 import { CLOUD_ROUTES } from '../cloud/proto';
 import { domainCodeOf } from '../cloud/status';
-import type { ErrorCode, OperationId, OperationInput, OperationOutput, Operations } from '../types';
+import type { AnyOperationId, ErrorCode, OperationInput, OperationOutput, Operations } from '../types';
 import {
   compactQuery,
   expectShape,
@@ -29,7 +30,7 @@ import {
 } from './dialect';
 
 /** The real API's request message (as JSON) of each operation, from the domain input. */
-const REQUESTS: { [Op in OperationId]: (input: Operations[Op]['input']) => Json } = {
+const REQUESTS: { [Op in AnyOperationId]: (input: Operations[Op]['input']) => Json } = {
   listNamespaces: (i) => ({ ...i }),
   createNamespace: (i) => ({ spec: namespaceSpecToCloud(i.spec), asyncOperationId: i.asyncOperationId }),
   getNamespace: (i) => ({ ...i }),
@@ -57,6 +58,13 @@ const REQUESTS: { [Op in OperationId]: (input: Operations[Op]['input']) => Json 
   deleteApiKey: (i) => ({ ...i }),
   listRegions: () => ({}),
   getAsyncOperation: (i) => ({ ...i }),
+  updateUser: (i) => ({ ...i, spec: userSpecToCloud(i.spec) }),
+  updateServiceAccount: (i) => ({ ...i, spec: serviceAccountSpecToCloud(i.spec) }),
+  setUserNamespaceAccess: (i) => ({ ...i, access: { permission: permissions.toProto(i.access.permission) } }),
+  setServiceAccountNamespaceAccess: (i) => ({
+    ...i,
+    access: { permission: permissions.toProto(i.access.permission) },
+  }),
 };
 
 const list = (body: Json, field: string): unknown[] => {
@@ -68,19 +76,19 @@ const page = (body: Json) =>
   typeof body.nextPageToken === 'string' && body.nextPageToken ? { nextPageToken: body.nextPageToken } : {};
 
 /** The id of the async operation a mutation answered with. */
-function operationIdOf(op: OperationId, body: Json): string {
+function operationIdOf(op: AnyOperationId, body: Json): string {
   const id = isObject(body.asyncOperation) ? body.asyncOperation.id : undefined;
   expectShape(typeof id === 'string' && id !== '', op, 'an asyncOperation');
   return id;
 }
 
-function resource(op: OperationId, body: Json, field: string): unknown {
+function resource(op: AnyOperationId, body: Json, field: string): unknown {
   expectShape(isObject(body[field]), op, `"${field}"`);
   return body[field];
 }
 
 /** The domain result of each operation, from the real API's response message. */
-const RESPONSES: { [Op in OperationId]: (body: Json) => Operations[Op]['output'] } = {
+const RESPONSES: { [Op in AnyOperationId]: (body: Json) => Operations[Op]['output'] } = {
   listNamespaces: (b) => ({ namespaces: list(b, 'namespaces').map(namespaceFromCloud), ...page(b) }),
   createNamespace: (b) => {
     expectShape(typeof b.namespace === 'string', 'createNamespace', '"namespace"');
@@ -123,6 +131,12 @@ const RESPONSES: { [Op in OperationId]: (body: Json) => Operations[Op]['output']
   deleteApiKey: (b) => ({ asyncOperationId: operationIdOf('deleteApiKey', b) }),
   listRegions: (b) => ({ regions: list(b, 'regions').map(regionFromCloud) }),
   getAsyncOperation: (b) => asyncOperationFromCloud(resource('getAsyncOperation', b, 'asyncOperation')),
+  updateUser: (b) => ({ asyncOperationId: operationIdOf('updateUser', b) }),
+  updateServiceAccount: (b) => ({ asyncOperationId: operationIdOf('updateServiceAccount', b) }),
+  setUserNamespaceAccess: (b) => ({ asyncOperationId: operationIdOf('setUserNamespaceAccess', b) }),
+  setServiceAccountNamespaceAccess: (b) => ({
+    asyncOperationId: operationIdOf('setServiceAccountNamespaceAccess', b),
+  }),
 };
 
 /** The version of the real API this product speaks, sent in `temporal-cloud-api-version`. */
@@ -134,9 +148,12 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
     name: 'cloud',
     headers: { [CLOUD_API_VERSION_HEADER]: version },
 
-    encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
+    supports: () => true,
+
+    encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
       const route = CLOUD_ROUTES[operationId];
       const request = (REQUESTS[operationId] as (i: OperationInput<Op>) => Json)(input);
+      // Filled from the request's JSON names: the gateway's template has them in snake_case (`{user_id}`).
       const path = fillPath(route.fieldPath.replace(/^\//, ''), request, operationId);
       const rest = Object.fromEntries(
         Object.entries(request).filter(([k, v]) => !route.pathFields.includes(k) && v !== undefined),
@@ -146,7 +163,7 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
       return { method: route.verb, path, ...(query ? { query } : {}) };
     },
 
-    decode<Op extends OperationId>(operationId: Op, body: unknown): OperationOutput<Op> {
+    decode<Op extends AnyOperationId>(operationId: Op, body: unknown): OperationOutput<Op> {
       expectShape(isObject(body), operationId, 'a JSON object');
       return (RESPONSES[operationId] as (b: Json) => OperationOutput<Op>)(body);
     },

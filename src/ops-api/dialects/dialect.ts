@@ -1,4 +1,4 @@
-import type { ErrorCode, OperationId, OperationInput, OperationOutput } from '../types';
+import type { AnyOperationId, ErrorCode, OperationInput, OperationOutput } from '../types';
 
 export const DIALECTS = ['openapi', 'cloud'] as const;
 export type DialectName = (typeof DIALECTS)[number];
@@ -27,9 +27,11 @@ export interface Dialect {
   readonly name: DialectName;
   /** Headers every request carries (e.g. the pinned API version). */
   readonly headers: Readonly<Record<string, string>>;
-  encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest;
+  /** Whether this API offers the operation (the given document has no way to change access, say). */
+  supports(operationId: AnyOperationId): boolean;
+  encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest;
   /** The domain result; throws NotTheApiError when the body is not this API's answer. */
-  decode<Op extends OperationId>(operationId: Op, body: unknown): OperationOutput<Op>;
+  decode<Op extends AnyOperationId>(operationId: Op, body: unknown): OperationOutput<Op>;
   /** The API's own error, or undefined when the body is not this API's error shape (a proxy, a web page). */
   decodeError(body: unknown): DomainError | undefined;
 }
@@ -70,3 +72,11 @@ export function compactQuery(query: Record<string, unknown>): Record<string, str
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The operation exists in the other dialect only. */
+export class UnsupportedOperationError extends Error {
+  override readonly name = 'UnsupportedOperationError';
+  constructor(operationId: string, dialect: DialectName) {
+    super(`${operationId} is not an operation of the ${dialect} dialect's API`);
+  }
+}

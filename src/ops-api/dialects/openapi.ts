@@ -2,10 +2,19 @@
 // travel bare, mutations answer `asyncOperationId`, errors are `{code, message, field}`. The domain is
 // this dialect's vocabulary, so encoding is mostly placing fields; a test checks the routes against the
 // document.
-import type { ErrorCode, NamespaceSpec, OperationId, OperationInput, OperationOutput } from '../types';
+import {
+  OPERATION_IDS,
+  type AnyOperationId,
+  type ErrorCode,
+  type NamespaceSpec,
+  type OperationId,
+  type OperationInput,
+  type OperationOutput,
+} from '../types';
 import {
   compactQuery,
   expectShape,
+  UnsupportedOperationError,
   fillPath,
   isObject,
   type Dialect,
@@ -84,8 +93,12 @@ export const openapiDialect: Dialect = {
   name: 'openapi',
   headers: {},
 
-  encode<Op extends OperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
-    const [method, template] = OPENAPI_ROUTES[operationId];
+  supports: (operationId) => (OPERATION_IDS as readonly AnyOperationId[]).includes(operationId),
+
+  encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
+    const route = OPENAPI_ROUTES[operationId as OperationId];
+    if (!route) throw new UnsupportedOperationError(operationId, 'openapi');
+    const [method, template] = route;
     const fields = { ...(input as Record<string, unknown>) };
     const path = fillPath(template, fields, operationId);
     for (const [, name] of template.matchAll(/\{(\w+)\}/g)) delete fields[name!];
@@ -103,14 +116,11 @@ export const openapiDialect: Dialect = {
     return { method, path, body: fields };
   },
 
-  decode<Op extends OperationId>(operationId: Op, body: unknown): OperationOutput<Op> {
+  decode<Op extends AnyOperationId>(operationId: Op, body: unknown): OperationOutput<Op> {
     expectShape(isObject(body), operationId, 'a JSON object');
-    const required = body[REQUIRED[operationId]];
-    expectShape(
-      typeof required === 'string' || Array.isArray(required),
-      operationId,
-      `"${REQUIRED[operationId]}"`,
-    );
+    const field = REQUIRED[operationId as OperationId];
+    const required = body[field];
+    expectShape(typeof required === 'string' || Array.isArray(required), operationId, `"${field}"`);
     return body as OperationOutput<Op>;
   },
 

@@ -1,0 +1,3 @@
+// The benchmark worker's workflows: the product's, unchanged, plus the bench-only wait designs.
+export * from '../src/workflows';
+export * from './wait-designs/workflows';

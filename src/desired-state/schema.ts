@@ -1,0 +1,223 @@
+// The desired-state file: what should exist in the account, by name. The zod schemas here are the one
+// definition — the loader validates with them, and `npm run generate` writes the JSON Schema editors use
+// (desired-state.schema.json) from them. Workflow-safe (no Node APIs): the reconcile workflow validates too.
+import { z } from 'zod';
+import {
+  codecServer,
+  displayName,
+  expiryDays,
+  mtlsAuth,
+  namespaceName,
+  retentionDays,
+} from '../shared/validation';
+
+const permission = z.enum(['admin', 'write', 'read'], { error: 'must be one of admin, write, read' });
+export const ACCOUNT_ROLES = [
+  'owner',
+  'admin',
+  'developer',
+  'finance_admin',
+  'read',
+  'metrics_read',
+  'none',
+] as const;
+
+/** Region ids look like `aws-us-east-1` or `gcp-europe-west3`; whether one exists is asked at plan time. */
+const region = z.string().regex(/^(aws|gcp|azure)-[a-z0-9]+(-[a-z0-9]+)+$/, {
+  error: 'must be a region id such as aws-us-east-1 or gcp-us-central1',
+});
+
+/** Namespace access by namespace NAME (as in this file), e.g. `{ payments-prod: write }`. */
+const access = z
+  .record(namespaceName, permission)
+  .describe('Namespace access by namespace name (a namespace of this file): admin, write or read');
+
+const pattern = z
+  .string()
+  .min(1)
+  .describe('A name, or a pattern where * matches any characters (e.g. "payments-*", "*")');
+
+export const namespaceEntry = z
+  .strictObject({
+    name: namespaceName.describe('The namespace name; its id is <name>.<account>'),
+    region: region.describe('Where it lives (immutable)'),
+    retentionDays: retentionDays.describe('History retention, 1-90 days'),
+    codecServer: codecServer.optional().describe('Codec server the Web UI uses to decode payloads'),
+    mtlsAuth: mtlsAuth.optional().describe('mTLS: base64 PEM of the accepted client CA(s)'),
+    apiKeyAuth: z
+      .boolean()
+      .optional()
+      .describe(
+        'Allow clients to connect with API keys. Absent: switched on when a key of this file reaches the namespace, otherwise left as it is',
+      ),
+  })
+  .describe('A namespace');
+
+export const apiKeyEntry = z
+  .strictObject({
+    displayName: displayName.describe('The key, by name within its service account'),
+    expiryDays: expiryDays.default(90).describe('Lifetime of a new (or replacement) key, in days'),
+    rotateBeforeDays: z
+      .number()
+      .int({ error: 'must be a whole number of days' })
+      .min(1, { error: 'must be at least 1' })
+      .max(365, { error: 'must be at most 365' })
+      .optional()
+      .describe('Rotate the key when it expires within this many days (absent: never automatically)'),
+    rotationGracePeriod: z
+      .string()
+      .regex(/^(0|(\d+(ms|s|m|h|d|w))+)$/, { error: 'must be a duration such as 7d, 12h or 0' })
+      .default('1h')
+      .describe('How long old and new key both work during a rotation'),
+  })
+  .describe('An API key owned by the service account');
+
+export const serviceAccountEntry = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .max(64, { error: 'must be at most 64 characters' })
+      .describe('The service account name (unique in the account)'),
+    access: access.default({}),
+    apiKeys: z.array(apiKeyEntry).default([]),
+  })
+  .describe('A service account, its namespace access and its API keys');
+
+export const userEntry = z
+  .strictObject({
+    email: z.email({ error: 'must be an email address' }).describe('The user, by email'),
+    role: z
+      .enum(ACCOUNT_ROLES, { error: `must be one of ${ACCOUNT_ROLES.join(', ')}` })
+      .default('read')
+      .describe('Account role'),
+    access: access.default({}),
+  })
+  .describe('A user, their account role and namespace access');
+
+export const pruneSection = z
+  .strictObject({
+    namespaces: z
+      .array(pattern)
+      .optional()
+      .describe('Namespaces this file owns: others matching are deleted'),
+    serviceAccounts: z.array(pattern).optional().describe('Service accounts this file owns'),
+    users: z.array(pattern).optional().describe('Users (by email) this file owns'),
+    apiKeys: z
+      .boolean()
+      .optional()
+      .describe("Delete keys of this file's service accounts that the file does not list"),
+    access: z
+      .array(pattern)
+      .optional()
+      .describe(
+        'Principals (service account names, user emails) whose namespace access the file owns entirely',
+      ),
+  })
+  .describe(
+    'What the file owns. Without it, resources not in the file are reported as unmanaged and left alone.',
+  );
+
+export const desiredStateSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: namespaceName
+      .optional()
+      .describe('Names this desired state (its reconcile workflow id); default: the file name'),
+    namespaces: z.array(namespaceEntry).default([]),
+    serviceAccounts: z.array(serviceAccountEntry).default([]),
+    users: z.array(userEntry).default([]),
+    prune: pruneSection.optional(),
+  })
+  .describe('Temporal Cloud account set-up as code (temporal-cloud-ops)');
+
+export type DesiredStateInput = z.input<typeof desiredStateSchema>;
+export type DesiredState = z.output<typeof desiredStateSchema>;
+export type NamespaceEntry = z.output<typeof namespaceEntry>;
+export type ServiceAccountEntry = z.output<typeof serviceAccountEntry>;
+export type ApiKeyEntry = z.output<typeof apiKeyEntry>;
+export type UserEntry = z.output<typeof userEntry>;
+export type Prune = z.output<typeof pruneSection>;
+export type Permission = z.output<typeof permission>;
+
+export interface FileProblem {
+  /** Where in the file: `serviceAccounts[1].access.orders`. */
+  path: string;
+  message: string;
+  /** 1-based line in the file, when known. */
+  line?: number;
+}
+
+const at = (path: Array<string | number>) =>
+  path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
+
+/** Problems a schema cannot see: names used twice and references to namespaces the file lacks. */
+export function referenceProblems(state: DesiredState): FileProblem[] {
+  const problems: FileProblem[] = [];
+  const twice = <T>(items: T[], key: (t: T) => string, where: string, what: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      const first = seen.get(k);
+      if (first !== undefined) {
+        problems.push({
+          path: at([where, i]),
+          message: `${what} "${k}" is already defined at ${at([where, first])}`,
+        });
+      } else seen.set(k, i);
+    });
+  };
+  twice(state.namespaces, (n) => n.name, 'namespaces', 'namespace');
+  twice(state.serviceAccounts, (s) => s.name, 'serviceAccounts', 'service account');
+  twice(state.users, (u) => u.email.toLowerCase(), 'users', 'user');
+  state.serviceAccounts.forEach((sa, i) => {
+    sa.apiKeys.forEach((key, k) => {
+      const first = sa.apiKeys.findIndex((other) => other.displayName === key.displayName);
+      if (first !== k) {
+        problems.push({
+          path: at(['serviceAccounts', i, 'apiKeys', k, 'displayName']),
+          message: `API key "${key.displayName}" is already defined at ${at(['serviceAccounts', i, 'apiKeys', first])}`,
+        });
+      }
+      if (key.rotateBeforeDays !== undefined && key.rotateBeforeDays >= key.expiryDays) {
+        problems.push({
+          path: at(['serviceAccounts', i, 'apiKeys', k, 'rotateBeforeDays']),
+          message: `must be less than expiryDays (${key.expiryDays}), or every new key would be due at once`,
+        });
+      }
+    });
+  });
+  const names = new Set(state.namespaces.map((n) => n.name));
+  const checkAccess = (where: string, i: number, grants: Record<string, string>) => {
+    for (const ns of Object.keys(grants)) {
+      if (!names.has(ns)) {
+        problems.push({
+          path: at([where, i, 'access', ns]),
+          message: `refers to namespace "${ns}", which this file does not define (add it under namespaces)`,
+        });
+      }
+    }
+  };
+  state.serviceAccounts.forEach((sa, i) => checkAccess('serviceAccounts', i, sa.access));
+  state.users.forEach((u, i) => checkAccess('users', i, u.access));
+  return problems;
+}
+
+/** A zod path as the file's path notation. */
+export const pathOf = at;
+
+/** Does `name` match any of the patterns (`*` = any characters)? */
+export function matchesAny(name: string, patterns: readonly string[] | undefined): boolean {
+  return (patterns ?? []).some((p) =>
+    new RegExp(
+      `^${p
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      'i',
+    ).test(name),
+  );
+}

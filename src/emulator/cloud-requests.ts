@@ -1,0 +1,204 @@
+// A /cloud request, from the real API's wire format to the domain: the request message (body, or path and
+// query fields), checked strictly against the method's proto type, translated with the mapping functions,
+// refused if the translation would drop something it said, then laid out as the /api/v1 request and
+// validated with the very schemas /api/v1 uses. The handlers and the store see no difference.
+import type { FastifyRequest } from 'fastify';
+import {
+  apiKeySpecFromCloud,
+  namespaceSpecFromCloud,
+  ownerTypes,
+  permissions,
+  serviceAccountSpecFromCloud,
+  userSpecFromCloud,
+} from '../ops-api/cloud/mapping';
+import { CLOUD_ROUTES, protoJsonProblems, type CloudRoute, type Type } from '../ops-api/cloud/proto';
+import { cloudDialect, openapiDialect } from '../ops-api/dialects';
+import type { AnyOperationId, NamespaceSpec, OperationId } from '../ops-api/types';
+import { invalid } from './errors';
+import { canonicalProtoJson, firstLoss, type Json } from './proto-json';
+import type { ListFilters, OperationRequest } from './routes';
+import type { OperationRoute } from './spec-loader';
+import { validationError, type HttpPart, type SchemaValidators } from './validator';
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The named fields of `m` that are set. */
+const pick = (m: Json, ...names: string[]): Json =>
+  Object.fromEntries(names.filter((n) => m[n] !== undefined).map((n) => [n, m[n]]));
+
+function spec<T>(m: Json, fromCloud: (json: unknown) => T): { spec: T } {
+  if (!isObject(m.spec)) throw invalid('spec', 'is required');
+  return { spec: fromCloud(m.spec) };
+}
+
+interface Decoded {
+  /** The operation's domain input (Operations[op]['input']), path fields included. */
+  input: Json;
+  filters?: ListFilters;
+}
+
+const DELETE = ['resourceVersion', 'asyncOperationId'];
+const PAGE = ['pageSize', 'pageToken'];
+
+/** The domain input of each operation, from its canonical request message. */
+const DECODERS: Record<AnyOperationId, (m: Json) => Decoded> = {
+  listNamespaces: (m) => ({ input: pick(m, ...PAGE), filters: pick(m, 'name') }),
+  createNamespace: (m) => ({ input: { ...spec(m, namespaceSpecFromCloud), ...pick(m, 'asyncOperationId') } }),
+  getNamespace: (m) => ({ input: pick(m, 'namespace') }),
+  deleteNamespace: (m) => ({ input: pick(m, 'namespace', ...DELETE) }),
+  updateNamespace: (m) => ({
+    input: { ...spec(m, namespaceSpecFromCloud), ...pick(m, 'namespace', ...DELETE) },
+  }),
+  listUsers: (m) => ({ input: pick(m, ...PAGE), filters: pick(m, 'email', 'namespace') }),
+  createUser: (m) => ({ input: { ...spec(m, userSpecFromCloud), ...pick(m, 'asyncOperationId') } }),
+  getUser: (m) => ({ input: pick(m, 'userId') }),
+  deleteUser: (m) => ({ input: pick(m, 'userId', ...DELETE) }),
+  listServiceAccounts: (m) => ({ input: pick(m, ...PAGE) }),
+  createServiceAccount: (m) => ({
+    input: { ...spec(m, serviceAccountSpecFromCloud), ...pick(m, 'asyncOperationId') },
+  }),
+  getServiceAccount: (m) => ({ input: pick(m, 'serviceAccountId') }),
+  deleteServiceAccount: (m) => ({ input: pick(m, 'serviceAccountId', ...DELETE) }),
+  listApiKeys: (m) => ({
+    input: {
+      ...pick(m, ...PAGE, 'ownerId'),
+      ...(typeof m.ownerType === 'string' ? { ownerType: ownerTypes.toDomain(m.ownerType) } : {}),
+    },
+  }),
+  createApiKey: (m) => ({ input: { ...spec(m, apiKeySpecFromCloud), ...pick(m, 'asyncOperationId') } }),
+  getApiKey: (m) => ({ input: pick(m, 'keyId') }),
+  deleteApiKey: (m) => ({ input: pick(m, 'keyId', ...DELETE) }),
+  listRegions: () => ({ input: {} }),
+  getAsyncOperation: (m) => ({ input: pick(m, 'asyncOperationId') }),
+  updateUser: (m) => ({ input: { ...spec(m, userSpecFromCloud), ...pick(m, 'userId', ...DELETE) } }),
+  updateServiceAccount: (m) => ({
+    input: { ...spec(m, serviceAccountSpecFromCloud), ...pick(m, 'serviceAccountId', ...DELETE) },
+  }),
+  setUserNamespaceAccess: (m) => ({ input: { ...access(m), ...pick(m, 'userId', 'namespace', ...DELETE) } }),
+  setServiceAccountNamespaceAccess: (m) => ({
+    input: { ...access(m), ...pick(m, 'serviceAccountId', 'namespace', ...DELETE) },
+  }),
+};
+
+/** A set*NamespaceAccess request's permission, which must be one the domain knows. */
+function access(m: Json): { access: { permission: string } } {
+  const permission = isObject(m.access) ? m.access.permission : undefined;
+  if (typeof permission !== 'string' || !permissions.values.includes(permissions.toDomain(permission)!)) {
+    throw invalid('access.permission', 'is required: PERMISSION_ADMIN, PERMISSION_WRITE or PERMISSION_READ');
+  }
+  return { access: { permission: permissions.toDomain(permission)! } };
+}
+
+/** Fastify's form of the gateway's path template: `/cloud/users/{user_id}` → `/cloud/users/:userId`. */
+export const fastifyPath = (route: CloudRoute): string => route.fieldPath.replace(/\{(\w+)\}/g, ':$1');
+
+/** The request message: the body (`body: "*"`) or the query, with the path fields merged in. */
+function requestMessage(route: CloudRoute, req: FastifyRequest): Json {
+  const query = { ...(req.query as Json | undefined) };
+  let message: Json;
+  if (route.bodyIsRequest) {
+    const extra = Object.keys(query)[0];
+    if (extra !== undefined)
+      throw invalid(extra, 'is not a query parameter: this method takes its request as the body');
+    const body = req.body ?? {};
+    if (!isObject(body)) throw invalid('body', 'must be a JSON object (the request message)');
+    message = { ...body };
+  } else {
+    // As on /api/v1, an empty query parameter is an absent one; like the gateway, a query parameter may
+    // give an enum by number (JSON would need a number, not a string).
+    message = Object.fromEntries(
+      Object.entries(query)
+        .filter(([, v]) => v !== '')
+        .map(([k, v]) => [k, isEnum(route.request, k) && /^\d+$/.test(String(v)) ? Number(v) : v]),
+    );
+  }
+  const snakeNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  route.pathFields.forEach((name, i) => {
+    const value = (req.params as Record<string, string>)[name];
+    if (!value) throw invalid(name, 'is required');
+    // The path wins over a body field of the same name, as at the gateway.
+    delete message[snakeNames[i]!];
+    message[name] = value;
+  });
+  return message;
+}
+
+function isEnum(type: Type, key: string): boolean {
+  const field = type.fieldsArray.find((f) => f.name === key || f.protoName === key)?.resolve();
+  return field !== undefined && field.resolvedType !== null && 'values' in field.resolvedType;
+}
+
+/** `$.spec.foo: NamespaceSpec has no field "foo"` → the field and what is wrong with it. */
+function problemError(problem: string): Error {
+  const at = problem.indexOf(': ');
+  const field = problem.slice(0, at).replace(/^\$\.?/, '') || 'body';
+  return invalid(field, problem.slice(at + 2));
+}
+
+const NOT_KEPT =
+  "is not supported by the emulator: its one store keeps only what the given document's resources have";
+const cloud = cloudDialect();
+
+/** Decodes /cloud requests for the handlers; `routes` are the /api/v1 routes whose schemas apply too. */
+export function cloudRequestDecoder(routes: readonly OperationRoute[], validators: SchemaValidators) {
+  const openapi = new Map(routes.map((r) => [r.operationId, r]));
+  const validate = (route: OperationRoute, part: HttpPart, data: unknown): void => {
+    const schema = route.schema[part as keyof OperationRoute['schema']];
+    if (!schema) return;
+    const check = validators.compile(schema, part);
+    if (check(data)) return;
+    const error = validationError(check.errors ?? [], part);
+    // The domain's enum names mean nothing on /cloud: say what the emulator lacks instead.
+    if (check.errors?.[0]?.keyword === 'enum') throw invalid(error.field!, NOT_KEPT);
+    throw error;
+  };
+
+  return (operationId: AnyOperationId, req: FastifyRequest): OperationRequest => {
+    const route = CLOUD_ROUTES[operationId];
+    const message = requestMessage(route, req);
+    const problem = protoJsonProblems(route.request, message, '$')[0];
+    if (problem !== undefined) throw problemError(problem);
+    const canonical = canonicalProtoJson(route.request, message);
+    const { input, filters } = DECODERS[operationId](canonical);
+
+    // What the store keeps, in the real API's terms again: anything the request said beyond it is refused
+    // rather than dropped (a namespace spec's `preserved` parts are not stored).
+    const kept: Json = { ...input, ...filters };
+    if (isObject(kept.spec)) {
+      const { preserved: _notStored, ...stored } = kept.spec as NamespaceSpec;
+      kept.spec = stored;
+    }
+    const wire = cloud.encode(operationId, kept as never);
+    const sent = Object.fromEntries(Object.entries(canonical).filter(([k]) => !route.pathFields.includes(k)));
+    const lost = firstLoss(sent, canonicalProtoJson(route.request, wire.body ?? wire.query ?? {}));
+    if (lost !== undefined) throw invalid(lost, NOT_KEPT);
+
+    // The real API's own operations have no /api/v1 twin: path fields are the params, the rest the body.
+    const api = openapi.get(operationId as OperationId);
+    if (!api) {
+      const { resourceVersion, ...rest } = input;
+      if (typeof resourceVersion !== 'string' || resourceVersion === '') {
+        throw invalid('resourceVersion', 'is required: the version of the principal just read');
+      }
+      return {
+        params: Object.fromEntries(route.pathFields.map((n) => [n, String(input[n])])),
+        query: {},
+        body: { ...rest, resourceVersion },
+      };
+    }
+    // The same request in the /api/v1 layout, held to the same schemas.
+    const laidOut = openapiDialect.encode(operationId, input as never);
+    const pathNames = [...api.specPath.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    const request: OperationRequest = {
+      params: Object.fromEntries(pathNames.map((n) => [n, String(input[n])])),
+      query: { ...laidOut.query },
+      body: laidOut.body,
+      ...(filters && Object.keys(filters).length > 0 ? { filters } : {}),
+    };
+    validate(api, 'params', request.params);
+    validate(api, 'body', request.body);
+    validate(api, 'querystring', request.query);
+    return request;
+  };
+}

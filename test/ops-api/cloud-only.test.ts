@@ -1,0 +1,102 @@
+// The real API's own operations (changing an existing principal's access and role): served on /cloud,
+// refused by the openapi dialect before anything is sent.
+import { MutationGate, OpsApiClient, OpsApiError } from '../../src/ops-api';
+import { API_KEY, startTestEmulator, type TestApi } from '../emulator/helpers';
+
+let api: TestApi;
+let cloud: OpsApiClient;
+let saId: string;
+let userId: string;
+
+beforeEach(async () => {
+  api = await startTestEmulator();
+  cloud = new OpsApiClient({ baseUrl: api.emu.url, apiKey: API_KEY, dialect: 'cloud' });
+  await api.emu.seed({
+    namespaces: ['orders', 'billing'].map((name) => ({ name, region: 'aws-us-east-1', retentionDays: 7 })),
+  });
+  const seeded = await api.emu.seed({
+    serviceAccounts: [
+      { name: 'ci', access: { namespaceAccesses: { 'orders.a1b2c': { permission: 'read' } } } },
+    ],
+    users: [{ email: 'jo@example.com', access: { accountAccess: { role: 'read' } } }],
+  });
+  [saId] = seeded.serviceAccountIds as [string];
+  [userId] = seeded.userIds as [string];
+});
+afterEach(() => api.close());
+
+const settle = () => api.clock.advance(10_000);
+
+test('granting one namespace leaves the others; the change lands when its operation is fulfilled', async () => {
+  const sa = await cloud.getServiceAccount(saId);
+  const { asyncOperationId } = await cloud.setServiceAccountNamespaceAccess({
+    serviceAccountId: saId,
+    namespace: 'billing.a1b2c',
+    access: { permission: 'write' },
+    resourceVersion: sa.resourceVersion,
+    asyncOperationId: 'grant-1',
+  });
+  expect(asyncOperationId).toBe('grant-1');
+  settle();
+  expect((await cloud.getAsyncOperation('grant-1')).state).toBe('fulfilled');
+  expect((await cloud.getServiceAccount(saId)).spec.access?.namespaceAccesses).toEqual({
+    'orders.a1b2c': { permission: 'read' },
+    'billing.a1b2c': { permission: 'write' },
+  });
+  const log = api.emu.requestLog.find((e) => e.operationId === 'setServiceAccountNamespaceAccess')!;
+  expect(log.path).toBe(`/cloud/namespaces/billing.a1b2c/service-accounts/${saId}/access`);
+});
+
+test('an update replaces the whole spec: access removed, role changed; a stale version is refused', async () => {
+  const sa = await cloud.getServiceAccount(saId);
+  await cloud.updateServiceAccount({
+    serviceAccountId: saId,
+    resourceVersion: sa.resourceVersion,
+    spec: { name: 'ci' },
+  });
+  const user = await cloud.getUser(userId);
+  await cloud.updateUser({
+    userId,
+    resourceVersion: user.resourceVersion,
+    spec: { email: 'jo@example.com', access: { accountAccess: { role: 'developer' } } },
+  });
+  settle();
+  expect((await cloud.getServiceAccount(saId)).spec.access).toBeUndefined();
+  expect((await cloud.getUser(userId)).spec.access?.accountAccess?.role).toBe('developer');
+  const stale = await cloud
+    .updateUser({ userId, resourceVersion: user.resourceVersion, spec: { email: 'jo@example.com' } })
+    .catch((e: unknown) => e);
+  expect(stale).toMatchObject({ status: 409, code: 'resource_version_mismatch', retryable: false });
+  const renamed = await cloud
+    .updateServiceAccount({
+      serviceAccountId: saId,
+      resourceVersion: (await cloud.getServiceAccount(saId)).resourceVersion,
+      spec: { name: 'other' },
+    })
+    .catch((e: unknown) => e);
+  expect(renamed).toMatchObject({ status: 400, code: 'invalid_argument', field: 'spec.name' });
+});
+
+test('the openapi dialect does not offer them: refused before anything is sent', async () => {
+  const openapi = new OpsApiClient({
+    baseUrl: api.emu.url,
+    apiKey: API_KEY,
+    dialect: 'openapi',
+    mutationGate: new MutationGate(1),
+  });
+  expect(openapi.supports('setUserNamespaceAccess')).toBe(false);
+  expect(cloud.supports('setUserNamespaceAccess')).toBe(true);
+  api.emu.clearRequestLog();
+  const err = await openapi
+    .setUserNamespaceAccess({
+      userId,
+      namespace: 'orders.a1b2c',
+      access: { permission: 'read' },
+      resourceVersion: 'x',
+    })
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(OpsApiError);
+  expect(err).toMatchObject({ kind: 'invalid_request', retryable: false });
+  expect((err as Error).message).toMatch(/not an operation of the openapi dialect/);
+  expect(api.emu.requestLog).toEqual([]);
+});
