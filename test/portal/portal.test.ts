@@ -369,3 +369,38 @@ test('the requests page lists what the portal and the events endpoint started, n
   expect(completed).not.toContain(`provision-namespace/${cli}`);
   expect(await rows('?status=Running')).not.toContain(`provision-namespace/${newer}`);
 });
+
+test('a failed request shows what went wrong, where, and what was rolled back', async () => {
+  const alice = viaProxy(ALICE);
+  const name = unique('fails');
+  portal.stack.opsApi.emulator!.faults.add({
+    kind: 'async-fail',
+    operationId: 'createApiKey',
+    reason: 'quota exceeded',
+    count: 1,
+  });
+  const started = await alice.post('/new/namespace', {
+    _csrf: await alice.csrf(),
+    name,
+    region: 'aws-us-east-1',
+    retentionDays: '3',
+    serviceAccount: 'on',
+    apiKey: 'on',
+  });
+  expect(started.status).toBe(303);
+  await portal.stack.client.workflow
+    .getHandle(`provision-namespace/${name}`)
+    .result()
+    .catch(() => undefined);
+
+  const page = await alice.get(String(started.headers.location));
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('data-status="FAILED"');
+  expect(page.body).toMatch(/What went wrong<\/h2><p class="error-message"[^>]*>[^<]*quota exceeded/);
+  // The step it failed in, and the three things this run had made and removed again.
+  expect(page.body).toMatch(/data-step="waiting-for-api-key" data-state="failed"/);
+  const rolledBack = /<span data-rolled-back>([^<]*)<\/span>/.exec(page.body)?.[1]?.split(', ');
+  expect(rolledBack).toHaveLength(3);
+  expect(rolledBack).toContain(`${name}.a1b2c`);
+  expect(portal.stack.opsApi.emulator!.snapshot().namespaces.map((n) => n.spec.name)).not.toContain(name);
+});
