@@ -35,6 +35,14 @@ export default tseslint.config(
     },
   },
   {
+    // The portal's browser script (no build step, so plain ES5-style JavaScript with the browser's globals).
+    files: ['src/portal/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', DOMParser: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },

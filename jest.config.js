@@ -1,6 +1,7 @@
-// The one place ESM-only dependencies are handled: jest's module loader cannot require() ESM (ky ships
-// only ESM), so swc compiles both our TypeScript and those packages to CommonJS.
-const esmOnly = ['ky'];
+// The one place ESM dependencies are handled: jest's module loader cannot require() ESM (ky ships only ESM) nor
+// run a dynamic import() without --experimental-vm-modules (@fastify/cookie imports `cookie` that way), so swc
+// compiles both our TypeScript and those packages to CommonJS.
+const esmOnly = ['ky', '@fastify/cookie'];
 
 const project = {
   testEnvironment: 'node',
@@ -10,6 +11,19 @@ const project = {
     '^.+\\.(t|j)s$': [
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+    // The portal's pages: TSX rendered by Preact on the server (as tsconfig.json says). Only .tsx is parsed as
+    // TSX, where `<T>(x) => …` would read as an element.
+    '^.+\\.tsx$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', tsx: true },
+          transform: { react: { runtime: 'automatic', importSource: 'preact' } },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],

@@ -25,6 +25,7 @@ export function banner(stack: Stack, options: BannerOptions): string {
   lines.push(`  Temporal         ${stack.temporal.address} (namespace ${stack.namespace})`);
   if (stack.temporal.uiUrl) lines.push(`  Temporal Web UI  ${stack.temporal.uiUrl}`);
   lines.push(`  Ops API          ${stack.opsApi.url}${stack.opsApi.emulator ? ' (emulator)' : ''}`);
+  if (stack.portal) lines.push(`  Portal           ${stack.portal.url}`);
   if (stack.events) lines.push(`  Events endpoint  ${stack.events.url}/events`);
   if (stack.metricsUrl) lines.push(`  Metrics          ${stack.metricsUrl}`);
   lines.push(`  Data folder      ${data}`, '');
@@ -40,6 +41,27 @@ export function banner(stack: Stack, options: BannerOptions): string {
     lines.push(`  Events HMAC secret (generated; kept in ${secretFile}): ${stack.events.generatedSecret}`);
   } else if (secretFile) {
     lines.push(`  Events HMAC secret: in ${secretFile}`);
+  }
+  const portal = stack.portal;
+  if (portal) {
+    const tokenFile = portal.loginTokenFile ? rel(portal.loginTokenFile) : undefined;
+    if (portal.generatedLoginToken) {
+      lines.push(
+        `  Portal login token (shown this once; only its hash is kept, in ${tokenFile}): ${portal.generatedLoginToken}`,
+      );
+    } else if (tokenFile) {
+      lines.push(
+        `  Portal login token: printed at the first start (delete ${tokenFile} and restart for a new one)`,
+      );
+    }
+    if (portal.trustedProxies.length) {
+      lines.push(
+        `  Portal users     from ${portal.trustedHeader}, sent by ${portal.trustedProxies.join(', ')}`,
+      );
+    }
+    lines.push(
+      `  Portal approvers ${portal.approvers === '*' ? 'everyone signed in (not on their own requests; PORTAL_APPROVERS limits it)' : portal.approvers.join(', ') || 'nobody yet: set PORTAL_APPROVERS'}`,
+    );
   }
   const demo = stack.opsApi.demoUser;
   if (demo) lines.push(`  Demo user        ${demo.email} (id ${demo.id}), one API key, in the emulator`);

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config';
+import { trustedProxiesProblem } from '../portal/auth';
+import type { PortalStackOptions } from './stack';
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
@@ -14,6 +16,19 @@ const hostPort = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$/, { error: 'must be host:port, e.g. 127.0.0.1:9464' })
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, { error: 'port must be at most 65535' });
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const serviceEnv = z.object({
   /** Where the dev server DB, emulator state, generated keys, secrets and seen events live. */
@@ -34,9 +49,43 @@ const serviceEnv = z.object({
   EVENTS_PUBLIC_URL: z.url({ error: 'must be a URL' }).optional(),
   /** host:port of the Prometheus endpoint for SDK and Ops API metrics; off when unset. */
   METRICS_ADDRESS: hostPort.optional(),
+  /** Base of links to the Temporal Web UI when TEMPORAL_ADDRESS is given (the dev server's UI otherwise). */
+  TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).optional(),
+  /** The portal at `/` of the events endpoint. */
+  PORTAL_ENABLED: flag(true),
+  /** Who may approve: emails (or the proxy's user names), comma-separated, or `*` for everyone signed in. */
+  PORTAL_APPROVERS: commaList.optional(),
+  /** The header the single sign-on proxy puts the user in. */
+  PORTAL_TRUSTED_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, { error: 'must be a header name, e.g. X-Forwarded-Email' })
+    .default('X-Forwarded-Email'),
+  /** Addresses of the proxy (IPs, CIDRs, `loopback`); its header is believed only from these. */
+  PORTAL_TRUSTED_PROXIES: commaList
+    .refine((list) => trustedProxiesProblem(list) === undefined, {
+      error: 'must be IP addresses or CIDRs (or loopback, linklocal, uniquelocal), comma-separated',
+    })
+    .default([]),
+  /** Signing in with the login token `npm start` prints once. */
+  PORTAL_TOKEN_LOGIN: flag(true),
 });
 
 export type ServiceConfig = z.output<typeof serviceEnv>;
+
+/** The portal's part of the stack options, from the variables; false when PORTAL_ENABLED is off. */
+export function portalStackOptions(config: ServiceConfig): PortalStackOptions | false {
+  if (!config.PORTAL_ENABLED) return false;
+  const approvers = config.PORTAL_APPROVERS;
+  return {
+    // Unset: the stack's default (everyone with the local token; nobody behind a proxy until configured).
+    ...(approvers
+      ? { approvers: approvers.includes('*') ? '*' : approvers.map((a) => a.toLowerCase()) }
+      : {}),
+    trustedHeader: config.PORTAL_TRUSTED_HEADER,
+    trustedProxies: config.PORTAL_TRUSTED_PROXIES,
+    tokenLogin: config.PORTAL_TOKEN_LOGIN,
+  };
+}
 
 export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));

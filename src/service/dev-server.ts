@@ -105,12 +105,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const serverLog = logger.child({ component: 'temporal-dev-server', serverPid: pid });
   const recent: string[] = [];
   let stopping = false;
+  let ready = false;
   forwardLines(child, (line) => {
     recent.push(line);
     if (recent.length > 20) recent.shift();
-    const { level, ...entry } = parseServerLine(line);
-    // A server shutting down complains about its own closed connections; that is expected noise.
-    serverLog[stopping ? 'debug' : level](entry);
+    const { level, ...entry } = serverLogLine(line, { stopping, ready });
+    serverLog[level](entry);
   });
 
   let exitCode: number | null | undefined;
@@ -125,6 +125,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const address = `${host}:${port}`;
   try {
     await waitUntilReady(address, opts.readyTimeoutMs ?? 60_000, () => exitCode !== undefined);
+    ready = true;
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
@@ -217,6 +218,20 @@ function forwardLines(child: ChildProcess, onLine: (line: string) => void): void
       for (const line of lines) if (line.trim()) onLine(line.trim());
     });
   }
+}
+
+/**
+ * A line of the server's output as we log it. A server shutting down complains about its own closed connections,
+ * and one starting up about the readiness polls that reach it before its frontend is healthy (a slow start on a
+ * busy machine): expected noise, logged at debug.
+ */
+export function serverLogLine(
+  line: string,
+  phase: { stopping: boolean; ready: boolean },
+): { level: 'debug' | 'info' | 'warn' | 'error'; msg: string; [k: string]: unknown } {
+  const parsed = parseServerLine(line);
+  const noise = phase.stopping || (!phase.ready && /not healthy yet/i.test(String(parsed.error ?? '')));
+  return noise ? { ...parsed, level: 'debug' } : parsed;
 }
 
 function parseServerLine(line: string): {

@@ -1,78 +1,27 @@
-// Self-service events endpoint: signed JSON events start the matching workflow under its business-key id.
+// Self-service events endpoint: signed JSON events start the matching workflow under its business-key id, through
+// the same intake as the portal (src/service/intake.ts).
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { argsFingerprint, invalidArgumentMessage, startOrAttach, WorkflowIdTakenError } from '../client';
 import type { Logger } from '../logger';
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secrets/webhook-signature';
-import {
-  decommissionNamespaceInput,
-  offboardUserInput,
-  provisionNamespaceInput,
-  rotateApiKeyInput,
-  validate,
-  type InputProblem,
-} from '../shared/validation';
-import {
-  accessWorkflowIds,
-  workflowIdProblem,
-  workflowIdReusePolicies,
-  workflowIds,
-} from '../shared/workflow-ids';
+import { validate, type InputProblem } from '../shared/validation';
+import { workflowIdProblem } from '../shared/workflow-ids';
 import type { EventStore } from './event-store';
+import {
+  createIntake,
+  REQUEST_KINDS,
+  REQUEST_MEMO,
+  REQUEST_TYPES,
+  REQUEST_WORKFLOW_TYPES,
+  type Intake,
+  type RequestType,
+} from './intake';
 
-interface EventRoute {
-  workflowType: string;
-  schema: z.ZodType;
-  /** The business key; a problem when the input lacks what the key needs. */
-  workflowId(data: Record<string, unknown>): string | InputProblem;
-  /** The field of `data` the key is made from, named when the id cannot be used. */
-  keyField(data: Record<string, unknown>): string;
-  /** The same policy as the CLI starter, so an event and a CLI start of the same key behave alike. */
-  reusePolicy: WorkflowIdReusePolicy | undefined;
-}
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-export const EVENT_ROUTES = {
-  'namespace.requested': {
-    workflowType: 'provisionNamespace',
-    schema: provisionNamespaceInput,
-    workflowId: (d) => workflowIds.provisionNamespace(str(d.name)),
-    keyField: () => 'name',
-    reusePolicy: workflowIdReusePolicies.provisionNamespace,
-  },
-  'namespace.decommission.requested': {
-    workflowType: 'decommissionNamespace',
-    schema: decommissionNamespaceInput,
-    workflowId: (d) => workflowIds.decommissionNamespace(str(d.name)),
-    keyField: () => 'name',
-    reusePolicy: workflowIdReusePolicies.decommissionNamespace,
-  },
-  'apikey.rotation.requested': {
-    workflowType: 'rotateApiKey',
-    schema: rotateApiKeyInput,
-    // One rotation per owner at a time, so the owner must be known before starting (as in the CLI).
-    workflowId: (d) =>
-      d.ownerId === undefined || d.ownerType === undefined
-        ? { field: 'ownerId', message: 'is required with ownerType: rotations are keyed by their owner' }
-        : accessWorkflowIds.rotateApiKey(str(d.ownerType), str(d.ownerId)),
-    keyField: () => 'ownerId',
-    reusePolicy: workflowIdReusePolicies.rotateApiKey,
-  },
-  'user.offboarding.requested': {
-    workflowType: 'offboardUser',
-    schema: offboardUserInput,
-    workflowId: (d) => accessWorkflowIds.offboardUser(str(d.email) || str(d.userId)),
-    keyField: (d) => (str(d.email) ? 'email' : 'userId'),
-    reusePolicy: workflowIdReusePolicies.offboardUser,
-  },
-} satisfies Record<string, EventRoute>;
-
-export type EventType = keyof typeof EVENT_ROUTES;
-export const EVENT_TYPES = Object.keys(EVENT_ROUTES) as EventType[];
-const WORKFLOW_TYPES = new Set<string>(Object.values(EVENT_ROUTES).map((r) => r.workflowType));
+/** Event types and the workflow each starts (the intake's request kinds). */
+export const EVENT_ROUTES = REQUEST_KINDS;
+export type EventType = RequestType;
+export const EVENT_TYPES = REQUEST_TYPES;
 
 const envelope = z.object({
   id: z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
@@ -83,7 +32,7 @@ const envelope = z.object({
 });
 
 /** Memo key holding the id of the event that started a run, to recognise it after a crash. */
-export const EVENT_ID_MEMO = 'eventId';
+export const EVENT_ID_MEMO = REQUEST_MEMO.eventId;
 
 export interface EventsServerOptions {
   client: Client;
@@ -91,6 +40,8 @@ export interface EventsServerOptions {
   /** HMAC-SHA256 key shared with senders. */
   secret: string;
   store: EventStore;
+  /** Shared with the portal; default: one made from client, taskQueue, store and logger. */
+  intake?: Intake;
   logger: Logger;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
@@ -104,6 +55,11 @@ export interface EventsServerOptions {
   nowSec?: () => number;
   /** Readiness for /healthz; default always ready. */
   health?: () => { ok: boolean; [detail: string]: unknown };
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-* headers are believed (Fastify's `trustProxy`: IPs, CIDRs,
+   * `loopback`); default none.
+   */
+  trustProxy?: string[];
 }
 
 interface Problem {
@@ -116,7 +72,15 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   const log = opts.logger.child({ component: 'events' });
   const nowSec = opts.nowSec ?? (() => Math.floor(Date.now() / 1000));
   const tolerance = opts.toleranceSec ?? DEFAULT_SIGNATURE_TOLERANCE_SEC;
-  const app = Fastify({ bodyLimit: opts.maxBodyBytes ?? 65_536, logger: false, return503OnClosing: true });
+  const app = Fastify({
+    bodyLimit: opts.maxBodyBytes ?? 65_536,
+    logger: false,
+    return503OnClosing: true,
+    ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
+  });
+  const intake =
+    opts.intake ??
+    createIntake({ client: opts.client, taskQueue: opts.taskQueue, store: opts.store, logger: opts.logger });
   const namespace = opts.client.options.namespace;
   const uiLink = (workflowId: string, runId: string) =>
     opts.uiUrl
@@ -169,19 +133,6 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     return reply.code(health.ok ? 200 : 503).send({ status: health.ok ? 'ok' : 'unavailable', ...health });
   });
 
-  // Deliveries of one event id are handled one after another, so concurrent duplicates see the first's outcome.
-  const inFlight = new Map<string, Promise<unknown>>();
-  const serially = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = inFlight.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(fn);
-    inFlight.set(key, current);
-    try {
-      return await current;
-    } finally {
-      if (inFlight.get(key) === current) inFlight.delete(key);
-    }
-  };
-
   app.post('/events', async (req, reply) => {
     const fail = (status: number, body: Problem) => reply.code(status).send(body);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -212,24 +163,18 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     const event = validate(envelope, parsed);
     if (!event.ok) return invalid(reply, event.problems);
     const { id, type, data } = event.value;
-    const route: EventRoute = EVENT_ROUTES[type];
-    const checked = validate(route.schema, data);
-    if (!checked.ok) {
-      return invalid(
-        reply,
-        checked.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
-      );
-    }
-    const workflowId = route.workflowId(data);
-    if (typeof workflowId !== 'string')
-      return invalid(reply, [{ ...workflowId, field: `data.${workflowId.field}` }]);
-    const keyField = `data.${route.keyField(data)}`;
-    const idProblem = workflowIdProblem(workflowId);
-    if (idProblem) return invalid(reply, [{ field: keyField, message: idProblem }]);
-    (req as { eventLog?: Record<string, unknown> }).eventLog = { eventId: id, eventType: type, workflowId };
+    const eventLog: Record<string, unknown> = { eventId: id, eventType: type };
+    (req as { eventLog?: Record<string, unknown> }).eventLog = eventLog;
 
+    const outcome = await intake.submit({ id, type, data }, { source: 'events' });
+    if ('workflowId' in outcome && outcome.workflowId) eventLog.workflowId = outcome.workflowId;
     const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
-    const accepted = (status: number, runId: string, extra: Record<string, unknown> = {}) =>
+    const accepted = (
+      status: number,
+      workflowId: string,
+      runId: string,
+      extra: Record<string, unknown> = {},
+    ) =>
       reply.code(status).send({
         eventId: id,
         workflowId,
@@ -238,79 +183,23 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
         ...(uiLink(workflowId, runId) ? { uiUrl: uiLink(workflowId, runId) } : {}),
         ...extra,
       });
-    const fingerprint = argsFingerprint([type, data]);
-
-    return serially(id, async () => {
-      const seen = opts.store.get(id);
-      if (seen && seen.fingerprint !== fingerprint) {
-        return fail(409, {
-          error: 'event_id_reused',
-          message: `event ${id} was already delivered with a different body; use a new id for a new request`,
-        });
-      }
-      if (seen?.runId) return accepted(200, seen.runId, { duplicate: true });
-      if (seen) {
-        // An earlier delivery recorded the event but crashed before recording its run: find that run by memo.
-        const runId = await runStartedBy(opts.client, seen.workflowId, id);
-        if (runId) {
-          await opts.store.put({ ...seen, runId });
-          return accepted(200, runId, { duplicate: true });
-        }
-      } else {
-        await opts.store.put({ eventId: id, fingerprint, type, workflowId, at: Date.now() });
-      }
-
-      try {
-        const result = await startOrAttach(opts.client, route.workflowType, {
-          workflowId,
-          taskQueue: opts.taskQueue,
-          args: [data],
-          memo: { [EVENT_ID_MEMO]: id, eventType: type },
-          ...(route.reusePolicy ? { workflowIdReusePolicy: route.reusePolicy } : {}),
-        });
-        if (!result.started && result.existing?.sameArgs === false) {
-          await opts.store.delete(id);
-          return fail(409, {
-            error: 'conflict',
-            message:
-              `${workflowId} is already ${result.existing.status.toLowerCase()} with a different request; ` +
-              'this event was not started (send it again once that run has finished, if it may run again)',
-          });
-        }
-        await opts.store.put({
-          eventId: id,
-          fingerprint,
-          type,
-          workflowId,
-          runId: result.runId,
-          at: Date.now(),
-        });
-        log.info(
-          { eventId: id, eventType: type, workflowId, runId: result.runId, started: result.started },
-          'event accepted',
+    switch (outcome.kind) {
+      case 'started':
+        return accepted(202, outcome.workflowId, outcome.runId);
+      case 'duplicate':
+        return accepted(200, outcome.workflowId, outcome.runId, { duplicate: true });
+      case 'attached':
+        return accepted(200, outcome.workflowId, outcome.runId, { attached: true, status: outcome.status });
+      case 'invalid':
+        return invalid(
+          reply,
+          outcome.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
         );
-        return result.started
-          ? accepted(202, result.runId)
-          : accepted(200, result.runId, { attached: true, status: result.existing?.status });
-      } catch (err) {
-        await opts.store.delete(id);
-        if (err instanceof WorkflowIdTakenError) {
-          return fail(409, { error: 'conflict', message: err.message });
-        }
-        // Temporal refused the request itself (e.g. a lower id limit than ours): retrying will not help.
-        const refused = invalidArgumentMessage(err);
-        if (refused !== undefined) {
-          log.warn({ eventId: id, workflowId, reason: refused }, 'Temporal rejected the start as invalid');
-          const field = /workflow ?id/i.test(refused) ? keyField : 'data';
-          return invalid(reply, [{ field, message: `Temporal rejected it: ${refused}` }]);
-        }
-        log.error({ err, eventId: id, workflowId }, 'could not start workflow');
-        return fail(503, {
-          error: 'unavailable',
-          message: 'could not start the workflow; Temporal may be unreachable, retry later',
-        });
-      }
-    });
+      case 'conflict':
+        return fail(409, { error: outcome.error, message: outcome.message });
+      case 'unavailable':
+        return fail(503, { error: 'unavailable', message: outcome.message });
+    }
   });
 
   app.get<{ Params: { '*': string } }>('/requests/*', async (req, reply) => {
@@ -333,7 +222,7 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
       throw err;
     }
     // Only the runs this endpoint can start are visible here, not every workflow of the namespace.
-    if (!WORKFLOW_TYPES.has(info.type)) return notFound();
+    if (!REQUEST_WORKFLOW_TYPES.has(info.type)) return notFound();
     const run = opts.client.workflow.getHandle(workflowId, info.runId, { followRuns: false });
     const progress = await opts.client.connection
       .withDeadline(Date.now() + 3_000, () => run.query<unknown>('status'))
@@ -361,20 +250,6 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
 function invalid(reply: FastifyReply, problems: InputProblem[]) {
   const message = problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
   return reply.code(400).send({ error: 'invalid_argument', message, problems } satisfies Problem);
-}
-
-async function runStartedBy(
-  client: Client,
-  workflowId: string,
-  eventId: string,
-): Promise<string | undefined> {
-  try {
-    const info = await client.workflow.getHandle(workflowId).describe();
-    return info.memo?.[EVENT_ID_MEMO] === eventId ? info.runId : undefined;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
 }
 
 async function failureOf(result: () => Promise<unknown>): Promise<{ message: string; type?: string }> {

@@ -12,11 +12,13 @@ import { loadWorkerConfig } from '../config';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
 import type { Logger } from '../logger';
 import type { RequestEvent } from '../ops-api';
+import { createDirectory, loginTokenHash, registerPortal } from '../portal';
 import { createSecretSinkFromEnv } from '../secrets';
-import { createOpsWorker } from '../worker';
+import { createOpsApiClient, createOpsWorker } from '../worker';
 import { startDevServer, StackError, assertPortFree, type DevServer } from './dev-server';
 import { fileEventStore, type EventStore } from './event-store';
 import { buildEventsServer } from './events';
+import { createIntake } from './intake';
 import { installRuntime, opsApiMetrics } from './telemetry';
 
 export { StackError } from './dev-server';
@@ -32,6 +34,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** Default 7233; 0 = free ports for the server and its UI. */
   temporalPort?: number;
+  /** Temporal Web UI for links when `temporalAddress` is given (the dev server's own UI otherwise). */
+  temporalUiUrl?: string;
   /** Web UI of the embedded dev server; default true. */
   ui?: boolean;
   /** An existing Ops API; when absent the emulator runs in-process (key: env OPS_API_KEY). */
@@ -73,6 +77,22 @@ export interface EventsEndpointOptions {
   secret?: string;
   maxBodyBytes?: number;
   publicUrl?: string;
+  /** The self-service portal at `/`; default on with its defaults; false = none. */
+  portal?: false | PortalStackOptions;
+}
+
+export interface PortalStackOptions {
+  /**
+   * Who may approve (lower-cased), or '*' for everyone signed in. Default: '*' when signing in is only by the
+   * local login token, nobody (until configured) behind a proxy.
+   */
+  approvers?: readonly string[] | '*';
+  /** Default X-Forwarded-Email. */
+  trustedHeader?: string;
+  /** Proxy addresses whose header is believed; default none. */
+  trustedProxies?: string[];
+  /** Default true. */
+  tokenLogin?: boolean;
 }
 
 export interface Stack {
@@ -87,6 +107,16 @@ export interface Stack {
     demoUser?: { id: string; email: string };
   };
   events?: { url: string; secretFile?: string; generatedSecret?: string; secret: string };
+  portal?: {
+    url: string;
+    /** Where the login token's hash is (token login only). */
+    loginTokenFile?: string;
+    /** The login token, on the start that made it (printed once, then only its hash is kept). */
+    generatedLoginToken?: string;
+    approvers: readonly string[] | '*';
+    trustedHeader: string;
+    trustedProxies: string[];
+  };
   metricsUrl?: string;
   client: Client;
   namespace: string;
@@ -270,6 +300,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     undo.push(() => clientConnection.close());
 
     let events: Stack['events'];
+    let portal: Stack['portal'];
     let store: EventStore | undefined;
     if (options.events) {
       const secretFile = path.join(dataDir, STACK_FILES.eventsSecret);
@@ -278,20 +309,58 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store = await fileEventStore(path.join(dataDir, STACK_FILES.events));
       const openStore = store;
       undo.push(() => openStore.close());
+      const uiUrl = devServer?.uiUrl ?? options.temporalUiUrl;
+      // One start path for signed events and the portal.
+      const intake = createIntake({ client: connected.client, taskQueue: config.TASK_QUEUE, store, logger });
+      const portalOptions = options.events.portal === false ? undefined : (options.events.portal ?? {});
       const app = buildEventsServer({
         client: connected.client,
         taskQueue: config.TASK_QUEUE,
         secret: secret.value,
         store,
+        intake,
         logger,
         ...(options.events.maxBodyBytes ? { maxBodyBytes: options.events.maxBodyBytes } : {}),
         ...(options.events.publicUrl ? { publicUrl: options.events.publicUrl } : {}),
-        ...(devServer?.uiUrl ? { uiUrl: devServer.uiUrl } : {}),
+        ...(uiUrl ? { uiUrl } : {}),
+        ...(portalOptions?.trustedProxies?.length ? { trustProxy: portalOptions.trustedProxies } : {}),
         health: () => ({
           ok: !worker || worker.getState() === 'RUNNING',
           worker: worker?.getState() ?? 'external',
         }),
       });
+      let portalSetup: Omit<NonNullable<Stack['portal']>, 'url'> | undefined;
+      if (portalOptions) {
+        const trustedProxies = portalOptions.trustedProxies ?? [];
+        const trustedHeader = portalOptions.trustedHeader ?? 'X-Forwarded-Email';
+        const approvers = portalOptions.approvers ?? (trustedProxies.length ? [] : '*');
+        if (approvers !== '*' && approvers.length === 0) {
+          logger.warn('PORTAL_APPROVERS is not set: nobody can approve in the portal');
+        }
+        const token = portalOptions.tokenLogin === false ? undefined : await loginTokenHash(dataDir);
+        await registerPortal(app, {
+          client: connected.client,
+          taskQueue: config.TASK_QUEUE,
+          intake,
+          // The service's own Ops API client (its key stays inside it) for the forms' pickers.
+          directory: createDirectory(createOpsApiClient(config, logger), logger),
+          logger,
+          ...(uiUrl ? { uiUrl } : {}),
+          approvers,
+          auth: {
+            trustedHeader,
+            trustedProxies,
+            ...(token ? { loginTokenSha256: token.sha256 } : {}),
+          },
+        });
+        portalSetup = {
+          approvers,
+          trustedHeader,
+          trustedProxies,
+          ...(token ? { loginTokenFile: token.file } : {}),
+          ...(token?.generatedToken ? { generatedLoginToken: token.generatedToken } : {}),
+        };
+      }
       try {
         await app.listen({ host: options.events.host, port: options.events.port });
       } catch (err) {
@@ -304,12 +373,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
       undo.push(() => app.close());
       const { port } = app.server.address() as { port: number };
+      const url = `http://${options.events.host}:${port}`;
       events = {
-        url: `http://${options.events.host}:${port}`,
+        url,
         secret: secret.value,
         ...(given ? {} : { secretFile }),
         ...(secret.generated ? { generatedSecret: secret.value } : {}),
       };
+      if (portalSetup) portal = { url: `${url}/`, ...portalSetup };
     }
 
     let stopped: Promise<void> | undefined;
@@ -346,6 +417,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(demoUser ? { demoUser } : {}),
       },
       ...(events ? { events } : {}),
+      ...(portal ? { portal } : {}),
       ...(options.metricsAddress ? { metricsUrl: `http://${options.metricsAddress}/metrics` } : {}),
       client: clientConnection.client,
       namespace,

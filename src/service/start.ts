@@ -4,7 +4,7 @@ import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
 import { banner } from './banner';
-import { loadServiceConfig, type ServiceConfig } from './config';
+import { loadServiceConfig, portalStackOptions, type ServiceConfig } from './config';
 import { StackError, StartInterrupted, startStack, type Stack } from './stack';
 
 export async function main(): Promise<number> {
@@ -49,6 +49,7 @@ export async function main(): Promise<number> {
       dataDir: config.DATA_DIR,
       logger,
       ...(config.TEMPORAL_ADDRESS ? { temporalAddress: config.TEMPORAL_ADDRESS } : {}),
+      ...(config.TEMPORAL_UI_URL ? { temporalUiUrl: config.TEMPORAL_UI_URL } : {}),
       temporalPort: config.TEMPORAL_PORT,
       ...(config.OPS_API_URL ? { opsApiUrl: config.OPS_API_URL } : {}),
       emulatorPort: config.EMULATOR_PORT,
@@ -60,6 +61,7 @@ export async function main(): Promise<number> {
         maxBodyBytes: config.EVENTS_MAX_BODY_BYTES,
         ...(config.EVENTS_HMAC_SECRET ? { secret: config.EVENTS_HMAC_SECRET } : {}),
         ...(config.EVENTS_PUBLIC_URL ? { publicUrl: config.EVENTS_PUBLIC_URL } : {}),
+        portal: portalStackOptions(config),
       },
       ...(config.METRICS_ADDRESS ? { metricsAddress: config.METRICS_ADDRESS } : {}),
     });

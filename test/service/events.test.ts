@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/logger';
 import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
 import { memoryEventStore } from '../../src/service/event-store';
 import { buildEventsServer, EVENT_ID_MEMO } from '../../src/service/events';
+import { REQUEST_MEMO } from '../../src/service/intake';
 import { createLocalEnv } from '../helpers/temporal';
 
 const SECRET = 'test-events-secret-0123456789';
@@ -94,6 +95,9 @@ test('a good event starts the workflow under its business-key id', async () => {
   expect(info.type).toBe('provisionNamespace');
   expect(info.runId).toBe(body.runId);
   expect(info.memo?.[EVENT_ID_MEMO]).toBe(`evt-${name}`);
+  // Tagged for the portal's list of requests; the events endpoint knows no person, so no requester.
+  expect(info.memo?.[REQUEST_MEMO.source]).toBe('events');
+  expect(info.memo).not.toHaveProperty(REQUEST_MEMO.requestedBy);
 
   const status = await request('GET', `/requests/${encodeURIComponent(body.workflowId)}`);
   expect(status.statusCode).toBe(200);

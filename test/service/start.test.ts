@@ -1,5 +1,6 @@
-// `npm start` as a real process: clear one-line errors, health, a clean SIGTERM stop that leaves no dev server
-// behind, and a restart on the same data folder that finishes the run the first process left in flight.
+// `npm start` as a real process: clear one-line errors, health, the portal's link and login token, a clean SIGTERM
+// stop that leaves no dev server behind, and a restart on the same data folder that finishes the run the first
+// process left in flight.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import {
   survivors,
   type NpmRun,
 } from '../helpers/processes';
+import { Visitor } from '../helpers/portal';
 
 const dirs: string[] = [];
 const running: NpmRun[] = [];
@@ -125,6 +127,11 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
   const first = start(env);
   await waitHealthy(eventsUrl, first);
   expect(first.output()).toContain(`Events endpoint  ${eventsUrl}/events`);
+  // The portal's link and, on this first start only, its login token, which signs in.
+  expect(first.output()).toContain(`Portal           ${eventsUrl}/`);
+  const loginToken = /Portal login token \(shown this once;[^)]*\): (\S+)/.exec(first.output())?.[1];
+  expect(loginToken).toBeDefined();
+  expect((await new Visitor(eventsUrl).signIn(loginToken!, 'ops@example.com')).status).toBe(303);
   const devServerPid = Number(await readFile(path.join(dataDir, 'temporal.pid'), 'utf8'));
   expect(alive(devServerPid)).toBe(true);
   const secret = (await readFile(path.join(dataDir, 'events-hmac-secret'), 'utf8')).trim();
@@ -152,6 +159,10 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
 
   const second = start(env);
   await waitHealthy(eventsUrl, second);
+  // Printed once: now the banner only says where its hash is, and the same token still signs in.
+  expect(second.output()).toContain('Portal login token: printed at the first start');
+  expect(second.output()).not.toContain(loginToken!);
+  expect((await new Visitor(eventsUrl).signIn(loginToken!, 'ops@example.com')).status).toBe(303);
   const final = await waitForRequest(statusUrl, undefined, 60_000);
   expect(final).toMatchObject({ status: 'COMPLETED', result: { namespace: 'restart-ns.a1b2c' } });
   // Re-delivering the event after the restart answers with the same run.

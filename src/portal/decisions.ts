@@ -1,0 +1,99 @@
+// The contract by which a run asks a person to decide, read from its `status` query alone, so that any workflow on
+// the task queue that follows it shows up on the Approvals page without a change here:
+//
+//  - `step: 'awaiting-approval'` (optional `approvalDeadline`, ISO): signals `approve({approver, comment})` and
+//    `reject({approver, reason})` — offboardUser today, reconcile later;
+//  - `step: 'grace-period'` with `graceEndsAt` (ISO), neither `cutoverConfirmed` nor `abortRequested`: signals
+//    `confirmCutover({by})` and `abort({reason, by})` — rotateApiKey.
+//
+// The decider's name travels in every signal, so the run's history records who decided.
+
+export type DecisionAction = 'approve' | 'reject' | 'confirm-cutover' | 'abort';
+
+export interface PendingDecision {
+  kind: 'approval' | 'cutover';
+  /** What the buttons say, in order: the go-ahead first. */
+  actions: readonly DecisionAction[];
+  /** When the run stops waiting on its own (ISO), if it says. */
+  deadline?: string;
+}
+
+export const ACTION_LABELS: Record<DecisionAction, string> = {
+  approve: 'Approve',
+  reject: 'Reject',
+  'confirm-cutover': 'Confirm cut-over',
+  abort: 'Abort rotation',
+};
+
+/** What the run does when nobody decides before the deadline. */
+export const DEADLINE_LABELS: Record<PendingDecision['kind'], string> = {
+  approval: 'Gives up (changing nothing) at',
+  cutover: 'Cuts over on its own at',
+};
+
+const isoOrUndefined = (v: unknown) =>
+  typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : undefined;
+
+/** The decision a run is waiting for, from its status; undefined when it waits for none. */
+export function pendingDecision(status: unknown): PendingDecision | undefined {
+  if (!status || typeof status !== 'object') return undefined;
+  const s = status as Record<string, unknown>;
+  if (s.step === 'awaiting-approval') {
+    const deadline = isoOrUndefined(s.approvalDeadline);
+    return { kind: 'approval', actions: ['approve', 'reject'], ...(deadline ? { deadline } : {}) };
+  }
+  if (s.step === 'grace-period' && s.cutoverConfirmed !== true && s.abortRequested !== true) {
+    const deadline = isoOrUndefined(s.graceEndsAt);
+    // Without an end the grace period is zero: the run is already moving on.
+    if (!deadline) return undefined;
+    return { kind: 'cutover', actions: ['confirm-cutover', 'abort'], deadline };
+  }
+  return undefined;
+}
+
+/** The signal (name and arguments) that carries `action`, by `user`, with an optional comment. */
+export function decisionSignal(
+  action: DecisionAction,
+  user: string,
+  comment: string | undefined,
+): { name: string; args: unknown[] } {
+  const note = comment ? { comment } : {};
+  switch (action) {
+    case 'approve':
+      return { name: 'approve', args: [{ approver: user, ...note }] };
+    case 'reject':
+      return { name: 'reject', args: [{ approver: user, ...(comment ? { reason: comment } : {}) }] };
+    case 'confirm-cutover':
+      return { name: 'confirmCutover', args: [{ by: user, ...note }] };
+    case 'abort':
+      return {
+        name: 'abort',
+        args: [{ by: user, reason: comment ? `${comment} (aborted by ${user})` : `aborted by ${user}` }],
+      };
+  }
+}
+
+/** Whether `action` answers the decision the run waits for. */
+export function actionFits(decision: PendingDecision | undefined, action: DecisionAction): boolean {
+  return Boolean(decision?.actions.includes(action));
+}
+
+export interface DeciderRules {
+  /** Lower-cased users who may decide, or '*' for everyone signed in. */
+  approvers: readonly string[] | '*';
+}
+
+/** Why `user` may not decide on a run requested by `requestedBy`, or undefined when they may. */
+export function refusal(
+  rules: DeciderRules,
+  user: string,
+  requestedBy: string | undefined,
+): string | undefined {
+  if (rules.approvers !== '*' && !rules.approvers.includes(user)) {
+    return 'you are not an approver (PORTAL_APPROVERS)';
+  }
+  if (requestedBy && requestedBy === user) {
+    return 'you requested this yourself: another approver has to decide';
+  }
+  return undefined;
+}

@@ -1,0 +1,112 @@
+// Signing in. Behind a single sign-on proxy nobody sees this page (the proxy's header says who they are); locally,
+// the login token `npm start` printed once, plus the email to act as, opens a session.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeUser, SESSION_COOKIE } from '../auth';
+import { csrfToken, sendPage, type PortalContext } from '../context';
+import { formValues } from '../forms';
+import { CsrfField, ErrorList } from '../views/components';
+import { Layout } from '../views/layout';
+
+/** Only a path of this site: never `//host` or `https://…`, which would send the person elsewhere. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])/.test(next) && !/[\r\n]/.test(next) ? next : '/';
+}
+
+export function loginPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: PortalContext,
+  opts: { status?: number; next?: string; error?: string; email?: string } = {},
+): FastifyReply {
+  const tokenLogin = ctx.auth.tokenLogin;
+  return sendPage(
+    reply,
+    <Layout title="Sign in">
+      <h1>Sign in</h1>
+      {tokenLogin ? (
+        <form method="post" action="/login" class="login" data-login-form="">
+          <CsrfField token={csrfToken(req, reply)} />
+          <input type="hidden" name="next" value={safeNext(opts.next)} />
+          {opts.error ? (
+            <div class="form-errors" role="alert" data-form-errors="">
+              <ErrorList messages={[opts.error]} />
+            </div>
+          ) : null}
+          <div class="field">
+            <label for="token">Login token</label>
+            <input id="token" name="token" type="password" autocomplete="current-password" required />
+            <p class="hint">
+              Printed once by <code>npm start</code> on its first start; delete{' '}
+              <code>portal-login-token.sha256</code> in the data folder and restart for a new one.
+            </p>
+          </div>
+          <div class="field">
+            <label for="email">Your email</label>
+            <input
+              id="email"
+              name="email"
+              type="email"
+              autocomplete="email"
+              value={opts.email ?? ''}
+              required
+            />
+            <p class="hint">Requests and decisions are recorded under it.</p>
+          </div>
+          <button type="submit" class="primary">
+            Sign in
+          </button>
+        </form>
+      ) : (
+        <p class="message">
+          Sign in through your organisation's single sign-on: this request did not come through it.
+        </p>
+      )}
+    </Layout>,
+    opts.status ?? 200,
+  );
+}
+
+export function registerLogin(app: FastifyInstance, ctx: PortalContext): void {
+  const open = { config: { portalPublic: true } };
+
+  app.get<{ Querystring: { next?: string } }>('/login', open, async (req, reply) =>
+    loginPage(req, reply, ctx, { ...(req.query.next ? { next: req.query.next } : {}) }),
+  );
+
+  app.post('/login', { ...open, preHandler: app.csrfProtection }, async (req, reply) => {
+    const values = formValues(req.body);
+    const email = normalizeUser(values.email);
+    const next = safeNext(values.next);
+    if (!ctx.auth.tokenLogin) return loginPage(req, reply, ctx, { status: 401 });
+    if (!values.token || !ctx.auth.loginTokenMatches(values.token)) {
+      ctx.logger.warn({ ip: req.ip }, 'portal: wrong login token');
+      return loginPage(req, reply, ctx, {
+        status: 401,
+        next,
+        error: 'That is not the login token.',
+        ...(values.email ? { email: values.email } : {}),
+      });
+    }
+    if (!email || !email.includes('@')) {
+      return loginPage(req, reply, ctx, { status: 400, next, error: 'Give your email address.' });
+    }
+    const session = ctx.auth.sessions.create(email);
+    ctx.logger.info({ user: email }, 'portal: signed in with the login token');
+    return reply
+      .setCookie(SESSION_COOKIE, session.id, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: 'auto',
+        maxAge: session.maxAgeSec,
+      })
+      .redirect(next, 303);
+  });
+
+  app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
+    ctx.auth.sessions.delete(req.cookies[SESSION_COOKIE]);
+    return reply
+      .clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto' })
+      .redirect('/login', 303);
+  });
+}

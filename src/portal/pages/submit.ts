@@ -1,0 +1,46 @@
+// Posting a request form: the same intake as a signed event (validation, business-key id, reuse policy,
+// deduplication by the form's id), recorded under the signed-in user. A started (or already running) request
+// moves the page to it; problems come back to the form, next to their fields.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { sendPage, userOf, type PortalContext } from '../context';
+import { formValues, problemsByField, requestIdOf, type FormSpec, type FormValues } from '../forms';
+import { runPath } from '../views/components';
+import type { FieldState } from '../views/fields';
+
+export type FormRenderer = (state: FieldState) => Promise<VNode>;
+
+export async function submitForm(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: PortalContext,
+  spec: FormSpec,
+  render: FormRenderer,
+): Promise<FastifyReply> {
+  const user = userOf(req);
+  const values: FormValues = formValues(req.body);
+  const outcome = await ctx.intake.submit(
+    { id: requestIdOf(values), type: spec.type, data: spec.toData(values) },
+    { source: 'portal', requestedBy: user.id },
+  );
+  const again = async (status: number, errors: Map<string, string[]>) =>
+    sendPage(reply, await render({ values, errors }), status);
+  switch (outcome.kind) {
+    case 'started':
+    case 'duplicate':
+      return reply.redirect(runPath(outcome.workflowId, outcome.runId), 303);
+    case 'attached':
+      return reply.redirect(`${runPath(outcome.workflowId, outcome.runId)}&note=attached`, 303);
+    case 'invalid':
+      return again(400, problemsByField(spec, outcome.problems));
+    case 'conflict':
+      return again(409, new Map([['', [outcome.message]]]));
+    case 'unavailable':
+      return again(503, new Map([['', [outcome.message]]]));
+  }
+}
+
+/** A fresh form: the spec's defaults and a new request id. */
+export function freshState(spec: FormSpec, requestId: string, preset: FormValues = {}): FieldState {
+  return { values: { ...spec.defaults, ...preset, requestId }, errors: new Map() };
+}

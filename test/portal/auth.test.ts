@@ -1,0 +1,51 @@
+// The login token (printed once, stored hashed), sessions, and which user names are accepted.
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  LOGIN_TOKEN_FILE,
+  loginTokenHash,
+  loginTokenMatches,
+  normalizeUser,
+  Sessions,
+  SESSION_TTL_MS,
+} from '../../src/portal/auth';
+
+test('the first start makes a token and keeps only its hash (owner-only); later starts read the hash', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'portal-token-'));
+  try {
+    const first = await loginTokenHash(dir);
+    expect(first.generatedToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const file = path.join(dir, LOGIN_TOKEN_FILE);
+    expect((await readFile(file, 'utf8')).trim()).toBe(first.sha256);
+    expect((await readFile(file, 'utf8')).includes(first.generatedToken!)).toBe(false);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(loginTokenMatches(first.generatedToken!, first.sha256)).toBe(true);
+    expect(loginTokenMatches(`${first.generatedToken!}x`, first.sha256)).toBe(false);
+
+    const again = await loginTokenHash(dir);
+    expect(again).toEqual({ sha256: first.sha256, file });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a session ends after its time, or when deleted', () => {
+  let now = 0;
+  const sessions = new Sessions(() => now);
+  const a = sessions.create('alice@example.com');
+  const b = sessions.create('bob@example.com');
+  expect(sessions.user(a.id)).toBe('alice@example.com');
+  expect(sessions.user('forged')).toBeUndefined();
+  sessions.delete(b.id);
+  expect(sessions.user(b.id)).toBeUndefined();
+  now = SESSION_TTL_MS;
+  expect(sessions.user(a.id)).toBeUndefined();
+});
+
+test('user names are lower-cased and must not carry spaces, quotes, angle brackets or control characters', () => {
+  expect(normalizeUser(' Alice@Example.COM ')).toBe('alice@example.com');
+  for (const bad of ['', 'a b', 'a"b', '<script>', 'x\u0000y', 'a'.repeat(255), undefined, ['a@b.c']]) {
+    expect(normalizeUser(bad)).toBeUndefined();
+  }
+});

@@ -1,0 +1,244 @@
+// The portal in a real headless Chromium (from npm packages; see test/helpers/browser.ts) against the whole service:
+// sign in, request a namespace (a bad field first), watch it complete without reloading, approve an offboarding as
+// an approver after being refused as its requester, reject another, and a forged cross-site form refused. A failed
+// test leaves a screenshot of every open page in test-artifacts/portal/.
+import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import { launchBrowser, navigating, repoRoot, textOf } from '../helpers/browser';
+import { startPortalStack, type PortalStack } from '../helpers/portal';
+
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.com';
+
+let portal: PortalStack;
+let browser: Browser;
+/** Alice signs in with the login token (a session cookie). */
+let alice: Page;
+/** Bob comes through the single sign-on proxy (its header). */
+let bobContext: BrowserContext;
+let bob: Page;
+
+beforeAll(async () => {
+  // The browser first: its one-time extraction must not overlap anything else of this process.
+  browser = await launchBrowser();
+  portal = await startPortalStack({ approvers: [ALICE, BOB], trustedProxies: ['127.0.0.1'] });
+  alice = await browser.newPage();
+  bobContext = await browser.createBrowserContext();
+  bob = await bobContext.newPage();
+  await bob.setExtraHTTPHeaders({ 'X-Forwarded-Email': BOB });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await portal?.close();
+});
+
+const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'portal');
+
+/** A test that, when it fails, saves what each open page showed. */
+function browserTest(name: string, fn: () => Promise<void>, timeoutMs = 90_000): void {
+  test(
+    name,
+    async () => {
+      try {
+        await fn();
+      } catch (err) {
+        await mkdir(ARTIFACTS, { recursive: true });
+        const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+        const pages = [...(await browser.pages()), ...(await bobContext.pages())];
+        for (const [i, page] of pages.entries()) {
+          await page
+            .screenshot({ path: path.join(ARTIFACTS, `${slug}-${i}.png`) as `${string}.png`, fullPage: true })
+            .catch(() => undefined);
+        }
+        throw err;
+      }
+    },
+    timeoutMs,
+  );
+}
+
+const url = (p: string) => `${portal.base}${p}`;
+
+async function exists(workflowId: string): Promise<boolean> {
+  return portal.stack.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/** Requests an offboarding with approval as `page`'s user; ends on its request page. */
+async function requestOffboarding(page: Page, email: string): Promise<void> {
+  await page.goto(url('/new/offboarding'));
+  await page.type('#f-email', email);
+  await page.$eval('#f-approvalTimeout', (el) => ((el as HTMLInputElement).value = '1h'));
+  await navigating(page, () => page.click('form[data-request-form] button[type=submit]'));
+}
+
+browserTest(
+  'a page without a session shows the login page; the token signs in, by keyboard alone',
+  async () => {
+    await alice.goto(url('/approvals'));
+    await alice.waitForSelector('form[data-login-form]');
+    expect(await textOf(alice, 'h1')).toBe('Sign in');
+    expect(await alice.$('nav')).toBeNull();
+
+    // The first Tab reaches the skip link; following it, the next Tab is the first field of the page.
+    await alice.keyboard.press('Tab');
+    expect(await alice.evaluate(() => document.activeElement?.className)).toBe('skip');
+    await alice.keyboard.press('Enter');
+    await alice.keyboard.press('Tab');
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe('token');
+    await alice.keyboard.type(portal.loginToken);
+    await alice.keyboard.press('Tab');
+    await alice.keyboard.type(ALICE);
+    await navigating(alice, () => alice.keyboard.press('Enter'));
+
+    expect(new URL(alice.url()).pathname).toBe('/approvals'); // Back where they were going.
+    expect(await textOf(alice, '.user')).toBe(ALICE);
+  },
+);
+
+browserTest(
+  'a bad field shows its error and starts nothing; a good request starts and completes live',
+  async () => {
+    await alice.goto(url('/new/namespace'));
+    await alice.type('#f-name', 'Payments_Dev');
+    await alice.select('#f-region', 'aws-us-east-1');
+    await navigating(alice, () => alice.click('form[data-request-form] button[type=submit]'));
+    await alice.waitForSelector('[data-errors-for="name"] li');
+    expect(await textOf(alice, '[data-errors-for="name"] li')).toMatch(/^must be 2–39 characters/);
+    expect(await alice.$eval('#f-name', (el) => el.getAttribute('aria-invalid'))).toBe('true');
+    // The error summary has focus, so a screen reader says it first.
+    expect(await alice.evaluate(() => document.activeElement?.hasAttribute('data-form-errors'))).toBe(true);
+    expect(await exists('provision-namespace/Payments_Dev')).toBe(false);
+
+    await alice.$eval('#f-name', (el) => ((el as HTMLInputElement).value = 'payments-dev'));
+    await alice.$eval('#f-retentionDays', (el) => ((el as HTMLInputElement).value = '7'));
+    await navigating(alice, () => alice.click('form[data-request-form] button[type=submit]'));
+    expect(new URL(alice.url()).pathname).toBe(
+      `/runs/${encodeURIComponent('provision-namespace/payments-dev')}`,
+    );
+    expect(await exists('provision-namespace/payments-dev')).toBe(true);
+
+    // No reload from here on: the page's script swaps in the live part until the run is done.
+    await alice.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    await alice.waitForSelector('#live[data-status="COMPLETED"]', { timeout: 60_000 });
+    expect(await alice.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
+      true,
+    );
+    const steps = await alice.$$eval('#live ol.timeline li', (lis) =>
+      lis.map((li) => li.getAttribute('data-state')),
+    );
+    expect(steps.every((s) => s === 'done')).toBe(true);
+    expect(await textOf(alice, '.secret-ref')).toMatch(
+      /handed to the secret sink as file:api-keys\/\S+; it is never/,
+    );
+    expect(await alice.content()).not.toMatch(/tmprl_/); // Never the token.
+    // Times are in the viewer's local time (UTC only without the script).
+    const started = await alice.$eval('time[data-local]', (el) => ({
+      text: el.textContent,
+      iso: el.getAttribute('title'),
+    }));
+    expect(started.iso).toMatch(/Z$/);
+    expect(started.text).not.toContain('UTC');
+  },
+);
+
+browserTest('the requests list reads on a phone: no sideways scrolling', async () => {
+  await alice.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+  try {
+    await alice.goto(url('/'));
+    await alice.waitForSelector('tr[data-workflow-id="provision-namespace/payments-dev"]');
+    expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  } finally {
+    await alice.setViewport({ width: 1200, height: 900 });
+  }
+});
+
+browserTest('the requester is refused; an approver approves the offboarding and it completes', async () => {
+  const email = 'leaver@example.com';
+  await portal.seedUser(email);
+  await requestOffboarding(alice, email);
+  // The decision appears on the request page by itself once the run reaches it.
+  await alice.waitForSelector('#live form.decision');
+  expect(await textOf(alice, '#live form.decision .note')).toContain('you requested this yourself');
+  expect(await alice.$eval('#live form.decision button[value="approve"]', (b) => b.disabled)).toBe(true);
+  // Even a button forced back on is refused by the server.
+  await alice.$eval('#live form.decision button[value="approve"]', (b) => (b.disabled = false));
+  await navigating(alice, () => alice.click('#live form.decision button[value="approve"]'));
+  expect(await textOf(alice, '.message')).toBe(
+    'Refused: you requested this yourself: another approver has to decide.',
+  );
+  expect(
+    await portal.stack.client.workflow.getHandle(`offboard-user/${email}`).query('status'),
+  ).toMatchObject({
+    step: 'awaiting-approval',
+  });
+
+  await bob.goto(url('/approvals'));
+  const card = `li.card[data-workflow-id="offboard-user/${email}"]`;
+  await bob.waitForSelector(card);
+  expect(await textOf(bob, `${card} .subject`)).toContain(`Remove ${email} and 1 API key`);
+  await bob.type(`${card} input[name=comment]`, 'left the company');
+  await navigating(bob, () => bob.click(`${card} button[value="approve"]`));
+  expect(await textOf(bob, '.flash')).toBe('Approved.');
+  await bob.waitForSelector('#live[data-status="COMPLETED"]', { timeout: 60_000 });
+  expect(await textOf(bob, '#result')).toMatch(/By\s+bob@example\.com/);
+  const users = portal.stack.opsApi.emulator!.snapshot().users.map((u) => u.spec.email);
+  expect(users).not.toContain(email);
+});
+
+browserTest('an approver rejects an offboarding: nothing is removed', async () => {
+  const email = 'stays@example.com';
+  await portal.seedUser(email);
+  await requestOffboarding(alice, email);
+  await alice.waitForSelector('#live form.decision');
+
+  await bob.goto(url('/approvals'));
+  const card = `li.card[data-workflow-id="offboard-user/${email}"]`;
+  await bob.waitForSelector(card);
+  await bob.type(`${card} input[name=comment]`, 'still on call');
+  await navigating(bob, () => bob.click(`${card} button[value="reject"]`));
+  await bob.waitForSelector('#live[data-status="COMPLETED"]', { timeout: 60_000 });
+  expect(await textOf(bob, '#live li[data-step="completed"] .step-label')).toBe(`Rejected by ${BOB}`);
+  expect(
+    await bob.$$eval('#live li[data-state="skipped"]', (lis) => lis.map((li) => li.dataset.step)),
+  ).toEqual(['deleting-api-keys', 'deleting-user']);
+  // The requester's page followed by itself.
+  await alice.waitForSelector('#live[data-status="COMPLETED"]');
+  const state = portal.stack.opsApi.emulator!.snapshot();
+  expect(state.users.map((u) => u.spec.email)).toContain(email);
+  expect(state.apiKeys.filter((k) => k.spec.displayName === `${email}-laptop`)).toHaveLength(1);
+});
+
+browserTest('a form posted from another site is refused, with the session cookie and all', async () => {
+  const email = 'target@example.com';
+  await portal.seedUser(email);
+  // Same host, other port: the same site to the browser (so Strict cookies go along), not the same origin.
+  const evil = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(
+      `<form id="f" method="post" action="${url('/new/offboarding')}">` +
+        `<input name="email" value="${email}"><input name="requireApproval" value="">` +
+        `</form><script>document.getElementById('f').submit()</script>`,
+    );
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (evil.address() as { port: number }).port;
+    await alice.goto(`http://127.0.0.1:${port}/`);
+    await alice.waitForSelector('.message');
+    expect(await textOf(alice, 'h1')).toBe('Refused');
+    expect(await textOf(alice, '.message')).toContain('sent from another site');
+  } finally {
+    await new Promise((resolve) => evil.close(resolve));
+  }
+  expect(await exists(`offboard-user/${email}`)).toBe(false);
+  expect(portal.stack.opsApi.emulator!.snapshot().users.map((u) => u.spec.email)).toContain(email);
+});

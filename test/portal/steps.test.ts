@@ -1,0 +1,108 @@
+// The request page's timeline: where a run is, what it skipped, where it failed.
+import { pendingDecision, refusal } from '../../src/portal/decisions';
+import { stepLabel, timeline } from '../../src/portal/steps';
+
+const states = (entries: ReturnType<typeof timeline>) => entries.map((e) => `${e.step}:${e.state}`);
+
+test('a running provisioning: done up to the current step, the rest not yet', () => {
+  expect(
+    states(
+      timeline({ workflowType: 'provisionNamespace', status: 'RUNNING', step: 'waiting-for-namespace' }),
+    ),
+  ).toEqual([
+    'validating:done',
+    'creating-namespace:done',
+    'waiting-for-namespace:current',
+    'creating-service-account:upcoming',
+    'waiting-for-service-account:upcoming',
+    'creating-api-key:upcoming',
+    'waiting-for-api-key:upcoming',
+  ]);
+  // Rolling back comes after the whole path.
+  expect(
+    states(timeline({ workflowType: 'provisionNamespace', status: 'RUNNING', step: 'rolling-back' })).at(-1),
+  ).toBe('rolling-back:current');
+});
+
+test('a completed run is done but for what its result says it skipped', () => {
+  const rejected = timeline({
+    workflowType: 'offboardUser',
+    status: 'COMPLETED',
+    step: 'completed',
+    result: { outcome: 'rejected', approval: { by: 'bob@example.com' } },
+  });
+  expect(states(rejected)).toEqual([
+    'validating:done',
+    'resolving:done',
+    'planning:done',
+    'awaiting-approval:done',
+    'deleting-api-keys:skipped',
+    'deleting-user:skipped',
+    'completed:done',
+  ]);
+  expect(rejected.at(-1)!.label).toBe('Rejected by bob@example.com');
+  const namespaceOnly = timeline({
+    workflowType: 'provisionNamespace',
+    status: 'COMPLETED',
+    result: { namespace: 'a.b' },
+  });
+  expect(namespaceOnly.filter((e) => e.state === 'skipped').map((e) => e.step)).toEqual([
+    'creating-service-account',
+    'waiting-for-service-account',
+    'creating-api-key',
+    'waiting-for-api-key',
+  ]);
+});
+
+test('a failed run is marked at the step it failed in; an unknown workflow shows its step as is', () => {
+  expect(
+    states(
+      timeline({ workflowType: 'provisionNamespace', status: 'FAILED', failedStep: 'creating-api-key' }),
+    ),
+  ).toEqual([
+    'validating:done',
+    'creating-namespace:done',
+    'waiting-for-namespace:done',
+    'creating-service-account:done',
+    'waiting-for-service-account:done',
+    'creating-api-key:failed',
+    'waiting-for-api-key:upcoming',
+    'failed:failed',
+  ]);
+  expect(timeline({ workflowType: 'reconcile', status: 'RUNNING', step: 'awaiting-approval' })).toEqual([
+    { step: 'awaiting-approval', label: 'awaiting-approval', state: 'current' },
+  ]);
+  expect(stepLabel('rotateApiKey', 'grace-period')).toMatch(/Grace period/);
+});
+
+test('any workflow whose status says awaiting-approval waits for approve/reject; a rotation in its grace period for a cut-over', () => {
+  expect(
+    pendingDecision({ step: 'awaiting-approval', approvalDeadline: '2030-01-01T00:00:00.000Z' }),
+  ).toEqual({
+    kind: 'approval',
+    actions: ['approve', 'reject'],
+    deadline: '2030-01-01T00:00:00.000Z',
+  });
+  // A future reconcile workflow needs nothing but the same status shape.
+  expect(pendingDecision({ step: 'awaiting-approval', drift: [] })?.kind).toBe('approval');
+  expect(pendingDecision({ step: 'grace-period', graceEndsAt: '2030-01-01T00:00:00.000Z' })?.actions).toEqual(
+    ['confirm-cutover', 'abort'],
+  );
+  for (const waitingForNothing of [
+    { step: 'grace-period', graceEndsAt: '2030-01-01T00:00:00.000Z', cutoverConfirmed: true },
+    { step: 'grace-period' }, // no grace period at all
+    { step: 'deleting-user' },
+    undefined,
+  ]) {
+    expect(pendingDecision(waitingForNothing)).toBeUndefined();
+  }
+});
+
+test('only approvers decide, and never on their own request', () => {
+  const rules = { approvers: ['bob@example.com', 'alice@example.com'] };
+  expect(refusal(rules, 'bob@example.com', 'alice@example.com')).toBeUndefined();
+  expect(refusal(rules, 'alice@example.com', 'alice@example.com')).toMatch(/requested this yourself/);
+  expect(refusal(rules, 'carol@example.com', 'alice@example.com')).toMatch(/not an approver/);
+  expect(refusal({ approvers: '*' }, 'carol@example.com', undefined)).toBeUndefined();
+  expect(refusal({ approvers: [] }, 'carol@example.com', undefined)).toMatch(/not an approver/);
+});
