@@ -5,13 +5,14 @@ import type {
   DecommissionStatus,
   OffboardStatus,
   ProvisionStep,
+  ReconcileStatus,
   RotateStep,
   SweepStatus,
   UpdateNamespaceStatus,
 } from '../workflows';
 
 /** Steps that end a run or undo it: shown as the outcome, not as a place on the way. */
-const TERMINAL = new Set(['completed', 'failed', 'rolling-back', 'aborting', 'aborted']);
+const TERMINAL = new Set(['completed', 'failed', 'rolling-back', 'aborting', 'aborted', 'rejected']);
 
 const PROVISION: Record<ProvisionStep, string> = {
   validating: 'Check the request',
@@ -77,6 +78,16 @@ const SWEEP: Record<SweepStatus['step'], string> = {
   failed: 'Failed',
 };
 
+const RECONCILE: Record<ReconcileStatus['step'], string> = {
+  validating: 'Check the desired state',
+  planning: 'Plan against the account',
+  'awaiting-approval': 'Wait for approval of the destructive changes',
+  applying: 'Apply the plan',
+  completed: 'Completed',
+  rejected: 'Rejected',
+  failed: 'Failed',
+};
+
 const CATALOG: Record<string, { title: string; steps: Record<string, string> }> = {
   provisionNamespace: { title: 'Namespace', steps: PROVISION },
   rotateApiKey: { title: 'API key rotation', steps: ROTATE },
@@ -84,6 +95,7 @@ const CATALOG: Record<string, { title: string; steps: Record<string, string> }> 
   decommissionNamespace: { title: 'Decommission', steps: DECOMMISSION },
   updateNamespace: { title: 'Namespace update', steps: UPDATE },
   rotateExpiringKeys: { title: 'Key rotation sweep', steps: SWEEP },
+  reconcile: { title: 'Desired state', steps: RECONCILE },
 };
 
 /** A person's name for a workflow type ("Namespace", "Offboarding"); unknown types as they are. */

@@ -69,9 +69,15 @@ test('a failed run is marked at the step it failed in; an unknown workflow shows
     'waiting-for-api-key:upcoming',
     'failed:failed',
   ]);
-  expect(timeline({ workflowType: 'reconcile', status: 'RUNNING', step: 'awaiting-approval' })).toEqual([
-    { step: 'awaiting-approval', label: 'awaiting-approval', state: 'current' },
+  // An unknown workflow type still shows its current step by name.
+  expect(timeline({ workflowType: 'someFutureWorkflow', status: 'RUNNING', step: 'thinking' })).toEqual([
+    { step: 'thinking', label: 'thinking', state: 'current' },
   ]);
+  expect(
+    timeline({ workflowType: 'reconcile', status: 'RUNNING', step: 'awaiting-approval' }).map(
+      (e) => `${e.step}:${e.state}`,
+    ),
+  ).toEqual(['validating:done', 'planning:done', 'awaiting-approval:current', 'applying:upcoming']);
   expect(stepLabel('rotateApiKey', 'grace-period')).toMatch(/Grace period/);
 });
 
@@ -83,8 +89,10 @@ test('any workflow whose status says awaiting-approval waits for approve/reject;
     actions: ['approve', 'reject'],
     deadline: '2030-01-01T00:00:00.000Z',
   });
-  // A future reconcile workflow needs nothing but the same status shape.
-  expect(pendingDecision({ step: 'awaiting-approval', drift: [] })?.kind).toBe('approval');
+  // The reconcile workflow needs nothing but the same status shape.
+  expect(pendingDecision({ kind: 'reconcile', step: 'awaiting-approval', applied: [] })?.kind).toBe(
+    'approval',
+  );
   expect(pendingDecision({ step: 'grace-period', graceEndsAt: '2030-01-01T00:00:00.000Z' })?.actions).toEqual(
     ['confirm-cutover', 'abort'],
   );
