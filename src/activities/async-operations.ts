@@ -3,7 +3,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { AsyncOperation } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { isNotFound } from './util';
+import { isConfirmedNotFound } from './util';
 
 export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
 
@@ -60,7 +60,7 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
           return (await client.getApiKey(id)).state;
       }
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (await isConfirmedNotFound(err, client)) return undefined;
       throw err;
     }
   }

@@ -21,9 +21,20 @@ export async function findOwnOperation(
   try {
     return await client.getAsyncOperation(asyncOperationId);
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (await isConfirmedNotFound(err, client)) return undefined;
     throw err;
   }
+}
+
+/**
+ * The API's own "no such resource" — never a proxy's 404 (that is a misconfiguration already), and not a
+ * gateway's "no such route" either: a "not found" is believed only while a route that always exists
+ * still answers, so a wrong base path can never make a resource look gone.
+ */
+export async function isConfirmedNotFound(err: unknown, client: OpsApiClient): Promise<boolean> {
+  if (!isNotFound(err)) return false;
+  await client.listRegions(); // a wrong route fails here as OpsApiMisconfigured
+  return true;
 }
 
 /**
@@ -80,8 +91,8 @@ export async function deleteIfExists(
     outcome: 'already-gone',
     byThisRun: (await findOwnOperation(client, own)) !== undefined,
   });
-  const current = await read().catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
+  const current = await read().catch(async (err: unknown) => {
+    if (await isConfirmedNotFound(err, client)) return undefined;
     throw err;
   });
   if (!current || GONE_STATES.has(current.state)) return gone();
@@ -98,7 +109,7 @@ export async function deleteIfExists(
   } catch (err) {
     if (await isOwnRepeat(err, client, own))
       return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
-    if (isNotFound(err)) return gone();
+    if (await isConfirmedNotFound(err, client)) return gone();
     if (
       err instanceof OpsApiError &&
       (err.code === 'failed_precondition' || err.code === 'resource_version_mismatch')

@@ -68,8 +68,6 @@ export interface RequestEvent {
   status: number | undefined;
   durationMs: number;
   error?: OpsApiError;
-  /** The operation's domain result, when it succeeded (never logged: it may hold a token). */
-  result?: unknown;
 }
 
 export const DEFAULT_USER_AGENT = 'temporal-cloud-ops/0.1';
@@ -267,13 +265,7 @@ export class OpsApiClient {
       const text = await response.text();
       if (!response.ok) throw this.#httpError(operationId, wire.path, response, text);
       const result = this.#decode(operationId, wire.path, status, text);
-      this.#after({
-        operationId,
-        method: wire.method,
-        status,
-        durationMs: performance.now() - started,
-        result,
-      });
+      this.#after({ operationId, method: wire.method, status, durationMs: performance.now() - started });
       return result;
     } catch (err) {
       const error = err instanceof OpsApiError ? err : this.#transportError(operationId, err);
@@ -308,7 +300,7 @@ export class OpsApiClient {
       return this.dialect.decode(operationId, parsed);
     } catch (err) {
       if (!(err instanceof NotTheApiError)) throw err;
-      throw this.#notTheApi(operationId, path, status, `${err.message}: ${snippet(text)}`);
+      throw this.#notTheApi(operationId, path, status, `${err.message}; it sent ${describeBody(text)}`);
     }
   }
 
@@ -322,7 +314,7 @@ export class OpsApiClient {
         operationId,
         path,
         response.status,
-        snippet(text) || response.statusText,
+        describeBody(text) || response.statusText,
         retryAfterMs,
       );
     }
@@ -387,6 +379,20 @@ function tryParse(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a body that is not the API's answer looked like, for an error message: a JSON body by its keys
+ * only (its values may hold a token, createApiKey's), anything else by its first characters.
+ */
+function describeBody(text: string): string {
+  const parsed = tryParse(text);
+  if (parsed !== null && typeof parsed === 'object') {
+    return Array.isArray(parsed)
+      ? 'a JSON array'
+      : `a JSON object with keys ${Object.keys(parsed).join(', ') || 'none'}`;
+  }
+  return snippet(text);
 }
 
 /** The start of a body for an error message, on one line. */

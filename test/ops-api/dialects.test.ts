@@ -240,6 +240,25 @@ describe('cloud dialect: answers', () => {
     expect(protoJsonProblems(protoType('temporal.api.cloud.namespace.v1.NamespaceSpec'), sent)).toEqual([]);
   });
 
+  test('a replicated namespace keeps its replicas, and a switched-off mTLS CA stays so, through an update', () => {
+    const read = {
+      name: 'orders',
+      replicas: [{ region: 'aws-us-east-1' }, { region: 'aws-us-west-2' }],
+      retentionDays: 7,
+      mtlsAuth: { acceptedClientCa: 'LS0tLS1CRUdJTg==', enabled: false },
+      apiKeyAuth: { enabled: true },
+    };
+    const spec = namespaceSpecFromCloud(read);
+    expect(spec.region).toBe('aws-us-east-1');
+    expect(spec.mtlsAuth).toBeUndefined(); // off is not "mTLS on"
+    expect(namespaceSpecToCloud({ ...spec, retentionDays: 14 })).toEqual({ ...read, retentionDays: 14 });
+    // A plain one-region namespace carries nothing extra.
+    expect(
+      namespaceSpecFromCloud({ name: 'a', replicas: [{ region: 'aws-us-east-1' }], retentionDays: 1 })
+        .preserved,
+    ).toBeUndefined();
+  });
+
   test('a mutation answers with an asyncOperation object; lists may omit empty arrays', () => {
     expect(cloud.decode('deleteUser', { asyncOperation: { id: 'op-5', state: 'STATE_PENDING' } })).toEqual({
       asyncOperationId: 'op-5',

@@ -2,7 +2,9 @@
 // API. None of it may ever read as "not found", and the message must name the URL to fix.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createActivities } from '../../src/activities';
 import { DIALECTS, MutationGate, OpsApiClient, OpsApiError } from '../../src/ops-api';
+import { FileSecretSink } from '../../src/secrets';
 
 interface Served {
   url: string;
@@ -98,6 +100,32 @@ describe.each(DIALECTS.map((d) => [d]))('%s dialect', (dialect) => {
   });
 });
 
+test('an answer of the wrong shape is described by its keys, never its values (a token stays out)', async () => {
+  const token = 'tmprl_0123456789abcdefghijklmnopqrstuvwxyzABCD';
+  const odd = await serve(200, JSON.stringify({ token, key: 'k1' }), 'application/json');
+  try {
+    for (const dialect of DIALECTS) {
+      const client = new OpsApiClient({ baseUrl: odd.url, apiKey: 'k-123456', dialect });
+      const err = await failure(
+        client.createApiKey({
+          spec: {
+            displayName: 'k',
+            ownerId: 'sa',
+            ownerType: 'service-account',
+            expiryTime: '2030-01-01T00:00:00Z',
+          },
+        }),
+      );
+      expect(err).toMatchObject({ kind: 'misconfigured' });
+      expect(err!.message).toMatch(/a JSON object with keys token, key/);
+      expect(JSON.stringify(err)).not.toContain(token);
+      expect(String(err)).not.toContain(token);
+    }
+  } finally {
+    await odd.close();
+  }
+});
+
 test('"not found" for a list means the route is wrong, whatever the body says', async () => {
   const api = await serve(
     404,
@@ -190,3 +218,41 @@ describe('mutation gate: at most N async operations of this process in flight', 
     }
   });
 });
+
+describe.each(DIALECTS.map((d) => [d]))(
+  '%s dialect: a wrong route that answers in the API’s own words',
+  (dialect) => {
+    // What a gateway (or the emulator) answers for a path it has no route for: the API's NotFound shape.
+    const body =
+      dialect === 'cloud'
+        ? { code: 5, message: 'Not Found', details: [] }
+        : { code: 'not_found', message: 'no route' };
+
+    test('a delete never reports "already gone": the base URL is checked first', async () => {
+      const wrong = await serve(404, JSON.stringify(body), 'application/json');
+      try {
+        const client = new OpsApiClient({ baseUrl: `${wrong.url}/v2`, apiKey: 'k-123456', dialect });
+        const activities = createActivities({
+          client,
+          secrets: new FileSecretSink({ dir: '/nonexistent-unused' }),
+        });
+        const deleted = await failure(
+          activities.deleteApiKeyIfExists({ keyId: 'k1', operationKey: 'wf/run/delete' }),
+        );
+        expect(deleted).toMatchObject({ type: 'OpsApiMisconfigured', nonRetryable: true });
+        const ours = await failure(
+          activities.ensureNamespace({
+            spec: { name: 'orders', region: 'aws-us-east-1', retentionDays: 7 },
+            operationKey: 'wf/run/create',
+          }),
+        );
+        // A create that meets "not found" is refused, never taken for "made": it fails for good.
+        expect(ours).toMatchObject({ nonRetryable: true });
+        // Nothing but reads and the probe of a route that always exists.
+        expect(wrong.requests.map((r) => r.method)).not.toContain('DELETE');
+      } finally {
+        await wrong.close();
+      }
+    });
+  },
+);

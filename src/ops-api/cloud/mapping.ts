@@ -110,7 +110,8 @@ export function namespaceSpecToCloud(spec: NamespaceSpec): Json {
   return compact({
     ...preserved,
     name: spec.name,
-    replicas: [{ region: spec.region }],
+    // A replicated namespace's replicas go back as read; a new one has its one region.
+    replicas: Array.isArray(preserved.replicas) ? preserved.replicas : [{ region: spec.region }],
     retentionDays: spec.retentionDays,
     codecServer: codec
       ? compact({
@@ -127,7 +128,7 @@ export function namespaceSpecToCloud(spec: NamespaceSpec): Json {
           certificateFilters: mtls.certificateFilters,
           enabled: true,
         })
-      : undefined,
+      : preserved.mtlsAuth, // a CA that is there but switched off stays so
     apiKeyAuth: spec.apiKeyAuth ? { enabled: spec.apiKeyAuth.enabled } : undefined,
   });
 }
@@ -149,6 +150,11 @@ export function namespaceSpecFromCloud(json: unknown): NamespaceSpec {
     Object.entries(spec).filter(([k]) => !MANAGED_SPEC_FIELDS.includes(k)),
   );
   if (Object.keys(codecExtras).length > 0) preserved.codecServerExtras = codecExtras;
+  // More than the one region the domain speaks of (a replicated namespace): kept for the next update.
+  if (replicas.length > 1 || Object.keys(replicas[0] ?? {}).some((k) => k !== 'region')) {
+    preserved.replicas = spec.replicas;
+  }
+  if (mtls.enabled !== true && str(mtls.acceptedClientCa)) preserved.mtlsAuth = spec.mtlsAuth;
   return {
     name: str(spec.name) ?? '',
     region,
