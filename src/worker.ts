@@ -4,14 +4,7 @@ import { createActivities } from './activities';
 import { dataConverterFromEnv } from './codec';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { createLogger, type Logger } from './logger';
-import {
-  defaultDialectFor,
-  MutationGate,
-  OpsApiClient,
-  RateLimiter,
-  type DialectName,
-  type RequestEvent,
-} from './ops-api';
+import { MutationGate, OpsApiClient, RateLimiter, selectDialect, type RequestEvent } from './ops-api';
 import { createSecretSinkFromEnv, type SecretSink } from './secrets';
 import { installRuntime } from './service/telemetry';
 import { onShutdownSignals } from './shutdown-signals';
@@ -31,12 +24,6 @@ export interface OpsWorkerDeps {
   onOpsApiRequest?: (event: RequestEvent) => void;
 }
 
-/**
- * The real API documents at most 10 concurrent async mutations per account; the given document no
- * limit (its emulator has none), so there the cap is off unless configured.
- */
-export const DEFAULT_MAX_CONCURRENT_MUTATIONS: Record<DialectName, number> = { cloud: 10, openapi: 0 };
-
 /** The Ops API client every activity of this worker shares, with the per-worker caps applied. */
 export function createOpsApiClient(
   config: WorkerConfig,
@@ -44,12 +31,17 @@ export function createOpsApiClient(
   onRequest?: (e: RequestEvent) => void,
 ) {
   const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
-  const dialect = config.OPS_API_DIALECT ?? defaultDialectFor(config.OPS_API_URL);
-  const maxMutations = config.OPS_API_MAX_CONCURRENT_MUTATIONS ?? DEFAULT_MAX_CONCURRENT_MUTATIONS[dialect];
+  const dialect = selectDialect({
+    baseUrl: config.OPS_API_URL,
+    ...(config.OPS_API_DIALECT ? { dialect: config.OPS_API_DIALECT } : {}),
+    apiVersion: config.OPS_API_VERSION,
+  });
+  // The API's documented cap on async operations in flight, unless configured (0: off).
+  const maxMutations = config.OPS_API_MAX_CONCURRENT_MUTATIONS ?? dialect.defaultMaxConcurrentMutations ?? 0;
   return new OpsApiClient({
     baseUrl: config.OPS_API_URL,
     apiKey: config.OPS_API_KEY,
-    dialect,
+    dialect: dialect.name,
     apiVersion: config.OPS_API_VERSION,
     timeoutMs: config.OPS_API_TIMEOUT_MS,
     ...(maxMutations > 0 ? { mutationGate: new MutationGate(maxMutations) } : {}),

@@ -3,7 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, listAll, OpsApiError } from '../ops-api';
 import type {
   ApiKey,
-  AsyncOperationResponse,
   CreateApiKeyRequest,
   ListApiKeysParams,
   ListApiKeysResponse,
@@ -112,23 +111,8 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
     async listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
       return client.listApiKeys(params);
     },
-    /** The thin create: unlike the HTTP call it returns a secret reference, never the token. */
-    async createApiKey(input: { request: CreateApiKeyRequest }): Promise<CreatedApiKey> {
-      const { keyId, token, asyncOperationId } = await client.createApiKey(input.request);
-      if (!token) {
-        throw ApplicationFailure.create({
-          type: FailureType.InvalidResponse,
-          message: `createApiKey answered without a token for key ${keyId} (a repeated asyncOperationId?)`,
-          nonRetryable: true,
-        });
-      }
-      return { keyId, asyncOperationId, secretRef: await store(keyId, token, input.request.spec) };
-    },
     async getApiKey(keyId: string): Promise<ApiKey> {
       return client.getApiKey(keyId);
-    },
-    async deleteApiKey(keyId: string): Promise<AsyncOperationResponse> {
-      return client.deleteApiKey(keyId);
     },
 
     async listApiKeysByOwner(input: { ownerId: string; ownerType?: OwnerType }): Promise<ApiKey[]> {

@@ -8,7 +8,8 @@ import { isConfirmedNotFound } from './util';
 export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
 
 export interface AwaitAsyncOperationInput {
-  asyncOperationId: string;
+  /** Absent when a resource is in flux with no operation to show for it: then only its state is awaited. */
+  asyncOperationId?: string;
   /** Also wait until this resource is usable (`ready`) or has disappeared (`gone`). */
   resource?: { kind: ResourceKind; id: string; until: 'ready' | 'gone' };
   minPollMs: number;
@@ -16,7 +17,7 @@ export interface AwaitAsyncOperationInput {
 }
 
 export interface AwaitAsyncOperationResult {
-  asyncOperation: AsyncOperation;
+  asyncOperation?: AsyncOperation;
   /** How many times this wait asked the server (the activity's attempt number). */
   polls: number;
   resourceState?: string;
@@ -77,8 +78,8 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
      */
     async awaitAsyncOperation(input: AwaitAsyncOperationInput): Promise<AwaitAsyncOperationResult> {
       const polls = Context.current().info.attempt;
-      const op = await client.getAsyncOperation(input.asyncOperationId);
-      const hint = parseCheckDuration(op.checkDuration) ?? input.minPollMs;
+      const op = input.asyncOperationId ? await client.getAsyncOperation(input.asyncOperationId) : undefined;
+      const hint = parseCheckDuration(op?.checkDuration) ?? input.minPollMs;
       const nextPoll = Math.min(Math.max(hint, input.minPollMs), input.maxPollMs);
       const pending = (what: string) =>
         ApplicationFailure.create({
@@ -89,7 +90,7 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
           category: ApplicationFailureCategory.BENIGN,
         });
 
-      if (FAILED_OP_STATES.has(op.state)) {
+      if (op && FAILED_OP_STATES.has(op.state)) {
         throw ApplicationFailure.create({
           type: FailureType.AsyncOperationFailed,
           message: `async operation ${op.id} (${op.operationType ?? 'unknown'}) ${op.state}: ${op.failureReason || 'no reason given'}`,
@@ -104,7 +105,7 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
           ],
         });
       }
-      if (op.state !== 'fulfilled') throw pending(`async operation ${op.id} is ${op.state}`);
+      if (op && op.state !== 'fulfilled') throw pending(`async operation ${op.id} is ${op.state}`);
       if (!input.resource) return { asyncOperation: op, polls };
 
       const { kind, id, until } = input.resource;
@@ -123,7 +124,9 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
       if (state === undefined) {
         throw ApplicationFailure.create({
           type: FailureType.NotFound,
-          message: `${kind} ${id} does not exist after its operation ${op.id} was fulfilled`,
+          message: op
+            ? `${kind} ${id} does not exist after its operation ${op.id} was fulfilled`
+            : `${kind} ${id} does not exist`,
           nonRetryable: true,
         });
       }

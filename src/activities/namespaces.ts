@@ -2,8 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, OpsApiError, paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
-  CreateNamespaceRequest,
-  CreateNamespaceResponse,
   ListNamespacesResponse,
   Namespace,
   NamespaceSpec,
@@ -77,9 +75,6 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     async listNamespaces(params: PageParams = {}): Promise<ListNamespacesResponse> {
       return client.listNamespaces(params);
     },
-    async createNamespace(request: CreateNamespaceRequest): Promise<CreateNamespaceResponse> {
-      return client.createNamespace(request);
-    },
     async getNamespace(namespace: string): Promise<Namespace> {
       return client.getNamespace(namespace);
     },
@@ -96,9 +91,6 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
         if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
         throw err;
       }
-    },
-    async deleteNamespace(namespace: string): Promise<AsyncOperationResponse> {
-      return client.deleteNamespace(namespace);
     },
 
     findNamespaceByName,

@@ -14,7 +14,7 @@ import type {
   ServiceAccount,
   User,
 } from '../ops-api';
-import { webhookSignatureHeaders } from '../secrets/webhook-signature';
+import { postSigned, SignedPostError } from '../secrets/signed-post';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { findOwnOperation, heartbeat, isOwnRepeat } from './util';
@@ -171,16 +171,24 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
         problems: input.plan.problems,
         at: new Date().toISOString(),
       });
-      const { default: ky } = await import('ky');
-      await ky.post(driftWebhook.url, {
-        body,
-        headers: {
-          'content-type': 'application/json',
-          ...webhookSignatureHeaders(body, driftWebhook.secret),
-        },
-        timeout: 10_000,
-        retry: 0,
-      });
+      const url = new URL(driftWebhook.url);
+      try {
+        await postSigned({
+          url,
+          rawBody: body,
+          secret: driftWebhook.secret,
+          timeoutMs: 10_000,
+          okStatuses: [200, 201, 202, 204],
+        });
+      } catch (error) {
+        if (!(error instanceof SignedPostError)) throw error;
+        // Only the host is named: a webhook URL's path is often its secret.
+        throw ApplicationFailure.create({
+          type: 'DriftWebhookFailed',
+          message: `drift webhook at ${url.origin} ${error.message}`,
+          nonRetryable: !error.retryable,
+        });
+      }
       return { outcome: 'sent' };
     },
 

@@ -1,14 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, OpsApiError, paginate } from '../ops-api';
-import type {
-  Access,
-  AsyncOperationResponse,
-  CreateServiceAccountRequest,
-  CreateServiceAccountResponse,
-  ListServiceAccountsResponse,
-  PageParams,
-  ServiceAccount,
-} from '../ops-api';
+import type { Access, ListServiceAccountsResponse, PageParams, ServiceAccount } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { deleteIfExists, findOwnOperation, heartbeat, type DeleteResult } from './util';
@@ -61,14 +53,8 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
     async listServiceAccounts(params: PageParams = {}): Promise<ListServiceAccountsResponse> {
       return client.listServiceAccounts(params);
     },
-    async createServiceAccount(request: CreateServiceAccountRequest): Promise<CreateServiceAccountResponse> {
-      return client.createServiceAccount(request);
-    },
     async getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
       return client.getServiceAccount(serviceAccountId);
-    },
-    async deleteServiceAccount(serviceAccountId: string): Promise<AsyncOperationResponse> {
-      return client.deleteServiceAccount(serviceAccountId);
     },
 
     findServiceAccountByName,

@@ -1,12 +1,5 @@
 import { paginate } from '../ops-api';
-import type {
-  AsyncOperationResponse,
-  CreateUserRequest,
-  CreateUserResponse,
-  ListUsersResponse,
-  PageParams,
-  User,
-} from '../ops-api';
+import type { ListUsersResponse, PageParams, User } from '../ops-api';
 import type { ActivityDeps } from './deps';
 import { deleteIfExists, heartbeat, type DeleteResult } from './util';
 
@@ -15,14 +8,8 @@ export function createUserActivities({ client }: ActivityDeps) {
     async listUsers(params: PageParams = {}): Promise<ListUsersResponse> {
       return client.listUsers(params);
     },
-    async createUser(request: CreateUserRequest): Promise<CreateUserResponse> {
-      return client.createUser(request);
-    },
     async getUser(userId: string): Promise<User> {
       return client.getUser(userId);
-    },
-    async deleteUser(userId: string): Promise<AsyncOperationResponse> {
-      return client.deleteUser(userId);
     },
 
     /** Every user whose email matches (case-insensitively), across all pages. */

@@ -71,6 +71,13 @@ interface Deletable {
 }
 
 const GONE_STATES = new Set(['deleted']);
+/** States a resource leaves on its own (its operation is running). */
+export const TRANSITIONAL_STATES: ReadonlySet<string> = new Set([
+  'activating',
+  'updating',
+  'deleting',
+  'pending',
+]);
 
 /**
  * A delete that is safe to repeat: gone already is success, and a resource still being created or
@@ -110,11 +117,14 @@ export async function deleteIfExists(
     if (await isOwnRepeat(err, client, own))
       return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
     if (await isConfirmedNotFound(err, client)) return gone();
-    if (
+    // Changed since the read, or refused while it is still being created or changed: read again and
+    // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
+    const transient =
       err instanceof OpsApiError &&
-      (err.code === 'failed_precondition' || err.code === 'resource_version_mismatch')
-    ) {
-      // Still being created or changed, or changed since the read: read again and retry.
+      (err.code === 'resource_version_mismatch' ||
+        (err.code === 'failed_precondition' &&
+          TRANSITIONAL_STATES.has((await read().catch(() => current)).state)));
+    if (transient) {
       throw ApplicationFailure.create({
         type: FailureType.ResourceNotReady,
         message: `${what} cannot be deleted yet: ${err.message}`,

@@ -83,6 +83,7 @@ export class OpsApiClient {
   readonly dialect: Dialect;
   readonly #http: KyInstance;
   readonly #config: OpsApiClientConfig;
+  #lastRefresh = -Infinity;
 
   constructor(config: OpsApiClientConfig) {
     if (!config.baseUrl) throw new Error('OpsApiClient: baseUrl is required');
@@ -215,6 +216,7 @@ export class OpsApiClient {
       });
     }
     const gate = isMutation(operationId) ? this.#config.mutationGate : undefined;
+    if (gate && gate.inFlight >= gate.limit) await this.#refresh(gate);
     if (gate && !(await gate.acquire(this.#config.timeoutMs ?? 30_000))) {
       throw new OpsApiError({
         operationId,
@@ -248,6 +250,19 @@ export class OpsApiClient {
       }
       if (operationId === 'getAsyncOperation' && result && FINISHED.has((result as AsyncOperation).state))
         this.#config.mutationGate?.finished((result as AsyncOperation).id);
+    }
+  }
+
+  /**
+   * Asks about the operations holding the gate's slots: those that finished give theirs back. Their
+   * waits may run on another worker, whose polls this process never sees. At most once a second.
+   */
+  async #refresh(gate: MutationGate): Promise<void> {
+    const now = performance.now();
+    if (now - this.#lastRefresh < 1_000) return;
+    this.#lastRefresh = now;
+    for (const id of gate.held()) {
+      await this.getAsyncOperation(id).catch(() => undefined); // a finished one is released by call()
     }
   }
 

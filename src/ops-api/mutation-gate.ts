@@ -19,6 +19,12 @@ export class MutationGate {
       throw new Error(`mutation limit must be a positive integer, got ${limit}`);
   }
 
+  /** The operations holding a slot, oldest first. */
+  held(): string[] {
+    this.#expire();
+    return [...this.#held.keys()];
+  }
+
   /** Operations (and requests) holding a slot now. */
   get inFlight(): number {
     this.#expire();

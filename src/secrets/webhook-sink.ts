@@ -1,6 +1,6 @@
-import ky from 'ky';
 import { z } from 'zod';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignatureHeaders } from './webhook-signature';
+import { postSigned, SignedPostError } from './signed-post';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature';
 import { SecretSinkError, secretRef, validateSecretName, type SecretRef, type SecretSink } from './types';
 
 export interface WebhookSecretSinkOptions {
@@ -127,59 +127,25 @@ export class WebhookSecretSink implements SecretSink {
   }
 
   private async send(body: WebhookRequestBody, okStatuses: number[]): Promise<Response> {
-    const rawBody = JSON.stringify(body);
     const what = `${body.action} ${body.name}`;
-    let response: Response;
     try {
-      response = await ky.post(this.url, {
-        body: rawBody,
-        headers: {
-          ...this.extraHeaders,
-          'content-type': 'application/json',
-          ...webhookSignatureHeaders(rawBody, this.hmacSecret),
-        },
-        timeout: this.timeoutMs,
-        retry: 0,
-        throwHttpErrors: false,
-        // A redirect would re-send the secret to wherever the receiver points; refuse it.
-        redirect: 'error',
+      const response = await postSigned({
+        url: this.url,
+        rawBody: JSON.stringify(body),
+        secret: this.hmacSecret,
+        timeoutMs: this.timeoutMs,
+        headers: this.extraHeaders,
+        okStatuses,
       });
+      if (body.action !== 'has') await response.body?.cancel().catch(() => undefined);
+      return response;
     } catch (error) {
-      // ky/fetch errors hold the request (body = secret) and options; only a description is kept, never the cause.
-      const reason =
-        stringField(error, 'name') === 'TimeoutError'
-          ? `timed out after ${this.timeoutMs} ms`
-          : `failed: ${networkReason(error)}`;
-      throw new SecretSinkError(`Secret webhook ${this.endpoint} ${what} ${reason}`, true);
-    }
-    if (!okStatuses.includes(response.status)) {
-      await response.body?.cancel().catch(() => undefined);
-      const status = response.status;
-      const retryable = status >= 500 || status === 408 || status === 429;
+      if (!(error instanceof SignedPostError)) throw error;
       throw new SecretSinkError(
-        `Secret webhook ${this.endpoint} ${what} failed with HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`,
-        retryable,
-        status,
+        `Secret webhook ${this.endpoint} ${what} ${error.message}`,
+        error.retryable,
+        error.status,
       );
     }
-    if (body.action !== 'has') await response.body?.cancel().catch(() => undefined);
-    return response;
   }
-}
-
-// fetch reports "fetch failed" with the useful part (ECONNREFUSED, ENOTFOUND, ...) in `cause`. Fields are read
-// by duck typing: fetch's errors can come from another realm (e.g. under jest), where instanceof fails.
-function networkReason(error: unknown): string {
-  const message = stringField(error, 'message') ?? 'unknown error';
-  const code = stringField(field(error, 'cause'), 'code');
-  return code ? `${message} (${code})` : message;
-}
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-function stringField(value: unknown, key: string): string | undefined {
-  const result = field(value, key);
-  return typeof result === 'string' ? result : undefined;
 }

@@ -47,7 +47,7 @@ export function operationKey(step: string): string {
  * checkDuration hint. Times out non-retryably with a clear message.
  */
 export async function waitForOperation(
-  asyncOperationId: string,
+  asyncOperationId: string | undefined,
   resource: AwaitAsyncOperationInput['resource'],
   options: Required<AsyncWaitOptions>,
 ): Promise<AwaitAsyncOperationResult> {
@@ -64,7 +64,7 @@ export async function waitForOperation(
       const what = resource ? `${resource.kind} ${resource.id}` : 'the change';
       throw ApplicationFailure.create({
         type: FailureType.AsyncOperationTimeout,
-        message: `gave up waiting for async operation ${asyncOperationId} (${what}) after ${options.timeoutMs / 60_000} min`,
+        message: `gave up waiting for ${asyncOperationId ? `async operation ${asyncOperationId}` : 'the change'} (${what}) after ${options.timeoutMs / 60_000} min`,
         nonRetryable: true,
       });
     }

@@ -123,7 +123,7 @@ export async function provisionNamespace(
     status.step = 'waiting-for-namespace';
     if (ns.state !== 'active' || ns.outcome === 'created') {
       await waitForOperation(
-        ns.asyncOperationId ?? '',
+        ns.asyncOperationId,
         { kind: 'namespace', id: ns.namespace, until: 'ready' },
         wait,
       );

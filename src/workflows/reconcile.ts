@@ -3,6 +3,7 @@ import {
   ChildWorkflowFailure,
   condition,
   defineQuery,
+  isCancellation,
   defineSignal,
   proxyActivities,
   setHandler,
@@ -21,7 +22,8 @@ import {
 import type { AccountRole } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { parseDurationMs, validate, type InputProblem } from '../shared/validation';
+import { z } from 'zod';
+import { namespaceName, parseDurationMs, validate, type InputProblem } from '../shared/validation';
 import { accessWorkflowIds } from '../shared/workflow-ids';
 import { describeError, invalidInput, operationKey, waitForOperation, waitUntilGone } from './common';
 import { rotateApiKey } from './rotate-api-key';
@@ -63,6 +65,7 @@ export interface ApproveReconcile {
   approver: string;
   /** The plan the approver saw; if the account changed since, the workflow asks again. */
   fingerprint?: string;
+  comment?: string;
 }
 export interface RejectReconcile {
   approver?: string;
@@ -84,6 +87,10 @@ export interface ReconcileStatus {
   plan?: Plan;
   /** While awaiting approval: the destructive changes waiting for it. */
   awaitingApproval?: { fingerprint: string; destructive: string[]; requestedBy?: string; deadline: string };
+  /** When the wait for a decision gives up (ISO), as every workflow that waits for one says it. */
+  approvalDeadline?: string;
+  /** The last decision refused (e.g. the requester approving their own request). */
+  refusedDecision?: string;
   applied: AppliedChange[];
   lastError?: string;
 }
@@ -121,11 +128,18 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   let decision: (NonNullable<ReconcileResult['approval']> & { fingerprint?: string | undefined }) | undefined;
   setHandler(approveReconcileSignal, (req) => {
     if (status.step !== 'awaiting-approval' || decision) return;
+    const approver = req?.approver || 'unknown';
+    if (input.requestedBy && approver.toLowerCase() === input.requestedBy.toLowerCase()) {
+      // Nobody approves their own request, however the signal was sent.
+      status.refusedDecision = `${approver} requested this apply and cannot approve it`;
+      return;
+    }
     decision = {
       decision: 'approved',
-      by: req.approver || 'unknown',
+      by: approver,
       at: new Date().toISOString(),
-      fingerprint: req.fingerprint,
+      ...(req.comment ? { comment: req.comment } : {}),
+      ...(req.fingerprint ? { fingerprint: req.fingerprint } : {}),
     };
   });
   setHandler(rejectReconcileSignal, (req) => {
@@ -138,8 +152,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     };
   });
 
-  const desired = validDesiredState(input, status);
-  const approvalTimeoutMs = parseDurationMs(input.approvalTimeout ?? '24h') ?? DAY_MS;
+  const { desired, approvalTimeoutMs, concurrency } = validInput(input, status);
   const base = {
     name: input.name,
     mode: input.mode,
@@ -188,9 +201,11 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
         ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
         deadline: new Date(Date.now() + approvalTimeoutMs).toISOString(),
       };
+      status.approvalDeadline = status.awaitingApproval.deadline;
       if (!(await condition(() => decision !== undefined, approvalTimeoutMs))) {
         status.step = 'completed';
         delete status.awaitingApproval;
+        delete status.approvalDeadline;
         return {
           ...base,
           outcome: 'approval-timed-out',
@@ -203,6 +218,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
       if (decided.decision === 'rejected') {
         status.step = 'rejected';
         delete status.awaitingApproval;
+        delete status.approvalDeadline;
         return {
           ...base,
           outcome: 'rejected',
@@ -218,11 +234,12 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
       status.plan = plan;
       const approvedPlan = decided.fingerprint ?? status.awaitingApproval.fingerprint;
       delete status.awaitingApproval;
+      delete status.approvalDeadline;
       if (plan.fingerprint === approvedPlan) break;
     }
 
     status.step = 'applying';
-    const applied = await applyPlan(plan, desired, ids, input, status);
+    const applied = await applyPlan(plan, desired, ids, { ...input, concurrency }, status);
     const failed = applied.filter((a) => a.outcome === 'failed');
     status.step = failed.length > 0 ? 'failed' : 'completed';
     const result: ReconcileResult = {
@@ -253,24 +270,44 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   }
 }
 
-function validDesiredState(input: ReconcileInput, status: ReconcileStatus): DesiredState {
+function validInput(
+  input: ReconcileInput,
+  status: ReconcileStatus,
+): { desired: DesiredState; approvalTimeoutMs: number; concurrency: number } {
   const problems: InputProblem[] = [];
-  if (input.mode !== 'plan' && input.mode !== 'apply')
-    problems.push({ field: 'mode', message: 'must be plan or apply' });
-  if (typeof input.name !== 'string' || input.name === '')
-    problems.push({ field: 'name', message: 'is required' });
-  const checked = validate(desiredStateSchema, input.desired);
+  const options = validate(reconcileOptions, input);
+  if (!options.ok) problems.push(...options.problems.filter((p) => !p.field.startsWith('desired')));
+  const checked = validate(desiredStateSchema, input?.desired);
   if (!checked.ok) problems.push(...checked.problems.map((p) => ({ ...p, field: `desired.${p.field}` })));
   else
     problems.push(
       ...referenceProblems(checked.value).map((p) => ({ field: `desired.${p.path}`, message: p.message })),
     );
-  if (problems.length > 0 || !checked.ok) {
+  if (problems.length > 0 || !checked.ok || !options.ok) {
     status.step = 'failed';
     throw invalidInput(problems);
   }
-  return checked.value;
+  return {
+    desired: checked.value,
+    approvalTimeoutMs: parseDurationMs(options.value.approvalTimeout)!,
+    concurrency: options.value.concurrency,
+  };
 }
+
+/** Everything of the input but the desired state, which has its own schema. */
+const reconcileOptions = z.strictObject({
+  name: namespaceName,
+  desired: z.unknown(),
+  mode: z.enum(['plan', 'apply'], { error: 'must be plan or apply' }),
+  autoApprove: z.boolean().optional(),
+  approvalTimeout: z
+    .string()
+    .refine((t) => (parseDurationMs(t) ?? 0) > 0, { error: 'must be a duration such as 24h or 2d' })
+    .default('24h'),
+  concurrency: z.number().int().min(1).max(20).default(4),
+  requestedBy: z.string().min(1).max(200).optional(),
+  notifyDrift: z.boolean().optional(),
+});
 
 const withoutFingerprint = ({
   fingerprint: _f,
@@ -296,7 +333,7 @@ async function applyPlan(
   status: ReconcileStatus,
 ): Promise<AppliedChange[]> {
   const applied = status.applied;
-  const concurrency = Math.min(Math.max(input.concurrency ?? 4, 1), 20);
+  const concurrency = input.concurrency ?? 4;
   const wait = DEFAULT_ASYNC_WAIT;
   const nsIds = { ...ids.namespaces };
   const saIds = { ...ids.serviceAccounts };
@@ -316,8 +353,11 @@ async function applyPlan(
     if (dependsOn) return record(change, 'skipped', `depends on ${dependsOn}, which failed`);
     try {
       const detail = await execute(change);
-      record(change, 'done', detail);
+      if (detail instanceof Skipped) record(change, 'skipped', detail.reason);
+      else record(change, 'done', detail);
     } catch (err) {
+      // Cancelling the apply stops it: it is not a failure of this change.
+      if (isCancellation(err)) throw err;
       failedNames.add(`${change.kind}:${change.name}`);
       record(change, 'failed', describeError(err));
     }
@@ -326,7 +366,7 @@ async function applyPlan(
   const key = (c: Change, step = '') =>
     operationKey(`apply/${c.kind}/${c.name}/${c.action}${step ? `/${step}` : ''}`);
 
-  async function execute(c: Change): Promise<string | undefined> {
+  async function execute(c: Change): Promise<string | Skipped | undefined> {
     switch (c.kind) {
       case 'namespace':
         return namespace(c);
@@ -363,7 +403,7 @@ async function applyPlan(
       nsIds[c.name] = made.namespace;
       if (made.state !== 'active' || made.outcome === 'created') {
         await waitForOperation(
-          made.asyncOperationId ?? '',
+          made.asyncOperationId,
           { kind: 'namespace', id: made.namespace, until: 'ready' },
           wait,
         );
@@ -501,7 +541,7 @@ async function applyPlan(
         return `replaced by ${rotated.newKeyId} (${rotated.secretRef ?? 'no secret'})`;
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)
-          return 'a rotation of this account is already running';
+          return new Skipped('a rotation of this account is already running; the next apply looks again');
         throw err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
       }
     }
@@ -549,6 +589,11 @@ async function applyPlan(
     );
   }
   return applied;
+}
+
+/** A change left alone for a reason (not a failure). */
+class Skipped {
+  constructor(readonly reason: string) {}
 }
 
 /** `<account>/<key name>` (a key name may itself contain a slash). */

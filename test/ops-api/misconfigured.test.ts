@@ -213,6 +213,13 @@ describe('mutation gate: at most N async operations of this process in flight', 
       expect(gate.inFlight).toBe(0);
       await client.deleteUser('u2');
       expect(gate.inFlight).toBe(1);
+      // The gate is full again; the operation finishes while nobody here polls it (another worker
+      // waits on it): the next mutation asks about it first, and gets the slot.
+      state = 'STATE_PENDING';
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      state = 'STATE_FULFILLED';
+      await client.deleteUser('u3');
+      expect(gate.inFlight).toBe(1);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

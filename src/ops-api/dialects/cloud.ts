@@ -147,6 +147,8 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
   return {
     name: 'cloud',
     headers: { [CLOUD_API_VERSION_HEADER]: version },
+    // Temporal Cloud documents at most 10 concurrent async mutations per account.
+    defaultMaxConcurrentMutations: 10,
 
     supports: () => true,
 

@@ -27,6 +27,8 @@ export interface Dialect {
   readonly name: DialectName;
   /** Headers every request carries (e.g. the pinned API version). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Async operations one client may keep in flight by default: the API's documented limit, if any. */
+  readonly defaultMaxConcurrentMutations: number | undefined;
   /** Whether this API offers the operation (the given document has no way to change access, say). */
   supports(operationId: AnyOperationId): boolean;
   encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest;

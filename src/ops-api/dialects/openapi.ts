@@ -92,6 +92,8 @@ const REQUIRED: Record<OperationId, string> = {
 export const openapiDialect: Dialect = {
   name: 'openapi',
   headers: {},
+  // The given document documents no limit (and its emulator has none).
+  defaultMaxConcurrentMutations: undefined,
 
   supports: (operationId) => (OPERATION_IDS as readonly AnyOperationId[]).includes(operationId),
 
