@@ -28,8 +28,10 @@ export interface RequestLogEntry {
   dialect: DialectName;
   /** The `temporal-cloud-api-version` header of a /cloud request, as sent. */
   apiVersion?: string;
-  /** HTTP status; 0 when a commit-then-drop fault destroyed the connection instead of answering. */
+  /** HTTP status; 0 when nobody was answered (a commit-then-drop, or a late commit whose client left). */
   status: number;
+  /** The fault that shaped this request's outcome, when one did so the client never heard. */
+  fault?: 'commit-then-drop' | 'late-commit';
   /** The emulator clock's ms when the request arrived. */
   time: number;
   /** Wall-clock ms when the request arrived. */
@@ -144,7 +146,12 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
         : { error: validationError(validate.errors ?? [], httpPart ?? 'body') };
   });
 
-  const record = (req: FastifyRequest, ctx: RequestContext, status: number): void => {
+  const record = (
+    req: FastifyRequest,
+    ctx: RequestContext,
+    status: number,
+    fault?: RequestLogEntry['fault'],
+  ): void => {
     if (ctx.recorded) return;
     ctx.recorded = true;
     const path = pathOf(req.url);
@@ -162,6 +169,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
       dialect,
       ...version,
       status,
+      ...(fault ? { fault } : {}),
       time: ctx.now,
       wallTime: ctx.wallTime,
     });
@@ -301,14 +309,14 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
         }
         if (lateMs > 0 && req.raw.socket?.destroyed !== false) {
           // Done after the client left: there is nobody to answer (logged like a dropped answer).
-          record(req, ctx, 0);
+          record(req, ctx, 0, 'late-commit');
           reply.hijack();
           return reply;
         }
         if (replayed !== undefined) return dialect.encode(operationId, replayed);
         if (rt.faults.dropAfterCommit(operationId)) {
           // The change is committed; the client just never hears about it (a connection reset).
-          record(req, ctx, 0);
+          record(req, ctx, 0, 'commit-then-drop');
           reply.hijack();
           req.raw.socket?.destroy();
           return reply;

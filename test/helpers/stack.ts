@@ -39,6 +39,8 @@ export interface StackOptions {
   clientTimeoutMs?: number;
   /** Default: TEST_OPS_API_DIALECT (the jest project `cloud` sets it), else `openapi`. */
   dialect?: DialectName;
+  /** Where the activities post drift summaries. */
+  driftWebhook?: { url: string; secret: string };
 }
 
 /** The dialect this test run speaks to the emulator: every workflow suite runs in both (jest projects). */
@@ -68,7 +70,11 @@ export async function createOpsStack(
     timeoutMs: options.clientTimeoutMs ?? 5_000,
     afterRequest: (e) => void calls.push(e),
   });
-  const activities = createActivities({ client, secrets });
+  const activities = createActivities({
+    client,
+    secrets,
+    ...(options.driftWebhook ? { driftWebhook: options.driftWebhook } : {}),
+  });
   const taskQueue = `test-${process.pid}-${++stackCount}`;
   const workflowBundle = await bundleOnce(workflowsPath);
 

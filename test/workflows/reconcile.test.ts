@@ -1,10 +1,13 @@
 // Desired state as code against the emulator, under time skipping, in both dialects (jest projects):
 // apply from empty, re-apply as a no-op, export → plan, approval of destructive changes, re-planning when
 // the account changes, prune, per-namespace grants, rotation, crashes and lost answers.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseDesiredState } from '../../src/desired-state/load';
 import type { DesiredStateInput } from '../../src/desired-state/schema';
+import { verifyWebhookSignature } from '../../src/secrets/webhook-signature';
 import { desiredStateWorkflowIds } from '../../src/shared/workflow-ids';
 import {
   approveReconcileSignal,
@@ -105,6 +108,8 @@ async function until(
   throw new Error('status never matched');
 }
 
+const lateCommitLanded = () => stack.emulator.requestLog.some((e) => e.fault === 'late-commit');
+
 const count = () => {
   const s = stack.emulator.snapshot();
   return {
@@ -174,7 +179,9 @@ test('lost answers (commit-then-drop) and a late commit on every kind of create:
   stack.emulator.faults.add({ kind: 'late-commit', operationId: 'createApiKey', ms: 6_000, count: 1 });
   const result = await run(FILE, 'apply');
   expect(result.outcome).toBe('applied');
-  await new Promise((resolve) => setTimeout(resolve, 2_000)); // whatever commits late has landed
+  // The late create has committed by now (it is in the log, answered to nobody: status 0).
+  for (let i = 0; i < 100 && !lateCommitLanded(); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(lateCommitLanded()).toBe(true);
   expect(count()).toEqual({ namespaces: 3, serviceAccounts: 3, users: 5, apiKeys: 3 });
   for (const key of stack.emulator.snapshot().apiKeys) {
     expect(await stack.secrets.read(`api-keys/${key.id}`)).toBeDefined();
@@ -367,4 +374,114 @@ test('a bad desired state fails before any call, naming the field', async () => 
   expect(cause.type).toBe('InvalidInput');
   expect(cause.message).toMatch(/desired\.namespaces\.0\.region/);
   expect(stack.emulator.requestLog).toEqual([]);
+});
+
+describe('changing what exists', () => {
+  const withChanges = (): DesiredStateInput => ({
+    ...FILE,
+    namespaces: FILE.namespaces!.map((n) => (n.name === 'orders' ? { ...n, retentionDays: 7 } : n)),
+    users: FILE.users!.map((u) => (u.email === 'bo@example.com' ? { ...u, role: 'read' as const } : u)),
+    // Deleting sandbox needs approval in either dialect (the access changes cannot be made in one).
+    prune: { access: ['ed@example.com'], namespaces: ['sandbox'] },
+  });
+
+  test('a namespace update (its answer lost) keeps the rest of the spec; a role change and an access removal need approval', async () => {
+    await run(FILE, 'apply');
+    await stack.emulator.seed({
+      namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
+    });
+    stack.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'updateNamespace', count: 1 });
+    const changed = withChanges();
+    // ed loses billing (the file owns ed's access and now lists only orders).
+    changed.users = changed.users!.map((u) =>
+      u.email === 'ed@example.com' ? { ...u, access: { orders: 'read' as const } } : u,
+    );
+    const result = await stack.runWorker(async () => {
+      const h = await start(changed, 'apply', { requestedBy: 'ops@example.com' });
+      const s = await until(h, (st) => st.step === 'awaiting-approval');
+      expect(s.approvalDeadline).toBeDefined();
+      // The requester cannot approve their own apply, however they send it.
+      await h.signal(approveReconcileSignal, { approver: 'OPS@example.com' });
+      const refused = await until(h, (st) => st.refusedDecision !== undefined);
+      expect(refused.step).toBe('awaiting-approval');
+      await h.signal(approveReconcileSignal, { approver: 'lead@example.com', comment: 'ok' });
+      return h.result();
+    });
+    const byName = Object.fromEntries(result.applied.map((a) => [`${a.kind} ${a.name}`, a]));
+    expect(byName['namespace orders']).toMatchObject({ outcome: 'done' });
+    const orders = stack.emulator.snapshot().namespaces.find((n) => n.spec.name === 'orders')!;
+    expect(orders.spec).toMatchObject({ retentionDays: 7, apiKeyAuth: { enabled: true } });
+    expect(result.approval).toMatchObject({ by: 'lead@example.com', comment: 'ok' });
+    const users = stack.emulator.snapshot().users;
+    const bo = users.find((u) => u.spec.email === 'bo@example.com')!;
+    const ed = users.find((u) => u.spec.email === 'ed@example.com')!;
+    if (!cloud) {
+      expect(byName['user bo@example.com']).toMatchObject({ outcome: 'skipped' });
+      expect(bo.spec.access?.accountAccess?.role).toBe('developer');
+      return;
+    }
+    expect(byName['user bo@example.com']).toMatchObject({ outcome: 'done' });
+    expect(bo.spec.access).toEqual({
+      accountAccess: { role: 'read' },
+      namespaceAccesses: { 'payments.a1b2c': { permission: 'read' } },
+    });
+    expect(ed.spec.access?.namespaceAccesses).toEqual({ 'orders.a1b2c': { permission: 'read' } });
+    // The next plan finds the account as the file says.
+    expect((await run(changed, 'plan')).plan.changes).toEqual([]);
+  });
+
+  test('auto-approve applies destructive changes at once; with no decision in time nothing is changed', async () => {
+    await run(FILE, 'apply');
+    await stack.emulator.seed({
+      namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
+    });
+    const pruning = { ...FILE, prune: { namespaces: ['sandbox'] } };
+    stack.emulator.clearRequestLog();
+    const timedOut = await run(pruning, 'apply', { approvalTimeout: '1h' });
+    expect(timedOut.outcome).toBe('approval-timed-out');
+    expect(mutations(stack.emulator)).toEqual([]);
+    const auto = await run(pruning, 'apply', { autoApprove: true });
+    expect(auto.outcome).toBe('applied');
+    expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).not.toContain('sandbox');
+  });
+});
+
+test('a plan that finds drift posts a signed summary (names and fields, never values) to the drift webhook', async () => {
+  const received: Array<{ body: string; headers: http.IncomingHttpHeaders }> = [];
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ body, headers: req.headers });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const secret = 'drift-secret-0123456789';
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/T000/secret-path`;
+  await stack.close();
+  stack = await createOpsStack(
+    env,
+    { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 },
+    { driftWebhook: { url, secret } },
+  );
+  try {
+    const result = await run(FILE, 'plan', { notifyDrift: true });
+    expect(result).toMatchObject({ drift: true, notified: 'sent' });
+    expect(received).toHaveLength(1);
+    const [{ body, headers }] = received as [{ body: string; headers: http.IncomingHttpHeaders }];
+    expect(
+      verifyWebhookSignature(body, headers['x-signature-timestamp'], headers['x-signature-256'], secret),
+    ).toBe(true);
+    const summary = JSON.parse(body) as { type: string; name: string; changes: Array<{ fields: string[] }> };
+    expect(summary).toMatchObject({ type: 'desired-state.drift', name: 'acct' });
+    expect(summary.changes[0]!.fields).toContain('retentionDays');
+    expect(body).not.toContain('aws-us-east-1'); // field names, not their values
+    // No drift, nothing posted.
+    await run(FILE, 'apply');
+    expect((await run(FILE, 'plan', { notifyDrift: true })).notified).toBeUndefined();
+    expect(received).toHaveLength(1);
+  } finally {
+    await new Promise((resolve) => receiver.close(resolve));
+  }
 });
