@@ -107,7 +107,7 @@ export interface ScheduleCommand<F extends FlagSpecs> extends HelpDefinition {
       action: ScheduleAction | undefined;
       env: Record<string, string | undefined>;
       problems: FlagProblem[];
-      say: (line: string) => void;
+      io: StarterIO;
       json: boolean;
     },
   ): Promise<ScheduleTarget | ExitCode>;
@@ -149,7 +149,7 @@ export async function runScheduleCommand<F extends FlagSpecs>(
   const overlap = OVERLAP[(v.overlap as string | undefined) ?? 'skip'];
   if (!action && !overlap)
     problems.push({ flag: '--overlap', message: `must be one of ${Object.keys(OVERLAP).join(', ')}` });
-  const target = await cmd.target(v, { action, env: io.env, problems, say, json });
+  const target = await cmd.target(v, { action, env: io.env, problems, io, json });
   if (typeof target === 'number') return target;
   if (problems.length) {
     for (const p of problems) say(p.flag ? `${p.flag}: ${p.message}` : p.message);
