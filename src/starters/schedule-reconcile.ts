@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parseDurationMs } from '../shared/validation';
 import { DEFAULT_TASK_QUEUE, desiredStateWorkflowIds } from '../shared/workflow-ids';
-import type { ReconcileInput } from '../workflows/reconcile';
+import type { ReconcileInput, ReconcileResult, ReconcileStatus } from '../workflows/reconcile';
 import { COMMON_FLAGS, ExitCode, type FlagSpecs, type StarterIO } from './cli';
 import { fileFlag, loadOrReport, output, reconcileInput } from './desired-state';
 import {
@@ -155,6 +155,23 @@ const command: ScheduleCommand<typeof flags> = {
           sha256: sha256(desired),
         },
       },
+    };
+  },
+  /** Whether each recent run found drift, and what it did. */
+  async describeRun(run) {
+    const { status } = await run.describe();
+    if (status.name === 'RUNNING') {
+      const s = await run.query<ReconcileStatus>('status').catch(() => undefined);
+      return { status: status.name, ...(s ? { step: s.step } : {}) };
+    }
+    if (status.name !== 'COMPLETED') return { status: status.name };
+    const r = (await run.result()) as ReconcileResult;
+    return {
+      status: status.name,
+      outcome: r.outcome,
+      drift: r.drift,
+      changes: r.plan.changes.length,
+      ...(r.notified ? { notified: r.notified } : {}),
     };
   },
   describeInputChange(previous, wanted) {

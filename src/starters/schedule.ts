@@ -2,7 +2,13 @@
 // (cron / interval / overlap / schedule id), create-or-update with a fingerprint in the memo ("unchanged"
 // when nothing differs), and --describe / --pause / --unpause / --trigger-now / --delete. A command only says
 // which schedule it means and what workflow the schedule starts.
-import type { ScheduleDescription, ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
+import type {
+  Client,
+  ScheduleDescription,
+  ScheduleHandle,
+  ScheduleOverlapPolicy,
+  WorkflowHandle,
+} from '@temporalio/client';
 import type { ConnectedClient } from '../client';
 import { parseDurationMs } from '../shared/validation';
 import {
@@ -113,6 +119,8 @@ export interface ScheduleCommand<F extends FlagSpecs> extends HelpDefinition {
   ): Promise<ScheduleTarget | ExitCode>;
   /** What --describe shows of the scheduled input, e.g. `{ sweep: input }`. */
   describeInput(input: unknown): Record<string, unknown>;
+  /** What --describe adds to a recent run (its status, what it found); default nothing. */
+  describeRun?(run: WorkflowHandle): Promise<Record<string, unknown>>;
   /** How a changed memo input reads in "updated: ..."; default `input: old → new`. */
   describeInputChange?(previous: unknown, wanted: unknown): string[];
 }
@@ -199,7 +207,16 @@ export async function runScheduleCommand<F extends FlagSpecs>(
           io.stdout.write(`${JSON.stringify({ ok: false, scheduleId, error: { kind: 'not-found' } })}\n`);
         return ExitCode.WorkflowFailed;
       }
-      return await act(cmd, action!, handle, existing, v.note as string | undefined, out, scheduleId);
+      return await act(
+        cmd,
+        action!,
+        connected.client,
+        handle,
+        existing,
+        v.note as string | undefined,
+        out,
+        scheduleId,
+      );
     }
     if (!existing) {
       await connected.client.schedule.create({
@@ -335,6 +352,7 @@ function describeSpec(desired: Desired): string {
 async function act<F extends FlagSpecs>(
   cmd: ScheduleCommand<F>,
   action: ScheduleAction,
+  client: Client,
   handle: ScheduleHandle,
   existing: ScheduleDescription,
   note: string | undefined,
@@ -353,10 +371,18 @@ async function act<F extends FlagSpecs>(
         taskQueue: existing.action.type === 'startWorkflow' ? existing.action.taskQueue : undefined,
         actionsTaken: existing.info.numActionsTaken,
         running: existing.info.runningActions.map((r) => r.workflow.workflowId),
-        recent: existing.info.recentActions.map((r) => ({
-          scheduledAt: r.scheduledAt.toISOString(),
-          workflowId: r.action.type === 'startWorkflow' ? r.action.workflow.workflowId : undefined,
-        })),
+        recent: await Promise.all(
+          existing.info.recentActions.map(async (r) => {
+            const workflowId = r.action.type === 'startWorkflow' ? r.action.workflow.workflowId : undefined;
+            return {
+              scheduledAt: r.scheduledAt.toISOString(),
+              workflowId,
+              ...(workflowId && cmd.describeRun
+                ? await cmd.describeRun(client.workflow.getHandle(workflowId)).catch(() => ({}))
+                : {}),
+            };
+          }),
+        ),
         next: existing.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
       };
       out({ ok: true, ...summary }, JSON.stringify(summary, null, 2));

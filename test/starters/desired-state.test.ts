@@ -432,6 +432,17 @@ describe('schedule-reconcile', () => {
       const result = await env.client.workflow.getHandle(recent[0]!.workflowId).result();
       expect(recent[0]!.workflowId).toMatch(/^reconcile-schedule\/drifting\/plan/);
       expect(result).toMatchObject({ mode: 'plan', outcome: 'planned', drift: true, notified: 'sent' });
+      // --describe tells what each recent run found.
+      expect(json(await schedule('-f', f, '--describe', '--json')).recent).toEqual([
+        expect.objectContaining({
+          workflowId: recent[0]!.workflowId,
+          status: 'COMPLETED',
+          outcome: 'planned',
+          drift: true,
+          changes: 4,
+          notified: 'sent',
+        }),
+      ]);
     });
     expect(received).toHaveLength(1);
     expect(received[0]!.valid).toBe(true);
