@@ -359,7 +359,13 @@ async function decide(
   if (waiting.length === 0) {
     const message =
       running.length > 0
-        ? `${running.map((r) => `${r.workflowId} is running but not waiting for approval (step: ${r.status?.step ?? 'unknown'})`).join('; ')}: nothing to ${verb}`
+        ? `${running
+            .map((r) =>
+              r.status
+                ? `${r.workflowId} is running but not waiting for approval (step: ${r.status.step})`
+                : `${r.workflowId} is running but did not answer its status query (is a worker running?)`,
+            )
+            .join('; ')}: nothing to ${verb}`
         : `no apply of ${loaded.name} is running (${candidates.join(', ')}): nothing to ${verb}`;
     out.say(message);
     out.emit({ ok: false, name: loaded.name, error: { kind: 'not-waiting', message } });

@@ -51,7 +51,7 @@ export function output(name: string, argv: readonly string[], io: StarterIO): Ou
   };
 }
 
-/** Reports flag problems as every command does; `code` is the command's usage exit code. */
+/** Reports flag problems as every starter does (the exit code is the command's). */
 export function reportUsage(
   out: Output,
   io: StarterIO,

@@ -5,7 +5,7 @@ import { formatPlan } from '../desired-state/format';
 import { hasChanges } from '../desired-state/plan';
 import { desiredStateWorkflowIds, workflowIdReusePolicies, DEFAULT_TASK_QUEUE } from '../shared/workflow-ids';
 import { reconcile, type ReconcileResult } from '../workflows';
-import { ExitCode, exitWith, failureChain, helpText, parseFlags, type StarterIO } from './cli';
+import { exitWith, failureChain, helpText, parseFlags, type StarterIO } from './cli';
 import {
   connectOrReport,
   defaultIO,
@@ -136,5 +136,4 @@ export async function main(argv: readonly string[], io: StarterIO = defaultIO())
   }
 }
 
-if (require.main === module)
-  exitWith(planCommand.name, () => main(process.argv.slice(2)) as Promise<ExitCode>);
+if (require.main === module) exitWith(planCommand.name, () => main(process.argv.slice(2)));
