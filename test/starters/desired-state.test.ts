@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { ConfigError } from '../../src/config';
 import { verifyWebhookSignature } from '../../src/secrets/webhook-signature';
 import type { ExitCode, StarterIO } from '../../src/starters/cli';
 import { main as applyMain } from '../../src/starters/apply';
@@ -281,10 +282,30 @@ test('apply waits for approval; --approve from a second invocation approves the 
   expect(names().namespaces).toEqual(['shop']);
 });
 
-test('--reject: the apply changes nothing and exits 1', async () => {
+test('--reject: the apply changes nothing and exits 1; another apply of the name meanwhile is refused', async () => {
   const f = await pruningSetUp('rejected');
   await stack.runWorker(async () => {
     const waiting = apply('-f', f);
+    // Once it runs (not before: the other apply would then be the one that starts).
+    await until('the apply runs', () =>
+      env.client.workflow
+        .getHandle('reconcile/rejected')
+        .describe()
+        .then((d) => d.status.name === 'RUNNING')
+        .catch(() => false),
+    );
+    expect((await apply('-f', f, '--requested-by', 'someone-else')).code).toBe(2);
+    const other = await apply('-f', f, '--auto-approve', '--json');
+    expect(other.code).toBe(2);
+    expect(json(other)).toMatchObject({
+      ok: false,
+      workflowId: 'reconcile/rejected',
+      started: false,
+      error: {
+        kind: 'conflict',
+        message: expect.stringMatching(/is already running .* with different input/),
+      },
+    });
     await until('the apply waits for approval', async () => {
       const r = await apply('-f', f, '--reject', '--approver', 'lead', '--reason', 'freeze week');
       return r.code === 0;
@@ -341,6 +362,51 @@ test('export → plan prints no changes, through the CLIs as processes; export k
     expect(toStdout.code).toBe(0);
     expect(toStdout.stdout).toMatch(/^# yaml-language-server: \$schema=\.\/desired-state\.schema\.json\n/);
   });
+});
+
+test('Temporal unreachable: exit 3 from each command; bad client configuration: a usage error', async () => {
+  const f = await file('unreachable.yaml', SMALL);
+  const unreachable = async () => {
+    connects++;
+    throw new Error('could not connect to Temporal at 127.0.0.1:1 within 10 s');
+  };
+  const run = (main: (argv: readonly string[], io?: StarterIO) => Promise<number>, ...argv: string[]) => {
+    let stderr = '';
+    return main(argv, {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+      connect: unreachable,
+    }).then((code) => ({ code, stderr }));
+  };
+  for (const [main, argv] of [
+    [planMain, ['-f', f]],
+    [applyMain, ['-f', f]],
+    [applyMain, ['-f', f, '--approve', '--approver', 'lead']],
+    [exportMain, []],
+    [scheduleMain, ['-f', f]],
+  ] as const) {
+    const r = await run(main, ...argv);
+    expect(r).toMatchObject({ code: 3, stderr: expect.stringMatching(/could not connect to Temporal/) });
+  }
+  expect(connects).toBe(5);
+  const badConfig = async (): Promise<never> => {
+    throw new ConfigError('invalid Temporal client configuration: bad TLS file');
+  };
+  for (const [main, code] of [
+    [planMain, 1],
+    [applyMain, 2],
+  ] as const) {
+    let stderr = '';
+    const got = await main(['-f', f], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+      connect: badConfig,
+    });
+    expect(got).toBe(code);
+    expect(stderr).toMatch(/invalid Temporal client configuration/);
+  }
 });
 
 describe('schedule-reconcile', () => {
