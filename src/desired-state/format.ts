@@ -9,6 +9,10 @@ const KIND: Record<Change['kind'], string> = {
   user: 'user',
 };
 
+/** `create namespace payments`, `delete API key payments-ci/old`. */
+export const describeChange = (c: Pick<Change, 'kind' | 'action' | 'name'>): string =>
+  `${c.action} ${KIND[c.kind]} ${c.name}`;
+
 const show = (value: unknown): string =>
   value === null || value === undefined ? 'none' : typeof value === 'string' ? value : JSON.stringify(value);
 

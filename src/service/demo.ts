@@ -1,15 +1,20 @@
 // `npm run demo`: starts a throw-away stack (dev server, emulator with short operations, worker, events endpoint)
-// on free ports, then drives every workflow through signed events and checks the outcome in the emulator.
-import { mkdtemp, rm } from 'node:fs/promises';
+// on free ports, then drives every workflow through signed events, and a desired-state file through plan and
+// apply, and checks the outcome in the emulator.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logger';
 import { DIALECTS, type DialectName } from '../ops-api/dialects';
+import { FileSecretSink } from '../secrets/file-sink';
 import { webhookSignatureHeaders } from '../secrets/webhook-signature';
 import { onShutdownSignals } from '../shutdown-signals';
+import type { StarterIO } from '../starters/cli';
+import { main as applyMain } from '../starters/apply';
+import { main as planMain } from '../starters/plan';
 import type { EventType } from './events';
-import { startStack, StackError, StartInterrupted, type Stack } from './stack';
+import { startStack, StackError, StartInterrupted, STACK_FILES, type Stack } from './stack';
 
 interface Accepted {
   workflowId: string;
@@ -88,6 +93,113 @@ async function step(
     throw new Error(`${accepted.workflowId} ${final.status}: ${final.error?.message}`);
   out(`  ✔ done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return final.result ?? {};
+}
+
+/** The desired state the demo plans and applies: a namespace, a service account with a key, a user. */
+const DEMO_DESIRED_STATE = `name: demo
+namespaces:
+  - name: demo-orders
+    region: aws-us-east-1
+    retentionDays: 7
+serviceAccounts:
+  - name: demo-orders-ci
+    access: { demo-orders: write }
+    apiKeys:
+      - displayName: deploy
+        expiryDays: 30
+users:
+  - email: orders-dev@example.com
+    role: developer
+    access: { demo-orders: read }
+`;
+
+/** Runs a desired-state command in-process against the stack, printing its output indented as it comes. */
+async function command(
+  print: (line: string) => void,
+  stack: Stack,
+  main: (argv: readonly string[], io: StarterIO) => Promise<number>,
+  argv: string[],
+  show: (line: string) => boolean = () => true,
+): Promise<{ code: number; stdout: string; all: string }> {
+  let stdout = '';
+  let all = '';
+  const lines = (indent: string, keep: (line: string) => boolean) => (text: string) => {
+    all += text;
+    for (const line of text.replace(/\n$/, '').split('\n')) if (keep(line)) print(line && `${indent}${line}`);
+  };
+  const printOut = lines('    ', show);
+  const code = await main(argv, {
+    stdout: { write: (text: string) => ((stdout += text), printOut(text)) },
+    stderr: { write: lines('  · ', () => true) },
+    env: { TASK_QUEUE: stack.taskQueue },
+    connect: async () => ({
+      client: stack.client,
+      namespace: stack.namespace,
+      address: stack.temporal.address,
+      close: async () => undefined,
+    }),
+    pollIntervalMs: 250,
+  });
+  return { code, stdout, all };
+}
+
+/** Plan, apply, plan again of a small desired-state file; then the emulator's state is checked. */
+export async function desiredStateDemo(
+  stack: Stack,
+  check: (ok: boolean, what: string) => void,
+  print: (line: string) => void = out,
+): Promise<void> {
+  const file = path.join(stack.dataDir, 'demo-desired-state.yaml');
+  await writeFile(file, DEMO_DESIRED_STATE);
+  const started = Date.now();
+  print(`▶ Desired state as code: plan, apply, plan again (${file})`);
+  print(`  $ npm run plan -- -f ${file}`);
+  const planned = await command(print, stack, planMain, ['-f', file]);
+  check(planned.code === 2, `plan exits 2: there are changes (exit ${planned.code})`);
+  print(`  $ npm run apply -- -f ${file} --auto-approve`);
+  // The plan was just shown: print what apply did.
+  let inPlan = false;
+  const applied = await command(print, stack, applyMain, ['-f', file, '--auto-approve'], (line) => {
+    if (line.startsWith('Plan for ')) inPlan = true;
+    else if (inPlan && line.startsWith('Plan: ')) return !(inPlan = false);
+    return !inPlan && line.trim() !== '';
+  });
+  check(applied.code === 0, `apply exits 0 (exit ${applied.code})`);
+  print(`  $ npm run plan -- -f ${file}`);
+  const again = await command(print, stack, planMain, ['-f', file], (line) => line.startsWith('No changes'));
+  check(
+    again.code === 0 && again.stdout.includes('No changes'),
+    `plan again exits 0: no changes (exit ${again.code})`,
+  );
+
+  const state = stack.opsApi.emulator!.snapshot();
+  const namespace = state.namespaces.find((n) => n.spec.name === 'demo-orders');
+  check(
+    namespace?.state === 'active' && namespace.spec.apiKeyAuth?.enabled === true,
+    `namespace ${namespace?.namespace ?? 'demo-orders'} is active, API-key auth on`,
+  );
+  const account = state.serviceAccounts.find((s) => s.spec.name === 'demo-orders-ci');
+  check(
+    account?.state === 'active' &&
+      account.spec.access?.namespaceAccesses?.[namespace?.namespace ?? '']?.permission === 'write',
+    `service account demo-orders-ci (${account?.id}) is active with write on it`,
+  );
+  const key = state.apiKeys.find((k) => k.spec.ownerId === account?.id && k.spec.displayName === 'deploy');
+  const secrets = new FileSecretSink({ dir: path.join(stack.dataDir, STACK_FILES.secrets) });
+  const stored = key ? await secrets.read(`api-keys/${key.id}`) : undefined;
+  check(
+    key?.state === 'active' &&
+      stored !== undefined &&
+      ![planned, applied, again].some((r) => r.all.includes(stored.secret)),
+    `its API key deploy (${key?.id}) is active, its token only in the secret sink`,
+  );
+  const user = state.users.find((u) => u.spec.email === 'orders-dev@example.com');
+  check(
+    user?.spec.access?.accountAccess?.role === 'developer' &&
+      user.spec.access.namespaceAccesses?.[namespace?.namespace ?? '']?.permission === 'read',
+    `user orders-dev@example.com (${user?.id}) is a developer with read on it`,
+  );
+  print(`  ✔ done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 class DemoUsageError extends Error {
@@ -236,6 +348,9 @@ export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean
     state = emulator.snapshot();
     check(!state.users.some((u) => u.id === userId), `user ${userId} is deleted`);
     check(!state.apiKeys.some((k) => k.spec.ownerId === userId), `the user's API keys are deleted`);
+    out();
+
+    await desiredStateDemo(stack, check);
   } catch (err) {
     failures.push((err as Error).message);
     out(`  ✘ ${(err as Error).message}`);

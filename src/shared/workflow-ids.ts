@@ -42,6 +42,7 @@ export const workflowIdReusePolicies = {
   rotateExpiringKeys: 'ALLOW_DUPLICATE',
   offboardUser: 'ALLOW_DUPLICATE',
   reconcile: 'ALLOW_DUPLICATE',
+  exportAccount: 'ALLOW_DUPLICATE',
 } as const;
 
 /** Temporal's default limit on workflow ids (dynamic config `limit.maxIDLength`), in UTF-8 bytes. */

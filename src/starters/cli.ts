@@ -50,6 +50,8 @@ interface FlagBase {
   field?: string;
   /** Left out of --help (test and tuning knobs). */
   hidden?: boolean;
+  /** One-letter alias, e.g. `f` for `-f FILE` (as `-h` is for --help). */
+  short?: string;
 }
 /** `--flag VALUE` or `--flag=VALUE`. */
 export interface StringFlag extends FlagBase {
@@ -108,9 +110,8 @@ export const COMMON_FLAGS = {
     valueName: 'ID',
     description: 'override the business-key workflow id (e.g. to run again after a finished run)',
   },
-  help: { type: 'boolean', description: 'show this help' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const satisfies FlagSpecs;
-type CommonValues = FlagValues<typeof COMMON_FLAGS>;
 
 /** A problem with the command line; `flag` is `--name` (or empty for the command as a whole). */
 export interface FlagProblem {
@@ -143,12 +144,17 @@ export interface BuildContext<F extends FlagSpecs> {
  * Parses `argv` against `specs` (plus COMMON_FLAGS). Collects every problem instead of stopping at the
  * first, and never reads a flag's value from the next flag (`--name --wait` is "--name: needs a value").
  */
-export async function parseFlags<F extends FlagSpecs>(
+export async function parseFlags<F extends FlagSpecs, C extends FlagSpecs = typeof COMMON_FLAGS>(
   specs: F,
   argv: readonly string[],
-): Promise<{ values: FlagValues<F> & CommonValues; problems: FlagProblem[] }> {
-  const all: FlagSpecs = { ...COMMON_FLAGS, ...specs };
+  /** The shared flags this command has; default COMMON_FLAGS. */
+  common: C = COMMON_FLAGS as unknown as C,
+): Promise<{ values: FlagValues<F> & FlagValues<C>; problems: FlagProblem[] }> {
+  const all: FlagSpecs = { ...common, ...specs };
   const problems: FlagProblem[] = [];
+  const byShort = new Map<string, string>(
+    Object.entries(all).flatMap(([name, s]) => (s.short ? [[`-${s.short}`, name] as const] : [])),
+  );
   const takesValue = (name: string) => {
     const t = all[name]?.type;
     return t === 'string' || t === 'number' || t === 'file';
@@ -162,7 +168,8 @@ export async function parseFlags<F extends FlagSpecs>(
       args.push(...argv.slice(i));
       break;
     }
-    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    const name =
+      arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : byShort.get(arg); /* `-f`, not `-fx` */
     if (name !== undefined && takesValue(name)) {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('-')) {
@@ -178,7 +185,7 @@ export async function parseFlags<F extends FlagSpecs>(
       name,
       {
         type: takesValue(name) ? ('string' as const) : ('boolean' as const),
-        ...(name === 'help' ? { short: 'h' } : {}),
+        ...(all[name]!.short ? { short: all[name]!.short } : {}),
       },
     ]),
   );
@@ -239,7 +246,7 @@ export async function parseFlags<F extends FlagSpecs>(
       }
     }
   }
-  return { values: values as FlagValues<F> & CommonValues, problems };
+  return { values: values as FlagValues<F> & FlagValues<C>, problems };
 }
 
 /** The flag that sets `field` (exact, else the closest enclosing one, else the first one inside it). */
@@ -263,21 +270,28 @@ function toFlagProblems(specs: FlagSpecs, problems: InputProblem[]): FlagProblem
   });
 }
 
-export function helpText(def: Pick<AnyStarter, 'name' | 'summary' | 'flags' | 'examples'>): string {
+export interface HelpDefinition extends Pick<AnyStarter, 'name' | 'summary' | 'flags' | 'examples'> {
+  /** The shared flags this command has; default COMMON_FLAGS. */
+  commonFlags?: FlagSpecs;
+  /** The exit-code line, for commands whose codes differ from the starters'. */
+  exitCodes?: string;
+}
+
+export function helpText(def: HelpDefinition): string {
   const show = (specs: FlagSpecs) =>
     Object.entries(specs)
       .filter(([, s]) => !s.hidden)
       .map(([name, s]) => {
         const value = 'valueName' in s && s.valueName ? s.valueName : 'VALUE';
-        const usage =
+        const long =
           s.type === 'boolean'
             ? `--${name}`
             : s.type === 'optional-value'
               ? `--${name}[=${value}]`
               : `--${name} ${value}`;
-        return [usage, s.description] as const;
+        return [s.short ? `-${s.short}, ${long}` : long, s.description] as const;
       });
-  const rows = [...show(def.flags), ...show(COMMON_FLAGS)];
+  const rows = [...show(def.flags), ...show(def.commonFlags ?? COMMON_FLAGS)];
   const width = Math.max(...rows.map(([u]) => u.length)) + 2;
   const lines = [
     `Usage: npm run ${def.name} -- [flags]`,
@@ -290,7 +304,8 @@ export function helpText(def: Pick<AnyStarter, 'name' | 'summary' | 'flags' | 'e
     'Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,',
     'TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE; payload encryption: PAYLOAD_CODEC_KEY (as the worker).',
     '',
-    'Exit codes: 0 success, 1 workflow failed, 2 bad flags or configuration, 3 could not reach Temporal.',
+    def.exitCodes ??
+      'Exit codes: 0 success, 1 workflow failed, 2 bad flags or configuration, 3 could not reach Temporal.',
   ];
   if (def.examples?.length) lines.push('', 'Examples:', ...def.examples.map((e) => `  ${e}`));
   return `${lines.join('\n')}\n`;
