@@ -2,6 +2,7 @@
 // validated with the workflow's own schema, started under its business-key id with the starters' reuse policy,
 // deduplicated by request id (a re-delivery or a double submit answers with the run it started), and tagged in
 // the memo with where it came from and who asked.
+import { REQUEST_MEMO } from '../shared/request-memo';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { z } from 'zod';
@@ -79,16 +80,7 @@ export const REQUEST_WORKFLOW_TYPES = new Set<string>(
   Object.values(REQUEST_KINDS).map((r) => r.workflowType),
 );
 
-/** Memo keys of a run started here. */
-export const REQUEST_MEMO = {
-  /** The request (event) id that started the run, to recognise it after a crash. */
-  eventId: 'eventId',
-  eventType: 'eventType',
-  /** `events` or `portal`: the portal lists the runs that carry it. */
-  source: 'requestSource',
-  /** Who asked (the portal's signed-in user); nobody decides on their own request. */
-  requestedBy: 'requestedBy',
-} as const;
+export { REQUEST_MEMO };
 
 export type RequestSource = 'events' | 'portal';
 

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { LoadedState } from '../desired-state/load';
 import { describeChange, formatPlan } from '../desired-state/format';
 import { parseDurationMs } from '../shared/validation';
+import { REQUEST_MEMO } from '../shared/request-memo';
 import { desiredStateWorkflowIds, workflowIdReusePolicies, DEFAULT_TASK_QUEUE } from '../shared/workflow-ids';
 import {
   approveReconcileSignal,
@@ -188,7 +189,17 @@ async function apply(
   const started = await startOrJoin(
     client,
     reconcile,
-    { workflowId, taskQueue, args: [input], workflowIdReusePolicy: workflowIdReusePolicies.reconcile },
+    {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdReusePolicy: workflowIdReusePolicies.reconcile,
+      // The portal lists it with its requester, who may not approve it there either.
+      memo: {
+        [REQUEST_MEMO.source]: 'cli',
+        ...(requestedBy ? { [REQUEST_MEMO.requestedBy]: requestedBy } : {}),
+      },
+    },
     out,
     false,
   );
