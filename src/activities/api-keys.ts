@@ -141,6 +141,14 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
         ownerId: input.ownerId,
         ownerType: input.ownerType,
       });
+      // Keys of this name on their way out (tokenless ones an earlier attempt deleted, before a crash lost
+      // that attempt's list): the workflow waits for them too, so the owner ends with the keys it meant.
+      const replacedOrphans: ReplacedOrphan[] = owned
+        .filter((k) => k.spec.displayName === input.displayName && k.state === 'deleting')
+        .map((k) => ({
+          keyId: k.id,
+          ...(k.asyncOperationId ? { asyncOperationId: k.asyncOperationId } : {}),
+        }));
       for (const key of owned) {
         if (key.spec.displayName !== input.displayName || UNUSABLE_KEY_STATES.has(key.state)) continue;
         if (!(await secrets.has(apiKeySecretName(key.id)))) continue;
@@ -150,11 +158,10 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
           asyncOperationId: key.asyncOperationId,
           secretRef: secretRefOf(key.id),
           outcome: ours ? 'created' : 'adopted',
-          replacedOrphans: [],
+          replacedOrphans,
         };
       }
 
-      const replacedOrphans: ReplacedOrphan[] = [];
       for (let generation = 1; generation <= MAX_KEY_CREATES_PER_STEP; generation++) {
         const key = generationKey(input.operationKey, generation);
         const created = await createOnce(spec, ownIds[generation - 1]!);

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { asyncOperationIdFor, OpsApiError, paginate } from '../ops-api';
+import { asyncOperationIdFor, paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
   ListNamespacesResponse,
@@ -10,7 +10,7 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, findOwnOperation, heartbeat, isOwnRepeat, type DeleteResult } from './util';
+import { createOrAdopt, deleteIfExists, heartbeat, isOwnRepeat, type DeleteResult } from './util';
 
 export interface EnsureNamespaceInput {
   spec: NamespaceSpec;
@@ -102,30 +102,20 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
      * is adopted (never rolled back) when its spec matches. Clocks play no part.
      */
     async ensureNamespace(input: EnsureNamespaceInput): Promise<EnsureNamespaceResult> {
-      const asyncOperationId = asyncOperationIdFor(input.operationKey);
-      try {
-        const created = await client.createNamespace({ spec: input.spec, asyncOperationId });
-        return {
-          namespace: created.namespace,
-          asyncOperationId: created.asyncOperationId,
+      return createOrAdopt(client, input.operationKey, {
+        create: async (asyncOperationId) => {
+          const created = await client.createNamespace({ spec: input.spec, asyncOperationId });
+          return { ...created, outcome: 'created', state: 'activating' };
+        },
+        find: () => findNamespaceByName(input.spec.name),
+        ours: (existing, asyncOperationId) => ({
+          namespace: existing.namespace,
+          asyncOperationId,
           outcome: 'created',
-          state: 'activating',
-        };
-      } catch (err) {
-        if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
-        const existing = await findNamespaceByName(input.spec.name);
-        // Gone again between the two calls: let the activity retry decide afresh.
-        if (!existing) throw err;
-        if (await findOwnOperation(client, asyncOperationId)) {
-          return {
-            namespace: existing.namespace,
-            asyncOperationId,
-            outcome: 'created',
-            state: existing.state,
-          };
-        }
-        return adopt(existing, input);
-      }
+          state: existing.state,
+        }),
+        adopt: (existing) => adopt(existing, input),
+      });
     },
 
     async deleteNamespaceIfExists(input: { namespace: string; operationKey: string }): Promise<DeleteResult> {

@@ -5,7 +5,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { exportDesiredState } from '../desired-state/export';
 import { computePlan, planSummary, type AccountSnapshot, type Plan } from '../desired-state/plan';
 import type { DesiredState, DesiredStateInput, Permission } from '../desired-state/schema';
-import { asyncOperationIdFor, listAll, OpsApiError, paginate } from '../ops-api';
+import { asyncOperationIdFor, listAll, OpsApiError } from '../ops-api';
 import type {
   Access,
   AccountRole,
@@ -18,6 +18,7 @@ import { postSigned, SignedPostError } from '../secrets/signed-post';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { findOwnOperation, heartbeat, isOwnRepeat } from './util';
+import { isLive, normalizeCa } from '../shared/resources';
 
 /** Ids of what exists, by the names a desired-state file uses. */
 export interface AccountIds {
@@ -42,7 +43,7 @@ export interface NamespaceChanges {
 
 const normalCa = (spec: NamespaceSpec) =>
   spec.mtlsAuth
-    ? { ...spec.mtlsAuth, acceptedClientCa: spec.mtlsAuth.acceptedClientCa.replace(/\s/g, '') }
+    ? { ...spec.mtlsAuth, acceptedClientCa: normalizeCa(spec.mtlsAuth.acceptedClientCa) }
     : undefined;
 
 /** A change raced with another one (a stale version): read again on the next attempt. */
@@ -138,8 +139,7 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
         now: input.now,
         canChangeAccess: client.supports('setServiceAccountNamespaceAccess'),
       });
-      const live = <T extends { state: string }>(items: T[]) =>
-        items.filter((i) => i.state !== 'deleting' && i.state !== 'deleted');
+      const live = <T extends { state: string }>(items: T[]) => items.filter(isLive);
       return {
         plan,
         ids: {
@@ -219,37 +219,6 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
           asyncOperationId,
         });
       });
-    },
-
-    /** Create-or-adopt a user by email, like ensureServiceAccount: it is this run's only with proof. */
-    async ensureUser(input: {
-      email: string;
-      access: Access;
-      operationKey: string;
-    }): Promise<{ userId: string; asyncOperationId?: string; outcome: 'created' | 'adopted' }> {
-      const asyncOperationId = asyncOperationIdFor(input.operationKey);
-      try {
-        const created = await client.createUser({
-          spec: { email: input.email, access: input.access },
-          asyncOperationId,
-        });
-        return { ...created, outcome: 'created' };
-      } catch (err) {
-        if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
-        const wanted = input.email.toLowerCase();
-        let existing: User | undefined;
-        for await (const page of paginate(client, 'listUsers')) {
-          existing = page.find((u) => u.spec.email.toLowerCase() === wanted && u.state !== 'deleting');
-          if (existing) break;
-        }
-        if (!existing) throw err;
-        const ours = (await findOwnOperation(client, asyncOperationId)) !== undefined;
-        return {
-          userId: existing.id,
-          ...(ours ? { asyncOperationId } : {}),
-          outcome: ours ? 'created' : 'adopted',
-        };
-      }
     },
 
     /**

@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { asyncOperationIdFor, OpsApiError, paginate } from '../ops-api';
+import { paginate } from '../ops-api';
 import type { Access, ListServiceAccountsResponse, PageParams, ServiceAccount } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
+import { isLive } from '../shared/resources';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, findOwnOperation, heartbeat, type DeleteResult } from './util';
+import { createOrAdopt, deleteIfExists, heartbeat, type DeleteResult } from './util';
 
 export interface EnsureServiceAccountInput {
   name: string;
@@ -29,9 +30,7 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
   async function findServiceAccountByName(name: string): Promise<ServiceAccount | undefined> {
     for await (const page of paginate(client, 'listServiceAccounts')) {
       heartbeat();
-      const found = page.find(
-        (sa) => sa.spec?.name === name && sa.state !== 'deleting' && sa.state !== 'deleted',
-      );
+      const found = page.find((sa) => sa.spec?.name === name && isLive(sa));
       if (found) return found;
     }
     return undefined;
@@ -71,22 +70,22 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
 
     /** Create-or-adopt by name, like ensureNamespace: account names are unique (409 already_exists). */
     async ensureServiceAccount(input: EnsureServiceAccountInput): Promise<EnsureServiceAccountResult> {
-      const asyncOperationId = asyncOperationIdFor(input.operationKey);
-      try {
-        const created = await client.createServiceAccount({
-          spec: { name: input.name, access: input.access },
+      return createOrAdopt(client, input.operationKey, {
+        create: async (asyncOperationId) => ({
+          ...(await client.createServiceAccount({
+            spec: { name: input.name, access: input.access },
+            asyncOperationId,
+          })),
+          outcome: 'created',
+        }),
+        find: () => findServiceAccountByName(input.name),
+        ours: (existing, asyncOperationId) => ({
+          serviceAccountId: existing.id,
           asyncOperationId,
-        });
-        return { ...created, outcome: 'created' };
-      } catch (err) {
-        if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
-        const existing = await findServiceAccountByName(input.name);
-        if (!existing) throw err;
-        if (await findOwnOperation(client, asyncOperationId)) {
-          return { serviceAccountId: existing.id, asyncOperationId, outcome: 'created' };
-        }
-        return adopt(existing, input);
-      }
+          outcome: 'created',
+        }),
+        adopt: (existing) => adopt(existing, input),
+      });
     },
 
     async deleteServiceAccountIfExists(input: {

@@ -1,7 +1,14 @@
 import { paginate } from '../ops-api';
-import type { ListUsersResponse, PageParams, User } from '../ops-api';
+import type { Access, ListUsersResponse, PageParams, User } from '../ops-api';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, heartbeat, type DeleteResult } from './util';
+import { createOrAdopt, deleteIfExists, heartbeat, type DeleteResult } from './util';
+import { isLive } from '../shared/resources';
+
+export interface EnsureUserResult {
+  userId: string;
+  asyncOperationId?: string;
+  outcome: 'created' | 'adopted';
+}
 
 export function createUserActivities({ client }: ActivityDeps) {
   return {
@@ -21,6 +28,41 @@ export function createUserActivities({ client }: ActivityDeps) {
         found.push(...page.filter((u) => u.spec?.email?.toLowerCase() === wanted));
       }
       return found;
+    },
+
+    /**
+     * Create-or-adopt by email (emails are unique), like ensureServiceAccount. An adopted user keeps the
+     * access they have: a desired-state plan shows what differs, and the next apply changes it.
+     */
+    async ensureUser(input: {
+      email: string;
+      access: Access;
+      operationKey: string;
+    }): Promise<EnsureUserResult> {
+      const wanted = input.email.toLowerCase();
+      return createOrAdopt<User, EnsureUserResult>(client, input.operationKey, {
+        create: async (asyncOperationId) => ({
+          ...(await client.createUser({
+            spec: { email: input.email, access: input.access },
+            asyncOperationId,
+          })),
+          outcome: 'created',
+        }),
+        find: async () => {
+          for await (const page of paginate(client, 'listUsers')) {
+            heartbeat();
+            const found = page.find((u) => u.spec.email.toLowerCase() === wanted && isLive(u));
+            if (found) return found;
+          }
+          return undefined;
+        },
+        ours: (existing: User, asyncOperationId) => ({
+          userId: existing.id,
+          asyncOperationId,
+          outcome: 'created',
+        }),
+        adopt: (existing: User) => ({ userId: existing.id, outcome: 'adopted' }),
+      });
     },
 
     async deleteUserIfExists(input: { userId: string; operationKey: string }): Promise<DeleteResult> {

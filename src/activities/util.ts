@@ -53,6 +53,35 @@ export async function isOwnRepeat(
   );
 }
 
+/**
+ * Create-or-adopt of a resource with a unique name: the create itself is the lookup. A 409 falls back to
+ * `find`; what is found is this step's own only if the step's operation exists (an earlier attempt
+ * committed and lost its answer) — otherwise someone else made it, and `adopt` decides whether it will
+ * do (it throws when it will not). Clocks play no part.
+ */
+export async function createOrAdopt<R, T>(
+  client: OpsApiClient,
+  operationKey: string,
+  steps: {
+    create(asyncOperationId: string): Promise<T>;
+    find(): Promise<R | undefined>;
+    ours(existing: R, asyncOperationId: string): T;
+    adopt(existing: R): T;
+  },
+): Promise<T> {
+  const asyncOperationId = asyncOperationIdFor(operationKey);
+  try {
+    return await steps.create(asyncOperationId);
+  } catch (err) {
+    if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
+    const existing = await steps.find();
+    // Gone again between the two calls: let the activity retry decide afresh.
+    if (existing === undefined) throw err;
+    if (await findOwnOperation(client, asyncOperationId)) return steps.ours(existing, asyncOperationId);
+    return steps.adopt(existing);
+  }
+}
+
 export interface DeleteResult {
   outcome: 'deleting' | 'already-gone';
   asyncOperationId?: string;

@@ -4,13 +4,13 @@ import { stringify } from 'yaml';
 import { baseDisplayName } from '../shared/api-key-names';
 import type { AccountSnapshot } from './plan';
 import type { DesiredStateInput } from './schema';
+import { isLive, newestFirst, normalizeCa } from '../shared/resources';
 
 const DAY_MS = 86_400_000;
 export const DESIRED_STATE_SCHEMA_URL = './desired-state.schema.json';
 
 export function exportDesiredState(account: AccountSnapshot, name?: string): DesiredStateInput {
-  const live = <T extends { state: string }>(items: T[]) =>
-    items.filter((i) => i.state !== 'deleting' && i.state !== 'deleted');
+  const live = <T extends { state: string }>(items: T[]) => items.filter(isLive);
   const namespaces = live(account.namespaces);
   const nsName = new Map(namespaces.map((n) => [n.id, n.name]));
   // Only access to namespaces the file defines can be written down (a reference must resolve).
@@ -29,7 +29,7 @@ export function exportDesiredState(account: AccountSnapshot, name?: string): Des
       retentionDays: n.retentionDays,
       ...(n.codecServer ? { codecServer: n.codecServer } : {}),
       ...(n.mtlsAuth
-        ? { mtlsAuth: { ...n.mtlsAuth, acceptedClientCa: n.mtlsAuth.acceptedClientCa.replace(/\s/g, '') } }
+        ? { mtlsAuth: { ...n.mtlsAuth, acceptedClientCa: normalizeCa(n.mtlsAuth.acceptedClientCa) } }
         : {}),
       apiKeyAuth: n.apiKeyAuth,
     })),
@@ -42,7 +42,7 @@ export function exportDesiredState(account: AccountSnapshot, name?: string): Des
         apiKeys: names.map((displayName) => {
           const newest = owned
             .filter((k) => baseDisplayName(k.displayName) === displayName)
-            .sort((a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? ''))[0]!;
+            .sort(newestFirst)[0]!;
           // The lifetime the existing key was given, as the policy for the next one.
           const lifetime = newest.createdTime
             ? Math.round((Date.parse(newest.expiryTime) - Date.parse(newest.createdTime)) / DAY_MS)

@@ -2,6 +2,7 @@
 // AccountSnapshot) and the file in, the changes out — no state file, the live account is the state.
 import { baseDisplayName } from '../shared/api-key-names';
 import { matchesAny, type DesiredState, type NamespaceEntry, type Permission } from './schema';
+import { isLive, newestFirst, normalizeCa } from '../shared/resources';
 
 /** What the plan needs to know of the account, as read through the Ops API (never a token). */
 export interface AccountSnapshot {
@@ -81,7 +82,6 @@ export interface PlanOptions {
 }
 
 const DAY_MS = 86_400_000;
-const GONE = new Set(['deleting', 'deleted']);
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 const ACCESS_BLOCKED =
   'the given Ops API has no operation to change an existing principal’s access or role; use the real API (OPS_API_DIALECT=cloud) or change it by hand';
@@ -92,7 +92,7 @@ export function computePlan(desired: DesiredState, account: AccountSnapshot, opt
   const unmanaged: Plan['unmanaged'] = [];
   const problems: string[] = [];
   const prune = desired.prune ?? {};
-  const live = <T extends { state: string }>(items: T[]) => items.filter((i) => !GONE.has(i.state));
+  const live = <T extends { state: string }>(items: T[]) => items.filter(isLive);
 
   // ---------------------------------------------------------------- namespaces
   const namespaces = live(account.namespaces);
@@ -207,9 +207,7 @@ export function computePlan(desired: DesiredState, account: AccountSnapshot, opt
       // During a rotation's grace period old and new key share the name: the newest is the key.
       const current = owned
         .filter((k) => baseDisplayName(k.displayName) === key.displayName)
-        .sort(
-          (a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? '') || a.id.localeCompare(b.id),
-        )[0];
+        .sort(newestFirst)[0];
       if (!current) {
         changes.push({
           kind: 'apiKey',
@@ -315,7 +313,7 @@ function normalCodec(codec: NamespaceEntry['codecServer']) {
 function normalMtls(mtls: NamespaceEntry['mtlsAuth']) {
   if (!mtls) return undefined;
   return {
-    acceptedClientCa: mtls.acceptedClientCa.replace(/\s/g, ''),
+    acceptedClientCa: normalizeCa(mtls.acceptedClientCa),
     ...(mtls.certificateFilters?.length ? { certificateFilters: mtls.certificateFilters } : {}),
   };
 }

@@ -3,7 +3,6 @@
 // of this task queue that wait for a decision. Nothing here needs a custom search attribute, so it works as well
 // against Temporal Cloud as against the embedded dev server.
 import {
-  WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionInfo,
@@ -11,7 +10,8 @@ import {
 } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { REQUEST_MEMO } from '../service/intake';
-import { withoutSecrets } from '../service/events';
+import { runFailure, withoutSecrets, type RunFailure } from '../service/run-results';
+import { forEachLimited } from '../shared/concurrency';
 import { pendingDecision, type PendingDecision } from './decisions';
 
 export interface RunSummary {
@@ -31,12 +31,7 @@ export interface RunSummary {
   uiUrl?: string;
 }
 
-export interface RunFailure {
-  message: string;
-  type?: string;
-  /** The failure's details (e.g. provisioning's failedStep and rolledBack), without secrets. */
-  details?: Record<string, unknown>;
-}
+export type { RunFailure } from '../service/run-results';
 
 export interface RunDetail extends RunSummary {
   /** The `status` query's answer, without secrets. */
@@ -231,7 +226,7 @@ export function createRuns(opts: RunsOptions): Runs {
       } else if (run.status === 'COMPLETED') {
         run.result = withoutSecrets(await handle.result());
       } else {
-        run.failure = await failureOf(() => handle.result());
+        run.failure = await runFailure(() => handle.result());
       }
       return run;
     },
@@ -256,31 +251,4 @@ export function createRuns(opts: RunsOptions): Runs {
       await client.workflow.getHandle(workflowId, runId, { followRuns: false }).signal(name, ...args);
     },
   };
-}
-
-async function failureOf(result: () => Promise<unknown>): Promise<RunFailure> {
-  try {
-    await result();
-    return { message: 'finished without a result' };
-  } catch (err) {
-    // WorkflowFailedError says only "Workflow execution failed"; the ApplicationFailure inside says why.
-    const cause = err instanceof WorkflowFailedError && err.cause ? err.cause : err;
-    const { type, details } = cause as { type?: unknown; details?: unknown };
-    const first = Array.isArray(details) ? details[0] : undefined;
-    return {
-      message: cause instanceof Error ? cause.message : String(cause),
-      ...(typeof type === 'string' ? { type } : {}),
-      ...(first && typeof first === 'object'
-        ? { details: withoutSecrets(first) as Record<string, unknown> }
-        : {}),
-    };
-  }
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

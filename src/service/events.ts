@@ -1,6 +1,6 @@
 // Self-service events endpoint: signed JSON events start the matching workflow under its business-key id, through
 // the same intake as the portal (src/service/intake.ts).
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../logger';
@@ -8,6 +8,7 @@ import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secr
 import { validate, type InputProblem } from '../shared/validation';
 import { workflowIdProblem } from '../shared/workflow-ids';
 import type { EventStore } from './event-store';
+import { runFailure, withoutSecrets } from './run-results';
 import {
   createIntake,
   REQUEST_KINDS,
@@ -240,7 +241,7 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
       ...(uiLink(workflowId, info.runId) ? { uiUrl: uiLink(workflowId, info.runId) } : {}),
     };
     if (info.status.name === 'COMPLETED') body.result = withoutSecrets(await run.result());
-    else if (info.status.name !== 'RUNNING') body.error = await failureOf(() => run.result());
+    else if (info.status.name !== 'RUNNING') body.error = await runFailure(() => run.result());
     return body;
   });
 
@@ -252,33 +253,4 @@ function invalid(reply: FastifyReply, problems: InputProblem[]) {
   return reply.code(400).send({ error: 'invalid_argument', message, problems } satisfies Problem);
 }
 
-async function failureOf(result: () => Promise<unknown>): Promise<{ message: string; type?: string }> {
-  try {
-    await result();
-    return { message: 'finished without a result' };
-  } catch (err) {
-    // WorkflowFailedError says only "Workflow execution failed"; the ApplicationFailure inside says why.
-    const cause = err instanceof WorkflowFailedError && err.cause ? err.cause : err;
-    const type = (cause as { type?: unknown }).type;
-    return {
-      message: cause instanceof Error ? cause.message : String(cause),
-      ...(typeof type === 'string' ? { type } : {}),
-    };
-  }
-}
-
-const SECRET_KEYS = new Set(['token', 'secret', 'password', 'apikey', 'authorization']);
-
-/** Results carry secret references, never secrets; this is a second line of defence. */
-export function withoutSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        SECRET_KEYS.has(k.toLowerCase()) ? '[redacted]' : withoutSecrets(v),
-      ]),
-    );
-  }
-  return value;
-}
+export { withoutSecrets };

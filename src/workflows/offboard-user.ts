@@ -14,7 +14,7 @@ import { FailureType } from '../shared/failure-types';
 import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
 import type { DeleteResult } from '../activities/util';
 import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
-import { forEachLimited } from './rotate-expiring-keys';
+import { forEachLimited } from '../shared/concurrency';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
 const { findUsersByEmail, listApiKeysByOwner, deleteApiKeyIfExists, deleteUserIfExists } =

@@ -27,7 +27,7 @@ import { namespaceName, parseDurationMs, validate, type InputProblem } from '../
 import { accessWorkflowIds } from '../shared/workflow-ids';
 import { describeError, invalidInput, operationKey, waitForOperation, waitUntilGone } from './common';
 import { rotateApiKey } from './rotate-api-key';
-import { forEachLimited } from './rotate-expiring-keys';
+import { forEachLimited } from '../shared/concurrency';
 
 const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
 const { updateNamespaceSpec, setNamespaceAccess, setUserRole, ensureUser } =

@@ -28,6 +28,7 @@ import {
   waitForOperation,
   waitUntilGone,
 } from './common';
+import { newestFirst } from '../shared/resources';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
 const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
@@ -287,12 +288,7 @@ async function resolveKey(input: RotateApiKeyRequest): Promise<ApiKey> {
   const owned = await listApiKeysByOwner({ ownerId, ownerType });
   // Newest first: rotating the key most likely in use; ties broken by id so replays agree. An expired
   // key (the real API marks it so) is rotated only when the owner has no active one.
-  const newestOf = (state: string) =>
-    owned
-      .filter((k) => k.state === state)
-      .sort(
-        (a, b) => (b.createdTime ?? '').localeCompare(a.createdTime ?? '') || a.id.localeCompare(b.id),
-      )[0];
+  const newestOf = (state: string) => owned.filter((k) => k.state === state).sort(newestFirst)[0];
   const newest = newestOf('active') ?? newestOf('expired');
   if (!newest) {
     throw refuse(`${ownerType} ${ownerId} has no active API key to rotate; create one instead`);

@@ -18,6 +18,7 @@ import {
   type RotateExpiringKeysRequest,
 } from '../shared/validation';
 import { accessWorkflowIds } from '../shared/workflow-ids';
+import { forEachLimited } from '../shared/concurrency';
 import { describeError, validInputOrFail } from './common';
 import { rotateApiKey } from './rotate-api-key';
 
@@ -240,15 +241,4 @@ async function rotateBatch(
   });
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time. `fn` should not throw: one failure stops nothing. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
+export { forEachLimited } from '../shared/concurrency';

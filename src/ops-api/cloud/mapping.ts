@@ -16,6 +16,7 @@ import type {
   User,
 } from '../types';
 import { enumCodec } from './proto';
+import { normalizeCa } from '../../shared/resources';
 
 export type Json = Record<string, unknown>;
 
@@ -124,7 +125,7 @@ export function namespaceSpecToCloud(spec: NamespaceSpec): Json {
     mtlsAuth: mtls
       ? compact({
           // protobuf JSON bytes: the base64 of the PEM, without the line breaks the domain allows
-          acceptedClientCa: mtls.acceptedClientCa.replace(/\s/g, ''),
+          acceptedClientCa: normalizeCa(mtls.acceptedClientCa),
           certificateFilters: mtls.certificateFilters,
           enabled: true,
         })
