@@ -2,7 +2,6 @@
 // wait with progress. A starter only declares its flags and how they become the workflow's input; see
 // provision-namespace.ts for a complete example.
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import {
   ActivityFailure,
@@ -23,6 +22,7 @@ import type {
 } from '@temporalio/client';
 import type { z } from 'zod';
 import type { ConnectClientOptions, ConnectedClient, StartOrAttachOptions } from '../client';
+import { resultWithStatus } from '../client/status-poller';
 import { ConfigError } from '../config';
 import { validate, type InputProblem } from '../shared/validation';
 import { DEFAULT_TASK_QUEUE, workflowIdProblem } from '../shared/workflow-ids';
@@ -632,34 +632,26 @@ async function waitWithProgress(
   intervalMs: number,
   say: (line: string) => void,
 ): Promise<unknown> {
-  const stop = new AbortController();
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   let last: StepStatus | undefined;
-  const progress = (async () => {
-    if (!poll) return;
-    while (!stop.signal.aborted) {
-      try {
-        // Bounded per query so a query stuck without a worker does not stall the next poll.
-        const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(intervalMs, 5000))]);
-        const status = await client.withAbortSignal(signal, () => handle.query(query));
-        if (!stop.signal.aborted && status.step !== last?.step) say(`[${elapsed()}] ${status.step}`);
-        if (!stop.signal.aborted && status.lastError && status.lastError !== last?.lastError)
-          say(`[${elapsed()}] last error: ${status.lastError}`);
-        last = status;
-      } catch {
-        // Next poll.
-      }
-      await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
-    }
-  })();
   if (poll) say(`waiting for ${handle.workflowId} (Ctrl-C stops waiting; the workflow keeps running)`);
-  try {
-    return await handle.result();
-  } finally {
-    stop.abort();
-    await progress;
-  }
+  return resultWithStatus<unknown, StepStatus>(
+    handle,
+    poll
+      ? {
+          client,
+          query: query.name,
+          intervalMs,
+          onStatus(status) {
+            if (status.step !== last?.step) say(`[${elapsed()}] ${status.step}`);
+            if (status.lastError && status.lastError !== last?.lastError)
+              say(`[${elapsed()}] last error: ${status.lastError}`);
+            last = status;
+          },
+        }
+      : undefined,
+  );
 }
 
 /** Entry point for a starter file: `if (require.main === module) runMain(definition)`. */

@@ -1,9 +1,9 @@
 // What the desired-state commands (plan, apply, export, schedule-reconcile) share: the file flag, reading the
 // file with every problem reported before anything connects, starting the run, and following it.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Workflow } from '@temporalio/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ConnectedClient, StartOrAttachOptions, StartOrAttachResult } from '../client';
+import { resultWithStatus } from '../client/status-poller';
 import { ConfigError } from '../config';
 import { DesiredStateError, loadDesiredState, type LoadedState } from '../desired-state/load';
 import type { DesiredStateInput } from '../desired-state/schema';
@@ -140,35 +140,27 @@ export async function follow<T>(
   onStatus: (status: ReconcileStatus) => void,
   o: { intervalMs: number; taskQueue: string; out: Output; client: Client },
 ): Promise<T> {
-  const stop = new AbortController();
   const t0 = Date.now();
   let answered = false;
   let hinted = false;
-  const progress = (async () => {
-    while (!stop.signal.aborted) {
-      try {
-        const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(o.intervalMs, 5000))]);
-        const status = await o.client.withAbortSignal(signal, () => handle.query<ReconcileStatus>('status'));
-        answered = true;
-        if (!stop.signal.aborted) onStatus(status);
-      } catch {
-        if (!answered && !hinted && !stop.signal.aborted && Date.now() - t0 >= NO_WORKER_HINT_MS) {
-          hinted = true;
-          o.out.say(
-            `no worker has picked ${handle.workflowId} up yet: is a worker polling task queue ${o.taskQueue} ` +
-              '(`npm start` or `npm run worker`)? Still waiting.',
-          );
-        }
+  return resultWithStatus<T, ReconcileStatus>(handle, {
+    client: o.client,
+    query: 'status',
+    intervalMs: o.intervalMs,
+    onStatus(status) {
+      answered = true;
+      onStatus(status);
+    },
+    onError() {
+      if (!answered && !hinted && Date.now() - t0 >= NO_WORKER_HINT_MS) {
+        hinted = true;
+        o.out.say(
+          `no worker has picked ${handle.workflowId} up yet: is a worker polling task queue ${o.taskQueue} ` +
+            '(`npm start` or `npm run worker`)? Still waiting.',
+        );
       }
-      await sleep(o.intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
-    }
-  })();
-  try {
-    return (await handle.result()) as T;
-  } finally {
-    stop.abort();
-    await progress;
-  }
+    },
+  });
 }
 
 /** Quotes an argument for a copy-paste shell command when it needs it. */

@@ -1,0 +1,64 @@
+// Polling a run's status query while its result is awaited (the starters' progress lines).
+//
+// Each query carries a gRPC deadline and is never cancelled: the SDK's retry interceptor keeps a timer for a call
+// that failed retryably, and cancelling the call does not clear it. That timer then fires after the caller has
+// closed the connection and throws "Channel has been shut down" as an uncaught exception. A query under a deadline
+// ends by itself (its retries fail DEADLINE_EXCEEDED, which is not retried), and stopping waits for it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+
+export interface StatusPollerOptions<S> {
+  client: Client;
+  handle: WorkflowHandle;
+  /** The query's name. */
+  query: string;
+  intervalMs: number;
+  /** Longest one query may take; default the interval, at least 5 s. */
+  queryTimeoutMs?: number;
+  onStatus(status: S): void;
+  /** A query failed (no worker yet, run closed, …): progress is best effort. */
+  onError?(err: unknown): void;
+}
+
+export interface StatusPoller {
+  /** Stops polling; resolves once no query is in flight (at most one query's timeout). */
+  stop(): Promise<void>;
+}
+
+export function pollStatus<S>(o: StatusPollerOptions<S>): StatusPoller {
+  const stopped = new AbortController();
+  const timeoutMs = o.queryTimeoutMs ?? Math.max(o.intervalMs, 5_000);
+  const loop = (async () => {
+    while (!stopped.signal.aborted) {
+      try {
+        const status = await o.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+          o.handle.query<S>(o.query),
+        );
+        if (!stopped.signal.aborted) o.onStatus(status);
+      } catch (err) {
+        if (!stopped.signal.aborted) o.onError?.(err);
+      }
+      // Only the pause between queries is cut short.
+      await sleep(o.intervalMs, undefined, { signal: stopped.signal }).catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      stopped.abort();
+      await loop;
+    },
+  };
+}
+
+/** Awaits the run's result, polling its status meanwhile. */
+export async function resultWithStatus<T, S>(
+  handle: WorkflowHandle,
+  poll: Omit<StatusPollerOptions<S>, 'handle'> | undefined,
+): Promise<T> {
+  const poller = poll ? pollStatus({ ...poll, handle }) : undefined;
+  try {
+    return (await handle.result()) as T;
+  } finally {
+    await poller?.stop();
+  }
+}
