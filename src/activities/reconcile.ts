@@ -18,7 +18,7 @@ import { postSigned, SignedPostError } from '../secrets/signed-post';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { findOwnOperation, heartbeat, isOwnRepeat } from './util';
-import { isLive, normalizeCa } from '../shared/resources';
+import { isLive, normalizeCa, withNamespaceChanges, type NamespaceChanges } from '../shared/resources';
 
 /** Ids of what exists, by the names a desired-state file uses. */
 export interface AccountIds {
@@ -31,14 +31,6 @@ export interface AccountIds {
 export interface PlannedReconcile {
   plan: Plan;
   ids: AccountIds;
-}
-
-/** The namespace settings a desired-state file manages; `null` clears one. */
-export interface NamespaceChanges {
-  retentionDays?: number;
-  codecServer?: NamespaceSpec['codecServer'] | null;
-  mtlsAuth?: NamespaceSpec['mtlsAuth'] | null;
-  apiKeyAuth?: boolean;
 }
 
 const normalCa = (spec: NamespaceSpec) =>
@@ -205,17 +197,9 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
     }): Promise<AsyncOperationResponse> {
       return changeOnce(input.operationKey, `namespace ${input.namespaceId}`, async (asyncOperationId) => {
         const current = await client.getNamespace(input.namespaceId);
-        const spec: NamespaceSpec = { ...current.spec };
-        const { retentionDays, codecServer, mtlsAuth, apiKeyAuth } = input.changes;
-        if (retentionDays !== undefined) spec.retentionDays = retentionDays;
-        if (codecServer === null) delete spec.codecServer;
-        else if (codecServer) spec.codecServer = codecServer;
-        if (mtlsAuth === null) delete spec.mtlsAuth;
-        else if (mtlsAuth) spec.mtlsAuth = mtlsAuth;
-        if (apiKeyAuth !== undefined) spec.apiKeyAuth = { enabled: apiKeyAuth };
         return client.updateNamespace(input.namespaceId, {
           resourceVersion: current.resourceVersion,
-          spec,
+          spec: withNamespaceChanges(current.spec, input.changes),
           asyncOperationId,
         });
       });

@@ -1,4 +1,5 @@
 // Small facts about resources that several places must agree on. Workflow-safe.
+import type { NamespaceSpec } from '../ops-api/types';
 
 /** A resource on its way out or gone: never adopted, planned against or exported as existing. */
 const LEAVING: ReadonlySet<string> = new Set(['deleting', 'deleted']);
@@ -15,3 +16,27 @@ export function newestFirst<T extends { id: string; createdTime?: string | undef
 
 /** A CA bundle's base64 is the same with or without the line breaks people keep in it. */
 export const normalizeCa = (base64: string): string => base64.replace(/\s/g, '');
+
+/** The namespace settings this product changes (update-namespace, desired state); `null` clears one. */
+export interface NamespaceChanges {
+  retentionDays?: number;
+  codecServer?: NamespaceSpec['codecServer'] | null;
+  mtlsAuth?: NamespaceSpec['mtlsAuth'] | null;
+  apiKeyAuth?: boolean;
+}
+
+/**
+ * The whole spec as read, with the changes merged in: an update replaces the spec, so a field no change names (mTLS,
+ * API-key auth, what only the real API has) is kept.
+ */
+export function withNamespaceChanges(current: NamespaceSpec, changes: NamespaceChanges): NamespaceSpec {
+  const next: NamespaceSpec = { ...current };
+  if (changes.retentionDays !== undefined) next.retentionDays = changes.retentionDays;
+  if (changes.apiKeyAuth !== undefined) next.apiKeyAuth = { enabled: changes.apiKeyAuth };
+  for (const field of ['codecServer', 'mtlsAuth'] as const) {
+    const value = changes[field];
+    if (value === null) delete next[field];
+    else if (value !== undefined) (next as Record<string, unknown>)[field] = value;
+  }
+  return next;
+}

@@ -11,7 +11,8 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { AccountIds, NamespaceChanges } from '../activities/reconcile';
+import type { AccountIds } from '../activities/reconcile';
+import type { NamespaceChanges } from '../shared/resources';
 import { hasChanges, type Change, type Plan } from '../desired-state/plan';
 import {
   desiredStateSchema,

@@ -1,8 +1,9 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Namespace, NamespaceSpec } from '../ops-api/types';
+import type { Namespace } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
+import { withNamespaceChanges, type NamespaceChanges } from '../shared/resources';
 import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
 import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
 
@@ -77,9 +78,10 @@ export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<U
       try {
         const { asyncOperationId } = await callUpdateNamespace({
           namespace: current.namespace,
-          // The whole spec as read, with the change merged in: an update replaces the spec, so a field
-          // this request does not mention (mTLS, API-key auth, what only the real API has) is kept.
-          request: { resourceVersion: current.resourceVersion, spec: withChanges(current.spec, changes) },
+          request: {
+            resourceVersion: current.resourceVersion,
+            spec: withNamespaceChanges(current.spec, changes),
+          },
           operationKey: operationKey(`update/${attempt}`),
         });
         status.step = 'waiting';
@@ -110,8 +112,11 @@ export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<U
 }
 
 /** Only the fields that differ from what the namespace has now. */
-function wantedChanges(current: Namespace, input: ReturnType<typeof updateNamespaceInput.parse>): Changes {
-  const changes: Changes = {};
+function wantedChanges(
+  current: Namespace,
+  input: ReturnType<typeof updateNamespaceInput.parse>,
+): NamespaceChanges {
+  const changes: NamespaceChanges = {};
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   if (input.retentionDays !== undefined && input.retentionDays !== current.spec.retentionDays) {
     changes.retentionDays = input.retentionDays;
@@ -123,27 +128,7 @@ function wantedChanges(current: Namespace, input: ReturnType<typeof updateNamesp
     changes.mtlsAuth = input.mtlsAuth;
   }
   if (input.apiKeyAuth !== undefined && input.apiKeyAuth !== (current.spec.apiKeyAuth?.enabled === true)) {
-    changes.apiKeyAuth = { enabled: input.apiKeyAuth };
+    changes.apiKeyAuth = input.apiKeyAuth;
   }
   return changes;
-}
-
-/** The fields this workflow changes; `null` clears codecServer / mtlsAuth. */
-type Changes = {
-  retentionDays?: number;
-  codecServer?: NamespaceSpec['codecServer'] | null;
-  mtlsAuth?: NamespaceSpec['mtlsAuth'] | null;
-  apiKeyAuth?: NamespaceSpec['apiKeyAuth'];
-};
-
-function withChanges(current: NamespaceSpec, changes: Changes): NamespaceSpec {
-  const next: NamespaceSpec = { ...current };
-  if (changes.retentionDays !== undefined) next.retentionDays = changes.retentionDays;
-  if (changes.apiKeyAuth !== undefined) next.apiKeyAuth = changes.apiKeyAuth;
-  for (const field of ['codecServer', 'mtlsAuth'] as const) {
-    const value = changes[field];
-    if (value === null) delete next[field];
-    else if (value !== undefined) (next as Record<string, unknown>)[field] = value;
-  }
-  return next;
 }
