@@ -47,10 +47,8 @@ describe('bench runner', () => {
     expect(r!.wallS).toBeGreaterThan(3); // activation alone takes 3 s in --quick
     const waits = r!.requests!.waitSummary;
     expect(waits.waits).toBe(9); // namespace, service account and key per provisioning
-    // Not "≥ the minimum": a wait whose first poll comes late (a loaded machine) rightly needs fewer.
-    expect(waits.pollsPerWait).toBeGreaterThanOrEqual(
-      Math.min(waits.minPollsPerWait, waits.minPollsFromFirstPerWait),
-    );
+    // No lower bound but one: on a loaded machine a poll that comes late can make the next one unneeded, so
+    // fewer polls than the minimum is right; more than one over it is not, and every wait ends seen done.
     expect(waits.pollsPerWait).toBeGreaterThanOrEqual(1);
     expect(waits.waitsOverFirstPollMinPlusOne).toBe(0);
     expect(waits.overheadMs!.count).toBe(9);
