@@ -43,6 +43,11 @@ export interface FleetLimits {
   close(): Promise<void>;
 }
 
+/** How long a request waits for a slot of the fleet's rate before failing (retryably) as throttled. */
+export const REQUEST_SLOT_WAIT_MS = 10_000;
+/** How long a mutation waits in line for one of the fleet's async operations (an activity attempt has 30 s). */
+export const MUTATION_SLOT_WAIT_MS = 20_000;
+
 export function defaultHolderId(): string {
   return `${os.hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
 }
@@ -60,7 +65,7 @@ export function createFleetLimits(o: FleetLimitsOptions): FleetLimits {
           leaseMs: o.leaseMs,
           requestTimeoutMs: o.requestTimeoutMs,
           // Well within an activity attempt (30 s), so a starved call fails retryably rather than timing out.
-          acquireTimeoutMs: Math.min(10_000, o.requestTimeoutMs),
+          acquireTimeoutMs: REQUEST_SLOT_WAIT_MS,
           logger,
         })
       : undefined;
@@ -77,6 +82,7 @@ export function createFleetLimits(o: FleetLimitsOptions): FleetLimits {
         caps: o.caps,
         leaseMs: o.leaseMs,
         holdLimitMs: o.holdLimitMs,
+        waitMs: MUTATION_SLOT_WAIT_MS,
         ...(local ? { local } : {}),
         logger,
       });

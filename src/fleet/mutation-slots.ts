@@ -19,6 +19,11 @@ export interface FleetMutationGateOptions {
   holdLimitMs: number;
   /** This process's own gate, asked first. */
   local?: MutationLimiter;
+  /**
+   * How long a mutation waits in line for a slot of the fleet (default: the client's timeout, as it asks). Waiting
+   * is not a request: it may be longer than a request may take.
+   */
+  waitMs?: number;
   logger?: Logger;
   now?: () => number;
 }
@@ -54,7 +59,7 @@ export class FleetMutationGate implements MutationLimiter {
   }
 
   async take(timeoutMs: number, asyncOperationId?: string): Promise<MutationSlot | undefined> {
-    const deadline = this.#o.now() + timeoutMs;
+    const deadline = this.#o.now() + (this.#o.waitMs ?? timeoutMs);
     const local = this.#o.local ? await this.#o.local.take(timeoutMs, asyncOperationId) : undefined;
     if (this.#o.local && !local) return undefined;
     const key = asyncOperationId ?? `reservation/${this.#o.holder}/${randomUUID()}`;

@@ -126,7 +126,7 @@ export class RequestSlots {
     const giveBack = async () => {
       await this.#syncing;
       const coolest = Math.max(0, ...this.#slots.map((s) => s.busyUntil - this.#o.now()));
-      await new Promise((r) => setTimeout(r, Math.min(coolest, this.#o.windowMs)));
+      await new Promise((r) => setTimeout(r, Math.min(coolest, this.#o.windowMs)).unref());
       this.#slots = this.#slots.filter((s) => s.inUse);
       await this.#sync();
     };
