@@ -3,7 +3,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { dataConverterFromEnv } from './codec';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { ConfigError, fleetLeaseSeconds, loadWorkerConfig, type WorkerConfig } from './config';
 import { createFleetLimits, type FleetLimits } from './fleet';
 import { createLogger, type Logger } from './logger';
 import { MutationGate, OpsApiClient, RateLimiter, selectDialect, type RequestEvent } from './ops-api';
@@ -107,7 +107,7 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
           }),
           taskQueue: config.TASK_QUEUE,
           caps,
-          leaseMs: config.OPS_API_FLEET_LEASE_SECONDS * 1000,
+          leaseMs: fleetLeaseSeconds(config) * 1000,
           requestTimeoutMs: config.OPS_API_TIMEOUT_MS,
           holdLimitMs: FLEET_MUTATION_HOLD_LIMIT_MS,
           logger: deps.logger,

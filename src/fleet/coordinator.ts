@@ -11,6 +11,7 @@ import {
   FLEET_LIMITER,
   FLEET_REJECTIONS,
   limiterView,
+  orphanedOperations,
   type AcquireMutationRequest,
   type LimiterState,
   type LimiterView,
@@ -21,8 +22,11 @@ import {
 export interface LimiterCoordinator {
   /** `accepted: false` when the limiter had nothing to change; `result` is its current answer either way. */
   sync(req: SyncRequest): Promise<{ accepted: boolean; result: SyncResult }>;
-  /** False when every mutation slot of the fleet is taken. */
-  acquireMutation(req: AcquireMutationRequest): Promise<boolean>;
+  /**
+   * `taken: false` when every mutation slot of the fleet is taken; `orphaned` then names the operations holding
+   * one whose holder's lease has ended (see orphanedOperations).
+   */
+  acquireMutation(req: AcquireMutationRequest): Promise<{ taken: boolean; orphaned: string[] }>;
   /** Nothing to do when the limiter no longer holds `from`. */
   rebindMutation(from: string, to: string): Promise<void>;
   /** Nothing to do when the limiter does not hold `key`. */
@@ -74,7 +78,18 @@ export function temporalCoordinator(client: Client, taskQueue: string): LimiterC
       }
     },
     async acquireMutation(req) {
-      return !(await refused(update(FLEET_LIMITER.acquireMutation, req), FLEET_REJECTIONS.full));
+      try {
+        await update(FLEET_LIMITER.acquireMutation, req);
+        return { taken: true, orphaned: [] };
+      } catch (err) {
+        const r = rejection(err);
+        if (r?.type !== FLEET_REJECTIONS.full) throw err;
+        const orphaned = (r.details[0] as { orphaned?: unknown } | undefined)?.orphaned;
+        return {
+          taken: false,
+          orphaned: Array.isArray(orphaned) ? orphaned.filter((k) => typeof k === 'string') : [],
+        };
+      }
     },
     async rebindMutation(from, to) {
       await refused(update(FLEET_LIMITER.rebindMutation, { from, to }), FLEET_REJECTIONS.unknown);
@@ -101,7 +116,7 @@ export function memoryCoordinator(now: () => number = Date.now): LimiterCoordina
     async acquireMutation(req: AcquireMutationRequest) {
       const next = applyAcquireMutation(c.state, req, now());
       if (next) c.state = next;
-      return next !== undefined;
+      return { taken: next !== undefined, orphaned: next ? [] : orphanedOperations(c.state, now()) };
     },
     async rebindMutation(from: string, to: string) {
       c.state = applyRebindMutation(c.state, from, to, now()) ?? c.state;

@@ -6,7 +6,7 @@
 // the hold limit); a reservation that never became an operation ends with the dead worker's lease.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
-import type { MutationLimiter, MutationSlot } from '../ops-api/mutation-gate';
+import type { MutationLimiter, MutationSlot, OperationProbe } from '../ops-api/mutation-gate';
 import type { FleetCaps } from '../shared/fleet-limits';
 import type { LimiterCoordinator } from './coordinator';
 
@@ -32,6 +32,7 @@ interface Waiter {
   key: string;
   operation: boolean;
   deadline: number;
+  probe: OperationProbe | undefined;
   resolve(taken: boolean): void;
 }
 
@@ -58,13 +59,17 @@ export class FleetMutationGate implements MutationLimiter {
     return `the fleet's ${this.limit} async operations in flight are all running; try again when one finishes`;
   }
 
-  async take(timeoutMs: number, asyncOperationId?: string): Promise<MutationSlot | undefined> {
+  async take(
+    timeoutMs: number,
+    asyncOperationId?: string,
+    probe?: OperationProbe,
+  ): Promise<MutationSlot | undefined> {
     const deadline = this.#o.now() + (this.#o.waitMs ?? timeoutMs);
-    const local = this.#o.local ? await this.#o.local.take(timeoutMs, asyncOperationId) : undefined;
+    const local = this.#o.local ? await this.#o.local.take(timeoutMs, asyncOperationId, probe) : undefined;
     if (this.#o.local && !local) return undefined;
     const key = asyncOperationId ?? `reservation/${this.#o.holder}/${randomUUID()}`;
     const taken = await new Promise<boolean>((resolve) => {
-      this.#queue.push({ key, operation: asyncOperationId !== undefined, deadline, resolve });
+      this.#queue.push({ key, operation: asyncOperationId !== undefined, deadline, probe, resolve });
       void this.#pump();
     });
     if (!taken) {
@@ -117,7 +122,7 @@ export class FleetMutationGate implements MutationLimiter {
         }
         let taken = false;
         try {
-          taken = await this.#o.coordinator.acquireMutation({
+          const answer = await this.#o.coordinator.acquireMutation({
             key: head.key,
             holder: this.#o.holder,
             operation: head.operation,
@@ -125,6 +130,10 @@ export class FleetMutationGate implements MutationLimiter {
             leaseMs: this.#o.leaseMs,
             caps: this.#o.caps,
           });
+          taken = answer.taken;
+          // Slots of a dead worker's operations: nobody may poll them for a while, so ask about them here.
+          if (!taken && answer.orphaned.length > 0)
+            await head.probe?.(answer.orphaned).catch(() => undefined);
         } catch (err) {
           this.#o.logger?.warn({ err }, 'fleet limiter unreachable: mutations wait');
           backoff = MAX_BACKOFF_MS;

@@ -219,10 +219,11 @@ export class OpsApiClient {
       });
     }
     const gate = isMutation(operationId) ? this.#config.mutationGate : undefined;
-    if (gate?.held && (gate.inFlight ?? 0) >= gate.limit) await this.#refresh(gate as MutationLimiter & { held(): string[] });
     // The operation this mutation starts, if it is known before an answer arrives (a client-chosen id).
     const chosenId = (input as { asyncOperationId?: string }).asyncOperationId;
-    const slot = gate ? await gate.take(this.#config.timeoutMs ?? 30_000, chosenId) : undefined;
+    const slot = gate
+      ? await gate.take(this.#config.timeoutMs ?? 30_000, chosenId, (ids) => this.#probe(ids))
+      : undefined;
     if (gate && !slot) {
       throw new OpsApiError({
         operationId,
@@ -260,15 +261,15 @@ export class OpsApiClient {
   }
 
   /**
-   * Asks about the operations holding the gate's slots: those that finished give theirs back. Their
-   * waits may run on another worker, whose polls this process never sees. At most once a second.
+   * Asks about operations holding the gate's slots: those that finished give theirs back (call() reports them
+   * to the gate). At most once a second.
    */
-  async #refresh(gate: MutationLimiter & { held(): string[] }): Promise<void> {
+  async #probe(asyncOperationIds: string[]): Promise<void> {
     const now = performance.now();
     if (now - this.#lastRefresh < 1_000) return;
     this.#lastRefresh = now;
-    for (const id of gate.held()) {
-      await this.getAsyncOperation(id).catch(() => undefined); // a finished one is released by call()
+    for (const id of asyncOperationIds) {
+      await this.getAsyncOperation(id).catch(() => undefined);
     }
   }
 

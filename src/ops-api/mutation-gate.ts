@@ -6,6 +6,9 @@ export interface MutationSlot {
   release(): void;
 }
 
+/** Asks the API about these operations; a finished one is reported to the gate through `finished`. */
+export type OperationProbe = (asyncOperationIds: string[]) => Promise<void>;
+
 /** What the client asks before each mutation: this process's gate, or the fleet's in front of it. */
 export interface MutationLimiter {
   readonly limit: number;
@@ -13,17 +16,16 @@ export interface MutationLimiter {
   readonly fullMessage?: string;
   /**
    * A slot for one mutation, or undefined after `timeoutMs` without one. `asyncOperationId` is the operation's
-   * id when the client chose it before sending.
+   * id when the client chose it before sending. When every slot is taken, the gate may `probe` the operations
+   * holding them whose waits it cannot see (they may run on another worker, or a dead one).
    */
-  take(timeoutMs: number, asyncOperationId?: string): Promise<MutationSlot | undefined>;
+  take(
+    timeoutMs: number,
+    asyncOperationId?: string,
+    probe?: OperationProbe,
+  ): Promise<MutationSlot | undefined>;
   /** A poll saw the operation finish. */
   finished(asyncOperationId: string): void;
-  /**
-   * This process's count of operations and requests holding a slot, and the operations among them (oldest first),
-   * when it keeps them itself: the client then asks about those operations before waiting for a slot.
-   */
-  readonly inFlight?: number;
-  held?(): string[];
 }
 
 /**
@@ -78,7 +80,13 @@ export class MutationGate implements MutationLimiter {
     return true;
   }
 
-  async take(timeoutMs: number): Promise<MutationSlot | undefined> {
+  async take(
+    timeoutMs: number,
+    _asyncOperationId?: string,
+    probe?: OperationProbe,
+  ): Promise<MutationSlot | undefined> {
+    // Their waits may run on another worker, whose polls this process never sees.
+    if (probe && this.inFlight >= this.limit) await probe(this.held()).catch(() => undefined);
     if (!(await this.acquire(timeoutMs))) return undefined;
     return { hold: (id) => this.hold(id), release: () => this.release() };
   }

@@ -17,7 +17,7 @@ export const FLEET_LIMITER = {
 export const FLEET_REJECTIONS = {
   /** A sync that would change nothing; its details carry the holder's current grant. */
   unchanged: 'FleetLimiterUnchanged',
-  /** Every mutation slot is taken. */
+  /** Every mutation slot is taken; its details carry the orphaned operations (see `orphanedOperations`). */
   full: 'FleetLimiterFull',
   /** Releasing or rebinding a slot the limiter does not hold. */
   unknown: 'FleetLimiterUnknownSlot',
@@ -215,6 +215,19 @@ export function applySync(
     result: { slots, target, caps },
     changed,
   };
+}
+
+/**
+ * Operations holding a slot whose holder's lease has ended (oldest first): their waits may have been running on a
+ * dead worker, so nobody may poll them for a while. A worker refused a slot asks the API about these, and gives the
+ * finished ones back. Operations of live holders are left to their own waits' polls.
+ */
+export function orphanedOperations(state: LimiterState, now: number): string[] {
+  const clean = purge(state, now);
+  return Object.entries(clean.mutations)
+    .filter(([, m]) => m.operation && !live(clean.holders[m.holder], now))
+    .sort(([, a], [, b]) => a.since - b.since)
+    .map(([key]) => key);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   FLEET_LIMITER,
   FLEET_REJECTIONS,
   limiterView,
+  orphanedOperations,
   purge,
   validateAcquireMutation,
   validateSyncRequest,
@@ -89,14 +90,23 @@ export async function opsApiLimiter(input: OpsApiLimiterInput = {}): Promise<voi
   setHandler(
     acquireMutationSlot,
     (req) => {
-      state = applyAcquireMutation(state, req, Date.now()) ?? state;
+      // Validators of updates that arrive together may all run before their handlers: check again here.
+      const next = applyAcquireMutation(state, req, Date.now());
+      if (!next) {
+        reject(FLEET_REJECTIONS.full, 'every mutation slot of the fleet is taken', {
+          orphaned: orphanedOperations(state, Date.now()),
+        });
+      }
+      state = next;
     },
     {
       validator: (req) => {
         const problem = validateAcquireMutation(req);
         if (problem) reject(FLEET_REJECTIONS.invalid, problem);
         if (!applyAcquireMutation(state, req, Date.now())) {
-          reject(FLEET_REJECTIONS.full, 'every mutation slot of the fleet is taken');
+          reject(FLEET_REJECTIONS.full, 'every mutation slot of the fleet is taken', {
+            orphaned: orphanedOperations(state, Date.now()),
+          });
         }
       },
     },

@@ -1,7 +1,9 @@
 // The fleet limiter's rules (src/shared/fleet-limits.ts) and the workers' side of them (src/fleet/), against the
 // rules in memory: shares, leases on the limiter's clock, slots that outlive a dead worker only as long as they must.
+import { ConfigError, fleetLeaseSeconds, loadWorkerConfig } from '../../src/config';
 import { FleetMutationGate, memoryCoordinator, RequestSlots } from '../../src/fleet';
 import { MutationGate, OpsApiError } from '../../src/ops-api';
+import { fleetCaps } from '../../src/worker';
 import {
   applyAcquireMutation,
   applyRebindMutation,
@@ -10,6 +12,7 @@ import {
   emptyLimiterState,
   fairShares,
   limiterView,
+  orphanedOperations,
   type FleetCaps,
   type LimiterState,
 } from '../../src/shared/fleet-limits';
@@ -109,6 +112,25 @@ describe('the rules', () => {
         .mutations.map((m) => m.key)
         .sort(),
     ).toEqual(['op-1', 'op-2']);
+  });
+
+  test("a dead worker's operations are named as orphaned (to be asked about), a live worker's are not", () => {
+    const roomy = { ...caps, mutations: 5 };
+    const take = (s: LimiterState, key: string, holder: string, at: number) =>
+      applyAcquireMutation(
+        s,
+        { key, holder, operation: true, holdLimitMs: 60_000, leaseMs: 5_000, caps: roomy },
+        at,
+      )!;
+    let state = take(emptyLimiterState(), 'op-old', 'dead', 0);
+    state = take(state, 'op-new', 'dead', 1_000);
+    state = take(state, 'op-live', 'alive', 1_000);
+    expect(orphanedOperations(state, 5_500)).toEqual([]); // dead's lease runs until 6 s (renewed by its 2nd take)
+    state = applySync(state, { ...sync('alive', 0, 0), caps: roomy }, 5_500).state; // alive renews
+    expect(orphanedOperations(state, 6_000)).toEqual(['op-old', 'op-new']);
+    // Another worker retrying the same operation takes it over: no longer orphaned.
+    state = take(state, 'op-old', 'alive', 6_500);
+    expect(orphanedOperations(state, 7_000)).toEqual(['op-new']);
   });
 });
 
@@ -232,6 +254,36 @@ describe("the workers' side", () => {
     expect(local.inFlight).toBe(1);
   });
 
+  test("a worker refused a mutation slot asks about a dead worker's operations, and a finished one frees its slot", async () => {
+    let t = 0;
+    const limiter = memoryCoordinator(() => t);
+    const gate = (holder: string, waitMs: number) =>
+      new FleetMutationGate({
+        coordinator: limiter,
+        holder,
+        caps: { requestsPerSecond: 0, mutations: 1 },
+        leaseMs: 1_000,
+        holdLimitMs: 60_000,
+        waitMs,
+      });
+    const dead = gate('dead', 1_000);
+    (await dead.take(1_000, 'op-1'))!.hold('op-1');
+    const alive = gate('alive', 3_000);
+    const asked: string[][] = [];
+    // While the dead worker's lease runs, its operation is left to its own wait: nobody asks about it.
+    expect(await gate('alive', 100).take(100, 'op-2', async (ids) => void asked.push(ids))).toBeUndefined();
+    expect(asked).toEqual([]);
+    t = 2_000; // the lease is over; the API says op-1 finished
+    const slot = await alive.take(3_000, 'op-2', async (ids) => {
+      asked.push(ids);
+      for (const id of ids) alive.finished(id);
+    });
+    expect(asked[0]).toEqual(['op-1']);
+    expect(slot).toBeDefined();
+    await alive.close();
+    expect(limiter.view().mutations.map((m) => m.key)).toEqual(['op-2']);
+  });
+
   test('a request that waits too long for a slot fails retryably, as throttled', async () => {
     const limiter = memoryCoordinator(now);
     const slots = (holder: string) =>
@@ -250,5 +302,33 @@ describe("the workers' side", () => {
     expect(err).toBeInstanceOf(OpsApiError);
     expect(err).toMatchObject({ kind: 'throttled', retryable: true });
     await first.close(10);
+  });
+});
+
+describe('configuration', () => {
+  const base = { OPS_API_URL: 'http://127.0.0.1:7243', OPS_API_KEY: 'k' };
+  const load = (env: Record<string, string>) => loadWorkerConfig({ ...base, ...env });
+
+  test("defaults come from the dialect: the real API's documented limits, none for the given document", () => {
+    expect(fleetCaps(load({ OPS_API_DIALECT: 'cloud' }))).toEqual({ requestsPerSecond: 80, mutations: 10 });
+    expect(fleetCaps(load({}))).toEqual({ requestsPerSecond: 0, mutations: 0 });
+    expect(
+      fleetCaps(
+        load({
+          OPS_API_DIALECT: 'cloud',
+          OPS_API_FLEET_RATE_LIMIT: '0',
+          OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS: '4',
+        }),
+      ),
+    ).toEqual({ requestsPerSecond: 0, mutations: 4 });
+  });
+
+  test('a lease too short for a request and its window is refused by name; the default follows the timeout', () => {
+    expect(() => load({ OPS_API_FLEET_LEASE_SECONDS: '10' })).toThrow(ConfigError);
+    expect(() => load({ OPS_API_FLEET_LEASE_SECONDS: '10' })).toThrow(/OPS_API_FLEET_LEASE_SECONDS/);
+    expect(() => load({ OPS_API_FLEET_RATE_LIMIT: '2.5' })).toThrow(/OPS_API_FLEET_RATE_LIMIT/);
+    expect(fleetLeaseSeconds(load({}))).toBe(60);
+    // A longer request timeout needs a longer lease: the default grows instead of refusing to start.
+    expect(fleetLeaseSeconds(load({ OPS_API_TIMEOUT_MS: '60000' }))).toBe(123);
   });
 });

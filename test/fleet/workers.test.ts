@@ -104,7 +104,6 @@ async function startInProcess(vars: Record<string, string>): Promise<OpsWorker> 
 }
 
 test('three workers never exceed the fleet-wide caps, and a killed one gives its slots back', async () => {
-  const T0 = Date.now();
   const taskQueue = `fleet-${process.pid}`;
   const vars = workerEnv(taskQueue);
   const [proc, ...local] = await Promise.all([
@@ -112,11 +111,10 @@ test('three workers never exceed the fleet-wide caps, and a killed one gives its
     startInProcess(vars),
     startInProcess(vars),
   ]);
-  console.log('T workers up', Date.now() - T0);
   const ours = new Set(local.map((w) => w.fleet!.holder));
   const limiter = env.client.workflow.getHandle(FLEET_LIMITER.workflowId(taskQueue));
 
-  // More than the caps allow: twelve creates (and their first requests) at once, each operation taking 1.5 s.
+  // More than the caps allow: twelve creates (and their first requests) at once, each operation taking 0.5 s.
   const names = Array.from({ length: 12 }, (_, i) => `fleet-${i}`);
   const handles = await Promise.all(
     names.map((name) =>
@@ -143,12 +141,10 @@ test('three workers never exceed the fleet-wide caps, and a killed one gives its
     if (!killed && theirs) {
       killed = theirs;
       proc.kill('SIGKILL');
-      console.log('T killed', Date.now() - T0);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   const results = await all;
-  console.log('T done', Date.now() - T0, emulator.requestLog.length, JSON.stringify(emulator.requestLog.filter(e=>e.method!=='GET').map(e => Math.round((e.wallTime - T0)/100)/10)));
   expect(results.map((r) => r.namespace).sort()).toEqual(names.map((n) => `${n}.a1b2c`).sort());
   expect(killed).toBeDefined();
   expect(peakMutationSlots).toBe(MUTATIONS); // the fleet was at its cap: the limiter held the line
@@ -164,10 +160,9 @@ test('three workers never exceed the fleet-wide caps, and a killed one gives its
     ),
   ).toBeLessThanOrEqual(RATE);
   expect(peakConcurrent(operationIntervals(operations))).toBeLessThanOrEqual(MUTATIONS);
-  expect(log.every((e) => e.status < 400)).toBe(true);
 
-  // Every slot came back: the killed worker's request slots with its lease, its operations' slots when the worker
-  // that took over each wait saw it finish.
+  // Every slot came back: the killed worker's request slots with its lease; its operations' slots once a poll saw them
+  // finish (another worker's, asking about them after the lease, or the wait that took over).
   const deadline = Date.now() + 3 * LEASE_SECONDS * 1000;
   let view = await limiter.query<LimiterView>(FLEET_LIMITER.stateQuery);
   while (view.holders.some((h) => h.holder === killed) && Date.now() < deadline) {
@@ -176,11 +171,4 @@ test('three workers never exceed the fleet-wide caps, and a killed one gives its
   }
   expect(view.holders.map((h) => h.holder)).not.toContain(killed);
   expect(view.mutations).toEqual([]);
-  console.log('T end', Date.now() - T0);
-  for (const h of handles) {
-    const hist = await h.fetchHistory();
-    const { temporal } = await import('@temporalio/proto');
-    const T = temporal.api.enums.v1.EventType;
-    console.log('H', h.workflowId, hist.events!.filter((e) => [T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, T.EVENT_TYPE_ACTIVITY_TASK_STARTED, T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, T.EVENT_TYPE_ACTIVITY_TASK_FAILED, T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT].includes(e.eventType!)).map((e) => `${T[e.eventType!].replace('EVENT_TYPE_ACTIVITY_TASK_', '')}@${((Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6) - T0) / 1000).toFixed(1)}${e.activityTaskStartedEventAttributes ? '#' + e.activityTaskStartedEventAttributes.attempt + ':' + (e.activityTaskStartedEventAttributes.identity ?? '').split('@')[0] : ''}${e.activityTaskFailedEventAttributes ? ':' + (e.activityTaskFailedEventAttributes.failure?.applicationFailureInfo?.type ?? '') : ''}`).join(' '));
-  }
 });
