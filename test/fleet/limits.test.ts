@@ -1,5 +1,6 @@
 // The fleet limiter's rules (src/shared/fleet-limits.ts) and the workers' side of them (src/fleet/), against the
 // rules in memory: shares, leases on the limiter's clock, slots that outlive a dead worker only as long as they must.
+import { operationIntervals, peakConcurrent, peakInWindow } from '../../bench/metrics';
 import { ConfigError, fleetLeaseSeconds, loadWorkerConfig } from '../../src/config';
 import { FleetMutationGate, memoryCoordinator, RequestSlots } from '../../src/fleet';
 import { MutationGate, OpsApiError } from '../../src/ops-api';
@@ -331,4 +332,33 @@ describe('configuration', () => {
     // A longer request timeout needs a longer lease: the default grows instead of refusing to start.
     expect(fleetLeaseSeconds(load({ OPS_API_TIMEOUT_MS: '60000' }))).toBe(123);
   });
+});
+
+// The measures the three-worker test (and the bench) judges the fleet by: they must be able to fail.
+test('peaks: requests in the busiest window, operations in flight at once (unfinished ones still open)', () => {
+  expect(peakInWindow([0, 100, 999, 1000, 1500], 1000)).toBe(3);
+  expect(
+    peakConcurrent([
+      [0, 10],
+      [5, 15],
+      [10, 20],
+      [12, Infinity],
+    ]),
+  ).toBe(3); // [0,10) and [10,20) do not overlap
+  const op = (startedTime: string, finishedTime?: string) =>
+    ({
+      id: startedTime,
+      state: 'fulfilled',
+      startedTime,
+      ...(finishedTime ? { finishedTime } : {}),
+    }) as never;
+  expect(
+    peakConcurrent(
+      operationIntervals([
+        op('2026-01-01T00:00:00Z', '2026-01-01T00:00:02Z'),
+        op('2026-01-01T00:00:01Z'),
+        op('2026-01-01T00:00:03Z', '2026-01-01T00:00:04Z'),
+      ]),
+    ),
+  ).toBe(2);
 });
