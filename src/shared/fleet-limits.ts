@@ -199,17 +199,22 @@ export function applySync(
     Math.min(rate, current + wanted),
     ...others.map(([, h]) => Math.min(rate, h.slots + h.wanted)),
   ];
-  const target = rate > 0 ? fairShares(demands, rate)[0]! : 0;
+  const shares = rate > 0 ? fairShares(demands, rate) : demands.map(() => 0);
+  const target = shares[0]!;
   const free = Math.max(0, rate - used - current);
   const slots = current + Math.max(0, Math.min(target - current, free));
   const record: HolderRecord = { expiresAt: now + req.leaseMs, slots, wanted, caps: req.caps };
   const renewDue = !previous || previous.expiresAt - now < req.leaseMs * RENEW_WHEN_REMAINING;
+  // A new demand is worth a history event only when it moves another holder's share (the holder itself gets its
+  // target in the answer either way): a lone worker's changing demand costs nothing.
+  const sharesBefore = () =>
+    fairShares([Math.min(rate, previous!.slots + previous!.wanted), ...demands.slice(1)], rate);
   const changed =
     renewDue ||
     previous.slots !== slots ||
-    Math.min(rate, previous.slots + previous.wanted) !== Math.min(rate, slots + wanted) ||
     previous.caps.requestsPerSecond !== req.caps.requestsPerSecond ||
-    previous.caps.mutations !== req.caps.mutations;
+    previous.caps.mutations !== req.caps.mutations ||
+    (rate > 0 && sharesBefore().some((share, i) => i > 0 && share !== shares[i]));
   return {
     state: { ...clean, holders: { ...clean.holders, [req.holder]: record } },
     result: { slots, target, caps },

@@ -55,8 +55,24 @@ describe('the rules', () => {
     let state = applySync(emptyLimiterState(), sync('a', 0, 2), 0).state;
     state = applySync(state, sync('a', 2, 2), 0).state;
     expect(applySync(state, sync('a', 2, 2), 1_000).changed).toBe(false);
-    expect(applySync(state, sync('a', 2, 3), 1_000).changed).toBe(true); // more demand: others' shares change
     expect(applySync(state, sync('a', 2, 2), 3_000).changed).toBe(true); // less than 75 % of the lease left
+  });
+
+  test("more demand is recorded only when it moves another holder's share", () => {
+    // The fleet's 6 slots: a holds 4, b 2, neither waits.
+    let state = applySync(emptyLimiterState(), sync('a', 0, 4), 0).state;
+    state = applySync(state, sync('a', 4, 0), 0).state;
+    state = applySync(state, sync('b', 0, 2), 0).state;
+    state = applySync(state, sync('b', 2, 0), 0).state;
+    // a wants one more: shares stay 4 and 2, nothing to grant: refused, the answer says so without history.
+    expect(applySync(state, sync('a', 4, 1), 1_000)).toMatchObject({
+      changed: false,
+      result: { slots: 4, target: 4 },
+    });
+    // b wants three more: its fair share is 3, so a's drops to 3 (a gives one back when it next hears).
+    const r = applySync(state, sync('b', 2, 3), 1_000);
+    expect(r).toMatchObject({ changed: true, result: { slots: 2, target: 3 } });
+    expect(applySync(r.state, sync('a', 4, 0), 1_000).result.target).toBe(3);
   });
 
   test("a dead holder's request slots come back when its lease ends on the limiter's clock", () => {
