@@ -25,7 +25,7 @@ export interface RequestSlotsOptions {
   acquireTimeoutMs: number;
   /** The rate's window plus a margin for clock-rate differences; default 1050 ms. */
   windowMs?: number;
-  /** Slots unused this long, while nothing waits, go back to the fleet; default 2 s. */
+  /** Slots unused this long, while nothing waits, go back to the fleet; default 5 s (shorter: more limiter updates). */
   idleMs?: number;
   /** While requests wait, at most one request for more slots per this; default 200 ms (up to 1 s when refused). */
   demandSyncMs?: number;
@@ -62,7 +62,7 @@ export class RequestSlots {
   constructor(options: RequestSlotsOptions) {
     this.#o = {
       windowMs: 1_050,
-      idleMs: 2_000,
+      idleMs: 5_000,
       demandSyncMs: 200,
       now: () => performance.now(),
       logger: undefined,
