@@ -86,7 +86,7 @@ export class OpsApiClient {
   readonly dialect: Dialect;
   readonly #http: KyInstance;
   readonly #config: OpsApiClientConfig;
-  #lastRefresh = -Infinity;
+  #lastProbe = -Infinity;
 
   constructor(config: OpsApiClientConfig) {
     if (!config.baseUrl) throw new Error('OpsApiClient: baseUrl is required');
@@ -266,8 +266,8 @@ export class OpsApiClient {
    */
   async #probe(asyncOperationIds: string[]): Promise<void> {
     const now = performance.now();
-    if (now - this.#lastRefresh < 1_000) return;
-    this.#lastRefresh = now;
+    if (now - this.#lastProbe < 1_000) return;
+    this.#lastProbe = now;
     for (const id of asyncOperationIds) {
       await this.getAsyncOperation(id).catch(() => undefined);
     }
