@@ -3,7 +3,15 @@
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/emulator/duration';
 
-export const SCENARIOS = ['provision', 'offboard', 'sweep', 'throttled', 'waits', 'baseline'] as const;
+export const SCENARIOS = [
+  'provision',
+  'offboard',
+  'sweep',
+  'throttled',
+  'waits',
+  'baseline',
+  'fleet',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -30,6 +38,12 @@ export interface BenchOptions {
   waitN: number;
   /** waits: the operations' durations (ms), one phase each. */
   waitDurationsMs: number[];
+  /** fleet: worker processes on one task queue (the scenario also runs with one, for comparison). */
+  workers: number;
+  /** fleet: OPS_API_FLEET_RATE_LIMIT of every worker (requests/s across them all). */
+  fleetRate: number;
+  /** fleet: OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS of every worker. */
+  fleetMutations: number;
   /** Emulator rate limit in the throttled scenario (requests/s; burst = the same number). */
   rate: number;
   /** The worker's OPS_API_RATE_LIMIT in the throttled scenario. */
@@ -53,7 +67,8 @@ and Temporal Cloud Actions per unit of work. The waits scenario compares our wai
 and a long heartbeating activity on the same operations.
 
 Options:
-  --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all)
+  --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all but fleet;
+                           with --workers: fleet)
   --quick                  small sizes for a smoke run (< 1 min): n=10, activation 3s, check 1s,
                            ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, waits 3 x 3s,
                            baseline n=2
@@ -71,6 +86,10 @@ Options:
   --wait-n <int>           waits: async operations per wait design and duration (default 20)
   --wait-durations <list>  waits: comma-separated operation durations, run one after the other, each
                            waited on by the three designs at once (default 30s,2m; hint = --check)
+  --workers <int>          fleet: worker processes on one task queue, run beside one worker with
+                           the same fleet-wide caps (default 3; giving it selects the fleet scenario)
+  --fleet-rate <rps>       fleet: OPS_API_FLEET_RATE_LIMIT (default 20)
+  --fleet-mutations <int>  fleet: OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS (default 5)
   --rate <rps>             throttled: emulator rate limit, requests/s (default 50)
   --cap <rps>              throttled: worker OPS_API_RATE_LIMIT (default 90% of --rate)
   --max-activities <int>   worker MAX_CONCURRENT_ACTIVITIES (default 200)
@@ -112,6 +131,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         'sweep-concurrency': { type: 'string' },
         'wait-n': { type: 'string' },
         'wait-durations': { type: 'string' },
+        workers: { type: 'string' },
+        'fleet-rate': { type: 'string' },
+        'fleet-mutations': { type: 'string' },
         rate: { type: 'string' },
         cap: { type: 'string' },
         'max-activities': { type: 'string' },
@@ -153,7 +175,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     return ms;
   };
 
-  let scenarios: ScenarioName[] = [...SCENARIOS];
+  // The fleet scenario runs only when asked for: by name, or by --workers.
+  let scenarios: ScenarioName[] =
+    values.workers !== undefined ? ['fleet'] : SCENARIOS.filter((s) => s !== 'fleet');
   if (values.scenarios !== undefined) {
     const names = values.scenarios.split(',').map((s) => s.trim());
     const unknown = names.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
@@ -201,6 +225,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     sweepConcurrency: int('sweep-concurrency', values['sweep-concurrency'], 50, 1, 50),
     waitN: int('wait-n', values['wait-n'], quick ? 3 : 20, 1, 1000),
     waitDurationsMs,
+    workers: int('workers', values.workers, 3, 1, 10),
+    fleetRate: int('fleet-rate', values['fleet-rate'], 20, 1, 1000),
+    fleetMutations: int('fleet-mutations', values['fleet-mutations'], 5, 1, 100),
     rate,
     cap,
     maxActivities: int('max-activities', values['max-activities'], 200),

@@ -183,6 +183,8 @@ export interface WorkerSettings {
   logLevel: string;
   /** Also serve the heartbeating wait design's activity (bench/wait-designs). */
   waitDesigns?: boolean;
+  /** More of the worker's own variables (the fleet scenario's OPS_API_FLEET_*). */
+  env?: Record<string, string>;
 }
 
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks.
@@ -223,6 +225,7 @@ export async function startWorker(s: WorkerSettings): Promise<WorkerProcess> {
     BENCH_SDK_LOG_LEVEL: s.logLevel,
     BENCH_MAX_WORKFLOW_TASKS: s.maxWorkflowTasks ? String(s.maxWorkflowTasks) : '',
     BENCH_WAIT_DESIGNS: s.waitDesigns ? '1' : '',
+    ...s.env,
   };
   const fd = openSync(s.logFile, 'a');
   // fork() runs `node --import tsx` directly: one process, so /proc/<pid> is the worker itself.

@@ -106,6 +106,27 @@ export function peakInWindow(times: readonly number[], windowMs = 1000): number 
   return peak;
 }
 
+/** Most intervals [start, end) open at one time: async operations in flight at once (unfinished = open). */
+export function peakConcurrent(intervals: ReadonlyArray<readonly [number, number]>): number {
+  const edges = intervals.flatMap(([start, end]) => [
+    [start, 1],
+    [end, -1],
+  ]) as Array<[number, number]>;
+  // At equal times an end comes before a start: [a, b) and [b, c) never overlap.
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, delta] of edges) peak = Math.max(peak, (open += delta));
+  return peak;
+}
+
+/** The async operations the emulator ran, as [start, finish) (wall clock ms; unfinished ones still open). */
+export function operationIntervals(operations: readonly AsyncOperation[]): Array<[number, number]> {
+  return operations
+    .filter((op) => op.startedTime)
+    .map((op) => [Date.parse(op.startedTime!), op.finishedTime ? Date.parse(op.finishedTime) : Infinity]);
+}
+
 export function rateFigures(log: readonly RequestLogEntry[]): RateFigures {
   const times = log.map((e) => e.wallTime);
   if (times.length === 0)

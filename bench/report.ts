@@ -33,7 +33,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], checkMs: num
     if (r.actions) {
       // A miscount of the history rules (or a billable thing the bench does not know) shows up here.
       out.push({
-        scenario: r.name,
+        scenario: r.label ?? r.name,
         target: 'Actions from histories + recorded heartbeats = server `action` metric',
         measured: `${r.actions.total} counted, ${r.actions.serverTotal} on the server`,
         pass: r.actions.total === r.actions.serverTotal,
@@ -42,7 +42,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], checkMs: num
     if (r.waitDesigns && r.workflows) {
       const { started, completed } = r.workflows;
       out.push({
-        scenario: r.name,
+        scenario: r.label ?? r.name,
         target: 'every wait of every design completes',
         measured: `${completed} of ${started} completed`,
         pass: completed === started,
@@ -51,14 +51,14 @@ export function evaluateTargets(results: readonly ScenarioResult[], checkMs: num
     if (r.name === 'baseline' || !r.requests || !r.workflows) continue;
     const w = r.requests.waitSummary;
     out.push({
-      scenario: r.name,
+      scenario: r.label ?? r.name,
       target: 'calls per async wait ≤ minimum + 1',
       measured: `${w.waitsOverMinPlusOne} of ${w.waits} waits over; worst +${Number.isFinite(w.maxExcessPolls) ? w.maxExcessPolls : 0}`,
       pass: w.waitsOverMinPlusOne === 0,
     });
     const p95 = w.overheadMs?.p95;
     out.push({
-      scenario: r.name,
+      scenario: r.label ?? r.name,
       target: `p95 overhead per wait ≤ checkDuration (${checkMs / 1000} s)`,
       measured: p95 === undefined ? 'no finished waits' : `p95 ${s(p95)} s`,
       pass: p95 !== undefined && p95 <= checkMs,
@@ -66,7 +66,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], checkMs: num
     const { completed, failed, running, started } = r.workflows;
     const big = r.name === 'provision' && (r.units ?? 0) >= 1000;
     out.push({
-      scenario: r.name,
+      scenario: r.label ?? r.name,
       target: big ? `${r.units} concurrent workflows complete, zero failures` : 'zero failed workflows',
       measured: `${completed} completed, ${failed} failed${running ? `, ${running} still running` : ''} (${started} started)`,
       pass: failed === 0 && running === 0,
@@ -74,17 +74,25 @@ export function evaluateTargets(results: readonly ScenarioResult[], checkMs: num
     if (r.capPerSecond) {
       const { peakPerSecond, sustainedPerSecond } = r.requests.rate;
       out.push({
-        scenario: r.name,
+        scenario: r.label ?? r.name,
         target: `observed Ops request rate ≤ cap (${r.capPerSecond}/s)`,
         measured: `peak ${peakPerSecond} in any 1-s window; ${sustainedPerSecond}/s over 5-s windows`,
         pass: peakPerSecond <= r.capPerSecond,
+      });
+    }
+    if (r.mutationCap) {
+      out.push({
+        scenario: r.label ?? r.name,
+        target: `async operations in flight ≤ cap (${r.mutationCap})`,
+        measured: `peak ${r.peakInFlight} at once`,
+        pass: (r.peakInFlight ?? Infinity) <= r.mutationCap,
       });
     }
     if (r.name === 'throttled') {
       const startWindow = Math.max(5, (r.wallS ?? 0) * START_SHARE);
       const last = r.requests.last429AtS;
       out.push({
-        scenario: r.name,
+        scenario: r.label ?? r.name,
         target: `429s only at the start (first ${r2(startWindow)} s), then none`,
         measured: r.requests.status429 === 0 ? 'no 429s' : `${r.requests.status429} 429s, last at ${last} s`,
         pass: r.requests.status429 === 0 || (last ?? Infinity) <= startWindow,
@@ -93,7 +101,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], checkMs: num
     if (r.longestHistory) {
       const bound = r.historyBound ?? { events: Infinity, why: 'none' };
       out.push({
-        scenario: r.name,
+        scenario: r.label ?? r.name,
         target: `longest history bounded (≤ ${bound.events} events: ${bound.why})`,
         measured: `${r.longestHistory.events} events (${r.longestHistory.type})`,
         pass: r.longestHistory.events <= bound.events,
@@ -180,7 +188,7 @@ export function renderReport(
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
     parts.push(
-      `  ${r.name}: ${params}${r.status !== 'ok' ? `  [${r.status}${r.note ? `: ${r.note}` : ''}]` : ''}`,
+      `  ${r.label ?? r.name}: ${params}${r.status !== 'ok' ? `  [${r.status}${r.note ? `: ${r.note}` : ''}]` : ''}`,
     );
   }
 
@@ -236,6 +244,11 @@ export function renderReport(
       ['peak req/s after first second', col((r) => `${req(r).rate.peakPerSecondAfterFirst}`)],
       ['peak req/s over 5-s windows', col((r) => `${req(r).rate.sustainedPerSecond}`)],
       ['mean req/s', col((r) => `${req(r).rate.meanPerSecond}`)],
+      [
+        'peak async ops in flight [cap]',
+        col((r) => `${r.peakInFlight ?? '—'}${r.mutationCap ? ` [${r.mutationCap}]` : ''}`),
+      ],
+      ['worker processes', col((r) => `${r.workers ?? 1}`)],
       ['worker peak RSS (MiB)', col((r) => (r.worker ? `${r.worker.peakRssMiB}` : '—'))],
       [
         'worker CPU s (incl. start-up)',
@@ -250,11 +263,12 @@ export function renderReport(
           return `${r.actions.perUnit}${sub ? ` (${sub.actions} per ${sub.name})` : ''}`;
         }),
       ],
+      ['  of which the fleet limiter', col((r) => `${r.limiterActionsPerUnit ?? '—'}`)],
     ];
     parts.push('', 'Figures');
     parts.push(
       table(
-        ['figure', ...shown.map((r) => r.name)],
+        ['figure', ...shown.map((r) => r.label ?? r.name)],
         rows.map(([label, cells]) => [label, ...cells]),
       ),
     );
@@ -265,14 +279,14 @@ export function renderReport(
         .sort((a, b) => b[1] - a[1])
         .map(([op, n]) => `${op} ${r2(n / (r.units || 1))}`)
         .join(', ');
-      parts.push(`  ${r.name} (per ${r.unit}): ${per}`);
+      parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${per}`);
     }
 
     const withActions = shown.filter((r) => r.actions);
     if (withActions.length > 0) {
       parts.push('', 'Temporal Cloud Actions per unit by type (from histories; heartbeats: server count)');
       for (const r of withActions)
-        parts.push(`  ${r.name} (per ${r.unit}): ${byType(r.actions!.byTypePerUnit)}`);
+        parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${byType(r.actions!.byTypePerUnit)}`);
     }
   }
 

@@ -9,6 +9,7 @@ import { bundleWorkflows, killChildren, startDevServer, type DevServer } from '.
 import { compareWithBaseline, evaluateTargets, renderReport } from './report';
 import {
   baselineScenario,
+  fleetScenario,
   offboardScenario,
   provisionScenario,
   sweepScenario,
@@ -45,7 +46,10 @@ export function machine() {
   };
 }
 
-async function runScenario(name: ScenarioName, ctx: ScenarioContext): Promise<ScenarioResult> {
+async function runScenario(
+  name: ScenarioName,
+  ctx: ScenarioContext,
+): Promise<ScenarioResult | ScenarioResult[]> {
   switch (name) {
     case 'provision':
       return provisionScenario(ctx);
@@ -59,6 +63,8 @@ async function runScenario(name: ScenarioName, ctx: ScenarioContext): Promise<Sc
       return waitsScenario(ctx);
     case 'baseline':
       return baselineScenario(ctx);
+    case 'fleet':
+      return fleetScenario(ctx);
   }
 }
 
@@ -94,7 +100,7 @@ async function main(opts: BenchOptions): Promise<number> {
       const t = Date.now();
       try {
         const result = await runScenario(name, ctx);
-        results.push(result);
+        results.push(...[result].flat());
         log(`bench: ${name}: done in ${(Date.now() - t) / 1000} s`);
       } catch (err) {
         log(`bench: ${name}: crashed: ${(err as Error).stack ?? String(err)}`);

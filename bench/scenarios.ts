@@ -24,7 +24,16 @@ import {
 import type { BenchOptions, ScenarioName } from './cli';
 import { settledActionMetric, startWorker, type DevServer, type WorkerUsage } from './infra';
 import type { WaitDesignFigures } from './wait-designs/scenario';
-import { distribution, requestFigures, round2, type Distribution, type RequestFigures } from './metrics';
+import {
+  distribution,
+  operationIntervals,
+  peakConcurrent,
+  requestFigures,
+  round2,
+  type Distribution,
+  type RequestFigures,
+} from './metrics';
+import { FLEET_LIMITER } from '../src/shared/fleet-limits';
 
 export interface ScenarioContext {
   opts: BenchOptions;
@@ -46,6 +55,8 @@ export interface WorkflowCounts {
 
 export interface ScenarioResult {
   name: ScenarioName;
+  /** The report's column name when a scenario has more than one (fleet: one per worker count). */
+  label?: string;
   status: 'ok' | 'skipped' | 'crashed';
   note?: string;
   params: Record<string, string | number>;
@@ -60,8 +71,16 @@ export interface ScenarioResult {
   callsPerUnit?: number;
   /** Accepted mutations + ⌈d/c⌉+1 polls per wait, per unit: the calls the hints cannot avoid. */
   floorCallsPerUnit?: number;
-  /** The worker's OPS_API_RATE_LIMIT, when set. */
+  /** The worker's OPS_API_RATE_LIMIT (fleet: OPS_API_FLEET_RATE_LIMIT), when set. */
   capPerSecond?: number;
+  /** Worker processes on the task queue. */
+  workers?: number;
+  /** fleet: OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS. */
+  mutationCap?: number;
+  /** Most async operations in flight at once, as the emulator ran them. */
+  peakInFlight?: number;
+  /** fleet: the limiter workflow's Actions (in the totals too), per unit. */
+  limiterActionsPerUnit?: number;
   requests?: Omit<RequestFigures, 'waits'>;
   worker?: WorkerUsage;
   longestHistory?: { events: number; workflowId: string; type: string };
@@ -109,6 +128,13 @@ interface WorkflowScenarioSpec {
   emulator: EmulatorOptions;
   /** The worker's Ops API cap (OPS_API_RATE_LIMIT). */
   cap?: number;
+  /** Worker processes on the task queue (default 1), and variables for each. */
+  workers?: number;
+  workerEnv?: Record<string, string>;
+  /** Replaces the result's capPerSecond (fleet: the fleet-wide rate). */
+  reportedCap?: number;
+  mutationCap?: number;
+  label?: string;
   /** Workflow type whose runs are the units of work. */
   unitType: string;
   /** What a unit is made of, for a second per-thing figure (an offboarded user's keys). */
@@ -127,33 +153,46 @@ async function runWorkflowScenario(
   const { opts, server } = ctx;
   if (!server || !ctx.bundlePath) throw new Error('no Temporal dev server');
   const emulator = await startEmulator(spec.emulator);
-  const taskQueue = `bench-${spec.name}-${ctx.runId}`;
+  // One task queue per run: the fleet's runs (1 and N workers) must not share a limiter.
+  const taskQueue = `bench-${spec.name}${spec.workers ? `-${spec.workers}` : ''}-${ctx.runId}`;
   const secretsDir = path.join(ctx.outDir, 'secrets', spec.name);
   await mkdir(secretsDir, { recursive: true });
-  const worker = await startWorker({
-    temporalAddress: server.address,
-    taskQueue,
-    opsApiUrl: emulator.url,
-    opsApiKey: emulator.apiKey,
-    secretsDir,
-    bundlePath: ctx.bundlePath,
-    logFile: path.join(ctx.outDir, `worker-${spec.name}.log`),
-    maxActivities: opts.maxActivities,
-    logLevel: opts.workerLogLevel,
-    ...(spec.cap ? { rateLimit: spec.cap } : {}),
-    ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
-    ...(opts.maxWorkflowTasks ? { maxWorkflowTasks: opts.maxWorkflowTasks } : {}),
-  });
+  const workerCount = spec.workers ?? 1;
+  const workers = await Promise.all(
+    Array.from({ length: workerCount }, (_, i) =>
+      startWorker({
+        temporalAddress: server.address,
+        taskQueue,
+        opsApiUrl: emulator.url,
+        opsApiKey: emulator.apiKey,
+        secretsDir,
+        bundlePath: ctx.bundlePath!,
+        logFile: path.join(ctx.outDir, `worker-${spec.name}-${workerCount}-${i + 1}.log`),
+        maxActivities: opts.maxActivities,
+        logLevel: opts.workerLogLevel,
+        ...(spec.cap ? { rateLimit: spec.cap } : {}),
+        ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+        ...(opts.maxWorkflowTasks ? { maxWorkflowTasks: opts.maxWorkflowTasks } : {}),
+        ...(spec.workerEnv ? { env: spec.workerEnv } : {}),
+      }),
+    ),
+  );
   try {
     await spec.prepare(emulator);
     emulator.clearRequestLog();
-    worker.markStart();
+    for (const w of workers) w.markStart();
     const serverActionsBefore = await server.actionMetric();
     const t0 = Date.now();
     const started = await spec.start(server.client, taskQueue);
     ctx.log(`  ${spec.name}: ${started} workflow(s) started in ${fmtS(Date.now() - t0)}; waiting`);
     const running = await waitUntilIdle(server.client, taskQueue, t0 + opts.timeoutMs, ctx.log, spec.name);
-    const usage = worker.usage();
+    // With several workers: the sum of their CPU, the largest RSS.
+    const usages = workers.map((w) => w.usage());
+    const usage: WorkerUsage = {
+      peakRssMiB: Math.max(...usages.map((u) => u.peakRssMiB)),
+      cpuSeconds: round2(usages.reduce((sum, u) => sum + u.cpuSeconds, 0)),
+      cpuSecondsTotal: round2(usages.reduce((sum, u) => sum + u.cpuSecondsTotal, 0)),
+    };
     const serverActions = diffCounts(await settledActionMetric(server), serverActionsBefore);
     const log = [...emulator.requestLog];
     const operations = emulator.snapshot().asyncOperations;
@@ -167,6 +206,8 @@ async function runWorkflowScenario(
     let units = 0;
     for await (const wf of server.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
       runs.push({ workflowId: wf.workflowId, runId: wf.runId });
+      // The fleet limiter runs as long as its workers: its Actions are counted, but it is not part of the work.
+      if (wf.type === FLEET_LIMITER.workflowType) continue;
       const status = wf.status.name;
       if (status === 'COMPLETED') counts.completed++;
       else if (status === 'CONTINUED_AS_NEW') counts.continuedAsNew++;
@@ -196,8 +237,12 @@ async function runWorkflowScenario(
     );
     if (running > 0) failures.push(`${running} workflow(s) still running after --timeout`);
     const historyActions: ActionCounts = {};
-    for (const { counts } of await historyActionCounts(server.client, runs))
+    let limiterActions = 0;
+    for (const { workflowId, counts } of await historyActionCounts(server.client, runs)) {
       addCounts(historyActions, counts);
+      if (workflowId === FLEET_LIMITER.workflowId(taskQueue))
+        limiterActions += Object.values(counts).reduce((sum, n) => sum + n, 0);
+    }
 
     const figures = requestFigures(log, operations);
     const { waits, ...requests } = figures;
@@ -216,7 +261,12 @@ async function runWorkflowScenario(
       ...(unitLatencies.length ? { unitLatencyS: roundDist(distribution(unitLatencies)!) } : {}),
       callsPerUnit: units ? round2(log.length / units) : 0,
       floorCallsPerUnit: units ? round2((requests.acceptedMutations + minPolls) / units) : 0,
-      ...(spec.cap ? { capPerSecond: spec.cap } : {}),
+      ...(spec.label ? { label: spec.label } : {}),
+      ...((spec.reportedCap ?? spec.cap) ? { capPerSecond: spec.reportedCap ?? spec.cap } : {}),
+      workers: workerCount,
+      ...(spec.mutationCap ? { mutationCap: spec.mutationCap } : {}),
+      peakInFlight: peakConcurrent(operationIntervals(operations)),
+      ...(spec.workerEnv ? { limiterActionsPerUnit: units ? round2(limiterActions / units) : 0 } : {}),
       requests,
       worker: usage,
       ...(longest ? { longestHistory: longest } : {}),
@@ -225,7 +275,7 @@ async function runWorkflowScenario(
       ...(failures.length ? { failures } : {}),
     };
   } finally {
-    await worker.stop();
+    await Promise.all(workers.map((w) => w.stop()));
     await emulator.close();
   }
 }
@@ -256,7 +306,7 @@ export async function waitUntilIdle(
   log: (m: string) => void,
   name: string,
 ): Promise<number> {
-  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running" AND WorkflowType != "${FLEET_LIMITER.workflowType}"`;
   let idle = 0;
   let lastReport = Date.now();
   for (;;) {
@@ -327,6 +377,49 @@ export function provisionScenario(ctx: ScenarioContext, throttled = false): Prom
     prepare: async () => undefined,
     start: startProvisionings(`${throttled ? 't' : 'p'}${ctx.runId}`, opts.n),
   });
+}
+
+/**
+ * The provision load under fleet-wide caps (OPS_API_FLEET_*), first with one worker, then with --workers on the
+ * same task queue: the caps must hold across processes (read from the emulator's request log and its operations).
+ */
+export async function fleetScenario(ctx: ScenarioContext): Promise<ScenarioResult[]> {
+  const { opts } = ctx;
+  const counts = [...new Set([1, opts.workers])];
+  const results: ScenarioResult[] = [];
+  for (const workers of counts) {
+    const label = `fleet, ${workers} worker${workers > 1 ? 's' : ''}`;
+    ctx.log(`  ${label}`);
+    results.push(
+      await runWorkflowScenario(ctx, {
+        name: 'fleet',
+        label,
+        params: {
+          n: opts.n,
+          activation: fmtS(opts.activationMs),
+          checkDuration: fmtS(opts.checkMs),
+          otherOps: fmtS(opts.opMs),
+          workers,
+          fleetRate: opts.fleetRate,
+          fleetMutations: opts.fleetMutations,
+        },
+        emulator: emulatorTiming(opts),
+        workers,
+        workerEnv: {
+          OPS_API_FLEET_RATE_LIMIT: String(opts.fleetRate),
+          OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS: String(opts.fleetMutations),
+        },
+        reportedCap: opts.fleetRate,
+        mutationCap: opts.fleetMutations,
+        unitType: 'provisionNamespace',
+        historyBound: { events: 100, why: 'fixed steps' },
+        unit: 'provisioning',
+        prepare: async () => undefined,
+        start: startProvisionings(`f${workers}${ctx.runId}`, opts.n),
+      }),
+    );
+  }
+  return results;
 }
 
 export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> {

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   // Disconnect right away: an open IPC channel would keep the process alive after shutdown.
   process.send?.({ type: 'ready' }, () => process.disconnect?.());
   await running;
+  // As the product's worker does: give the fleet slots back (a limiter another worker runs hears it at once).
+  await worker.fleet?.close();
   await connection.close();
 }
 

@@ -29,6 +29,12 @@ const workerEnv = z
     OPS_API_RATE_LIMIT: positiveNumber.optional(),
     /** Cap on activity starts per second across the whole task queue, enforced by the Temporal server. */
     OPS_API_TASK_QUEUE_RATE_LIMIT: positiveNumber.optional(),
+    /** Cap on Ops API requests per second across every worker of the task queue; 0 turns it off. */
+    OPS_API_FLEET_RATE_LIMIT: z.coerce.number().int({ error: 'must be a whole number' }).min(0).optional(),
+    /** Cap on async operations in flight across every worker of the task queue; 0 turns it off. */
+    OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS: z.coerce.number().int().min(0).optional(),
+    /** How long a worker's fleet slots outlive it when it dies; default: see fleetLeaseSeconds. */
+    OPS_API_FLEET_LEASE_SECONDS: positiveNumber.optional(),
     TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
     MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
     /** Where scheduled plans post a signed drift summary; off when unset. */
@@ -38,7 +44,24 @@ const workerEnv = z
   .refine((c) => !c.DRIFT_WEBHOOK_URL || c.DRIFT_WEBHOOK_HMAC_SECRET, {
     error: 'is required with DRIFT_WEBHOOK_URL (the receiver checks the signature)',
     path: ['DRIFT_WEBHOOK_HMAC_SECRET'],
+  })
+  // A request and its rate window must fit in the half of a lease left when it is renewed (src/fleet/request-slots.ts).
+  .refine((c) => (c.OPS_API_FLEET_LEASE_SECONDS ?? Infinity) >= minFleetLeaseSeconds(c.OPS_API_TIMEOUT_MS), {
+    error:
+      'must be at least 2 × (OPS_API_TIMEOUT_MS + 1 s), so a request and its rate window fit in half a lease',
+    path: ['OPS_API_FLEET_LEASE_SECONDS'],
   });
+
+export function minFleetLeaseSeconds(timeoutMs: number): number {
+  return 2 * (timeoutMs / 1000 + 1.05);
+}
+
+/** The fleet lease: as configured, else 60 s, or the least a longer OPS_API_TIMEOUT_MS allows. */
+export function fleetLeaseSeconds(
+  c: Pick<WorkerConfig, 'OPS_API_FLEET_LEASE_SECONDS' | 'OPS_API_TIMEOUT_MS'>,
+): number {
+  return c.OPS_API_FLEET_LEASE_SECONDS ?? Math.max(60, Math.ceil(minFleetLeaseSeconds(c.OPS_API_TIMEOUT_MS)));
+}
 
 export type WorkerConfig = z.output<typeof workerEnv>;
 

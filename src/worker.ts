@@ -1,8 +1,10 @@
+import { Client } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { dataConverterFromEnv } from './codec';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { ConfigError, fleetLeaseSeconds, loadWorkerConfig, type WorkerConfig } from './config';
+import { createFleetLimits, type FleetLimits } from './fleet';
 import { createLogger, type Logger } from './logger';
 import { MutationGate, OpsApiClient, RateLimiter, selectDialect, type RequestEvent } from './ops-api';
 import { createSecretSinkFromEnv, type SecretSink } from './secrets';
@@ -22,30 +24,63 @@ export interface OpsWorkerDeps {
   /** Where PAYLOAD_CODEC_* are read from; default process.env. */
   env?: Record<string, string | undefined>;
   onOpsApiRequest?: (event: RequestEvent) => void;
+  /** The fleet-wide limits; default: made from the config (OPS_API_FLEET_*). */
+  fleet?: FleetLimits;
 }
 
-/** The Ops API client every activity of this worker shares, with the per-worker caps applied. */
-export function createOpsApiClient(
-  config: WorkerConfig,
-  logger: Logger,
-  onRequest?: (e: RequestEvent) => void,
-) {
-  const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
-  const dialect = selectDialect({
+/** The worker, with its fleet-wide limits (close them after it stopped, to give its slots back at once). */
+export type OpsWorker = Worker & { readonly fleet?: FleetLimits };
+
+/** A mutation slot comes back after this long at the latest (as MutationGate's default hold limit). */
+export const FLEET_MUTATION_HOLD_LIMIT_MS = 15 * 60_000;
+
+/** The fleet-wide caps this configuration asks for (0 = off). */
+export function fleetCaps(config: WorkerConfig): { requestsPerSecond: number; mutations: number } {
+  // The dialect's documented limits by default; none for the given document (its emulator has none).
+  const defaults = dialectOf(config).defaultFleetLimits;
+  return {
+    requestsPerSecond: config.OPS_API_FLEET_RATE_LIMIT ?? defaults?.requestsPerSecond ?? 0,
+    mutations: config.OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS ?? defaults?.mutations ?? 0,
+  };
+}
+
+function dialectOf(config: WorkerConfig) {
+  return selectDialect({
     baseUrl: config.OPS_API_URL,
     ...(config.OPS_API_DIALECT ? { dialect: config.OPS_API_DIALECT } : {}),
     apiVersion: config.OPS_API_VERSION,
   });
+}
+
+/** The Ops API client every activity of this worker shares, with the per-worker caps (and the fleet's) applied. */
+export function createOpsApiClient(
+  config: WorkerConfig,
+  logger: Logger,
+  onRequest?: (e: RequestEvent) => void,
+  fleet?: FleetLimits,
+) {
+  const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
+  const dialect = dialectOf(config);
   // The API's documented cap on async operations in flight, unless configured (0: off).
   const maxMutations = config.OPS_API_MAX_CONCURRENT_MUTATIONS ?? dialect.defaultMaxConcurrentMutations ?? 0;
+  const local = maxMutations > 0 ? new MutationGate(maxMutations) : undefined;
+  const mutationGate = fleet ? fleet.mutationGate(local) : local;
+  // This process's bucket first (the second line), then a slot of the fleet's rate.
+  const beforeRequest =
+    limiter || fleet?.beforeRequest
+      ? async (operationId: Parameters<NonNullable<FleetLimits['beforeRequest']>>[0]) => {
+          await limiter?.acquire();
+          return fleet?.beforeRequest?.(operationId);
+        }
+      : undefined;
   return new OpsApiClient({
     baseUrl: config.OPS_API_URL,
     apiKey: config.OPS_API_KEY,
     dialect: dialect.name,
     apiVersion: config.OPS_API_VERSION,
     timeoutMs: config.OPS_API_TIMEOUT_MS,
-    ...(maxMutations > 0 ? { mutationGate: new MutationGate(maxMutations) } : {}),
-    ...(limiter ? { beforeRequest: () => limiter.acquire() } : {}),
+    ...(mutationGate ? { mutationGate } : {}),
+    ...(beforeRequest ? { beforeRequest } : {}),
     afterRequest: (event) => {
       logger.debug(
         { operationId: event.operationId, status: event.status, durationMs: Math.round(event.durationMs) },
@@ -56,16 +91,35 @@ export function createOpsApiClient(
   });
 }
 
-export async function createOpsWorker(deps: OpsWorkerDeps): Promise<Worker> {
+export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
   const { config } = deps;
   const dataConverter = dataConverterFromEnv(deps.env);
-  return Worker.create({
+  const caps = fleetCaps(config);
+  const fleet =
+    deps.fleet ??
+    (caps.requestsPerSecond > 0 || caps.mutations > 0
+      ? createFleetLimits({
+          // The limiter is a workflow of this task queue, reached through the worker's own connection.
+          client: new Client({
+            connection: deps.connection,
+            ...(deps.namespace ? { namespace: deps.namespace } : {}),
+            ...(dataConverter ? { dataConverter } : {}),
+          }),
+          taskQueue: config.TASK_QUEUE,
+          caps,
+          leaseMs: fleetLeaseSeconds(config) * 1000,
+          requestTimeoutMs: config.OPS_API_TIMEOUT_MS,
+          holdLimitMs: FLEET_MUTATION_HOLD_LIMIT_MS,
+          logger: deps.logger,
+        })
+      : undefined);
+  const worker = await Worker.create({
     connection: deps.connection,
     ...(deps.namespace ? { namespace: deps.namespace } : {}),
     taskQueue: config.TASK_QUEUE,
     ...(deps.overrides?.workflowBundle ? {} : { workflowsPath }),
     activities: createActivities({
-      client: createOpsApiClient(config, deps.logger, deps.onOpsApiRequest),
+      client: createOpsApiClient(config, deps.logger, deps.onOpsApiRequest, fleet),
       secrets: deps.secrets,
       ...(config.DRIFT_WEBHOOK_URL && config.DRIFT_WEBHOOK_HMAC_SECRET
         ? { driftWebhook: { url: config.DRIFT_WEBHOOK_URL, secret: config.DRIFT_WEBHOOK_HMAC_SECRET } }
@@ -78,6 +132,7 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<Worker> {
     ...(dataConverter ? { dataConverter } : {}),
     ...deps.overrides,
   });
+  return fleet ? Object.assign(worker, { fleet }) : worker;
 }
 
 /** Connects with the @temporalio/envconfig conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
@@ -102,7 +157,7 @@ async function main(): Promise<void> {
   // SDK logs through pino; signals are ours: the SDK's own handler stops listening after the first signal, so
   // the duplicate SIGINT of a terminal Ctrl-C (see shutdown-signals.ts) would kill the process mid-drain.
   installRuntime({ logger });
-  let worker: Worker | undefined = undefined;
+  let worker: OpsWorker | undefined = undefined;
   let stopRequested = false;
   onShutdownSignals({
     stop: (signal) => {
@@ -122,6 +177,7 @@ async function main(): Promise<void> {
     worker.shutdown(); // The signal came while the worker was being created.
   else logger.info({ taskQueue: config.TASK_QUEUE, namespace, opsApi: config.OPS_API_URL }, 'worker started');
   await running;
+  await worker.fleet?.close();
   await connection.close();
   logger.info('worker stopped');
 }

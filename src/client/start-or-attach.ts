@@ -7,6 +7,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
+import { InternalWorkflowStartOptionsSymbol } from '@temporalio/client/lib/internal';
 import type { Workflow } from '@temporalio/common';
 
 /**
@@ -17,7 +18,14 @@ import type { Workflow } from '@temporalio/common';
 export type StartOrAttachOptions<T extends Workflow> = Omit<
   WorkflowStartOptions<T>,
   'workflowIdConflictPolicy'
->;
+> & {
+  /**
+   * The start request's id. Temporal answers a start whose request id is the one that started the workflow id's
+   * latest run (running or closed) with that run, instead of starting another: the same request, sent twice (by two
+   * replicas at once, or again after a crash), is one run whatever the reuse policy.
+   */
+  requestId?: string;
+};
 
 export interface StartOrAttachResult<T extends Workflow> {
   handle: WorkflowHandle<T>;
@@ -35,6 +43,8 @@ export interface StartOrAttachResult<T extends Workflow> {
      * not what runs: callers should say so rather than report that run's outcome as theirs.
      */
     sameArgs?: boolean;
+    /** That run's memo. */
+    memo?: Record<string, unknown>;
   };
 }
 
@@ -87,13 +97,16 @@ export async function startOrAttach<T extends Workflow>(
   options: StartOrAttachOptions<T>,
 ): Promise<StartOrAttachResult<T>> {
   const requestedType = typeof workflow === 'string' ? workflow : workflow.name;
-  const fingerprint = argsFingerprint((options.args as unknown[] | undefined) ?? []);
+  const { requestId, ...startOptions } = options;
+  const fingerprint = argsFingerprint((startOptions.args as unknown[] | undefined) ?? []);
   try {
     const handle = await client.workflow.start<T>(workflow, {
-      ...options,
-      memo: { ...options.memo, [ARGS_FINGERPRINT_MEMO]: fingerprint },
+      ...startOptions,
+      memo: { ...startOptions.memo, [ARGS_FINGERPRINT_MEMO]: fingerprint },
       workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: options.workflowIdReusePolicy ?? 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: startOptions.workflowIdReusePolicy ?? 'REJECT_DUPLICATE',
+      // The SDK's only way to set it (its Nexus helpers use the same); test/starters/start-or-attach.test.ts checks it.
+      ...(requestId ? { [InternalWorkflowStartOptionsSymbol]: { requestId } } : {}),
     } as WorkflowStartOptions<T>);
     return { handle, started: true, runId: handle.firstExecutionRunId };
   } catch (err) {
@@ -114,6 +127,7 @@ export async function startOrAttach<T extends Workflow>(
       startTime: info.startTime,
       ...(info.closeTime ? { closeTime: info.closeTime } : {}),
       ...(typeof theirs === 'string' ? { sameArgs: theirs === fingerprint } : {}),
+      ...(info.memo ? { memo: info.memo } : {}),
     },
   };
 }

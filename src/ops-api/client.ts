@@ -9,7 +9,7 @@ import {
   type WireRequest,
 } from './dialects';
 import { OpsApiError, parseRetryAfter } from './errors';
-import type { MutationGate } from './mutation-gate';
+import type { MutationLimiter } from './mutation-gate';
 import { isMutation } from './types';
 import type {
   ApiKey,
@@ -52,10 +52,13 @@ export interface OpsApiClientConfig {
   /** Per-request timeout; default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
-  /** Caps this process's async operations in flight (see MutationGate). */
-  mutationGate?: MutationGate;
-  /** Awaited before each request: the place for a rate limiter. */
-  beforeRequest?: (operationId: AnyOperationId) => Promise<void> | void;
+  /** Caps the async operations in flight (see MutationGate, and the fleet's in src/fleet/). */
+  mutationGate?: MutationLimiter;
+  /**
+   * Awaited before each request: the place for a rate limiter. What it returns, if a function, is called once the
+   * request's answer (or failure) is in.
+   */
+  beforeRequest?: (operationId: AnyOperationId) => Promise<void | (() => void)> | void | (() => void);
   /** Called after each request with its outcome: the place for metrics and request logs. */
   afterRequest?: (event: RequestEvent) => void;
   /** Test seam; defaults to global fetch. */
@@ -83,7 +86,7 @@ export class OpsApiClient {
   readonly dialect: Dialect;
   readonly #http: KyInstance;
   readonly #config: OpsApiClientConfig;
-  #lastRefresh = -Infinity;
+  #lastProbe = -Infinity;
 
   constructor(config: OpsApiClientConfig) {
     if (!config.baseUrl) throw new Error('OpsApiClient: baseUrl is required');
@@ -216,18 +219,22 @@ export class OpsApiClient {
       });
     }
     const gate = isMutation(operationId) ? this.#config.mutationGate : undefined;
-    if (gate && gate.inFlight >= gate.limit) await this.#refresh(gate);
-    if (gate && !(await gate.acquire(this.#config.timeoutMs ?? 30_000))) {
+    // The operation this mutation starts, if it is known before an answer arrives (a client-chosen id).
+    const chosenId = (input as { asyncOperationId?: string }).asyncOperationId;
+    const slot = gate
+      ? await gate.take(this.#config.timeoutMs ?? 30_000, chosenId, (ids) => this.#probe(ids))
+      : undefined;
+    if (gate && !slot) {
       throw new OpsApiError({
         operationId,
         kind: 'throttled',
         code: 'rate_limited',
-        message: `${gate.limit} async operations of this worker are still running; try again when one finishes`,
+        message:
+          gate.fullMessage ??
+          `${gate.limit} async operations of this worker are still running; try again when one finishes`,
         retryAfterMs: 5_000,
       });
     }
-    // The operation this mutation starts, if it is known before an answer arrives (a client-chosen id).
-    const chosenId = (input as { asyncOperationId?: string }).asyncOperationId;
     let result: OperationOutput<Op> | undefined;
     try {
       result = await this.#send(operationId, wire);
@@ -243,10 +250,10 @@ export class OpsApiClient {
         result = { asyncOperationId: chosenId } as OperationOutput<Op>;
       throw err;
     } finally {
-      if (gate) {
+      if (slot) {
         const started = (result as { asyncOperationId?: string } | undefined)?.asyncOperationId;
-        if (started) gate.hold(started);
-        else gate.release();
+        if (started) slot.hold(started);
+        else slot.release();
       }
       if (operationId === 'getAsyncOperation' && result && FINISHED.has((result as AsyncOperation).state))
         this.#config.mutationGate?.finished((result as AsyncOperation).id);
@@ -254,20 +261,20 @@ export class OpsApiClient {
   }
 
   /**
-   * Asks about the operations holding the gate's slots: those that finished give theirs back. Their
-   * waits may run on another worker, whose polls this process never sees. At most once a second.
+   * Asks about operations holding the gate's slots: those that finished give theirs back (call() reports them
+   * to the gate). At most once a second.
    */
-  async #refresh(gate: MutationGate): Promise<void> {
+  async #probe(asyncOperationIds: string[]): Promise<void> {
     const now = performance.now();
-    if (now - this.#lastRefresh < 1_000) return;
-    this.#lastRefresh = now;
-    for (const id of gate.held()) {
-      await this.getAsyncOperation(id).catch(() => undefined); // a finished one is released by call()
+    if (now - this.#lastProbe < 1_000) return;
+    this.#lastProbe = now;
+    for (const id of asyncOperationIds) {
+      await this.getAsyncOperation(id).catch(() => undefined);
     }
   }
 
   async #send<Op extends AnyOperationId>(operationId: Op, wire: WireRequest): Promise<OperationOutput<Op>> {
-    await this.#config.beforeRequest?.(operationId);
+    const done = await this.#config.beforeRequest?.(operationId);
     const started = performance.now();
     let status: number | undefined;
     try {
@@ -292,6 +299,8 @@ export class OpsApiClient {
         error,
       });
       throw error;
+    } finally {
+      if (typeof done === 'function') done();
     }
   }
 

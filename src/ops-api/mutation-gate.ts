@@ -1,3 +1,33 @@
+/** One mutation's slot, taken before the request is sent. */
+export interface MutationSlot {
+  /** The request started (or may have started) `asyncOperationId`: the slot now belongs to that operation. */
+  hold(asyncOperationId: string): void;
+  /** The request started nothing: the slot is free again. */
+  release(): void;
+}
+
+/** Asks the API about these operations; a finished one is reported to the gate through `finished`. */
+export type OperationProbe = (asyncOperationIds: string[]) => Promise<void>;
+
+/** What the client asks before each mutation: this process's gate, or the fleet's in front of it. */
+export interface MutationLimiter {
+  readonly limit: number;
+  /** Why a mutation was held back, for its (retryable) error. */
+  readonly fullMessage?: string;
+  /**
+   * A slot for one mutation, or undefined after `timeoutMs` without one. `asyncOperationId` is the operation's
+   * id when the client chose it before sending. When every slot is taken, the gate may `probe` the operations
+   * holding them whose waits it cannot see (they may run on another worker, or a dead one).
+   */
+  take(
+    timeoutMs: number,
+    asyncOperationId?: string,
+    probe?: OperationProbe,
+  ): Promise<MutationSlot | undefined>;
+  /** A poll saw the operation finish. */
+  finished(asyncOperationId: string): void;
+}
+
 /**
  * Caps the async operations this process has in flight (the real API allows at most 10 concurrent async
  * mutations per account). A mutation takes a slot before it is sent; once it has started an operation
@@ -5,7 +35,7 @@
  * at once when the mutation fails without starting anything, and after `holdLimitMs` at the latest (the
  * wait may run on another worker, which this process never hears about).
  */
-export class MutationGate {
+export class MutationGate implements MutationLimiter {
   readonly #held = new Map<string, number>(); // operation id → when its slot was taken
   #reserved = 0; // slots taken by requests still on the wire
   #waiters: Array<() => void> = [];
@@ -48,6 +78,17 @@ export class MutationGate {
     }
     this.#reserved++;
     return true;
+  }
+
+  async take(
+    timeoutMs: number,
+    _asyncOperationId?: string,
+    probe?: OperationProbe,
+  ): Promise<MutationSlot | undefined> {
+    // Their waits may run on another worker, whose polls this process never sees.
+    if (probe && this.inFlight >= this.limit) await probe(this.held()).catch(() => undefined);
+    if (!(await this.acquire(timeoutMs))) return undefined;
+    return { hold: (id) => this.hold(id), release: () => this.release() };
   }
 
   /** The request started (or may have started) `asyncOperationId`: its slot now belongs to that operation. */

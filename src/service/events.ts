@@ -7,7 +7,6 @@ import type { Logger } from '../logger';
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secrets/webhook-signature';
 import { validate, type InputProblem } from '../shared/validation';
 import { workflowIdProblem } from '../shared/workflow-ids';
-import type { EventStore } from './event-store';
 import { runFailure, withoutSecrets } from './run-results';
 import {
   createIntake,
@@ -40,8 +39,7 @@ export interface EventsServerOptions {
   taskQueue: string;
   /** HMAC-SHA256 key shared with senders. */
   secret: string;
-  store: EventStore;
-  /** Shared with the portal; default: one made from client, taskQueue, store and logger. */
+  /** Shared with the portal; default: one made from client, taskQueue and logger. */
   intake?: Intake;
   logger: Logger;
   /** Default 64 KiB. */
@@ -80,8 +78,7 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
   });
   const intake =
-    opts.intake ??
-    createIntake({ client: opts.client, taskQueue: opts.taskQueue, store: opts.store, logger: opts.logger });
+    opts.intake ?? createIntake({ client: opts.client, taskQueue: opts.taskQueue, logger: opts.logger });
   const namespace = opts.client.options.namespace;
   const uiLink = (workflowId: string, runId: string) =>
     opts.uiUrl

@@ -1,7 +1,9 @@
 // The one way a self-service request becomes a workflow run, shared by the signed events endpoint and the portal:
 // validated with the workflow's own schema, started under its business-key id with the starters' reuse policy,
 // deduplicated by request id (a re-delivery or a double submit answers with the run it started), and tagged in
-// the memo with where it came from and who asked.
+// the memo with where it came from and who asked. Everything it remembers is in Temporal (src/service/receipts.ts
+// and the runs' memos), so any number of replicas give the same answers.
+import { v5 as uuidv5 } from 'uuid';
 import { REQUEST_MEMO } from '../shared/request-memo';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -22,7 +24,7 @@ import {
   workflowIdReusePolicies,
   workflowIds,
 } from '../shared/workflow-ids';
-import type { EventStore } from './event-store';
+import { temporalReceipts, type Claim, type Receipts } from './receipts';
 
 interface RequestKind {
   workflowType: string;
@@ -115,25 +117,17 @@ export interface Intake {
 export interface IntakeOptions {
   client: Client;
   taskQueue: string;
-  store: EventStore;
   logger: Logger;
+  /** Default: receipts in Temporal (src/service/receipts.ts). */
+  receipts?: Receipts;
 }
+
+/** Fixed namespace of the start requests' ids: one id per request id and body. */
+const START_REQUEST_NAMESPACE = 'a4b7c0d2-3e5f-4a6b-8c9d-0e1f2a3b4c5d';
 
 export function createIntake(opts: IntakeOptions): Intake {
   const log = opts.logger.child({ component: 'intake' });
-
-  // Deliveries of one request id are handled one after another, so concurrent duplicates see the first's outcome.
-  const inFlight = new Map<string, Promise<unknown>>();
-  const serially = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = inFlight.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(fn);
-    inFlight.set(key, current);
-    try {
-      return await current;
-    } finally {
-      if (inFlight.get(key) === current) inFlight.delete(key);
-    }
-  };
+  const receipts = opts.receipts ?? temporalReceipts(opts.client, opts.taskQueue);
 
   async function submit({ id, type, data }: IntakeRequest, requester: Requester): Promise<IntakeOutcome> {
     const kind: RequestKind = REQUEST_KINDS[type];
@@ -145,100 +139,113 @@ export function createIntake(opts: IntakeOptions): Intake {
     const idProblem = workflowIdProblem(workflowId);
     if (idProblem) return { kind: 'invalid', problems: [{ field: keyField, message: idProblem }] };
     const fingerprint = argsFingerprint([type, data]);
+    const unavailable = (err: unknown): IntakeOutcome => {
+      log.error({ err, eventId: id, workflowId }, 'could not start workflow');
+      return {
+        kind: 'unavailable',
+        workflowId,
+        message: 'could not start the workflow; Temporal may be unreachable, retry later',
+      };
+    };
 
-    return serially(id, async (): Promise<IntakeOutcome> => {
-      const seen = opts.store.get(id);
-      if (seen && seen.fingerprint !== fingerprint) {
+    // The id is claimed atomically in Temporal: of concurrent deliveries, wherever they land, one claims it.
+    let claim: Claim;
+    try {
+      claim = await receipts.claim(id, { fingerprint, type, workflowId });
+    } catch (err) {
+      return unavailable(err);
+    }
+    const voidReceipt = async (reason: string) => {
+      // The request started nothing: a corrected one may use the id again.
+      await receipts.void(id, claim.runId, reason).catch((err: unknown) => {
+        log.warn({ err, eventId: id }, 'could not void the request receipt; the id stays taken');
+      });
+    };
+    if (claim.kind === 'seen') {
+      if (claim.receipt.fingerprint !== fingerprint) {
         return {
           kind: 'conflict',
           error: 'event_id_reused',
           message: `event ${id} was already delivered with a different body; use a new id for a new request`,
         };
       }
-      if (seen?.runId) return { kind: 'duplicate', workflowId, runId: seen.runId };
-      if (seen) {
-        // An earlier delivery recorded the request but crashed before recording its run: find that run by memo.
-        const runId = await runStartedBy(opts.client, seen.workflowId, id);
-        if (runId) {
-          await opts.store.put({ ...seen, runId });
-          return { kind: 'duplicate', workflowId, runId };
-        }
-      } else {
-        await opts.store.put({ eventId: id, fingerprint, type, workflowId, at: Date.now() });
-      }
-
+      // A re-delivery: the run it started, if any (an earlier delivery may have crashed before starting it).
       try {
-        const result = await startOrAttach(opts.client, kind.workflowType, {
-          workflowId,
-          taskQueue: opts.taskQueue,
-          args: [data],
-          memo: {
-            [REQUEST_MEMO.eventId]: id,
-            [REQUEST_MEMO.eventType]: type,
-            [REQUEST_MEMO.source]: requester.source,
-            ...(requester.requestedBy ? { [REQUEST_MEMO.requestedBy]: requester.requestedBy } : {}),
-          },
-          ...(kind.reusePolicy ? { workflowIdReusePolicy: kind.reusePolicy } : {}),
-        });
-        if (!result.started && result.existing?.sameArgs === false) {
-          await opts.store.delete(id);
-          return {
-            kind: 'conflict',
-            error: 'conflict',
-            workflowId,
-            message:
-              `${workflowId} is already ${result.existing.status.toLowerCase()} with a different request; ` +
-              'this one was not started (send it again once that run has finished, if it may run again)',
-          };
-        }
-        await opts.store.put({
-          eventId: id,
-          fingerprint,
-          type,
-          workflowId,
-          runId: result.runId,
-          at: Date.now(),
-        });
-        log.info(
-          {
-            eventId: id,
-            eventType: type,
-            source: requester.source,
-            requestedBy: requester.requestedBy,
-            workflowId,
-            runId: result.runId,
-            started: result.started,
-          },
-          'request accepted',
-        );
-        return result.started
-          ? { kind: 'started', workflowId, runId: result.runId }
-          : { kind: 'attached', workflowId, runId: result.runId, status: result.existing?.status };
+        const runId = await runStartedBy(opts.client, workflowId, id);
+        if (runId) return { kind: 'duplicate', workflowId, runId };
       } catch (err) {
-        await opts.store.delete(id);
-        if (err instanceof WorkflowIdTakenError) {
-          return { kind: 'conflict', error: 'conflict', workflowId, message: err.message };
-        }
-        // Temporal refused the request itself (e.g. a lower id limit than ours): retrying will not help.
-        const refused = invalidArgumentMessage(err);
-        if (refused !== undefined) {
-          log.warn({ eventId: id, workflowId, reason: refused }, 'Temporal rejected the start as invalid');
-          const field = /workflow ?id/i.test(refused) ? keyField : '';
-          return { kind: 'invalid', problems: [{ field, message: `Temporal rejected it: ${refused}` }] };
-        }
-        log.error({ err, eventId: id, workflowId }, 'could not start workflow');
+        return unavailable(err);
+      }
+    }
+
+    try {
+      const result = await startOrAttach(opts.client, kind.workflowType, {
+        workflowId,
+        taskQueue: opts.taskQueue,
+        args: [data],
+        memo: {
+          [REQUEST_MEMO.eventId]: id,
+          [REQUEST_MEMO.eventType]: type,
+          [REQUEST_MEMO.source]: requester.source,
+          ...(requester.requestedBy ? { [REQUEST_MEMO.requestedBy]: requester.requestedBy } : {}),
+        },
+        // Deliveries racing on two replicas send the same start request: Temporal makes it one run.
+        requestId: uuidv5(`${id}\n${fingerprint}`, START_REQUEST_NAMESPACE),
+        ...(kind.reusePolicy ? { workflowIdReusePolicy: kind.reusePolicy } : {}),
+      });
+      if (!result.started && result.existing?.sameArgs === false) {
+        await voidReceipt('the business key runs another request');
         return {
-          kind: 'unavailable',
+          kind: 'conflict',
+          error: 'conflict',
           workflowId,
-          message: 'could not start the workflow; Temporal may be unreachable, retry later',
+          message:
+            `${workflowId} is already ${result.existing.status.toLowerCase()} with a different request; ` +
+            'this one was not started (send it again once that run has finished, if it may run again)',
         };
       }
-    });
+      // This request's run: started now, or by a concurrent delivery of it.
+      const own = result.started || result.existing?.memo?.[REQUEST_MEMO.eventId] === id;
+      log.info(
+        {
+          eventId: id,
+          eventType: type,
+          source: requester.source,
+          requestedBy: requester.requestedBy,
+          workflowId,
+          runId: result.runId,
+          started: result.started,
+        },
+        'request accepted',
+      );
+      if (!own) {
+        return { kind: 'attached', workflowId, runId: result.runId, status: result.existing?.status };
+      }
+      // The delivery that claimed the id answers "started"; any other one is a re-delivery.
+      return claim.kind === 'claimed'
+        ? { kind: 'started', workflowId, runId: result.runId }
+        : { kind: 'duplicate', workflowId, runId: result.runId };
+    } catch (err) {
+      if (err instanceof WorkflowIdTakenError) {
+        await voidReceipt('the business key belongs to another workflow type');
+        return { kind: 'conflict', error: 'conflict', workflowId, message: err.message };
+      }
+      // Temporal refused the request itself (e.g. a lower id limit than ours): retrying will not help.
+      const refused = invalidArgumentMessage(err);
+      if (refused !== undefined) {
+        await voidReceipt('Temporal refused the start as invalid');
+        log.warn({ eventId: id, workflowId, reason: refused }, 'Temporal rejected the start as invalid');
+        const field = /workflow ?id/i.test(refused) ? keyField : '';
+        return { kind: 'invalid', problems: [{ field, message: `Temporal rejected it: ${refused}` }] };
+      }
+      return unavailable(err);
+    }
   }
 
   return { submit };
 }
 
+/** The run `eventId` started under `workflowId`: its latest run, or an older one (from the visibility list). */
 async function runStartedBy(
   client: Client,
   workflowId: string,
@@ -246,9 +253,15 @@ async function runStartedBy(
 ): Promise<string | undefined> {
   try {
     const info = await client.workflow.getHandle(workflowId).describe();
-    return info.memo?.[REQUEST_MEMO.eventId] === eventId ? info.runId : undefined;
+    if (info.memo?.[REQUEST_MEMO.eventId] === eventId) return info.runId;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+  // The key has had newer runs since (a rotation or an offboarding recurs): look through its runs.
+  const query = `WorkflowId = '${workflowId.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  for await (const run of client.workflow.list({ query, pageSize: 100 })) {
+    if (run.memo?.[REQUEST_MEMO.eventId] === eventId) return run.runId;
+  }
+  return undefined;
 }

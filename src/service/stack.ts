@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { connectClient, type ConnectedClient } from '../client';
 import { loadWorkerConfig } from '../config';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
@@ -14,9 +14,8 @@ import type { Logger } from '../logger';
 import type { RequestEvent } from '../ops-api';
 import { createDirectory, loginTokenHash, registerPortal } from '../portal';
 import { createSecretSinkFromEnv } from '../secrets';
-import { createOpsApiClient, createOpsWorker } from '../worker';
+import { createOpsApiClient, createOpsWorker, type OpsWorker } from '../worker';
 import { startDevServer, StackError, assertPortFree, type DevServer } from './dev-server';
-import { fileEventStore, type EventStore } from './event-store';
 import { buildEventsServer } from './events';
 import { createIntake } from './intake';
 import { installRuntime, opsApiMetrics } from './telemetry';
@@ -121,7 +120,7 @@ export interface Stack {
   client: Client;
   namespace: string;
   taskQueue: string;
-  worker?: Worker;
+  worker?: OpsWorker;
   /** Settles with the reason when a part stops on its own (worker failure, dev server exit). */
   failed: Promise<Error>;
   /** Worker (drain) → events endpoint → emulator → dev server. Idempotent. */
@@ -137,7 +136,6 @@ export const STACK_FILES = {
   emulatorKey: 'emulator-api-key',
   emulatorState: 'emulator-state.json',
   eventsSecret: 'events-hmac-secret',
-  events: 'events.jsonl',
   secrets: 'secrets',
 } as const;
 
@@ -244,7 +242,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SECRET_SINK_DIR: env.SECRET_SINK_DIR || path.join(dataDir, STACK_FILES.secrets),
     };
     const config = loadWorkerConfig(workerEnv);
-    let worker: Worker | undefined;
+    let worker: OpsWorker | undefined;
     let stopWorker: (() => Promise<void>) | undefined;
     let namespace = loadClientConnectConfig({ overrideEnvVars: defined(temporalEnv) }).namespace ?? 'default';
     if (runWorker) {
@@ -288,6 +286,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stopWorker = async () => {
         if (started.getState() === 'RUNNING') started.shutdown();
         await running.catch(() => undefined);
+        await started.fleet?.close();
       };
       undo.push(stopWorker);
       logger.info({ taskQueue: config.TASK_QUEUE, namespace, opsApi: opsApiUrl }, 'worker started');
@@ -301,23 +300,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let events: Stack['events'];
     let portal: Stack['portal'];
-    let store: EventStore | undefined;
     if (options.events) {
       const secretFile = path.join(dataDir, STACK_FILES.eventsSecret);
       const given = options.events.secret ?? env.EVENTS_HMAC_SECRET;
       const secret = given ? { value: given, generated: false } : await keyFile(secretFile);
-      store = await fileEventStore(path.join(dataDir, STACK_FILES.events));
-      const openStore = store;
-      undo.push(() => openStore.close());
       const uiUrl = devServer?.uiUrl ?? options.temporalUiUrl;
       // One start path for signed events and the portal.
-      const intake = createIntake({ client: connected.client, taskQueue: config.TASK_QUEUE, store, logger });
+      const intake = createIntake({ client: connected.client, taskQueue: config.TASK_QUEUE, logger });
       const portalOptions = options.events.portal === false ? undefined : (options.events.portal ?? {});
       const app = buildEventsServer({
         client: connected.client,
         taskQueue: config.TASK_QUEUE,
         secret: secret.value,
-        store,
         intake,
         logger,
         ...(options.events.maxBodyBytes ? { maxBodyBytes: options.events.maxBodyBytes } : {}),

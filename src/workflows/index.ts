@@ -8,3 +8,4 @@ export * from './rotate-expiring-keys';
 export * from './offboard-user';
 export * from './reconcile';
 export * from './export-account';
+export * from './ops-api-limiter';

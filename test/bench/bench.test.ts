@@ -121,6 +121,10 @@ describe('bench runner', () => {
     expect(parseBenchArgs(['--wait-durations', '30s, 2m'])).toMatchObject({
       waitDurationsMs: [30_000, 120_000],
     });
+    // --workers selects the fleet scenario, which the default run leaves out.
+    expect(parseBenchArgs(['--workers', '3'])).toMatchObject({ scenarios: ['fleet'], workers: 3 });
+    expect((parseBenchArgs([]) as { scenarios: string[] }).scenarios).not.toContain('fleet');
+    expect(() => parseBenchArgs(['--workers', '0'])).toThrow(/--workers/);
   });
 
   it('counts polls per wait and the overhead from finishedTime to the poll that saw it', () => {

@@ -4,13 +4,15 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../../src/logger';
+import { argsFingerprint } from '../../src/client';
 import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
-import { memoryEventStore } from '../../src/service/event-store';
 import { buildEventsServer, EVENT_ID_MEMO } from '../../src/service/events';
 import { REQUEST_MEMO } from '../../src/service/intake';
+import { receiptWorkflowId, temporalReceipts } from '../../src/service/receipts';
 import { createLocalEnv } from '../helpers/temporal';
 
 const SECRET = 'test-events-secret-0123456789';
+const TASK_QUEUE = `events-test-${process.pid}`;
 
 let env: TestWorkflowEnvironment;
 let client: Client;
@@ -29,9 +31,8 @@ beforeAll(async () => {
   client = env.client;
   app = buildEventsServer({
     client,
-    taskQueue: `events-test-${process.pid}`,
+    taskQueue: TASK_QUEUE,
     secret: SECRET,
-    store: memoryEventStore(),
     logger: silentLogger,
     publicUrl: 'http://events.test',
     nowSec: () => now,
@@ -133,6 +134,72 @@ test('a new event for a business key already running attaches to that run', asyn
   const second = await post(JSON.stringify(namespaceEvent(name, `b-${name}`)));
   expect(second.statusCode).toBe(200);
   expect(second.json()).toMatchObject({ runId: first.json().runId, attached: true });
+});
+
+describe('seen ids live in Temporal, not in the process', () => {
+  const rotationEvent = (id: string, ownerId: string, expiryDays = 30) => ({
+    id,
+    type: 'apikey.rotation.requested',
+    data: { ownerType: 'service-account', ownerId, expiryDays },
+  });
+
+  test('the id is claimed by a receipt whose memo holds the fingerprint of the body', async () => {
+    const res = await post(JSON.stringify(namespaceEvent(uniqueName(), 'evt-receipt')));
+    expect(res.statusCode).toBe(202);
+    const receipt = await client.workflow.getHandle(receiptWorkflowId('evt-receipt')).describe();
+    expect(receipt).toMatchObject({ type: 'requestReceipt', status: { name: 'RUNNING' } });
+    expect(receipt.memo).toMatchObject({
+      workflowId: res.json().workflowId,
+      fingerprint: expect.any(String),
+    });
+    // It never runs: no task is queued for it, and nothing polls its task queue.
+    expect(receipt.raw.pendingWorkflowTask).toBeFalsy();
+  });
+
+  test('a delivery that claimed its id but crashed before starting: the re-delivery starts the run once', async () => {
+    const name = uniqueName();
+    const event = namespaceEvent(name, `evt-crashed-${name}`);
+    // What the crashed replica left behind: the receipt, and no run.
+    await temporalReceipts(client, TASK_QUEUE).claim(event.id, {
+      fingerprint: argsFingerprint([event.type, event.data]),
+      type: event.type,
+      workflowId: `provision-namespace/${name}`,
+    });
+    const again = await post(JSON.stringify(event));
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ duplicate: true, workflowId: `provision-namespace/${name}` });
+    expect(await exists(`provision-namespace/${name}`)).toBe(true);
+    expect((await post(JSON.stringify(event))).json().runId).toBe(again.json().runId);
+  });
+
+  test('a re-delivered rotation is answered with its own run, after newer runs of the same owner', async () => {
+    const owner = `sa-${uniqueName()}`;
+    const first = await post(JSON.stringify(rotationEvent(`rot-a-${owner}`, owner)));
+    expect(first.statusCode).toBe(202);
+    await client.workflow.getHandle(first.json().workflowId).terminate('test: the rotation finished');
+    const second = await post(JSON.stringify(rotationEvent(`rot-b-${owner}`, owner)));
+    expect(second.statusCode).toBe(202); // Rotations recur: a new request, a new run.
+    await client.workflow.getHandle(second.json().workflowId).terminate('test: this one finished too');
+    // The first event again: its run (found among the owner's runs), not a third rotation.
+    const again = await post(JSON.stringify(rotationEvent(`rot-a-${owner}`, owner)));
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ duplicate: true, runId: first.json().runId });
+    const runs = [];
+    for await (const run of client.workflow.list({ query: `WorkflowId = '${first.json().workflowId}'` }))
+      runs.push(run.runId);
+    expect(runs.sort()).toEqual([first.json().runId, second.json().runId].sort());
+  });
+
+  test('a request refused because its key runs another one frees its id for a corrected request', async () => {
+    const owner = `sa-${uniqueName()}`;
+    expect((await post(JSON.stringify(rotationEvent(`busy-${owner}`, owner)))).statusCode).toBe(202);
+    const refused = await post(JSON.stringify(rotationEvent(`other-${owner}`, owner, 60)));
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toBe('conflict');
+    // Nothing started, so the id is not "used": the same id with another body is a new request.
+    const corrected = await post(JSON.stringify(rotationEvent(`other-${owner}`, `${owner}-2`)));
+    expect(corrected.statusCode).toBe(202);
+  });
 });
 
 describe('rejected requests start nothing', () => {

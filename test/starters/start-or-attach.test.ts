@@ -80,3 +80,15 @@ test('with ALLOW_DUPLICATE a finished run no longer blocks a new one, a running 
   expect(next.started).toBe(true);
   expect(next.runId).not.toBe(first.runId);
 });
+
+test('the same request id is the same run, also after it closed and whatever the reuse policy', async () => {
+  const opts = { ...options('soa/request-id'), workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const };
+  const first = await startOrAttach(env.client, provisionNamespace, { ...opts, requestId: 'req-1' });
+  await first.handle.terminate('test');
+  // Another request may start a new run (ALLOW_DUPLICATE); the first one, sent again, may not.
+  const again = await startOrAttach(env.client, provisionNamespace, { ...opts, requestId: 'req-1' });
+  expect(again.runId).toBe(first.runId);
+  const other = await startOrAttach(env.client, provisionNamespace, { ...opts, requestId: 'req-2' });
+  expect(other).toMatchObject({ started: true });
+  expect(other.runId).not.toBe(first.runId);
+});

@@ -149,6 +149,8 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
     headers: { [CLOUD_API_VERSION_HEADER]: version },
     // Temporal Cloud documents at most 10 concurrent async mutations per account.
     defaultMaxConcurrentMutations: 10,
+    // 160 requests/s per account, shared with everything else that calls it: the fleet takes half by default.
+    defaultFleetLimits: { requestsPerSecond: 80, mutations: 10 },
 
     supports: () => true,
 

@@ -29,6 +29,8 @@ export interface Dialect {
   readonly headers: Readonly<Record<string, string>>;
   /** Async operations one client may keep in flight by default: the API's documented limit, if any. */
   readonly defaultMaxConcurrentMutations: number | undefined;
+  /** The whole fleet's default caps (requests per second, async operations in flight): the documented ones, if any. */
+  readonly defaultFleetLimits: { requestsPerSecond: number; mutations: number } | undefined;
   /** Whether this API offers the operation (the given document has no way to change access, say). */
   supports(operationId: AnyOperationId): boolean;
   encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest;

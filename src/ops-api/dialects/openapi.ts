@@ -94,6 +94,7 @@ export const openapiDialect: Dialect = {
   headers: {},
   // The given document documents no limit (and its emulator has none).
   defaultMaxConcurrentMutations: undefined,
+  defaultFleetLimits: undefined,
 
   supports: (operationId) => (OPERATION_IDS as readonly AnyOperationId[]).includes(operationId),
 
