@@ -39,7 +39,7 @@ export class SharedSettingsMismatch extends StackError {
     super(
       `${variables.join(', ')} ${variables.length > 1 ? 'differ' : 'differs'} from the running replicas' ` +
         `(recorded in Temporal as ${recordId}): give every replica the same value, or stop them all and wait ` +
-        `for the record to expire (or terminate it) before changing it`,
+        `one lease (or \`temporal workflow terminate --workflow-id ${recordId}\`) before changing it`,
     );
   }
 }
@@ -61,8 +61,11 @@ export async function settingsFingerprints(values: SharedValues): Promise<Record
 }
 
 export interface SettingsRecord {
-  /** Stops renewing (the record expires on its own unless another replica renews it). */
-  close(): void;
+  /**
+   * Stops renewing: the record expires on its own unless another replica renews it. `release` ends it now (when
+   * this process owns the Temporal server, no other replica can outlive it).
+   */
+  close(options?: { release?: boolean }): Promise<void>;
 }
 
 export interface PublishOptions {
@@ -142,5 +145,16 @@ export async function publishSharedSettings(opts: PublishOptions): Promise<Setti
       .finally(() => (renewing = false));
   }, leaseMs / 4);
   timer.unref();
-  return { close: () => clearInterval(timer) };
+  return {
+    async close({ release = false } = {}) {
+      clearInterval(timer);
+      if (!release) return;
+      await client.workflow
+        .getHandle(workflowId)
+        .terminate('the replica that owns this Temporal server stopped')
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
+    },
+  };
 }

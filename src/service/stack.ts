@@ -430,7 +430,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
         ...(options.settingsLeaseMs ? { leaseMs: options.settingsLeaseMs } : {}),
       });
-      undo.push(async () => record.close());
+      // `npm start` with its own dev server: a restart with other settings need not wait for the lease.
+      undo.push(() => record.close({ release: devServer !== undefined }));
       try {
         await app.listen({ host: options.events.host, port: options.events.port });
       } catch (err) {
