@@ -17,6 +17,7 @@ import { temporalReadiness } from '../../src/service/readiness';
 import { settingsWorkflowId } from '../../src/service/shared-settings';
 import { startStack, type Stack, type StackOptions } from '../../src/service/stack';
 import { eventually, Visitor } from '../helpers/portal';
+import { exitWithin, killTree, npmRun, waitForOutput } from '../helpers/processes';
 import { workflowsPath } from '../helpers/stack';
 import { bundleOnce } from '../helpers/temporal';
 
@@ -236,6 +237,62 @@ test('live replicas keep renewing the shared-settings record', async () => {
     LEASE_MS * 2,
   );
   expect((await handle.describe()).status.name).toBe('RUNNING');
+});
+
+test('npm run service: a replica process serves; on SIGTERM its readiness fails first, then it exits 0', async () => {
+  const port = await freePort();
+  const service = npmRun('service', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    LOG_FORMAT: 'json',
+    TEMPORAL_ADDRESS: a.temporal.address,
+    OPS_API_URL: a.opsApi.url,
+    OPS_API_KEY: a.opsApi.emulator!.apiKey,
+    EVENTS_PORT: String(port),
+    EVENTS_HMAC_SECRET: SECRET,
+    PORTAL_SESSION_SECRET: SESSION_SECRET,
+    PORTAL_LOGIN_TOKEN_SHA256: sha256Hex(LOGIN_TOKEN),
+    DRAIN_SECONDS: '5',
+  });
+  try {
+    await waitForOutput(service, /service ready/);
+    const url = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const again = await sendEvent(url, SECRET, namespaceEvent('evt-reused', 'reused'));
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
+
+    process.kill(service.pid, 'SIGTERM');
+    // Until it closes: ready, then not ready (draining) while it still answers, then gone.
+    const seen: string[] = [];
+    while (service.child.exitCode === null) {
+      const ready = await fetch(`${url}/readyz`).then(
+        async (r) => `${r.status} ${((await r.json()) as { reason?: string }).reason ?? ''}`.trim(),
+        () => 'closed',
+      );
+      if (seen.at(-1) !== ready) seen.push(ready);
+      if (ready === 'closed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen.filter((x) => x !== '200')[0]).toBe('503 draining');
+    expect(await exitWithin(service, 30_000)).toEqual({ code: 0, signal: null });
+  } finally {
+    killTree(service);
+  }
+});
+
+test('npm run service without its shared settings exits 2, naming each missing variable', async () => {
+  const service = npmRun('service', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+  });
+  try {
+    expect(await exitWithin(service, 30_000)).toEqual({ code: 2, signal: null });
+    for (const name of ['TEMPORAL_ADDRESS', 'EVENTS_HMAC_SECRET', 'PORTAL_SESSION_SECRET']) {
+      expect(service.output()).toContain(`${name}: is required`);
+    }
+  } finally {
+    killTree(service);
+  }
 });
 
 test('npm run service names every missing shared setting', () => {
