@@ -252,7 +252,7 @@ test('npm run service: a replica process serves; on SIGTERM its readiness fails 
     EVENTS_HMAC_SECRET: SECRET,
     PORTAL_SESSION_SECRET: SESSION_SECRET,
     PORTAL_LOGIN_TOKEN_SHA256: sha256Hex(LOGIN_TOKEN),
-    DRAIN_SECONDS: '5',
+    DRAIN_SECONDS: '3',
   });
   try {
     await waitForOutput(service, /service ready/);
