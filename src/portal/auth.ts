@@ -1,11 +1,13 @@
 // Who is asking. Behind a single sign-on proxy (oauth2-proxy and the like), the user is the value of a trusted header
 // (X-Forwarded-Email by default), believed only when the connection comes from a configured proxy address. Without
 // one, a login token printed once by `npm start` (kept only as its SHA-256 in the data folder) opens a session
-// cookie (HttpOnly, SameSite=Strict) for the email the person gives.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// cookie (HttpOnly, SameSite=Strict, signed and self-contained) for the email the person gives. Replicas of the
+// service share the token's hash and the session secret through the environment (PORTAL_LOGIN_TOKEN_SHA256,
+// PORTAL_SESSION_SECRET); the data-folder file is only the single-machine default.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type {} from '@fastify/cookie'; // request.cookies
+import { Signer } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import proxyaddr from 'proxy-addr';
 
@@ -22,12 +24,13 @@ export interface AuthOptions {
   trustedProxies: string[];
   /** SHA-256 (hex) of the login token; absent: no token login. */
   loginTokenSha256?: string;
+  /** Signs session cookies and CSRF tokens; every replica needs the same (PORTAL_SESSION_SECRET). */
+  sessionSecret: string;
 }
 
 export const SESSION_COOKIE = 'portal_session';
 /** A session lasts a working day. */
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
-const MAX_SESSIONS = 10_000;
 const MAX_USER_LENGTH = 254;
 
 export const LOGIN_TOKEN_FILE = 'portal-login-token.sha256';
@@ -71,46 +74,43 @@ export function normalizeUser(value: unknown): string | undefined {
   return v && v.length <= MAX_USER_LENGTH && !/[\s\u0000-\u001f<>"']/.test(v) ? v : undefined;
 }
 
-interface Session {
-  user: string;
-  expires: number;
+/** Derives a key for one use (`session`, `csrf`) from the portal's session secret, so no key serves two purposes. */
+export function portalKey(sessionSecret: string, use: 'session' | 'csrf'): Buffer {
+  return createHmac('sha256', sessionSecret).update(`temporal-cloud-ops portal ${use} v1`).digest();
 }
 
-/** In-memory sessions: a restart signs everyone out, which a local tool can afford. */
+/**
+ * Sessions as self-contained signed cookies: `<expiry ms>|<user>` plus an HMAC-SHA256 (@fastify/cookie's signer) with
+ * a key derived from PORTAL_SESSION_SECRET. Any replica with the same secret accepts a session made by another, a
+ * restart keeps everyone signed in, and nothing is stored. Signing out clears the cookie in that browser; a copy of
+ * the cookie stays valid until its expiry, and changing the secret ends every session at once.
+ */
 export class Sessions {
-  private readonly sessions = new Map<string, Session>();
-  constructor(private readonly now: () => number = Date.now) {}
+  private readonly signer: Signer;
+  constructor(
+    sessionSecret: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.signer = new Signer(portalKey(sessionSecret, 'session'));
+  }
 
   create(user: string): { id: string; maxAgeSec: number } {
-    this.sweep();
-    if (this.sessions.size >= MAX_SESSIONS) {
-      // The oldest go first (Map keeps insertion order).
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
-    const id = randomBytes(32).toString('base64url');
-    this.sessions.set(id, { user, expires: this.now() + SESSION_TTL_MS });
-    return { id, maxAgeSec: SESSION_TTL_MS / 1000 };
+    const expires = this.now() + SESSION_TTL_MS;
+    return { id: this.signer.sign(`${expires}|${user}`), maxAgeSec: SESSION_TTL_MS / 1000 };
   }
 
   user(id: string | undefined): string | undefined {
     if (!id) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (session.expires <= this.now()) {
-      this.sessions.delete(id);
+    let unsigned;
+    try {
+      unsigned = this.signer.unsign(id);
+    } catch {
       return undefined;
     }
-    return session.user;
-  }
-
-  delete(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, s] of this.sessions) if (s.expires <= now) this.sessions.delete(id);
+    if (!unsigned.valid) return undefined;
+    const match = /^(\d{1,15})\|(.+)$/.exec(unsigned.value);
+    if (!match || Number(match[1]) <= this.now()) return undefined;
+    return normalizeUser(match[2]) === match[2] ? match[2] : undefined;
   }
 }
 
@@ -124,7 +124,10 @@ export interface Authenticator {
   loginTokenMatches(presented: string): boolean;
 }
 
-export function createAuthenticator(options: AuthOptions, sessions = new Sessions()): Authenticator {
+export function createAuthenticator(
+  options: AuthOptions,
+  sessions = new Sessions(options.sessionSecret),
+): Authenticator {
   const header = options.trustedHeader.toLowerCase();
   // proxy-addr understands IPv4/IPv6, CIDRs, IPv4-mapped IPv6 and the names loopback / linklocal / uniquelocal.
   const trust = options.trustedProxies.length > 0 ? proxyaddr.compile(options.trustedProxies) : undefined;

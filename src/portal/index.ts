@@ -1,7 +1,6 @@
 // The self-service portal, served at `/` by the events endpoint's Fastify app in its own encapsulated context, so
 // its cookies, form parsing, CSRF checks, security headers and sign-in apply to its routes only. Server-rendered
 // HTML (Preact on the server) with one small script; no build step.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
@@ -12,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
 import type { Intake } from '../service/intake';
-import { createAuthenticator, type AuthOptions } from './auth';
+import { createAuthenticator, portalKey, type AuthOptions } from './auth';
 import { csrfUserInfo, type PortalContext } from './context';
 import type { Directory } from './directory';
 import { registerApprovalsPage } from './pages/approvals';
@@ -97,12 +96,13 @@ export async function registerPortal(app: FastifyInstance, opts: PortalOptions):
       referrerPolicy: { policy: 'same-origin' },
     });
     // Double-submit: a secret in an HttpOnly, SameSite=Strict cookie and a token in every form, HMAC-bound to the
-    // signed-in user, so a token lifted from one user's page does not work for another.
+    // signed-in user, so a token lifted from one user's page does not work for another. The HMAC key comes from the
+    // shared session secret, so a form served by one replica is accepted by any other.
     await portal.register(fastifyCsrf, {
       cookieKey: CSRF_COOKIE,
       cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto' },
       getUserInfo: csrfUserInfo,
-      csrfOpts: { hmacKey: randomBytes(32).toString('base64') },
+      csrfOpts: { hmacKey: portalKey(opts.auth.sessionSecret, 'csrf').toString('base64') },
     });
 
     // A browser says where a request comes from: a form posted from any other site (or another port of this one)

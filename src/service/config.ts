@@ -31,7 +31,7 @@ const commaList = z.string().transform((v) =>
 );
 
 const serviceEnv = z.object({
-  /** Where the dev server DB, emulator state, generated keys, secrets and seen events live. */
+  /** Where the dev server DB, emulator state, generated keys and secrets (file sink) live (`npm start` only). */
   DATA_DIR: z.string().min(1).default('.data'),
   /** An existing Temporal server; when unset an embedded dev server is started. */
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -68,7 +68,33 @@ const serviceEnv = z.object({
     .default([]),
   /** Signing in with the login token `npm start` prints once. */
   PORTAL_TOKEN_LOGIN: flag(true),
+  /** Signs session cookies and CSRF tokens; shared by every replica. Generated into DATA_DIR by `npm start`. */
+  PORTAL_SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** SHA-256 (hex) of the login token, for replicas; `npm start` keeps it in DATA_DIR instead. */
+  PORTAL_LOGIN_TOKEN_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits (sha256 of the token)' })
+    .optional(),
+  /** On SIGTERM, seconds readiness fails before the server closes; default 0 for `npm start`, 10 for `npm run service`. */
+  DRAIN_SECONDS: z.coerce.number().min(0).max(600).optional(),
 });
+
+/** What `npm run service` (a replica of the front door) must be given: nothing is generated or kept per replica. */
+export function frontDoorProblems(config: ServiceConfig, env: Record<string, string | undefined>): string[] {
+  const missing = (name: string, why: string) => (env[name] ? [] : [`${name}: is required ${why}`]);
+  return [
+    ...(config.TEMPORAL_ADDRESS ? [] : ['TEMPORAL_ADDRESS: is required (the Temporal every replica shares)']),
+    ...(config.OPS_API_URL ? [] : ["OPS_API_URL: is required (the forms' pickers read the Ops API)"]),
+    ...missing('OPS_API_KEY', "(the forms' pickers only read with it)"),
+    ...(config.EVENTS_HMAC_SECRET ? [] : ['EVENTS_HMAC_SECRET: is required (the same on every replica)']),
+    ...(config.PORTAL_ENABLED && !config.PORTAL_SESSION_SECRET
+      ? ['PORTAL_SESSION_SECRET: is required with the portal (the same on every replica)']
+      : []),
+    ...(config.PORTAL_ENABLED && config.PORTAL_TOKEN_LOGIN && !config.PORTAL_LOGIN_TOKEN_SHA256
+      ? ['PORTAL_LOGIN_TOKEN_SHA256: is required with token login (or set PORTAL_TOKEN_LOGIN=false)']
+      : []),
+  ];
+}
 
 export type ServiceConfig = z.output<typeof serviceEnv>;
 
@@ -84,6 +110,8 @@ export function portalStackOptions(config: ServiceConfig): PortalStackOptions | 
     trustedHeader: config.PORTAL_TRUSTED_HEADER,
     trustedProxies: config.PORTAL_TRUSTED_PROXIES,
     tokenLogin: config.PORTAL_TOKEN_LOGIN,
+    ...(config.PORTAL_SESSION_SECRET ? { sessionSecret: config.PORTAL_SESSION_SECRET } : {}),
+    ...(config.PORTAL_LOGIN_TOKEN_SHA256 ? { loginTokenSha256: config.PORTAL_LOGIN_TOKEN_SHA256 } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secr
 import { validate, type InputProblem } from '../shared/validation';
 import { workflowIdProblem } from '../shared/workflow-ids';
 import { runFailure, withoutSecrets } from './run-results';
+import type { HttpRequestEvent } from './telemetry';
 import {
   createIntake,
   REQUEST_KINDS,
@@ -52,8 +53,12 @@ export interface EventsServerOptions {
   toleranceSec?: number;
   /** Seconds since epoch; a test seam. */
   nowSec?: () => number;
-  /** Readiness for /healthz; default always ready. */
+  /** Liveness for /healthz (is this process working?); default always ok. */
   health?: () => { ok: boolean; [detail: string]: unknown };
+  /** Called for every answered request (metrics). */
+  onRequest?: (e: HttpRequestEvent) => void;
+  /** Readiness for /readyz (should a load balancer send requests here?); default: as /healthz. */
+  ready?: () => Promise<{ ok: boolean; [detail: string]: unknown }>;
   /**
    * Addresses of reverse proxies whose X-Forwarded-* headers are believed (Fastify's `trustProxy`: IPs, CIDRs,
    * `loopback`); default none.
@@ -113,6 +118,12 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    opts.onRequest?.({
+      route: req.routeOptions.url ?? 'unmatched',
+      method: req.method,
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+    });
     const ctx = (req as { eventLog?: Record<string, unknown> }).eventLog ?? {};
     log.info(
       {
@@ -129,6 +140,11 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   app.get('/healthz', async (_req, reply) => {
     const health = opts.health?.() ?? { ok: true };
     return reply.code(health.ok ? 200 : 503).send({ status: health.ok ? 'ok' : 'unavailable', ...health });
+  });
+
+  app.get('/readyz', async (_req, reply) => {
+    const ready = (await opts.ready?.()) ?? opts.health?.() ?? { ok: true };
+    return reply.code(ready.ok ? 200 : 503).send({ status: ready.ok ? 'ready' : 'not_ready', ...ready });
   });
 
   app.post('/events', async (req, reply) => {

@@ -18,7 +18,9 @@ import { createOpsApiClient, createOpsWorker, type OpsWorker } from '../worker';
 import { startDevServer, StackError, assertPortFree, type DevServer } from './dev-server';
 import { buildEventsServer } from './events';
 import { createIntake } from './intake';
-import { installRuntime, opsApiMetrics } from './telemetry';
+import { temporalReadiness } from './readiness';
+import { publishSharedSettings, settingsFingerprints, type SharedValues } from './shared-settings';
+import { httpMetrics, installRuntime, opsApiMetrics, type HttpRequestEvent } from './telemetry';
 
 export { StackError } from './dev-server';
 
@@ -54,6 +56,16 @@ export interface StackOptions {
   workerOverrides?: Partial<WorkerOptions>;
   /** host:port of the Prometheus endpoint. */
   metricsAddress?: string;
+  /**
+   * Whether generated credentials (emulator key, events secret, portal session secret and login token) may be made
+   * and kept in `dataDir` when not given; default true (`npm start`). False (the front door of a fleet): every shared
+   * setting must be given, and nothing is written to local disk.
+   */
+  files?: boolean;
+  /** On stop, how long readiness fails before the events endpoint closes, so a load balancer notices; default 0. */
+  drainMs?: number;
+  /** Lease of the shared-settings record in Temporal (src/service/shared-settings.ts); default 2 min. */
+  settingsLeaseMs?: number;
   /**
    * Aborting it (Ctrl-C during start-up) stops start-up before its next step; what has started is stopped and
    * startStack rejects with StartInterrupted.
@@ -92,6 +104,10 @@ export interface PortalStackOptions {
   trustedProxies?: string[];
   /** Default true. */
   tokenLogin?: boolean;
+  /** Default: env PORTAL_SESSION_SECRET, else generated once into DATA_DIR/portal-session-secret (`files`). */
+  sessionSecret?: string;
+  /** Default: env PORTAL_LOGIN_TOKEN_SHA256, else DATA_DIR/portal-login-token.sha256, made on first start (`files`). */
+  loginTokenSha256?: string;
 }
 
 export interface Stack {
@@ -123,7 +139,12 @@ export interface Stack {
   worker?: OpsWorker;
   /** Settles with the reason when a part stops on its own (worker failure, dev server exit). */
   failed: Promise<Error>;
-  /** Worker (drain) → events endpoint → emulator → dev server. Idempotent. */
+  /** Readiness (`/readyz`) fails from now on while everything keeps answering; `stop` begins with it. */
+  drain(): void;
+  /**
+   * Readiness fails (drain, for `drainMs`) → worker (in-flight tasks finish) → events endpoint (in-flight requests
+   * finish) → emulator → dev server. Idempotent.
+   */
   stop(): Promise<void>;
   /** Last resort (second Ctrl-C): kill the dev server child without waiting. */
   forceKill(): void;
@@ -136,13 +157,15 @@ export const STACK_FILES = {
   emulatorKey: 'emulator-api-key',
   emulatorState: 'emulator-state.json',
   eventsSecret: 'events-hmac-secret',
+  sessionSecret: 'portal-session-secret',
   secrets: 'secrets',
 } as const;
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { logger, dataDir } = options;
   const env = options.env ?? process.env;
-  await fs.mkdir(dataDir, { recursive: true });
+  const files = options.files ?? true;
+  if (files) await fs.mkdir(dataDir, { recursive: true });
   // Fail fast, before anything starts, when a port we are about to use is taken.
   if (options.events) {
     await assertPortFree(options.events.host, options.events.port, 'the events endpoint', 'EVENTS_PORT');
@@ -208,7 +231,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apiKeyFile = path.join(dataDir, STACK_FILES.emulatorKey);
       const key = env.EMULATOR_API_KEY
         ? { value: env.EMULATOR_API_KEY, generated: false }
-        : await keyFile(apiKeyFile);
+        : await keyFile(apiKeyFile, files ? undefined : 'EMULATOR_API_KEY');
       if (key.generated) generatedApiKey = key.value;
       const port = options.emulatorPort ?? 7243;
       const statePath = path.join(dataDir, STACK_FILES.emulatorState);
@@ -300,11 +323,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     let events: Stack['events'];
     let portal: Stack['portal'];
+    const readiness = temporalReadiness(connected.client);
+    let requestMetrics: ((e: HttpRequestEvent) => void) | undefined;
+    if (options.metricsAddress) {
+      try {
+        requestMetrics = httpMetrics();
+      } catch (err) {
+        logger.warn({ err }, 'HTTP request metrics unavailable');
+      }
+    }
     if (options.events) {
       const secretFile = path.join(dataDir, STACK_FILES.eventsSecret);
       const given = options.events.secret ?? env.EVENTS_HMAC_SECRET;
-      const secret = given ? { value: given, generated: false } : await keyFile(secretFile);
+      const secret = given
+        ? { value: given, generated: false }
+        : await keyFile(secretFile, files ? undefined : 'EVENTS_HMAC_SECRET');
       const uiUrl = devServer?.uiUrl ?? options.temporalUiUrl;
+      const shared: SharedValues = {
+        EVENTS_HMAC_SECRET: secret.value,
+        PORTAL_SESSION_SECRET: undefined,
+        PORTAL_LOGIN_TOKEN_SHA256: undefined,
+        PORTAL_APPROVERS: undefined,
+      };
       // One start path for signed events and the portal.
       const intake = createIntake({ client: connected.client, taskQueue: config.TASK_QUEUE, logger });
       const portalOptions = options.events.portal === false ? undefined : (options.events.portal ?? {});
@@ -322,6 +362,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ok: !worker || worker.getState() === 'RUNNING',
           worker: worker?.getState() ?? 'external',
         }),
+        ...(requestMetrics ? { onRequest: requestMetrics } : {}),
+        ready: async () => {
+          const live = !worker || worker.getState() === 'RUNNING';
+          return live ? readiness.check() : { ok: false, reason: 'worker_stopped' };
+        },
       });
       let portalSetup: Omit<NonNullable<Stack['portal']>, 'url'> | undefined;
       if (portalOptions) {
@@ -331,7 +376,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         if (approvers !== '*' && approvers.length === 0) {
           logger.warn('PORTAL_APPROVERS is not set: nobody can approve in the portal');
         }
-        const token = portalOptions.tokenLogin === false ? undefined : await loginTokenHash(dataDir);
+        const sessionSecret =
+          portalOptions.sessionSecret ??
+          env.PORTAL_SESSION_SECRET ??
+          (
+            await keyFile(
+              path.join(dataDir, STACK_FILES.sessionSecret),
+              files ? undefined : 'PORTAL_SESSION_SECRET',
+            )
+          ).value;
+        const givenHash = portalOptions.loginTokenSha256 ?? env.PORTAL_LOGIN_TOKEN_SHA256;
+        if (portalOptions.tokenLogin !== false && !givenHash && !files) {
+          throw new StackError('PORTAL_LOGIN_TOKEN_SHA256 is required (or PORTAL_TOKEN_LOGIN=false)');
+        }
+        const token =
+          portalOptions.tokenLogin === false
+            ? undefined
+            : givenHash
+              ? { sha256: givenHash.toLowerCase(), file: undefined, generatedToken: undefined }
+              : await loginTokenHash(dataDir);
         await registerPortal(app, {
           client: connected.client,
           taskQueue: config.TASK_QUEUE,
@@ -344,17 +407,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           auth: {
             trustedHeader,
             trustedProxies,
+            sessionSecret,
             ...(token ? { loginTokenSha256: token.sha256 } : {}),
           },
         });
+        shared.PORTAL_SESSION_SECRET = sessionSecret;
+        shared.PORTAL_LOGIN_TOKEN_SHA256 = token?.sha256;
+        shared.PORTAL_APPROVERS = approvers === '*' ? '*' : [...approvers].sort().join(',');
         portalSetup = {
           approvers,
           trustedHeader,
           trustedProxies,
-          ...(token ? { loginTokenFile: token.file } : {}),
+          ...(token?.file ? { loginTokenFile: token.file } : {}),
           ...(token?.generatedToken ? { generatedLoginToken: token.generatedToken } : {}),
         };
       }
+      // Replicas must agree on what they share before this one answers anything.
+      const record = await publishSharedSettings({
+        client: connected.client,
+        taskQueue: config.TASK_QUEUE,
+        fingerprints: await settingsFingerprints(shared),
+        logger,
+        ...(options.settingsLeaseMs ? { leaseMs: options.settingsLeaseMs } : {}),
+      });
+      // `npm start` with its own dev server: a restart with other settings need not wait for the lease.
+      undo.push(() => record.close({ release: devServer !== undefined }));
       try {
         await app.listen({ host: options.events.host, port: options.events.port });
       } catch (err) {
@@ -381,8 +458,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stop = (): Promise<void> => {
       stopping = true;
       stopped ??= (async () => {
-        // The worker drains first (while Temporal and the Ops API are still there to finish in-flight tasks);
-        // then the rest in reverse start order: events endpoint, client, emulator, dev server last.
+        // Readiness fails first, so a load balancer stops sending requests while this replica still answers them.
+        readiness.drain();
+        if (events && options.drainMs) {
+          logger.info({ ms: options.drainMs }, 'draining: readiness fails, requests are still answered');
+          await new Promise((r) => setTimeout(r, options.drainMs));
+        }
+        // The worker drains next (while Temporal and the Ops API are still there to finish in-flight tasks);
+        // then the rest in reverse start order: events endpoint (in-flight requests finish; new ones get 503),
+        // client, emulator, dev server last.
         if (stopWorker) {
           logger.info('stopping worker (in-flight tasks finish or are handed back)');
           await stopWorker();
@@ -418,6 +502,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       taskQueue: config.TASK_QUEUE,
       ...(worker ? { worker } : {}),
       failed,
+      drain: () => readiness.drain(),
       stop,
       forceKill: () => devServer?.kill(),
     };
@@ -452,8 +537,12 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** Reads a generated credential from `file`, or makes one and keeps it there (owner-only). */
-async function keyFile(file: string): Promise<{ value: string; generated: boolean }> {
+/**
+ * Reads a generated credential from `file`, or makes one and keeps it there (owner-only). Without `files` (a replica
+ * of a fleet), `variable` must have been given instead: nothing is generated per replica.
+ */
+async function keyFile(file: string, required?: string): Promise<{ value: string; generated: boolean }> {
+  if (required) throw new StackError(`${required} is required: every replica must be given the same value`);
   try {
     const value = (await fs.readFile(file, 'utf8')).trim();
     if (value) return { value, generated: false };

@@ -1,19 +1,24 @@
 // `npm start`: the whole product on one machine — Temporal dev server (unless TEMPORAL_ADDRESS), Ops API emulator
 // (unless OPS_API_URL), worker and events endpoint — with state in DATA_DIR so a restart resumes every run.
+// `npm run service` (./service.ts): the events endpoint and portal alone, one replica of a fleet, against an external
+// Temporal and Ops API, every shared setting from the environment and nothing on local disk.
 import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
 import { banner } from './banner';
-import { loadServiceConfig, portalStackOptions, type ServiceConfig } from './config';
+import { frontDoorProblems, loadServiceConfig, portalStackOptions, type ServiceConfig } from './config';
 import { StackError, StartInterrupted, startStack, type Stack } from './stack';
 
-export async function main(): Promise<number> {
+export async function main(mode: 'all' | 'service' = 'all'): Promise<number> {
+  const command = mode === 'all' ? 'npm start' : 'npm run service';
   let config: ServiceConfig;
   try {
     config = loadServiceConfig();
+    const problems = mode === 'service' ? frontDoorProblems(config, process.env) : [];
+    if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`npm start: ${err.message}`);
+      console.error(`${command}: ${err.message}`);
       return 2;
     }
     throw err;
@@ -53,7 +58,8 @@ export async function main(): Promise<number> {
       temporalPort: config.TEMPORAL_PORT,
       ...(config.OPS_API_URL ? { opsApiUrl: config.OPS_API_URL } : {}),
       emulatorPort: config.EMULATOR_PORT,
-      seedDemoUser: true,
+      ...(mode === 'all' ? { seedDemoUser: true } : { worker: false, files: false }),
+      drainMs: (config.DRAIN_SECONDS ?? (mode === 'all' ? 0 : 10)) * 1000,
       signal: startUp.signal,
       events: {
         host: config.EVENTS_HOST,
@@ -72,15 +78,22 @@ export async function main(): Promise<number> {
     }
     if (err instanceof StackError || err instanceof ConfigError) {
       await flush(logger);
-      console.error(`npm start: ${err.message}`);
+      console.error(`${command}: ${err.message}`);
       return 1;
     }
     throw err;
   }
   const running = stack;
 
-  if (!startUp.signal.aborted) {
+  if (startUp.signal.aborted) {
+    logger.info('stopping');
+  } else if (mode === 'all') {
     process.stdout.write(banner(running, { temporalAddressGiven: Boolean(config.TEMPORAL_ADDRESS) }));
+  } else {
+    logger.info(
+      { url: running.events?.url, namespace: running.namespace, taskQueue: running.taskQueue },
+      'service ready: events endpoint and portal (no worker: run `npm run worker`)',
+    );
   }
   const outcome = await Promise.race([stopSignal.then(() => 'signal' as const), running.failed]);
   if (outcome !== 'signal') logger.error(outcome.message);

@@ -74,3 +74,34 @@ export function opsApiMetrics(
     duration.record(e.durationMs, tags);
   };
 }
+
+/** One answered HTTP request of the events endpoint or portal. */
+export interface HttpRequestEvent {
+  /** The route pattern (`/requests/*`), never the URL: ids would make a series per request. */
+  route: string;
+  method: string;
+  status: number;
+  durationMs: number;
+}
+
+/** Counts the service's HTTP answers by route, method and status (what a load balancer's view lacks). */
+export function httpMetrics(
+  meter: MetricMeter = Runtime.instance().metricMeter,
+): (e: HttpRequestEvent) => void {
+  const calls = meter.createCounter(
+    'service_http_requests',
+    'requests',
+    'Events endpoint and portal requests',
+  );
+  const duration = meter.createHistogram(
+    'service_http_request_duration',
+    'float',
+    'ms',
+    'Events endpoint and portal request duration',
+  );
+  return (e) => {
+    const tags = { route: e.route, method: e.method, status: String(e.status) };
+    calls.add(1, tags);
+    duration.record(e.durationMs, tags);
+  };
+}

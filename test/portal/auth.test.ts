@@ -1,4 +1,4 @@
-// The login token (printed once, stored hashed), sessions, and which user names are accepted.
+// The login token (printed once, stored hashed), signed sessions, and which user names are accepted.
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,15 +30,23 @@ test('the first start makes a token and keeps only its hash (owner-only); later 
   }
 });
 
-test('a session ends after its time, or when deleted', () => {
+test('a session is a signed cookie: any instance with the secret accepts it until its expiry, nothing else does', () => {
   let now = 0;
-  const sessions = new Sessions(() => now);
+  const sessions = new Sessions('s'.repeat(32), () => now);
   const a = sessions.create('alice@example.com');
-  const b = sessions.create('bob@example.com');
-  expect(sessions.user(a.id)).toBe('alice@example.com');
+  expect(a.maxAgeSec).toBe(SESSION_TTL_MS / 1000);
+  // Another replica (another instance) with the same secret: the same user, with nothing stored anywhere.
+  expect(new Sessions('s'.repeat(32), () => now).user(a.id)).toBe('alice@example.com');
+  expect(new Sessions('t'.repeat(32), () => now).user(a.id)).toBeUndefined();
+  expect(a.id).not.toContain('s'.repeat(32));
+  // Tampering with the user or the expiry breaks the signature.
+  const [value, sig] = [a.id.slice(0, a.id.lastIndexOf('.')), a.id.slice(a.id.lastIndexOf('.') + 1)];
+  expect(sessions.user(`${value.replace('alice', 'admin')}.${sig}`)).toBeUndefined();
+  expect(sessions.user(`9${value}.${sig}`)).toBeUndefined();
   expect(sessions.user('forged')).toBeUndefined();
-  sessions.delete(b.id);
-  expect(sessions.user(b.id)).toBeUndefined();
+  expect(sessions.user(undefined)).toBeUndefined();
+  now = SESSION_TTL_MS - 1;
+  expect(sessions.user(a.id)).toBe('alice@example.com');
   now = SESSION_TTL_MS;
   expect(sessions.user(a.id)).toBeUndefined();
 });

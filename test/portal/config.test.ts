@@ -38,3 +38,19 @@ test('a proxy list or header name that cannot work is a configuration error nami
     /PORTAL_TOKEN_LOGIN: must be true or false/,
   );
 });
+
+test('the shared secrets of replicas come from the environment, checked before anything starts', () => {
+  const hash = 'ab'.repeat(32);
+  expect(
+    portalStackOptions(
+      loadServiceConfig({ PORTAL_SESSION_SECRET: 's'.repeat(32), PORTAL_LOGIN_TOKEN_SHA256: hash }),
+    ),
+  ).toMatchObject({ sessionSecret: 's'.repeat(32), loginTokenSha256: hash });
+  expect(() => loadServiceConfig({ PORTAL_SESSION_SECRET: 'short' })).toThrow(
+    /PORTAL_SESSION_SECRET: must be at least 32 characters/,
+  );
+  expect(() => loadServiceConfig({ PORTAL_LOGIN_TOKEN_SHA256: 'not-a-hash' })).toThrow(
+    /PORTAL_LOGIN_TOKEN_SHA256: must be 64 hex digits/,
+  );
+  expect(() => loadServiceConfig({ DRAIN_SECONDS: '-1' })).toThrow(/DRAIN_SECONDS/);
+});

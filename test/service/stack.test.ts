@@ -61,4 +61,9 @@ test('a signed namespace.requested event provisions an active namespace', async 
   const metrics = await (await fetch(stack.metricsUrl!)).text();
   expect(metrics).toMatch(/ops_api_requests\{[^}]*operation_id="createNamespace"[^}]*\} 1/);
   expect(metrics).toMatch(/temporal_/); // The SDK's own metrics.
+  // The service's own answers, by route pattern (never the URL with its ids).
+  const served = metrics.split('\n').filter((l) => l.startsWith('service_http_requests{'));
+  expect(served.some((l) => l.includes('route="/events"') && l.includes('status="202"'))).toBe(true);
+  expect(served.some((l) => l.includes('route="/requests/*"'))).toBe(true);
+  expect(served.some((l) => l.includes('provision-namespace'))).toBe(false);
 });

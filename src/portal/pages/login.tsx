@@ -104,7 +104,7 @@ export function registerLogin(app: FastifyInstance, ctx: PortalContext): void {
   });
 
   app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
-    ctx.auth.sessions.delete(req.cookies[SESSION_COOKIE]);
+    // Nothing is stored: signing out clears this browser's cookie (a copied cookie lasts until its expiry).
     return reply
       .clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto' })
       .redirect('/login', 303);

@@ -1,0 +1,326 @@
+// Two replicas of the service's front door (events endpoint + portal) against one dev server and one emulator, as a
+// fleet runs them: replica A is `npm start`'s stack (dev server, emulator, worker), replica B is `npm run service`'s
+// (no worker, no data folder, every shared setting from its options). Whichever replica answers, the answer is the
+// same; a restarted replica answers as before; a replica with other shared settings refuses to start.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createLogger, silentLogger } from '../../src/logger';
+import { sha256Hex } from '../../src/portal/auth';
+import { frontDoorProblems, loadServiceConfig } from '../../src/service/config';
+import { sendEvent } from '../../src/service/demo';
+import { freePort } from '../../src/service/dev-server';
+import { buildEventsServer } from '../../src/service/events';
+import { temporalReadiness } from '../../src/service/readiness';
+import { settingsWorkflowId } from '../../src/service/shared-settings';
+import { startStack, type Stack, type StackOptions } from '../../src/service/stack';
+import { eventually, Visitor } from '../helpers/portal';
+import { exitWithin, killTree, npmRun, waitForOutput } from '../helpers/processes';
+import { workflowsPath } from '../helpers/stack';
+import { bundleOnce } from '../helpers/temporal';
+
+const SECRET = 'replicas-events-secret-0123456789';
+const SESSION_SECRET = 'replicas-session-secret-0123456789-abcdef';
+const LOGIN_TOKEN = 'replicas-login-token';
+const LEASE_MS = 20_000;
+
+let dataDir: string;
+let a: Stack;
+let b: Stack;
+const stacks: Stack[] = [];
+const logger = createLogger({ name: 'replicas-test', level: 'error', format: 'json' });
+
+/** A front-door replica as `npm run service` starts it: no worker, nothing on local disk. */
+async function replica(overrides: { secret?: string; sessionSecret?: string } = {}): Promise<Stack> {
+  const options: StackOptions = {
+    dataDir: path.join(dataDir, 'never-created'),
+    files: false,
+    worker: false,
+    logger,
+    env: { PATH: process.env.PATH, OPS_API_KEY: a.opsApi.emulator!.apiKey },
+    temporalAddress: a.temporal.address,
+    opsApiUrl: a.opsApi.url,
+    settingsLeaseMs: LEASE_MS,
+    events: {
+      host: '127.0.0.1',
+      port: 0,
+      secret: overrides.secret ?? SECRET,
+      portal: {
+        sessionSecret: overrides.sessionSecret ?? SESSION_SECRET,
+        loginTokenSha256: sha256Hex(LOGIN_TOKEN),
+      },
+    },
+  };
+  const stack = await startStack(options);
+  stacks.push(stack);
+  return stack;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'replicas-'));
+  a = await startStack({
+    dataDir,
+    logger,
+    env: { PATH: process.env.PATH },
+    temporalPort: 0,
+    ui: false,
+    emulatorPort: 0,
+    emulatorOptions: { asyncOperationDurationMs: 300, checkDurationMs: 100 },
+    settingsLeaseMs: LEASE_MS,
+    events: {
+      host: '127.0.0.1',
+      port: 0,
+      secret: SECRET,
+      portal: { sessionSecret: SESSION_SECRET, loginTokenSha256: sha256Hex(LOGIN_TOKEN) },
+    },
+    workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
+  });
+  stacks.push(a);
+  b = await replica();
+});
+
+afterAll(async () => {
+  for (const stack of stacks.reverse()) await stack.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const namespaceEvent = (id: string, name: string, retentionDays = 3) => ({
+  id,
+  type: 'namespace.requested' as const,
+  data: {
+    name,
+    region: 'aws-us-east-1',
+    retentionDays,
+    serviceAccount: {},
+    apiKey: {},
+    wait: { minPollSeconds: 0.1 },
+  },
+});
+
+async function status(stack: Stack, workflowId: string) {
+  const res = await fetch(`${stack.events!.url}/requests/${encodeURIComponent(workflowId)}`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+test('a replica of the front door keeps nothing on local disk', () => {
+  expect(existsSync(path.join(dataDir, 'never-created'))).toBe(false);
+});
+
+test('the same event delivered to both replicas at once starts one run', async () => {
+  for (const n of [1, 2, 3]) {
+    const event = namespaceEvent(`evt-race-${n}`, `race-${n}`);
+    const answers = await Promise.all([a, b].map((s) => sendEvent(s.events!.url, SECRET, event)));
+    expect(answers.map((x) => x.status).sort()).toEqual([200, 202]);
+    const runIds = new Set(answers.map((x) => x.body.runId));
+    expect(runIds.size).toBe(1);
+    expect(answers.find((x) => x.status === 200)!.body.duplicate).toBe(true);
+    const run = await a.client.workflow.getHandle(`provision-namespace/race-${n}`).describe();
+    expect(runIds.has(run.runId)).toBe(true);
+  }
+  // One namespace each in the Ops API, once the runs are done.
+  await eventually(async () => {
+    const done = await Promise.all([1, 2, 3].map((n) => status(b, `provision-namespace/race-${n}`)));
+    return done.every((d) => d.body.status === 'COMPLETED') ? true : undefined;
+  }, 'the raced runs to complete');
+  const names = a.opsApi.emulator!.snapshot().namespaces.map((n) => n.spec.name);
+  for (const n of [1, 2, 3]) expect(names.filter((x) => x === `race-${n}`)).toHaveLength(1);
+});
+
+test('an id reused with a different body is refused by either replica, and status pages agree', async () => {
+  const first = await sendEvent(b.events!.url, SECRET, namespaceEvent('evt-reused', 'reused'));
+  expect(first.status).toBe(202);
+  for (const stack of [a, b]) {
+    const again = await sendEvent(stack.events!.url, SECRET, namespaceEvent('evt-reused', 'reused', 9));
+    expect(again).toMatchObject({ status: 409, body: { error: 'event_id_reused' } });
+    const same = await sendEvent(stack.events!.url, SECRET, namespaceEvent('evt-reused', 'reused'));
+    expect(same).toMatchObject({ status: 200, body: { duplicate: true, runId: first.body.runId } });
+  }
+  const final = await eventually(async () => {
+    const s = await status(a, 'provision-namespace/reused');
+    return s.body.done ? s : undefined;
+  }, 'the run to finish');
+  expect(final.body).toMatchObject({ status: 'COMPLETED', eventId: 'evt-reused' });
+  expect(await status(b, 'provision-namespace/reused')).toEqual(final);
+  expect(await status(b, 'provision-namespace/unknown')).toEqual(
+    await status(a, 'provision-namespace/unknown'),
+  );
+});
+
+test('a portal session and a form made on one replica are accepted by the other', async () => {
+  const onA = new Visitor(a.events!.url);
+  expect((await onA.signIn(LOGIN_TOKEN, 'ada@example.com')).status).toBe(303);
+  const token = await onA.csrf('/');
+  const onB = new Visitor(b.events!.url);
+  for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+  const page = await onB.get('/');
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('ada@example.com');
+  // A CSRF token from a page of A, posted to B: the same key signs it.
+  const logout = await onB.post('/logout', { _csrf: token });
+  expect(logout).toMatchObject({ status: 303, headers: { location: '/login' } });
+  // Without the cookie, B does not know anyone.
+  expect((await new Visitor(b.events!.url).get('/')).status).toBe(401);
+});
+
+test('a restarted replica gives the same answers', async () => {
+  const before = await status(b, 'provision-namespace/reused');
+  const onA = new Visitor(a.events!.url);
+  await onA.signIn(LOGIN_TOKEN, 'grace@example.com');
+  await b.stop();
+  b = await replica();
+  expect(await status(b, 'provision-namespace/reused')).toEqual(before);
+  const redelivered = await sendEvent(b.events!.url, SECRET, namespaceEvent('evt-reused', 'reused'));
+  expect(redelivered).toMatchObject({ status: 200, body: { duplicate: true, runId: before.body.runId } });
+  const reused = await sendEvent(b.events!.url, SECRET, namespaceEvent('evt-reused', 'reused', 9));
+  expect(reused.status).toBe(409);
+  const onB = new Visitor(b.events!.url);
+  for (const [k, v] of onA.cookies) onB.cookies.set(k, v);
+  expect((await onB.get('/')).body).toContain('grace@example.com');
+});
+
+test('a replica whose shared settings differ from the running ones refuses to start, naming them in one line', async () => {
+  const refusal = replica({ secret: 'another-events-secret-0123456789' });
+  await expect(refusal).rejects.toThrow(/^EVENTS_HMAC_SECRET differs from the running replicas'/);
+  const message = await refusal.catch((err: Error) => err.message);
+  expect(message).not.toContain('\n');
+  expect(message).not.toContain('another-events-secret');
+  await expect(
+    replica({ secret: 'another-events-secret-0123456789', sessionSecret: 'x'.repeat(40) }),
+  ).rejects.toThrow(/^EVENTS_HMAC_SECRET, PORTAL_SESSION_SECRET differ from the running replicas'/);
+  // The record holds fingerprints, never the values.
+  const record = await a.client.workflow.getHandle(settingsWorkflowId(a.taskQueue)).describe();
+  expect(record.status.name).toBe('RUNNING');
+  const memo = JSON.stringify(record.memo);
+  for (const secret of [SECRET, SESSION_SECRET, sha256Hex(LOGIN_TOKEN)]) expect(memo).not.toContain(secret);
+  // The replicas that agree are still serving.
+  expect((await fetch(`${b.events!.url}/readyz`)).status).toBe(200);
+});
+
+test('readiness fails while draining (requests are still answered) and when Temporal is unreachable', async () => {
+  expect(await (await fetch(`${b.events!.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
+  b.drain();
+  const draining = await fetch(`${b.events!.url}/readyz`);
+  expect(draining.status).toBe(503);
+  expect(await draining.json()).toMatchObject({ reason: 'draining' });
+  expect((await fetch(`${b.events!.url}/healthz`)).status).toBe(200);
+  expect((await status(b, 'provision-namespace/reused')).status).toBe(200);
+
+  const nowhere = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+  const app = buildEventsServer({
+    client: nowhere,
+    taskQueue: 'nowhere',
+    secret: SECRET,
+    logger: silentLogger,
+    ready: temporalReadiness(nowhere, 1_000).check,
+  });
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ reason: 'temporal_unreachable' });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  } finally {
+    await app.close();
+    await nowhere.connection.close();
+  }
+});
+
+test('live replicas keep renewing the shared-settings record', async () => {
+  const handle = a.client.workflow.getHandle(settingsWorkflowId(a.taskQueue));
+  const first = (await handle.describe()).runId;
+  await eventually(
+    async () => ((await handle.describe()).runId !== first ? true : undefined),
+    'a renewal',
+    LEASE_MS * 2,
+  );
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+});
+
+test('npm run service: a replica process serves; on SIGTERM its readiness fails first, then it exits 0', async () => {
+  const port = await freePort();
+  const service = npmRun('service', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    LOG_FORMAT: 'json',
+    TEMPORAL_ADDRESS: a.temporal.address,
+    OPS_API_URL: a.opsApi.url,
+    OPS_API_KEY: a.opsApi.emulator!.apiKey,
+    EVENTS_PORT: String(port),
+    EVENTS_HMAC_SECRET: SECRET,
+    PORTAL_SESSION_SECRET: SESSION_SECRET,
+    PORTAL_LOGIN_TOKEN_SHA256: sha256Hex(LOGIN_TOKEN),
+    DRAIN_SECONDS: '3',
+  });
+  try {
+    await waitForOutput(service, /service ready/);
+    const url = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const again = await sendEvent(url, SECRET, namespaceEvent('evt-reused', 'reused'));
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
+
+    process.kill(service.pid, 'SIGTERM');
+    // Until it closes: ready, then not ready (draining) while it still answers, then gone.
+    const seen: string[] = [];
+    while (service.child.exitCode === null) {
+      const ready = await fetch(`${url}/readyz`).then(
+        async (r) => `${r.status} ${((await r.json()) as { reason?: string }).reason ?? ''}`.trim(),
+        () => 'closed',
+      );
+      if (seen.at(-1) !== ready) seen.push(ready);
+      if (ready === 'closed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen.filter((x) => x !== '200')[0]).toBe('503 draining');
+    expect(await exitWithin(service, 30_000)).toEqual({ code: 0, signal: null });
+  } finally {
+    killTree(service);
+  }
+});
+
+test('npm run service without its shared settings exits 2, naming each missing variable', async () => {
+  const service = npmRun('service', [], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? os.tmpdir(),
+  });
+  try {
+    expect(await exitWithin(service, 30_000)).toEqual({ code: 2, signal: null });
+    for (const name of ['TEMPORAL_ADDRESS', 'EVENTS_HMAC_SECRET', 'PORTAL_SESSION_SECRET']) {
+      expect(service.output()).toContain(`${name}: is required`);
+    }
+  } finally {
+    killTree(service);
+  }
+});
+
+test('npm run service names every missing shared setting', () => {
+  const env = { PORTAL_ENABLED: 'true' };
+  expect(frontDoorProblems(loadServiceConfig(env), env).map((p) => p.split(':')[0])).toEqual([
+    'TEMPORAL_ADDRESS',
+    'OPS_API_URL',
+    'OPS_API_KEY',
+    'EVENTS_HMAC_SECRET',
+    'PORTAL_SESSION_SECRET',
+    'PORTAL_LOGIN_TOKEN_SHA256',
+  ]);
+  const noPortal = { PORTAL_ENABLED: 'false' };
+  expect(frontDoorProblems(loadServiceConfig(noPortal), noPortal).map((p) => p.split(':')[0])).not.toContain(
+    'PORTAL_SESSION_SECRET',
+  );
+});
+
+test("the container image's command is the service's npm script", () => {
+  const root = path.resolve(__dirname, '../..');
+  const dockerfile = readFileSync(path.join(root, 'deploy/Dockerfile'), 'utf8');
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const [npm, run, script] = JSON.parse(cmd ?? '[]') as string[];
+  expect([npm, run]).toEqual(['npm', 'run']);
+  const scripts = (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  expect(scripts[script!]).toBe('exec node --import tsx src/service/service.ts');
+});
