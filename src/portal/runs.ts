@@ -12,6 +12,7 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { REQUEST_MEMO } from '../service/intake';
 import { runFailure, withoutSecrets, type RunFailure } from '../service/run-results';
 import { forEachLimited } from '../shared/concurrency';
+import { FLEET_LIMITER } from '../shared/fleet-limits';
 import { pendingDecision, type PendingDecision } from './decisions';
 
 export interface RunSummary {
@@ -233,7 +234,9 @@ export function createRuns(opts: RunsOptions): Runs {
 
     async waiting() {
       const running = await scan(
-        `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])}`,
+        // The fleet's limiter runs on the task queue too, and never waits for a person.
+        `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])} AND ` +
+          `WorkflowType != ${quote(FLEET_LIMITER.workflowType)}`,
         () => true,
       );
       const progress = await withSteps(running);
