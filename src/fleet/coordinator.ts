@@ -11,8 +11,10 @@ import {
   FLEET_LIMITER,
   FLEET_REJECTIONS,
   limiterView,
+  holdsOperation,
   orphanedOperations,
   type AcquireMutationRequest,
+  type AcquireMutationResult,
   type LimiterState,
   type LimiterView,
   type SyncRequest,
@@ -24,9 +26,12 @@ export interface LimiterCoordinator {
   sync(req: SyncRequest): Promise<{ accepted: boolean; result: SyncResult }>;
   /**
    * `taken: false` when every mutation slot of the fleet is taken; `orphaned` then names the operations holding
-   * one whose holder's lease has ended (see orphanedOperations).
+   * one whose holder's lease has ended (see orphanedOperations). `existed`: the key already held its slot as an
+   * operation (a retry), so a failure of this request must not give it back.
    */
-  acquireMutation(req: AcquireMutationRequest): Promise<{ taken: boolean; orphaned: string[] }>;
+  acquireMutation(
+    req: AcquireMutationRequest,
+  ): Promise<{ taken: boolean; orphaned: string[]; existed?: boolean }>;
   /** Nothing to do when the limiter no longer holds `from`. */
   rebindMutation(from: string, to: string): Promise<void>;
   /** Nothing to do when the limiter does not hold `key`. */
@@ -79,8 +84,8 @@ export function temporalCoordinator(client: Client, taskQueue: string): LimiterC
     },
     async acquireMutation(req) {
       try {
-        await update(FLEET_LIMITER.acquireMutation, req);
-        return { taken: true, orphaned: [] };
+        const answer = await update<AcquireMutationResult | undefined>(FLEET_LIMITER.acquireMutation, req);
+        return { taken: true, orphaned: [], existed: answer?.existed === true };
       } catch (err) {
         const r = rejection(err);
         if (r?.type !== FLEET_REJECTIONS.full) throw err;
@@ -115,8 +120,13 @@ export function memoryCoordinator(now: () => number = Date.now): LimiterCoordina
     },
     async acquireMutation(req: AcquireMutationRequest) {
       const next = applyAcquireMutation(c.state, req, now());
+      const existed = holdsOperation(c.state, req.key, now());
       if (next) c.state = next;
-      return { taken: next !== undefined, orphaned: next ? [] : orphanedOperations(c.state, now()) };
+      return {
+        taken: next !== undefined,
+        orphaned: next ? [] : orphanedOperations(c.state, now()),
+        existed,
+      };
     },
     async rebindMutation(from: string, to: string) {
       c.state = applyRebindMutation(c.state, from, to, now()) ?? c.state;

@@ -34,7 +34,7 @@ interface Waiter {
   operation: boolean;
   deadline: number;
   probe: OperationProbe | undefined;
-  resolve(taken: boolean): void;
+  resolve(answer: { taken: boolean; existed: boolean }): void;
 }
 
 /** Between two refused asks for a slot: short at first, then at most this. */
@@ -69,7 +69,7 @@ export class FleetMutationGate implements MutationLimiter {
     const local = this.#o.local ? await this.#o.local.take(timeoutMs, asyncOperationId, probe) : undefined;
     if (this.#o.local && !local) return undefined;
     const key = asyncOperationId ?? `reservation/${this.#o.holder}/${randomUUID()}`;
-    const taken = await new Promise<boolean>((resolve) => {
+    const { taken, existed } = await new Promise<{ taken: boolean; existed: boolean }>((resolve) => {
       this.#queue.push({ key, operation: asyncOperationId !== undefined, deadline, probe, resolve });
       void this.#pump();
     });
@@ -89,7 +89,9 @@ export class FleetMutationGate implements MutationLimiter {
         if (settled) return;
         settled = true;
         local?.release();
-        this.#inBackground(() => this.#o.coordinator.releaseMutation(key));
+        // A retry of a request that may have started the operation: whatever this attempt's answer, the operation
+        // may be running (e.g. a 409 for our own earlier create), so its slot stays until it is seen finished.
+        if (!existed) this.#inBackground(() => this.#o.coordinator.releaseMutation(key));
       },
     };
   }
@@ -118,10 +120,11 @@ export class FleetMutationGate implements MutationLimiter {
         const head = this.#queue[0]!;
         if (this.#o.now() >= head.deadline) {
           this.#queue.shift();
-          head.resolve(false);
+          head.resolve({ taken: false, existed: false });
           continue;
         }
         let taken = false;
+        let existed = false;
         try {
           const answer = await this.#o.coordinator.acquireMutation({
             key: head.key,
@@ -132,6 +135,7 @@ export class FleetMutationGate implements MutationLimiter {
             caps: this.#o.caps,
           });
           taken = answer.taken;
+          existed = answer.existed === true;
           // Slots of a dead worker's operations: nobody may poll them for a while, so ask about them here.
           if (!taken && answer.orphaned.length > 0)
             await head.probe?.(answer.orphaned).catch(() => undefined);
@@ -141,7 +145,7 @@ export class FleetMutationGate implements MutationLimiter {
         }
         if (taken) {
           this.#queue.shift();
-          head.resolve(true);
+          head.resolve({ taken: true, existed });
           backoff = MIN_BACKOFF_MS;
           continue;
         }

@@ -90,6 +90,11 @@ export interface AcquireMutationRequest {
   caps: FleetCaps;
 }
 
+export interface AcquireMutationResult {
+  /** The key already held a slot as an operation (see holdsOperation). */
+  existed: boolean;
+}
+
 /** A snapshot for the `state` query, tests and the bench. */
 export interface LimiterView {
   caps: FleetCaps;
@@ -233,6 +238,15 @@ export function orphanedOperations(state: LimiterState, now: number): string[] {
     .filter(([, m]) => m.operation && !live(clean.holders[m.holder], now))
     .sort(([, a], [, b]) => a.since - b.since)
     .map(([key]) => key);
+}
+
+/**
+ * Whether `key` already holds a slot as an operation: a retry of a request that may have started it. Such a retry
+ * that fails must not give the slot back, since the operation may be running (only a poll that sees it finish, a
+ * probe, or the hold limit frees it).
+ */
+export function holdsOperation(state: LimiterState, key: string, now: number): boolean {
+  return purge(state, now).mutations[key]?.operation === true;
 }
 
 /**

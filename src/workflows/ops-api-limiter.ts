@@ -21,11 +21,13 @@ import {
   FLEET_LIMITER,
   FLEET_REJECTIONS,
   limiterView,
+  holdsOperation,
   orphanedOperations,
   purge,
   validateAcquireMutation,
   validateSyncRequest,
   type AcquireMutationRequest,
+  type AcquireMutationResult,
   type LimiterState,
   type LimiterView,
   type SyncRequest,
@@ -33,7 +35,7 @@ import {
 } from '../shared/fleet-limits';
 
 export const syncRequestSlots = defineUpdate<SyncResult, [SyncRequest]>(FLEET_LIMITER.sync);
-export const acquireMutationSlot = defineUpdate<void, [AcquireMutationRequest]>(
+export const acquireMutationSlot = defineUpdate<AcquireMutationResult, [AcquireMutationRequest]>(
   FLEET_LIMITER.acquireMutation,
 );
 export const rebindMutationSlot = defineUpdate<void, [{ from: string; to: string }]>(
@@ -97,7 +99,9 @@ export async function opsApiLimiter(input: OpsApiLimiterInput = {}): Promise<voi
           orphaned: orphanedOperations(state, Date.now()),
         });
       }
+      const existed = holdsOperation(state, req.key, Date.now());
       state = next;
+      return { existed };
     },
     {
       validator: (req) => {

@@ -271,6 +271,36 @@ describe("the workers' side", () => {
     expect(local.inFlight).toBe(1);
   });
 
+  test("a retried mutation that fails keeps its operation's slot (the first attempt may have started it)", async () => {
+    const limiter = memoryCoordinator(now);
+    const gate = (holder: string) =>
+      new FleetMutationGate({
+        coordinator: limiter,
+        holder,
+        caps: { requestsPerSecond: 0, mutations: 1 },
+        leaseMs: 5_000,
+        holdLimitMs: 60_000,
+      });
+    const a = gate('a');
+    const b = gate('b');
+    // Attempt 1 timed out: the operation may run, its slot stays with it.
+    (await a.take(1_000, 'op-1'))!.hold('op-1');
+    // Attempt 2 (another worker) gets the same slot and an error, e.g. a 409 for the create attempt 1 made.
+    const retry = await b.take(1_000, 'op-1');
+    expect(retry).toBeDefined();
+    retry!.release();
+    await b.close();
+    expect(limiter.view().mutations.map((m) => m.key)).toEqual(['op-1']);
+    expect(await a.take(200, 'op-2')).toBeUndefined(); // still the fleet's one operation in flight
+    // A first attempt that fails started nothing: its slot comes back.
+    b.finished('op-1');
+    await b.close();
+    const first = await a.take(1_000, 'op-2');
+    first!.release();
+    await a.close();
+    expect(limiter.view().mutations).toEqual([]);
+  });
+
   test("a worker refused a mutation slot asks about a dead worker's operations, and a finished one frees its slot", async () => {
     let t = 0;
     const limiter = memoryCoordinator(() => t);
