@@ -200,12 +200,17 @@ export function applySync(
   const wanted = Math.min(req.wanted, rate);
   const others = Object.entries(clean.holders).filter(([id]) => id !== req.holder);
   const used = others.reduce((sum, [, h]) => sum + h.slots, 0);
-  const demands = [
-    Math.min(rate, current + wanted),
-    ...others.map(([, h]) => Math.min(rate, h.slots + h.wanted)),
-  ];
+  // Every holder computes the shares over the same order (by id), so the remainder of an uneven split goes to the
+  // same holders whoever asks; caller-first, the targets would add up to more than the rate and one could starve.
+  const ids = [req.holder, ...others.map(([id]) => id)].sort();
+  const me = ids.indexOf(req.holder);
+  const demandOf = (id: string) =>
+    id === req.holder
+      ? Math.min(rate, current + wanted)
+      : Math.min(rate, clean.holders[id]!.slots + clean.holders[id]!.wanted);
+  const demands = ids.map(demandOf);
   const shares = rate > 0 ? fairShares(demands, rate) : demands.map(() => 0);
-  const target = shares[0]!;
+  const target = shares[me]!;
   const free = Math.max(0, rate - used - current);
   const slots = current + Math.max(0, Math.min(target - current, free));
   const record: HolderRecord = { expiresAt: now + req.leaseMs, slots, wanted, caps: req.caps };
@@ -213,13 +218,16 @@ export function applySync(
   // A new demand is worth a history event only when it moves another holder's share (the holder itself gets its
   // target in the answer either way): a lone worker's changing demand costs nothing.
   const sharesBefore = () =>
-    fairShares([Math.min(rate, previous!.slots + previous!.wanted), ...demands.slice(1)], rate);
+    fairShares(
+      demands.map((d, i) => (i === me ? Math.min(rate, previous!.slots + previous!.wanted) : d)),
+      rate,
+    );
   const changed =
     renewDue ||
     previous.slots !== slots ||
     previous.caps.requestsPerSecond !== req.caps.requestsPerSecond ||
     previous.caps.mutations !== req.caps.mutations ||
-    (rate > 0 && sharesBefore().some((share, i) => i > 0 && share !== shares[i]));
+    (rate > 0 && sharesBefore().some((share, i) => i !== me && share !== shares[i]));
   return {
     state: { ...clean, holders: { ...clean.holders, [req.holder]: record } },
     result: { slots, target, caps },

@@ -51,6 +51,26 @@ describe('the rules', () => {
     expect(limiterView(r.state, 3).requestSlotsInUse).toBe(6);
   });
 
+  test('an uneven split is the same whoever asks: the targets never add up to more than the rate', () => {
+    // Rate 2, three busy holders: caller-first, each was told its target is 1 (3 in all) and one could starve.
+    const busy = (h: string, slots: number) => ({
+      ...sync(h, slots, 2),
+      caps: { requestsPerSecond: 2, mutations: 2 },
+    });
+    let state: LimiterState = emptyLimiterState();
+    for (const h of ['c', 'a', 'b']) state = applySync(state, busy(h, 0), 0).state;
+    for (let round = 1; round <= 3; round++) {
+      const targets = ['a', 'b', 'c'].map((h) => {
+        const mine = state.holders[h]!.slots;
+        const r = applySync(state, busy(h, mine), round);
+        state = r.state;
+        return r.result.target;
+      });
+      expect(targets.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(2);
+      expect(limiterView(state, round).requestSlotsInUse).toBeLessThanOrEqual(2);
+    }
+  });
+
   test('a sync that changes nothing is refused (no history), until the lease needs renewing', () => {
     let state = applySync(emptyLimiterState(), sync('a', 0, 2), 0).state;
     state = applySync(state, sync('a', 2, 2), 0).state;
