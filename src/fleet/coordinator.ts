@@ -45,9 +45,18 @@ function rejection(err: unknown): { type: string; details: unknown[] } | undefin
   return { type: err.cause.type ?? '', details: err.cause.details ?? [] };
 }
 
+/**
+ * The longest one call to the limiter may take. The SDK sends Update-With-Start again until the update is accepted,
+ * so without a deadline a limiter whose task nobody processes (the last worker stopping, a backlog) would hang the
+ * caller silently; with one, the call fails, and the gates back off and ask again within their own waits.
+ */
+export const LIMITER_CALL_DEADLINE_MS = 5_000;
+
 export function temporalCoordinator(client: Client, taskQueue: string): LimiterCoordinator {
   const workflowId = FLEET_LIMITER.workflowId(taskQueue);
   const update = <R>(name: string, arg: unknown): Promise<R> =>
+    client.withDeadline(Date.now() + LIMITER_CALL_DEADLINE_MS, () => send<R>(name, arg));
+  const send = <R>(name: string, arg: unknown): Promise<R> =>
     client.workflow.executeUpdateWithStart<never, R, [unknown]>(name, {
       args: [arg],
       startWorkflowOperation: new WithStartWorkflowOperation<never>(FLEET_LIMITER.workflowType, {
