@@ -305,6 +305,13 @@ test('npm run service names every missing shared setting', () => {
     'PORTAL_SESSION_SECRET',
     'PORTAL_LOGIN_TOKEN_SHA256',
   ]);
+  // Its fingerprint is readable in the namespace: `npm run service` wants a secret too long to guess.
+  const short = { ...env, EVENTS_HMAC_SECRET: 'x'.repeat(20) };
+  expect(frontDoorProblems(loadServiceConfig(short), short)).toContain(
+    'EVENTS_HMAC_SECRET: must be at least 32 characters with `npm run service` (e.g. openssl rand -base64 32)',
+  );
+  const long = { ...env, EVENTS_HMAC_SECRET: 'x'.repeat(32) };
+  expect(frontDoorProblems(loadServiceConfig(long), long).join('\n')).not.toContain('EVENTS_HMAC_SECRET');
   const noPortal = { PORTAL_ENABLED: 'false' };
   expect(frontDoorProblems(loadServiceConfig(noPortal), noPortal).map((p) => p.split(':')[0])).not.toContain(
     'PORTAL_SESSION_SECRET',
