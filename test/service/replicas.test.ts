@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { createLogger, silentLogger } from '../../src/logger';
+import { createLogger, silentLogger, type Logger } from '../../src/logger';
 import { sha256Hex } from '../../src/portal/auth';
 import { frontDoorProblems, loadServiceConfig } from '../../src/service/config';
 import { sendEvent } from '../../src/service/demo';
@@ -35,13 +35,19 @@ const logger = createLogger({ name: 'replicas-test', level: 'error', format: 'js
 
 /** A front-door replica as `npm run service` starts it: no worker, nothing on local disk. */
 async function replica(
-  overrides: { secret?: string; sessionSecret?: string; trustedHeader?: string; taskQueue?: string } = {},
+  overrides: {
+    secret?: string;
+    sessionSecret?: string;
+    trustedHeader?: string;
+    taskQueue?: string;
+    logger?: Logger;
+  } = {},
 ): Promise<Stack> {
   const options: StackOptions = {
     dataDir: path.join(dataDir, 'never-created'),
     files: false,
     worker: false,
-    logger,
+    logger: overrides.logger ?? logger,
     env: {
       PATH: process.env.PATH,
       OPS_API_KEY: a.opsApi.emulator!.apiKey,
@@ -216,7 +222,14 @@ test('a replica that finds other shared settings on renewal turns not ready; a f
   // Its own task queue, so its record is not the one A and B share.
   const taskQueue = 'replicas-retaken';
   const handle = a.client.workflow.getHandle(settingsWorkflowId(taskQueue));
-  const first = await replica({ taskQueue });
+  const logLines: string[] = [];
+  const firstLogger = createLogger(
+    { name: 'replicas-test', level: 'error', format: 'json' },
+    {
+      write: (line: string) => void logLines.push(line),
+    },
+  );
+  const first = await replica({ taskQueue, logger: firstLogger });
   const firstRecord = (await handle.describe()).memo as {
     salt?: string;
     fingerprints?: Record<string, string>;
@@ -255,8 +268,12 @@ test('a replica that finds other shared settings on renewal turns not ready; a f
   );
   expect(body).toMatchObject({ reason: 'shared_settings_mismatch' });
   expect((await fetch(`${other.events!.url}/readyz`)).status).toBe(200);
-  // It left the record to the other replica.
-  expect((await handle.describe()).memo?.fingerprints).toEqual(retaken.memo?.fingerprints);
+  // It stops renewing, so it says so once (two more renewal periods pass), naming the variable, never the value.
+  await new Promise((r) => setTimeout(r, LEASE_MS / 2));
+  const mismatches = logLines.filter((line) => line.includes('shared settings differ from the record'));
+  expect(mismatches).toHaveLength(1);
+  expect(mismatches[0]).toContain('EVENTS_HMAC_SECRET differs');
+  expect(logLines.join('')).not.toContain(SECRET);
   await Promise.all([first.stop(), other.stop()]);
 });
 
