@@ -87,6 +87,12 @@ export function frontDoorProblems(config: ServiceConfig, env: Record<string, str
     ...(config.OPS_API_URL ? [] : ["OPS_API_URL: is required (the forms' pickers read the Ops API)"]),
     ...missing('OPS_API_KEY', "(the forms' pickers only read with it)"),
     ...(config.EVENTS_HMAC_SECRET ? [] : ['EVENTS_HMAC_SECRET: is required (the same on every replica)']),
+    // Its fingerprint is readable by anyone who can read the namespace: too short a secret could be guessed offline.
+    ...(config.EVENTS_HMAC_SECRET && config.EVENTS_HMAC_SECRET.length < 32
+      ? [
+          'EVENTS_HMAC_SECRET: must be at least 32 characters with `npm run service` (e.g. openssl rand -base64 32)',
+        ]
+      : []),
     ...(config.PORTAL_ENABLED && !config.PORTAL_SESSION_SECRET
       ? ['PORTAL_SESSION_SECRET: is required with the portal (the same on every replica)']
       : []),

@@ -1,12 +1,14 @@
 // Settings every replica of the service must share (the events HMAC secret, the portal's session secret and login
-// token hash, who may approve). Each replica publishes a fingerprint of them in Temporal — a salted scrypt hash per
-// variable, never the value — on one record whose workflow id is unique by Temporal's guarantee: the first replica
-// starts it; any other compares and refuses to start, naming the variables that differ.
+// token hash, who may approve, whose header names the user). Each replica publishes a fingerprint of them in
+// Temporal — a scrypt hash per variable, never the value, salted with a random salt kept next to it so a reader of
+// the namespace cannot precompute guesses — on one record whose workflow id is unique by Temporal's guarantee: the
+// first replica starts it; any other hashes with its salt, compares and refuses to start, naming the variables that
+// differ. A replica that finds another's settings on renewal (its record expired and was retaken) turns not ready.
 //
 // The record is a workflow that never runs (as the request receipts in ./receipts.ts): it lives for a lease and live
 // replicas renew it (a new run replaces it atomically, TERMINATE_EXISTING) before half the lease is left. Once every
 // replica has stopped it expires, so new settings take effect after one lease (or at once: terminate the record).
-import { scrypt } from 'node:crypto';
+import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from '../logger';
@@ -20,6 +22,8 @@ export const SHARED_SETTINGS = [
   'PORTAL_SESSION_SECRET',
   'PORTAL_LOGIN_TOKEN_SHA256',
   'PORTAL_APPROVERS',
+  'PORTAL_TRUSTED_HEADER',
+  'PORTAL_TRUSTED_PROXIES',
 ] as const;
 export type SharedSetting = (typeof SHARED_SETTINGS)[number];
 /** The effective values; undefined when the feature is off (no portal, no token login). */
@@ -46,14 +50,18 @@ export class SharedSettingsMismatch extends StackError {
 
 /**
  * Per variable, a hash that tells equal values from different ones and nothing else: scrypt (costly to guess
- * against) salted with the variable's name, so equal values of two variables do not look alike. 'off' when unset.
+ * against) salted with the record's random salt and the variable's name, so equal values of two variables do not
+ * look alike. 'off' when unset.
  */
-export async function settingsFingerprints(values: SharedValues): Promise<Record<SharedSetting, string>> {
+export async function settingsFingerprints(
+  values: SharedValues,
+  salt: string,
+): Promise<Record<SharedSetting, string>> {
   const entries = await Promise.all(
     SHARED_SETTINGS.map(async (name) => {
       const value = values[name];
       if (value === undefined) return [name, 'off'] as const;
-      const hash = await scryptAsync(value, `temporal-cloud-ops shared setting ${name}`, 16);
+      const hash = await scryptAsync(value, `${salt} ${name}`, 16);
       return [name, hash.toString('hex')] as const;
     }),
   );
@@ -71,9 +79,11 @@ export interface SettingsRecord {
 export interface PublishOptions {
   client: Client;
   taskQueue: string;
-  fingerprints: Record<SharedSetting, string>;
+  values: SharedValues;
   logger: Logger;
   leaseMs?: number;
+  /** A renewal found other settings in the record: this replica must stop taking traffic (readiness). */
+  onMismatch?: (err: SharedSettingsMismatch) => void;
 }
 
 /**
@@ -81,65 +91,90 @@ export interface PublishOptions {
  * else keeps the record alive while this replica runs.
  */
 export async function publishSharedSettings(opts: PublishOptions): Promise<SettingsRecord> {
-  const { client, fingerprints } = opts;
+  const { client, values } = opts;
   const leaseMs = opts.leaseMs ?? DEFAULT_SETTINGS_LEASE_MS;
   const workflowId = settingsWorkflowId(opts.taskQueue);
   const log = opts.logger.child({ component: 'shared-settings' });
 
-  const start = (policy: 'FAIL' | 'TERMINATE_EXISTING') =>
+  // scrypt is slow on purpose: hash once per salt (the record's salt changes only when it is retaken).
+  let hashed: { salt: string; fingerprints: Promise<Record<SharedSetting, string>> } | undefined;
+  const fingerprintsWith = (salt: string) => {
+    if (hashed?.salt !== salt) hashed = { salt, fingerprints: settingsFingerprints(values, salt) };
+    return hashed.fingerprints;
+  };
+
+  const start = async (policy: 'FAIL' | 'TERMINATE_EXISTING', salt: string) =>
     client.workflow.start(SETTINGS_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: receiptTaskQueue(opts.taskQueue),
-      memo: { fingerprints, expiresAt: Date.now() + leaseMs },
+      memo: { salt, fingerprints: await fingerprintsWith(salt), expiresAt: Date.now() + leaseMs },
       workflowIdConflictPolicy: policy,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       startDelay: leaseMs,
       workflowExecutionTimeout: leaseMs,
     });
 
-  /** The live record: started by us (undefined) or another replica's memo. */
-  const join = async (): Promise<{ fingerprints?: unknown; expiresAt?: unknown } | undefined> => {
+  /** The live record's memo, or undefined when none runs. */
+  const live = async (): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const info = await client.workflow.getHandle(workflowId).describe();
+      return info.status.name === 'RUNNING' ? ((info.memo ?? {}) as Record<string, unknown>) : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  };
+
+  /**
+   * Reads the live record first (its salt is needed to compare); if none runs, starts one with a fresh salt — FAIL,
+   * so of two replicas starting at once one wins and the other compares with the winner's record.
+   */
+  const check = async (): Promise<{ salt: string; expiresAt: number } | undefined> => {
     for (let round = 0; round < 3; round++) {
+      const theirs = await live();
+      if (theirs) {
+        const salt = typeof theirs.salt === 'string' ? theirs.salt : '';
+        const ours = await fingerprintsWith(salt);
+        const recorded = (theirs.fingerprints ?? {}) as Partial<Record<SharedSetting, string>>;
+        const differing = SHARED_SETTINGS.filter((name) => recorded[name] !== ours[name]);
+        if (differing.length > 0) throw new SharedSettingsMismatch(differing, workflowId);
+        return { salt, expiresAt: typeof theirs.expiresAt === 'number' ? theirs.expiresAt : 0 };
+      }
       try {
-        await start('FAIL');
+        await start('FAIL', randomBytes(16).toString('hex'));
         return undefined;
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      try {
-        const info = await client.workflow.getHandle(workflowId).describe();
-        if (info.status.name === 'RUNNING') return (info.memo ?? {}) as Record<string, unknown>;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
     }
     throw new StackError(`could not join ${workflowId}: it keeps changing`);
   };
 
-  const check = async (): Promise<{ expiresAt: number } | undefined> => {
-    const theirs = await join();
-    if (!theirs) return undefined;
-    const recorded = (theirs.fingerprints ?? {}) as Partial<Record<SharedSetting, string>>;
-    const differing = SHARED_SETTINGS.filter((name) => recorded[name] !== fingerprints[name]);
-    if (differing.length > 0) throw new SharedSettingsMismatch(differing, workflowId);
-    return { expiresAt: typeof theirs.expiresAt === 'number' ? theirs.expiresAt : 0 };
-  };
-
   await check();
   log.info({ workflowId }, 'shared settings agree with the running replicas');
 
-  // Renewal: a replica whose record is past half its lease replaces it with a fresh run of the same fingerprints.
+  // Renewal: a replica whose record is past half its lease replaces it with a fresh run of the same salt and
+  // fingerprints.
   let renewing = false;
   const timer = setInterval(() => {
     if (renewing) return;
     renewing = true;
     void (async () => {
-      const live = await check();
-      if (live && live.expiresAt - Date.now() < leaseMs / 2) await start('TERMINATE_EXISTING');
+      const current = await check();
+      if (current && current.expiresAt - Date.now() < leaseMs / 2) {
+        await start('TERMINATE_EXISTING', current.salt);
+      }
     })()
       .catch((err: unknown) => {
-        // Temporal unreachable for a while (readiness says so too), or a replica with other settings took over an
-        // expired record: this one keeps serving what it has; an operator sees the error.
+        if (err instanceof SharedSettingsMismatch) {
+          // A replica with other settings took over an expired record: the two would answer differently, so this
+          // one leaves the load balancer (readiness) and stops renewing; it says so once.
+          clearInterval(timer);
+          log.error({ err, workflowId }, 'shared settings differ from the record: this replica is not ready');
+          opts.onMismatch?.(err);
+          return;
+        }
+        // Temporal unreachable for a while (readiness says so too): this one keeps serving what it has.
         log.error({ err, workflowId }, 'could not renew the shared settings record');
       })
       .finally(() => (renewing = false));

@@ -19,7 +19,7 @@ import { startDevServer, StackError, assertPortFree, type DevServer } from './de
 import { buildEventsServer } from './events';
 import { createIntake } from './intake';
 import { temporalReadiness } from './readiness';
-import { publishSharedSettings, settingsFingerprints, type SharedValues } from './shared-settings';
+import { publishSharedSettings, type SharedValues } from './shared-settings';
 import { httpMetrics, installRuntime, opsApiMetrics, type HttpRequestEvent } from './telemetry';
 
 export { StackError } from './dev-server';
@@ -344,6 +344,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         PORTAL_SESSION_SECRET: undefined,
         PORTAL_LOGIN_TOKEN_SHA256: undefined,
         PORTAL_APPROVERS: undefined,
+        PORTAL_TRUSTED_HEADER: undefined,
+        PORTAL_TRUSTED_PROXIES: undefined,
       };
       // One start path for signed events and the portal.
       const intake = createIntake({ client: connected.client, taskQueue: config.TASK_QUEUE, logger });
@@ -414,6 +416,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         shared.PORTAL_SESSION_SECRET = sessionSecret;
         shared.PORTAL_LOGIN_TOKEN_SHA256 = token?.sha256;
         shared.PORTAL_APPROVERS = approvers === '*' ? '*' : [...approvers].sort().join(',');
+        // Header names are case-insensitive; the proxies' order does not matter.
+        shared.PORTAL_TRUSTED_HEADER = trustedHeader.toLowerCase();
+        shared.PORTAL_TRUSTED_PROXIES = [...trustedProxies].sort().join(',');
         portalSetup = {
           approvers,
           trustedHeader,
@@ -426,8 +431,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const record = await publishSharedSettings({
         client: connected.client,
         taskQueue: config.TASK_QUEUE,
-        fingerprints: await settingsFingerprints(shared),
+        values: shared,
         logger,
+        // Another replica's settings took over the record: the load balancer must take this one out.
+        onMismatch: () => readiness.fail('shared_settings_mismatch'),
         ...(options.settingsLeaseMs ? { leaseMs: options.settingsLeaseMs } : {}),
       });
       // `npm start` with its own dev server: a restart with other settings need not wait for the lease.

@@ -1,13 +1,14 @@
 // Two replicas of the service's front door (events endpoint + portal) against one dev server and one emulator, as a
 // fleet runs them: replica A is `npm start`'s stack (dev server, emulator, worker), replica B is `npm run service`'s
 // (no worker, no data folder, every shared setting from its options). Whichever replica answers, the answer is the
-// same; a restarted replica answers as before; a replica with other shared settings refuses to start.
+// same; a restarted replica answers as before; a replica with other shared settings refuses to start, or turns not
+// ready when it finds them on renewal.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { createLogger, silentLogger } from '../../src/logger';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { createLogger, silentLogger, type Logger } from '../../src/logger';
 import { sha256Hex } from '../../src/portal/auth';
 import { frontDoorProblems, loadServiceConfig } from '../../src/service/config';
 import { sendEvent } from '../../src/service/demo';
@@ -33,13 +34,25 @@ const stacks: Stack[] = [];
 const logger = createLogger({ name: 'replicas-test', level: 'error', format: 'json' });
 
 /** A front-door replica as `npm run service` starts it: no worker, nothing on local disk. */
-async function replica(overrides: { secret?: string; sessionSecret?: string } = {}): Promise<Stack> {
+async function replica(
+  overrides: {
+    secret?: string;
+    sessionSecret?: string;
+    trustedHeader?: string;
+    taskQueue?: string;
+    logger?: Logger;
+  } = {},
+): Promise<Stack> {
   const options: StackOptions = {
     dataDir: path.join(dataDir, 'never-created'),
     files: false,
     worker: false,
-    logger,
-    env: { PATH: process.env.PATH, OPS_API_KEY: a.opsApi.emulator!.apiKey },
+    logger: overrides.logger ?? logger,
+    env: {
+      PATH: process.env.PATH,
+      OPS_API_KEY: a.opsApi.emulator!.apiKey,
+      ...(overrides.taskQueue ? { TASK_QUEUE: overrides.taskQueue } : {}),
+    },
     temporalAddress: a.temporal.address,
     opsApiUrl: a.opsApi.url,
     settingsLeaseMs: LEASE_MS,
@@ -50,6 +63,7 @@ async function replica(overrides: { secret?: string; sessionSecret?: string } = 
       portal: {
         sessionSecret: overrides.sessionSecret ?? SESSION_SECRET,
         loginTokenSha256: sha256Hex(LOGIN_TOKEN),
+        ...(overrides.trustedHeader ? { trustedHeader: overrides.trustedHeader } : {}),
       },
     },
   };
@@ -194,8 +208,73 @@ test('a replica whose shared settings differ from the running ones refuses to st
   expect(record.status.name).toBe('RUNNING');
   const memo = JSON.stringify(record.memo);
   for (const secret of [SECRET, SESSION_SECRET, sha256Hex(LOGIN_TOKEN)]) expect(memo).not.toContain(secret);
+  // Salted with a random salt of the record, not a public one.
+  expect(record.memo?.salt).toMatch(/^[0-9a-f]{32}$/);
+  // Who is asking is answered alike: the proxy's header is shared too.
+  await expect(replica({ trustedHeader: 'X-Auth-Request-User' })).rejects.toThrow(
+    /^PORTAL_TRUSTED_HEADER differs from the running replicas'/,
+  );
   // The replicas that agree are still serving.
   expect((await fetch(`${b.events!.url}/readyz`)).status).toBe(200);
+});
+
+test('a replica that finds other shared settings on renewal turns not ready; a fresh record has a fresh salt', async () => {
+  // Its own task queue, so its record is not the one A and B share.
+  const taskQueue = 'replicas-retaken';
+  const handle = a.client.workflow.getHandle(settingsWorkflowId(taskQueue));
+  const logLines: string[] = [];
+  const firstLogger = createLogger(
+    { name: 'replicas-test', level: 'error', format: 'json' },
+    {
+      write: (line: string) => void logLines.push(line),
+    },
+  );
+  const first = await replica({ taskQueue, logger: firstLogger });
+  const firstRecord = (await handle.describe()).memo as {
+    salt?: string;
+    fingerprints?: Record<string, string>;
+  };
+  // The record expires (terminating it is the same, at once) and a replica with another secret takes it. The first
+  // one's renewal may start a record again in between; then the other is refused, and we try again.
+  const other = await eventually(
+    async () => {
+      await handle.terminate('the lease ran out').catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+      return replica({ taskQueue, secret: 'another-events-secret-0123456789' }).catch((err: Error) => {
+        if (/differs from the running replicas'/.test(err.message)) return undefined;
+        throw err;
+      });
+    },
+    'another replica to take the record',
+    LEASE_MS * 3,
+  );
+  const retaken = await handle.describe();
+  expect(retaken.memo?.salt).toMatch(/^[0-9a-f]{32}$/);
+  expect(retaken.memo?.salt).not.toEqual(firstRecord.salt);
+  // The same session secret on both, hashed with another salt: nothing to compare across records.
+  const retakenFingerprints = retaken.memo?.fingerprints as Record<string, string>;
+  expect(retakenFingerprints.PORTAL_SESSION_SECRET).not.toEqual(
+    firstRecord.fingerprints?.PORTAL_SESSION_SECRET,
+  );
+  // The first replica's next renewal finds the other settings: the load balancer must take it out.
+  const body = await eventually(
+    async () => {
+      const res = await fetch(`${first.events!.url}/readyz`);
+      return res.status === 503 ? ((await res.json()) as Record<string, unknown>) : undefined;
+    },
+    "the first replica's renewal",
+    LEASE_MS * 3,
+  );
+  expect(body).toMatchObject({ reason: 'shared_settings_mismatch' });
+  expect((await fetch(`${other.events!.url}/readyz`)).status).toBe(200);
+  // It stops renewing, so it says so once (two more renewal periods pass), naming the variable, never the value.
+  await new Promise((r) => setTimeout(r, LEASE_MS / 2));
+  const mismatches = logLines.filter((line) => line.includes('shared settings differ from the record'));
+  expect(mismatches).toHaveLength(1);
+  expect(mismatches[0]).toContain('EVENTS_HMAC_SECRET differs');
+  expect(logLines.join('')).not.toContain(SECRET);
+  await Promise.all([first.stop(), other.stop()]);
 });
 
 test('readiness fails while draining (requests are still answered) and when Temporal is unreachable', async () => {
@@ -305,6 +384,13 @@ test('npm run service names every missing shared setting', () => {
     'PORTAL_SESSION_SECRET',
     'PORTAL_LOGIN_TOKEN_SHA256',
   ]);
+  // Its fingerprint is readable in the namespace: `npm run service` wants a secret too long to guess.
+  const short = { ...env, EVENTS_HMAC_SECRET: 'x'.repeat(20) };
+  expect(frontDoorProblems(loadServiceConfig(short), short)).toContain(
+    'EVENTS_HMAC_SECRET: must be at least 32 characters with `npm run service` (e.g. openssl rand -base64 32)',
+  );
+  const long = { ...env, EVENTS_HMAC_SECRET: 'x'.repeat(32) };
+  expect(frontDoorProblems(loadServiceConfig(long), long).join('\n')).not.toContain('EVENTS_HMAC_SECRET');
   const noPortal = { PORTAL_ENABLED: 'false' };
   expect(frontDoorProblems(loadServiceConfig(noPortal), noPortal).map((p) => p.split(':')[0])).not.toContain(
     'PORTAL_SESSION_SECRET',
