@@ -174,6 +174,20 @@ describe('the rules', () => {
 describe("the workers' side", () => {
   const now = () => performance.now();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** A worker's fleet gate with one mutation slot for the whole fleet. */
+  const oneSlotGate = (
+    coordinator: ReturnType<typeof memoryCoordinator>,
+    holder: string,
+    extra: Partial<ConstructorParameters<typeof FleetMutationGate>[0]> = {},
+  ) =>
+    new FleetMutationGate({
+      coordinator,
+      holder,
+      caps: { requestsPerSecond: 0, mutations: 1 },
+      leaseMs: 5_000,
+      holdLimitMs: 60_000,
+      ...extra,
+    });
 
   test('three workers never make more requests in any window than the fleet has slots, and all get some', async () => {
     const limiter = memoryCoordinator(now);
@@ -263,14 +277,7 @@ describe("the workers' side", () => {
   test('mutations: the fleet gate waits for a slot, a poll on any worker frees it, and the local gate comes first', async () => {
     const limiter = memoryCoordinator(now);
     const gate = (holder: string, local?: MutationGate) =>
-      new FleetMutationGate({
-        coordinator: limiter,
-        holder,
-        caps: { requestsPerSecond: 0, mutations: 1 },
-        leaseMs: 5_000,
-        holdLimitMs: 60_000,
-        ...(local ? { local } : {}),
-      });
+      oneSlotGate(limiter, holder, local ? { local } : {});
     const a = gate('a', new MutationGate(5));
     const b = gate('b');
     const slot = await a.take(1_000, 'op-1');
@@ -293,14 +300,7 @@ describe("the workers' side", () => {
 
   test("a retried mutation that fails keeps its operation's slot (the first attempt may have started it)", async () => {
     const limiter = memoryCoordinator(now);
-    const gate = (holder: string) =>
-      new FleetMutationGate({
-        coordinator: limiter,
-        holder,
-        caps: { requestsPerSecond: 0, mutations: 1 },
-        leaseMs: 5_000,
-        holdLimitMs: 60_000,
-      });
+    const gate = (holder: string) => oneSlotGate(limiter, holder);
     const a = gate('a');
     const b = gate('b');
     // Attempt 1 timed out: the operation may run, its slot stays with it.
@@ -324,15 +324,7 @@ describe("the workers' side", () => {
   test("a worker refused a mutation slot asks about a dead worker's operations, and a finished one frees its slot", async () => {
     let t = 0;
     const limiter = memoryCoordinator(() => t);
-    const gate = (holder: string, waitMs: number) =>
-      new FleetMutationGate({
-        coordinator: limiter,
-        holder,
-        caps: { requestsPerSecond: 0, mutations: 1 },
-        leaseMs: 1_000,
-        holdLimitMs: 60_000,
-        waitMs,
-      });
+    const gate = (holder: string, waitMs: number) => oneSlotGate(limiter, holder, { leaseMs: 1_000, waitMs });
     const dead = gate('dead', 1_000);
     (await dead.take(1_000, 'op-1'))!.hold('op-1');
     const alive = gate('alive', 3_000);
