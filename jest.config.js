@@ -27,6 +27,8 @@ const project = {
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  // The SDK's late gRPC retries after a connection closed stay in their own test file (see the file).
+  setupFiles: ['<rootDir>/test/helpers/late-grpc-retry.ts'],
   testTimeout: 120_000,
 };
 
@@ -40,7 +42,7 @@ module.exports = {
       ...project,
       displayName: 'cloud',
       testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
-      setupFiles: ['<rootDir>/test/helpers/cloud-dialect.ts'],
+      setupFiles: [...project.setupFiles, '<rootDir>/test/helpers/cloud-dialect.ts'],
     },
   ],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
