@@ -49,4 +49,8 @@ module.exports = {
   testTimeout: 120_000,
   // Suites share one machine with Temporal servers; two workers keep a 2-core box responsive.
   maxWorkers: 2,
+  // A worker that has run some forty suites takes over half a second to end after its `exit` event (native teardown of
+  // every suite's Temporal runtime), and jest then prints "A worker process has failed to exit gracefully": recycled
+  // once it holds this much, a worker ends at once, and no run has printed it since.
+  workerIdleMemoryLimit: '512MB',
 };
