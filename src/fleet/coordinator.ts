@@ -3,7 +3,6 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  applyAcquireMutation,
   applyRebindMutation,
   applyReleaseMutation,
   applySync,
@@ -11,8 +10,7 @@ import {
   FLEET_LIMITER,
   FLEET_REJECTIONS,
   limiterView,
-  holdsOperation,
-  orphanedOperations,
+  takeMutationSlot,
   type AcquireMutationRequest,
   type AcquireMutationResult,
   type LimiterState,
@@ -128,14 +126,10 @@ export function memoryCoordinator(now: () => number = Date.now): LimiterCoordina
       return { accepted: next.changed, result: next.result };
     },
     async acquireMutation(req: AcquireMutationRequest) {
-      const next = applyAcquireMutation(c.state, req, now());
-      const existed = holdsOperation(c.state, req.key, now());
-      if (next) c.state = next;
-      return {
-        taken: next !== undefined,
-        orphaned: next ? [] : orphanedOperations(c.state, now()),
-        existed,
-      };
+      const answer = takeMutationSlot(c.state, req, now());
+      if (!answer.taken) return answer;
+      c.state = answer.state;
+      return { taken: true, orphaned: [], existed: answer.existed };
     },
     async rebindMutation(from: string, to: string) {
       c.state = applyRebindMutation(c.state, from, to, now()) ?? c.state;

@@ -285,6 +285,25 @@ export function applyAcquireMutation(
   };
 }
 
+/**
+ * The limiter's whole answer to a request for a mutation slot, for the workflow and the in-memory coordinator alike:
+ * the new state and whether the key was already an operation's (see holdsOperation), or, when every slot is taken,
+ * the orphaned operations to ask about.
+ */
+export type MutationSlotAnswer =
+  { taken: true; state: LimiterState; existed: boolean } | { taken: false; orphaned: string[] };
+
+export function takeMutationSlot(
+  state: LimiterState,
+  req: AcquireMutationRequest,
+  now: number,
+): MutationSlotAnswer {
+  const next = applyAcquireMutation(state, req, now);
+  return next
+    ? { taken: true, state: next, existed: holdsOperation(state, req.key, now) }
+    : { taken: false, orphaned: orphanedOperations(state, now) };
+}
+
 /** The reservation `from` started operation `to`: the slot now belongs to the operation. */
 export function applyRebindMutation(
   state: LimiterState,

@@ -13,7 +13,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  applyAcquireMutation,
   applyRebindMutation,
   applyReleaseMutation,
   applySync,
@@ -21,9 +20,8 @@ import {
   FLEET_LIMITER,
   FLEET_REJECTIONS,
   limiterView,
-  holdsOperation,
-  orphanedOperations,
   purge,
+  takeMutationSlot,
   validateAcquireMutation,
   validateSyncRequest,
   type AcquireMutationRequest,
@@ -68,6 +66,11 @@ function reject(type: string, message: string, details?: unknown): never {
   });
 }
 
+/** Every mutation slot is taken: the refusal names the orphaned operations a worker may ask about. */
+function refuseFull(orphaned: string[]): never {
+  reject(FLEET_REJECTIONS.full, 'every mutation slot of the fleet is taken', { orphaned });
+}
+
 export async function opsApiLimiter(input: OpsApiLimiterInput = {}): Promise<void> {
   // Workflow time: the same clock for every lease, whichever worker runs this task.
   let state = input.state ?? emptyLimiterState();
@@ -93,25 +96,17 @@ export async function opsApiLimiter(input: OpsApiLimiterInput = {}): Promise<voi
     acquireMutationSlot,
     (req) => {
       // Validators of updates that arrive together may all run before their handlers: check again here.
-      const next = applyAcquireMutation(state, req, Date.now());
-      if (!next) {
-        reject(FLEET_REJECTIONS.full, 'every mutation slot of the fleet is taken', {
-          orphaned: orphanedOperations(state, Date.now()),
-        });
-      }
-      const existed = holdsOperation(state, req.key, Date.now());
-      state = next;
-      return { existed };
+      const answer = takeMutationSlot(state, req, Date.now());
+      if (!answer.taken) refuseFull(answer.orphaned);
+      state = answer.state;
+      return { existed: answer.existed };
     },
     {
       validator: (req) => {
         const problem = validateAcquireMutation(req);
         if (problem) reject(FLEET_REJECTIONS.invalid, problem);
-        if (!applyAcquireMutation(state, req, Date.now())) {
-          reject(FLEET_REJECTIONS.full, 'every mutation slot of the fleet is taken', {
-            orphaned: orphanedOperations(state, Date.now()),
-          });
-        }
+        const answer = takeMutationSlot(state, req, Date.now());
+        if (!answer.taken) refuseFull(answer.orphaned);
       },
     },
   );
