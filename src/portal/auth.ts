@@ -1,9 +1,4 @@
-// Who is asking. Behind a single sign-on proxy (oauth2-proxy and the like), the user is the value of a trusted header
-// (X-Forwarded-Email by default), believed only when the connection comes from a configured proxy address. Without
-// one, a login token printed once by `npm start` (kept only as its SHA-256 in the data folder) opens a session
-// cookie (HttpOnly, SameSite=Strict, signed and self-contained) for the email the person gives. Replicas of the
-// service share the token's hash and the session secret through the environment (PORTAL_LOGIN_TOKEN_SHA256,
-// PORTAL_SESSION_SECRET); the data-folder file is only the single-machine default.
+// Who is asking: a trusted proxy's header, or a session opened with the login token (docs/portal.md).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

@@ -1,12 +1,4 @@
-// The contract by which a run asks a person to decide, read from its `status` query alone, so that any workflow on
-// the task queue that follows it shows up on the Approvals page without a change here:
-//
-//  - `step: 'awaiting-approval'` (optional `approvalDeadline`, ISO): signals `approve({approver, comment})` and
-//    `reject({approver, reason})` — offboardUser today, reconcile later;
-//  - `step: 'grace-period'` with `graceEndsAt` (ISO), neither `cutoverConfirmed` nor `abortRequested`: signals
-//    `confirmCutover({by})` and `abort({reason, by})` — rotateApiKey.
-//
-// The decider's name travels in every signal, so the run's history records who decided.
+// The contract by which a run asks a person to decide, read from its `status` query alone (docs/portal.md).
 
 export type DecisionAction = 'approve' | 'reject' | 'confirm-cutover' | 'abort';
 

@@ -1,8 +1,4 @@
-// The one way a self-service request becomes a workflow run, shared by the signed events endpoint and the portal:
-// validated with the workflow's own schema, started under its business-key id with the starters' reuse policy,
-// deduplicated by request id (a re-delivery or a double submit answers with the run it started), and tagged in
-// the memo with where it came from and who asked. Everything it remembers is in Temporal (src/service/receipts.ts
-// and the runs' memos), so any number of replicas give the same answers.
+// The one way a self-service request becomes a workflow run, shared by the signed events endpoint and the portal.
 import { v5 as uuidv5 } from 'uuid';
 import { REQUEST_MEMO } from '../shared/request-memo';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';

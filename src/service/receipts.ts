@@ -1,11 +1,4 @@
-// Seen request ids (event ids, portal form ids), kept in Temporal rather than on one replica's disk, so every replica
-// judges a re-delivery against the same memory. A request's receipt is a workflow whose id is the request id: the
-// start is atomic, so of two deliveries of one id, wherever they land, exactly one claims it and the other finds the
-// receipt — with the fingerprint of the body that claimed it in its memo.
-//
-// A receipt never runs: it starts with a delay as long as its execution timeout, so no task is ever queued for it
-// (nothing needs to poll its task queue) and the server closes it as timed out when the dedupe window ends. While it is
-// running the id is taken; a receipt terminated ("voided", when its request started nothing) or timed out frees it.
+// Seen request ids, kept in Temporal as receipts (docs/events.md, "Re-deliveries: request receipts").
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 
 export const RECEIPT_WORKFLOW_TYPE = 'requestReceipt';

@@ -1,13 +1,5 @@
-// Settings every replica of the service must share (the events HMAC secret, the portal's session secret and login
-// token hash, who may approve, whose header names the user). Each replica publishes a fingerprint of them in
-// Temporal — a scrypt hash per variable, never the value, salted with a random salt kept next to it so a reader of
-// the namespace cannot precompute guesses — on one record whose workflow id is unique by Temporal's guarantee: the
-// first replica starts it; any other hashes with its salt, compares and refuses to start, naming the variables that
-// differ. A replica that finds another's settings on renewal (its record expired and was retaken) turns not ready.
-//
-// The record is a workflow that never runs (as the request receipts in ./receipts.ts): it lives for a lease and live
-// replicas renew it (a new run replaces it atomically, TERMINATE_EXISTING) before half the lease is left. Once every
-// replica has stopped it expires, so new settings take effect after one lease (or at once: terminate the record).
+// Settings every replica of the service must share, checked against one record in Temporal (docs/production.md,
+// "Replicas that would disagree refuse to start").
 import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';

@@ -44,6 +44,9 @@ export const exportCommand = {
   examples: ['npm run export -- -o cloud-ops.yaml', 'npm run export -- --name prod > prod.yaml'],
 };
 
+/** `1 user`, `2 users`. */
+const many = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const exists = (file: string) =>
   access(file).then(
     () => true,
@@ -116,10 +119,10 @@ export async function main(argv: readonly string[], io: StarterIO = defaultIO())
         out.emit({ ok: false, workflowId, error: { kind: 'file', message } });
         return ExitCode.WorkflowFailed;
       }
-      out.say(
-        `wrote ${file}: ${counts.namespaces} namespaces, ${counts.serviceAccounts} service accounts ` +
-          `(${counts.apiKeys} API keys), ${counts.users} users`,
-      );
+      const what =
+        `${many(counts.namespaces, 'namespace')}, ${many(counts.serviceAccounts, 'service account')} ` +
+        `(${many(counts.apiKeys, 'API key')}), ${many(counts.users, 'user')}`;
+      out.say(`wrote ${file}: ${what}`);
       out.emit({ ok: true, workflowId, runId: started.runId, file, counts, desired: state });
     } else if (out.json) {
       out.emit({ ok: true, workflowId, runId: started.runId, counts, desired: state });

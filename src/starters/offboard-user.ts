@@ -83,7 +83,7 @@ export const offboardUserStarter = defineStarter({
   summarize: (r) => {
     const who = `${r.plan.user.email} (${r.plan.user.id})`;
     if (r.outcome === 'dry-run')
-      return `dry run for ${who}: would delete ${r.plan.apiKeys.length} API keys${r.plan.deleteUser ? ' and the user' : ''}`;
+      return `dry run for ${who}: would delete ${r.plan.apiKeys.length} API key${r.plan.apiKeys.length === 1 ? '' : 's'}${r.plan.deleteUser ? ' and the user' : ''}`;
     if (r.outcome === 'rejected')
       return `offboarding of ${who} rejected by ${r.approval?.by}; nothing changed`;
     if (r.outcome === 'approval-timed-out')

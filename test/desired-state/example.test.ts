@@ -1,4 +1,4 @@
-// The example file the README shows: it loads without a problem and points editors at the schema.
+// The example file docs/desired-state.md shows: it loads without a problem and points editors at the schema.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDesiredState } from '../../src/desired-state/load';

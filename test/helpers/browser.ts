@@ -1,6 +1,6 @@
-// A real headless Chromium for the portal's browser tests and its README screenshots, from npm packages alone: the
-// browser binary ships (brotli-compressed) inside @sparticuz/chromium and puppeteer-core drives it, so a fresh
-// `npm ci` needs no download and no system browser. CHROMIUM_PATH points at another binary instead.
+// A real headless Chromium for the portal's browser tests and its screenshots (docs/portal.md), from npm packages
+// alone: the browser binary ships (brotli-compressed) inside @sparticuz/chromium and puppeteer-core drives it, so a
+// fresh `npm ci` needs no download and no system browser. CHROMIUM_PATH points at another binary instead.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';

@@ -19,7 +19,7 @@ interface Received {
   body: WebhookRequestBody;
 }
 
-/** A receiver as the README describes it: verifies the signature on the raw bytes, then acts. */
+/** A receiver as src/secrets/README.md describes it: verifies the signature on the raw bytes, then acts. */
 class TestReceiver {
   readonly store = new Map<string, { secret: string; metadata?: Record<string, string> }>();
   readonly received: Received[] = [];

@@ -98,6 +98,8 @@ test('every command the banner prints works as printed on a fresh data folder', 
   for (const command of starters.slice(2)) outcomes.push(await run(command));
   outcomes.push(await rotation);
   expect(outcomes.filter((o) => o.code !== 0)).toEqual([]);
+  const dryRun = outcomes.find((o) => o.command.includes('offboard-user'))!;
+  expect(dryRun.stdout).toContain(`would delete 1 API key and the user`);
 
   const { stdout: eventOut } = await event;
   const [accepted, status] = eventOut

@@ -334,7 +334,7 @@ test('export → plan prints no changes, through the CLIs as processes; export k
     const exported = await runStarter('export', ['-o', out], childEnv);
     expect(exported).toMatchObject({ code: 0 });
     expect(exported.stderr).toMatch(
-      /wrote .*exported\.yaml: 1 namespaces, 1 service accounts \(1 API keys\), 2 users/,
+      /wrote .*exported\.yaml: 1 namespace, 1 service account \(1 API key\), 2 users/,
     );
     const text = await readFile(out, 'utf8');
     expect(text.split('\n')[0]).toMatch(

@@ -79,6 +79,8 @@ export function humanKey(key: string): string {
     .replace(/\bgrpc\b/g, 'gRPC')
     .replace(/\bmtls\b/g, 'mTLS')
     .replace(/\bid\b/g, 'ID');
+  // An acronym written with a small first letter (gRPC, mTLS) keeps it.
+  if (/^[a-z]+[A-Z]/.test(words)) return words;
   return `${words[0]?.toUpperCase() ?? ''}${words.slice(1)}`;
 }
 
