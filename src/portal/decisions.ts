@@ -6,7 +6,11 @@
 //  - `step: 'grace-period'` with `graceEndsAt` (ISO), neither `cutoverConfirmed` nor `abortRequested`: signals
 //    `confirmCutover({by})` and `abort({reason, by})` — rotateApiKey.
 //
-// The decider's name travels in every signal, so the run's history records who decided.
+// The decider's name travels in every signal, so the run's history records who decided. A run that records its
+// approval requirement (`status.approval`: requester and approvers, from the policy) is judged by it here as it
+// judges itself; one without is judged by PORTAL_APPROVERS.
+import { approvalRequirement, deciderRefusal } from '../shared/approval';
+import { validate } from '../shared/validation';
 
 export type DecisionAction = 'approve' | 'reject' | 'confirm-cutover' | 'abort';
 
@@ -83,12 +87,15 @@ export interface DeciderRules {
   approvers: readonly string[] | '*';
 }
 
-/** Why `user` may not decide on a run requested by `requestedBy`, or undefined when they may. */
+/** Why `user` may not decide on this run, or undefined when they may. */
 export function refusal(
   rules: DeciderRules,
   user: string,
-  requestedBy: string | undefined,
+  run: { requestedBy?: string; progress?: Record<string, unknown> },
 ): string | undefined {
+  const recorded = validate(approvalRequirement, run.progress?.approval);
+  if (recorded.ok) return deciderRefusal(recorded.value, user);
+  const requestedBy = run.requestedBy;
   if (rules.approvers !== '*' && !rules.approvers.includes(user)) {
     return 'you are not an approver (PORTAL_APPROVERS)';
   }
