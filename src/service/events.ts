@@ -174,84 +174,87 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     return reply.code(ready.ok ? 200 : 503).send({ status: ready.ok ? 'ready' : 'not_ready', ...ready });
   });
 
-  // Per sender address, before the signature is checked: a flood costs little and is cut off early.
-  app.post('/events', { config: rateLimit(limits.eventsPerMinute) }, async (req, reply) => {
-    const fail = (status: number, body: Problem) => reply.code(status).send(body);
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const timestamp = req.headers['x-signature-timestamp'];
-    const signature = req.headers['x-signature-256'];
-    if (typeof timestamp !== 'string' || typeof signature !== 'string') {
-      return fail(401, {
-        error: 'unauthenticated',
-        message: 'missing X-Signature-256 or X-Signature-Timestamp header',
-      });
-    }
-    if (/^\d{1,12}$/.test(timestamp) && Math.abs(nowSec() - Number(timestamp)) > tolerance) {
-      return fail(401, {
-        error: 'unauthenticated',
-        message: `X-Signature-Timestamp is more than ${tolerance} s away from the server's clock`,
-      });
-    }
-    if (!verifyWebhookSignature(raw, timestamp, signature, opts.secret, nowSec(), tolerance)) {
-      return fail(401, { error: 'unauthenticated', message: 'invalid signature' });
-    }
+  // After the rate limiter has loaded: it hooks the routes declared from then on.
+  void app.register(async (routes) => {
+    // Per sender address, before the signature is checked: a flood costs little and is cut off early.
+    routes.post('/events', { config: rateLimit(limits.eventsPerMinute) }, async (req, reply) => {
+      const fail = (status: number, body: Problem) => reply.code(status).send(body);
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const timestamp = req.headers['x-signature-timestamp'];
+      const signature = req.headers['x-signature-256'];
+      if (typeof timestamp !== 'string' || typeof signature !== 'string') {
+        return fail(401, {
+          error: 'unauthenticated',
+          message: 'missing X-Signature-256 or X-Signature-Timestamp header',
+        });
+      }
+      if (/^\d{1,12}$/.test(timestamp) && Math.abs(nowSec() - Number(timestamp)) > tolerance) {
+        return fail(401, {
+          error: 'unauthenticated',
+          message: `X-Signature-Timestamp is more than ${tolerance} s away from the server's clock`,
+        });
+      }
+      if (!verifyWebhookSignature(raw, timestamp, signature, opts.secret, nowSec(), tolerance)) {
+        return fail(401, { error: 'unauthenticated', message: 'invalid signature' });
+      }
 
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return invalid(reply, [{ field: '', message: 'body is not valid JSON' }]);
-    }
-    const event = validate(envelope, parsed);
-    if (!event.ok) return invalid(reply, event.problems);
-    const { id, type, data } = event.value;
-    const eventLog: Record<string, unknown> = { eventId: id, eventType: type };
-    (req as { eventLog?: Record<string, unknown> }).eventLog = eventLog;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return invalid(reply, [{ field: '', message: 'body is not valid JSON' }]);
+      }
+      const event = validate(envelope, parsed);
+      if (!event.ok) return invalid(reply, event.problems);
+      const { id, type, data } = event.value;
+      const eventLog: Record<string, unknown> = { eventId: id, eventType: type };
+      (req as { eventLog?: Record<string, unknown> }).eventLog = eventLog;
 
-    const outcome = await intake.submit({ id, type, data }, { source: 'events' });
-    if ('workflowId' in outcome && outcome.workflowId) eventLog.workflowId = outcome.workflowId;
-    const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
-    const accepted = (
-      status: number,
-      workflowId: string,
-      runId: string,
-      extra: Record<string, unknown> = {},
-    ) =>
-      reply.code(status).send({
-        eventId: id,
-        workflowId,
-        runId,
-        // Only this link (or the portal's requester and approvers) shows the request's status.
-        statusUrl: `${base.replace(/\/$/, '')}${statusPath(opts.secret, workflowId)}`,
-        ...(uiLink(workflowId, runId) ? { uiUrl: uiLink(workflowId, runId) } : {}),
-        ...extra,
-      });
-    switch (outcome.kind) {
-      case 'started':
-        return accepted(202, outcome.workflowId, outcome.runId);
-      case 'duplicate':
-        return accepted(200, outcome.workflowId, outcome.runId, { duplicate: true });
-      case 'attached':
-        return accepted(200, outcome.workflowId, outcome.runId, { attached: true, status: outcome.status });
-      case 'invalid':
-        return invalid(
-          reply,
-          outcome.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
-        );
-      case 'conflict':
-        return fail(409, { error: outcome.error, message: outcome.message });
-      case 'unavailable':
-        return fail(503, { error: 'unavailable', message: outcome.message });
-    }
-  });
+      const outcome = await intake.submit({ id, type, data }, { source: 'events' });
+      if ('workflowId' in outcome && outcome.workflowId) eventLog.workflowId = outcome.workflowId;
+      const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
+      const accepted = (
+        status: number,
+        workflowId: string,
+        runId: string,
+        extra: Record<string, unknown> = {},
+      ) =>
+        reply.code(status).send({
+          eventId: id,
+          workflowId,
+          runId,
+          // Only this link (or the portal's requester and approvers) shows the request's status.
+          statusUrl: `${base.replace(/\/$/, '')}${statusPath(opts.secret, workflowId)}`,
+          ...(uiLink(workflowId, runId) ? { uiUrl: uiLink(workflowId, runId) } : {}),
+          ...extra,
+        });
+      switch (outcome.kind) {
+        case 'started':
+          return accepted(202, outcome.workflowId, outcome.runId);
+        case 'duplicate':
+          return accepted(200, outcome.workflowId, outcome.runId, { duplicate: true });
+        case 'attached':
+          return accepted(200, outcome.workflowId, outcome.runId, { attached: true, status: outcome.status });
+        case 'invalid':
+          return invalid(
+            reply,
+            outcome.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
+          );
+        case 'conflict':
+          return fail(409, { error: outcome.error, message: outcome.message });
+        case 'unavailable':
+          return fail(503, { error: 'unavailable', message: outcome.message });
+      }
+    });
 
-  registerRequestStatus(app, {
-    client: opts.client,
-    taskQueue: opts.taskQueue,
-    secret: opts.secret,
-    approvers: opts.approvers ?? [],
-    uiLink,
-    ...(opts.viewer ? { viewer: opts.viewer } : {}),
+    registerRequestStatus(routes, {
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      secret: opts.secret,
+      approvers: opts.approvers ?? [],
+      uiLink,
+      ...(opts.viewer ? { viewer: opts.viewer } : {}),
+    });
   });
 
   return app;

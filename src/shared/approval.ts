@@ -24,11 +24,21 @@ export const approvalRequirement = z.strictObject({
 export type ApprovalRequirement = z.input<typeof approvalRequirement>;
 export type Approval = z.output<typeof approvalRequirement>;
 
-/** Why `by` may not decide on a run with this requirement, or undefined when they may. */
-export function deciderRefusal(approval: Approval, by: string | undefined): string | undefined {
+/**
+ * Why `by` may not decide on a run with this requirement, or undefined when they may. A `withdrawal` (reject, abort:
+ * nothing is changed, or a change is undone) may also come from the requester, who may call off their own request;
+ * going ahead never may.
+ */
+export function deciderRefusal(
+  approval: Approval,
+  by: string | undefined,
+  withdrawal = false,
+): string | undefined {
   const who = by?.trim().toLowerCase();
   if (!who) return 'a decision must name who decides';
-  if (who === approval.requestedBy.trim().toLowerCase()) {
+  const requester = who === approval.requestedBy.trim().toLowerCase();
+  if (requester && withdrawal) return undefined;
+  if (requester) {
     return `${who} requested this and cannot decide on it: another approver has to`;
   }
   if (approval.approvers !== ANY_APPROVER && !approval.approvers.some((a) => a.toLowerCase() === who)) {

@@ -3,7 +3,7 @@
 import { rotateApiKeyInput, type RotateApiKeyInput } from '../shared/validation';
 import { accessWorkflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { rotateApiKey, rotateStatusQuery } from '../workflows';
-import { REQUESTER_FLAG } from './approval';
+import { REQUESTER_FLAG, requesterOf } from './approval';
 import { DECISION_FLAGS, decisionRequest, signalRunning } from './signals';
 import { defineStarter, exitWith, parseFlags, runStarter, type StarterIO } from './cli';
 
@@ -113,8 +113,7 @@ export async function main(argv: readonly string[], io?: StarterIO) {
     return signalRunning(rotateApiKeyStarter, argv, decisionRequest(values, env), io);
   }
   // Every decision names who takes it: the run checks it against its requester and approvers.
-  const by = values.approver ?? env.USER;
-  const who = by ? { by } : {};
+  const who = { by: requesterOf(values.approver, env) };
   if (values['confirm-cutover']) {
     return signalRunning(
       rotateApiKeyStarter,

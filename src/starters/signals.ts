@@ -1,6 +1,7 @@
 // Sending signals (approve, confirmCutover, abort, ...) to the running run of a starter's workflow id.
 import type { Workflow } from '@temporalio/common';
 import type { ConnectedClient } from '../client';
+import { requesterOf } from './approval';
 import {
   ExitCode,
   failureChain,
@@ -49,10 +50,10 @@ export function decisionRequest(
       atStep: 'awaiting-approval',
     };
   }
-  const approver = values.approver ?? env.USER;
+  // Without --approver, whoever runs it: the requester may call off their own request.
   return {
     name: 'reject',
-    args: [{ ...(approver ? { approver } : {}), ...(values.reason ? { reason: values.reason } : {}) }],
+    args: [{ approver: requesterOf(values.approver, env), ...(values.reason ? { reason: values.reason } : {}) }],
     done: 'rejected',
     atStep: 'awaiting-approval',
   };

@@ -78,11 +78,12 @@ export class DecisionGate {
   }
 
   /**
-   * Whether `by` may take `action` on this run. Runs started without an approval requirement (by an operator with
-   * access to the namespace, or a schedule) take anyone's decision, as before. A refusal is kept in the status.
+   * Whether `by` may take `action` on this run (a `withdrawal` — reject, abort — may also be the requester's). Runs
+   * started without an approval requirement (by an operator with access to the namespace, or a schedule) take
+   * anyone's decision, as before. A refusal is kept in the status.
    */
-  admit(action: string, by: string | undefined): boolean {
-    const reason = this.approval ? deciderRefusal(this.approval, by) : undefined;
+  admit(action: string, by: string | undefined, withdrawal = false): boolean {
+    const reason = this.approval ? deciderRefusal(this.approval, by, withdrawal) : undefined;
     if (reason) this.refuse(action, by, reason);
     return reason === undefined;
   }
@@ -114,7 +115,7 @@ export class DecisionGate {
       this.refuse(action, by, 'the run is not waiting for a decision');
       return;
     }
-    if (!this.admit(action, by)) return;
+    if (!this.admit(action, by, decision.decision === 'rejected')) return;
     this.offered = { ...decision, by: by?.trim() || 'unknown', at: new Date().toISOString() };
   }
 

@@ -128,7 +128,7 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       status.abortIgnored = 'the old key was already being deleted';
       return;
     }
-    if (!gate.admit('abort', req?.by)) return;
+    if (!gate.admit('abort', req?.by, true)) return;
     status.abortRequested = true;
     abortReason = req?.reason;
   });
