@@ -11,6 +11,7 @@ test('a running provisioning: done up to the current step, the rest not yet', ()
     ),
   ).toEqual([
     'validating:done',
+    'awaiting-approval:done', // passed at once when the policy asks for no approval
     'creating-namespace:done',
     'waiting-for-namespace:current',
     'creating-service-account:upcoming',
@@ -61,6 +62,7 @@ test('a failed run is marked at the step it failed in; an unknown workflow shows
     ),
   ).toEqual([
     'validating:done',
+    'awaiting-approval:done',
     'creating-namespace:done',
     'waiting-for-namespace:done',
     'creating-service-account:done',
