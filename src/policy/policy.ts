@@ -11,7 +11,7 @@ export const POLICY_KINDS = {
   offboarding: { required: true, what: 'offboarding a user' },
   decommission: { required: true, what: 'decommissioning a namespace' },
   'key-deletion': { required: true, what: 'a rotation that deletes the old key after a short grace period' },
-  'destructive-apply': { required: true, what: 'destructive changes of an apply' },
+  'destructive-apply': { required: true, what: 'an apply with destructive changes' },
   'codec-credentials': {
     required: true,
     what: "a new namespace whose codec server gets the user's access token or cross-origin credentials",

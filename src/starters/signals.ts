@@ -53,7 +53,9 @@ export function decisionRequest(
   // Without --approver, whoever runs it: the requester may call off their own request.
   return {
     name: 'reject',
-    args: [{ approver: requesterOf(values.approver, env), ...(values.reason ? { reason: values.reason } : {}) }],
+    args: [
+      { approver: requesterOf(values.approver, env), ...(values.reason ? { reason: values.reason } : {}) },
+    ],
     done: 'rejected',
     atStep: 'awaiting-approval',
   };
