@@ -198,13 +198,13 @@ export function requiredApproval(
   requester: { requestedBy: string; source: RequestSource },
 ): Approval {
   const reasons: string[] = [];
-  let approvers: Approvers = policy.approvers;
   const requiredKinds = facts.kinds.filter((k) => policy.kinds[k].required);
   for (const k of requiredKinds) reasons.push(kindReason(policy, k, facts.detail?.[k]));
-  // The rules of the kinds that make it wait decide who approves; without any, those of every kind it falls under.
-  for (const k of requiredKinds.length ? requiredKinds : facts.kinds) {
-    approvers = intersect(approvers, policy.kinds[k].approvers ?? policy.approvers);
-  }
+  // The rules of the kinds that make it wait decide who approves (a kind's own list replaces the default one);
+  // without any, those of every kind it falls under.
+  const deciding = requiredKinds.length ? requiredKinds : facts.kinds;
+  let approvers: Approvers = deciding.length ? ANY_APPROVER : policy.approvers;
+  for (const k of deciding) approvers = intersect(approvers, policy.kinds[k].approvers ?? policy.approvers);
   for (const name of facts.namespaces) {
     const rule = policy.namespaces.find((r) => patternMatches(r.pattern, name));
     if (!rule) continue;

@@ -143,7 +143,10 @@ test("a request's status: its requester, its approvers and its link see it; a st
     expect(JSON.parse(res.body).message).toBe(JSON.parse(none.body).message.replace('x@example.com', email));
     expect(res.body).not.toContain('apiKeys');
   }
-  for (const who of [pat, viaProxy(BOB)]) {
+  // Signed in with the login token (a session cookie, read outside the portal's routes too).
+  const bobByToken = new Visitor(portal.base);
+  expect((await bobByToken.signIn(portal.loginToken, BOB)).status).toBe(303);
+  for (const who of [pat, viaProxy(BOB), bobByToken]) {
     const res = await who.get(path);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ workflowId, progress: { step: 'awaiting-approval' } });
