@@ -94,8 +94,15 @@ export function refusal(
   run: { requestedBy?: string; progress?: Record<string, unknown> },
 ): string | undefined {
   const recorded = validate(approvalRequirement, run.progress?.approval);
-  if (recorded.ok) return deciderRefusal(recorded.value, user);
-  const requestedBy = run.requestedBy;
+  const requestedBy = recorded.ok ? recorded.value.requestedBy.toLowerCase() : run.requestedBy;
+  if (recorded.ok) {
+    // The run's own answer (what it will check itself), in the second person.
+    if (requestedBy === user) return 'you requested this yourself: another approver has to decide';
+    return (
+      deciderRefusal(recorded.value, user) &&
+      'you are not among the approvers the policy allows for this request'
+    );
+  }
   if (rules.approvers !== '*' && !rules.approvers.includes(user)) {
     return 'you are not an approver (PORTAL_APPROVERS)';
   }
