@@ -117,8 +117,6 @@ export type IntakeOutcome =
 
 export interface Intake {
   submit(request: IntakeRequest, requester: Requester): Promise<IntakeOutcome>;
-  /** What the policy asks of this request (undefined while it is invalid). Starts nothing. */
-  approvalFor(request: Omit<IntakeRequest, 'id'>, requester: Requester): Approval | undefined;
 }
 
 export interface IntakeOptions {
@@ -271,13 +269,7 @@ export function createIntake(opts: IntakeOptions): Intake {
     }
   }
 
-  return {
-    submit,
-    approvalFor: (request, requester) => {
-      const assessed = assess(request, requester);
-      return assessed.ok ? assessed.approval : undefined;
-    },
-  };
+  return { submit };
 }
 
 const APPROVAL_IS_THE_POLICYS =

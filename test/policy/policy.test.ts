@@ -146,28 +146,51 @@ test('a policy file with a problem is a configuration error naming the variable 
   expect(approversFromEnv({})).toBeUndefined();
 });
 
-test("the intake's answer cannot be lowered by the request: an `approval` field is refused", () => {
+test("the intake puts the policy's answer into the run's input; a request cannot lower it", async () => {
+  const started: unknown[] = [];
+  const client = {
+    workflow: {
+      start: async (_type: string, options: { args: unknown[] }) => {
+        started.push(options.args[0]);
+        return { firstExecutionRunId: 'run-1' };
+      },
+    },
+  } as unknown as Client;
   const intake = createIntake({
-    client: {} as Client,
+    client,
     taskQueue: 'q',
     logger: silentLogger,
     policy: defaultPolicy(TEAM),
-    receipts: { claim: jest.fn(), void: jest.fn() } as never,
+    receipts: { claim: async () => ({ kind: 'claimed', runId: 'receipt' }), void: async () => undefined },
   });
-  const portal = { source: 'portal' as const, requestedBy: 'pat@example.com' };
-  expect(
-    intake.approvalFor(
-      { type: 'user.offboarding.requested', data: { email: 'x@example.com', requireApproval: false } },
-      portal,
-    ),
-  ).toMatchObject({ required: true, requestedBy: 'pat@example.com', approvers: TEAM });
-  expect(
-    intake.approvalFor(
-      {
-        type: 'apikey.rotation.requested',
-        data: { ownerType: 'user', ownerId: 'u1', gracePeriod: '0', approval: { required: false } },
+  const pat = { source: 'portal' as const, requestedBy: 'pat@example.com' };
+  const offboarding = { email: 'x@example.com', requireApproval: false };
+  const ok = await intake.submit({ id: 'r1', type: 'user.offboarding.requested', data: offboarding }, pat);
+  expect(ok).toMatchObject({ kind: 'started' });
+  expect(started).toEqual([
+    {
+      ...offboarding,
+      approval: {
+        requestedBy: 'pat@example.com',
+        approvers: TEAM,
+        required: true,
+        reasons: [expect.any(String)],
       },
-      portal,
-    ),
-  ).toBeUndefined();
+    },
+  ]);
+  const lowered = await intake.submit(
+    {
+      id: 'r2',
+      type: 'apikey.rotation.requested',
+      data: { ownerType: 'user', ownerId: 'u1', gracePeriod: '0', approval: { required: false } },
+    },
+    pat,
+  );
+  expect(lowered).toEqual({
+    kind: 'invalid',
+    problems: [
+      { field: 'approval', message: expect.stringMatching(/decided by the server's approval policy/) },
+    ],
+  });
+  expect(started).toHaveLength(1);
 });
