@@ -25,6 +25,11 @@ export type StartOrAttachOptions<T extends Workflow> = Omit<
    * replicas at once, or again after a crash), is one run whatever the reuse policy.
    */
   requestId?: string;
+  /**
+   * What makes two starts the same request, when not all of `args` (default `args`): e.g. the request without the
+   * approval the front door added to it, so the same request from another requester joins the run.
+   */
+  sameRequest?: readonly unknown[];
 };
 
 export interface StartOrAttachResult<T extends Workflow> {
@@ -97,8 +102,8 @@ export async function startOrAttach<T extends Workflow>(
   options: StartOrAttachOptions<T>,
 ): Promise<StartOrAttachResult<T>> {
   const requestedType = typeof workflow === 'string' ? workflow : workflow.name;
-  const { requestId, ...startOptions } = options;
-  const fingerprint = argsFingerprint((startOptions.args as unknown[] | undefined) ?? []);
+  const { requestId, sameRequest, ...startOptions } = options;
+  const fingerprint = argsFingerprint(sameRequest ?? (startOptions.args as unknown[] | undefined) ?? []);
   try {
     const handle = await client.workflow.start<T>(workflow, {
       ...startOptions,

@@ -2,7 +2,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Signer } from '@fastify/cookie';
+import { fastifyCookie, Signer } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import proxyaddr from 'proxy-addr';
 
@@ -126,6 +126,7 @@ export function createAuthenticator(
   const header = options.trustedHeader.toLowerCase();
   // proxy-addr understands IPv4/IPv6, CIDRs, IPv4-mapped IPv6 and the names loopback / linklocal / uniquelocal.
   const trust = options.trustedProxies.length > 0 ? proxyaddr.compile(options.trustedProxies) : undefined;
+  const tokenLogin = options.loginTokenSha256 !== undefined;
   const fromTrustedProxy = (req: FastifyRequest) => {
     const peer = req.socket.remoteAddress;
     return Boolean(trust && peer && trust(peer, 0));
@@ -137,11 +138,15 @@ export function createAuthenticator(
         const user = normalizeUser(req.headers[header]);
         if (user) return { id: user, via: 'proxy' };
       }
-      const user = sessions.user(req.cookies?.[SESSION_COOKIE]);
+      // Sessions come only from token login: with it off, a cookie minted while it was on opens nothing.
+      if (!tokenLogin) return undefined;
+      // Outside the portal's routes (e.g. /requests/*) cookies are not parsed for us.
+      const cookies = req.cookies ?? fastifyCookie.parse(req.headers.cookie ?? '');
+      const user = sessions.user(cookies[SESSION_COOKIE]);
       return user ? { id: user, via: 'token' } : undefined;
     },
     sessions,
-    tokenLogin: options.loginTokenSha256 !== undefined,
+    tokenLogin,
     loginTokenMatches: (presented) =>
       options.loginTokenSha256 !== undefined && loginTokenMatches(presented, options.loginTokenSha256),
   };

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { Logger } from '../logger';
+import type { ApprovalPolicy } from '../policy/policy';
 import type { Intake } from '../service/intake';
 import type { Authenticator, PortalUser } from './auth';
 import type { DeciderRules } from './decisions';
@@ -15,6 +16,9 @@ export interface PortalContext {
   directory: Directory;
   auth: Authenticator;
   rules: DeciderRules;
+  policy: ApprovalPolicy;
+  /** Sign-in attempts per address per minute. */
+  loginPerMinute: number;
   logger: Logger;
 }
 

@@ -1,4 +1,6 @@
 // The contract by which a run asks a person to decide, read from its `status` query alone (docs/portal.md).
+import { approvalRequirement, deciderRefusal } from '../shared/approval';
+import { validate } from '../shared/validation';
 
 export type DecisionAction = 'approve' | 'reject' | 'confirm-cutover' | 'abort';
 
@@ -75,12 +77,22 @@ export interface DeciderRules {
   approvers: readonly string[] | '*';
 }
 
-/** Why `user` may not decide on a run requested by `requestedBy`, or undefined when they may. */
+/** Why `user` may not decide on this run, or undefined when they may. */
 export function refusal(
   rules: DeciderRules,
   user: string,
-  requestedBy: string | undefined,
+  run: { requestedBy?: string; progress?: Record<string, unknown> },
 ): string | undefined {
+  const recorded = validate(approvalRequirement, run.progress?.approval);
+  const requestedBy = recorded.ok ? recorded.value.requestedBy.toLowerCase() : run.requestedBy;
+  if (recorded.ok) {
+    // The run's own answer (what it will check itself), in the second person.
+    if (requestedBy === user) return 'you requested this yourself: another approver has to decide';
+    return (
+      deciderRefusal(recorded.value, user) &&
+      'you are not among the approvers the policy allows for this request'
+    );
+  }
   if (rules.approvers !== '*' && !rules.approvers.includes(user)) {
     return 'you are not an approver (PORTAL_APPROVERS)';
   }

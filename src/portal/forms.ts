@@ -10,7 +10,8 @@ export type FormValues = Record<string, string>;
 
 /** The posted fields as strings (the last of repeated ones). */
 export function formValues(body: unknown): FormValues {
-  const values: FormValues = {};
+  // No prototype: a field named `__proto__` or `constructor` is only a field.
+  const values: FormValues = Object.create(null) as FormValues;
   if (!body || typeof body !== 'object') return values;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     const last = Array.isArray(v) ? v[v.length - 1] : v;
@@ -129,11 +130,11 @@ export const rotationForm: FormSpec = {
 
 export const offboardingForm: FormSpec = {
   type: 'user.offboarding.requested',
-  defaults: { requireApproval: 'on', approvalTimeout: '24h', deleteUser: 'on' },
+  // Whether it waits for an approver is the policy's, not the form's.
+  defaults: { approvalTimeout: '24h', deleteUser: 'on' },
   toData(v) {
     return defined({
       email: text(v.email),
-      requireApproval: checked(v.requireApproval),
       approvalTimeout: text(v.approvalTimeout),
       dryRun: checked(v.dryRun),
       deleteUser: checked(v.deleteUser),

@@ -10,6 +10,7 @@ import fastifyHelmet from '@fastify/helmet';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
+import type { ApprovalPolicy } from '../policy/policy';
 import type { Intake } from '../service/intake';
 import { createAuthenticator, portalKey, type AuthOptions } from './auth';
 import { csrfUserInfo, type PortalContext } from './context';
@@ -23,6 +24,7 @@ import { registerNewRotationPage } from './pages/new-rotation';
 import { registerRequestPage } from './pages/request';
 import { registerRequestsPage } from './pages/requests';
 import { createRuns } from './runs';
+import { DEFAULT_FRONT_DOOR_LIMITS } from '../service/front-door';
 
 export interface PortalOptions {
   client: Client;
@@ -35,7 +37,11 @@ export interface PortalOptions {
   uiUrl?: string;
   /** Lower-cased users who may decide, or '*' for everyone signed in. Nobody decides on their own request. */
   approvers: readonly string[] | '*';
+  /** Who must approve what: the forms show it before anything is submitted. */
+  policy: ApprovalPolicy;
   auth: AuthOptions;
+  /** Sign-in attempts per address per minute; default 10. */
+  loginPerMinute?: number;
 }
 
 export const CSRF_COOKIE = 'portal_csrf';
@@ -86,6 +92,8 @@ export async function registerPortal(app: FastifyInstance, opts: PortalOptions):
       directory: opts.directory,
       auth,
       rules: { approvers: opts.approvers },
+      policy: opts.policy,
+      loginPerMinute: opts.loginPerMinute ?? DEFAULT_FRONT_DOOR_LIMITS.loginPerMinute,
       logger,
     };
 

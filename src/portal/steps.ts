@@ -16,6 +16,7 @@ const TERMINAL = new Set(['completed', 'failed', 'rolling-back', 'aborting', 'ab
 
 const PROVISION: Record<ProvisionStep, string> = {
   validating: 'Check the request',
+  'awaiting-approval': 'Wait for approval',
   'creating-namespace': 'Create the namespace',
   'waiting-for-namespace': 'Wait until the namespace is active',
   'creating-service-account': 'Create the service account',
@@ -32,6 +33,7 @@ const ROTATE: Record<RotateStep, string> = {
   resolving: 'Find the key to rotate',
   'creating-new-key': 'Create the new key',
   'waiting-for-new-key': 'Wait until the new key is active',
+  'awaiting-approval': 'Wait for approval to delete the old key',
   'grace-period': 'Grace period (both keys valid)',
   'deleting-old-key': 'Delete the old key',
   aborting: 'Abort: delete the new key',
@@ -54,6 +56,7 @@ const OFFBOARD: Record<OffboardStatus['step'], string> = {
 const DECOMMISSION: Record<DecommissionStatus['step'], string> = {
   validating: 'Check the request',
   finding: 'Find the namespace',
+  'awaiting-approval': 'Wait for approval',
   'deleting-api-keys': "Delete the service accounts' API keys",
   'deleting-service-accounts': 'Delete the service accounts',
   'deleting-namespace': 'Delete the namespace',
@@ -100,12 +103,17 @@ const CATALOG: Record<string, { title: string; steps: Record<string, string> }> 
 
 /** A person's name for a workflow type ("Namespace", "Offboarding"); unknown types as they are. */
 export function kindTitle(workflowType: string): string {
-  return CATALOG[workflowType]?.title ?? workflowType;
+  return known(workflowType)?.title ?? workflowType;
 }
+
+/** Only the catalog's own entries: a name like `constructor` is not a workflow type. */
+const known = (workflowType: string) =>
+  Object.hasOwn(CATALOG, workflowType) ? CATALOG[workflowType] : undefined;
 
 /** The label of a step, or the step itself when this portal does not know it. */
 export function stepLabel(workflowType: string, step: string): string {
-  return CATALOG[workflowType]?.steps[step] ?? step;
+  const steps = known(workflowType)?.steps;
+  return steps && Object.hasOwn(steps, step) ? steps[step]! : step;
 }
 
 export type TimelineState = 'done' | 'current' | 'upcoming' | 'skipped' | 'failed';
@@ -170,14 +178,14 @@ export function outcomeOf(workflowType: string, result: unknown): Outcome {
  * (when known).
  */
 export function timeline({ workflowType, status, step, result, failedStep }: TimelineInput): TimelineEntry[] {
-  const known = CATALOG[workflowType];
+  const catalog = known(workflowType);
   const entry = (s: string, state: TimelineState, label = stepLabel(workflowType, s)): TimelineEntry => ({
     step: s,
     label,
     state,
   });
-  if (!known) return step ? [entry(step, status === 'RUNNING' ? 'current' : 'done')] : [];
-  const path = Object.keys(known.steps).filter((s) => !TERMINAL.has(s));
+  if (!catalog) return step ? [entry(step, status === 'RUNNING' ? 'current' : 'done')] : [];
+  const path = Object.keys(catalog.steps).filter((s) => !TERMINAL.has(s));
   if (status === 'COMPLETED') {
     const outcome = outcomeOf(workflowType, result);
     const last = outcome.stoppedAfter ? path.indexOf(outcome.stoppedAfter) : path.length - 1;

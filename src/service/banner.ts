@@ -13,6 +13,8 @@ export interface BannerOptions {
 /** The namespace the starter commands provision; the signed event uses another, so both can be tried. */
 export const BANNER_NAMESPACE = 'demo-ns';
 export const BANNER_EVENT_NAMESPACE = 'demo-events';
+/** Who approves in the printed commands when PORTAL_APPROVERS names nobody in particular. */
+export const BANNER_APPROVER = 'a-colleague@example.com';
 
 export function banner(stack: Stack, options: BannerOptions): string {
   const cwd = options.cwd ?? process.cwd();
@@ -68,6 +70,9 @@ export function banner(stack: Stack, options: BannerOptions): string {
 
   const env = options.temporalAddressGiven ? '' : `TEMPORAL_ADDRESS=${stack.temporal.address} `;
   const ns = BANNER_NAMESPACE;
+  // The approval policy has a short rotation and a decommission wait for someone else's approval.
+  const approvers = stack.portal?.approvers;
+  const approver = approvers && approvers !== '*' && approvers[0] ? approvers[0] : BANNER_APPROVER;
   lines.push(
     '',
     'Start workflows from another terminal:',
@@ -75,18 +80,18 @@ export function banner(stack: Stack, options: BannerOptions): string {
     `  ${env}npm run provision-namespace -- --name ${ns} --region aws-us-east-1 --retention-days 7 \\`,
     '      --service-account --api-key --wait',
   );
-  if (demo) {
-    lines.push(
-      `  ${env}npm run rotate-api-key -- --owner-type user --owner-id ${demo.id} --grace 5s --wait`,
-      `  ${env}npm run offboard-user -- --email ${demo.email} --dry-run --wait`,
-    );
-  } else {
-    lines.push(
-      `  ${env}npm run rotate-api-key -- --owner-type user --owner-id <userId> --grace 5s --wait`,
-      `  ${env}npm run offboard-user -- --email <email> --dry-run --wait`,
-    );
-  }
-  lines.push(`  ${env}npm run decommission-namespace -- --name ${ns} --delete-service-accounts --wait`);
+  const owner = `--owner-type user --owner-id ${demo ? demo.id : '<userId>'}`;
+  lines.push(
+    '',
+    '  A grace period under a day deletes the old key only once someone else approves (the approval policy):',
+    `  ${env}npm run rotate-api-key -- ${owner} --grace 5s`,
+    `  ${env}npm run rotate-api-key -- ${owner} --approve --approver ${approver} --wait`,
+    `  ${env}npm run offboard-user -- --email ${demo ? demo.email : '<email>'} --dry-run --wait`,
+    '',
+    '  Decommissioning waits for an approver too:',
+    `  ${env}npm run decommission-namespace -- --name ${ns} --delete-service-accounts`,
+    `  ${env}npm run decommission-namespace -- --name ${ns} --approve --approver ${approver} --wait`,
+  );
   if (!demo && stack.opsApi.emulator && keyFile) {
     // Only a fresh data folder gets the demo user; after it was offboarded, this makes another one.
     lines.push(
@@ -109,9 +114,10 @@ export function banner(stack: Stack, options: BannerOptions): string {
       `  BODY='{"id":"evt-1","type":"namespace.requested","data":{"name":"${name}","region":"aws-us-east-1","retentionDays":7,"serviceAccount":{},"apiKey":{}}}'`,
       '  TS=$(date +%s)',
       `  SIG=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')`,
-      `  curl -sS -w '\\n' ${stack.events.url}/events -H 'Content-Type: application/json' \\`,
-      `      -H "X-Signature-Timestamp: $TS" -H "X-Signature-256: sha256=$SIG" -d "$BODY"`,
-      `  curl -sS -w '\\n' ${stack.events.url}/requests/provision-namespace%2F${name}`,
+      `  ANSWER=$(curl -sS ${stack.events.url}/events -H 'Content-Type: application/json' \\`,
+      `      -H "X-Signature-Timestamp: $TS" -H "X-Signature-256: sha256=$SIG" -d "$BODY"); echo "$ANSWER"`,
+      '  # its status, through the link only this answer holds:',
+      `  curl -sS -w '\\n' "$(printf '%s' "$ANSWER" | sed -E 's/.*"statusUrl":"([^"]+)".*/\\1/')"`,
       '',
       '  Event types: namespace.requested, namespace.decommission.requested, apikey.rotation.requested,',
       '  user.offboarding.requested (data = the workflow input, as for the starters).',

@@ -12,7 +12,9 @@ import { webhookSignatureHeaders } from '../secrets/webhook-signature';
 import { onShutdownSignals } from '../shutdown-signals';
 import type { StarterIO } from '../starters/cli';
 import { main as applyMain } from '../starters/apply';
+import { main as offboardMain } from '../starters/offboard-user';
 import { main as planMain } from '../starters/plan';
+import { main as rotateMain } from '../starters/rotate-api-key';
 import type { EventType } from './events';
 import { startStack, StackError, StartInterrupted, STACK_FILES, type Stack } from './stack';
 
@@ -69,11 +71,20 @@ export async function waitForRequest(
   throw new Error(`${statusUrl} not done after ${timeoutMs / 1000} s`);
 }
 
+/** Who approves in the demo: a second person, with the starter's --approve, as anyone else would. */
+export const DEMO_APPROVER = 'demo-approver@example.com';
+
 async function step(
   stack: Stack,
   title: string,
   type: EventType,
   data: Record<string, unknown>,
+  /** A second person's approval, when the approval policy asks for one: it waits for the run to ask. */
+  approval?: {
+    name: string;
+    main: (argv: readonly string[], io: StarterIO) => Promise<number>;
+    argv: string[];
+  },
 ): Promise<Record<string, unknown>> {
   const started = Date.now();
   out(`▶ ${title}`);
@@ -88,7 +99,16 @@ async function step(
   const accepted = sent.body as unknown as Accepted;
   out(`  workflow ${accepted.workflowId}`);
   if (accepted.uiUrl) out(`  ${accepted.uiUrl}`);
+  const approved = approval
+    ? (async () => {
+        const argv = [...approval.argv, '--approve', '--approver', DEMO_APPROVER];
+        out(`  $ npm run ${approval.name} -- ${argv.join(' ')}`);
+        return command(out, stack, approval.main, argv);
+      })()
+    : undefined;
   const final = await waitForRequest(accepted.statusUrl, (s) => out(`  · ${s}`));
+  if (approved && (await approved).code !== 0)
+    throw new Error(`the approval of ${accepted.workflowId} failed`);
   if (final.status !== 'COMPLETED')
     throw new Error(`${accepted.workflowId} ${final.status}: ${final.error?.message}`);
   out(`  ✔ done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -156,10 +176,11 @@ export async function desiredStateDemo(
   print(`  $ npm run plan -- -f ${file}`);
   const planned = await command(print, stack, planMain, ['-f', file]);
   check(planned.code === 2, `plan exits 2: there are changes (exit ${planned.code})`);
-  print(`  $ npm run apply -- -f ${file} --auto-approve`);
+  // Nothing destructive: the approval policy lets it through without an approver.
+  print(`  $ npm run apply -- -f ${file}`);
   // The plan was just shown: print what apply did.
   let inPlan = false;
-  const applied = await command(print, stack, applyMain, ['-f', file, '--auto-approve'], (line) => {
+  const applied = await command(print, stack, applyMain, ['-f', file], (line) => {
     if (line.startsWith('Plan for ')) inPlan = true;
     else if (inPlan && line.startsWith('Plan: ')) return !(inPlan = false);
     return !inPlan && line.trim() !== '';
@@ -310,13 +331,18 @@ export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean
 
     const rotated = await step(
       stack,
-      `Rotate the service account's API key (3 s grace period)`,
+      `Rotate the service account's API key (3 s grace period, so a second person approves deleting the old key)`,
       'apikey.rotation.requested',
       {
         ownerType: 'service-account',
         ownerId: serviceAccountId,
         gracePeriod: '3s',
         expiryDays: 30,
+      },
+      {
+        name: 'rotate-api-key',
+        main: rotateMain,
+        argv: ['--owner-type', 'service-account', '--owner-id', serviceAccountId],
       },
     );
     const newKeyId = String(rotated.newKeyId);
@@ -344,7 +370,13 @@ export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean
       ],
     });
     out(`Seeded user ${email} (${userId}) with API key ${userKey.apiKeys[0]!.keyId}`);
-    await step(stack, `Offboard ${email}`, 'user.offboarding.requested', { email });
+    await step(
+      stack,
+      `Offboard ${email}`,
+      'user.offboarding.requested',
+      { email },
+      { name: 'offboard-user', main: offboardMain, argv: ['--email', email] },
+    );
     state = emulator.snapshot();
     check(!state.users.some((u) => u.id === userId), `user ${userId} is deleted`);
     check(!state.apiKeys.some((k) => k.spec.ownerId === userId), `the user's API keys are deleted`);

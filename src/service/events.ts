@@ -1,23 +1,31 @@
 // Self-service events endpoint: signed JSON events start the matching workflow under its business-key id, through
 // the same intake as the portal (src/service/intake.ts).
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../logger';
+import { defaultPolicy, type ApprovalPolicy } from '../policy/policy';
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secrets/webhook-signature';
+import type { ANY_APPROVER } from '../shared/approval';
 import { validate, type InputProblem } from '../shared/validation';
-import { workflowIdProblem } from '../shared/workflow-ids';
-import { runFailure, withoutSecrets } from './run-results';
+import { withoutSecrets } from './run-results';
 import type { HttpRequestEvent } from './telemetry';
+import {
+  applyFrontDoorLimits,
+  DEFAULT_FRONT_DOOR_LIMITS,
+  rateLimit,
+  serverOptions,
+  type FrontDoorLimits,
+} from './front-door';
 import {
   createIntake,
   REQUEST_KINDS,
   REQUEST_MEMO,
   REQUEST_TYPES,
-  REQUEST_WORKFLOW_TYPES,
   type Intake,
   type RequestType,
 } from './intake';
+import { registerRequestStatus, statusPath } from './request-status';
 
 /** Event types and the workflow each starts (the intake's request kinds). */
 export const EVENT_ROUTES = REQUEST_KINDS;
@@ -40,8 +48,16 @@ export interface EventsServerOptions {
   taskQueue: string;
   /** HMAC-SHA256 key shared with senders. */
   secret: string;
-  /** Shared with the portal; default: one made from client, taskQueue and logger. */
+  /** Shared with the portal; default: one made from client, taskQueue, logger and policy. */
   intake?: Intake;
+  /** The approval policy of a default intake; default the built-in one with nobody allowed to approve. */
+  policy?: ApprovalPolicy;
+  /** The portal's user of a request (for /requests/*: the requester and approvers see their runs). */
+  viewer?: (req: FastifyRequest) => string | undefined;
+  /** Who may decide on runs that record no approvers of their own (PORTAL_APPROVERS); default nobody. */
+  approvers?: readonly string[] | typeof ANY_APPROVER;
+  /** Timeouts, connection cap, rate limits; default DEFAULT_FRONT_DOOR_LIMITS. */
+  limits?: Partial<FrontDoorLimits>;
   logger: Logger;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
@@ -76,14 +92,23 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   const log = opts.logger.child({ component: 'events' });
   const nowSec = opts.nowSec ?? (() => Math.floor(Date.now() / 1000));
   const tolerance = opts.toleranceSec ?? DEFAULT_SIGNATURE_TOLERANCE_SEC;
+  const limits = { ...DEFAULT_FRONT_DOOR_LIMITS, ...opts.limits };
   const app = Fastify({
     bodyLimit: opts.maxBodyBytes ?? 65_536,
     logger: false,
     return503OnClosing: true,
+    ...serverOptions(limits),
     ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
   });
+  applyFrontDoorLimits(app, limits);
   const intake =
-    opts.intake ?? createIntake({ client: opts.client, taskQueue: opts.taskQueue, logger: opts.logger });
+    opts.intake ??
+    createIntake({
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      logger: opts.logger,
+      policy: opts.policy ?? defaultPolicy([]),
+    });
   const namespace = opts.client.options.namespace;
   const uiLink = (workflowId: string, runId: string) =>
     opts.uiUrl
@@ -101,11 +126,13 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     const error =
       status === 413
         ? 'payload_too_large'
-        : status === 415
-          ? 'unsupported_media_type'
-          : status < 500
-            ? 'invalid_argument'
-            : 'internal';
+        : status === 429
+          ? 'rate_limited'
+          : status === 415
+            ? 'unsupported_media_type'
+            : status < 500
+              ? 'invalid_argument'
+              : 'internal';
     const message =
       status === 413
         ? `body exceeds ${opts.maxBodyBytes ?? 65_536} bytes`
@@ -147,115 +174,87 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
     return reply.code(ready.ok ? 200 : 503).send({ status: ready.ok ? 'ready' : 'not_ready', ...ready });
   });
 
-  app.post('/events', async (req, reply) => {
-    const fail = (status: number, body: Problem) => reply.code(status).send(body);
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const timestamp = req.headers['x-signature-timestamp'];
-    const signature = req.headers['x-signature-256'];
-    if (typeof timestamp !== 'string' || typeof signature !== 'string') {
-      return fail(401, {
-        error: 'unauthenticated',
-        message: 'missing X-Signature-256 or X-Signature-Timestamp header',
-      });
-    }
-    if (/^\d{1,12}$/.test(timestamp) && Math.abs(nowSec() - Number(timestamp)) > tolerance) {
-      return fail(401, {
-        error: 'unauthenticated',
-        message: `X-Signature-Timestamp is more than ${tolerance} s away from the server's clock`,
-      });
-    }
-    if (!verifyWebhookSignature(raw, timestamp, signature, opts.secret, nowSec(), tolerance)) {
-      return fail(401, { error: 'unauthenticated', message: 'invalid signature' });
-    }
+  // After the rate limiter has loaded: it hooks the routes declared from then on.
+  void app.register(async (routes) => {
+    // Per sender address, before the signature is checked: a flood costs little and is cut off early.
+    routes.post('/events', { config: rateLimit(limits.eventsPerMinute) }, async (req, reply) => {
+      const fail = (status: number, body: Problem) => reply.code(status).send(body);
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const timestamp = req.headers['x-signature-timestamp'];
+      const signature = req.headers['x-signature-256'];
+      if (typeof timestamp !== 'string' || typeof signature !== 'string') {
+        return fail(401, {
+          error: 'unauthenticated',
+          message: 'missing X-Signature-256 or X-Signature-Timestamp header',
+        });
+      }
+      if (/^\d{1,12}$/.test(timestamp) && Math.abs(nowSec() - Number(timestamp)) > tolerance) {
+        return fail(401, {
+          error: 'unauthenticated',
+          message: `X-Signature-Timestamp is more than ${tolerance} s away from the server's clock`,
+        });
+      }
+      if (!verifyWebhookSignature(raw, timestamp, signature, opts.secret, nowSec(), tolerance)) {
+        return fail(401, { error: 'unauthenticated', message: 'invalid signature' });
+      }
 
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return invalid(reply, [{ field: '', message: 'body is not valid JSON' }]);
-    }
-    const event = validate(envelope, parsed);
-    if (!event.ok) return invalid(reply, event.problems);
-    const { id, type, data } = event.value;
-    const eventLog: Record<string, unknown> = { eventId: id, eventType: type };
-    (req as { eventLog?: Record<string, unknown> }).eventLog = eventLog;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return invalid(reply, [{ field: '', message: 'body is not valid JSON' }]);
+      }
+      const event = validate(envelope, parsed);
+      if (!event.ok) return invalid(reply, event.problems);
+      const { id, type, data } = event.value;
+      const eventLog: Record<string, unknown> = { eventId: id, eventType: type };
+      (req as { eventLog?: Record<string, unknown> }).eventLog = eventLog;
 
-    const outcome = await intake.submit({ id, type, data }, { source: 'events' });
-    if ('workflowId' in outcome && outcome.workflowId) eventLog.workflowId = outcome.workflowId;
-    const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
-    const accepted = (
-      status: number,
-      workflowId: string,
-      runId: string,
-      extra: Record<string, unknown> = {},
-    ) =>
-      reply.code(status).send({
-        eventId: id,
-        workflowId,
-        runId,
-        statusUrl: `${base.replace(/\/$/, '')}/requests/${encodeURIComponent(workflowId)}`,
-        ...(uiLink(workflowId, runId) ? { uiUrl: uiLink(workflowId, runId) } : {}),
-        ...extra,
-      });
-    switch (outcome.kind) {
-      case 'started':
-        return accepted(202, outcome.workflowId, outcome.runId);
-      case 'duplicate':
-        return accepted(200, outcome.workflowId, outcome.runId, { duplicate: true });
-      case 'attached':
-        return accepted(200, outcome.workflowId, outcome.runId, { attached: true, status: outcome.status });
-      case 'invalid':
-        return invalid(
-          reply,
-          outcome.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
-        );
-      case 'conflict':
-        return fail(409, { error: outcome.error, message: outcome.message });
-      case 'unavailable':
-        return fail(503, { error: 'unavailable', message: outcome.message });
-    }
-  });
+      const outcome = await intake.submit({ id, type, data }, { source: 'events' });
+      if ('workflowId' in outcome && outcome.workflowId) eventLog.workflowId = outcome.workflowId;
+      const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
+      const accepted = (
+        status: number,
+        workflowId: string,
+        runId: string,
+        extra: Record<string, unknown> = {},
+      ) =>
+        reply.code(status).send({
+          eventId: id,
+          workflowId,
+          runId,
+          // Only this link (or the portal's requester and approvers) shows the request's status.
+          statusUrl: `${base.replace(/\/$/, '')}${statusPath(opts.secret, workflowId)}`,
+          ...(uiLink(workflowId, runId) ? { uiUrl: uiLink(workflowId, runId) } : {}),
+          ...extra,
+        });
+      switch (outcome.kind) {
+        case 'started':
+          return accepted(202, outcome.workflowId, outcome.runId);
+        case 'duplicate':
+          return accepted(200, outcome.workflowId, outcome.runId, { duplicate: true });
+        case 'attached':
+          return accepted(200, outcome.workflowId, outcome.runId, { attached: true, status: outcome.status });
+        case 'invalid':
+          return invalid(
+            reply,
+            outcome.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
+          );
+        case 'conflict':
+          return fail(409, { error: outcome.error, message: outcome.message });
+        case 'unavailable':
+          return fail(503, { error: 'unavailable', message: outcome.message });
+      }
+    });
 
-  app.get<{ Params: { '*': string } }>('/requests/*', async (req, reply) => {
-    const workflowId = req.params['*'];
-    const notFound = () =>
-      reply.code(404).send({ error: 'not_found', message: `no request with workflow id ${workflowId}` });
-    const badId = (message: string) =>
-      reply.code(400).send({ error: 'invalid_argument', message } satisfies Problem);
-    if (workflowId === '') {
-      return badId('give the workflow id: GET /requests/<url-encoded workflow id> (the statusUrl of a 202)');
-    }
-    const idProblem = workflowIdProblem(workflowId);
-    if (idProblem) return badId(`the workflow id ${idProblem}`);
-    const handle = opts.client.workflow.getHandle(workflowId);
-    let info;
-    try {
-      info = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return notFound();
-      throw err;
-    }
-    // Only the runs this endpoint can start are visible here, not every workflow of the namespace.
-    if (!REQUEST_WORKFLOW_TYPES.has(info.type)) return notFound();
-    const run = opts.client.workflow.getHandle(workflowId, info.runId, { followRuns: false });
-    const progress = await opts.client.connection
-      .withDeadline(Date.now() + 3_000, () => run.query<unknown>('status'))
-      .catch(() => undefined);
-    const body: Record<string, unknown> = {
-      workflowId,
-      runId: info.runId,
-      type: info.type,
-      status: info.status.name,
-      done: info.status.name !== 'RUNNING',
-      startTime: info.startTime.toISOString(),
-      ...(info.closeTime ? { closeTime: info.closeTime.toISOString() } : {}),
-      ...(typeof info.memo?.[EVENT_ID_MEMO] === 'string' ? { eventId: info.memo[EVENT_ID_MEMO] } : {}),
-      ...(progress !== undefined ? { progress: withoutSecrets(progress) } : {}),
-      ...(uiLink(workflowId, info.runId) ? { uiUrl: uiLink(workflowId, info.runId) } : {}),
-    };
-    if (info.status.name === 'COMPLETED') body.result = withoutSecrets(await run.result());
-    else if (info.status.name !== 'RUNNING') body.error = await runFailure(() => run.result());
-    return body;
+    registerRequestStatus(routes, {
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      secret: opts.secret,
+      approvers: opts.approvers ?? [],
+      uiLink,
+      ...(opts.viewer ? { viewer: opts.viewer } : {}),
+    });
   });
 
   return app;

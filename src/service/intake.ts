@@ -6,6 +6,8 @@ import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { z } from 'zod';
 import { argsFingerprint, invalidArgumentMessage, startOrAttach, WorkflowIdTakenError } from '../client';
 import type { Logger } from '../logger';
+import { requestFacts, requiredApproval, type ApprovalPolicy } from '../policy/policy';
+import type { Approval } from '../shared/approval';
 import {
   decommissionNamespaceInput,
   offboardUserInput,
@@ -82,6 +84,9 @@ export { REQUEST_MEMO };
 
 export type RequestSource = 'events' | 'portal';
 
+/** Who a signed event's run records as its requester: no person signs in with that name (it has a space). */
+export const EVENTS_REQUESTER = 'signed event';
+
 export interface IntakeRequest {
   /** Idempotency key: the event id, or the portal form's id. The same id with the same body is one request. */
   id: string;
@@ -116,6 +121,8 @@ export interface IntakeOptions {
   logger: Logger;
   /** Default: receipts in Temporal (src/service/receipts.ts). */
   receipts?: Receipts;
+  /** Who must approve what; its answer goes into every run's input. */
+  policy: ApprovalPolicy;
 }
 
 /** Fixed namespace of the start requests' ids: one id per request id and body. */
@@ -125,10 +132,28 @@ export function createIntake(opts: IntakeOptions): Intake {
   const log = opts.logger.child({ component: 'intake' });
   const receipts = opts.receipts ?? temporalReceipts(opts.client, opts.taskQueue);
 
-  async function submit({ id, type, data }: IntakeRequest, requester: Requester): Promise<IntakeOutcome> {
+  /** The request's validated input and the policy's answer for it, or its problems. */
+  function assess(
+    { type, data }: Omit<IntakeRequest, 'id'>,
+    requester: Requester,
+  ): { ok: true; approval: Approval } | { ok: false; problems: InputProblem[] } {
+    // The policy decides who approves; a request that tries to say it is refused, not quietly overruled.
+    if (Object.hasOwn(data, 'approval')) {
+      return { ok: false, problems: [{ field: 'approval', message: APPROVAL_IS_THE_POLICYS }] };
+    }
     const kind: RequestKind = REQUEST_KINDS[type];
     const checked = validate(kind.schema, data);
-    if (!checked.ok) return { kind: 'invalid', problems: checked.problems };
+    if (!checked.ok) return checked;
+    const facts = requestFacts(opts.policy, kind.workflowType, checked.value as Record<string, unknown>)!;
+    const requestedBy =
+      requester.requestedBy ?? (requester.source === 'events' ? EVENTS_REQUESTER : requester.source);
+    return { ok: true, approval: requiredApproval(opts.policy, facts, { ...requester, requestedBy }) };
+  }
+
+  async function submit({ id, type, data }: IntakeRequest, requester: Requester): Promise<IntakeOutcome> {
+    const kind: RequestKind = REQUEST_KINDS[type];
+    const assessed = assess({ type, data }, requester);
+    if (!assessed.ok) return { kind: 'invalid', problems: assessed.problems };
     const workflowId = kind.workflowId(data);
     if (typeof workflowId !== 'string') return { kind: 'invalid', problems: [workflowId] };
     const keyField = kind.keyField(data);
@@ -178,7 +203,9 @@ export function createIntake(opts: IntakeOptions): Intake {
       const result = await startOrAttach(opts.client, kind.workflowType, {
         workflowId,
         taskQueue: opts.taskQueue,
-        args: [data],
+        args: [{ ...data, approval: assessed.approval }],
+        // The same request from someone else joins this run (whose requester and approvers stay as recorded).
+        sameRequest: [data],
         memo: {
           [REQUEST_MEMO.eventId]: id,
           [REQUEST_MEMO.eventType]: type,
@@ -240,6 +267,9 @@ export function createIntake(opts: IntakeOptions): Intake {
 
   return { submit };
 }
+
+const APPROVAL_IS_THE_POLICYS =
+  "is decided by the server's approval policy (who asked, who may approve); leave it out of the request";
 
 /** The run `eventId` started under `workflowId`: its latest run, or an older one (from the visibility list). */
 async function runStartedBy(

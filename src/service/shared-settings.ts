@@ -16,6 +16,7 @@ export const SHARED_SETTINGS = [
   'PORTAL_APPROVERS',
   'PORTAL_TRUSTED_HEADER',
   'PORTAL_TRUSTED_PROXIES',
+  'APPROVAL_POLICY',
 ] as const;
 export type SharedSetting = (typeof SHARED_SETTINGS)[number];
 /** The effective values; undefined when the feature is off (no portal, no token login). */

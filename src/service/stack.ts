@@ -1,7 +1,6 @@
 // Everything `npm start` runs, in one process: a Temporal dev server (child process) unless TEMPORAL_ADDRESS is
 // given, the Ops API emulator unless OPS_API_URL is given, the worker and the events endpoint. Also used in-process
 // by `npm run demo` and the tests.
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -12,14 +11,18 @@ import { loadWorkerConfig } from '../config';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';
 import type { Logger } from '../logger';
 import type { RequestEvent } from '../ops-api';
-import { createDirectory, loginTokenHash, registerPortal } from '../portal';
+import type { ApprovalPolicy } from '../policy/policy';
+import { createDirectory, registerPortal } from '../portal';
 import { createSecretSinkFromEnv } from '../secrets';
 import { createOpsApiClient, createOpsWorker, type OpsWorker } from '../worker';
-import { startDevServer, StackError, assertPortFree, type DevServer } from './dev-server';
+import { startDevServer, StackError, assertPortFree, DB_FILE, type DevServer } from './dev-server';
 import { buildEventsServer } from './events';
 import { createIntake } from './intake';
 import { temporalReadiness } from './readiness';
-import { publishSharedSettings, type SharedValues } from './shared-settings';
+import { ensurePrivateFolder, keyFile, makePrivate } from './data-folder';
+import type { FrontDoorLimits } from './front-door';
+import { prepareFrontDoor, sharedValues } from './portal-setup';
+import { publishSharedSettings } from './shared-settings';
 import { httpMetrics, installRuntime, opsApiMetrics, type HttpRequestEvent } from './telemetry';
 
 export { StackError } from './dev-server';
@@ -90,6 +93,10 @@ export interface EventsEndpointOptions {
   publicUrl?: string;
   /** The self-service portal at `/`; default on with its defaults; false = none. */
   portal?: false | PortalStackOptions;
+  /** Who must approve what; default from APPROVAL_POLICY_FILE / APPROVAL_POLICY, else the built-in defaults. */
+  policy?: ApprovalPolicy;
+  /** Timeouts, connection cap and rate limits of the events endpoint and portal. */
+  limits?: Partial<FrontDoorLimits>;
 }
 
 export interface PortalStackOptions {
@@ -165,7 +172,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { logger, dataDir } = options;
   const env = options.env ?? process.env;
   const files = options.files ?? true;
-  if (files) await fs.mkdir(dataDir, { recursive: true });
+  if (files) await ensurePrivateFolder(dataDir);
   // Fail fast, before anything starts, when a port we are about to use is taken.
   if (options.events) {
     await assertPortFree(options.events.host, options.events.port, 'the events endpoint', 'EVENTS_PORT');
@@ -210,6 +217,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
       });
       address = devServer.address;
+      // Every history is in it (emails, plans, comments): the server makes it 0644, we narrow it.
+      const db = path.join(dataDir, DB_FILE);
+      await makePrivate(['', '-wal', '-shm', '-journal'].map((suffix) => `${db}${suffix}`));
       const server = devServer;
       undo.push(() => server.stop());
       void server.exited.then((code) => {
@@ -339,17 +349,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? { value: given, generated: false }
         : await keyFile(secretFile, files ? undefined : 'EVENTS_HMAC_SECRET');
       const uiUrl = devServer?.uiUrl ?? options.temporalUiUrl;
-      const shared: SharedValues = {
-        EVENTS_HMAC_SECRET: secret.value,
-        PORTAL_SESSION_SECRET: undefined,
-        PORTAL_LOGIN_TOKEN_SHA256: undefined,
-        PORTAL_APPROVERS: undefined,
-        PORTAL_TRUSTED_HEADER: undefined,
-        PORTAL_TRUSTED_PROXIES: undefined,
-      };
-      // One start path for signed events and the portal.
-      const intake = createIntake({ client: connected.client, taskQueue: config.TASK_QUEUE, logger });
       const portalOptions = options.events.portal === false ? undefined : (options.events.portal ?? {});
+      const front = await prepareFrontDoor(portalOptions, {
+        env,
+        dataDir,
+        files,
+        logger,
+        ...(options.events.policy ? { policy: options.events.policy } : {}),
+      });
+      // One start path for signed events and the portal, with one policy.
+      const intake = createIntake({
+        client: connected.client,
+        taskQueue: config.TASK_QUEUE,
+        logger,
+        policy: front.policy,
+      });
       const app = buildEventsServer({
         client: connected.client,
         taskQueue: config.TASK_QUEUE,
@@ -358,8 +372,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
         ...(options.events.maxBodyBytes ? { maxBodyBytes: options.events.maxBodyBytes } : {}),
         ...(options.events.publicUrl ? { publicUrl: options.events.publicUrl } : {}),
+        ...(options.events.limits ? { limits: options.events.limits } : {}),
         ...(uiUrl ? { uiUrl } : {}),
-        ...(portalOptions?.trustedProxies?.length ? { trustProxy: portalOptions.trustedProxies } : {}),
+        ...(front.portal?.trustedProxies.length ? { trustProxy: front.portal.trustedProxies } : {}),
+        ...(front.viewer ? { viewer: front.viewer } : {}),
+        ...(front.portal ? { approvers: front.portal.approvers } : {}),
         health: () => ({
           ok: !worker || worker.getState() === 'RUNNING',
           worker: worker?.getState() ?? 'external',
@@ -370,33 +387,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           return live ? readiness.check() : { ok: false, reason: 'worker_stopped' };
         },
       });
-      let portalSetup: Omit<NonNullable<Stack['portal']>, 'url'> | undefined;
-      if (portalOptions) {
-        const trustedProxies = portalOptions.trustedProxies ?? [];
-        const trustedHeader = portalOptions.trustedHeader ?? 'X-Forwarded-Email';
-        const approvers = portalOptions.approvers ?? (trustedProxies.length ? [] : '*');
-        if (approvers !== '*' && approvers.length === 0) {
-          logger.warn('PORTAL_APPROVERS is not set: nobody can approve in the portal');
-        }
-        const sessionSecret =
-          portalOptions.sessionSecret ??
-          env.PORTAL_SESSION_SECRET ??
-          (
-            await keyFile(
-              path.join(dataDir, STACK_FILES.sessionSecret),
-              files ? undefined : 'PORTAL_SESSION_SECRET',
-            )
-          ).value;
-        const givenHash = portalOptions.loginTokenSha256 ?? env.PORTAL_LOGIN_TOKEN_SHA256;
-        if (portalOptions.tokenLogin !== false && !givenHash && !files) {
-          throw new StackError('PORTAL_LOGIN_TOKEN_SHA256 is required (or PORTAL_TOKEN_LOGIN=false)');
-        }
-        const token =
-          portalOptions.tokenLogin === false
-            ? undefined
-            : givenHash
-              ? { sha256: givenHash.toLowerCase(), file: undefined, generatedToken: undefined }
-              : await loginTokenHash(dataDir);
+      if (front.portal) {
         await registerPortal(app, {
           client: connected.client,
           taskQueue: config.TASK_QUEUE,
@@ -405,28 +396,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           directory: createDirectory(createOpsApiClient(config, logger), logger),
           logger,
           ...(uiUrl ? { uiUrl } : {}),
-          approvers,
-          auth: {
-            trustedHeader,
-            trustedProxies,
-            sessionSecret,
-            ...(token ? { loginTokenSha256: token.sha256 } : {}),
-          },
+          approvers: front.portal.approvers,
+          policy: front.policy,
+          auth: front.portal.auth,
+          ...(options.events.limits?.loginPerMinute
+            ? { loginPerMinute: options.events.limits.loginPerMinute }
+            : {}),
         });
-        shared.PORTAL_SESSION_SECRET = sessionSecret;
-        shared.PORTAL_LOGIN_TOKEN_SHA256 = token?.sha256;
-        shared.PORTAL_APPROVERS = approvers === '*' ? '*' : [...approvers].sort().join(',');
-        // Header names are case-insensitive; the proxies' order does not matter.
-        shared.PORTAL_TRUSTED_HEADER = trustedHeader.toLowerCase();
-        shared.PORTAL_TRUSTED_PROXIES = [...trustedProxies].sort().join(',');
-        portalSetup = {
-          approvers,
-          trustedHeader,
-          trustedProxies,
-          ...(token?.file ? { loginTokenFile: token.file } : {}),
-          ...(token?.generatedToken ? { generatedLoginToken: token.generatedToken } : {}),
-        };
       }
+      const shared = sharedValues(secret.value, front);
       // Replicas must agree on what they share before this one answers anything.
       const record = await publishSharedSettings({
         client: connected.client,
@@ -458,7 +436,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(given ? {} : { secretFile }),
         ...(secret.generated ? { generatedSecret: secret.value } : {}),
       };
-      if (portalSetup) portal = { url: `${url}/`, ...portalSetup };
+      if (front.portal) {
+        const { auth: _auth, ...setup } = front.portal;
+        portal = { url: `${url}/`, ...setup };
+      }
     }
 
     let stopped: Promise<void> | undefined;
@@ -542,23 +523,6 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/**
- * Reads a generated credential from `file`, or makes one and keeps it there (owner-only). Without `files` (a replica
- * of a fleet), `variable` must have been given instead: nothing is generated per replica.
- */
-async function keyFile(file: string, required?: string): Promise<{ value: string; generated: boolean }> {
-  if (required) throw new StackError(`${required} is required: every replica must be given the same value`);
-  try {
-    const value = (await fs.readFile(file, 'utf8')).trim();
-    if (value) return { value, generated: false };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const value = randomBytes(24).toString('base64url');
-  await fs.writeFile(file, `${value}\n`, { mode: 0o600 });
-  return { value, generated: true };
 }
 
 function defined(env: Env): Record<string, string> {

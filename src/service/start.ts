@@ -5,6 +5,7 @@
 import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
+import { loadApprovalPolicy } from '../policy/load';
 import { banner } from './banner';
 import { frontDoorProblems, loadServiceConfig, portalStackOptions, type ServiceConfig } from './config';
 import { StackError, StartInterrupted, startStack, type Stack } from './stack';
@@ -15,6 +16,8 @@ export async function main(mode: 'all' | 'service' = 'all'): Promise<number> {
   try {
     config = loadServiceConfig();
     const problems = mode === 'service' ? frontDoorProblems(config, process.env) : [];
+    // A policy that cannot be read is a configuration error before anything starts.
+    loadApprovalPolicy(process.env, []);
     if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   } catch (err) {
     if (err instanceof ConfigError) {

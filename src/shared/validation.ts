@@ -1,6 +1,7 @@
 // Input schemas shared by workflows (which validate before touching the Ops API), starters and the
 // events endpoint. Pure code: safe inside the workflow sandbox.
 import { z } from 'zod';
+import { approvalRequirement } from './approval';
 
 // One wording for type errors everywhere: "is required" or "must be a <type>".
 z.config({
@@ -90,6 +91,8 @@ export const provisionNamespaceInput = z
       })
       .optional(),
     keepOnFailure: z.boolean().default(false),
+    /** Set by the front door or starter from the approval policy; the request never sets it. */
+    approval: approvalRequirement.optional(),
     wait: z
       .strictObject({
         timeoutMinutes: z
@@ -136,6 +139,8 @@ export const decommissionNamespaceInput = z.strictObject({
   deleteServiceAccountKeys: z.boolean().default(false),
   /** Also delete those service accounts when this namespace is the only one they can reach. */
   deleteServiceAccounts: z.boolean().default(false),
+  /** Set by the front door or starter from the approval policy; the request never sets it. */
+  approval: approvalRequirement.optional(),
 });
 export type DecommissionNamespaceInput = z.input<typeof decommissionNamespaceInput>;
 export type DecommissionNamespaceRequest = z.output<typeof decommissionNamespaceInput>;
@@ -194,10 +199,17 @@ const duration = (maxMs: number, maxLabel: string) =>
     })
     .refine((s) => (parseDurationMs(s) ?? 0) <= maxMs, { error: `must be at most ${maxLabel}` });
 
-const resourceId = z
+/**
+ * An Ops API id (user, service account, API key): letters and digits, with `-`, `_` or `.` inside. Anything else
+ * (a dot segment, `/`, control or bidirectional-override characters) would change the API path it is put in or
+ * hide in a workflow id.
+ */
+export const RESOURCE_ID_RULE = 'letters, digits, and - _ . between them (at most 200 characters)';
+export const resourceId = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .max(200, { error: 'must be at most 200 characters' });
+  .max(200, { error: 'must be at most 200 characters' })
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, { error: `must be ${RESOURCE_ID_RULE}` });
 const ownerType = z.enum(['user', 'service-account'], { error: 'must be one of user, service-account' });
 const concurrency = (fallback: number) =>
   z
@@ -221,6 +233,8 @@ export const rotateApiKeyInput = z
     /** How long both keys stay valid so consumers can switch; `confirmCutover` ends it early. */
     gracePeriod: duration(30 * 86_400_000, MAX_GRACE_PERIOD).default('7d'),
     deleteOldKey: z.boolean().default(true),
+    /** Set by the front door or starter from the approval policy; the request never sets it. */
+    approval: approvalRequirement.optional(),
   })
   .refine((v) => v.keyId !== undefined || v.ownerId !== undefined, {
     error: 'give keyId, or ownerId with ownerType',
@@ -280,13 +294,18 @@ export const offboardUserInput = z
     userId: resourceId.optional(),
     /** Return the plan and change nothing. */
     dryRun: z.boolean().default(false),
-    /** Wait for an `approve` signal (or `reject`) before changing anything. */
+    /**
+     * Wait for an `approve` signal (or `reject`) before changing anything, even where the policy would not ask for
+     * one. It can only add a wait: whether the policy demands one is in `approval`.
+     */
     requireApproval: z.boolean().default(false),
     approvalTimeout: duration(30 * 86_400_000, '30d').default('24h'),
     /** False: revoke the user's API keys and keep the user. */
     deleteUser: z.boolean().default(true),
     /** Key deletions running at once. */
     concurrency: concurrency(10),
+    /** Set by the front door or starter from the approval policy; the request never sets it. */
+    approval: approvalRequirement.optional(),
   })
   .refine((v) => (v.email === undefined) !== (v.userId === undefined), {
     error: 'give exactly one of email or userId',

@@ -17,6 +17,9 @@ import {
   type ReconcileStatus,
 } from '../workflows';
 import { ExitCode, exitWith, failureChain, helpText, parseFlags, type StarterIO } from './cli';
+import { ConfigError } from '../config';
+import type { Approval } from '../shared/approval';
+import { cliApproval, requesterOf, starterPolicy } from './approval';
 import {
   connectOrReport,
   defaultIO,
@@ -36,7 +39,9 @@ const flags = {
   file: fileFlag,
   'auto-approve': {
     type: 'boolean',
-    description: 'apply destructive changes (deletes, access removed, auth switched off) without approval',
+    description:
+      'apply destructive changes (deletes, access removed, auth switched off) without approval, where the ' +
+      'approval policy allows it (destructive-apply: none)',
   },
   'approval-timeout': {
     type: 'string',
@@ -152,13 +157,26 @@ export async function main(argv: readonly string[], io: StarterIO = defaultIO())
   }
   const loaded = await loadOrReport(values.file!, out);
   if (!loaded) return ExitCode.WorkflowFailed;
+  // The approval policy's answer: who asks, who may approve; --auto-approve cannot lower it.
+  let approval: Approval | undefined;
+  if (!deciding) {
+    try {
+      approval = applyApproval(loaded, values, io.env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      reportUsage(out, io, [
+        { flag: (err as ConfigError & { flag?: string }).flag ?? '', message: err.message },
+      ]);
+      return ExitCode.Usage;
+    }
+  }
 
   const connected = await connectOrReport(io, out);
   if (typeof connected === 'number') return connected;
   try {
     return deciding
       ? await decide(connected.client, loaded, values, io.env, out)
-      : await apply(connected.client, loaded, values, io, out);
+      : await apply(connected.client, loaded, values, io, out, approval);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     out.say(`Temporal call failed: ${message}${following ? ` (${following} keeps running)` : ''}`);
@@ -176,6 +194,7 @@ async function apply(
   values: Values,
   io: StarterIO,
   out: Output,
+  approval: Approval | undefined,
 ): Promise<ExitCode> {
   const workflowId = desiredStateWorkflowIds.apply(loaded.name);
   const taskQueue = values['task-queue'] ?? (io.env.TASK_QUEUE || DEFAULT_TASK_QUEUE);
@@ -192,7 +211,8 @@ async function apply(
     {
       workflowId,
       taskQueue,
-      args: [input],
+      args: [approval ? { ...input, approval } : input],
+      sameRequest: [input],
       workflowIdReusePolicy: workflowIdReusePolicies.reconcile,
       // The portal lists it with its requester, who may not approve it there either.
       memo: {
@@ -412,6 +432,23 @@ async function decide(
       : `Rejected plan ${fingerprint} of ${workflowId} (run ${runId}): it changes nothing.`,
   );
   return ExitCode.Ok;
+}
+
+/** The policy's answer for this apply; ConfigError (with the flag) for a bad policy or a lowering --auto-approve. */
+function applyApproval(loaded: LoadedState, values: Values, env: StarterIO['env']): Approval | undefined {
+  const requestedBy = requesterOf(values['requested-by'], env);
+  const input = { mode: 'apply', desired: loaded.state };
+  const approval = cliApproval(starterPolicy(env), 'reconcile', input, requestedBy);
+  if (values['auto-approve'] && approval?.required) {
+    throw Object.assign(
+      new ConfigError(
+        `the approval policy requires an approval for destructive changes (${approval.reasons.join('; ')}); ` +
+          'it cannot be skipped',
+      ),
+      { flag: '--auto-approve' },
+    );
+  }
+  return approval;
 }
 
 /**

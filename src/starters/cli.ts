@@ -24,6 +24,7 @@ import type { z } from 'zod';
 import type { ConnectClientOptions, ConnectedClient, StartOrAttachOptions } from '../client';
 import { resultWithStatus } from '../client/status-poller';
 import { ConfigError } from '../config';
+import { cliApproval, requesterOf, starterPolicy } from './approval';
 import { validate, type InputProblem } from '../shared/validation';
 import { DEFAULT_TASK_QUEUE, workflowIdProblem } from '../shared/workflow-ids';
 
@@ -368,7 +369,10 @@ export function defineStarter<W extends Workflow, F extends FlagSpecs>(
 }
 
 export interface PreparedStart<W extends Workflow> {
+  /** With the approval policy's answer, for the workflows it covers. */
   input: WorkflowInput<W>;
+  /** The request as given (without the approval): the same request by someone else joins the run. */
+  sameRequest: unknown[];
   workflowId: string;
   taskQueue: string;
   wait: boolean;
@@ -412,6 +416,7 @@ export async function prepareStart<W extends Workflow, F extends FlagSpecs>(
   const all = [...own, ...fromSchema.filter((p) => !reported.has(p.flag))];
   if (all.length) throw new UsageError(all);
 
+  const approval = approvalOf(def, input, values, env);
   const workflowId = values['workflow-id'] ?? def.workflowId(input);
   const idProblem = workflowIdProblem(workflowId);
   if (idProblem) {
@@ -421,12 +426,30 @@ export async function prepareStart<W extends Workflow, F extends FlagSpecs>(
     throw new UsageError([{ flag: flag || '', message: flag ? idProblem : `the workflow id ${idProblem}` }]);
   }
   return {
-    input,
+    input: approval ? { ...input, approval } : input,
+    sameRequest: [input],
     workflowId,
     taskQueue: values['task-queue'] ?? (env.TASK_QUEUE || DEFAULT_TASK_QUEUE),
     wait: values.wait,
     json: values.json,
   };
+}
+
+/** The policy's answer for starters that take `--requested-by` (the runs it covers); a bad policy is a usage error. */
+function approvalOf<W extends Workflow, F extends FlagSpecs>(
+  def: StarterDefinition<W, F>,
+  input: WorkflowInput<W>,
+  values: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+) {
+  if (!Object.hasOwn(def.flags, 'requested-by')) return undefined;
+  try {
+    const requestedBy = requesterOf(values['requested-by'] as string | undefined, env);
+    return cliApproval(starterPolicy(env), def.workflow.name, input as Record<string, unknown>, requestedBy);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError([{ flag: '', message: err.message }]);
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -540,8 +563,9 @@ export async function runStarter<W extends Workflow, F extends FlagSpecs>(
       workflowId,
       taskQueue: prepared.taskQueue,
       args: [prepared.input],
+      sameRequest: prepared.sameRequest,
       ...(def.workflowIdReusePolicy ? { workflowIdReusePolicy: def.workflowIdReusePolicy } : {}),
-    } as StartOrAttachOptions<W>);
+    } as unknown as StartOrAttachOptions<W>);
     ({ runId, started } = outcome);
     const ids = { workflowId, runId, started };
     const status = outcome.existing?.status ?? 'RUNNING';

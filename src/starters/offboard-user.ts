@@ -4,7 +4,8 @@
 import { offboardUserInput, type OffboardUserInput } from '../shared/validation';
 import { accessWorkflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { offboardStatusQuery, offboardUser } from '../workflows';
-import { signalRunning } from './signals';
+import { REQUESTER_FLAG } from './approval';
+import { DECISION_FLAGS, decisionRequest, signalRunning } from './signals';
 import { defineStarter, exitWith, runStarter, parseFlags, type StarterIO } from './cli';
 
 export const offboardUserStarter = defineStarter({
@@ -12,8 +13,9 @@ export const offboardUserStarter = defineStarter({
   name: 'offboard-user',
   summary:
     "Removes a user's access: deletes the API keys they own, then the user (or only the keys with " +
-    '--keep-user). --dry-run reports the plan and changes nothing; --require-approval waits for ' +
-    '--approve/--reject, sent by running this command again with the same --email/--user-id.',
+    '--keep-user). --dry-run reports the plan and changes nothing. It waits for an approver when the approval ' +
+    'policy says so (by default; --require-approval asks for one anyway): --approve/--reject, sent by someone ' +
+    'else running this command again with the same --email/--user-id.',
   examples: [
     'npm run offboard-user -- --email jo@example.com --dry-run --wait',
     'npm run offboard-user -- --email jo@example.com --require-approval --approval-timeout 2d',
@@ -31,7 +33,7 @@ export const offboardUserStarter = defineStarter({
     'require-approval': {
       type: 'boolean',
       field: 'requireApproval',
-      description: 'wait for --approve before changing anything',
+      description: 'wait for --approve even where the policy would not',
     },
     'approval-timeout': {
       type: 'string',
@@ -50,14 +52,8 @@ export const offboardUserStarter = defineStarter({
       valueName: 'N',
       description: 'key deletions at once (default 10)',
     },
-    approve: { type: 'boolean', description: 'signal the waiting offboarding: approved (needs --approver)' },
-    reject: { type: 'boolean', description: 'signal the waiting offboarding: rejected' },
-    approver: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'who approves or rejects (recorded in the report)',
-    },
-    reason: { type: 'string', valueName: 'TEXT', description: 'comment recorded with --approve/--reject' },
+    ...DECISION_FLAGS,
+    ...REQUESTER_FLAG,
   },
   workflow: offboardUser,
   statusQuery: offboardStatusQuery,
@@ -66,7 +62,6 @@ export const offboardUserStarter = defineStarter({
     ctx.conflicts('approve', 'reject');
     ctx.conflicts('email', 'user-id');
     ctx.requires('approve', 'approver');
-    ctx.requires('approval-timeout', 'require-approval');
     if (!ctx.has('email') && !ctx.has('user-id')) ctx.problem('', 'give --email or --user-id');
     return {
       ...(v.email !== undefined ? { email: v.email } : {}),
@@ -95,28 +90,7 @@ export const offboardUserStarter = defineStarter({
 export async function main(argv: readonly string[], io?: StarterIO) {
   if (argv.includes('--approve') || argv.includes('--reject')) {
     const { values } = await parseFlags(offboardUserStarter.flags, argv);
-    const approve = values.approve;
-    return signalRunning(
-      offboardUserStarter,
-      argv,
-      approve
-        ? {
-            name: 'approve',
-            args: [{ approver: values.approver, ...(values.reason ? { comment: values.reason } : {}) }],
-            done: 'approved',
-          }
-        : {
-            name: 'reject',
-            args: [
-              {
-                ...(values.approver ? { approver: values.approver } : {}),
-                ...(values.reason ? { reason: values.reason } : {}),
-              },
-            ],
-            done: 'rejected',
-          },
-      io,
-    );
+    return signalRunning(offboardUserStarter, argv, decisionRequest(values, (io ?? process).env), io);
   }
   return runStarter(offboardUserStarter, argv, io);
 }

@@ -2,14 +2,18 @@
 import { provisionNamespaceInput, type ProvisionNamespaceInput } from '../shared/validation';
 import { workflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { provisionNamespace, provisionStatusQuery } from '../workflows/provision-namespace';
-import { caFileToBase64, defineStarter, runMain } from './cli';
+import { REQUESTER_FLAG } from './approval';
+import { caFileToBase64, defineStarter, exitWith, parseFlags, runStarter, type StarterIO } from './cli';
+import { DECISION_FLAGS, decisionRequest, signalRunning } from './signals';
 
 export const provisionNamespaceStarter = defineStarter({
   workflowIdReusePolicy: workflowIdReusePolicies.provisionNamespace,
   name: 'provision-namespace',
   summary:
     'Creates a namespace, optionally with a service account that can reach it and an API key for that ' +
-    'account, exactly once per name. On failure what was created is rolled back (unless --keep-on-failure).',
+    'account, exactly once per name. On failure what was created is rolled back (unless --keep-on-failure). ' +
+    "A codec server that gets the user's access token waits for an approver (unless the approval policy " +
+    'allow-lists its endpoint): --approve/--reject, sent by someone else with the same --name.',
   examples: [
     'npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 --wait',
     'npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 \\',
@@ -77,11 +81,15 @@ export const provisionNamespaceStarter = defineStarter({
     },
     // Tuning knob for tests against a fast emulator; the default (1 s) suits the real API.
     'min-poll-seconds': { type: 'number', field: 'wait.minPollSeconds', hidden: true, description: '' },
+    ...DECISION_FLAGS,
+    ...REQUESTER_FLAG,
   },
   workflow: provisionNamespace,
   statusQuery: provisionStatusQuery,
   schema: provisionNamespaceInput,
   buildInput(v, ctx): ProvisionNamespaceInput {
+    ctx.conflicts('approve', 'reject');
+    ctx.requires('approve', 'approver');
     ctx.requires('codec-pass-access-token', 'codec-endpoint');
     ctx.requires('permission', 'service-account');
     ctx.requires('key-expiry-days', 'api-key');
@@ -134,4 +142,12 @@ export const provisionNamespaceStarter = defineStarter({
     (r.secretRef ? `; API key ${r.apiKeyId} stored at ${r.secretRef}` : ''),
 });
 
-if (require.main === module) runMain(provisionNamespaceStarter);
+export async function main(argv: readonly string[], io?: StarterIO) {
+  if (argv.includes('--approve') || argv.includes('--reject')) {
+    const { values } = await parseFlags(provisionNamespaceStarter.flags, argv);
+    return signalRunning(provisionNamespaceStarter, argv, decisionRequest(values, (io ?? process).env), io);
+  }
+  return runStarter(provisionNamespaceStarter, argv, io);
+}
+
+if (require.main === module) exitWith(provisionNamespaceStarter.name, () => main(process.argv.slice(2)));

@@ -3,8 +3,9 @@
 import { rotateApiKeyInput, type RotateApiKeyInput } from '../shared/validation';
 import { accessWorkflowIds, workflowIdReusePolicies } from '../shared/workflow-ids';
 import { rotateApiKey, rotateStatusQuery } from '../workflows';
-import { signalRunning } from './signals';
-import { defineStarter, exitWith, runStarter, type StarterIO } from './cli';
+import { REQUESTER_FLAG, requesterOf } from './approval';
+import { DECISION_FLAGS, decisionRequest, signalRunning } from './signals';
+import { defineStarter, exitWith, parseFlags, runStarter, type StarterIO } from './cli';
 
 export const rotateApiKeyStarter = defineStarter({
   workflowIdReusePolicy: workflowIdReusePolicies.rotateApiKey,
@@ -13,11 +14,14 @@ export const rotateApiKeyStarter = defineStarter({
     'Replaces an API key: creates a new key for the same owner (token into the secret sink), keeps both for a ' +
     "grace period, then deletes the old one. Without --key-id the owner's newest active key is rotated. " +
     'One rotation per owner at a time: starting again while one runs attaches to it. --confirm-cutover ' +
-    'and --abort signal the running rotation of the owner instead of starting one.',
+    'and --abort signal the running rotation of the owner instead of starting one. A grace period under the ' +
+    "approval policy's minimum (24h by default) waits for an approver before the old key is deleted: " +
+    '--approve/--reject, sent by someone else.',
   examples: [
     'npm run rotate-api-key -- --owner-type service-account --owner-id sa-123 --wait',
     'npm run rotate-api-key -- --owner-type user --owner-id u-9 --key-id k-1 --grace 2d --expiry-days 30',
     'npm run rotate-api-key -- --owner-type service-account --owner-id sa-123 --abort="consumer not ready"',
+    'npm run rotate-api-key -- --owner-type service-account --owner-id sa-123 --approve --approver alice',
   ],
   flags: {
     'owner-type': {
@@ -64,12 +68,16 @@ export const rotateApiKeyStarter = defineStarter({
       valueName: 'REASON',
       description: 'signal the running rotation: delete the new key, keep the old one',
     },
+    ...DECISION_FLAGS,
+    ...REQUESTER_FLAG,
   },
   workflow: rotateApiKey,
   statusQuery: rotateStatusQuery,
   schema: rotateApiKeyInput,
   buildInput(v, ctx): RotateApiKeyInput {
     ctx.conflicts('confirm-cutover', 'abort');
+    ctx.conflicts('approve', 'reject');
+    ctx.requires('approve', 'approver');
     if (!ctx.has('owner-id') || !ctx.has('owner-type')) {
       // The key's owner could be looked up, but the id must be known before starting, to keep one rotation per owner.
       ctx.problem(
@@ -95,26 +103,32 @@ export const rotateApiKeyStarter = defineStarter({
         (r.oldKeyDeleted ? '; old key deleted' : '; old key kept'),
 });
 
-export function main(argv: readonly string[], io?: StarterIO) {
-  if (argv.includes('--confirm-cutover')) {
+export async function main(argv: readonly string[], io?: StarterIO) {
+  const abort = argv.some((a) => a === '--abort' || a.startsWith('--abort='));
+  const signalling = abort || ['--approve', '--reject', '--confirm-cutover'].some((f) => argv.includes(f));
+  if (!signalling) return runStarter(rotateApiKeyStarter, argv, io);
+  const env = (io ?? process).env;
+  const { values } = await parseFlags(rotateApiKeyStarter.flags, argv);
+  if (values.approve || values.reject) {
+    return signalRunning(rotateApiKeyStarter, argv, decisionRequest(values, env), io);
+  }
+  // Every decision names who takes it: the run checks it against its requester and approvers.
+  const who = { by: requesterOf(values.approver, env) };
+  if (values['confirm-cutover']) {
     return signalRunning(
       rotateApiKeyStarter,
       argv,
-      { name: 'confirmCutover', args: [], done: 'cutover confirmed' },
+      { name: 'confirmCutover', args: [who], done: 'cutover confirmed' },
       io,
     );
   }
-  const abort = argv.find((a) => a === '--abort' || a.startsWith('--abort='));
-  if (abort) {
-    const reason = abort.includes('=') ? abort.slice('--abort='.length) : undefined;
-    return signalRunning(
-      rotateApiKeyStarter,
-      argv,
-      { name: 'abort', args: [reason ? { reason } : {}], done: 'abort requested' },
-      io,
-    );
-  }
-  return runStarter(rotateApiKeyStarter, argv, io);
+  const reason = typeof values.abort === 'string' ? { reason: values.abort } : {};
+  return signalRunning(
+    rotateApiKeyStarter,
+    argv,
+    { name: 'abort', args: [{ ...reason, ...who }], done: 'abort requested' },
+    io,
+  );
 }
 
 if (require.main === module) exitWith(rotateApiKeyStarter.name, () => main(process.argv.slice(2)));

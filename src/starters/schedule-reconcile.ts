@@ -2,6 +2,9 @@
 // npm run schedule-reconcile -- -f cloud-ops.yaml --describe | --pause | --unpause | --trigger-now | --delete
 // Drift detection on a schedule: each run plans the file (as it was when this command ran) against the account
 // and reports drift, or with --auto-apply applies it.
+import { ConfigError } from '../config';
+import type { Approval } from '../shared/approval';
+import { cliApproval, starterPolicy } from './approval';
 import { createHash } from 'node:crypto';
 import { parseDurationMs } from '../shared/validation';
 import { DEFAULT_TASK_QUEUE, desiredStateWorkflowIds } from '../shared/workflow-ids';
@@ -122,12 +125,29 @@ const command: ScheduleCommand<typeof flags> = {
     const scheduleIdOf = id ?? desiredStateWorkflowIds.schedule(loaded.name);
     if (action) return { scheduleId: scheduleIdOf };
     const mode = v['auto-apply'] ? 'apply' : 'plan';
+    // Fixed, so that running the command again as someone else changes nothing.
+    const requestedBy = `schedule ${scheduleIdOf}`;
+    let approval: Approval | undefined;
+    try {
+      approval = cliApproval(starterPolicy(env), 'reconcile', { mode, desired: loaded.state }, requestedBy);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push({ flag: '', message: err.message });
+      return { scheduleId: scheduleIdOf };
+    }
+    if (v['auto-approve'] && approval?.required) {
+      problems.push({
+        flag: '--auto-approve',
+        message: `the approval policy requires an approval for destructive changes (${approval.reasons.join('; ')})`,
+      });
+      return { scheduleId: scheduleIdOf };
+    }
     const input = reconcileInput(loaded, mode, {
       ...(mode === 'plan' ? { notifyDrift: true } : {}),
       ...(v['auto-approve'] ? { autoApprove: true } : {}),
       ...(timeout !== undefined ? { approvalTimeout: timeout } : {}),
-      // Fixed, so that running the command again as someone else changes nothing.
-      requestedBy: `schedule ${scheduleIdOf}`,
+      requestedBy,
+      ...(approval && mode === 'apply' ? { approval } : {}),
     });
     return {
       scheduleId: scheduleIdOf,

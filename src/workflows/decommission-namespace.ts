@@ -4,6 +4,7 @@ import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
 import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
 import { describeError, operationKey, waitForOperation, validInputOrFail } from './common';
+import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
 
 const {
   findNamespaceByName,
@@ -14,10 +15,11 @@ const {
   deleteNamespaceIfExists,
 } = proxyActivities<Activities>(opsApiPaging);
 
-export interface DecommissionStatus {
+export interface DecommissionStatus extends DecisionStatus {
   step:
     | 'validating'
     | 'finding'
+    | 'awaiting-approval'
     | 'deleting-api-keys'
     | 'deleting-service-accounts'
     | 'deleting-namespace'
@@ -34,9 +36,11 @@ export interface DecommissionResult {
   namespace?: string;
   /**
    * `already-gone` when there was no such namespace, or someone else's operation is what deletes it:
-   * decommissioning is idempotent, and `deleted` means this run's own delete.
+   * decommissioning is idempotent, and `deleted` means this run's own delete. `rejected` and
+   * `approval-timed-out` changed nothing.
    */
-  outcome: 'deleted' | 'already-gone';
+  outcome: 'deleted' | 'already-gone' | 'rejected' | 'approval-timed-out';
+  approval?: Decision;
   deletedApiKeys: string[];
   deletedServiceAccounts: string[];
 }
@@ -52,6 +56,8 @@ export async function decommissionNamespace(
   const status: DecommissionStatus = { step: 'validating', deletedApiKeys: [], deletedServiceAccounts: [] };
   setHandler(decommissionStatusQuery, () => status);
   const input = validInputOrFail(decommissionNamespaceInput, rawInput, status);
+  const gate = new DecisionGate(input.approval, status);
+  let approval: Decision | undefined;
   const wait = DEFAULT_ASYNC_WAIT;
 
   try {
@@ -65,10 +71,16 @@ export async function decommissionNamespace(
         outcome,
         deletedApiKeys: status.deletedApiKeys,
         deletedServiceAccounts: status.deletedServiceAccounts,
+        ...(approval ? { approval } : {}),
       };
     };
     if (!ns) return result('already-gone');
     status.namespace = ns.namespace;
+    if (gate.required()) {
+      status.step = 'awaiting-approval';
+      approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
+      if (approval?.decision !== 'approved') return result(approval ? 'rejected' : 'approval-timed-out');
+    }
 
     let accounts: ServiceAccount[] = [];
     if (input.deleteServiceAccountKeys || input.deleteServiceAccounts) {

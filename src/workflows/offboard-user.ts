@@ -1,8 +1,6 @@
 import {
   ApplicationFailure,
-  condition,
   defineQuery,
-  defineSignal,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -15,6 +13,15 @@ import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../s
 import type { DeleteResult } from '../activities/util';
 import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
 import { forEachLimited } from '../shared/concurrency';
+import {
+  approveSignal,
+  DecisionGate,
+  rejectSignal,
+  type ApproveDecision,
+  type Decision,
+  type DecisionStatus,
+  type RejectDecision,
+} from './approvals';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
 const { findUsersByEmail, listApiKeysByOwner, deleteApiKeyIfExists, deleteUserIfExists } =
@@ -43,12 +50,7 @@ export interface SkippedItem extends RemovedItem {
   reason: string;
 }
 
-export interface Decision {
-  decision: 'approved' | 'rejected';
-  by: string;
-  at: string;
-  comment?: string;
-}
+export type { Decision };
 
 export interface OffboardReport {
   outcome: 'completed' | 'dry-run' | 'rejected' | 'approval-timed-out';
@@ -69,7 +71,7 @@ export interface OffboardReport {
   completedAt: string;
 }
 
-export interface OffboardStatus {
+export interface OffboardStatus extends DecisionStatus {
   step:
     | 'validating'
     | 'resolving'
@@ -80,25 +82,18 @@ export interface OffboardStatus {
     | 'completed'
     | 'failed';
   plan?: OffboardPlan;
-  /** When an approval wait gives up (ISO). */
-  approvalDeadline?: string;
   keysDone: number;
   keysFailed: number;
   lastError?: string;
 }
 
-export interface ApproveOffboarding {
-  approver: string;
-  comment?: string;
-}
-export interface RejectOffboarding {
-  approver?: string;
-  reason?: string;
-}
+export type ApproveOffboarding = ApproveDecision;
+export type RejectOffboarding = RejectDecision;
 
 export const offboardStatusQuery = defineQuery<OffboardStatus>('status');
-export const approveOffboardingSignal = defineSignal<[ApproveOffboarding]>('approve');
-export const rejectOffboardingSignal = defineSignal<[RejectOffboarding?]>('reject');
+/** Decisions go through the shared gate (./approvals.ts): never the requester's, only the policy's approvers. */
+export const approveOffboardingSignal = approveSignal;
+export const rejectOffboardingSignal = rejectSignal;
 
 /**
  * Removes a user's access: resolves the user, lists the API keys they own, and (after an optional
@@ -109,24 +104,9 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
   const status: OffboardStatus = { step: 'validating', keysDone: 0, keysFailed: 0 };
   let decision: Decision | undefined;
   setHandler(offboardStatusQuery, () => status);
-  setHandler(approveOffboardingSignal, (req) => {
-    decision ??= {
-      decision: 'approved',
-      by: req?.approver || 'unknown',
-      at: new Date().toISOString(),
-      ...(req?.comment ? { comment: req.comment } : {}),
-    };
-  });
-  setHandler(rejectOffboardingSignal, (req) => {
-    decision ??= {
-      decision: 'rejected',
-      by: req?.approver || 'unknown',
-      at: new Date().toISOString(),
-      ...(req?.reason ? { comment: req.reason } : {}),
-    };
-  });
 
   const input = validInputOrFail(offboardUserInput, rawInput, status);
+  const gate = new DecisionGate(input.approval, status);
   const wait = DEFAULT_ASYNC_WAIT;
   const startedAt = workflowInfo().startTime.toISOString();
   const removed: RemovedItem[] = [];
@@ -167,7 +147,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
           ...(input.email ? { email: input.email } : {}),
           ...(input.userId ? { userId: input.userId } : {}),
           dryRun: input.dryRun,
-          requireApproval: input.requireApproval,
+          requireApproval: gate.required(input.requireApproval),
           deleteUser: input.deleteUser,
         },
         plan,
@@ -188,12 +168,10 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
       return report('dry-run');
     }
 
-    if (input.requireApproval) {
+    if (gate.required(input.requireApproval)) {
       status.step = 'awaiting-approval';
-      const timeoutMs = parseDurationMs(input.approvalTimeout) ?? 0;
-      status.approvalDeadline = new Date(Date.now() + timeoutMs).toISOString();
-      const decided = await condition(() => decision !== undefined, timeoutMs);
-      if (!decided) {
+      decision = (await gate.wait(parseDurationMs(input.approvalTimeout)!))?.decision;
+      if (!decision) {
         skipEverything(`no approval within ${input.approvalTimeout}`);
         return report('approval-timed-out');
       }

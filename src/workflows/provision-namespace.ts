@@ -23,6 +23,7 @@ import {
   waitForOperation,
   waitUntilGone,
 } from './common';
+import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type DecisionStatus } from './approvals';
 
 const { listRegions, getNamespace } = proxyActivities<Activities>(opsApiCall);
 const {
@@ -36,6 +37,7 @@ const {
 
 export type ProvisionStep =
   | 'validating'
+  | 'awaiting-approval'
   | 'creating-namespace'
   | 'waiting-for-namespace'
   | 'creating-service-account'
@@ -46,7 +48,7 @@ export type ProvisionStep =
   | 'completed'
   | 'failed';
 
-export interface ProvisionStatus {
+export interface ProvisionStatus extends DecisionStatus {
   step: ProvisionStep;
   /** What this run made (and would roll back). */
   created: { namespace?: string; serviceAccountId?: string; apiKeyId?: string };
@@ -102,6 +104,7 @@ export async function provisionNamespace(
   const input = checked.value;
   const wait = toAsyncWaitOptions(input.wait);
   let namespaceOperation: string | undefined;
+  await approvedOrFail(new DecisionGate(input.approval, status), status);
 
   try {
     status.step = 'creating-namespace';
@@ -277,3 +280,20 @@ async function rollBack(
 }
 
 export { FailureType };
+
+/** When the policy asks (e.g. a codec server that gets the user's access token), nothing is made before an approval. */
+async function approvedOrFail(gate: DecisionGate, status: ProvisionStatus): Promise<void> {
+  if (!gate.required()) return;
+  status.step = 'awaiting-approval';
+  const decided = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
+  if (decided?.decision === 'approved') return;
+  status.step = 'failed';
+  status.lastError = decided ? `rejected by ${decided.by}` : 'no approval in time';
+  throw ApplicationFailure.create({
+    type: decided ? 'ApprovalRejected' : 'ApprovalTimedOut',
+    message: decided
+      ? `rejected by ${decided.by}${decided.comment ? ` (${decided.comment})` : ''}: nothing was created`
+      : `no approval within ${DEFAULT_APPROVAL_TIMEOUT_MS / 3_600_000}h: nothing was created`,
+    nonRetryable: true,
+  });
+}

@@ -1,10 +1,8 @@
 import {
   ApplicationFailure,
   ChildWorkflowFailure,
-  condition,
   defineQuery,
   isCancellation,
-  defineSignal,
   proxyActivities,
   setHandler,
   startChild,
@@ -29,6 +27,16 @@ import { accessWorkflowIds } from '../shared/workflow-ids';
 import { describeError, invalidInput, operationKey, waitForOperation, waitUntilGone } from './common';
 import { rotateApiKey } from './rotate-api-key';
 import { forEachLimited } from '../shared/concurrency';
+import { approvalRequirement, type Approval, type ApprovalRequirement } from '../shared/approval';
+import {
+  approveSignal,
+  DecisionGate,
+  rejectSignal,
+  type ApproveDecision,
+  type Decision,
+  type DecisionStatus,
+  type RejectDecision,
+} from './approvals';
 
 const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
 const { updateNamespaceSpec, setNamespaceAccess, setUserRole, ensureUser } =
@@ -60,18 +68,15 @@ export interface ReconcileInput {
   requestedBy?: string;
   /** Post a signed drift summary to the configured webhook when the plan is not empty. */
   notifyDrift?: boolean;
+  /**
+   * Who asked and who may approve, from the approval policy (set by the starter): when it says `required`,
+   * destructive changes wait for an approver whatever `autoApprove` says.
+   */
+  approval?: ApprovalRequirement;
 }
 
-export interface ApproveReconcile {
-  approver: string;
-  /** The plan the approver saw; if the account changed since, the workflow asks again. */
-  fingerprint?: string;
-  comment?: string;
-}
-export interface RejectReconcile {
-  approver?: string;
-  reason?: string;
-}
+export type ApproveReconcile = ApproveDecision;
+export type RejectReconcile = RejectDecision;
 
 export interface AppliedChange {
   kind: Change['kind'];
@@ -81,17 +86,13 @@ export interface AppliedChange {
   detail?: string;
 }
 
-export interface ReconcileStatus {
+export interface ReconcileStatus extends DecisionStatus {
   /** Lets a generic page find it among waiting runs. */
   kind: 'reconcile';
   step: 'validating' | 'planning' | 'awaiting-approval' | 'applying' | 'completed' | 'rejected' | 'failed';
   plan?: Plan;
   /** While awaiting approval: the destructive changes waiting for it. */
   awaitingApproval?: { fingerprint: string; destructive: string[]; requestedBy?: string; deadline: string };
-  /** When the wait for a decision gives up (ISO), as every workflow that waits for one says it. */
-  approvalDeadline?: string;
-  /** The last decision refused (e.g. the requester approving their own request). */
-  refusedDecision?: string;
   applied: AppliedChange[];
   lastError?: string;
 }
@@ -104,14 +105,15 @@ export interface ReconcileResult {
   /** The account differs from the file (a plan with changes). */
   drift: boolean;
   applied: AppliedChange[];
-  approval?: { decision: 'approved' | 'rejected'; by: string; at: string; comment?: string };
+  approval?: Decision;
   requestedBy?: string;
   notified?: string;
 }
 
 export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');
-export const approveReconcileSignal = defineSignal<[ApproveReconcile]>('approve');
-export const rejectReconcileSignal = defineSignal<[RejectReconcile?]>('reject');
+/** Decisions go through the shared gate (./approvals.ts): never the requester's, only the policy's approvers. */
+export const approveReconcileSignal = approveSignal;
+export const rejectReconcileSignal = rejectSignal;
 
 const DAY_MS = 86_400_000;
 const KIND_ORDER: Record<Change['kind'], number> = { namespace: 0, serviceAccount: 1, user: 1, apiKey: 2 };
@@ -126,34 +128,11 @@ const KIND_ORDER: Record<Change['kind'], number> = { namespace: 0, serviceAccoun
 export async function reconcile(input: ReconcileInput): Promise<ReconcileResult> {
   const status: ReconcileStatus = { kind: 'reconcile', step: 'validating', applied: [] };
   setHandler(reconcileStatusQuery, () => status);
-  let decision: (NonNullable<ReconcileResult['approval']> & { fingerprint?: string | undefined }) | undefined;
-  setHandler(approveReconcileSignal, (req) => {
-    if (status.step !== 'awaiting-approval' || decision) return;
-    const approver = req?.approver || 'unknown';
-    if (input.requestedBy && approver.toLowerCase() === input.requestedBy.toLowerCase()) {
-      // Nobody approves their own request, however the signal was sent.
-      status.refusedDecision = `${approver} requested this apply and cannot approve it`;
-      return;
-    }
-    decision = {
-      decision: 'approved',
-      by: approver,
-      at: new Date().toISOString(),
-      ...(req.comment ? { comment: req.comment } : {}),
-      ...(req.fingerprint ? { fingerprint: req.fingerprint } : {}),
-    };
-  });
-  setHandler(rejectReconcileSignal, (req) => {
-    if (status.step !== 'awaiting-approval' || decision) return;
-    decision = {
-      decision: 'rejected',
-      by: req?.approver || 'unknown',
-      at: new Date().toISOString(),
-      ...(req?.reason ? { comment: req.reason } : {}),
-    };
-  });
+  let decision: Decision | undefined;
 
-  const { desired, approvalTimeoutMs, concurrency } = validInput(input, status);
+  const { desired, approvalTimeoutMs, concurrency, approval } = validInput(input, status);
+  // Nobody approves their own request, however the signal is sent; with the policy's answer, only its approvers.
+  const gate = new DecisionGate(approval, status);
   const base = {
     name: input.name,
     mode: input.mode,
@@ -191,7 +170,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     }
 
     // Destructive changes wait for a decision on exactly this plan.
-    while (plan.changes.some((c) => c.destructive && !c.blocked) && !input.autoApprove) {
+    while (plan.changes.some((c) => c.destructive && !c.blocked) && (gate.required() || !input.autoApprove)) {
       decision = undefined;
       status.step = 'awaiting-approval';
       status.awaitingApproval = {
@@ -202,11 +181,11 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
         ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
         deadline: new Date(Date.now() + approvalTimeoutMs).toISOString(),
       };
-      status.approvalDeadline = status.awaitingApproval.deadline;
-      if (!(await condition(() => decision !== undefined, approvalTimeoutMs))) {
+      const decided = await gate.wait(approvalTimeoutMs);
+      decision = decided?.decision;
+      if (!decided) {
         status.step = 'completed';
         delete status.awaitingApproval;
-        delete status.approvalDeadline;
         return {
           ...base,
           outcome: 'approval-timed-out',
@@ -215,18 +194,16 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
           applied: skippedAll(plan, 'no decision in time'),
         };
       }
-      const decided = decision!;
-      if (decided.decision === 'rejected') {
+      if (decided.decision.decision === 'rejected') {
         status.step = 'rejected';
         delete status.awaitingApproval;
-        delete status.approvalDeadline;
         return {
           ...base,
           outcome: 'rejected',
           plan,
           drift,
-          applied: skippedAll(plan, `rejected by ${decided.by}`),
-          approval: withoutFingerprint(decided),
+          applied: skippedAll(plan, `rejected by ${decided.decision.by}`),
+          approval: decided.decision,
         };
       }
       // The account may have changed while it waited: the approved plan must still be the plan.
@@ -235,7 +212,6 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
       status.plan = plan;
       const approvedPlan = decided.fingerprint ?? status.awaitingApproval.fingerprint;
       delete status.awaitingApproval;
-      delete status.approvalDeadline;
       if (plan.fingerprint === approvedPlan) break;
     }
 
@@ -249,7 +225,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
       plan,
       drift,
       applied,
-      ...(decision ? { approval: withoutFingerprint(decision) } : {}),
+      ...(decision ? { approval: decision } : {}),
     };
     if (failed.length > 0) {
       status.lastError = `${failed.length} change(s) failed`;
@@ -274,7 +250,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
 function validInput(
   input: ReconcileInput,
   status: ReconcileStatus,
-): { desired: DesiredState; approvalTimeoutMs: number; concurrency: number } {
+): { desired: DesiredState; approvalTimeoutMs: number; concurrency: number; approval?: Approval } {
   const problems: InputProblem[] = [];
   const options = validate(reconcileOptions, input);
   if (!options.ok) problems.push(...options.problems.filter((p) => !p.field.startsWith('desired')));
@@ -288,10 +264,15 @@ function validInput(
     status.step = 'failed';
     throw invalidInput(problems);
   }
+  const { approval, requestedBy } = options.value;
   return {
     desired: checked.value,
     approvalTimeoutMs: parseDurationMs(options.value.approvalTimeout)!,
     concurrency: options.value.concurrency,
+    // Started without the policy's answer (an operator, a schedule): still never the requester's own approval.
+    ...(approval || requestedBy
+      ? { approval: approval ?? { requestedBy: requestedBy!, approvers: '*', required: false, reasons: [] } }
+      : {}),
   };
 }
 
@@ -308,12 +289,8 @@ const reconcileOptions = z.strictObject({
   concurrency: z.number().int().min(1).max(20).default(4),
   requestedBy: z.string().min(1).max(200).optional(),
   notifyDrift: z.boolean().optional(),
+  approval: approvalRequirement.optional(),
 });
-
-const withoutFingerprint = ({
-  fingerprint: _f,
-  ...d
-}: NonNullable<ReconcileResult['approval']> & { fingerprint?: string }) => d;
 
 function skippedAll(plan: Plan, why: string): AppliedChange[] {
   return plan.changes.map((c) => ({

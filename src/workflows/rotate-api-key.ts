@@ -29,6 +29,7 @@ import {
   waitUntilGone,
 } from './common';
 import { newestFirst } from '../shared/resources';
+import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
 const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
@@ -38,6 +39,7 @@ export type RotateStep =
   | 'resolving'
   | 'creating-new-key'
   | 'waiting-for-new-key'
+  | 'awaiting-approval'
   | 'grace-period'
   | 'deleting-old-key'
   | 'aborting'
@@ -45,7 +47,7 @@ export type RotateStep =
   | 'aborted'
   | 'failed';
 
-export interface RotateStatus {
+export interface RotateStatus extends DecisionStatus {
   step: RotateStep;
   ownerId?: string;
   ownerType?: OwnerType;
@@ -76,6 +78,8 @@ export interface RotateApiKeyResult {
   /** How the grace period ended. */
   graceEndedBy: 'timer' | 'confirmCutover' | 'abort' | 'no-grace';
   abortReason?: string;
+  /** The decision on the cut-over, when the policy asked for one. */
+  approval?: Decision;
   startedAt: string;
   newKeyActiveAt: string;
   graceEndedAt: string;
@@ -84,11 +88,17 @@ export interface RotateApiKeyResult {
 
 export interface AbortRotation {
   reason?: string;
+  /** Who aborts; checked like any decision when the run records its approvers. */
+  by?: string;
+}
+export interface ConfirmCutover {
+  /** Who confirms; checked like any decision when the run records its approvers. */
+  by?: string;
 }
 
 export const rotateStatusQuery = defineQuery<RotateStatus>('status');
 /** Consumers have switched to the new key: end the grace period now. */
-export const confirmCutoverSignal = defineSignal('confirmCutover');
+export const confirmCutoverSignal = defineSignal<[ConfirmCutover?]>('confirmCutover');
 /** Stop: delete the new key (and its secret) and keep the old one. Ignored once the old key is being deleted. */
 export const abortRotationSignal = defineSignal<[AbortRotation?]>('abort');
 
@@ -104,19 +114,24 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   const status: RotateStatus = { step: 'validating', cutoverConfirmed: false, abortRequested: false };
   let abortReason: string | undefined;
   setHandler(rotateStatusQuery, () => status);
-  setHandler(confirmCutoverSignal, () => {
-    status.cutoverConfirmed = true;
+
+  const input = validInputOrFail(rotateApiKeyInput, rawInput, status);
+  // The cut-over deletes the old key: when the policy asks, it waits for an approver, and ending the grace period
+  // early or aborting are decisions checked the same way.
+  const gate = new DecisionGate(input.approval, status);
+  let approval: Decision | undefined;
+  setHandler(confirmCutoverSignal, (req) => {
+    if (gate.admit('confirmCutover', req?.by)) status.cutoverConfirmed = true;
   });
   setHandler(abortRotationSignal, (req) => {
     if (status.step === 'deleting-old-key' || status.step === 'completed') {
       status.abortIgnored = 'the old key was already being deleted';
       return;
     }
+    if (!gate.admit('abort', req?.by, true)) return;
     status.abortRequested = true;
     abortReason = req?.reason;
   });
-
-  const input = validInputOrFail(rotateApiKeyInput, rawInput, status);
   const graceMs = parseDurationMs(input.gracePeriod) ?? 0;
   const wait = DEFAULT_ASYNC_WAIT;
   const startedAt = workflowInfo().startTime;
@@ -156,6 +171,18 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
     await waitUntilGone(key.replacedOrphans, wait);
     const newKeyActiveAt = new Date().toISOString();
 
+    if (gate.required() && !status.abortRequested) {
+      status.step = 'awaiting-approval';
+      approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
+      if (approval?.decision !== 'approved') {
+        // Rejected or not decided: the old key stays, the new one goes.
+        status.abortRequested = true;
+        abortReason = approval
+          ? `rejected by ${approval.by}${approval.comment ? ` (${approval.comment})` : ''}`
+          : `no approval within ${DEFAULT_APPROVAL_TIMEOUT_MS / 3_600_000}h`;
+      }
+    }
+
     status.step = 'grace-period';
     let graceEndedBy: RotateApiKeyResult['graceEndedBy'] = 'no-grace';
     const ended = () => status.cutoverConfirmed || status.abortRequested;
@@ -177,6 +204,7 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       startedAt: startedAt.toISOString(),
       newKeyActiveAt,
       graceEndedAt,
+      ...(approval ? { approval } : {}),
     };
 
     if (status.abortRequested) {

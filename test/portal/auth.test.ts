@@ -2,12 +2,15 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import {
+  createAuthenticator,
   LOGIN_TOKEN_FILE,
   loginTokenHash,
   loginTokenMatches,
   normalizeUser,
   Sessions,
+  SESSION_COOKIE,
   SESSION_TTL_MS,
 } from '../../src/portal/auth';
 
@@ -56,4 +59,23 @@ test('user names are lower-cased and must not carry spaces, quotes, angle bracke
   for (const bad of ['', 'a b', 'a"b', '<script>', 'x\u0000y', 'a'.repeat(255), undefined, ['a@b.c']]) {
     expect(normalizeUser(bad)).toBeUndefined();
   }
+});
+
+test('with token login off, a session cookie minted while it was on opens nothing; the proxy header still does', () => {
+  const secret = 's'.repeat(32);
+  const cookie = new Sessions(secret).create('alice@example.com').id;
+  const request = (headers: Record<string, string>, cookies: Record<string, string> = {}) =>
+    ({ headers, cookies, socket: { remoteAddress: '127.0.0.1' } }) as unknown as FastifyRequest;
+  const withCookie = request({}, { [SESSION_COOKIE]: cookie });
+  const base = { trustedHeader: 'X-Forwarded-Email', trustedProxies: ['127.0.0.1'], sessionSecret: secret };
+  expect(createAuthenticator({ ...base, loginTokenSha256: 'a'.repeat(64) }).identify(withCookie)).toEqual({
+    id: 'alice@example.com',
+    via: 'token',
+  });
+  const proxyOnly = createAuthenticator(base);
+  expect(proxyOnly.identify(withCookie)).toBeUndefined();
+  expect(proxyOnly.identify(request({ 'x-forwarded-email': 'bob@example.com' }))).toEqual({
+    id: 'bob@example.com',
+    via: 'proxy',
+  });
 });

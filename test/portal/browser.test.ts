@@ -225,7 +225,7 @@ browserTest('a form posted from another site is refused, with the session cookie
     res.setHeader('content-type', 'text/html');
     res.end(
       `<form id="f" method="post" action="${url('/new/offboarding')}">` +
-        `<input name="email" value="${email}"><input name="requireApproval" value="">` +
+        `<input name="email" value="${email}"><input name="deleteUser" value="on">` +
         `</form><script>document.getElementById('f').submit()</script>`,
     );
   });

@@ -240,7 +240,6 @@ test('decisions: approvers only, never on their own request, only while the run 
   const started = await alice.post('/new/offboarding', {
     _csrf: await alice.csrf('/new/offboarding'),
     email,
-    requireApproval: 'on',
     approvalTimeout: '1h',
     deleteUser: 'on',
   });
@@ -288,7 +287,8 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   const started = await alice.post('/new/rotation', {
     _csrf: await alice.csrf('/new/rotation'),
     owner: `service-account:${accountId}`,
-    gracePeriod: '1h',
+    // The policy's minimum: no approval needed to delete the old key afterwards.
+    gracePeriod: '1d',
     expiryDays: '30',
     deleteOldKey: 'on',
   });

@@ -11,6 +11,7 @@ test('a running provisioning: done up to the current step, the rest not yet', ()
     ),
   ).toEqual([
     'validating:done',
+    'awaiting-approval:done', // passed at once when the policy asks for no approval
     'creating-namespace:done',
     'waiting-for-namespace:current',
     'creating-service-account:upcoming',
@@ -61,6 +62,7 @@ test('a failed run is marked at the step it failed in; an unknown workflow shows
     ),
   ).toEqual([
     'validating:done',
+    'awaiting-approval:done',
     'creating-namespace:done',
     'waiting-for-namespace:done',
     'creating-service-account:done',
@@ -108,9 +110,27 @@ test('any workflow whose status says awaiting-approval waits for approve/reject;
 
 test('only approvers decide, and never on their own request', () => {
   const rules = { approvers: ['bob@example.com', 'alice@example.com'] };
-  expect(refusal(rules, 'bob@example.com', 'alice@example.com')).toBeUndefined();
-  expect(refusal(rules, 'alice@example.com', 'alice@example.com')).toMatch(/requested this yourself/);
-  expect(refusal(rules, 'carol@example.com', 'alice@example.com')).toMatch(/not an approver/);
-  expect(refusal({ approvers: '*' }, 'carol@example.com', undefined)).toBeUndefined();
-  expect(refusal({ approvers: [] }, 'carol@example.com', undefined)).toMatch(/not an approver/);
+  const byAlice = { requestedBy: 'alice@example.com' };
+  expect(refusal(rules, 'bob@example.com', byAlice)).toBeUndefined();
+  expect(refusal(rules, 'alice@example.com', byAlice)).toMatch(/requested this yourself/);
+  expect(refusal(rules, 'carol@example.com', byAlice)).toMatch(/not an approver/);
+  expect(refusal({ approvers: '*' }, 'carol@example.com', {})).toBeUndefined();
+  expect(refusal({ approvers: [] }, 'carol@example.com', {})).toMatch(/not an approver/);
+});
+
+test('a run that records its approvers is judged by them, not by PORTAL_APPROVERS', () => {
+  const rules = { approvers: '*' as const };
+  const progress = {
+    step: 'awaiting-approval',
+    approval: {
+      requestedBy: 'alice@example.com',
+      approvers: ['dana@example.com'],
+      required: true,
+      reasons: [],
+    },
+  };
+  expect(refusal(rules, 'dana@example.com', { requestedBy: 'alice@example.com', progress })).toBeUndefined();
+  expect(refusal(rules, 'carol@example.com', { progress })).toMatch(/not among the approvers/);
+  // The run's own requester, whatever the memo says.
+  expect(refusal(rules, 'alice@example.com', { progress })).toMatch(/requested this/);
 });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger } from '../../src/logger';
-import { banner, BANNER_EVENT_NAMESPACE, BANNER_NAMESPACE } from '../../src/service/banner';
+import { banner, BANNER_APPROVER, BANNER_EVENT_NAMESPACE, BANNER_NAMESPACE } from '../../src/service/banner';
 import { sendEvent, waitForRequest } from '../../src/service/demo';
 import { DEMO_USER, startStack, type Stack } from '../../src/service/stack';
 import { hermeticEnv, repoRoot } from '../starters/run-starter';
@@ -56,7 +56,7 @@ function commands(text: string): { starters: string[]; signedEvent: string } {
   }
   const starters = joined.filter((l) => /^(TEMPORAL_ADDRESS=\S+ )?npm run /.test(l));
   const from = joined.findIndex((l) => l.startsWith('SECRET='));
-  const to = joined.findIndex((l, i) => i > from && l.startsWith('curl -sS') && l.includes('/requests/'));
+  const to = joined.findIndex((l, i) => i > from && l.startsWith('curl -sS') && l.includes('statusUrl'));
   return { starters, signedEvent: joined.slice(from, to + 1).join('\n') };
 }
 
@@ -84,19 +84,24 @@ test('every command the banner prints works as printed on a fresh data folder', 
   expect(starters.map((c) => c.match(/npm run (\S+)/)![1])).toEqual([
     'provision-namespace',
     'rotate-api-key',
+    'rotate-api-key',
     'offboard-user',
+    'decommission-namespace',
     'decommission-namespace',
   ]);
   for (const command of [...starters, signedEvent]) expect(command).not.toMatch(/<[^>]*>/); // No placeholders.
+  // The approvals are someone else's: the requester is whoever runs the commands.
+  expect(starters[2]).toContain(`--approve --approver ${BANNER_APPROVER}`);
+  expect(starters[5]).toContain(`--approve --approver ${BANNER_APPROVER}`);
 
-  // In the order printed, except that the rotation (which waits out its 5 s grace period) and the signed event
-  // (another namespace) run alongside.
+  // In the order printed, except that the rotation and its approval (which then waits out the 5 s grace period)
+  // and the signed event (another namespace) run alongside.
   const run = async (command: string) => ({ command, ...(await bash(command)) });
   const event = bash(signedEvent);
-  const rotation = run(starters[1]!);
+  const rotation = run(starters[1]!).then(async (started) => [started, await run(starters[2]!)]);
   const outcomes = [await run(starters[0]!)];
-  for (const command of starters.slice(2)) outcomes.push(await run(command));
-  outcomes.push(await rotation);
+  for (const command of starters.slice(3)) outcomes.push(await run(command));
+  outcomes.push(...(await rotation));
   expect(outcomes.filter((o) => o.code !== 0)).toEqual([]);
   const dryRun = outcomes.find((o) => o.command.includes('offboard-user'))!;
   expect(dryRun.stdout).toContain(`would delete 1 API key and the user`);

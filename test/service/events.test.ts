@@ -9,6 +9,7 @@ import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
 import { buildEventsServer, EVENT_ID_MEMO } from '../../src/service/events';
 import { REQUEST_MEMO } from '../../src/service/intake';
 import { receiptWorkflowId, temporalReceipts } from '../../src/service/receipts';
+import { statusLinkKey } from '../../src/service/request-status';
 import { createLocalEnv } from '../helpers/temporal';
 
 const SECRET = 'test-events-secret-0123456789';
@@ -91,7 +92,9 @@ test('a good event starts the workflow under its business-key id', async () => {
   expect(res.statusCode).toBe(202);
   const body = res.json<{ workflowId: string; runId: string; statusUrl: string }>();
   expect(body.workflowId).toBe(`provision-namespace/${name}`);
-  expect(body.statusUrl).toBe(`http://events.test/requests/${encodeURIComponent(body.workflowId)}`);
+  expect(body.statusUrl).toBe(
+    `http://events.test/requests/${encodeURIComponent(body.workflowId)}?key=${statusLinkKey(SECRET, body.workflowId)}`,
+  );
   const info = await client.workflow.getHandle(body.workflowId).describe();
   expect(info.type).toBe('provisionNamespace');
   expect(info.runId).toBe(body.runId);
@@ -100,7 +103,7 @@ test('a good event starts the workflow under its business-key id', async () => {
   expect(info.memo?.[REQUEST_MEMO.source]).toBe('events');
   expect(info.memo).not.toHaveProperty(REQUEST_MEMO.requestedBy);
 
-  const status = await request('GET', `/requests/${encodeURIComponent(body.workflowId)}`);
+  const status = await request('GET', new URL(body.statusUrl).pathname + new URL(body.statusUrl).search);
   expect(status.statusCode).toBe(200);
   expect(status.json()).toMatchObject({
     workflowId: body.workflowId,
@@ -308,9 +311,90 @@ describe('rejected requests start nothing', () => {
 });
 
 test('status of an unknown request is 404; /healthz answers', async () => {
-  const res = await request('GET', `/requests/${encodeURIComponent('provision-namespace/nope')}`);
+  const id = 'provision-namespace/nope';
+  const res = await request('GET', `/requests/${encodeURIComponent(id)}?key=${statusLinkKey(SECRET, id)}`);
   expect(res.statusCode).toBe(404);
   expect((await request('GET', '/healthz')).statusCode).toBe(200);
+});
+
+test('a status without its link, with a wrong link or of another task queue is the same 404 as no run at all', async () => {
+  const email = `${uniqueName()}@example.com`;
+  const sent = await post(
+    JSON.stringify({ id: `evt-${email}`, type: 'user.offboarding.requested', data: { email } }),
+  );
+  expect(sent.statusCode).toBe(202);
+  const { workflowId, statusUrl } = sent.json<{ workflowId: string; statusUrl: string }>();
+  const path = `/requests/${encodeURIComponent(workflowId)}`;
+  const nothing = await request('GET', `/requests/${encodeURIComponent('offboard-user/nobody@example.com')}`);
+  expect(nothing.statusCode).toBe(404);
+  const notFound = (id: string) => ({ error: 'not_found', message: `no request with workflow id ${id}` });
+  expect(nothing.json()).toEqual(notFound('offboard-user/nobody@example.com'));
+  for (const url of [
+    path,
+    `${path}?key=`,
+    `${path}?key=${statusLinkKey('another-secret-0123', workflowId)}`,
+  ]) {
+    const res = await request('GET', url);
+    expect({ url, status: res.statusCode, body: res.json() }).toEqual({
+      url,
+      status: 404,
+      body: notFound(workflowId),
+    });
+  }
+  // The link of the 202 works.
+  expect((await request('GET', new URL(statusUrl).pathname + new URL(statusUrl).search)).statusCode).toBe(
+    200,
+  );
+
+  // A request workflow of another task queue, even with a valid link: not this service's.
+  const other = `offboard-user/${uniqueName()}@example.com`;
+  await client.workflow.start('offboardUser', {
+    workflowId: other,
+    taskQueue: `${TASK_QUEUE}-other`,
+    args: [{ email: 'x@example.com' }],
+  });
+  const foreign = await request(
+    'GET',
+    `/requests/${encodeURIComponent(other)}?key=${statusLinkKey(SECRET, other)}`,
+  );
+  expect(foreign.statusCode).toBe(404);
+  expect(foreign.json()).toEqual(notFound(other));
+});
+
+test('the run records the approval the policy asks for; a request that tries to say it is refused', async () => {
+  const email = `${uniqueName()}@example.com`;
+  const sent = await post(
+    JSON.stringify({ id: `evt-${email}`, type: 'user.offboarding.requested', data: { email } }),
+  );
+  expect(sent.statusCode).toBe(202);
+  const [input] = (
+    await client.workflow.getHandle(sent.json().workflowId).fetchHistory()
+  ).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!.map((p) =>
+    JSON.parse(Buffer.from(p.data!).toString('utf8')),
+  );
+  // The default policy: offboarding waits for an approver; this server names none, so nobody may approve yet.
+  expect(input).toEqual({
+    email,
+    approval: {
+      requestedBy: 'signed event',
+      approvers: [],
+      required: true,
+      reasons: [expect.stringMatching(/offboarding/)],
+    },
+  });
+
+  const lowered = await post(
+    JSON.stringify({
+      id: `evt-low-${email}`,
+      type: 'user.offboarding.requested',
+      data: { email: `low-${email}`, approval: { requestedBy: 'x', approvers: '*', required: false } },
+    }),
+  );
+  expect(lowered.statusCode).toBe(400);
+  expect(lowered.json().problems).toEqual([
+    { field: 'data.approval', message: expect.stringMatching(/decided by the server's approval policy/) },
+  ]);
+  expect(await exists(`offboard-user/low-${email}`)).toBe(false);
 });
 
 test('status without a workflow id, or with one Temporal cannot hold, is a 400 saying so', async () => {

@@ -16,6 +16,7 @@ import { freePort } from '../../src/service/dev-server';
 import { buildEventsServer } from '../../src/service/events';
 import { temporalReadiness } from '../../src/service/readiness';
 import { settingsWorkflowId } from '../../src/service/shared-settings';
+import { statusPath } from '../../src/service/request-status';
 import { startStack, type Stack, type StackOptions } from '../../src/service/stack';
 import { eventually, Visitor } from '../helpers/portal';
 import { exitWithin, killTree, npmRun, waitForOutput } from '../helpers/processes';
@@ -41,6 +42,8 @@ async function replica(
     trustedHeader?: string;
     taskQueue?: string;
     logger?: Logger;
+    /** APPROVAL_POLICY of this replica. */
+    policy?: string;
   } = {},
 ): Promise<Stack> {
   const options: StackOptions = {
@@ -52,6 +55,7 @@ async function replica(
       PATH: process.env.PATH,
       OPS_API_KEY: a.opsApi.emulator!.apiKey,
       ...(overrides.taskQueue ? { TASK_QUEUE: overrides.taskQueue } : {}),
+      ...(overrides.policy ? { APPROVAL_POLICY: overrides.policy } : {}),
     },
     temporalAddress: a.temporal.address,
     opsApiUrl: a.opsApi.url,
@@ -114,7 +118,8 @@ const namespaceEvent = (id: string, name: string, retentionDays = 3) => ({
 });
 
 async function status(stack: Stack, workflowId: string) {
-  const res = await fetch(`${stack.events!.url}/requests/${encodeURIComponent(workflowId)}`);
+  // The status link one replica hands out works on every other: they share the events secret.
+  const res = await fetch(`${stack.events!.url}${statusPath(SECRET, workflowId)}`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -213,6 +218,10 @@ test('a replica whose shared settings differ from the running ones refuses to st
   // Who is asking is answered alike: the proxy's header is shared too.
   await expect(replica({ trustedHeader: 'X-Auth-Request-User' })).rejects.toThrow(
     /^PORTAL_TRUSTED_HEADER differs from the running replicas'/,
+  );
+  // And so is who must approve what.
+  await expect(replica({ policy: '{"trustedSources": ["events"]}' })).rejects.toThrow(
+    /^APPROVAL_POLICY differs from the running replicas'/,
   );
   // The replicas that agree are still serving.
   expect((await fetch(`${b.events!.url}/readyz`)).status).toBe(200);

@@ -232,7 +232,7 @@ test('a file that cannot be applied: plan exits 1 naming the problem', async () 
     const r = await plan('-f', f);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/! namespace shop: region "aws-mars-north-1" is not one of/);
-    const applied = await apply('-f', f, '--auto-approve');
+    const applied = await apply('-f', f);
     expect(applied.code).toBe(1);
     expect(applied.stderr).toMatch(/reconcile\/elsewhere failed: the file cannot be applied/);
   });
@@ -295,7 +295,17 @@ test('--reject: the apply changes nothing and exits 1; another apply of the name
         .catch(() => false),
     );
     expect((await apply('-f', f, '--requested-by', 'someone-else')).code).toBe(2);
-    const other = await apply('-f', f, '--auto-approve', '--json');
+    // --auto-approve cannot lower what the approval policy asks: a usage error, nothing started.
+    const lowered = await apply('-f', f, '--auto-approve', '--json');
+    expect(lowered.code).toBe(2);
+    expect(json(lowered)).toMatchObject({
+      ok: false,
+      error: {
+        kind: 'usage',
+        problems: [{ flag: '--auto-approve', message: expect.stringMatching(/approval policy requires/) }],
+      },
+    });
+    const other = await apply('-f', f, '--approval-timeout', '2h', '--json');
     expect(other.code).toBe(2);
     expect(json(other)).toMatchObject({
       ok: false,
@@ -466,7 +476,12 @@ describe('schedule-reconcile', () => {
     ]);
     expect(json(await schedule('-f', f, '--every', '6h', '--json'))).toMatchObject({ outcome: 'unchanged' });
     const toApply = json(await schedule('-f', f, '--every', '6h', '--auto-apply', '--json'));
-    expect(toApply.changes).toEqual(['mode: "plan" → "apply"', 'notifyDrift: true → null']);
+    // An apply records the approval policy's answer: destructive changes wait for an approver.
+    expect(toApply.changes).toEqual([
+      'mode: "plan" → "apply"',
+      'notifyDrift: true → null',
+      'approval: null → {"requestedBy":"schedule reconcile-schedule/drifting","approvers":"*","required":true,"reasons":["an apply with destructive changes needs an approval"]}',
+    ]);
     expect(json(await schedule('-f', f, '--every', '6h', '--json'))).toMatchObject({ outcome: 'updated' });
 
     const described = json(await schedule('-f', f, '--describe', '--json'));

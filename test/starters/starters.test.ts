@@ -251,7 +251,7 @@ test('update-namespace --wait changes settings; a later change runs anew, a conf
   expect(spec().retentionDays).toBe(21);
 });
 
-test('decommission-namespace --wait deletes the namespace and its only-here service account', async () => {
+test('decommission-namespace waits for an approver (never its requester), then deletes the namespace and its only-here service account', async () => {
   const seeded = await stack.emulator.seed({
     namespaces: [{ name: 'legacy-prod', region: 'aws-us-east-1', retentionDays: 30 }],
   });
@@ -262,18 +262,27 @@ test('decommission-namespace --wait deletes the namespace and its only-here serv
     ],
   });
 
-  const r = await stack.runWorker(() =>
-    run('decommission-namespace', '--name', 'legacy-prod', '--delete-service-accounts', '--wait', '--json'),
-  );
+  const decommission = (...args: string[]) => run('decommission-namespace', '--name', 'legacy-prod', ...args);
+  const r = await stack.runWorker(async () => {
+    const started = await decommission('--delete-service-accounts', '--requested-by', 'ops@example.com');
+    expect(started.code).toBe(0);
+    // The requester's own approval is refused by the run itself, and the command says so.
+    const own = await decommission('--approve', '--approver', 'OPS@example.com');
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/refused the approve by OPS@example.com: .*requested this/);
+    expect(stack.emulator.snapshot().namespaces.find((n) => n.namespace === nsId)?.state).toBe('active');
+    return decommission('--approve', '--approver', 'lead@example.com', '--wait', '--json');
+  });
   expect(r.code).toBe(0);
   expect(jsonOut(r)).toMatchObject({
     ok: true,
-    status: 'COMPLETED',
+    signal: 'approve',
     result: {
       name: 'legacy-prod',
       namespace: nsId,
       outcome: 'deleted',
       deletedServiceAccounts: [expect.any(String)],
+      approval: { decision: 'approved', by: 'lead@example.com' },
     },
   });
   const state = stack.emulator.snapshot();

@@ -91,6 +91,35 @@ test('dry run returns the plan and changes nothing', async () => {
   expect(state().apiKeys).toHaveLength(4);
 });
 
+test("the policy's approval is the run's own: the requester's approval and an unlisted approver's are refused in its status", async () => {
+  await seedUsers(1);
+  const report = await stack.runWorker(async () => {
+    // As the front door starts it: requireApproval left out (false), the policy's answer in `approval`.
+    const h = await start({
+      email: EMAIL,
+      approval: { requestedBy: 'pat@example.com', approvers: ['alice'], required: true, reasons: ['policy'] },
+    });
+    await until(h, (st) => st.step === 'awaiting-approval');
+    // However it is sent (this is what `temporal workflow signal --name approve` does).
+    await h.signal(approveOffboardingSignal, { approver: 'Pat@Example.com' });
+    await h.signal(approveOffboardingSignal, { approver: 'mallory' });
+    const s = await until(h, (st) => st.refusedDecisions?.length === 2);
+    expect(s).toMatchObject({
+      step: 'awaiting-approval',
+      approval: { requestedBy: 'pat@example.com', approvers: ['alice'], required: true },
+    });
+    expect(s.refusedDecisions!.map((r) => r.by)).toEqual(['Pat@Example.com', 'mallory']);
+    expect(mutations(stack.emulator)).toEqual([]);
+    await h.signal(approveOffboardingSignal, { approver: 'alice' });
+    return h.result();
+  });
+  expect(report).toMatchObject({
+    outcome: 'completed',
+    request: { requireApproval: true },
+    approval: { by: 'alice' },
+  });
+});
+
 test('with approval: waits for the signal, then deletes keys and user; the report names the approver', async () => {
   const keyIds = await seedUsers(3);
   const report = await stack.runWorker(async () => {

@@ -402,8 +402,15 @@ describe('changing what exists', () => {
       expect(s.approvalDeadline).toBeDefined();
       // The requester cannot approve their own apply, however they send it.
       await h.signal(approveReconcileSignal, { approver: 'OPS@example.com' });
-      const refused = await until(h, (st) => st.refusedDecision !== undefined);
+      const refused = await until(h, (st) => st.refusedDecisions !== undefined);
       expect(refused.step).toBe('awaiting-approval');
+      expect(refused.refusedDecisions).toEqual([
+        expect.objectContaining({
+          action: 'approve',
+          by: 'OPS@example.com',
+          reason: expect.stringMatching(/requested this/),
+        }),
+      ]);
       await h.signal(approveReconcileSignal, { approver: 'lead@example.com', comment: 'ok' });
       return h.result();
     });

@@ -47,6 +47,9 @@ interface CliRun {
   stderr: string;
 }
 
+/** Who runs the commands (their login name): the requester of what they start. */
+const REQUESTER = 'rotation-requester';
+
 /** Runs a starter's `main` in-process with the test environment's client and the stack's task queue. */
 function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<ExitCode>) {
   return async (...argv: string[]): Promise<CliRun> => {
@@ -55,7 +58,7 @@ function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<ExitCode
     const code = await main(argv, {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
-      env: { TASK_QUEUE: stack.taskQueue },
+      env: { TASK_QUEUE: stack.taskQueue, USER: REQUESTER },
       connect: async () => {
         connects++;
         return { client: env.client, namespace: 'default', address: 'test', close: async () => undefined };
@@ -235,7 +238,19 @@ describe('rotate-api-key starter', () => {
         abortRequested: false,
       });
 
-      const confirmRun = await rotate(...sa(), '--confirm-cutover', '--wait', '--json');
+      // Ending the grace period early is a decision: never the requester's own.
+      const own = await rotate(...sa(), '--confirm-cutover', '--approver', REQUESTER);
+      expect(own.code).toBe(1);
+      expect(own.stderr).toMatch(/refused the confirmCutover by .*requested this and cannot decide on it/);
+      expect(await saHandle.query(rotateStatusQuery)).toMatchObject({ step: 'grace-period' });
+      const confirmRun = await rotate(
+        ...sa(),
+        '--confirm-cutover',
+        '--approver',
+        'ops-lead@example.com',
+        '--wait',
+        '--json',
+      );
       expect(confirmRun.code).toBe(0);
       // Nothing is running any more: a signal is refused, not turned into a start.
       const late = await rotate(...sa(), '--confirm-cutover');

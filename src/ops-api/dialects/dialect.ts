@@ -50,12 +50,20 @@ export function expectShape(ok: unknown, operationId: string, what: string): ass
   if (!ok) throw new NotTheApiError(`${operationId} answered without ${what}`);
 }
 
-/** Replaces `{name}` in a path template with the encoded input field; empty values are refused. */
+/**
+ * Replaces `{name}` in a path template with the encoded input field. Empty values are refused, and so are `.` and
+ * `..`: encoding leaves them as they are, and the URL would resolve them to another path (`/users/.` is `/users/`).
+ */
 export function fillPath(template: string, input: Record<string, unknown>, operationId: string): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = input[name];
     if (typeof value !== 'string' || value === '') {
       throw new EmptyPathParameterError(`${operationId}: path parameter ${name} is empty`);
+    }
+    if (value === '.' || value === '..') {
+      throw new EmptyPathParameterError(
+        `${operationId}: path parameter ${name} is a dot segment ("${value}")`,
+      );
     }
     return encodeURIComponent(value);
   });

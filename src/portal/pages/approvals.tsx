@@ -96,7 +96,7 @@ export function registerApprovalsPage(app: FastifyInstance, ctx: PortalContext):
                   runId={item.run.runId}
                   decision={item.decision}
                   csrf={csrf}
-                  {...refusalProp(refusal(ctx.rules, user.id, item.run.requestedBy))}
+                  {...refusalProp(refusal(ctx.rules, user.id, { ...item.run, progress: item.progress }))}
                 />
               </li>
             ))}
@@ -121,7 +121,7 @@ export function registerApprovalsPage(app: FastifyInstance, ctx: PortalContext):
       return messagePage(req, reply, status, 'Not decided', message);
     };
     if (
-      !(action in ACTION_LABELS) ||
+      !Object.hasOwn(ACTION_LABELS, action) ||
       !workflowId ||
       workflowIdProblem(workflowId) ||
       !/^[0-9a-f-]{36}$/i.test(runId)
@@ -130,7 +130,7 @@ export function registerApprovalsPage(app: FastifyInstance, ctx: PortalContext):
     }
     const run = await ctx.runs.get(workflowId, runId);
     if (!run) return refuse(404, `There is no run ${runId} of ${workflowId} here.`);
-    const why = refusal(ctx.rules, user.id, run.requestedBy);
+    const why = refusal(ctx.rules, user.id, run);
     if (why) return refuse(403, `Refused: ${why}.`);
     if (run.status !== 'RUNNING' || !actionFits(run.decision, action)) {
       return refuse(

@@ -6,10 +6,26 @@ import { csrfToken, sendPage, type PortalContext } from '../context';
 import { formValues } from '../forms';
 import { CsrfField, ErrorList } from '../views/components';
 import { Layout } from '../views/layout';
+import { rateLimit } from '../../service/front-door';
 
-/** Only a path of this site: never `//host` or `https://…`, which would send the person elsewhere. */
+const ORIGIN = 'http://portal.invalid';
+
+/**
+ * Only a path of this site, as a browser would read it: parsed as a URL against this origin, it must stay on it
+ * (`//host`, `/\t/host` — browsers drop the tab — and `/\\host` would not), and no control character or backslash
+ * may be in it at all. Anything else is `/`.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) && !/[\r\n]/.test(next) ? next : '/';
+  // eslint-disable-next-line no-control-regex
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, ORIGIN);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== ORIGIN || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function loginPage(
@@ -73,7 +89,9 @@ export function registerLogin(app: FastifyInstance, ctx: PortalContext): void {
     loginPage(req, reply, ctx, { ...(req.query.next ? { next: req.query.next } : {}) }),
   );
 
-  app.post('/login', { ...open, preHandler: app.csrfProtection }, async (req, reply) => {
+  // Per address: guessing the login token is slow work.
+  const limited = { config: { portalPublic: true, ...rateLimit(ctx.loginPerMinute) } };
+  app.post('/login', { ...limited, preHandler: app.csrfProtection }, async (req, reply) => {
     const values = formValues(req.body);
     const email = normalizeUser(values.email);
     const next = safeNext(values.next);

@@ -6,6 +6,7 @@ import { namespaceForm, newRequestId } from '../forms';
 import { CsrfField } from '../views/components';
 import { CheckboxField, FormErrors, SelectField, TextField, type FieldState } from '../views/fields';
 import { Layout } from '../views/layout';
+import { PolicyNote } from '../views/policy-note';
 import { freshState, submitForm } from './submit';
 
 async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext, state: FieldState) {
@@ -22,6 +23,7 @@ async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext
         A Temporal Cloud namespace, optionally with a service account that can reach it and an API key for
         that account. The key's token goes straight to the secret sink; this portal never sees it.
       </p>
+      <PolicyNote policy={ctx.policy} kinds={['namespace', 'codec-credentials']} />
       <form
         method="post"
         action="/new/namespace"

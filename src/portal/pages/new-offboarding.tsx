@@ -1,10 +1,11 @@
-// Offboard a user: pick (or type) their email; by default the removal waits for an approver on the Approvals page.
+// Offboard a user: pick (or type) their email; the removal waits for an approver when the policy says so (by default).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
 import { newRequestId, offboardingForm } from '../forms';
 import { CsrfField } from '../views/components';
 import { CheckboxField, FormErrors, TextField, type FieldState } from '../views/fields';
 import { Layout } from '../views/layout';
+import { PolicyNote } from '../views/policy-note';
 import { freshState, submitForm } from './submit';
 
 async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext, state: FieldState) {
@@ -13,9 +14,10 @@ async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext
     <Layout title="Offboard a user" user={userOf(req).id} csrf={csrfToken(req, reply)} current="offboarding">
       <h1>Offboard a user</h1>
       <p class="lead">
-        Deletes the user's API keys, then the user. With approval on, nothing changes until an approver (not
-        you) approves it on the Approvals page.
+        Deletes the user's API keys, then the user. When the approval policy asks for it, nothing changes
+        until an approver (not you) approves it on the Approvals page.
       </p>
+      <PolicyNote policy={ctx.policy} kinds={['offboarding']} />
       <form
         method="post"
         action="/new/offboarding"
@@ -41,11 +43,6 @@ async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext
             ))}
           </datalist>
         ) : null}
-        <CheckboxField
-          name="requireApproval"
-          label="Wait for an approver before removing anything"
-          state={state}
-        />
         <TextField
           name="approvalTimeout"
           label="Give up waiting after"

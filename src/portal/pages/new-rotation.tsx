@@ -7,6 +7,7 @@ import { newRequestId, ownerValue, rotationForm } from '../forms';
 import { CsrfField } from '../views/components';
 import { CheckboxField, FormErrors, SelectField, TextField, type FieldState } from '../views/fields';
 import { Layout } from '../views/layout';
+import { PolicyNote } from '../views/policy-note';
 import { freshState, submitForm } from './submit';
 
 async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext, state: FieldState) {
@@ -37,6 +38,7 @@ async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext
         work during the grace period, then the old one is deleted. Confirm the cut-over early, or abort, on
         the Approvals page.
       </p>
+      <PolicyNote policy={ctx.policy} kinds={['rotation', 'key-deletion']} />
       <form method="post" action="/new/rotation" class="request-form" novalidate data-request-form="rotation">
         <CsrfField token={csrfToken(req, reply)} />
         <input type="hidden" name="requestId" value={state.values.requestId ?? ''} />

@@ -161,12 +161,12 @@ export function registerRequestPage(app: FastifyInstance, ctx: PortalContext): v
     const runId = req.query.run && /^[0-9a-f-]{36}$/i.test(req.query.run) ? req.query.run : undefined;
     const run = await ctx.runs.get(workflowId, runId);
     if (!run) return notFoundPage(req, reply, workflowId);
-    const viewer = { csrf: csrfToken(req, reply), refusal: refusal(ctx.rules, user.id, run.requestedBy) };
+    const viewer = { csrf: csrfToken(req, reply), refusal: refusal(ctx.rules, user.id, run) };
     if (req.query.part === 'live') return sendFragment(reply, <Live run={run} viewer={viewer} />);
 
     const decided = req.query.decided as DecisionAction | undefined;
     const flash =
-      decided && decided in ACTION_LABELS
+      decided && Object.hasOwn(ACTION_LABELS, decided)
         ? `${DONE_WORDS[decided]}.`
         : req.query.note === 'attached'
           ? 'The same request was already there; this is it.'

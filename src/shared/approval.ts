@@ -1,0 +1,50 @@
+// What a run is told at start about who may decide on it: filled in by the front door (portal, signed events) and
+// the starters from the approval policy (src/policy/), never by the request itself. Workflow-safe: the workflows
+// validate it with their input and enforce it in src/workflows/approvals.ts.
+import { z } from 'zod';
+
+/** Everyone signed in may decide (but never the requester). */
+export const ANY_APPROVER = '*';
+
+const who = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(254, { error: 'must be at most 254 characters' });
+
+export const approvalRequirement = z.strictObject({
+  /** Who asked: never decides on this run. */
+  requestedBy: who,
+  /** Who may decide (lower-cased), or '*' for anyone named but the requester; [] means nobody. */
+  approvers: z.union([z.literal(ANY_APPROVER), z.array(who).max(500)]),
+  /** Whether the run waits for an approval before its destructive step. */
+  required: z.boolean(),
+  /** Why, in the policy's words (shown in the run's status and the portal). */
+  reasons: z.array(z.string().max(300)).max(20).default([]),
+});
+export type ApprovalRequirement = z.input<typeof approvalRequirement>;
+export type Approval = z.output<typeof approvalRequirement>;
+
+/**
+ * Why `by` may not decide on a run with this requirement, or undefined when they may. A `withdrawal` (reject, abort:
+ * nothing is changed, or a change is undone) may also come from the requester, who may call off their own request;
+ * going ahead never may.
+ */
+export function deciderRefusal(
+  approval: Approval,
+  by: string | undefined,
+  withdrawal = false,
+): string | undefined {
+  const who = by?.trim().toLowerCase();
+  if (!who) return 'a decision must name who decides';
+  const requester = who === approval.requestedBy.trim().toLowerCase();
+  if (requester && withdrawal) return undefined;
+  if (requester) {
+    return `${who} requested this and cannot decide on it: another approver has to`;
+  }
+  if (approval.approvers !== ANY_APPROVER && !approval.approvers.some((a) => a.toLowerCase() === who)) {
+    return approval.approvers.length
+      ? `${who} is not among the approvers the policy allows for this request`
+      : 'the policy allows no approver for this request';
+  }
+  return undefined;
+}
