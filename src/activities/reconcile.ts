@@ -17,7 +17,7 @@ import type {
 import { postSigned, SignedPostError } from '../secrets/signed-post';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { findOwnOperation, heartbeat, isOwnRepeat } from './util';
+import { changedSince, findOwnOperation, heartbeat, isOwnRepeat } from './util';
 import { isLive, normalizeCa, withNamespaceChanges, type NamespaceChanges } from '../shared/resources';
 
 /** Ids of what exists, by the names a desired-state file uses. */
@@ -46,10 +46,6 @@ const raced = (what: string, err: OpsApiError) =>
     nextRetryDelay: 1_000,
     category: ApplicationFailureCategory.BENIGN,
   });
-
-const isRace = (err: unknown): err is OpsApiError =>
-  err instanceof OpsApiError &&
-  (err.code === 'resource_version_mismatch' || err.code === 'failed_precondition');
 
 export function createReconcileActivities({ client, driftWebhook }: ActivityDeps) {
   async function readAccount(): Promise<AccountSnapshot> {
@@ -101,20 +97,26 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
     };
   }
 
-  /** One update under this step's own operation id, as read-merge-send: the whole spec goes back. */
-  async function changeOnce(
+  /**
+   * One update under this step's own operation id, as read-merge-send: the whole spec as read goes back
+   * with the change. A refusal (any client error) is followed by a read: this step's own operation means
+   * done; a resource that moved on since the read means a race (read again, retry); otherwise it stands.
+   */
+  async function changeOnce<R extends { resourceVersion: string; state: string }>(
     operationKey: string,
     what: string,
-    send: (asyncOperationId: string) => Promise<AsyncOperationResponse>,
+    read: () => Promise<R>,
+    send: (current: R, asyncOperationId: string) => Promise<AsyncOperationResponse>,
   ): Promise<AsyncOperationResponse> {
     const asyncOperationId = asyncOperationIdFor(operationKey);
     // An earlier attempt committed (its answer lost): re-reading now would send a different request.
     if (await findOwnOperation(client, asyncOperationId)) return { asyncOperationId };
+    const current = await read();
     try {
-      return await send(asyncOperationId);
+      return await send(current, asyncOperationId);
     } catch (err) {
       if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
-      if (isRace(err)) throw raced(what, err);
+      if (await changedSince(err, current, read)) throw raced(what, err as OpsApiError);
       throw err;
     }
   }
@@ -195,14 +197,17 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       changes: NamespaceChanges;
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
-      return changeOnce(input.operationKey, `namespace ${input.namespaceId}`, async (asyncOperationId) => {
-        const current = await client.getNamespace(input.namespaceId);
-        return client.updateNamespace(input.namespaceId, {
-          resourceVersion: current.resourceVersion,
-          spec: withNamespaceChanges(current.spec, input.changes),
-          asyncOperationId,
-        });
-      });
+      return changeOnce(
+        input.operationKey,
+        `namespace ${input.namespaceId}`,
+        () => client.getNamespace(input.namespaceId),
+        (current, asyncOperationId) =>
+          client.updateNamespace(input.namespaceId, {
+            resourceVersion: current.resourceVersion,
+            spec: withNamespaceChanges(current.spec, input.changes),
+            asyncOperationId,
+          }),
+      );
     },
 
     /**
@@ -217,39 +222,46 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
       const { kind, principalId, namespaceId, permission } = input;
-      return changeOnce(input.operationKey, `${kind} ${principalId}`, async (asyncOperationId) => {
-        const current = await principal(kind, principalId);
-        const { resourceVersion } = current;
-        if (permission !== null) {
-          const request = {
-            namespace: namespaceId,
-            access: { permission },
-            resourceVersion,
-            asyncOperationId,
+      const read = () => principal(kind, principalId);
+      return changeOnce(
+        input.operationKey,
+        `${kind} ${principalId}`,
+        read,
+        async (current, asyncOperationId) => {
+          const { resourceVersion } = current;
+          if (permission !== null) {
+            const request = {
+              namespace: namespaceId,
+              access: { permission },
+              resourceVersion,
+              asyncOperationId,
+            };
+            return kind === 'user'
+              ? client.setUserNamespaceAccess({ ...request, userId: principalId })
+              : client.setServiceAccountNamespaceAccess({ ...request, serviceAccountId: principalId });
+          }
+          const { [namespaceId]: _removed, ...rest } = current.spec.access?.namespaceAccesses ?? {};
+          const access: Access = {
+            ...(current.spec.access?.accountAccess
+              ? { accountAccess: current.spec.access.accountAccess }
+              : {}),
+            ...(Object.keys(rest).length > 0 ? { namespaceAccesses: rest } : {}),
           };
           return kind === 'user'
-            ? client.setUserNamespaceAccess({ ...request, userId: principalId })
-            : client.setServiceAccountNamespaceAccess({ ...request, serviceAccountId: principalId });
-        }
-        const { [namespaceId]: _removed, ...rest } = current.spec.access?.namespaceAccesses ?? {};
-        const access: Access = {
-          ...(current.spec.access?.accountAccess ? { accountAccess: current.spec.access.accountAccess } : {}),
-          ...(Object.keys(rest).length > 0 ? { namespaceAccesses: rest } : {}),
-        };
-        return kind === 'user'
-          ? client.updateUser({
-              userId: principalId,
-              resourceVersion,
-              asyncOperationId,
-              spec: { ...(current as User).spec, access },
-            })
-          : client.updateServiceAccount({
-              serviceAccountId: principalId,
-              resourceVersion,
-              asyncOperationId,
-              spec: { ...(current as ServiceAccount).spec, access },
-            });
-      });
+            ? client.updateUser({
+                userId: principalId,
+                resourceVersion,
+                asyncOperationId,
+                spec: { ...(current as User).spec, access },
+              })
+            : client.updateServiceAccount({
+                serviceAccountId: principalId,
+                resourceVersion,
+                asyncOperationId,
+                spec: { ...(current as ServiceAccount).spec, access },
+              });
+        },
+      );
     },
 
     /** A user's account role, the rest of their spec kept. */
@@ -258,19 +270,24 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       role: AccountRole;
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
-      return changeOnce(input.operationKey, `user ${input.userId}`, async (asyncOperationId) => {
-        const current = await client.getUser(input.userId);
-        const { accountAccess: _old, ...rest } = current.spec.access ?? {};
-        return client.updateUser({
-          userId: input.userId,
-          resourceVersion: current.resourceVersion,
-          asyncOperationId,
-          spec: {
-            ...current.spec,
-            access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
-          },
-        });
-      });
+      const read = () => client.getUser(input.userId);
+      return changeOnce(
+        input.operationKey,
+        `user ${input.userId}`,
+        read,
+        async (current, asyncOperationId) => {
+          const { accountAccess: _old, ...rest } = current.spec.access ?? {};
+          return client.updateUser({
+            userId: input.userId,
+            resourceVersion: current.resourceVersion,
+            asyncOperationId,
+            spec: {
+              ...current.spec,
+              access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
+            },
+          });
+        },
+      );
     },
   };
 }
