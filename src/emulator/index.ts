@@ -52,7 +52,7 @@ export interface EmulatorOptions {
   /** The `checkDuration` hint of getAsyncOperation; default 1000. */
   checkDurationMs?: number;
   faults?: FaultRule[];
-  /** Seed of the fault rules' PRNGs when a rule has none of its own; default 1. */
+  /** Seed of the fault rules' PRNGs when a rule has none of its own, and of the edge's answers; default 1. */
   faultSeed?: number;
   /** Token bucket over all Ops API requests; off by default. */
   rateLimit?: RateLimitConfig;
@@ -193,6 +193,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     bucket: undefined,
     validators,
     realism,
+    edgeSeed: opts.faultSeed ?? 1,
     persist: () => writer?.save() ?? Promise.resolve(),
     closing: closing.signal,
   };

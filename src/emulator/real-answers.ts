@@ -2,6 +2,7 @@
 // front of the API, and other codes for a conflict. Switched by realism.ts (edgeAnswers,
 // undocumentedConflictCodes).
 import { ApiError } from './errors';
+import { prng } from './faults';
 import type { RealismParams } from './realism';
 
 /** An answer from in front of the API: not a google.rpc.Status, not the given document's Error. */
@@ -46,14 +47,21 @@ const HTML_504: EdgeAnswer = {
 const FOR_READS = [HTML_503, PLAIN_429, EMPTY_502, HTML_504] as const;
 const FOR_MUTATIONS = [EMPTY_502, HTML_503, HTML_504, PLAIN_429] as const;
 
-/** Every `every`th Ops API request is the edge's; which answer it gets cycles (one cycle per kind). */
+/**
+ * About one Ops API request in `every` is the edge's, drawn from a seeded PRNG (so a run is reproducible and
+ * no fixed pattern can starve a client that makes a few requests per attempt); which answer it gets cycles.
+ */
 export class EdgeSchedule {
-  #requests = 0;
+  readonly #random: () => number;
   #reads = 0;
   #mutations = 0;
 
+  constructor(seed: number) {
+    this.#random = prng(seed);
+  }
+
   next(every: number, mutation: boolean): EdgeAnswer | undefined {
-    if (++this.#requests % every !== 0) return undefined;
+    if (this.#random() * every >= 1) return undefined;
     return mutation
       ? FOR_MUTATIONS[this.#mutations++ % FOR_MUTATIONS.length]
       : FOR_READS[this.#reads++ % FOR_READS.length];

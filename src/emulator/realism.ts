@@ -32,7 +32,7 @@ const entry = <P extends object>(e: RealismEntry<P>): RealismEntry<P> => e;
 export const REALISM = {
   edgeAnswers: entry({
     description:
-      'Every Nth Ops API request is answered by the load balancer / gateway instead of the API: an HTML 503 ' +
+      'About one Ops API request in `every` (seeded draws) is answered by the load balancer / gateway instead of the API: an HTML 503 ' +
       '(with Retry-After: 1), a plain-text 429 without Retry-After, an empty 502 or an HTML 504 — the last ' +
       'two, on a mutation, after the mutation was applied (committed, answer lost).',
     sources: [

@@ -56,6 +56,8 @@ export interface Runtime {
   validators: SchemaValidators;
   /** Which of the real service's behaviours are on (realism.ts), and what they saw. */
   realism: Realism;
+  /** Seed of the edge's draws (realism switch `edgeAnswers`): the emulator's `faultSeed`. */
+  edgeSeed: number;
   /** Persists the state if a statePath was given. */
   persist(): Promise<void>;
   /** Aborted when the emulator closes: fault delays end then instead of outliving it. */
@@ -135,7 +137,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
   // Comparing digests keeps the comparison constant-time whatever the lengths.
   const expected = digest(rt.apiKey);
   const served = servedRoutes(routes, rt);
-  const edgeSchedule = new EdgeSchedule();
+  const edgeSchedule = new EdgeSchedule(rt.edgeSeed);
 
   /** Answers with an error in the request's dialect (its status, body and, for a 429, Retry-After). */
   const fail = (req: FastifyRequest, reply: FastifyReply, apiError: ApiError, retryAfter?: number) => {
