@@ -142,7 +142,12 @@ export function apiAnswers(emulator: Emulator): Emulator['requestLog'] {
 /** A refusal of the request as it stands (a taken name is a 409 ALREADY_EXISTS or a 400, as the server likes). */
 export const isClientError = (status: number): boolean => status >= 400 && status < 500;
 
-/** Requests that changed (or tried to change) state, as `operationId` strings. */
+/**
+ * Requests that changed (or tried to change) state, as `operationId` strings, as the API answered them: a
+ * mutation the edge answered is retried until the API answers, so it is counted once, by that answer.
+ */
 export function mutations(emulator: Emulator): string[] {
-  return emulator.requestLog.filter((e) => e.method !== 'GET').map((e) => e.operationId ?? e.path);
+  return apiAnswers(emulator)
+    .filter((e) => e.method !== 'GET')
+    .map((e) => e.operationId ?? e.path);
 }

@@ -208,7 +208,8 @@ describe('a create that commits after the client gave up leaves no second, token
   });
 
   test('the late commit lands first: its tokenless key is deleted and replaced, one key left', async () => {
-    const s = await useStack({}, late);
+    // This test stages a race with latencies; the edge's answers (edge-answers.test.ts) would reorder it.
+    const s = await useStack({ realism: { edgeAnswers: false } }, late);
     // The first listing is slow, so the retry's create arrives after the late commit.
     s.emulator.faults.add({ kind: 'latency', ms: 800, operationId: 'listApiKeys', count: 2 });
     s.emulator.faults.add({ kind: 'late-commit', ms: 1_500, operationId: 'createApiKey', count: 1 });
