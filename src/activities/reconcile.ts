@@ -223,45 +223,39 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
     }): Promise<AsyncOperationResponse> {
       const { kind, principalId, namespaceId, permission } = input;
       const read = () => principal(kind, principalId);
-      return changeOnce(
-        input.operationKey,
-        `${kind} ${principalId}`,
-        read,
-        async (current, asyncOperationId) => {
-          const { resourceVersion } = current;
-          if (permission !== null) {
-            const request = {
-              namespace: namespaceId,
-              access: { permission },
-              resourceVersion,
-              asyncOperationId,
-            };
-            return kind === 'user'
-              ? client.setUserNamespaceAccess({ ...request, userId: principalId })
-              : client.setServiceAccountNamespaceAccess({ ...request, serviceAccountId: principalId });
-          }
-          const { [namespaceId]: _removed, ...rest } = current.spec.access?.namespaceAccesses ?? {};
-          const access: Access = {
-            ...(current.spec.access?.accountAccess
-              ? { accountAccess: current.spec.access.accountAccess }
-              : {}),
-            ...(Object.keys(rest).length > 0 ? { namespaceAccesses: rest } : {}),
+      const send = async (current: User | ServiceAccount, asyncOperationId: string) => {
+        const { resourceVersion } = current;
+        if (permission !== null) {
+          const request = {
+            namespace: namespaceId,
+            access: { permission },
+            resourceVersion,
+            asyncOperationId,
           };
           return kind === 'user'
-            ? client.updateUser({
-                userId: principalId,
-                resourceVersion,
-                asyncOperationId,
-                spec: { ...(current as User).spec, access },
-              })
-            : client.updateServiceAccount({
-                serviceAccountId: principalId,
-                resourceVersion,
-                asyncOperationId,
-                spec: { ...(current as ServiceAccount).spec, access },
-              });
-        },
-      );
+            ? client.setUserNamespaceAccess({ ...request, userId: principalId })
+            : client.setServiceAccountNamespaceAccess({ ...request, serviceAccountId: principalId });
+        }
+        const { [namespaceId]: _removed, ...rest } = current.spec.access?.namespaceAccesses ?? {};
+        const access: Access = {
+          ...(current.spec.access?.accountAccess ? { accountAccess: current.spec.access.accountAccess } : {}),
+          ...(Object.keys(rest).length > 0 ? { namespaceAccesses: rest } : {}),
+        };
+        return kind === 'user'
+          ? client.updateUser({
+              userId: principalId,
+              resourceVersion,
+              asyncOperationId,
+              spec: { ...(current as User).spec, access },
+            })
+          : client.updateServiceAccount({
+              serviceAccountId: principalId,
+              resourceVersion,
+              asyncOperationId,
+              spec: { ...(current as ServiceAccount).spec, access },
+            });
+      };
+      return changeOnce(input.operationKey, `${kind} ${principalId}`, read, send);
     },
 
     /** A user's account role, the rest of their spec kept. */
@@ -271,23 +265,19 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
       const read = () => client.getUser(input.userId);
-      return changeOnce(
-        input.operationKey,
-        `user ${input.userId}`,
-        read,
-        async (current, asyncOperationId) => {
-          const { accountAccess: _old, ...rest } = current.spec.access ?? {};
-          return client.updateUser({
-            userId: input.userId,
-            resourceVersion: current.resourceVersion,
-            asyncOperationId,
-            spec: {
-              ...current.spec,
-              access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
-            },
-          });
-        },
-      );
+      const send = async (current: User, asyncOperationId: string) => {
+        const { accountAccess: _old, ...rest } = current.spec.access ?? {};
+        return client.updateUser({
+          userId: input.userId,
+          resourceVersion: current.resourceVersion,
+          asyncOperationId,
+          spec: {
+            ...current.spec,
+            access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
+          },
+        });
+      };
+      return changeOnce(input.operationKey, `user ${input.userId}`, read, send);
     },
   };
 }

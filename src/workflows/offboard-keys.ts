@@ -22,7 +22,7 @@ export interface StoppedKey {
   id: string;
   name: string;
   by: 'disable' | 'delete';
-  /** ISO time the operation finished; absent when the API did not say. */
+  /** ISO time the operation finished; absent when the key was disabled before this run, or the API did not say. */
   at?: string;
 }
 
@@ -54,6 +54,9 @@ export async function stopAndDeleteKeys(
           keyId: key.id,
           operationKey: operationKey(`disable-api-key/${key.id}`),
         });
+        // Disabled before this run came: it stopped working then (when, the API does not say).
+        if (res.outcome === 'already-disabled')
+          stopped.set(key.id, { id: key.id, name: key.displayName, by: 'disable' });
         if (res.outcome !== 'disabling') return;
         const done = await waitForOperation(res.asyncOperationId, undefined, options.wait);
         const at = done.asyncOperation?.finishedTime;
