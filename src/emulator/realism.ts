@@ -32,9 +32,10 @@ const entry = <P extends object>(e: RealismEntry<P>): RealismEntry<P> => e;
 export const REALISM = {
   edgeAnswers: entry({
     description:
-      'About one Ops API request in `every` (seeded draws) is answered by the load balancer / gateway instead of the API: an HTML 503 ' +
-      '(with Retry-After: 1), a plain-text 429 without Retry-After, an empty 502 or an HTML 504 — the last ' +
-      'two, on a mutation, after the mutation was applied (committed, answer lost).',
+      'About one Ops API request in `every` (seeded draws) is answered by the load balancer / gateway ' +
+      'instead of the API: an HTML 503 (with Retry-After: 1), a plain-text 429 without Retry-After, an ' +
+      'empty 502 or an HTML 504 — the last two, on a mutation, after the mutation was applied (committed, ' +
+      'answer lost).',
     sources: [
       'grpc/grpc-go internal/transport/http_util.go (HTTPStatusConvTab: a 429/502/503/504 without a gRPC ' +
         'body is UNAVAILABLE, whatever the body)',

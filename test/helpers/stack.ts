@@ -9,7 +9,7 @@ import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
-import { bundleOnce } from './temporal';
+import { bundleOnce, captureRuntimeLogs, createTimeSkippingEnv } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
@@ -141,6 +141,31 @@ export function apiAnswers(emulator: Emulator): Emulator['requestLog'] {
 
 /** A refusal of the request as it stands (a taken name is a 409 ALREADY_EXISTS or a 400, as the server likes). */
 export const isClientError = (status: number): boolean => status >= 400 && status < 500;
+
+/**
+ * The usual hooks of a workflow suite: one time-skipping test server for the suite, a fresh stack for each test
+ * (closed after it, which fails the test on any unmodelled field an update lost).
+ */
+export function suiteWithStack(emulatorOptions: EmulatorOptions = {}): {
+  env: TestWorkflowEnvironment;
+  stack: OpsStack;
+} {
+  const suite = {} as { env: TestWorkflowEnvironment; stack: OpsStack };
+  beforeAll(async () => {
+    captureRuntimeLogs();
+    suite.env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => {
+    await suite.env?.teardown();
+  });
+  beforeEach(async () => {
+    suite.stack = await createOpsStack(suite.env, emulatorOptions);
+  });
+  afterEach(async () => {
+    await suite.stack?.close();
+  });
+  return suite;
+}
 
 /**
  * Requests that changed (or tried to change) state, as `operationId` strings, as the API answered them: a

@@ -1,35 +1,19 @@
 // Offboarding's keys: where the API can disable a key (the real API's updateApiKey), every key of the leaver
 // stops working first, all at once, then each is deleted; the report says when each stopped working.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { accessWorkflowIds } from '../../src/shared/workflow-ids';
 import { offboardUser } from '../../src/workflows';
-import { apiAnswers, captureRuntimeLogs, createOpsStack, testDialect, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { apiAnswers, suiteWithStack, testDialect } from '../helpers/stack';
 
-let env: TestWorkflowEnvironment;
-let stack: OpsStack;
 const cloud = testDialect() === 'cloud';
 const cloudOnly = cloud ? test : test.skip;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+const suite = suiteWithStack({ asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 });
 
 /** The leaver with `count` keys, each with a description this product does not model. */
 async function seedLeaver(count: number): Promise<{ userId: string; keyIds: string[] }> {
-  const { userIds } = await stack.emulator.seed({ users: [{ email: 'leaver@example.com' }] });
-  const expiryTime = new Date((await env.currentTimeMs()) + 30 * 86_400_000).toISOString();
-  const { apiKeys } = await stack.emulator.seed({
+  const { userIds } = await suite.stack.emulator.seed({ users: [{ email: 'leaver@example.com' }] });
+  const expiryTime = new Date((await suite.env.currentTimeMs()) + 30 * 86_400_000).toISOString();
+  const { apiKeys } = await suite.stack.emulator.seed({
     apiKeys: Array.from({ length: count }, (_, i) => ({
       displayName: `key-${i}`,
       ownerId: userIds[0]!,
@@ -38,29 +22,29 @@ async function seedLeaver(count: number): Promise<{ userId: string; keyIds: stri
       preserved: { description: `laptop ${i}` },
     })),
   });
-  stack.emulator.clearRequestLog();
+  suite.stack.emulator.clearRequestLog();
   return { userId: userIds[0]!, keyIds: apiKeys.map((k) => k.keyId) };
 }
 
 const offboard = (input: Parameters<typeof offboardUser>[0]) =>
-  stack.runWorker(async () =>
+  suite.stack.runWorker(async () =>
     (
-      await env.client.workflow.start(offboardUser, {
+      await suite.env.client.workflow.start(offboardUser, {
         args: [input],
         workflowId: accessWorkflowIds.offboardUser(input.email ?? ''),
-        taskQueue: stack.taskQueue,
+        taskQueue: suite.stack.taskQueue,
       })
     ).result(),
   );
 
 const operations = (type: string) =>
-  stack.emulator.snapshot().asyncOperations.filter((op) => op.operationType === type);
+  suite.stack.emulator.snapshot().asyncOperations.filter((op) => op.operationType === type);
 
 test('each key stopped working at a time the report gives: its disable (real API) or its delete', async () => {
   const { keyIds } = await seedLeaver(4);
   const report = await offboard({ email: 'leaver@example.com' });
   expect(report.outcome).toBe('completed');
-  expect(stack.emulator.snapshot().apiKeys).toEqual([]);
+  expect(suite.stack.emulator.snapshot().apiKeys).toEqual([]);
   const how = cloud ? 'updateApiKey' : 'deleteApiKey';
   const finished = new Map(operations(how).map((op) => [op.id, op.finishedTime]));
   expect(report.keysStopped.map((k) => k.id).sort()).toEqual([...keyIds].sort());
@@ -69,7 +53,7 @@ test('each key stopped working at a time the report gives: its disable (real API
     expect([...finished.values()]).toContain(key.at);
   }
   // Only the real API can disable a key: the given document's dialect never tries.
-  expect(apiAnswers(stack.emulator).some((e) => e.operationId === 'updateApiKey')).toBe(cloud);
+  expect(apiAnswers(suite.stack.emulator).some((e) => e.operationId === 'updateApiKey')).toBe(cloud);
 });
 
 cloudOnly(
@@ -83,7 +67,7 @@ cloudOnly(
     const lastStart = Math.max(...disables.map((op) => Date.parse(op.startedTime!)));
     const firstEnd = Math.min(...disables.map((op) => Date.parse(op.finishedTime!)));
     expect(lastStart).toBeLessThan(firstEnd);
-    const log = apiAnswers(stack.emulator).filter((e) => e.method !== 'GET');
+    const log = apiAnswers(suite.stack.emulator).filter((e) => e.method !== 'GET');
     const lastDisable = log.map((e) => e.operationId).lastIndexOf('updateApiKey');
     const firstDelete = log.map((e) => e.operationId).indexOf('deleteApiKey');
     expect(lastDisable).toBeLessThan(firstDelete);
@@ -91,7 +75,7 @@ cloudOnly(
       keyIds.length,
     );
     // Each disable sent the key as read: its description went back with it (the stack checks no loss).
-    expect(stack.emulator.realism.losses()).toEqual([]);
+    expect(suite.stack.emulator.realism.losses()).toEqual([]);
   },
 );
 
@@ -99,13 +83,13 @@ cloudOnly(
   'lost answers and retries: still one disable per key, each under its step’s operation id',
   async () => {
     await seedLeaver(5);
-    stack.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'updateApiKey', count: 3 });
-    stack.emulator.faults.add({ kind: 'error', status: 503, operationId: 'updateApiKey', count: 2 });
-    stack.emulator.configure({ realismParams: { edgeAnswers: { every: 4 } } });
+    suite.stack.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'updateApiKey', count: 3 });
+    suite.stack.emulator.faults.add({ kind: 'error', status: 503, operationId: 'updateApiKey', count: 2 });
+    suite.stack.emulator.configure({ realismParams: { edgeAnswers: { every: 4 } } });
     const report = await offboard({ email: 'leaver@example.com' });
     expect(report.outcome).toBe('completed');
     expect(operations('updateApiKey')).toHaveLength(5);
     expect(report.keysStopped.every((k) => k.by === 'disable' && k.at !== undefined)).toBe(true);
-    expect(stack.emulator.faults.list()).toEqual([]);
+    expect(suite.stack.emulator.faults.list()).toEqual([]);
   },
 );

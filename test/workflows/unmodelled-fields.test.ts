@@ -2,32 +2,15 @@
 // `unmodelledFields` switch keeps the fields this product does not model (custom roles, descriptions, a
 // namespace's lifecycle and search attributes) and reports each one an update loses. Every update path of
 // the product starts from the spec as read: a test per path seeds the fields and checks they survive.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DesiredStateInput } from '../../src/desired-state/schema';
 import { desiredStateWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
 import { reconcile, updateNamespace } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, testDialect, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { suiteWithStack, testDialect } from '../helpers/stack';
 
-let env: TestWorkflowEnvironment;
-let stack: OpsStack;
 // Only the real API's dialect has fields this product does not model.
 const cloudOnly = testDialect() === 'cloud' ? test : test.skip;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 });
-});
-afterEach(async () => {
-  // The stack's close also fails the test on any loss the emulator reported.
-  await stack?.close();
-});
+const suite = suiteWithStack({ asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 });
 
 const NS_EXTRAS = {
   lifecycle: { enableDeleteProtection: true },
@@ -39,14 +22,14 @@ const DESCRIPTION = { description: 'deploys payments' };
 /** The account as someone set it up in the console, with what this product does not model. */
 async function seedAccount() {
   const region = 'aws-us-east-1';
-  await stack.emulator.seed({
+  await suite.stack.emulator.seed({
     namespaces: [
       { name: 'payments', region, retentionDays: 30, apiKeyAuth: { enabled: true }, preserved: NS_EXTRAS },
       { name: 'orders', region, retentionDays: 30, apiKeyAuth: { enabled: true }, preserved: NS_EXTRAS },
     ],
   });
   const read = { permission: 'read' as const };
-  const seeded = await stack.emulator.seed({
+  const seeded = await suite.stack.emulator.seed({
     serviceAccounts: [
       {
         name: 'payments-ci',
@@ -75,11 +58,13 @@ async function seedAccount() {
 }
 
 const expectKept = async (ids: Awaited<ReturnType<typeof seedAccount>>) => {
-  expect(stack.emulator.realism.losses()).toEqual([]);
+  expect(suite.stack.emulator.realism.losses()).toEqual([]);
   for (const id of ['payments.a1b2c', 'orders.a1b2c'])
-    expect((await stack.client.getNamespace(id)).spec.preserved).toEqual(NS_EXTRAS);
-  expect((await stack.client.getServiceAccount(ids.serviceAccountId)).spec.preserved).toEqual(DESCRIPTION);
-  for (const id of ids.userIds) expect((await stack.client.getUser(id)).spec.preserved).toEqual(ROLES);
+    expect((await suite.stack.client.getNamespace(id)).spec.preserved).toEqual(NS_EXTRAS);
+  expect((await suite.stack.client.getServiceAccount(ids.serviceAccountId)).spec.preserved).toEqual(
+    DESCRIPTION,
+  );
+  for (const id of ids.userIds) expect((await suite.stack.client.getUser(id)).spec.preserved).toEqual(ROLES);
 };
 
 cloudOnly(
@@ -99,22 +84,22 @@ cloudOnly(
       ],
       prune: { access: ['payments-ci', 'ed@example.com'] },
     };
-    const result = await stack.runWorker(async () =>
+    const result = await suite.stack.runWorker(async () =>
       (
-        await env.client.workflow.start(reconcile, {
+        await suite.env.client.workflow.start(reconcile, {
           args: [{ name: 'acct', desired, mode: 'apply', autoApprove: true }],
           workflowId: desiredStateWorkflowIds.apply('acct'),
-          taskQueue: stack.taskQueue,
+          taskQueue: suite.stack.taskQueue,
         })
       ).result(),
     );
     expect(result).toMatchObject({ outcome: 'applied' });
     // Each change made, and each by the path it is meant to take.
-    const changed = stack.emulator.requestLog.filter((e) => e.status === 200 && e.method === 'POST');
+    const changed = suite.stack.emulator.requestLog.filter((e) => e.status === 200 && e.method === 'POST');
     expect(new Set(changed.map((e) => e.operationId))).toEqual(
       new Set(['updateNamespace', 'updateUser', 'setUserNamespaceAccess', 'updateServiceAccount']),
     );
-    const state = stack.emulator.snapshot();
+    const state = suite.stack.emulator.snapshot();
     expect(state.namespaces.find((n) => n.spec.name === 'payments')!.spec.retentionDays).toBe(14);
     const user = (email: string) => state.users.find((u) => u.spec.email === email)!.spec.access;
     expect(user('ana@example.com')?.accountAccess?.role).toBe('developer');
@@ -134,14 +119,14 @@ cloudOnly(
   'update-namespace: a retention and codec change keep the namespace’s lifecycle and search attributes',
   async () => {
     const ids = await seedAccount();
-    const result = await stack.runWorker(async () =>
+    const result = await suite.stack.runWorker(async () =>
       (
-        await env.client.workflow.start(updateNamespace, {
+        await suite.env.client.workflow.start(updateNamespace, {
           args: [
             { name: 'orders', retentionDays: 7, codecServer: { endpoint: 'https://codec.example.com' } },
           ],
           workflowId: workflowIds.updateNamespace('orders'),
-          taskQueue: stack.taskQueue,
+          taskQueue: suite.stack.taskQueue,
         })
       ).result(),
     );
