@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { asyncOperationIdFor, listAll, OpsApiError } from '../ops-api';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { asyncOperationIdFor, listAll } from '../ops-api';
 import type {
   ApiKey,
   CreateApiKeyRequest,
@@ -11,7 +11,14 @@ import type {
 import type { SecretRef } from '../secrets';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { deleteIfExists, findOwnOperation, type DeleteResult } from './util';
+import {
+  changedSince,
+  deleteIfExists,
+  findOwnOperation,
+  isConfirmedNotFound,
+  isOwnRepeat,
+  type DeleteResult,
+} from './util';
 
 /** Where an API key's token is kept in the secret sink; derived from the key id alone. */
 export function apiKeySecretName(keyId: string): string {
@@ -49,6 +56,12 @@ export interface EnsureApiKeyResult extends CreatedApiKey {
   replacedOrphans: ReplacedOrphan[];
 }
 
+export interface DisableResult {
+  /** `disabling`: this step's disable (its operation, to wait on); the others: nothing to disable. */
+  outcome: 'disabling' | 'already-disabled' | 'already-gone';
+  asyncOperationId?: string;
+}
+
 /** How many times one step may lose a new key's token before it gives up (each loss is deleted again). */
 export const MAX_KEY_CREATES_PER_STEP = 10;
 
@@ -75,9 +88,9 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
 
   /**
    * One create under a client-chosen operation id. A repeat of an id that committed is answered with
-   * the key it made (no token: shown once), or — by a server that refuses reused ids — with a 409, in
-   * which case the key is the owner's key whose latest operation is that id. Undefined: the operation
-   * committed but its key is gone (its create failed, or it was deleted since).
+   * the key it made (no token: shown once), or — by a server that refuses reused ids — with a client error
+   * (any code), in which case the key is the owner's key whose latest operation is that id. Undefined: the
+   * operation committed but its key is gone (its create failed, or it was deleted since).
    */
   async function createOnce(
     spec: CreateApiKeyRequest['spec'],
@@ -87,8 +100,7 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
       const created = await client.createApiKey({ spec, asyncOperationId });
       return { keyId: created.keyId, asyncOperationId, ...(created.token ? { token: created.token } : {}) };
     } catch (err) {
-      if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
-      if (!(await findOwnOperation(client, asyncOperationId))) throw err;
+      if (!(await isOwnRepeat(err, client, asyncOperationId))) throw err;
       const owned = await listAll(client, 'listApiKeys', {
         ownerId: spec.ownerId,
         ownerType: spec.ownerType,
@@ -190,6 +202,47 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
         message: `lost the token of ${MAX_KEY_CREATES_PER_STEP} new API keys for ${input.ownerType} ${input.ownerId} in a row (each was deleted again); giving up`,
         nonRetryable: true,
       });
+    },
+
+    /** Whether this API can disable a key (the real API's updateApiKey; the given document has no such operation). */
+    async canDisableApiKeys(): Promise<boolean> {
+      return client.supports('updateApiKey');
+    },
+
+    /**
+     * Disables a key in one call (the key as read, `disabled: true`, its resourceVersion): it stops working
+     * at once and could be enabled again. Under this step's operation id, so a retry after a lost answer is
+     * the same change: the step's operation found means it was sent. A refusal of a key that moved on since
+     * the read (any client error) is retried on a fresh read.
+     */
+    async disableApiKey(input: { keyId: string; operationKey: string }): Promise<DisableResult> {
+      const asyncOperationId = asyncOperationIdFor(input.operationKey);
+      if (await findOwnOperation(client, asyncOperationId)) return { outcome: 'disabling', asyncOperationId };
+      const read = () => client.getApiKey(input.keyId);
+      const key = await read().catch(async (err: unknown) => {
+        if (await isConfirmedNotFound(err, client)) return undefined;
+        throw err;
+      });
+      if (!key || UNUSABLE_KEY_STATES.has(key.state)) return { outcome: 'already-gone' };
+      if (key.spec.disabled) return { outcome: 'already-disabled' };
+      try {
+        const spec = { ...key.spec, disabled: true };
+        const request = { keyId: key.id, resourceVersion: key.resourceVersion, spec, asyncOperationId };
+        return { outcome: 'disabling', ...(await client.updateApiKey(request)) };
+      } catch (err) {
+        if (await isOwnRepeat(err, client, asyncOperationId))
+          return { outcome: 'disabling', asyncOperationId };
+        if (await isConfirmedNotFound(err, client)) return { outcome: 'already-gone' };
+        if (await changedSince(err, key, read)) {
+          throw ApplicationFailure.create({
+            type: FailureType.ResourceNotReady,
+            message: `API key ${key.id} changed while it was being disabled (${(err as Error).message}); reading it again`,
+            nextRetryDelay: 1_000,
+            category: ApplicationFailureCategory.BENIGN,
+          });
+        }
+        throw err;
+      }
     },
 
     /** Deletes the key and, with `deleteSecret`, its token from the sink. */

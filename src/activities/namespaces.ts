@@ -10,7 +10,14 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, isOwnRepeat, type DeleteResult } from './util';
+import {
+  changedSince,
+  createOrAdopt,
+  deleteIfExists,
+  heartbeat,
+  isOwnRepeat,
+  type DeleteResult,
+} from './util';
 
 export interface EnsureNamespaceInput {
   spec: NamespaceSpec;
@@ -78,7 +85,11 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
     async getNamespace(namespace: string): Promise<Namespace> {
       return client.getNamespace(namespace);
     },
-    /** One update under this step's own operation id: a repeat of it (lost response) is the same change. */
+    /**
+     * One update under this step's own operation id: a repeat of it (lost response) is the same change. A
+     * refusal (any client error) of a namespace that has moved on since the version the request is based on
+     * is a conflict, whatever the code: the workflow reads it again and retries.
+     */
     async updateNamespace(input: {
       namespace: string;
       request: Omit<UpdateNamespaceRequest, 'asyncOperationId'>;
@@ -89,6 +100,13 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
         return await client.updateNamespace(input.namespace, { ...input.request, asyncOperationId });
       } catch (err) {
         if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
+        if (await changedSince(err, input.request, () => client.getNamespace(input.namespace))) {
+          throw ApplicationFailure.create({
+            type: FailureType.ResourceVersionMismatch,
+            message: `namespace ${input.namespace} changed since it was read (${(err as Error).message})`,
+            nonRetryable: true,
+          });
+        }
         throw err;
       }
     },

@@ -17,7 +17,7 @@ import type {
 import { postSigned, SignedPostError } from '../secrets/signed-post';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { findOwnOperation, heartbeat, isOwnRepeat } from './util';
+import { changedSince, findOwnOperation, heartbeat, isOwnRepeat } from './util';
 import { isLive, normalizeCa, withNamespaceChanges, type NamespaceChanges } from '../shared/resources';
 
 /** Ids of what exists, by the names a desired-state file uses. */
@@ -46,10 +46,6 @@ const raced = (what: string, err: OpsApiError) =>
     nextRetryDelay: 1_000,
     category: ApplicationFailureCategory.BENIGN,
   });
-
-const isRace = (err: unknown): err is OpsApiError =>
-  err instanceof OpsApiError &&
-  (err.code === 'resource_version_mismatch' || err.code === 'failed_precondition');
 
 export function createReconcileActivities({ client, driftWebhook }: ActivityDeps) {
   async function readAccount(): Promise<AccountSnapshot> {
@@ -101,20 +97,26 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
     };
   }
 
-  /** One update under this step's own operation id, as read-merge-send: the whole spec goes back. */
-  async function changeOnce(
+  /**
+   * One update under this step's own operation id, as read-merge-send: the whole spec as read goes back
+   * with the change. A refusal (any client error) is followed by a read: this step's own operation means
+   * done; a resource that moved on since the read means a race (read again, retry); otherwise it stands.
+   */
+  async function changeOnce<R extends { resourceVersion: string; state: string }>(
     operationKey: string,
     what: string,
-    send: (asyncOperationId: string) => Promise<AsyncOperationResponse>,
+    read: () => Promise<R>,
+    send: (current: R, asyncOperationId: string) => Promise<AsyncOperationResponse>,
   ): Promise<AsyncOperationResponse> {
     const asyncOperationId = asyncOperationIdFor(operationKey);
     // An earlier attempt committed (its answer lost): re-reading now would send a different request.
     if (await findOwnOperation(client, asyncOperationId)) return { asyncOperationId };
+    const current = await read();
     try {
-      return await send(asyncOperationId);
+      return await send(current, asyncOperationId);
     } catch (err) {
       if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
-      if (isRace(err)) throw raced(what, err);
+      if (await changedSince(err, current, read)) throw raced(what, err as OpsApiError);
       throw err;
     }
   }
@@ -195,14 +197,17 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       changes: NamespaceChanges;
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
-      return changeOnce(input.operationKey, `namespace ${input.namespaceId}`, async (asyncOperationId) => {
-        const current = await client.getNamespace(input.namespaceId);
-        return client.updateNamespace(input.namespaceId, {
-          resourceVersion: current.resourceVersion,
-          spec: withNamespaceChanges(current.spec, input.changes),
-          asyncOperationId,
-        });
-      });
+      return changeOnce(
+        input.operationKey,
+        `namespace ${input.namespaceId}`,
+        () => client.getNamespace(input.namespaceId),
+        (current, asyncOperationId) =>
+          client.updateNamespace(input.namespaceId, {
+            resourceVersion: current.resourceVersion,
+            spec: withNamespaceChanges(current.spec, input.changes),
+            asyncOperationId,
+          }),
+      );
     },
 
     /**
@@ -217,8 +222,8 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
       const { kind, principalId, namespaceId, permission } = input;
-      return changeOnce(input.operationKey, `${kind} ${principalId}`, async (asyncOperationId) => {
-        const current = await principal(kind, principalId);
+      const read = () => principal(kind, principalId);
+      const send = async (current: User | ServiceAccount, asyncOperationId: string) => {
         const { resourceVersion } = current;
         if (permission !== null) {
           const request = {
@@ -249,7 +254,8 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
               asyncOperationId,
               spec: { ...(current as ServiceAccount).spec, access },
             });
-      });
+      };
+      return changeOnce(input.operationKey, `${kind} ${principalId}`, read, send);
     },
 
     /** A user's account role, the rest of their spec kept. */
@@ -258,8 +264,8 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       role: AccountRole;
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
-      return changeOnce(input.operationKey, `user ${input.userId}`, async (asyncOperationId) => {
-        const current = await client.getUser(input.userId);
+      const read = () => client.getUser(input.userId);
+      const send = async (current: User, asyncOperationId: string) => {
         const { accountAccess: _old, ...rest } = current.spec.access ?? {};
         return client.updateUser({
           userId: input.userId,
@@ -270,7 +276,8 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
             access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
           },
         });
-      });
+      };
+      return changeOnce(input.operationKey, `user ${input.userId}`, read, send);
     },
   };
 }

@@ -38,26 +38,57 @@ export async function isConfirmedNotFound(err: unknown, client: OpsApiClient): P
 }
 
 /**
- * Whether `err` is a server refusing to repeat this step's own committed mutation (409 for a reused
- * async operation id; servers that replay answer it instead). Then the change is done, by this step.
+ * The API refused the request as it stands, with its own error: a client error, whatever its code. Which
+ * code answers a taken name, a reused async operation id or a stale resourceVersion is documented nowhere
+ * (ALREADY_EXISTS, ABORTED, FAILED_PRECONDITION, INVALID_ARGUMENT are all plausible), so nothing keys on
+ * it: a refused change is followed by a read, and what the read shows decides.
+ */
+export function isClientError(err: unknown): err is OpsApiError {
+  const status = err instanceof OpsApiError ? (err.status ?? 0) : 0;
+  return err instanceof OpsApiError && err.kind === 'http' && !err.retryable && status >= 400 && status < 500;
+}
+
+/**
+ * Whether `err` is a server refusing to repeat this step's own committed mutation (servers that replay a
+ * reused async operation id answer it instead; one that refuses may use any code). Then the change is
+ * done, by this step: its operation exists.
  */
 export async function isOwnRepeat(
   err: unknown,
   client: OpsApiClient,
   asyncOperationId: string,
 ): Promise<boolean> {
-  return (
-    err instanceof OpsApiError &&
-    err.code === 'already_exists' &&
-    (await findOwnOperation(client, asyncOperationId)) !== undefined
-  );
+  return isClientError(err) && (await findOwnOperation(client, asyncOperationId)) !== undefined;
 }
 
 /**
- * Create-or-adopt of a resource with a unique name: the create itself is the lookup. A 409 falls back to
- * `find`; what is found is this step's own only if the step's operation exists (an earlier attempt
- * committed and lost its answer) — otherwise someone else made it, and `adopt` decides whether it will
- * do (it throws when it will not). Clocks play no part.
+ * After a change based on the version `sent` was refused with a client error (any code): whether the
+ * resource has moved on since — another version, or a change of its own running — so reading it again and
+ * retrying can succeed. False when a read shows it as it was (the refusal is about the request) or is gone.
+ */
+export async function changedSince(
+  err: unknown,
+  sent: { resourceVersion: string },
+  read: () => Promise<{ resourceVersion: string; state: string }>,
+): Promise<boolean> {
+  if (!isClientError(err)) return false;
+  let now;
+  try {
+    now = await read();
+  } catch (readErr) {
+    // A read that may succeed later decides nothing yet: the attempt is retried as a whole.
+    if (readErr instanceof OpsApiError && readErr.retryable) throw readErr;
+    return false;
+  }
+  return now.resourceVersion !== sent.resourceVersion || TRANSITIONAL_STATES.has(now.state);
+}
+
+/**
+ * Create-or-adopt of a resource with a unique name: the create itself is the lookup. A refusal (any client
+ * error: a taken name need not be ALREADY_EXISTS) falls back to `find`; what is found is this step's own
+ * only if the step's operation exists (an earlier attempt committed and lost its answer) — otherwise
+ * someone else made it, and `adopt` decides whether it will do (it throws, naming it, when it will not).
+ * Nothing found: the refusal stands. Clocks play no part.
  */
 export async function createOrAdopt<R, T>(
   client: OpsApiClient,
@@ -73,7 +104,7 @@ export async function createOrAdopt<R, T>(
   try {
     return await steps.create(asyncOperationId);
   } catch (err) {
-    if (!(err instanceof OpsApiError && err.code === 'already_exists')) throw err;
+    if (!isClientError(err)) throw err;
     const existing = await steps.find();
     // Gone again between the two calls: let the activity retry decide afresh.
     if (existing === undefined) throw err;
@@ -148,15 +179,10 @@ export async function deleteIfExists(
     if (await isConfirmedNotFound(err, client)) return gone();
     // Changed since the read, or refused while it is still being created or changed: read again and
     // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
-    const transient =
-      err instanceof OpsApiError &&
-      (err.code === 'resource_version_mismatch' ||
-        (err.code === 'failed_precondition' &&
-          TRANSITIONAL_STATES.has((await read().catch(() => current)).state)));
-    if (transient) {
+    if (await changedSince(err, current, read)) {
       throw ApplicationFailure.create({
         type: FailureType.ResourceNotReady,
-        message: `${what} cannot be deleted yet: ${err.message}`,
+        message: `${what} cannot be deleted yet: ${(err as Error).message}`,
         nextRetryDelay: 2_000,
         category: ApplicationFailureCategory.BENIGN,
       });

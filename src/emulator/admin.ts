@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors';
 import { FaultRuleError, type FaultRule } from './faults';
-import type { RuntimeConfigInput } from './config';
 import type { Runtime } from './server';
 import type { EmulatorState } from './store';
 
 /** What the admin endpoints need from the emulator handle (kept as functions to avoid a cycle). */
 export interface AdminActions {
   snapshot(): Promise<EmulatorState>;
-  configure(input: unknown): RuntimeConfigInput;
+  configure(input: unknown): object;
   seed(input: unknown): Promise<unknown>;
 }
 
@@ -55,6 +54,15 @@ export function registerAdminRoutes(app: FastifyInstance, rt: Runtime, actions: 
     } catch (error) {
       throw asApiError(error);
     }
+  });
+
+  app.get('/_emulator/realism', async () => ({
+    switches: rt.realism.describe(),
+    losses: rt.realism.losses,
+  }));
+  app.delete('/_emulator/realism/losses', async () => {
+    rt.realism.losses.length = 0;
+    return {};
   });
 
   app.post('/_emulator/seed', async (req) => actions.seed(req.body ?? {}));

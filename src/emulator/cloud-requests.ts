@@ -13,7 +13,7 @@ import {
 } from '../ops-api/cloud/mapping';
 import { CLOUD_ROUTES, protoJsonProblems, type CloudRoute, type Type } from '../ops-api/cloud/proto';
 import { cloudDialect, openapiDialect } from '../ops-api/dialects';
-import type { AnyOperationId, NamespaceSpec, OperationId } from '../ops-api/types';
+import type { AnyOperationId, OperationId, Unmodelled } from '../ops-api/types';
 import { invalid } from './errors';
 import { canonicalProtoJson, firstLoss, type Json } from './proto-json';
 import type { ListFilters, OperationRequest } from './routes';
@@ -66,7 +66,12 @@ const DECODERS: Record<AnyOperationId, (m: Json) => Decoded> = {
       ...(typeof m.ownerType === 'string' ? { ownerType: ownerTypes.toDomain(m.ownerType) } : {}),
     },
   }),
-  createApiKey: (m) => ({ input: { ...spec(m, apiKeySpecFromCloud), ...pick(m, 'asyncOperationId') } }),
+  createApiKey: (m) => {
+    const decoded = spec(m, apiKeySpecFromCloud);
+    // The store makes keys as the given document does, enabled; only updateApiKey disables one.
+    if (decoded.spec.disabled) throw invalid('spec.disabled', NOT_KEPT);
+    return { input: { ...decoded, ...pick(m, 'asyncOperationId') } };
+  },
   getApiKey: (m) => ({ input: pick(m, 'keyId') }),
   deleteApiKey: (m) => ({ input: pick(m, 'keyId', ...DELETE) }),
   listRegions: () => ({ input: {} }),
@@ -75,6 +80,7 @@ const DECODERS: Record<AnyOperationId, (m: Json) => Decoded> = {
   updateServiceAccount: (m) => ({
     input: { ...spec(m, serviceAccountSpecFromCloud), ...pick(m, 'serviceAccountId', ...DELETE) },
   }),
+  updateApiKey: (m) => ({ input: { ...spec(m, apiKeySpecFromCloud), ...pick(m, 'keyId', ...DELETE) } }),
   setUserNamespaceAccess: (m) => ({ input: { ...access(m), ...pick(m, 'userId', 'namespace', ...DELETE) } }),
   setServiceAccountNamespaceAccess: (m) => ({
     input: { ...access(m), ...pick(m, 'serviceAccountId', 'namespace', ...DELETE) },
@@ -140,8 +146,16 @@ const NOT_KEPT =
   "is not supported by the emulator: its one store keeps only what the given document's resources have";
 const cloud = cloudDialect();
 
-/** Decodes /cloud requests for the handlers; `routes` are the /api/v1 routes whose schemas apply too. */
-export function cloudRequestDecoder(routes: readonly OperationRoute[], validators: SchemaValidators) {
+/**
+ * Decodes /cloud requests for the handlers; `routes` are the /api/v1 routes whose schemas apply too.
+ * `keepUnmodelled`: whether the realism switch `unmodelledFields` is on (spec fields the domain does not
+ * model are then kept, not refused).
+ */
+export function cloudRequestDecoder(
+  routes: readonly OperationRoute[],
+  validators: SchemaValidators,
+  keepUnmodelled: () => boolean,
+) {
   const openapi = new Map(routes.map((r) => [r.operationId, r]));
   const validate = (route: OperationRoute, part: HttpPart, data: unknown): void => {
     const schema = route.schema[part as keyof OperationRoute['schema']];
@@ -163,16 +177,19 @@ export function cloudRequestDecoder(routes: readonly OperationRoute[], validator
     const { input, filters } = DECODERS[operationId](canonical);
 
     // What the store keeps, in the real API's terms again: anything the request said beyond it is refused
-    // rather than dropped (a namespace spec's `preserved` parts are not stored).
+    // rather than dropped. The spec's unmodelled part is kept only while `unmodelledFields` is on.
+    const keep = keepUnmodelled();
+    const { preserved, ...modelled } = (isObject(input.spec) ? input.spec : {}) as Unmodelled;
+    const unmodelled =
+      keep && isObject(input.spec) ? { ...(preserved ? { fields: preserved } : {}) } : undefined;
+    if (isObject(input.spec)) input.spec = modelled;
     const kept: Json = { ...input, ...filters };
-    if (isObject(kept.spec)) {
-      const { preserved: _notStored, ...stored } = kept.spec as NamespaceSpec;
-      kept.spec = stored;
-    }
+    if (unmodelled?.fields) kept.spec = { ...modelled, preserved: unmodelled.fields };
     const wire = cloud.encode(operationId, kept as never);
     const sent = Object.fromEntries(Object.entries(canonical).filter(([k]) => !route.pathFields.includes(k)));
     const lost = firstLoss(sent, canonicalProtoJson(route.request, wire.body ?? wire.query ?? {}));
     if (lost !== undefined) throw invalid(lost, NOT_KEPT);
+    const extras = unmodelled ? { unmodelled } : {};
 
     // The real API's own operations have no /api/v1 twin: path fields are the params, the rest the body.
     const api = openapi.get(operationId as OperationId);
@@ -185,6 +202,7 @@ export function cloudRequestDecoder(routes: readonly OperationRoute[], validator
         params: Object.fromEntries(route.pathFields.map((n) => [n, String(input[n])])),
         query: {},
         body: { ...rest, resourceVersion },
+        ...extras,
       };
     }
     // The same request in the /api/v1 layout, held to the same schemas.
@@ -195,6 +213,7 @@ export function cloudRequestDecoder(routes: readonly OperationRoute[], validator
       query: { ...laidOut.query },
       body: laidOut.body,
       ...(filters && Object.keys(filters).length > 0 ? { filters } : {}),
+      ...extras,
     };
     validate(api, 'params', request.params);
     validate(api, 'body', request.body);

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { isMutation, type AnyOperationId } from '../ops-api/types';
 import type { RateLimitConfig } from './rate-limit';
+import {
+  realismParamsSchema,
+  realismSettingsSchema,
+  type RealismParamsUpdate,
+  type RealismSwitch,
+} from './realism';
 import type { Timing } from './store';
 
 // The operations that start an async operation; their operationId is the operation's operationType.
@@ -29,6 +35,10 @@ export interface RuntimeConfigInput {
    * replay would behave (the real API's choice is not documented), so clients are tested against both.
    */
   operationIdReuse?: 'replay' | 'refuse';
+  /** Realism switches (see realism.ts): `true`/`false` on both dialects, `null` back to the default. */
+  realism?: Partial<Record<RealismSwitch, boolean | null>>;
+  /** Parameters of the realism switches, per switch (partial). */
+  realismParams?: RealismParamsUpdate;
 }
 
 const ms = z.number().min(0);
@@ -51,6 +61,8 @@ export const runtimeConfigSchema = z.strictObject({
     .optional(),
   clockSkewMs: z.number().int().min(-86_400_000).max(86_400_000).optional(),
   operationIdReuse: z.enum(['replay', 'refuse']).optional(),
+  realism: realismSettingsSchema.optional(),
+  realismParams: realismParamsSchema.optional(),
 });
 
 export function parseRuntimeConfig(input: unknown): RuntimeConfigInput {

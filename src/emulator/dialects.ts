@@ -9,6 +9,7 @@ import { encodeCloudResponse } from './cloud-responses';
 import type { ApiError } from './errors';
 import type { OperationRequest } from './routes';
 import type { OperationRoute } from './spec-loader';
+import type { Realism } from './realism';
 import type { Store } from './store';
 import type { SchemaValidators } from './validator';
 
@@ -45,9 +46,11 @@ const openapi: WireDialect = {
 /** Both dialects' routes: /api/v1 from the given document, /cloud from the protos' HTTP rules. */
 export function servedRoutes(
   routes: readonly OperationRoute[],
-  deps: { store: Store; validators: SchemaValidators },
+  deps: { store: Store; validators: SchemaValidators; realism: Realism },
 ): { routes: ServedRoute[]; dialectOf(path: string): WireDialect } {
-  const decode = cloudRequestDecoder(routes, deps.validators);
+  const decode = cloudRequestDecoder(routes, deps.validators, () =>
+    deps.realism.on('unmodelledFields', 'cloud'),
+  );
   const cloud: WireDialect = {
     name: 'cloud',
     decode,

@@ -71,7 +71,7 @@ export function parseFaultRule(input: unknown): FaultRule {
 }
 
 /** mulberry32: tiny, fast and good enough to make "30% of requests" reproducible. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -8,6 +8,7 @@ import type {
   CreateUserRequest,
   NamespaceSpec,
   OperationId,
+  Unmodelled,
 } from '../ops-api/types';
 import { registerAdminRoutes } from './admin';
 import { systemClock, type Clock } from './clock';
@@ -17,9 +18,11 @@ import { FaultEngine, type FaultRule, type ListedFaultRule } from './faults';
 import { DEFAULT_PAGE_LIMITS } from './pagination';
 import { readState, StateWriter } from './persistence';
 import { TokenBucket, type RateLimitConfig } from './rate-limit';
+import { Realism, type RealismParamsUpdate, type RealismSettings, type UnmodelledLoss } from './realism';
 import { buildServer, type RequestLogEntry, type Runtime } from './server';
 import { specRoutes } from './spec-loader';
 import { Store, type EmulatorState } from './store';
+import { seedUnmodelled } from './unmodelled-fields';
 import { sharedValidators, validationError } from './validator';
 
 export type { Clock } from './clock';
@@ -28,6 +31,8 @@ export type { FaultRule, ListedFaultRule } from './faults';
 export type { RequestLogEntry } from './server';
 export type { EmulatorState, UserResource, ServiceAccountResource, ApiKeyResource } from './store';
 export type { RateLimitConfig } from './rate-limit';
+export { REALISM, REALISM_SWITCHES, parseRealismFlag } from './realism';
+export type { RealismSwitch, RealismSettings, RealismParamsUpdate, UnmodelledLoss } from './realism';
 export { REGIONS } from './regions';
 export { formatProtoDuration, parseDurationMs } from './duration';
 
@@ -47,7 +52,7 @@ export interface EmulatorOptions {
   /** The `checkDuration` hint of getAsyncOperation; default 1000. */
   checkDurationMs?: number;
   faults?: FaultRule[];
-  /** Seed of the fault rules' PRNGs when a rule has none of its own; default 1. */
+  /** Seed of the fault rules' PRNGs when a rule has none of its own, and of the edge's answers; default 1. */
   faultSeed?: number;
   /** Token bucket over all Ops API requests; off by default. */
   rateLimit?: RateLimitConfig;
@@ -63,21 +68,36 @@ export interface EmulatorOptions {
   defaultPageSize?: number;
   /** Default 1000; larger requested sizes are clamped. */
   maxPageSize?: number;
+  /**
+   * The real service's behaviours (realism.ts), by switch: `true` / `false` on both dialects; a switch not
+   * given is on for the /cloud routes and off for /api/v1.
+   */
+  realism?: RealismSettings;
+  /** Parameters of the realism switches (e.g. `{ edgeAnswers: { every: 5 } }`). */
+  realismParams?: RealismParamsUpdate;
 }
 
 export type EmulatorConfigUpdate = Pick<
   EmulatorOptions,
-  'asyncOperationDurationMs' | 'checkDurationMs' | 'clockSkewMs' | 'operationIdReuse'
+  'asyncOperationDurationMs' | 'checkDurationMs' | 'clockSkewMs' | 'operationIdReuse' | 'realismParams'
 > & {
   /** `null` turns the rate limiter off. */
   rateLimit?: RateLimitConfig | null;
+  /** `null` puts a realism switch back to its default. */
+  realism?: Partial<Record<keyof RealismSettings, boolean | null>>;
 };
 
+/** The configuration as it now stands (what `POST /_emulator/config` answers). */
+type ConfigView = Omit<RuntimeConfigInput, 'realism'> & {
+  realism: Record<string, { cloud: boolean; openapi: boolean }>;
+};
+
+/** What to seed; a spec's `preserved` holds real-API fields the domain does not model (kept as sent). */
 export interface SeedInput {
   namespaces?: NamespaceSpec[];
-  users?: CreateUserRequest['spec'][];
-  serviceAccounts?: CreateServiceAccountRequest['spec'][];
-  apiKeys?: CreateApiKeyRequest['spec'][];
+  users?: (CreateUserRequest['spec'] & Unmodelled)[];
+  serviceAccounts?: (CreateServiceAccountRequest['spec'] & Unmodelled)[];
+  apiKeys?: (CreateApiKeyRequest['spec'] & Unmodelled)[];
 }
 
 export interface SeedResult {
@@ -101,6 +121,13 @@ export interface Emulator {
     list(): ListedFaultRule[];
   };
   configure(opts: EmulatorConfigUpdate): void;
+  /** The realism switches: where each is on, its parameters, and the unmodelled fields updates lost so far. */
+  realism: {
+    describe(): ReturnType<Realism['describe']>;
+    /** Every loss `unmodelledFields` saw (a whole-spec update that left a kept field out). Tests expect none. */
+    losses(): UnmodelledLoss[];
+    clearLosses(): void;
+  };
   /** Deep copy of the state, settled to the clock's now (to the last time seen if the clock is async). */
   snapshot(): EmulatorState;
   /** Inserts already-active resources directly (no async operation), validated like the API; all or nothing. */
@@ -121,6 +148,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   if (apiKey.length === 0 || /\s/.test(apiKey))
     throw new Error('apiKey must be non-empty and without whitespace');
   const config = new RuntimeConfig();
+  const realism = new Realism();
   const baseClock = opts.clock ?? systemClock;
   // Every reading of time goes through the skew, so the fault shifts all timestamps alike.
   const clock: Clock = {
@@ -139,6 +167,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
 
   const store = new Store(opts.accountId ?? 'a1b2c', (type) => config.timing(type));
+  store.onUnmodelledLoss = (loss) => {
+    realism.losses.push(loss);
+    logger.warn(loss, 'a whole-spec update left out a field the real service would then clear');
+  };
   const writer = opts.statePath ? new StateWriter(opts.statePath, () => store.toPersisted()) : undefined;
   if (opts.statePath) {
     const saved = await readState(opts.statePath);
@@ -160,17 +192,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requestLog: [],
     bucket: undefined,
     validators,
+    realism,
+    edgeSeed: opts.faultSeed ?? 1,
     persist: () => writer?.save() ?? Promise.resolve(),
     closing: closing.signal,
   };
 
   let rateLimit: RateLimitConfig | null = null;
-  const configure = (input: unknown): RuntimeConfigInput => {
+  const configure = (input: unknown): ConfigView => {
     const update = parseRuntimeConfig(input);
     if (update.asyncOperationDurationMs !== undefined) config.durations = update.asyncOperationDurationMs;
     if (update.checkDurationMs !== undefined) config.checkDurationMs = update.checkDurationMs;
     if (update.clockSkewMs !== undefined) config.clockSkewMs = update.clockSkewMs;
     if (update.operationIdReuse !== undefined) config.operationIdReuse = update.operationIdReuse;
+    realism.set(update.realism, update.realismParams);
     if (update.rateLimit !== undefined) {
       rateLimit = update.rateLimit;
       rt.bucket = rateLimit ? new TokenBucket(rateLimit, store.now) : undefined;
@@ -181,6 +216,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       rateLimit,
       clockSkewMs: config.clockSkewMs,
       operationIdReuse: config.operationIdReuse,
+      realism: Object.fromEntries(
+        Object.entries(realism.describe()).map(([name, s]) => [name, { cloud: s.cloud, openapi: s.openapi }]),
+      ),
+      realismParams: Object.fromEntries(
+        Object.entries(realism.describe()).map(([name, s]) => [name, s.params]),
+      ) as RealismParamsUpdate,
     };
   };
   configure({
@@ -191,6 +232,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     ...(opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit }),
     ...(opts.clockSkewMs === undefined ? {} : { clockSkewMs: opts.clockSkewMs }),
     ...(opts.operationIdReuse === undefined ? {} : { operationIdReuse: opts.operationIdReuse }),
+    ...(opts.realism === undefined ? {} : { realism: opts.realism }),
+    ...(opts.realismParams === undefined ? {} : { realismParams: opts.realismParams }),
   });
   for (const rule of opts.faults ?? []) faults.add(rule);
 
@@ -221,19 +264,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const items: unknown = (input as Record<string, unknown>)[list];
         if (items === undefined) continue;
         if (!Array.isArray(items)) throw new ApiError('invalid_argument', `${list} must be an array`, list);
-        items.forEach((spec: unknown, i) => {
+        items.forEach((item: unknown, i) => {
           try {
+            // A spec may carry `preserved`: real-API fields the domain does not model (unmodelled-fields.ts).
+            const { spec, unmodelled: kept } = seedUnmodelled(list, item);
             const validate = seedValidators.get(operationId)!;
             if (!validate({ spec })) throw validationError(validate.errors ?? [], 'body');
             if (list === 'namespaces')
-              result.namespaceIds.push(store.seedNamespace(spec as NamespaceSpec, now));
+              result.namespaceIds.push(store.seedNamespace(spec as NamespaceSpec, now, kept));
             else if (list === 'users')
-              result.userIds.push(store.seedUser(spec as CreateUserRequest['spec'], now));
+              result.userIds.push(store.seedUser(spec as CreateUserRequest['spec'], now, kept));
             else if (list === 'serviceAccounts') {
               result.serviceAccountIds.push(
-                store.seedServiceAccount(spec as CreateServiceAccountRequest['spec'], now),
+                store.seedServiceAccount(spec as CreateServiceAccountRequest['spec'], now, kept),
               );
-            } else result.apiKeys.push(store.seedApiKey(spec as CreateApiKeyRequest['spec'], now));
+            } else result.apiKeys.push(store.seedApiKey(spec as CreateApiKeyRequest['spec'], now, kept));
           } catch (error) {
             if (!(error instanceof ApiError)) throw error;
             const field = `${list}.${i}${error.field ? `.${error.field}` : ''}`;
@@ -272,6 +317,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     configure: (update) => {
       configure(update);
+    },
+    realism: {
+      describe: () => realism.describe(),
+      losses: () => structuredClone(realism.losses),
+      clearLosses: () => {
+        realism.losses.length = 0;
+      },
     },
     snapshot,
     seed: (input) => seed(input),

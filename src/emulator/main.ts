@@ -4,6 +4,7 @@ import { createLogger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
 import { parseDurationMs } from './duration';
 import type { EmulatorOptions } from './index';
+import { parseRealismFlag, REALISM_SWITCHES } from './realism';
 
 const USAGE = `Usage: npm run emulator -- [options]
 
@@ -21,6 +22,10 @@ Options:
                            (default: namespaces 5s, everything else 1s)
   --check-duration <d>     checkDuration hint of getAsyncOperation (default 1s)
   --account-id <id>        account id, the suffix of namespace ids (default a1b2c)
+  --realism <switches>     the real service's behaviours (src/emulator/realism.ts):
+                           'on' / 'off' for all, or name=on|off|default,...
+                           (default: on for /cloud, off for /api/v1; also read
+                           from EMULATOR_REALISM). Switches: ${REALISM_SWITCHES.join(', ')}
   -h, --help               show this help
 `;
 
@@ -41,6 +46,7 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
         'async-duration': { type: 'string' },
         'check-duration': { type: 'string' },
         'account-id': { type: 'string' },
+        realism: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -68,6 +74,18 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
   if (accountId !== undefined && !/^[a-z0-9-]{1,32}$/.test(accountId)) {
     throw new UsageError('--account-id must be 1-32 lowercase letters, digits or hyphens');
   }
+  const realismText = values.realism ?? (process.env.EMULATOR_REALISM || undefined);
+  let realism: EmulatorOptions['realism'];
+  if (realismText !== undefined) {
+    try {
+      // `default` means "not given": the option holds only switches set on or off.
+      realism = Object.fromEntries(
+        Object.entries(parseRealismFlag(realismText)).filter(([, v]) => v !== null),
+      ) as EmulatorOptions['realism'];
+    } catch (error) {
+      throw new UsageError(`--realism: ${(error as Error).message}`);
+    }
+  }
   const asyncOperationDurationMs = duration('--async-duration', values['async-duration']);
   const checkDurationMs = duration('--check-duration', values['check-duration']);
   return {
@@ -78,6 +96,7 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
     ...(asyncOperationDurationMs === undefined ? {} : { asyncOperationDurationMs }),
     ...(checkDurationMs === undefined ? {} : { checkDurationMs }),
     ...(accountId === undefined ? {} : { accountId }),
+    ...(realism === undefined ? {} : { realism }),
   };
 }
 

@@ -16,6 +16,7 @@ import type {
 import { paginate, type PageLimits, type PageRequest } from './pagination';
 import { REGIONS } from './regions';
 import type { MutationOptions, Store } from './store';
+import type { UnmodelledSent } from './unmodelled-fields';
 
 /** The real API's list filters, which the given document lacks (only the /cloud routes set them). */
 export interface ListFilters {
@@ -33,6 +34,8 @@ export interface OperationRequest {
   query: PageRequest & { ownerId?: string; ownerType?: OwnerType };
   body: unknown;
   filters?: ListFilters;
+  /** A /cloud request's spec fields the domain does not model, when the `unmodelledFields` switch keeps them. */
+  unmodelled?: UnmodelledSent;
 }
 
 export interface HandlerContext {
@@ -126,6 +129,8 @@ export const HANDLERS: Record<AnyOperationId, Handler> = {
       req.body as PrincipalUpdate,
       mutation,
     ),
+  updateApiKey: (req, { store, mutation }) =>
+    store.updateApiKey(param(req, 'keyId'), req.body as ApiKeyUpdate, mutation),
   setUserNamespaceAccess: (req, { store, mutation }) =>
     store.setNamespaceAccess('user', param(req, 'userId'), req.body as AccessChange, {
       ...mutation,
@@ -139,6 +144,7 @@ export const HANDLERS: Record<AnyOperationId, Handler> = {
 };
 
 type PrincipalUpdate = { resourceVersion: string; spec: CreateUserRequest['spec'] };
+type ApiKeyUpdate = { resourceVersion: string; spec: CreateApiKeyRequest['spec'] & { disabled?: boolean } };
 type AccessChange = {
   namespace: string;
   access: { permission: NamespacePermission };

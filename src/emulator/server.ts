@@ -15,6 +15,8 @@ import type { FaultEngine } from './faults';
 import { registerJsonBodyParser } from './json-body';
 import type { PageLimits } from './pagination';
 import type { TokenBucket } from './rate-limit';
+import { EdgeSchedule, recodeConflict, type EdgeAnswer } from './real-answers';
+import type { Realism } from './realism';
 import { HANDLERS, type OperationRequest } from './routes';
 import type { OperationRoute } from './spec-loader';
 import type { Store } from './store';
@@ -32,6 +34,8 @@ export interface RequestLogEntry {
   status: number;
   /** The fault that shaped this request's outcome, when one did so the client never heard. */
   fault?: 'commit-then-drop' | 'late-commit';
+  /** Answered by the edge in front of the API (realism switch `edgeAnswers`), and which answer. */
+  edge?: EdgeAnswer['name'];
   /** The emulator clock's ms when the request arrived. */
   time: number;
   /** Wall-clock ms when the request arrived. */
@@ -50,6 +54,10 @@ export interface Runtime {
   requestLog: RequestLogEntry[];
   bucket: TokenBucket | undefined;
   validators: SchemaValidators;
+  /** Which of the real service's behaviours are on (realism.ts), and what they saw. */
+  realism: Realism;
+  /** Seed of the edge's draws (realism switch `edgeAnswers`): the emulator's `faultSeed`. */
+  edgeSeed: number;
   /** Persists the state if a statePath was given. */
   persist(): Promise<void>;
   /** Aborted when the emulator closes: fault delays end then instead of outliving it. */
@@ -65,6 +73,8 @@ interface RequestContext {
   apiVersion: string | undefined;
   admin: boolean;
   recorded: boolean;
+  /** The edge's answer this request gets instead of the API's (after the change, for an after-commit one). */
+  edge: EdgeAnswer | undefined;
 }
 
 const contexts = new WeakMap<FastifyRequest, RequestContext>();
@@ -104,8 +114,9 @@ function deleteVersion(operationId: AnyOperationId, req: OperationRequest): { re
  */
 function requestFingerprint(operationId: AnyOperationId, req: OperationRequest): string {
   const { asyncOperationId: _id, ...body } = (req.body ?? {}) as Record<string, unknown>;
+  const unmodelled = req.unmodelled?.fields ?? {};
   return createHash('sha256')
-    .update(canonicalJson({ operationId, params: req.params, body }))
+    .update(canonicalJson({ operationId, params: req.params, body, unmodelled }))
     .digest('hex');
 }
 
@@ -126,13 +137,25 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
   // Comparing digests keeps the comparison constant-time whatever the lengths.
   const expected = digest(rt.apiKey);
   const served = servedRoutes(routes, rt);
+  const edgeSchedule = new EdgeSchedule(rt.edgeSeed);
 
   /** Answers with an error in the request's dialect (its status, body and, for a 429, Retry-After). */
-  const fail = (req: FastifyRequest, reply: FastifyReply, error: ApiError, retryAfter?: number) => {
+  const fail = (req: FastifyRequest, reply: FastifyReply, apiError: ApiError, retryAfter?: number) => {
     const dialect = contexts.get(req)?.dialect ?? served.dialectOf(pathOf(req.url));
+    const error = rt.realism.on('undocumentedConflictCodes', dialect.name)
+      ? recodeConflict(apiError, rt.realism.params('undocumentedConflictCodes'))
+      : apiError;
     const { status, body } = dialect.error(error, retryAfter);
     if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
     return reply.code(status).type('application/json').send(body);
+  };
+
+  /** The edge's answer: its status, its own body (HTML, plain text or nothing), Retry-After only if it says so. */
+  const edgeReply = (reply: FastifyReply, answer: EdgeAnswer) => {
+    if (answer.retryAfterSeconds !== undefined) reply.header('Retry-After', String(answer.retryAfterSeconds));
+    reply.code(answer.status);
+    // An empty answer has no content type either (Fastify would call a string text/plain).
+    return answer.contentType ? reply.type(answer.contentType).send(answer.body) : reply.send();
   };
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
@@ -170,6 +193,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
       ...version,
       status,
       ...(fault ? { fault } : {}),
+      ...(ctx.edge && status === ctx.edge.status ? { edge: ctx.edge.name } : {}),
       time: ctx.now,
       wallTime: ctx.wallTime,
     });
@@ -191,6 +215,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
       apiVersion: undefined,
       admin: path === '/_emulator' || path.startsWith('/_emulator/'),
       recorded: false,
+      edge: undefined,
     };
     contexts.set(req, ctx);
     ctx.now = rt.store.advanceTo(await rt.clock.now());
@@ -215,6 +240,14 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
       return fail(req, reply, new ApiError('rate_limited', 'rate limit exceeded'), limited.retryAfterSeconds);
     }
     if (!ctx.operationId) return;
+
+    // The edge in front of the API answers some requests itself: before the API sees them, or (a mutation)
+    // after the API applied it, in the route handler.
+    if (rt.realism.on('edgeAnswers', ctx.dialect.name)) {
+      const mutation = isMutation(ctx.operationId);
+      ctx.edge = edgeSchedule.next(rt.realism.params('edgeAnswers').every, mutation);
+      if (ctx.edge && !(mutation && ctx.edge.afterCommit)) return edgeReply(reply, ctx.edge);
+    }
 
     const faults = rt.faults.beforeHandler(ctx.operationId);
     if (faults.latencyMs > 0) {
@@ -302,6 +335,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
               failReason: () => rt.faults.asyncFailure(operationId),
               ...(clientOpId ? { asyncOperationId: clientOpId } : {}),
               ...deleteVersion(operationId, request),
+              ...(request.unmodelled ? { unmodelled: request.unmodelled } : {}),
             },
           });
           if (clientOpId) rt.store.remember(clientOpId, fingerprint, result);
@@ -313,6 +347,8 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
           reply.hijack();
           return reply;
         }
+        // Applied; the answer is the edge's (a 502 / 504 after the change): the client never hears it worked.
+        if (ctx.edge) return edgeReply(reply, ctx.edge);
         if (replayed !== undefined) return dialect.encode(operationId, replayed);
         if (rt.faults.dropAfterCommit(operationId)) {
           // The change is committed; the client just never hears about it (a connection reset).

@@ -28,6 +28,8 @@ import type {
 } from '../ops-api/types';
 import { ApiError, invalid, notFound } from './errors';
 import { formatProtoDuration } from './duration';
+import type { UnmodelledLoss } from './realism';
+import { lostFields, type UnmodelledSent } from './unmodelled-fields';
 import { apiKeyGrpcAddress } from './regions';
 import {
   checkAccess,
@@ -46,6 +48,9 @@ import {
 type UserSpec = CreateUserRequest['spec'];
 type ServiceAccountSpec = CreateServiceAccountRequest['spec'];
 type ApiKeySpec = CreateApiKeyRequest['spec'];
+/** What an API key record keeps: the create's fields, and whether updateApiKey disabled it. */
+type StoredApiKeySpec = ApiKeySpec & { disabled?: boolean };
+type Json = Record<string, unknown>;
 export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
 
 interface BaseRecord {
@@ -56,6 +61,8 @@ interface BaseRecord {
   asyncOperationId?: string;
   createdAt: number;
   modifiedAt: number;
+  /** The real API's spec fields the domain does not model (realism switch `unmodelledFields`), as sent. */
+  unmodelled?: Json;
 }
 export interface NamespaceRecord extends BaseRecord {
   spec: NamespaceSpec;
@@ -70,7 +77,7 @@ export interface ServiceAccountRecord extends BaseRecord {
   state: ServiceAccountState;
 }
 export interface ApiKeyRecord extends BaseRecord {
-  spec: ApiKeySpec;
+  spec: StoredApiKeySpec;
   state: ApiKeyState;
   /** The token itself is never kept: only its sha256 (hex). */
   tokenSha256: string;
@@ -91,6 +98,10 @@ export interface OperationRecord {
   pendingSpec?: NamespaceSpec;
   /** updateUser / updateServiceAccount / set*NamespaceAccess: the principal's spec once fulfilled. */
   pendingPrincipalSpec?: UserSpec | ServiceAccountSpec;
+  /** updateApiKey: the key's spec once fulfilled. */
+  pendingApiKeySpec?: StoredApiKeySpec;
+  /** A whole-spec update's unmodelled fields (replacing the old ones) once fulfilled. */
+  pendingUnmodelled?: UnmodelledSent;
   /** Under a client-chosen id: what the request was, and the answer a repeat of it gets again. */
   replay?: { fingerprint: string; response: unknown };
 }
@@ -136,6 +147,12 @@ export interface MutationOptions {
   operationType?: AnyOperationId;
   /** Asked only once the request is known to be valid, so an async-fail fault is spent only on a real mutation. */
   failReason?: () => string | undefined;
+  /**
+   * A /cloud request's spec fields beyond the domain's, when the `unmodelledFields` switch is on: a create
+   * keeps them, a whole-spec update replaces the old ones with them (what it leaves out is lost). Absent: the
+   * request does not speak of them (the /api/v1 routes), and nothing changes.
+   */
+  unmodelled?: UnmodelledSent;
 }
 
 const NAMESPACE_TRANSITIONAL: readonly NamespaceState[] = ['activating', 'updating', 'deleting'];
@@ -168,6 +185,13 @@ function checkVersion(record: BaseRecord, options: MutationOptions): void {
   }
 }
 
+/** A fulfilled whole-spec update's unmodelled fields become the record's: what it left out is gone. */
+function applyUnmodelled(record: BaseRecord, sent: UnmodelledSent | undefined): void {
+  if (!sent) return;
+  if (sent.fields) record.unmodelled = structuredClone(sent.fields);
+  else delete record.unmodelled;
+}
+
 function failedPrecondition(what: string, id: string, state: string): ApiError {
   return new ApiError('failed_precondition', `${what} '${id}' is ${state}; wait for its operation to finish`);
 }
@@ -184,6 +208,8 @@ export class Store {
   readonly operations = new Map<string, OperationRecord>();
   private seq = 0;
   private lastNow = 0;
+  /** Told of every unmodelled field a whole-spec update leaves out (the realism switch reports them). */
+  onUnmodelledLoss: (loss: UnmodelledLoss) => void = () => undefined;
 
   constructor(
     readonly accountId: string,
@@ -229,6 +255,7 @@ export class Store {
         else if (op.operationType === 'deleteNamespace') ns.state = 'delete_failed';
         else {
           if (ok && op.pendingSpec) ns.spec = op.pendingSpec;
+          if (ok) applyUnmodelled(ns, op.pendingUnmodelled);
           ns.state = ok ? 'active' : 'update_failed';
         }
         return;
@@ -269,6 +296,16 @@ export class Store {
         const record = (op.target.kind === 'user' ? this.users : this.serviceAccounts).get(id);
         if (!record || !ok || !op.pendingPrincipalSpec) return;
         record.spec = op.pendingPrincipalSpec as never;
+        applyUnmodelled(record, op.pendingUnmodelled);
+        touch(record, at);
+        return;
+      }
+      case 'updateApiKey': {
+        // Like a principal, a key has no "updating" state: a disable takes effect when it is fulfilled.
+        const record = this.apiKeys.get(id);
+        if (!record || !ok || !op.pendingApiKeySpec) return;
+        record.spec = op.pendingApiKeySpec;
+        applyUnmodelled(record, op.pendingUnmodelled);
         touch(record, at);
         return;
       }
@@ -324,6 +361,26 @@ export class Store {
     };
     this.operations.set(op.id, op);
     return op;
+  }
+
+  /** A create (or seed) keeps the unmodelled fields it was sent. */
+  private keepUnmodelled(record: BaseRecord, sent: UnmodelledSent | undefined): void {
+    if (sent?.fields) record.unmodelled = structuredClone(sent.fields);
+  }
+
+  /** A whole-spec update replaces the unmodelled fields once fulfilled; each one it leaves out is reported now. */
+  private replaceUnmodelled(
+    kind: UnmodelledLoss['kind'],
+    record: BaseRecord,
+    op: OperationRecord,
+    options: MutationOptions,
+  ): void {
+    if (!options.unmodelled) return;
+    op.pendingUnmodelled = options.unmodelled;
+    for (const field of lostFields(record.unmodelled, options.unmodelled.fields)) {
+      const loss = { kind, id: record.id, operationId: op.operationType, field: `spec.${field}` };
+      this.onUnmodelledLoss({ ...loss, time: options.now });
+    }
   }
 
   // ---------------------------------------------------------------- namespaces
@@ -384,13 +441,16 @@ export class Store {
   createNamespace(body: CreateNamespaceRequest, options: MutationOptions): CreateNamespaceResponse {
     const spec = this.validateNamespaceSpec(body.spec);
     const record = this.addNamespace(spec, options.now, 'activating');
+    this.keepUnmodelled(record, options.unmodelled);
     const op = this.startOperation('createNamespace', { kind: 'namespace', id: record.id }, options);
     record.asyncOperationId = op.id;
     return { namespace: record.id, asyncOperationId: op.id };
   }
 
-  seedNamespace(spec: NamespaceSpec, now: number): string {
-    return this.addNamespace(this.validateNamespaceSpec(spec), now, 'active').id;
+  seedNamespace(spec: NamespaceSpec, now: number, unmodelled?: Json): string {
+    const record = this.addNamespace(this.validateNamespaceSpec(spec), now, 'active');
+    this.keepUnmodelled(record, { ...(unmodelled ? { fields: unmodelled } : {}) });
+    return record.id;
   }
 
   getNamespaceRecord(id: string): NamespaceRecord {
@@ -431,6 +491,7 @@ export class Store {
     if (update.apiKeyAuth === null) delete next.apiKeyAuth;
     else if (update.apiKeyAuth) next.apiKeyAuth = { enabled: update.apiKeyAuth.enabled === true };
     const op = this.startOperation('updateNamespace', { kind: 'namespace', id }, options, next);
+    this.replaceUnmodelled('namespace', ns, op, options);
     ns.state = 'updating';
     ns.asyncOperationId = op.id;
     touch(ns, options.now);
@@ -488,13 +549,16 @@ export class Store {
 
   createUser(body: CreateUserRequest, options: MutationOptions): CreateUserResponse {
     const record = this.addUser(this.validateUserSpec(body.spec), options.now, 'pending');
+    this.keepUnmodelled(record, options.unmodelled);
     const op = this.startOperation('createUser', { kind: 'user', id: record.id }, options);
     record.asyncOperationId = op.id;
     return { userId: record.id, asyncOperationId: op.id };
   }
 
-  seedUser(spec: UserSpec, now: number): string {
-    return this.addUser(this.validateUserSpec(spec), now, 'active').id;
+  seedUser(spec: UserSpec, now: number, unmodelled?: Json): string {
+    const record = this.addUser(this.validateUserSpec(spec), now, 'active');
+    this.keepUnmodelled(record, { ...(unmodelled ? { fields: unmodelled } : {}) });
+    return record.id;
   }
 
   getUserRecord(id: string): UserRecord {
@@ -548,6 +612,7 @@ export class Store {
       options.now,
       'activating',
     );
+    this.keepUnmodelled(record, options.unmodelled);
     const op = this.startOperation(
       'createServiceAccount',
       { kind: 'serviceAccount', id: record.id },
@@ -557,8 +622,10 @@ export class Store {
     return { serviceAccountId: record.id, asyncOperationId: op.id };
   }
 
-  seedServiceAccount(spec: ServiceAccountSpec, now: number): string {
-    return this.addServiceAccount(this.validateServiceAccountSpec(spec), now, 'active').id;
+  seedServiceAccount(spec: ServiceAccountSpec, now: number, unmodelled?: Json): string {
+    const record = this.addServiceAccount(this.validateServiceAccountSpec(spec), now, 'active');
+    this.keepUnmodelled(record, { ...(unmodelled ? { fields: unmodelled } : {}) });
+    return record.id;
   }
 
   getServiceAccountRecord(id: string): ServiceAccountRecord {
@@ -613,13 +680,15 @@ export class Store {
   createApiKey(body: CreateApiKeyRequest, options: MutationOptions): CreateApiKeyResponse {
     const spec = this.validateApiKeySpec(body.spec, options.now);
     const { record, token } = this.addApiKey(spec, options.now, 'activating');
+    this.keepUnmodelled(record, options.unmodelled);
     const op = this.startOperation('createApiKey', { kind: 'apiKey', id: record.id }, options);
     record.asyncOperationId = op.id;
     return { keyId: record.id, token, asyncOperationId: op.id };
   }
 
-  seedApiKey(spec: ApiKeySpec, now: number): { keyId: string; token: string } {
+  seedApiKey(spec: ApiKeySpec, now: number, unmodelled?: Json): { keyId: string; token: string } {
     const { record, token } = this.addApiKey(this.validateApiKeySpec(spec, now), now, 'active');
+    this.keepUnmodelled(record, { ...(unmodelled ? { fields: unmodelled } : {}) });
     return { keyId: record.id, token };
   }
 
@@ -629,6 +698,41 @@ export class Store {
 
   deleteApiKey(id: string, options: MutationOptions): AsyncOperationResponse {
     return this.deleteSimple('apiKey', 'deleteApiKey', this.getApiKeyRecord(id), options, ['activating']);
+  }
+
+  /** updateApiKey (the real API only): the whole spec; the owner cannot change, a key can be disabled. */
+  updateApiKey(
+    id: string,
+    body: { resourceVersion: string; spec: StoredApiKeySpec },
+    options: MutationOptions,
+  ): AsyncOperationResponse {
+    const record = this.getApiKeyRecord(id);
+    const { spec } = body;
+    for (const field of ['ownerId', 'ownerType'] as const) {
+      if (spec[field] !== record.spec[field]) {
+        throw invalid(`spec.${field}`, `is immutable (it is '${record.spec[field]}')`);
+      }
+    }
+    const displayName = requireString(spec.displayName, 'spec.displayName');
+    checkLength(displayName, 1, 128, 'spec.displayName');
+    const expiryTime = requireString(spec.expiryTime, 'spec.expiryTime');
+    // An unchanged expiry is no new promise: only a changed one must lie within the limits.
+    const expiry =
+      expiryTime === record.spec.expiryTime ? expiryTime : iso(checkExpiry(expiryTime, options.now));
+    if (record.state !== 'active') throw failedPrecondition('API key', id, record.state);
+    checkVersion(record, { ...options, resourceVersion: body.resourceVersion });
+    const op = this.startOperation('updateApiKey', { kind: 'apiKey', id }, options);
+    const { disabled: _was, ...kept } = record.spec;
+    op.pendingApiKeySpec = {
+      ...kept,
+      displayName,
+      expiryTime: expiry,
+      ...(spec.disabled === true ? { disabled: true } : {}),
+    };
+    this.replaceUnmodelled('apiKey', record, op, options);
+    record.asyncOperationId = op.id;
+    touch(record, options.now);
+    return { asyncOperationId: op.id };
   }
 
   renderApiKey(r: ApiKeyRecord): ApiKeyResource {
@@ -747,6 +851,7 @@ export class Store {
       (kind === 'user' ? 'updateUser' : 'updateServiceAccount')) as AnyOperationId;
     const op = this.startOperation(operationType, { kind, id: record.id }, options);
     op.pendingPrincipalSpec = spec;
+    this.replaceUnmodelled(kind, record, op, options);
     record.asyncOperationId = op.id;
     touch(record, options.now);
     return { asyncOperationId: op.id };

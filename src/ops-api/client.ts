@@ -8,7 +8,7 @@ import {
   type DialectName,
   type WireRequest,
 } from './dialects';
-import { OpsApiError, parseRetryAfter } from './errors';
+import { EDGE_STATUSES, OpsApiError, parseRetryAfter } from './errors';
 import type { MutationLimiter } from './mutation-gate';
 import { isMutation } from './types';
 import type {
@@ -76,6 +76,8 @@ export interface RequestEvent {
 export const DEFAULT_USER_AGENT = 'temporal-cloud-ops/0.1';
 
 const FINISHED: ReadonlySet<string> = new Set(['fulfilled', 'failed', 'cancelled', 'rejected']);
+/** Failures after which a mutation may have been applied although no answer said so. */
+const MAYBE_STARTED: ReadonlySet<string> = new Set(['timeout', 'network', 'edge']);
 
 /**
  * Typed client for the 19 operations of the Ops API, in either dialect. One request path does all I/O
@@ -187,6 +189,10 @@ export class OpsApiClient {
   updateServiceAccount(input: OperationInput<'updateServiceAccount'>): Promise<AsyncOperationResponse> {
     return this.call('updateServiceAccount', input);
   }
+  /** Changes an API key's spec (e.g. disables it: the key stops working, and can be enabled again). */
+  updateApiKey(input: OperationInput<'updateApiKey'>): Promise<AsyncOperationResponse> {
+    return this.call('updateApiKey', input);
+  }
   setUserNamespaceAccess(input: OperationInput<'setUserNamespaceAccess'>): Promise<AsyncOperationResponse> {
     return this.call('setUserNamespaceAccess', input);
   }
@@ -240,13 +246,9 @@ export class OpsApiClient {
       result = await this.#send(operationId, wire);
       return result;
     } catch (err) {
-      // A mutation that timed out may still run on the server: its slot stays taken while it might.
-      if (
-        gate &&
-        chosenId &&
-        err instanceof OpsApiError &&
-        (err.kind === 'timeout' || err.kind === 'network')
-      )
+      // A mutation that timed out, or whose answer the edge replaced, may still run on the server: its slot
+      // stays taken while it might.
+      if (gate && chosenId && err instanceof OpsApiError && MAYBE_STARTED.has(err.kind))
         result = { asyncOperationId: chosenId } as OperationOutput<Op>;
       throw err;
     } finally {
@@ -331,6 +333,19 @@ export class OpsApiClient {
   #httpError(operationId: AnyOperationId, path: string, response: Response, text: string): OpsApiError {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     const apiError = this.dialect.decodeError(tryParse(text));
+    if (!apiError && EDGE_STATUSES.has(response.status)) {
+      // The load balancer or gateway answered (HTML, plain text, nothing): transient, whatever the body.
+      return new OpsApiError({
+        operationId,
+        kind: 'edge',
+        status: response.status,
+        code: response.status === 429 ? 'rate_limited' : 'unavailable',
+        message: this.#scrub(
+          `the edge in front of the Ops API answered ${response.status} ${response.statusText} (${describeBody(text) || 'no body'})`,
+        ),
+        retryAfterMs,
+      });
+    }
     // A collection always exists: "not found" for a list means the route itself is wrong.
     if (!apiError || (apiError.code === 'not_found' && operationId.startsWith('list'))) {
       // A proxy's 404 or an HTML page is not "not found": it means the URL (or dialect) is wrong.

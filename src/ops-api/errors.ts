@@ -2,13 +2,15 @@ import type { AnyOperationId, ErrorCode } from './types';
 
 /**
  * Why a call failed: the API answered with its own error (`http`), or it never did (`timeout`,
- * `network`), or what answered is not the Ops API at all (`misconfigured`: a proxy's 404, a web page,
- * a body of the wrong shape — the base URL or dialect is wrong), or the call was refused before sending
- * (`invalid_request`, e.g. an empty path parameter), or this worker held it back (`throttled`: its cap on
- * async operations in flight is reached; retryable).
+ * `network`), or the load balancer / gateway in front of it answered instead (`edge`: a 429, 502, 503 or
+ * 504 whatever its body — HTML, plain text, nothing; transient, and a mutation may have been applied), or
+ * what answered is not the Ops API at all (`misconfigured`: a proxy's 404, a web page with any other
+ * status, a body of the wrong shape — the base URL or dialect is wrong), or the call was refused before
+ * sending (`invalid_request`, e.g. an empty path parameter), or this worker held it back (`throttled`: its
+ * cap on async operations in flight is reached; retryable).
  */
 export type OpsApiFailureKind =
-  'http' | 'timeout' | 'network' | 'misconfigured' | 'invalid_request' | 'throttled';
+  'http' | 'timeout' | 'network' | 'edge' | 'misconfigured' | 'invalid_request' | 'throttled';
 
 export interface OpsApiErrorDetails {
   operationId: AnyOperationId;
@@ -24,15 +26,17 @@ export interface OpsApiErrorDetails {
 /** The API's own codes that may succeed later; every other code will not, whatever the HTTP status. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>(['rate_limited', 'internal', 'unavailable']);
 
-/** A gateway in front of the API that is briefly down answers these, in its own words. */
-const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+/**
+ * What the load balancer or gateway in front of the API answers, in its own words, when it or the API is
+ * briefly overloaded or down: transient whatever the body (gRPC clients read them as UNAVAILABLE too).
+ */
+export const EDGE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 function isRetryable(details: OpsApiErrorDetails): boolean {
   switch (details.kind) {
     case 'http':
       return RETRYABLE_CODES.has(details.code);
     case 'misconfigured':
-      return GATEWAY_STATUSES.has(details.status ?? 0);
     case 'invalid_request':
       return false;
     default:

@@ -36,6 +36,7 @@ export const OPERATION_IDS = [
 export const CLOUD_ONLY_OPERATION_IDS = [
   'updateUser',
   'updateServiceAccount',
+  'updateApiKey',
   'setUserNamespaceAccess',
   'setServiceAccountNamespaceAccess',
 ] as const;
@@ -97,6 +98,14 @@ export type NamespaceSpec = X['NamespaceSpec'] & {
   preserved?: Record<string, unknown>;
 };
 export type NamespaceEndpoints = X['NamespaceEndpoints'];
+/**
+ * The part of a real-API spec this product does not model (a user's custom roles, a service account's
+ * description, an API key's description, ...), as read: an update replaces the whole spec, so it travels
+ * with the spec and goes back untouched (see cloud/unmodelled.ts). The `openapi` dialect has none.
+ */
+export interface Unmodelled {
+  preserved?: Record<string, unknown>;
+}
 export type ErrorBody = X['Error'];
 /** What every error is classified by, in both dialects (the `cloud` dialect maps gRPC codes onto it). */
 export type ErrorCode = ErrorBody['code'];
@@ -114,21 +123,28 @@ export type User = Omit<S['User'], 'spec' | 'state'> &
   LatestOperation & {
     id: string;
     resourceVersion: string;
-    spec: { email: string; access?: Access };
+    spec: { email: string; access?: Access } & Unmodelled;
     state: UserState;
   };
 export type ServiceAccount = Omit<S['ServiceAccount'], 'spec' | 'state'> &
   LatestOperation & {
     id: string;
     resourceVersion: string;
-    spec: { name: string; access?: Access };
+    spec: { name: string; access?: Access } & Unmodelled;
     state: ServiceAccountState;
   };
 export type ApiKey = Omit<S['ApiKey'], 'spec' | 'state'> &
   LatestOperation & {
     id: string;
     resourceVersion: string;
-    spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
+    spec: {
+      displayName: string;
+      ownerId: string;
+      ownerType: OwnerType;
+      expiryTime: string;
+      /** The real API only: a disabled key stops working at once and can be enabled again (updateApiKey). */
+      disabled?: boolean;
+    } & Unmodelled;
     state: ApiKeyState;
   };
 export type Region = S['Region'];
@@ -207,6 +223,11 @@ export interface Operations {
       resourceVersion: string;
       spec: ServiceAccount['spec'];
     } & ClientOperationId;
+    output: AsyncOperationResponse;
+  };
+  /** The whole spec, as read with the change made (e.g. `disabled: true`); the owner cannot change. */
+  updateApiKey: {
+    input: { keyId: string; resourceVersion: string; spec: ApiKey['spec'] } & ClientOperationId;
     output: AsyncOperationResponse;
   };
   /** Grants (or changes) one namespace's permission without touching the others. */

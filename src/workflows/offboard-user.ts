@@ -12,7 +12,6 @@ import { FailureType } from '../shared/failure-types';
 import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
 import type { DeleteResult } from '../activities/util';
 import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
-import { forEachLimited } from '../shared/concurrency';
 import {
   approveSignal,
   DecisionGate,
@@ -22,9 +21,10 @@ import {
   type DecisionStatus,
   type RejectDecision,
 } from './approvals';
+import { stopAndDeleteKeys, type StoppedKey } from './offboard-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
-const { findUsersByEmail, listApiKeysByOwner, deleteApiKeyIfExists, deleteUserIfExists } =
+const { findUsersByEmail, listApiKeysByOwner, deleteUserIfExists } =
   proxyActivities<Activities>(opsApiPaging);
 
 export interface PlannedKey {
@@ -66,6 +66,8 @@ export interface OffboardReport {
   plan: OffboardPlan;
   removed: RemovedItem[];
   skipped: SkippedItem[];
+  /** When each of the leaver's keys stopped working: disabled (the real API) or deleted, by this run. */
+  keysStopped: StoppedKey[];
   approval?: Decision;
   startedAt: string;
   completedAt: string;
@@ -84,6 +86,8 @@ export interface OffboardStatus extends DecisionStatus {
   plan?: OffboardPlan;
   keysDone: number;
   keysFailed: number;
+  /** Keys this run disabled before deleting them (the real API can disable a key at once). */
+  keysDisabled: number;
   lastError?: string;
 }
 
@@ -101,7 +105,7 @@ export const rejectOffboardingSignal = rejectSignal;
  * Everything already gone counts as done, so a re-run after a partial run simply finishes the job.
  */
 export async function offboardUser(rawInput: OffboardUserInput): Promise<OffboardReport> {
-  const status: OffboardStatus = { step: 'validating', keysDone: 0, keysFailed: 0 };
+  const status: OffboardStatus = { step: 'validating', keysDone: 0, keysFailed: 0, keysDisabled: 0 };
   let decision: Decision | undefined;
   setHandler(offboardStatusQuery, () => status);
 
@@ -111,6 +115,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
   const startedAt = workflowInfo().startTime.toISOString();
   const removed: RemovedItem[] = [];
   const skipped: SkippedItem[] = [];
+  const keysStopped: StoppedKey[] = [];
   // The audit says "removed" only for what this run's own delete removed, proven by its operation id,
   // including when that delete's response was lost or the worker died after sending it.
   const record = (item: RemovedItem, res: DeleteResult) => {
@@ -153,6 +158,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
         plan,
         removed,
         skipped,
+        keysStopped,
         ...(decision ? { approval: decision } : {}),
         startedAt,
         completedAt: new Date().toISOString(),
@@ -182,25 +188,14 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     }
 
     status.step = 'deleting-api-keys';
-    const failures: string[] = [];
-    await forEachLimited(plan.apiKeys, input.concurrency, async (key) => {
-      const item: RemovedItem = { kind: 'apiKey', id: key.id, name: key.displayName };
-      try {
-        const res = await deleteApiKeyIfExists({
-          keyId: key.id,
-          operationKey: operationKey(`delete-api-key/${key.id}`),
-          deleteSecret: true,
-        });
-        if (res.asyncOperationId) {
-          await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
-        }
-        record(item, res);
-        status.keysDone++;
-      } catch (err) {
-        status.keysFailed++;
-        failures.push(`API key ${key.id} (${key.displayName}): ${describeError(err)}`);
-      }
-    });
+    const keyPhase = await stopAndDeleteKeys(
+      plan.apiKeys,
+      { concurrency: input.concurrency, wait },
+      (key, res) => record({ kind: 'apiKey', id: key.id, name: key.displayName }, res),
+      status,
+    );
+    keysStopped.push(...keyPhase.stopped);
+    const failures = keyPhase.failures;
     if (failures.length > 0) {
       // The user stays while any of their keys could not be removed; a re-run picks up from here.
       throw ApplicationFailure.create({

@@ -104,6 +104,9 @@ test('config endpoint changes durations, checkDuration and the rate limit at run
     rateLimit: null,
     clockSkewMs: 0,
     operationIdReuse: 'replay',
+    // Where each realism switch is on (this test's emulator has them all off) and its parameters.
+    realism: expect.objectContaining({ edgeAnswers: { cloud: false, openapi: false } }),
+    realismParams: expect.objectContaining({ edgeAnswers: { every: 20 } }),
   });
   const user = await api.post('/api/v1/users', { spec: { email: 'quick@example.com' } });
   const op = await api.get(`/api/v1/async-operations/${user.body.asyncOperationId}`);

@@ -37,7 +37,16 @@ function output(child: ChildProcessWithoutNullStreams, ...patterns: RegExp[]): P
 }
 
 test('starts on the given port, serves the API with the given key, and stops cleanly on SIGTERM', async () => {
-  const child = run(['--port', '0', '--api-key', 'cli-key-123', '--async-duration', '1.5s']);
+  const child = run([
+    '--port',
+    '0',
+    '--api-key',
+    'cli-key-123',
+    '--async-duration',
+    '1.5s',
+    '--realism',
+    'off',
+  ]);
   const done = exited(child);
   const stdout = await output(child, /listening on http:\/\/\S+\n/, /API key: .*\n/);
   const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!;
@@ -52,6 +61,12 @@ test('starts on the given port, serves the API with the given key, and stops cle
     headers: { authorization: 'Bearer cli-key-123', 'temporal-cloud-api-version': 'v0.17.0' },
   });
   expect(cloud.status).toBe(200);
+  // --realism off: no switch is on, on /cloud either (the admin endpoint lists them).
+  const realism = await fetch(`${url}/_emulator/realism`, {
+    headers: { authorization: 'Bearer cli-key-123' },
+  });
+  const { switches } = (await realism.json()) as { switches: Record<string, { cloud: boolean }> };
+  expect(Object.values(switches).map((s) => s.cloud)).toEqual(Object.values(switches).map(() => false));
   const denied = await fetch(`${url}/api/v1/regions`, { headers: { authorization: 'Bearer wrong' } });
   expect(denied.status).toBe(401);
   child.kill('SIGTERM');
@@ -76,6 +91,7 @@ test('rejects bad flags with a clear message and exit code 2', async () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['--port', 'abc'], /--port must be an integer/],
     [['--async-duration', 'soon'], /--async-duration must be/],
+    [['--realism', 'edges=off'], /--realism: realism: unknown switch 'edges'/],
   ];
   // In parallel: each run pays tsx's start-up.
   const results = await Promise.all(cases.map(([args]) => exited(run(args))));

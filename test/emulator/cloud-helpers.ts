@@ -6,7 +6,9 @@ import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from 
 import { CLOUD_ROUTES, protoJsonProblems, protoType, type CloudRoute } from '../../src/ops-api/cloud/proto';
 import { httpStatusOfGrpc } from '../../src/ops-api/cloud/status';
 import { OpsApiClient, OPERATION_IDS, type OperationId } from '../../src/ops-api';
-import { API_KEY, T0 } from './helpers';
+import { API_KEY, REALISM_OFF, T0 } from './helpers';
+
+export { REALISM_OFF } from './helpers';
 
 export const VERSION = 'v0.17.0';
 export const STATUS_TYPE = protoType('google.rpc.Status');
@@ -80,7 +82,12 @@ export function strictProblems(exchange: Exchange): string[] {
 
 export async function startCloudEmulator(opts: EmulatorOptions = {}): Promise<CloudApi> {
   const clock = new ManualClock(T0);
-  const emu = await startEmulator({ apiKey: API_KEY, clock, ...opts });
+  const emu = await startEmulator({
+    apiKey: API_KEY,
+    clock,
+    ...opts,
+    realism: opts.realism ?? REALISM_OFF,
+  });
   const exchanges: Exchange[] = [];
   const problems: string[] = [];
 

@@ -1,5 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses are inspected ad hoc in tests */
-import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+import {
+  ManualClock,
+  REALISM_SWITCHES,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+} from '../../src/emulator';
 
 /** Loosely-typed JSON for ad hoc assertions. */
 export type Json = any;
@@ -58,10 +64,13 @@ export function httpClient(url: string, apiKey: string): Pick<TestApi, 'call' | 
   };
 }
 
+/** Every realism switch off: the wire format and the store alone, as these tests check them (a test turns some on). */
+export const REALISM_OFF = Object.fromEntries(REALISM_SWITCHES.map((s) => [s, false]));
+
 /** An emulator on a manual clock, with a fetch-based caller. */
 export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<TestApi> {
   const clock = new ManualClock(T0);
-  const emu = await startEmulator({ apiKey: API_KEY, clock, ...opts });
+  const emu = await startEmulator({ apiKey: API_KEY, clock, ...opts, realism: opts.realism ?? REALISM_OFF });
   return { emu, clock, ...httpClient(emu.url, opts.apiKey ?? API_KEY), close: () => emu.close() };
 }
 

@@ -9,7 +9,7 @@ import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
-import { bundleOnce } from './temporal';
+import { bundleOnce, captureRuntimeLogs, createTimeSkippingEnv } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
@@ -57,6 +57,8 @@ export async function createOpsStack(
     // The test server skips time while workflows sleep; the emulator's async operations must follow.
     clock: { now: () => (env.supportsTimeSkipping ? env.currentTimeMs() : Date.now()) },
     apiKey: 'test-ops-api-key-0123456789',
+    // The real service's behaviours (src/emulator/realism.ts): all on for the cloud dialect's routes, as the
+    // emulator has them by default; a test turns one off only to show what the product's handling is for.
     ...emulatorOptions,
   });
   const secretsDir = await mkdtemp(path.join(os.tmpdir(), 'ops-secrets-'));
@@ -85,7 +87,12 @@ export async function createOpsStack(
     secretsDir,
     taskQueue,
     activities,
-    client: new OpsApiClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, dialect }),
+    client: new OpsApiClient({
+      baseUrl: emulator.url,
+      apiKey: emulator.apiKey,
+      dialect,
+      fetch: retryingEdgeAnswers,
+    }),
     calls,
     async runWorker(fn, overrides = {}) {
       const worker = await Worker.create({
@@ -98,13 +105,74 @@ export async function createOpsStack(
       return worker.runUntil(fn);
     },
     async close() {
+      const losses = emulator.realism.losses();
       await emulator.close();
       await rm(secretsDir, { recursive: true, force: true });
+      // A whole-spec update that left out a field the product does not model: the real service clears it.
+      if (losses.length > 0) throw new Error(`updates lost unmodelled fields: ${JSON.stringify(losses)}`);
     },
   };
 }
 
-/** Requests that changed (or tried to change) state, as `operationId` strings. */
+/**
+ * The test's own hand on the API (someone else changing something by hand): like any client of the real
+ * service it retries the edge's answers (realism switch `edgeAnswers`), so a test's setup never fails on
+ * one. Its mutations carry an asyncOperationId, so a retry after an answer lost at the edge replays.
+ */
+async function retryingEdgeAnswers(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(request.clone());
+    const fromEdge =
+      [429, 502, 503, 504].includes(response.status) &&
+      !/json/.test(response.headers.get('content-type') ?? '');
+    if (!fromEdge || attempt === 5) return response;
+    await response.body?.cancel();
+  }
+}
+
+/**
+ * What the API itself answered: the request log without the answers of the edge in front of it (realism
+ * switch `edgeAnswers`; the product retries those, and a retry is an entry of its own).
+ */
+export function apiAnswers(emulator: Emulator): Emulator['requestLog'] {
+  return emulator.requestLog.filter((e) => e.edge === undefined);
+}
+
+/** A refusal of the request as it stands (a taken name is a 409 ALREADY_EXISTS or a 400, as the server likes). */
+export const isClientError = (status: number): boolean => status >= 400 && status < 500;
+
+/**
+ * The usual hooks of a workflow suite: one time-skipping test server for the suite, a fresh stack for each test
+ * (closed after it, which fails the test on any unmodelled field an update lost).
+ */
+export function suiteWithStack(emulatorOptions: EmulatorOptions = {}): {
+  env: TestWorkflowEnvironment;
+  stack: OpsStack;
+} {
+  const suite = {} as { env: TestWorkflowEnvironment; stack: OpsStack };
+  beforeAll(async () => {
+    captureRuntimeLogs();
+    suite.env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => {
+    await suite.env?.teardown();
+  });
+  beforeEach(async () => {
+    suite.stack = await createOpsStack(suite.env, emulatorOptions);
+  });
+  afterEach(async () => {
+    await suite.stack?.close();
+  });
+  return suite;
+}
+
+/**
+ * Requests that changed (or tried to change) state, as `operationId` strings, as the API answered them: a
+ * mutation the edge answered is retried until the API answers, so it is counted once, by that answer.
+ */
 export function mutations(emulator: Emulator): string[] {
-  return emulator.requestLog.filter((e) => e.method !== 'GET').map((e) => e.operationId ?? e.path);
+  return apiAnswers(emulator)
+    .filter((e) => e.method !== 'GET')
+    .map((e) => e.operationId ?? e.path);
 }

@@ -2,7 +2,9 @@
 // API. None of it may ever read as "not found", and the message must name the URL to fix.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
+import { toApplicationFailure } from '../../src/activities/failures';
 import { DIALECTS, MutationGate, OpsApiClient, OpsApiError } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
 
@@ -13,11 +15,16 @@ interface Served {
 }
 
 /** A server that answers every request the same way. */
-async function serve(status: number, body: string, type = 'text/html'): Promise<Served> {
+async function serve(
+  status: number,
+  body: string,
+  type: string | undefined = 'text/html',
+  headers: Record<string, string> = {},
+): Promise<Served> {
   const requests: Served['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method!, url: req.url!, headers: req.headers });
-    res.writeHead(status, { 'content-type': type }).end(body);
+    res.writeHead(status, { ...(type ? { 'content-type': type } : {}), ...headers }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -89,13 +96,51 @@ describe.each(DIALECTS.map((d) => [d]))('%s dialect', (dialect) => {
     }
   });
 
-  test('a gateway’s 502 page is retryable: the API behind it may be back soon', async () => {
-    const gateway = await serve(502, '<html>Bad Gateway</html>');
-    try {
-      const client = new OpsApiClient({ baseUrl: gateway.url, apiKey: 'k-123456', dialect });
-      expect(await failure(client.listRegions())).toMatchObject({ kind: 'misconfigured', retryable: true });
-    } finally {
-      await gateway.close();
+  // What the load balancer or gateway answers in its own words: transient whatever the body, a mutation
+  // possibly applied; Retry-After honoured when it comes.
+  test.each([
+    [503, '<html><h1>503 Service Temporarily Unavailable</h1></html>', 'text/html', { 'retry-after': '1' }],
+    [429, 'Too Many Requests', 'text/plain', {}],
+    [502, '', undefined, {}],
+    [504, '<html><h1>504 Gateway Time-out</h1></html>', 'text/html', {}],
+  ] as const)(
+    'the edge’s %d (%j) is transient, not a configuration error',
+    async (status, body, type, headers) => {
+      const edge = await serve(status, body, type, headers);
+      try {
+        const client = new OpsApiClient({ baseUrl: edge.url, apiKey: 'k-123456', dialect });
+        const err = await failure(client.deleteUser('u1', { asyncOperationId: 'op-1' }));
+        expect(err).toMatchObject({
+          kind: 'edge',
+          status,
+          code: status === 429 ? 'rate_limited' : 'unavailable',
+          retryable: true,
+          retryAfterMs: 'retry-after' in headers ? 1_000 : undefined,
+        });
+        expect(err!.message).toContain(String(status));
+        // The activity's failure is retried, after Retry-After when the edge gave one.
+        const failed = toApplicationFailure(err) as ApplicationFailure;
+        expect(failed.nonRetryable).toBe(false);
+        expect(failed.nextRetryDelay).toBe('retry-after' in headers ? 1_000 : undefined);
+      } finally {
+        await edge.close();
+      }
+    },
+  );
+
+  test('a page from the edge with any other status (a proxy’s 401, 403, 500) is a configuration error', async () => {
+    for (const status of [401, 403, 500]) {
+      const page = await serve(status, '<html>nope</html>');
+      try {
+        const client = new OpsApiClient({ baseUrl: page.url, apiKey: 'k-123456', dialect });
+        expect(await failure(client.listRegions())).toMatchObject({
+          kind: 'misconfigured',
+          status,
+          retryable: false,
+        });
+      } finally {
+        await page.close();
+      }
     }
   });
 });

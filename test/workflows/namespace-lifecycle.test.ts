@@ -75,32 +75,44 @@ describe('updateNamespace', () => {
     });
   });
 
-  test('a stale resourceVersion is re-read and retried', async () => {
-    // The competing update lands at once, so ours meets a stale version rather than a busy namespace.
-    stack.emulator.configure({ asyncOperationDurationMs: { updateNamespace: 0, '*': 60_000 } });
-    let raced = false;
-    const getNamespace = async (id: string) => {
-      const ns = await stack.activities.getNamespace(id);
-      if (!raced) {
-        // Someone else changes the namespace between our read and our update.
-        raced = true;
-        await stack.client.updateNamespace(id, {
-          resourceVersion: ns.resourceVersion,
-          spec: { ...ns.spec, retentionDays: 45 },
-        });
-      }
-      return ns;
-    };
-    const result = await run(
-      { name: 'orders', retentionDays: 7 },
-      { activities: { ...stack.activities, getNamespace } },
-    );
-    expect(outcome(result)).toBe('ok');
-    expect(result).toMatchObject({ changed: true, conflictsRetried: 1 });
-    expect(stack.emulator.snapshot().namespaces[0]!.spec.retentionDays).toBe(7);
-    const conflicts = stack.calls.filter((c) => c.operationId === 'updateNamespace' && c.error);
-    expect(conflicts.map((c) => c.error?.code)).toEqual(['resource_version_mismatch']);
-  });
+  // Which code answers a stale version is documented nowhere (ABORTED is what the emulator says with the
+  // switch off): the test chooses, on both dialects, and the product must not care.
+  test.each(['resource_version_mismatch', 'failed_precondition', 'invalid_argument'] as const)(
+    'a stale resourceVersion (answered %s) is re-read and retried',
+    async (staleVersion) => {
+      stack.emulator.configure({
+        realism: { undocumentedConflictCodes: true },
+        realismParams: { undocumentedConflictCodes: { staleVersion } },
+      });
+      // The competing update lands at once, so ours meets a stale version rather than a busy namespace.
+      stack.emulator.configure({ asyncOperationDurationMs: { updateNamespace: 0, '*': 60_000 } });
+      let raced = false;
+      const getNamespace = async (id: string) => {
+        const ns = await stack.activities.getNamespace(id);
+        if (!raced) {
+          // Someone else changes the namespace between our read and our update.
+          raced = true;
+          await stack.client.updateNamespace(id, {
+            resourceVersion: ns.resourceVersion,
+            spec: { ...ns.spec, retentionDays: 45 },
+            asyncOperationId: 'someone-else',
+          });
+        }
+        return ns;
+      };
+      const result = await run(
+        { name: 'orders', retentionDays: 7 },
+        { activities: { ...stack.activities, getNamespace } },
+      );
+      expect(outcome(result)).toBe('ok');
+      expect(result).toMatchObject({ changed: true, conflictsRetried: 1 });
+      expect(stack.emulator.snapshot().namespaces[0]!.spec.retentionDays).toBe(7);
+      const conflicts = stack.calls.filter(
+        (c) => c.operationId === 'updateNamespace' && c.error?.kind === 'http',
+      );
+      expect(conflicts.map((c) => c.error?.code)).toEqual([staleVersion]);
+    },
+  );
 
   test('an unknown namespace fails non-retryably without changes', async () => {
     const err = await run({ name: 'missing', retentionDays: 7 });

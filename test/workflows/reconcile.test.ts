@@ -306,6 +306,7 @@ test('a grant on one namespace leaves the others', async () => {
       namespace: 'billing.a1b2c',
       access: { permission: 'read' },
       resourceVersion: sa.resourceVersion,
+      asyncOperationId: 'granted-by-hand',
     });
     await env.sleep('1m');
   }

@@ -15,7 +15,8 @@ import type {
   ServiceAccount,
   User,
 } from '../types';
-import { enumCodec } from './proto';
+import { enumCodec, protoType } from './proto';
+import { unmodelledPart, withUnmodelled } from './unmodelled';
 import { normalizeCa } from '../../shared/resources';
 
 export type Json = Record<string, unknown>;
@@ -264,25 +265,44 @@ function trackedFromCloud(r: Json): Tracked {
   };
 }
 
+const USER_SPEC = protoType('temporal.api.cloud.identity.v1.UserSpec');
+const SERVICE_ACCOUNT_SPEC = protoType('temporal.api.cloud.identity.v1.ServiceAccountSpec');
+const API_KEY_SPEC = protoType('temporal.api.cloud.identity.v1.ApiKeySpec');
+
+/** A domain spec read from the real API, with what the domain does not model kept (`preserved`) for the next update. */
+function keepUnmodelled<S extends object>(
+  spec: S,
+  type: typeof USER_SPEC,
+  asRead: unknown,
+  toCloud: (s: S) => Json,
+): S & { preserved?: Json } {
+  const preserved = unmodelledPart(type, asRead, toCloud(spec));
+  return preserved ? { ...spec, preserved } : spec;
+}
+
+// A whole-spec update (updateUser, updateServiceAccount, updateApiKey) sends these: the fields the domain
+// models as it now has them, and everything else as it was read.
 export function userSpecToCloud(spec: User['spec']): Json {
-  return compact({ email: spec.email, access: accessToCloud(spec.access) });
+  return withUnmodelled(spec.preserved, compact({ email: spec.email, access: accessToCloud(spec.access) }));
 }
 export function userSpecFromCloud(json: unknown): User['spec'] {
   const spec = obj(json);
   const access = accessFromCloud(spec.access);
-  return { email: str(spec.email) ?? '', ...(access ? { access } : {}) };
+  const domain = { email: str(spec.email) ?? '', ...(access ? { access } : {}) };
+  return keepUnmodelled(domain, USER_SPEC, json, userSpecToCloud);
 }
 export const userToCloud = (u: User): Json => ({ ...trackedToCloud(u), spec: userSpecToCloud(u.spec) });
 export const userFromCloud = (json: unknown): User =>
   ({ ...trackedFromCloud(obj(json)), spec: userSpecFromCloud(obj(json).spec) }) as User;
 
 export function serviceAccountSpecToCloud(spec: ServiceAccount['spec']): Json {
-  return compact({ name: spec.name, access: accessToCloud(spec.access) });
+  return withUnmodelled(spec.preserved, compact({ name: spec.name, access: accessToCloud(spec.access) }));
 }
 export function serviceAccountSpecFromCloud(json: unknown): ServiceAccount['spec'] {
   const spec = obj(json);
   const access = accessFromCloud(spec.access);
-  return { name: str(spec.name) ?? '', ...(access ? { access } : {}) };
+  const domain = { name: str(spec.name) ?? '', ...(access ? { access } : {}) };
+  return keepUnmodelled(domain, SERVICE_ACCOUNT_SPEC, json, serviceAccountSpecToCloud);
 }
 export const serviceAccountToCloud = (sa: ServiceAccount): Json => ({
   ...trackedToCloud(sa),
@@ -292,21 +312,27 @@ export const serviceAccountFromCloud = (json: unknown): ServiceAccount =>
   ({ ...trackedFromCloud(obj(json)), spec: serviceAccountSpecFromCloud(obj(json).spec) }) as ServiceAccount;
 
 export function apiKeySpecToCloud(spec: ApiKey['spec']): Json {
-  return {
-    ownerId: spec.ownerId,
-    ownerType: ownerTypes.toProto(spec.ownerType),
-    displayName: spec.displayName,
-    expiryTime: spec.expiryTime,
-  };
+  return withUnmodelled(
+    spec.preserved,
+    compact({
+      ownerId: spec.ownerId,
+      ownerType: ownerTypes.toProto(spec.ownerType),
+      displayName: spec.displayName,
+      expiryTime: spec.expiryTime,
+      disabled: spec.disabled === true ? true : undefined,
+    }),
+  );
 }
 export function apiKeySpecFromCloud(json: unknown): ApiKey['spec'] {
   const spec = obj(json);
-  return {
+  const domain = {
     displayName: str(spec.displayName) ?? '',
     ownerId: str(spec.ownerId) ?? '',
     ownerType: ownerTypes.toDomain(str(spec.ownerType)) as OwnerType,
     expiryTime: str(spec.expiryTime) ?? '',
+    ...(spec.disabled === true ? { disabled: true } : {}),
   };
+  return keepUnmodelled(domain, API_KEY_SPEC, json, apiKeySpecToCloud);
 }
 export const apiKeyToCloud = (k: ApiKey): Json => ({ ...trackedToCloud(k), spec: apiKeySpecToCloud(k.spec) });
 export const apiKeyFromCloud = (json: unknown): ApiKey =>

@@ -60,6 +60,7 @@ const REQUESTS: { [Op in AnyOperationId]: (input: Operations[Op]['input']) => Js
   getAsyncOperation: (i) => ({ ...i }),
   updateUser: (i) => ({ ...i, spec: userSpecToCloud(i.spec) }),
   updateServiceAccount: (i) => ({ ...i, spec: serviceAccountSpecToCloud(i.spec) }),
+  updateApiKey: (i) => ({ ...i, spec: apiKeySpecToCloud(i.spec) }),
   setUserNamespaceAccess: (i) => ({ ...i, access: { permission: permissions.toProto(i.access.permission) } }),
   setServiceAccountNamespaceAccess: (i) => ({
     ...i,
@@ -133,6 +134,7 @@ const RESPONSES: { [Op in AnyOperationId]: (body: Json) => Operations[Op]['outpu
   getAsyncOperation: (b) => asyncOperationFromCloud(resource('getAsyncOperation', b, 'asyncOperation')),
   updateUser: (b) => ({ asyncOperationId: operationIdOf('updateUser', b) }),
   updateServiceAccount: (b) => ({ asyncOperationId: operationIdOf('updateServiceAccount', b) }),
+  updateApiKey: (b) => ({ asyncOperationId: operationIdOf('updateApiKey', b) }),
   setUserNamespaceAccess: (b) => ({ asyncOperationId: operationIdOf('setUserNamespaceAccess', b) }),
   setServiceAccountNamespaceAccess: (b) => ({
     asyncOperationId: operationIdOf('setServiceAccountNamespaceAccess', b),

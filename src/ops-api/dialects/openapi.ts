@@ -10,6 +10,7 @@ import {
   type OperationId,
   type OperationInput,
   type OperationOutput,
+  type Unmodelled,
 } from '../types';
 import {
   compactQuery,
@@ -60,8 +61,8 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'unavailable',
 ]);
 
-/** This dialect never carries what only the real API has. */
-function wireSpec(spec: NamespaceSpec): Omit<NamespaceSpec, 'preserved'> {
+/** This dialect never carries what only the real API has (the unmodelled part a real-API read kept). */
+function wireSpec<S extends Unmodelled>(spec: S): Omit<S, 'preserved'> {
   const { preserved: _real, ...rest } = spec;
   return rest;
 }
@@ -109,12 +110,15 @@ export const openapiDialect: Dialect = {
       const query = compactQuery(fields);
       return { method, path, ...(query ? { query } : {}) };
     }
+    if (isObject(fields.spec)) fields.spec = wireSpec(fields.spec);
     if (operationId === 'updateNamespace') {
       // The whole spec: what it lacks is cleared (`null`), so the update leaves nothing half-merged.
-      const spec = wireSpec(fields.spec as NamespaceSpec);
-      fields.spec = { codecServer: null, mtlsAuth: null, apiKeyAuth: null, ...spec };
-    } else if (operationId === 'createNamespace') {
-      fields.spec = wireSpec(fields.spec as NamespaceSpec);
+      fields.spec = {
+        codecServer: null,
+        mtlsAuth: null,
+        apiKeyAuth: null,
+        ...(fields.spec as NamespaceSpec),
+      };
     }
     return { method, path, body: fields };
   },

@@ -1,0 +1,200 @@
+// The real service's behaviours beyond its wire format, each a named switch: what the real service's own
+// clients (terraform-provider-temporalcloud, tcld, cloud-sdk-go) are written to survive. On by default on
+// the /cloud routes, off on /api/v1 unless turned on; a test turns one off to prove the product's handling
+// of it matters. Every entry below is self-contained: its description, the public sources it rests on, and
+// its parameters with their defaults and schema.
+import { z } from 'zod';
+import type { ErrorCode } from '../ops-api/types';
+import type { DialectName } from './dialects';
+
+interface RealismEntry<P extends object> {
+  /** One line: what the emulator does when the switch is on. */
+  description: string;
+  /** The public sources this behaviour is taken from (repository and path, or issue / PR). */
+  sources: readonly string[];
+  /** Parameters and their defaults. */
+  params: P;
+  /** Checks a partial update of the parameters (runtime config, admin endpoint). */
+  paramsSchema: z.ZodType<Partial<P>>;
+}
+
+/** A code the emulator may answer a conflict with instead of ALREADY_EXISTS / ABORTED. */
+const conflictCode = z.enum([
+  'invalid_argument',
+  'failed_precondition',
+  'already_exists',
+  'resource_version_mismatch',
+]);
+type ConflictCode = z.infer<typeof conflictCode> & ErrorCode;
+
+const entry = <P extends object>(e: RealismEntry<P>): RealismEntry<P> => e;
+
+export const REALISM = {
+  edgeAnswers: entry({
+    description:
+      'About one Ops API request in `every` (seeded draws) is answered by the load balancer / gateway ' +
+      'instead of the API: an HTML 503 (with Retry-After: 1), a plain-text 429 without Retry-After, an ' +
+      'empty 502 or an HTML 504 — the last two, on a mutation, after the mutation was applied (committed, ' +
+      'answer lost).',
+    sources: [
+      'grpc/grpc-go internal/transport/http_util.go (HTTPStatusConvTab: a 429/502/503/504 without a gRPC ' +
+        'body is UNAVAILABLE, whatever the body)',
+      'grpc-ecosystem/go-grpc-middleware interceptors/retry/options.go (DefaultRetriableCodes: ' +
+        'ResourceExhausted, Unavailable)',
+      'temporalio/cloud-sdk-go cloudclient/options.go (7 retries with exponential backoff and jitter; sets an ' +
+        'async operation id on every write so a retried write is idempotent) and cloudclient/operation_id.go',
+      'temporalio/terraform-provider-temporalcloud internal/client/retry.go (retries Unavailable and ' +
+        'ResourceExhausted) and issue #142 (rate-limit errors were not retried)',
+      'googleapis/googleapis google/rpc/code.proto (DEADLINE_EXCEEDED: a change may have completed although ' +
+        'the caller saw a timeout)',
+    ],
+    // One in 20: every suite meets the edge many times, yet an activity that makes a few calls per attempt
+    // is not starved within its retry window (the dedicated tests use 1 in 5).
+    params: { every: 20 },
+    paramsSchema: z.strictObject({ every: z.number().int().min(1).max(1_000_000) }).partial(),
+  }),
+  undocumentedConflictCodes: entry({
+    description:
+      'A taken name, a refused reuse of an asyncOperationId and a stale resourceVersion are answered with ' +
+      'other codes than ALREADY_EXISTS / ABORTED (by default INVALID_ARGUMENT, FAILED_PRECONDITION and ' +
+      'FAILED_PRECONDITION; a parameter each).',
+    sources: [
+      'googleapis/googleapis google/rpc/code.proto (FAILED_PRECONDITION "(d) … conditional REST ' +
+        'Get/Update/Delete … conflicting read-modify-write"; ABORTED "(b) … restarting a read-modify-write"; ' +
+        'both HTTP 400/409 at the gateway)',
+      'temporalio/terraform-provider-temporalcloud internal/provider/namespace_resource.go (branches on ' +
+        'codes.NotFound only; every other failure is reported as it came) and issue #127 (finer-grained error ' +
+        'handling asked for: which code answers what is not documented)',
+      'temporalio/cloud-api protos bundled in @temporalio/proto (no error codes documented on any method)',
+    ],
+    params: {
+      takenName: 'invalid_argument' as ConflictCode,
+      staleVersion: 'failed_precondition' as ConflictCode,
+      reusedOperationId: 'failed_precondition' as ConflictCode,
+    },
+    paramsSchema: z
+      .strictObject({ takenName: conflictCode, staleVersion: conflictCode, reusedOperationId: conflictCode })
+      .partial(),
+  }),
+  unmodelledFields: entry({
+    description:
+      'Spec fields the domain does not model (users\u2019 accountAccess.customRoles, service accounts\u2019 ' +
+      'description and namespaceScopedAccess, API keys\u2019 description, namespaces\u2019 lifecycle, search ' +
+      'attributes, …) are kept, and a whole-spec update that leaves one out clears it; each loss is reported.',
+    sources: [
+      'temporalio/terraform-provider-temporalcloud internal/provider/namespace_resource.go (Update sends the ' +
+        'search attributes of the namespace as read, because the update replaces the whole spec) and ' +
+        'issue #75 (an update without them tried to delete the search attributes)',
+      'temporalio/terraform-provider-temporalcloud internal/provider/namespace_search_attribute_resource.go ' +
+        '(GetNamespace, change one field of the spec as read, UpdateNamespace with its resourceVersion)',
+      'temporalio/tcld app/apikey.go (disable / enable: the key as read with spec.Disabled changed, sent with ' +
+        'its resourceVersion) and app/user.go (set-account-role: the user as read with its roles changed)',
+    ],
+    params: {},
+    paramsSchema: z.strictObject({}).partial(),
+  }),
+} as const;
+
+export type RealismSwitch = keyof typeof REALISM;
+export const REALISM_SWITCHES = Object.keys(REALISM) as RealismSwitch[];
+export type RealismParams = { [S in RealismSwitch]: (typeof REALISM)[S]['params'] };
+/** Switches set explicitly: `true` / `false` hold on both dialects; unset is on for /cloud, off for /api/v1. */
+export type RealismSettings = Partial<Record<RealismSwitch, boolean>>;
+export type RealismParamsUpdate = { [S in RealismSwitch]?: Partial<RealismParams[S]> };
+
+/** One field of a resource's spec that a whole-spec update left out, so the real service would clear it. */
+export interface UnmodelledLoss {
+  kind: 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
+  id: string;
+  operationId: string;
+  /** The lost field, in the real API's names (`spec.access.accountAccess.customRoles`). */
+  field: string;
+  /** The emulator clock when the update was accepted (ms). */
+  time: number;
+}
+
+export const realismSettingsSchema = z.strictObject(
+  Object.fromEntries(REALISM_SWITCHES.map((s) => [s, z.boolean().nullable().optional()])) as Record<
+    RealismSwitch,
+    z.ZodOptional<z.ZodNullable<z.ZodBoolean>>
+  >,
+);
+export const realismParamsSchema = z.strictObject(
+  Object.fromEntries(REALISM_SWITCHES.map((s) => [s, REALISM[s].paramsSchema.optional()])) as {
+    [S in RealismSwitch]: z.ZodOptional<(typeof REALISM)[S]['paramsSchema']>;
+  },
+);
+
+/** The run-time state of the switches: what is on where, the parameters, and the losses seen. */
+export class Realism {
+  #explicit: RealismSettings = {};
+  #params = Object.fromEntries(
+    REALISM_SWITCHES.map((s) => [s, { ...REALISM[s].params }]),
+  ) as unknown as RealismParams;
+  readonly losses: UnmodelledLoss[] = [];
+
+  on(name: RealismSwitch, dialect: DialectName): boolean {
+    return this.#explicit[name] ?? dialect === 'cloud';
+  }
+
+  params<S extends RealismSwitch>(name: S): RealismParams[S] {
+    return this.#params[name];
+  }
+
+  /** `null` puts a switch back to its default (on for /cloud, off for /api/v1). */
+  set(settings: Partial<Record<RealismSwitch, boolean | null>> = {}, params: RealismParamsUpdate = {}): void {
+    for (const [name, value] of Object.entries(settings) as [RealismSwitch, boolean | null | undefined][]) {
+      if (value === null) delete this.#explicit[name];
+      else if (value !== undefined) this.#explicit[name] = value;
+    }
+    for (const [name, update] of Object.entries(params) as [RealismSwitch, object | undefined][]) {
+      Object.assign(this.#params[name], update);
+    }
+  }
+
+  /** Each switch with where it is on, its parameters, description and sources (the admin endpoint's view). */
+  describe() {
+    return Object.fromEntries(
+      REALISM_SWITCHES.map((s) => [
+        s,
+        {
+          cloud: this.on(s, 'cloud'),
+          openapi: this.on(s, 'openapi'),
+          params: { ...this.#params[s] },
+          description: REALISM[s].description,
+          sources: REALISM[s].sources,
+        },
+      ]),
+    );
+  }
+}
+
+/**
+ * The CLI's / EMULATOR_REALISM's form: `on` or `off` (every switch, both dialects), or a comma-separated
+ * list of `name=on|off|default`. Throws with the offending part named.
+ */
+export function parseRealismFlag(text: string): Partial<Record<RealismSwitch, boolean | null>> {
+  const value = (word: string, what: string): boolean | null => {
+    if (word === 'on') return true;
+    if (word === 'off') return false;
+    if (word === 'default') return null;
+    throw new Error(`${what}: expected on, off or default, got '${word}'`);
+  };
+  const trimmed = text.trim();
+  if (trimmed === 'on' || trimmed === 'off' || trimmed === 'default') {
+    const all = value(trimmed, 'realism');
+    return Object.fromEntries(REALISM_SWITCHES.map((s) => [s, all]));
+  }
+  const out: Partial<Record<RealismSwitch, boolean | null>> = {};
+  for (const part of trimmed
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [name, word = ''] = part.split('=', 2).map((p) => p.trim()) as [string, string?];
+    if (!(REALISM_SWITCHES as string[]).includes(name)) {
+      throw new Error(`realism: unknown switch '${name}' (known: ${REALISM_SWITCHES.join(', ')})`);
+    }
+    out[name as RealismSwitch] = value(word, name);
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// The parts of a real-API spec the domain does not model, carried from a read to the next whole-spec
+// update: the real API replaces the whole spec, so what an update leaves out is cleared. Split by the
+// protos (a map or a repeated field is one value; a message is split field by field), so nothing here is a
+// hand-kept list of fields — a field the pinned protos do not even know (a newer API) is kept too.
+import type { Type } from './proto';
+
+export type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * What `asRead` (a spec as the server sent it) has that `modelled` (the domain's translation of it, encoded
+ * again) does not: whole fields the domain left out, and within a message field both have, the same again.
+ * Undefined when the domain models everything.
+ */
+export function unmodelledPart(type: Type, asRead: unknown, modelled: Json): Json | undefined {
+  if (!isObject(asRead)) return undefined;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(asRead)) {
+    if (value === undefined || value === null) continue;
+    const field = type.fieldsArray.find((f) => f.name === key || f.protoName === key)?.resolve();
+    if (!(key in modelled)) {
+      out[key] = value;
+      continue;
+    }
+    const nested = field?.resolvedType;
+    if (field && !field.map && !field.repeated && nested && 'fieldsArray' in nested && isObject(value)) {
+      const inner = isObject(modelled[key]) ? modelled[key] : {};
+      const part = unmodelledPart(nested as Type, value, inner);
+      if (part) out[key] = part;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The spec to send: the domain's fields, and wherever the domain says nothing, the unmodelled part as read. */
+export function withUnmodelled(unmodelled: unknown, modelled: Json): Json {
+  if (!isObject(unmodelled)) return modelled;
+  const out: Json = { ...unmodelled };
+  for (const [key, value] of Object.entries(modelled)) {
+    out[key] = isObject(value) && isObject(out[key]) ? withUnmodelled(out[key], value) : value;
+  }
+  return out;
+}
