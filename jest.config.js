@@ -46,6 +46,7 @@ module.exports = {
     },
   ],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 120_000,
   // Suites share one machine with Temporal servers; two workers keep a 2-core box responsive.
   maxWorkers: 2,

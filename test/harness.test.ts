@@ -10,7 +10,7 @@ import {
   TEMPORAL_BINARIES,
   type ResolveTemporalBinaryOptions,
 } from '../src/temporal-binaries';
-import { bundleOnce, createLocalEnv, createTimeSkippingEnv, runtimeLogs } from './helpers/temporal';
+import { bundleOnce, createLocalEnv, envPerFile, runtimeLogs } from './helpers/temporal';
 import { greet, sleepThirtyDays } from './workflows/harness';
 
 const workflowsPath = require.resolve('./workflows/harness');
@@ -29,10 +29,7 @@ async function runOn<T>(env: TestWorkflowEnvironment, run: (taskQueue: string) =
 
 describe('time-skipping test server', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterAll(() => env?.teardown());
+  envPerFile((made) => (env = made));
 
   it('lets a 30-day sleep finish in seconds of wall time', async () => {
     const wallStart = Date.now();
@@ -69,10 +66,7 @@ describe('time-skipping test server', () => {
 
 describe('local dev server', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await createLocalEnv();
-  });
-  afterAll(() => env?.teardown());
+  envPerFile((made) => (env = made), createLocalEnv);
 
   it('runs a workflow', async () => {
     const result = await runOn(env, (taskQueue) =>

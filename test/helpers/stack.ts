@@ -9,7 +9,7 @@ import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
-import { bundleOnce } from './temporal';
+import { bundleOnce, envPerFile } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
@@ -29,10 +29,13 @@ export interface OpsStack {
   calls: RequestEvent[];
   /** Runs `fn` while a fresh worker polls the task queue. */
   runWorker<T>(fn: () => Promise<T>, overrides?: Partial<WorkerOptions>): Promise<T>;
+  /** Stops the emulator and removes the secrets folder; again, does nothing. */
   close(): Promise<void>;
 }
 
 let stackCount = 0;
+/** Stacks of this test file not closed yet (stackPerTest closes them after each test). */
+const openStacks = new Set<OpsStack>();
 
 export interface StackOptions {
   /** The activities' Ops API client timeout; default 5 s (late-commit tests make it shorter). */
@@ -78,7 +81,7 @@ export async function createOpsStack(
   const taskQueue = `test-${process.pid}-${++stackCount}`;
   const workflowBundle = await bundleOnce(workflowsPath);
 
-  return {
+  const stack: OpsStack = {
     env,
     emulator,
     secrets,
@@ -98,10 +101,44 @@ export async function createOpsStack(
       return worker.runUntil(fn);
     },
     async close() {
+      if (!openStacks.delete(stack)) return;
       await emulator.close();
       await rm(secretsDir, { recursive: true, force: true });
     },
   };
+  openStacks.add(stack);
+  return stack;
+}
+
+async function closeOpenStacks(): Promise<void> {
+  for (const stack of [...openStacks]) await stack.close();
+}
+
+/**
+ * The workflow suites' set-up: the file's Temporal server (envPerFile) and a fresh stack before each test, handed to
+ * the file's variables by `set`; after each test, every stack left open (one the test made, too) is closed.
+ */
+export function stackPerTest(
+  emulatorOptions: EmulatorOptions,
+  set: (made: { env: TestWorkflowEnvironment; stack: OpsStack }) => void,
+  makeEnv?: () => Promise<TestWorkflowEnvironment>,
+): void {
+  let env: TestWorkflowEnvironment;
+  envPerFile((made) => (env = made), makeEnv);
+  beforeEach(async () => {
+    set({ env, stack: await createOpsStack(env, emulatorOptions) });
+  });
+  afterEach(closeOpenStacks);
+}
+
+/** As stackPerTest, with one stack for the whole file. */
+export function stackPerFile(
+  emulatorOptions: EmulatorOptions,
+  set: (made: { env: TestWorkflowEnvironment; stack: OpsStack }) => void,
+  makeEnv?: () => Promise<TestWorkflowEnvironment>,
+): void {
+  afterAll(closeOpenStacks); // declared first, so it runs before the server's teardown
+  envPerFile(async (env) => set({ env, stack: await createOpsStack(env, emulatorOptions) }), makeEnv);
 }
 
 /** Requests that changed (or tried to change) state, as `operationId` strings. */

@@ -15,7 +15,7 @@ import { main as applyMain } from '../../src/starters/apply';
 import { main as exportMain } from '../../src/starters/export';
 import { main as planMain } from '../../src/starters/plan';
 import { main as scheduleMain } from '../../src/starters/schedule-reconcile';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
 import { hermeticEnv, jsonOut, runStarter } from './run-starter';
 
@@ -25,22 +25,20 @@ let tmp: string;
 /** Times a command asked for a Temporal connection in the current test. */
 let connects: number;
 
+// Operations finish at once: the waits are the workflows' own (1 s polls at most).
+stackPerTest(
+  { asyncOperationDurationMs: 0, checkDurationMs: 100 },
+  (made) => ({ env, stack } = made),
+  createLocalEnv,
+);
 beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createLocalEnv();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'desired-state-cli-'));
 });
 afterAll(async () => {
-  await env?.teardown();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  // Operations finish at once: the waits are the workflows' own (1 s polls at most).
-  stack = await createOpsStack(env, { asyncOperationDurationMs: 0, checkDurationMs: 100 });
+beforeEach(() => {
   connects = 0;
-});
-afterEach(async () => {
-  await stack?.close();
 });
 
 interface CliRun {

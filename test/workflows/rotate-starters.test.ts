@@ -13,8 +13,7 @@ import {
   type RotateExpiringKeysResult,
   type RotateStatus,
 } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -25,20 +24,13 @@ let printed: string;
 
 const DAY = 24 * 60 * 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 });
   connects = 0;
   printed = '';
-});
-afterEach(async () => {
-  await stack?.close();
 });
 
 interface CliRun {
