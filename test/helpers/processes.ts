@@ -2,6 +2,7 @@
 // to npm stop everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '../..');
@@ -14,11 +15,14 @@ export interface NpmRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `npm run <script> -- <args>` in its own process group, stdout and stderr collected together. */
-export function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv): NpmRun {
+/**
+ * Spawns `npm run <script> -- <args>` in its own process group, stdout and stderr collected together. Its environment
+ * is this process's PATH and HOME plus `env`: nothing else of the test's leaks in.
+ */
+export function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv = {}): NpmRun {
   const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
     cwd: repoRoot,
-    env,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -1,12 +1,10 @@
 // A worker process killed (SIGKILL) in the middle of a provisioning: a new worker process finishes the run, and the
 // emulator ends up with exactly one of each resource, each created by exactly one request.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/logger';
 import { FileSecretSink } from '../../src/secrets';
-import { startStack, type Stack } from '../../src/service/stack';
+import type { Stack } from '../../src/service/stack';
 import type { ProvisionStatus, ReconcileStatus } from '../../src/workflows';
 import {
   descendants,
@@ -17,6 +15,7 @@ import {
   waitForOutput,
   type NpmRun,
 } from '../helpers/processes';
+import { startTestStack } from '../helpers/service';
 
 const root = path.resolve(__dirname, '../..');
 let stack: Stack | undefined;
@@ -29,7 +28,6 @@ afterAll(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const run of npmRuns) killTree(run);
   await stack?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** `tsx src/worker.ts` as its own process; resolves once it polls. */
@@ -53,19 +51,15 @@ async function startWorkerProcess(env: Record<string, string>): Promise<ChildPro
 }
 
 test('a run survives its worker being SIGKILLed mid-way, with nothing done twice', async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'durability-'));
-  stack = await startStack({
-    dataDir,
+  stack = await startTestStack('durability', {
     logger: silentLogger,
     env: { PATH: process.env.PATH, TASK_QUEUE: `durability-${process.pid}` },
-    temporalPort: 0,
-    ui: false,
-    emulatorPort: 0,
     // A long namespace activation, so the kill lands while the run waits for it.
     emulatorOptions: { asyncOperationDurationMs: { createNamespace: 5_000, '*': 500 }, checkDurationMs: 250 },
     events: false,
     worker: false,
   });
+  dataDir = stack.dataDir;
   const emulator = stack.opsApi.emulator!;
   const workerEnv = {
     TEMPORAL_ADDRESS: stack.temporal.address,
@@ -102,8 +96,6 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
 
   // The second one as a user runs it, to stop it with Ctrl-C below.
   const second = npmRun('worker', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     ...workerEnv,

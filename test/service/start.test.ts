@@ -29,8 +29,6 @@ afterAll(async () => {
 
 function start(env: Record<string, string>): NpmRun {
   const run = npmRun('start', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'warn',
     ...env,
