@@ -9,7 +9,7 @@ import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
-import { bundleOnce, envPerFile } from './temporal';
+import { bundleOnce, envPerFile, inThreadWorkflows } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
@@ -96,6 +96,7 @@ export async function createOpsStack(
         taskQueue,
         workflowBundle,
         activities,
+        ...inThreadWorkflows,
         ...overrides,
       });
       return worker.runUntil(fn);

@@ -103,6 +103,15 @@ export async function createLocalEnv(
   return env;
 }
 
+/**
+ * For test workers: workflows run in the test's own thread (the SDK's debugMode) instead of a worker thread that each
+ * Worker.create starts by loading the SDK anew (~0.6 s of CPU, once per test). Same sandbox, same bundle. debugMode
+ * alone would also turn off the limit on a workflow activation (a busy loop would then hang the jest worker): the
+ * SDK's default of 5 s is set again (`isolateExecutionTimeout`, honoured though not in the SDK's types). Worker
+ * processes (npm start, npm run worker) keep the thread.
+ */
+export const inThreadWorkflows = { debugMode: true, isolateExecutionTimeout: '5s' };
+
 const bundles = new Map<string, Promise<WorkflowBundle>>();
 // Webpack's INFO chatter drowns test output; warnings still show.
 const bundlerLogger = new DefaultLogger('WARN');
