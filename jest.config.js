@@ -47,6 +47,7 @@ module.exports = {
   ],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testSequencer: '<rootDir>/test/sequencer.js',
   testTimeout: 120_000,
   // Suites share one machine with Temporal servers; two workers keep a 2-core box responsive.
   maxWorkers: 2,

@@ -125,3 +125,38 @@ export async function survivors(pids: number[], ms = 5_000): Promise<string[]> {
     }
   });
 }
+
+const workerProcesses: ChildProcess[] = [];
+
+/** `tsx src/worker.ts` as its own process (JSON logs at info; PATH and `env` only); resolves once it polls. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  workerProcesses.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"worker started"')) resolve();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${output}`)));
+  });
+  return child;
+}
+
+/** SIGKILLs the worker processes this file started that still run (clean-up after a failure). */
+export function killWorkerProcesses(): void {
+  for (const child of workerProcesses)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** SIGKILLs `child` and waits until it is gone. */
+export async function sigkill(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
