@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createLogger } from '../../src/logger';
 import { startStack, type Stack, type StackOptions } from '../../src/service/stack';
 import { workflowsPath } from './stack';
-import { bundleOnce, inThreadWorkflows } from './temporal';
+import { bundleOnce } from './temporal';
 
 /** `name` prefixes the data folder and names the logger; `options` add to or replace the defaults above. */
 export async function startTestStack(name: string, options: Partial<StackOptions> = {}): Promise<Stack> {
@@ -22,7 +22,7 @@ export async function startTestStack(name: string, options: Partial<StackOptions
       emulatorPort: 0,
       ...(options.worker === false
         ? {}
-        : { workerOverrides: { workflowBundle: await bundleOnce(workflowsPath), ...inThreadWorkflows } }),
+        : { workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) } }),
       ...options,
     });
     const stop = stack.stop;

@@ -104,11 +104,12 @@ export async function createLocalEnv(
 }
 
 /**
- * For test workers: workflows run in the test's own thread (the SDK's debugMode) instead of a worker thread that each
- * Worker.create starts by loading the SDK anew (~0.6 s of CPU, once per test). Same sandbox, same bundle. debugMode
- * alone would also turn off the limit on a workflow activation (a busy loop would then hang the jest worker): the
- * SDK's default of 5 s is set again (`isolateExecutionTimeout`, honoured though not in the SDK's types). Worker
- * processes (npm start, npm run worker) keep the thread.
+ * For the workflow suites' workers: workflows run in the test's own thread (the SDK's debugMode) instead of a worker
+ * thread that each Worker.create starts by loading the SDK anew (~0.6 s of CPU, once per test). Same sandbox, same
+ * bundle. debugMode alone would also lift the limit on one workflow activation (a busy loop would then hang the jest
+ * worker): the SDK's default of 5 s is set again (`isolateExecutionTimeout`, honoured though not in the SDK's types).
+ * Not for the service suites' stacks: they check what the product's worker logs, and a workflow's log line reaches
+ * the logger differently when it does not cross from the workflow thread (a failure keeps its own type).
  */
 export const inThreadWorkflows = { debugMode: true, isolateExecutionTimeout: '5s' };
 
