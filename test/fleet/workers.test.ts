@@ -15,7 +15,7 @@ import { FileSecretSink } from '../../src/secrets';
 import { temporalCoordinator } from '../../src/fleet';
 import { FLEET_LIMITER, type LimiterView } from '../../src/shared/fleet-limits';
 import { createOpsWorker, type OpsWorker } from '../../src/worker';
-import { killWorkerProcesses, startWorkerProcess } from '../helpers/processes';
+import { killLeftovers, startWorkerProcess } from '../helpers/processes';
 import { workflowsPath } from '../helpers/stack';
 import { bundleOnce, createLocalEnv } from '../helpers/temporal';
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  killWorkerProcesses();
+  killLeftovers();
   for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   for (const { worker, connection, running } of workers) {
     await running.catch(() => undefined);

@@ -15,6 +15,8 @@ export interface NpmRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const npmRuns: NpmRun[] = [];
+
 /**
  * Spawns `npm run <script> -- <args>` in its own process group, stdout and stderr collected together. Its environment
  * is this process's PATH and HOME plus `env`: nothing else of the test's leaks in.
@@ -32,7 +34,9 @@ export function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv = 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, pid: child.pid!, output: () => output, exited };
+  const run = { child, pid: child.pid!, output: () => output, exited };
+  npmRuns.push(run);
+  return run;
 }
 
 /** Resolves once `pattern` shows up in the output; rejects if the process exits first or after `timeoutMs`. */
@@ -148,8 +152,9 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<C
   return child;
 }
 
-/** SIGKILLs the worker processes this file started that still run (clean-up after a failure). */
-export function killWorkerProcesses(): void {
+/** SIGKILLs what this file started (npm runs with their trees, worker processes) that still runs: after a failure. */
+export function killLeftovers(): void {
+  for (const run of npmRuns) killTree(run);
   for (const child of workerProcesses)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }

@@ -8,23 +8,19 @@ import type { ProvisionStatus, ReconcileStatus } from '../../src/workflows';
 import {
   descendants,
   exitWithin,
-  killTree,
-  killWorkerProcesses,
+  killLeftovers,
   npmRun,
   sigkill,
   startWorkerProcess,
   survivors,
   waitForOutput,
-  type NpmRun,
 } from '../helpers/processes';
 import { startTestStack } from '../helpers/service';
 
 const stacks: Stack[] = [];
-const npmRuns: NpmRun[] = [];
 
 afterAll(async () => {
-  killWorkerProcesses();
-  for (const run of npmRuns) killTree(run);
+  killLeftovers();
   for (const stack of stacks) await stack.stop();
 });
 
@@ -85,7 +81,6 @@ test.concurrent('a run survives its worker being SIGKILLed mid-way, with nothing
     LOG_LEVEL: 'info',
     ...workerEnv,
   });
-  npmRuns.push(second);
   await waitForOutput(second, /"msg":"worker started"/);
   const result = await handle.result();
   expect(result).toMatchObject({ namespace: 'durable-ns.a1b2c' });

@@ -12,7 +12,7 @@ import {
   alive,
   descendants,
   exitWithin,
-  killTree,
+  killLeftovers,
   npmRun,
   survivors,
   type NpmRun,
@@ -20,10 +20,9 @@ import {
 import { Visitor } from '../helpers/portal';
 
 const dirs: string[] = [];
-const running: NpmRun[] = [];
 
 afterAll(async () => {
-  for (const run of running) killTree(run); // Only after a failure is anything left.
+  killLeftovers(); // Only after a failure is anything left.
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -33,7 +32,6 @@ function start(env: Record<string, string>): NpmRun {
     LOG_LEVEL: 'warn',
     ...env,
   });
-  running.push(run);
   return run;
 }
 

@@ -17,7 +17,7 @@ import { main as planMain } from '../../src/starters/plan';
 import { main as scheduleMain } from '../../src/starters/schedule-reconcile';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
-import { hermeticEnv, jsonOut, runStarter } from './run-starter';
+import { hermeticEnv, jsonOut, runMain, runStarter } from './run-starter';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -49,21 +49,12 @@ interface CliRun {
 
 /** A command's `main` in-process, with the dev server's client and the stack's task queue. */
 function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<number>) {
-  return async (...argv: string[]): Promise<CliRun> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+  return (...argv: string[]): Promise<CliRun> =>
+    runMain(main, argv, {
+      client: env.client,
       env: { TASK_QUEUE: stack.taskQueue, USER: 'tester' },
-      connect: async () => {
-        connects++;
-        return { client: env.client, namespace: 'default', address: 'test', close: async () => undefined };
-      },
-      pollIntervalMs: 100,
+      onConnect: () => connects++,
     });
-    return { code, stdout, stderr };
-  };
 }
 const plan = cli(planMain);
 const apply = cli(applyMain);

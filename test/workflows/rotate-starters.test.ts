@@ -14,6 +14,7 @@ import {
   type RotateStatus,
 } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { runMain } from '../starters/run-starter';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -42,20 +43,13 @@ interface CliRun {
 /** Runs a starter's `main` in-process with the test environment's client and the stack's task queue. */
 function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<ExitCode>) {
   return async (...argv: string[]): Promise<CliRun> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+    const run = await runMain(main, argv, {
+      client: env.client,
       env: { TASK_QUEUE: stack.taskQueue },
-      connect: async () => {
-        connects++;
-        return { client: env.client, namespace: 'default', address: 'test', close: async () => undefined };
-      },
-      pollIntervalMs: 100,
+      onConnect: () => connects++,
     });
-    printed += stdout + stderr;
-    return { code, stdout, stderr };
+    printed += run.stdout + run.stderr;
+    return run;
   };
 }
 const rotate = cli(rotateApiKeyMain);
