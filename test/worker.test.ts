@@ -12,7 +12,7 @@ import { provisionNamespace } from '../src/workflows';
 import { createOpsWorker } from '../src/worker';
 import { historyText } from './helpers/history';
 import { createOpsStack, workflowsPath } from './helpers/stack';
-import { bundleOnce, createTimeSkippingEnv } from './helpers/temporal';
+import { bundleOnce, envPerFile } from './helpers/temporal';
 
 const root = path.resolve(__dirname, '..');
 
@@ -65,12 +65,7 @@ test('the rate limiter spaces requests to its rate after the burst', async () =>
 
 describe('payload encryption is wired into the worker and clients', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  envPerFile((made) => (env = made));
 
   test('history holds only ciphertext; the codec-aware client reads the result', async () => {
     const codecEnv = { PAYLOAD_CODEC_KEY: randomBytes(32).toString('base64') };

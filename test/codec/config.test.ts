@@ -11,21 +11,15 @@ import {
   dataConverterFromEnv,
   payloadCodecFromEnv,
 } from '../../src/codec';
+import { thrown } from '../helpers/thrown';
 
 const key = randomBytes(32);
 const keyB64 = key.toString('base64');
 const oldKey = randomBytes(32);
 const oldB64 = oldKey.toString('base64');
 
-function configError(env: Record<string, string | undefined>): PayloadCodecConfigError {
-  try {
-    payloadCodecFromEnv(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PayloadCodecConfigError);
-    return error as PayloadCodecConfigError;
-  }
-  throw new Error('expected a configuration error');
-}
+const configError = (env: Record<string, string | undefined>) =>
+  thrown(() => payloadCodecFromEnv(env), PayloadCodecConfigError);
 
 describe('dataConverterFromEnv / payloadCodecFromEnv', () => {
   it('is off (undefined) without PAYLOAD_CODEC_KEY', () => {

@@ -2,7 +2,6 @@
 // load than the fleet-wide caps allow: what the Ops API emulator saw never exceeds the configured request rate or
 // async operations in flight, and the killed worker's slots come back to the others. Per-process caps are off, so
 // the fleet limiter alone holds the line.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,18 +15,17 @@ import { FileSecretSink } from '../../src/secrets';
 import { temporalCoordinator } from '../../src/fleet';
 import { FLEET_LIMITER, type LimiterView } from '../../src/shared/fleet-limits';
 import { createOpsWorker, type OpsWorker } from '../../src/worker';
+import { killLeftovers, startWorkerProcess } from '../helpers/processes';
 import { workflowsPath } from '../helpers/stack';
 import { bundleOnce, createLocalEnv } from '../helpers/temporal';
 
 const RATE = 8;
 const MUTATIONS = 3;
 const LEASE_SECONDS = 6.5; // the least OPS_API_TIMEOUT_MS=2000 allows, so the dead worker's lease ends quickly
-const root = path.resolve(__dirname, '../..');
 
 let env: TestWorkflowEnvironment;
 let emulator: Emulator;
 let secretsDir: string;
-let child: ChildProcess | undefined;
 const workers: Array<{ worker: OpsWorker; connection: NativeConnection; running: Promise<void> }> = [];
 
 beforeAll(async () => {
@@ -43,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killLeftovers();
   for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   for (const { worker, connection, running } of workers) {
     await running.catch(() => undefined);
@@ -69,25 +67,6 @@ function workerEnv(taskQueue: string): Record<string, string> {
     // No per-process caps: only the fleet-wide ones can keep three workers under them.
     OPS_API_MAX_CONCURRENT_MUTATIONS: '0',
   };
-}
-
-/** `tsx src/worker.ts` as its own process; resolves once it polls. */
-function startWorkerProcess(vars: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...vars },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  let output = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"msg":"worker started"')) resolve(proc);
-    });
-    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${output}`)));
-  });
 }
 
 async function startInProcess(vars: Record<string, string>): Promise<OpsWorker> {

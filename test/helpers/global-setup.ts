@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import {
   resolveTemporalBinary,
   TEMPORAL_BINARIES,
@@ -10,6 +13,9 @@ import {
  * suite uses exactly the binary reported here.
  */
 export default async function globalSetup(): Promise<void> {
+  // Where the run's workflow bundles are shared between test files (helpers/temporal.ts bundleOnce); removed by
+  // global-teardown.ts.
+  process.env.TEST_BUNDLE_DIR = await mkdtemp(path.join(os.tmpdir(), 'ops-jest-bundles-'));
   const kinds: TemporalBinaryKind[] = ['test-server', 'cli'];
   const started = Date.now();
   const results = await Promise.all(kinds.map((kind) => resolveTemporalBinary(kind)));

@@ -2,13 +2,8 @@
 // portal) on free ports, with people to offboard and rotate seeded into the emulator; and a small HTTP client that
 // keeps cookies and can connect from another loopback address (to be a proxy, or not).
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createLogger } from '../../src/logger';
-import { startStack, type PortalStackOptions, type Stack, type StackOptions } from '../../src/service/stack';
-import { workflowsPath } from './stack';
-import { bundleOnce } from './temporal';
+import type { PortalStackOptions, Stack, StackOptions } from '../../src/service/stack';
+import { startTestStack } from './service';
 
 export interface PortalStack {
   stack: Stack;
@@ -30,25 +25,11 @@ export async function startPortalStack(
   /** The dev server's Web UI (for its links); default off. */
   ui = false,
 ): Promise<PortalStack> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portal-'));
-  let stack: Stack;
-  try {
-    stack = await startStack({
-      dataDir,
-      // Errors only: the SDK logs every async-operation poll.
-      logger: createLogger({ name: 'portal-test', level: 'error', format: 'json' }),
-      env: { PATH: process.env.PATH },
-      temporalPort: 0,
-      ui,
-      emulatorPort: 0,
-      emulatorOptions,
-      events: { host: '127.0.0.1', port: 0, portal },
-      workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
-    });
-  } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw err;
-  }
+  const stack = await startTestStack('portal', {
+    ui,
+    emulatorOptions,
+    events: { host: '127.0.0.1', port: 0, portal },
+  });
   const emulator = stack.opsApi.emulator!;
   const expiry = () => new Date(Date.now() + 90 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   return {
@@ -77,7 +58,6 @@ export async function startPortalStack(
     },
     async close() {
       await stack.stop();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

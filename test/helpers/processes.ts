@@ -2,6 +2,7 @@
 // to npm stop everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '../..');
@@ -14,11 +15,16 @@ export interface NpmRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `npm run <script> -- <args>` in its own process group, stdout and stderr collected together. */
-export function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv): NpmRun {
+const npmRuns: NpmRun[] = [];
+
+/**
+ * Spawns `npm run <script> -- <args>` in its own process group, stdout and stderr collected together. Its environment
+ * is this process's PATH and HOME plus `env`: nothing else of the test's leaks in.
+ */
+export function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv = {}): NpmRun {
   const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
     cwd: repoRoot,
-    env,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -28,7 +34,9 @@ export function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv): 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, pid: child.pid!, output: () => output, exited };
+  const run = { child, pid: child.pid!, output: () => output, exited };
+  npmRuns.push(run);
+  return run;
 }
 
 /** Resolves once `pattern` shows up in the output; rejects if the process exits first or after `timeoutMs`. */
@@ -120,4 +128,40 @@ export async function survivors(pids: number[], ms = 5_000): Promise<string[]> {
       return `${pid}`;
     }
   });
+}
+
+const workerProcesses: ChildProcess[] = [];
+
+/** `tsx src/worker.ts` as its own process (JSON logs at info; PATH and `env` only); resolves once it polls. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  workerProcesses.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"worker started"')) resolve();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${output}`)));
+  });
+  return child;
+}
+
+/** SIGKILLs what this file started (npm runs with their trees, worker processes) that still runs: after a failure. */
+export function killLeftovers(): void {
+  for (const run of npmRuns) killTree(run);
+  for (const child of workerProcesses)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** SIGKILLs `child` and waits until it is gone. */
+export async function sigkill(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
 }

@@ -9,7 +9,7 @@ import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
-import { bundleOnce, captureRuntimeLogs, createTimeSkippingEnv } from './temporal';
+import { bundleOnce, envPerFile, inThreadWorkflows } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
 
@@ -29,10 +29,13 @@ export interface OpsStack {
   calls: RequestEvent[];
   /** Runs `fn` while a fresh worker polls the task queue. */
   runWorker<T>(fn: () => Promise<T>, overrides?: Partial<WorkerOptions>): Promise<T>;
+  /** Stops the emulator and removes the secrets folder; again, does nothing. */
   close(): Promise<void>;
 }
 
 let stackCount = 0;
+/** Stacks of this test file not closed yet (stackPerTest closes them after each test). */
+const openStacks = new Set<OpsStack>();
 
 export interface StackOptions {
   /** The activities' Ops API client timeout; default 5 s (late-commit tests make it shorter). */
@@ -80,7 +83,7 @@ export async function createOpsStack(
   const taskQueue = `test-${process.pid}-${++stackCount}`;
   const workflowBundle = await bundleOnce(workflowsPath);
 
-  return {
+  const stack: OpsStack = {
     env,
     emulator,
     secrets,
@@ -100,11 +103,13 @@ export async function createOpsStack(
         taskQueue,
         workflowBundle,
         activities,
+        ...inThreadWorkflows,
         ...overrides,
       });
       return worker.runUntil(fn);
     },
     async close() {
+      if (!openStacks.delete(stack)) return;
       const losses = emulator.realism.losses();
       await emulator.close();
       await rm(secretsDir, { recursive: true, force: true });
@@ -112,6 +117,42 @@ export async function createOpsStack(
       if (losses.length > 0) throw new Error(`updates lost unmodelled fields: ${JSON.stringify(losses)}`);
     },
   };
+  openStacks.add(stack);
+  return stack;
+}
+
+/** Closes every open stack, then reports the first that failed (e.g. one whose updates lost a field). */
+async function closeOpenStacks(): Promise<void> {
+  const closed = await Promise.allSettled([...openStacks].map((stack) => stack.close()));
+  const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The workflow suites' set-up: the file's Temporal server (envPerFile) and a fresh stack before each test, handed to
+ * the file's variables by `set`; after each test, every stack left open (one the test made, too) is closed.
+ */
+export function stackPerTest(
+  emulatorOptions: EmulatorOptions,
+  set: (made: { env: TestWorkflowEnvironment; stack: OpsStack }) => void,
+  makeEnv?: () => Promise<TestWorkflowEnvironment>,
+): void {
+  let env: TestWorkflowEnvironment;
+  envPerFile((made) => (env = made), makeEnv);
+  beforeEach(async () => {
+    set({ env, stack: await createOpsStack(env, emulatorOptions) });
+  });
+  afterEach(closeOpenStacks);
+}
+
+/** As stackPerTest, with one stack for the whole file. */
+export function stackPerFile(
+  emulatorOptions: EmulatorOptions,
+  set: (made: { env: TestWorkflowEnvironment; stack: OpsStack }) => void,
+  makeEnv?: () => Promise<TestWorkflowEnvironment>,
+): void {
+  afterAll(closeOpenStacks); // declared first, so it runs before the server's teardown
+  envPerFile(async (env) => set({ env, stack: await createOpsStack(env, emulatorOptions) }), makeEnv);
 }
 
 /**
@@ -151,19 +192,7 @@ export function suiteWithStack(emulatorOptions: EmulatorOptions = {}): {
   stack: OpsStack;
 } {
   const suite = {} as { env: TestWorkflowEnvironment; stack: OpsStack };
-  beforeAll(async () => {
-    captureRuntimeLogs();
-    suite.env = await createTimeSkippingEnv();
-  });
-  afterAll(async () => {
-    await suite.env?.teardown();
-  });
-  beforeEach(async () => {
-    suite.stack = await createOpsStack(suite.env, emulatorOptions);
-  });
-  afterEach(async () => {
-    await suite.stack?.close();
-  });
+  stackPerTest(emulatorOptions, (made) => Object.assign(suite, made));
   return suite;
 }
 

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -5,7 +8,7 @@ import {
   DefaultLogger,
   Runtime,
   type LogEntry,
-  type WorkflowBundleWithSourceMap,
+  type WorkflowBundle,
 } from '@temporalio/worker';
 import { createLogger } from '../../src/logger';
 import { startDevServer } from '../../src/service/dev-server';
@@ -38,6 +41,24 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   captureRuntimeLogs();
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: await temporalExecutable('test-server') },
+  });
+}
+
+/**
+ * Runs `set` before the first test (of the file, or of the describe block it is called in) with a Temporal server,
+ * time-skipping unless `makeEnv` says otherwise, and tears the server down after the last.
+ */
+export function envPerFile(
+  set: (env: TestWorkflowEnvironment) => unknown,
+  makeEnv: () => Promise<TestWorkflowEnvironment> = createTimeSkippingEnv,
+): void {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await makeEnv();
+    await set(env);
+  });
+  afterAll(async () => {
+    await env?.teardown();
   });
 }
 
@@ -82,22 +103,91 @@ export async function createLocalEnv(
   return env;
 }
 
-const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/**
+ * For the workflow suites' workers: workflows run in the test's own thread (the SDK's debugMode) instead of a worker
+ * thread that each Worker.create starts by loading the SDK anew (~0.6 s of CPU, once per test). Same sandbox, same
+ * bundle. debugMode alone would also lift the limit on one workflow activation (a busy loop would then hang the jest
+ * worker): the SDK's default of 5 s is set again (`isolateExecutionTimeout`, honoured though not in the SDK's types).
+ * Not for the service suites' stacks: they check what the product's worker logs, and a workflow's log line reaches
+ * the logger differently when it does not cross from the workflow thread (a failure keeps its own type).
+ */
+export const inThreadWorkflows = { debugMode: true, isolateExecutionTimeout: '5s' };
+
+const bundles = new Map<string, Promise<WorkflowBundle>>();
 // Webpack's INFO chatter drowns test output; warnings still show.
 const bundlerLogger = new DefaultLogger('WARN');
 
 /**
- * Bundles a workflows module once per test process; pass the result as `Worker.create({ workflowBundle })`.
- * Bundling takes seconds, so suites creating several workers share one bundle.
+ * Bundles a workflows module once per jest run; pass the result as `Worker.create({ workflowBundle })`. Bundling
+ * takes seconds of CPU, and some thirty test files need the same bundle: the first to ask builds it into the run's
+ * folder (TEST_BUNDLE_DIR, made by global-setup.ts) and every other file, in any jest worker, reads it there. Outside
+ * jest (no folder), once per process.
  */
-export function bundleOnce(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+export function bundleOnce(workflowsPath: string): Promise<WorkflowBundle> {
   const key = path.resolve(workflowsPath);
   let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath: key, logger: bundlerLogger });
+    const dir = process.env.TEST_BUNDLE_DIR;
+    bundle = dir ? sharedBundle(key, dir) : build(key);
     // A failed bundle (e.g. syntax error being fixed in watch mode) must not stick.
     bundle.catch(() => bundles.delete(key));
     bundles.set(key, bundle);
   }
   return bundle;
+}
+
+async function build(workflowsPath: string): Promise<WorkflowBundle> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger });
+  return { code };
+}
+
+/** How long a file waits for another to finish the bundle before making its own (e.g. that one was killed). */
+const BUNDLE_WAIT_MS = 120_000;
+
+/**
+ * The bundle from the run's folder: whoever creates `<name>.lock` first builds it and writes `<name>.js` (renamed into
+ * place, so a reader never sees half of it); the others wait for that file. A failed build removes its lock, and
+ * then each file builds its own (and reports the error itself).
+ */
+async function sharedBundle(workflowsPath: string, dir: string): Promise<WorkflowBundle> {
+  const name = path.join(dir, createHash('sha256').update(workflowsPath).digest('hex').slice(0, 16));
+  const built = await readIfThere(`${name}.js`);
+  if (built) return built;
+  const lock = await open(`${name}.lock`, 'wx').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EEXIST') return undefined;
+    throw err;
+  });
+  if (!lock) return (await builtByAnother(name)) ?? build(workflowsPath);
+  try {
+    const bundle = await build(workflowsPath);
+    await writeFile(`${name}.${process.pid}.tmp`, bundle.code);
+    await rename(`${name}.${process.pid}.tmp`, `${name}.js`);
+    await lock.close();
+    return bundle;
+  } catch (err) {
+    await lock.close();
+    await rm(`${name}.lock`, { force: true });
+    throw err;
+  }
+}
+
+async function builtByAnother(name: string): Promise<WorkflowBundle | undefined> {
+  const deadline = Date.now() + BUNDLE_WAIT_MS;
+  while (Date.now() < deadline) {
+    const built = await readIfThere(`${name}.js`);
+    if (built) return built;
+    if (!existsSync(`${name}.lock`)) return readIfThere(`${name}.js`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
+async function readIfThere(file: string): Promise<WorkflowBundle | undefined> {
+  return readFile(file, 'utf8').then(
+    (code) => ({ code }),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    },
+  );
 }

@@ -5,6 +5,7 @@ import {
   WebhookSecretSink,
   createSecretSinkFromEnv,
 } from '../../src/secrets';
+import { thrown } from '../helpers/thrown';
 
 const HMAC = 'receiver-shared-hmac-key-0123456789';
 const webhookEnv = {
@@ -13,15 +14,8 @@ const webhookEnv = {
   SECRET_SINK_WEBHOOK_HMAC_SECRET: HMAC,
 };
 
-function configError(env: Record<string, string | undefined>): SecretSinkConfigError {
-  try {
-    createSecretSinkFromEnv(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SecretSinkConfigError);
-    return error as SecretSinkConfigError;
-  }
-  throw new Error('expected a configuration error');
-}
+const configError = (env: Record<string, string | undefined>) =>
+  thrown(() => createSecretSinkFromEnv(env), SecretSinkConfigError);
 
 describe('createSecretSinkFromEnv', () => {
   it('defaults to a file sink under .data/secrets', () => {

@@ -2,47 +2,34 @@
 // run through bash, as a user would paste them, against the stack the banner describes. Also: the worker's
 // "Workflow failed" log line says what failed.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger } from '../../src/logger';
 import { banner, BANNER_APPROVER, BANNER_EVENT_NAMESPACE, BANNER_NAMESPACE } from '../../src/service/banner';
 import { sendEvent, waitForRequest } from '../../src/service/demo';
-import { DEMO_USER, startStack, type Stack } from '../../src/service/stack';
+import { DEMO_USER, type Stack } from '../../src/service/stack';
 import { hermeticEnv, repoRoot } from '../starters/run-starter';
-import { workflowsPath } from '../helpers/stack';
-import { bundleOnce } from '../helpers/temporal';
+import { startTestStack } from '../helpers/service';
 
 const execFileAsync = promisify(execFile);
 
 let stack: Stack | undefined;
-let dataDir: string;
 /** Every JSON line the stack logged (warnings and errors). */
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'banner-'));
-  stack = await startStack({
-    dataDir,
+  stack = await startTestStack('banner', {
     logger: createLogger(
       { name: 'banner-test', level: 'warn', format: 'json' },
       { write: (line: string) => logLines.push(line) },
     ),
-    env: { PATH: process.env.PATH },
-    temporalPort: 0,
-    ui: false,
-    emulatorPort: 0,
     emulatorOptions: { asyncOperationDurationMs: 300, checkDurationMs: 100 },
     events: { host: '127.0.0.1', port: 0 },
     seedDemoUser: true,
-    workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
   });
 });
 
 afterAll(async () => {
   await stack?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** The banner's shell commands: each starter line (continuations joined) and the curl block as one script. */

@@ -1,34 +1,19 @@
 // The demo's desired-state step against a stack like the demo's: plan, apply, plan again, each check passing;
 // and a check that fails is reported as failed (run again, the first plan finds nothing to do).
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createLogger } from '../../src/logger';
 import { desiredStateDemo } from '../../src/service/demo';
-import { startStack, type Stack } from '../../src/service/stack';
-import { workflowsPath } from '../helpers/stack';
-import { bundleOnce } from '../helpers/temporal';
+import type { Stack } from '../../src/service/stack';
+import { startTestStack } from '../helpers/service';
 
 let stack: Stack | undefined;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'demo-desired-state-'));
-  stack = await startStack({
-    dataDir,
-    logger: createLogger({ name: 'demo-test', level: 'error', format: 'json' }),
-    env: { PATH: process.env.PATH },
-    temporalPort: 0,
-    ui: false,
-    emulatorPort: 0,
+  stack = await startTestStack('demo-desired-state', {
     emulatorOptions: { asyncOperationDurationMs: 200, checkDurationMs: 100 },
     events: false,
-    workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
   });
 });
 afterAll(async () => {
   await stack?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function runStep() {

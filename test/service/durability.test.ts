@@ -1,80 +1,56 @@
 // A worker process killed (SIGKILL) in the middle of a provisioning: a new worker process finishes the run, and the
 // emulator ends up with exactly one of each resource, each created by exactly one request.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/logger';
 import { FileSecretSink } from '../../src/secrets';
-import { startStack, type Stack } from '../../src/service/stack';
+import type { Stack } from '../../src/service/stack';
 import type { ProvisionStatus, ReconcileStatus } from '../../src/workflows';
 import {
   descendants,
   exitWithin,
-  killTree,
+  killLeftovers,
   npmRun,
+  sigkill,
+  startWorkerProcess,
   survivors,
   waitForOutput,
-  type NpmRun,
 } from '../helpers/processes';
+import { startTestStack } from '../helpers/service';
 
-const root = path.resolve(__dirname, '../..');
-let stack: Stack | undefined;
-let dataDir: string;
-const children: ChildProcess[] = [];
-const npmRuns: NpmRun[] = [];
+const stacks: Stack[] = [];
 
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const run of npmRuns) killTree(run);
-  await stack?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  killLeftovers();
+  for (const stack of stacks) await stack.stop();
 });
 
-/** `tsx src/worker.ts` as its own process; resolves once it polls. */
-async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"msg":"worker started"')) resolve();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${output}`)));
-  });
-  return child;
-}
-
-test('a run survives its worker being SIGKILLed mid-way, with nothing done twice', async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'durability-'));
-  stack = await startStack({
-    dataDir,
+/**
+ * A dev server and an emulator of the test's own (the two tests run at once, each mostly waiting for Temporal to
+ * notice a dead worker), with a long namespace activation so the kill lands while the run waits for it; and what a
+ * worker process needs to serve them.
+ */
+async function durabilityStack(name: string) {
+  const stack = await startTestStack(`durability-${name}`, {
     logger: silentLogger,
-    env: { PATH: process.env.PATH, TASK_QUEUE: `durability-${process.pid}` },
-    temporalPort: 0,
-    ui: false,
-    emulatorPort: 0,
-    // A long namespace activation, so the kill lands while the run waits for it.
+    env: { PATH: process.env.PATH, TASK_QUEUE: `durability-${name}-${process.pid}` },
     emulatorOptions: { asyncOperationDurationMs: { createNamespace: 5_000, '*': 500 }, checkDurationMs: 250 },
     events: false,
     worker: false,
   });
+  stacks.push(stack);
   const emulator = stack.opsApi.emulator!;
   const workerEnv = {
     TEMPORAL_ADDRESS: stack.temporal.address,
     OPS_API_URL: emulator.url,
     OPS_API_KEY: emulator.apiKey,
     TASK_QUEUE: stack.taskQueue,
-    SECRET_SINK_DIR: path.join(dataDir, 'secrets'),
+    SECRET_SINK_DIR: path.join(stack.dataDir, 'secrets'),
   };
+  return { stack, emulator, workerEnv };
+}
 
+test.concurrent('a run survives its worker being SIGKILLed mid-way, with nothing done twice', async () => {
+  const { stack, emulator, workerEnv } = await durabilityStack('provision');
   const first = await startWorkerProcess(workerEnv);
   const handle = await stack.client.workflow.start('provisionNamespace', {
     workflowId: 'provision-namespace/durable-ns',
@@ -96,19 +72,15 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
     if (status?.step === 'waiting-for-namespace') break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  await sigkill(first);
   expect(emulator.snapshot().namespaces.map((n) => n.state)).toEqual(['activating']);
 
   // The second one as a user runs it, to stop it with Ctrl-C below.
   const second = npmRun('worker', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     ...workerEnv,
   });
-  npmRuns.push(second);
   await waitForOutput(second, /"msg":"worker started"/);
   const result = await handle.result();
   expect(result).toMatchObject({ namespace: 'durable-ns.a1b2c' });
@@ -131,55 +103,46 @@ test('a run survives its worker being SIGKILLed mid-way, with nothing done twice
   expect(await survivors(tree)).toEqual([]);
 });
 
-test('a desired-state apply survives its worker being SIGKILLed mid-way: every resource made once', async () => {
-  const emulator = stack!.opsApi.emulator!;
-  emulator.clearRequestLog();
-  const workerEnv = {
-    TEMPORAL_ADDRESS: stack!.temporal.address,
-    OPS_API_URL: emulator.url,
-    OPS_API_KEY: emulator.apiKey,
-    TASK_QUEUE: stack!.taskQueue,
-    SECRET_SINK_DIR: path.join(dataDir, 'secrets'),
-  };
-  const desired = {
-    namespaces: ['alpha', 'beta'].map((name) => ({ name, region: 'aws-us-east-1', retentionDays: 7 })),
-    serviceAccounts: [
-      { name: 'alpha-ci', access: { alpha: 'write' }, apiKeys: [{ displayName: 'ci' }] },
-      { name: 'beta-ci', access: { beta: 'read' }, apiKeys: [{ displayName: 'ci' }] },
-    ],
-    users: [{ email: 'kim@example.com', role: 'developer', access: { alpha: 'read' } }],
-  };
-  const first = await startWorkerProcess(workerEnv);
-  const handle = await stack!.client.workflow.start('reconcile', {
-    workflowId: 'reconcile/durable',
-    taskQueue: stack!.taskQueue,
-    args: [{ name: 'durable', desired, mode: 'apply' }],
-  });
-  // Killed while applying, once the namespaces are being made.
-  for (;;) {
-    const status = await handle.query<ReconcileStatus>('status').catch(() => undefined);
-    if (status?.step === 'applying' && emulator.snapshot().namespaces.some((n) => n.spec.name === 'alpha'))
-      break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
-  const second = await startWorkerProcess(workerEnv);
-  const result = await handle.result();
-  second.kill('SIGTERM');
-  expect(result).toMatchObject({ outcome: 'applied' });
-  const state = emulator.snapshot();
-  const names = (items: Array<{ spec: { name?: string; email?: string } }>) =>
-    items.map((i) => i.spec.name ?? i.spec.email).sort();
-  expect(names(state.namespaces)).toEqual(['alpha', 'beta', 'durable-ns']);
-  expect(names(state.serviceAccounts.filter((s) => s.spec.name !== 'durable-ns-sa'))).toEqual([
-    'alpha-ci',
-    'beta-ci',
-  ]);
-  expect(state.users.map((u) => u.spec.email)).toEqual(['kim@example.com']);
-  // One key per account of the file (plus the provisioning's), each with its token in the sink.
-  const fileKeys = state.apiKeys.filter((k) => k.spec.displayName === 'ci');
-  expect(fileKeys).toHaveLength(2);
-  const sink = new FileSecretSink({ dir: path.join(dataDir, 'secrets') });
-  for (const key of fileKeys) expect((await sink.read(`api-keys/${key.id}`))?.secret).toMatch(/^tmprl_/);
-});
+test.concurrent(
+  'a desired-state apply survives its worker being SIGKILLed mid-way: every resource made once',
+  async () => {
+    const { stack, emulator, workerEnv } = await durabilityStack('apply');
+    const desired = {
+      namespaces: ['alpha', 'beta'].map((name) => ({ name, region: 'aws-us-east-1', retentionDays: 7 })),
+      serviceAccounts: [
+        { name: 'alpha-ci', access: { alpha: 'write' }, apiKeys: [{ displayName: 'ci' }] },
+        { name: 'beta-ci', access: { beta: 'read' }, apiKeys: [{ displayName: 'ci' }] },
+      ],
+      users: [{ email: 'kim@example.com', role: 'developer', access: { alpha: 'read' } }],
+    };
+    const first = await startWorkerProcess(workerEnv);
+    const handle = await stack.client.workflow.start('reconcile', {
+      workflowId: 'reconcile/durable',
+      taskQueue: stack.taskQueue,
+      args: [{ name: 'durable', desired, mode: 'apply' }],
+    });
+    // Killed while applying, once the namespaces are being made.
+    for (;;) {
+      const status = await handle.query<ReconcileStatus>('status').catch(() => undefined);
+      if (status?.step === 'applying' && emulator.snapshot().namespaces.some((n) => n.spec.name === 'alpha'))
+        break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await sigkill(first);
+    const second = await startWorkerProcess(workerEnv);
+    const result = await handle.result();
+    second.kill('SIGTERM');
+    expect(result).toMatchObject({ outcome: 'applied' });
+    const state = emulator.snapshot();
+    const names = (items: Array<{ spec: { name?: string; email?: string } }>) =>
+      items.map((i) => i.spec.name ?? i.spec.email).sort();
+    expect(names(state.namespaces)).toEqual(['alpha', 'beta']);
+    expect(names(state.serviceAccounts)).toEqual(['alpha-ci', 'beta-ci']);
+    expect(state.users.map((u) => u.spec.email)).toEqual(['kim@example.com']);
+    // One key per account of the file, each with its token in the sink.
+    expect(state.apiKeys.map((k) => k.spec.displayName)).toEqual(['ci', 'ci']);
+    const sink = new FileSecretSink({ dir: workerEnv.SECRET_SINK_DIR });
+    for (const key of state.apiKeys)
+      expect((await sink.read(`api-keys/${key.id}`))?.secret).toMatch(/^tmprl_/);
+  },
+);

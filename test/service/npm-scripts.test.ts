@@ -2,15 +2,12 @@
 // forwards it; through the tsx wrapper and a shell it went nowhere), `npm run demo` on Ctrl-C. `npm start` and
 // `npm run worker` are checked the same way in start.test.ts and durability.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { assertPortFree } from '../../src/service/dev-server';
 import { descendants, exitWithin, killTree, npmRun, survivors, waitForOutput } from '../helpers/processes';
 
 test('npm run emulator stops when npm alone gets SIGINT, leaving no process and no port', async () => {
   const emulator = npmRun('emulator', ['--port', '0', '--api-key', 'npm-scripts-test-key'], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
     LOG_FORMAT: 'json',
   });
   try {
@@ -27,10 +24,7 @@ test('npm run emulator stops when npm alone gets SIGINT, leaving no process and 
 });
 
 test('Ctrl-C stops npm run demo with its throw-away dev server and data folder', async () => {
-  const demo = npmRun('demo', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
-  });
+  const demo = npmRun('demo', []);
   try {
     // Interrupted while its stack is still starting: the dev server runs, the worker is not up yet.
     let devServer: { pid: number; cmdline: string } | undefined;

@@ -4,8 +4,6 @@
 // same; a restarted replica answers as before; a replica with other shared settings refuses to start, or turns not
 // ready when it finds them on renewal.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { createLogger, silentLogger, type Logger } from '../../src/logger';
@@ -20,8 +18,7 @@ import { statusPath } from '../../src/service/request-status';
 import { startStack, type Stack, type StackOptions } from '../../src/service/stack';
 import { eventually, Visitor } from '../helpers/portal';
 import { exitWithin, killTree, npmRun, waitForOutput } from '../helpers/processes';
-import { workflowsPath } from '../helpers/stack';
-import { bundleOnce } from '../helpers/temporal';
+import { startTestStack } from '../helpers/service';
 
 const SECRET = 'replicas-events-secret-0123456789';
 const SESSION_SECRET = 'replicas-session-secret-0123456789-abcdef';
@@ -77,14 +74,7 @@ async function replica(
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'replicas-'));
-  a = await startStack({
-    dataDir,
-    logger,
-    env: { PATH: process.env.PATH },
-    temporalPort: 0,
-    ui: false,
-    emulatorPort: 0,
+  a = await startTestStack('replicas', {
     emulatorOptions: { asyncOperationDurationMs: 300, checkDurationMs: 100 },
     settingsLeaseMs: LEASE_MS,
     events: {
@@ -93,15 +83,14 @@ beforeAll(async () => {
       secret: SECRET,
       portal: { sessionSecret: SESSION_SECRET, loginTokenSha256: sha256Hex(LOGIN_TOKEN) },
     },
-    workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
   });
+  dataDir = a.dataDir;
   stacks.push(a);
   b = await replica();
 });
 
 afterAll(async () => {
-  for (const stack of stacks.reverse()) await stack.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  for (const stack of stacks.reverse()) await stack.stop(); // a, the last, removes its data folder
 });
 
 const namespaceEvent = (id: string, name: string, retentionDays = 3) => ({
@@ -330,8 +319,6 @@ test('live replicas keep renewing the shared-settings record', async () => {
 test('npm run service: a replica process serves; on SIGTERM its readiness fails first, then it exits 0', async () => {
   const port = await freePort();
   const service = npmRun('service', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
     LOG_FORMAT: 'json',
     TEMPORAL_ADDRESS: a.temporal.address,
     OPS_API_URL: a.opsApi.url,
@@ -369,10 +356,7 @@ test('npm run service: a replica process serves; on SIGTERM its readiness fails 
 });
 
 test('npm run service without its shared settings exits 2, naming each missing variable', async () => {
-  const service = npmRun('service', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
-  });
+  const service = npmRun('service', []);
   try {
     expect(await exitWithin(service, 30_000)).toEqual({ code: 2, signal: null });
     for (const name of ['TEMPORAL_ADDRESS', 'EVENTS_HMAC_SECRET', 'PORTAL_SESSION_SECRET']) {

@@ -1,37 +1,21 @@
 // End to end, in-process: dev server (child process) + emulator + worker + events endpoint from startStack, driven
 // by a signed event and the status URL, checked against the emulator's state and the metrics endpoint.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createLogger } from '../../src/logger';
 import { sendEvent, waitForRequest } from '../../src/service/demo';
 import { freePort } from '../../src/service/dev-server';
-import { startStack, type Stack } from '../../src/service/stack';
-import { workflowsPath } from '../helpers/stack';
-import { bundleOnce } from '../helpers/temporal';
+import type { Stack } from '../../src/service/stack';
+import { startTestStack } from '../helpers/service';
 
 let stack: Stack | undefined;
-let dataDir: string;
 
 afterAll(async () => {
   await stack?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 test('a signed namespace.requested event provisions an active namespace', async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-e2e-'));
   const metricsAddress = `127.0.0.1:${await freePort()}`;
-  stack = await startStack({
-    dataDir,
-    // Errors only: the SDK logs every async-operation poll.
-    logger: createLogger({ name: 'stack-test', level: 'error', format: 'json' }),
-    env: { PATH: process.env.PATH },
-    temporalPort: 0,
-    ui: false,
-    emulatorPort: 0,
+  stack = await startTestStack('stack-e2e', {
     emulatorOptions: { asyncOperationDurationMs: 1_000, checkDurationMs: 250 },
     events: { host: '127.0.0.1', port: 0 },
-    workerOverrides: { workflowBundle: await bundleOnce(workflowsPath) },
     metricsAddress,
   });
   const events = stack.events!;

@@ -12,7 +12,7 @@ import {
   alive,
   descendants,
   exitWithin,
-  killTree,
+  killLeftovers,
   npmRun,
   survivors,
   type NpmRun,
@@ -20,22 +20,18 @@ import {
 import { Visitor } from '../helpers/portal';
 
 const dirs: string[] = [];
-const running: NpmRun[] = [];
 
 afterAll(async () => {
-  for (const run of running) killTree(run); // Only after a failure is anything left.
+  killLeftovers(); // Only after a failure is anything left.
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
 function start(env: Record<string, string>): NpmRun {
   const run = npmRun('start', [], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'warn',
     ...env,
   });
-  running.push(run);
   return run;
 }
 

@@ -15,9 +15,9 @@ import { main as applyMain } from '../../src/starters/apply';
 import { main as exportMain } from '../../src/starters/export';
 import { main as planMain } from '../../src/starters/plan';
 import { main as scheduleMain } from '../../src/starters/schedule-reconcile';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
-import { hermeticEnv, jsonOut, runStarter } from './run-starter';
+import { hermeticEnv, jsonOut, runMain, runStarter } from './run-starter';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -25,22 +25,20 @@ let tmp: string;
 /** Times a command asked for a Temporal connection in the current test. */
 let connects: number;
 
+// Operations finish at once: the waits are the workflows' own (1 s polls at most).
+stackPerTest(
+  { asyncOperationDurationMs: 0, checkDurationMs: 100 },
+  (made) => ({ env, stack } = made),
+  createLocalEnv,
+);
 beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createLocalEnv();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'desired-state-cli-'));
 });
 afterAll(async () => {
-  await env?.teardown();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  // Operations finish at once: the waits are the workflows' own (1 s polls at most).
-  stack = await createOpsStack(env, { asyncOperationDurationMs: 0, checkDurationMs: 100 });
+beforeEach(() => {
   connects = 0;
-});
-afterEach(async () => {
-  await stack?.close();
 });
 
 interface CliRun {
@@ -51,21 +49,12 @@ interface CliRun {
 
 /** A command's `main` in-process, with the dev server's client and the stack's task queue. */
 function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<number>) {
-  return async (...argv: string[]): Promise<CliRun> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+  return (...argv: string[]): Promise<CliRun> =>
+    runMain(main, argv, {
+      client: env.client,
       env: { TASK_QUEUE: stack.taskQueue, USER: 'tester' },
-      connect: async () => {
-        connects++;
-        return { client: env.client, namespace: 'default', address: 'test', close: async () => undefined };
-      },
-      pollIntervalMs: 100,
+      onConnect: () => connects++,
     });
-    return { code, stdout, stderr };
-  };
 }
 const plan = cli(planMain);
 const apply = cli(applyMain);

@@ -1,6 +1,9 @@
-// Runs a starter CLI as a child process, as a user would, against a given Temporal address.
+// Runs a starter CLI as a child process, as a user would, against a given Temporal address; or its `main` in-process
+// against the test's client.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { StarterIO } from '../../src/starters/cli';
 
 export const repoRoot = path.resolve(__dirname, '../..');
 
@@ -47,4 +50,33 @@ export function jsonOut(run: StarterRun): Record<string, unknown> & { result?: R
   if (lines.length !== 1)
     throw new Error(`expected one JSON line on stdout, got:\n${run.stdout}\n${run.stderr}`);
   return JSON.parse(lines[0]!) as Record<string, unknown>;
+}
+
+/** What a starter's `main` gets from the test when run in-process. */
+export interface InProcessIO {
+  /** The Temporal client its `connect` hands out (each call is reported to onConnect). */
+  client: Client;
+  env: Record<string, string>;
+  onConnect?: () => void;
+}
+
+/** Runs a starter's `main` in-process with the test's client, its output captured; progress polls every 100 ms. */
+export async function runMain<Code extends number>(
+  main: (argv: readonly string[], io?: StarterIO) => Promise<Code>,
+  argv: readonly string[],
+  io: InProcessIO,
+): Promise<{ code: Code; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: io.env,
+    connect: async () => {
+      io.onConnect?.();
+      return { client: io.client, namespace: 'default', address: 'test', close: async () => undefined };
+    },
+    pollIntervalMs: 100,
+  });
+  return { code, stdout, stderr };
 }

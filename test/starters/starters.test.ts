@@ -4,7 +4,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/shared/workflow-ids';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerFile, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
 import { hermeticEnv, jsonOut, runStarter, type StarterRun } from './run-starter';
 
@@ -13,12 +13,14 @@ let stack: OpsStack;
 let childEnv: NodeJS.ProcessEnv;
 let tmp: string;
 
+// Real time: async operations finish in 200 ms and hint 100 ms polls (the workflows poll at most 1/s unless the hidden
+// --min-poll-seconds says otherwise).
+stackPerFile(
+  { asyncOperationDurationMs: 200, checkDurationMs: 100 },
+  (made) => ({ env, stack } = made),
+  createLocalEnv,
+);
 beforeAll(async () => {
-  captureRuntimeLogs(); // keeps the SDK's worker chatter out of the test output
-  env = await createLocalEnv();
-  // Real time: async operations finish in 200 ms and hint 100 ms polls (the workflows poll at most 1/s
-  // unless the hidden --min-poll-seconds says otherwise).
-  stack = await createOpsStack(env, { asyncOperationDurationMs: 200, checkDurationMs: 100 });
   childEnv = hermeticEnv({
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: 'default',
@@ -27,8 +29,6 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'starters-'));
 });
 afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 beforeEach(() => {

@@ -8,13 +8,12 @@ import { accessWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
 import { offboardUser, provisionNamespace, rotateApiKey } from '../../src/workflows';
 import {
   apiAnswers,
-  captureRuntimeLogs,
   createOpsStack,
   isClientError,
   type OpsStack,
   type StackOptions,
 } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { envPerFile } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack | undefined;
@@ -22,13 +21,7 @@ let stack: OpsStack | undefined;
 const DAY = 24 * 60 * 60_000;
 const TIMINGS: EmulatorOptions = { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 };
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+envPerFile((made) => (env = made));
 afterEach(async () => {
   await stack?.close();
   stack = undefined;

@@ -11,15 +11,10 @@ import { FileSecretSink } from '../../src/secrets';
 import { workflowIds } from '../../src/shared/workflow-ids';
 import { decommissionNamespace } from '../../src/workflows';
 import { testDialect, workflowsPath } from '../helpers/stack';
-import { bundleOnce, createTimeSkippingEnv } from '../helpers/temporal';
+import { bundleOnce, envPerFile } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+envPerFile((made) => (env = made));
 
 test('decommission through a URL that 404s everything fails with the configuration error, deleting nothing', async () => {
   const seen: string[] = [];

@@ -2,29 +2,22 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/shared/workflow-ids';
 import { decommissionNamespace, updateNamespace } from '../../src/workflows';
-import { createOpsStack, mutations, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+stackPerTest(
+  { asyncOperationDurationMs: 60_000, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: 60_000, checkDurationMs: 10_000 });
   await stack.emulator.seed({
     namespaces: [
       { name: 'orders', region: 'aws-eu-west-1', retentionDays: 30 },
       { name: 'billing', region: 'aws-eu-west-1', retentionDays: 30 },
     ],
   });
-});
-afterEach(async () => {
-  await stack?.close();
 });
 
 describe('updateNamespace', () => {

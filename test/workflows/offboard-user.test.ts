@@ -9,8 +9,7 @@ import {
   rejectOffboardingSignal,
   type OffboardStatus,
 } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -20,19 +19,10 @@ let stayerKeyId: string;
 const EMAIL = 'Leaver@Example.com';
 const DAY = 24 * 60 * 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 
 /** The leaver with `keyCount` keys, and a colleague with one key that must survive. */
 async function seedUsers(keyCount: number): Promise<string[]> {

@@ -3,37 +3,23 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { provisionNamespace, provisionStatusQuery } from '../../src/workflows';
 import { workflowIds } from '../../src/shared/workflow-ids';
-import { createTimeSkippingEnv } from '../helpers/temporal';
 import { historyEventCount, historyText, searchableText } from '../helpers/history';
 import {
   apiAnswers,
-  captureRuntimeLogs,
-  createOpsStack,
   isClientError,
   mutations,
   runtimeLogs,
+  stackPerTest,
   type OpsStack,
 } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, {
-    asyncOperationDurationMs: { createNamespace: 15 * 60_000, '*': 20_000 },
-    checkDurationMs: 30_000,
-  });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { createNamespace: 15 * 60_000, '*': 20_000 }, checkDurationMs: 30_000 },
+  (made) => ({ env, stack } = made),
+);
 
 const baseInput = {
   name: 'payments-prod',

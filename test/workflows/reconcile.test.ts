@@ -19,27 +19,17 @@ import {
   type ReconcileStatus,
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
-import { captureRuntimeLogs, createOpsStack, mutations, testDialect, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { createOpsStack, mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 const DAY = 86_400_000;
 const cloud = testDialect() === 'cloud';
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 },
+  (made) => ({ env, stack } = made),
+);
 
 const FILE: DesiredStateInput = {
   namespaces: ['payments', 'orders', 'billing'].map((name) => ({

@@ -9,8 +9,7 @@ import {
   type RotateStatus,
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
-import { captureRuntimeLogs, createOpsStack, mutations, runtimeLogs, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, runtimeLogs, stackPerTest, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -19,15 +18,11 @@ let oldKeyId: string;
 
 const DAY = 24 * 60 * 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 });
   const { serviceAccountIds } = await stack.emulator.seed({ serviceAccounts: [{ name: 'billing-sa' }] });
   ownerId = serviceAccountIds[0]!;
   const now = await env.currentTimeMs();
@@ -42,9 +37,6 @@ beforeEach(async () => {
     ],
   });
   oldKeyId = apiKeys[0]!.keyId;
-});
-afterEach(async () => {
-  await stack?.close();
 });
 
 const workflowId = () => accessWorkflowIds.rotateApiKey('service-account', ownerId);

@@ -2,30 +2,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OwnerType } from '../../src/ops-api/types';
 import { accessWorkflowIds } from '../../src/shared/workflow-ids';
 import { rotateApiKey, rotateExpiringKeys } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 
 const DAY = 24 * 60 * 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, {
-    asyncOperationDurationMs: { deleteApiKey: 60_000, '*': 20_000 },
-    checkDurationMs: 10_000,
-  });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { deleteApiKey: 60_000, '*': 20_000 }, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 
 interface Owner {
   id: string;

@@ -13,8 +13,8 @@ import {
   type RotateExpiringKeysResult,
   type RotateStatus,
 } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { runMain } from '../starters/run-starter';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -25,20 +25,13 @@ let printed: string;
 
 const DAY = 24 * 60 * 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 });
   connects = 0;
   printed = '';
-});
-afterEach(async () => {
-  await stack?.close();
 });
 
 interface CliRun {
@@ -53,20 +46,13 @@ const REQUESTER = 'rotation-requester';
 /** Runs a starter's `main` in-process with the test environment's client and the stack's task queue. */
 function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<ExitCode>) {
   return async (...argv: string[]): Promise<CliRun> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+    const run = await runMain(main, argv, {
+      client: env.client,
       env: { TASK_QUEUE: stack.taskQueue, USER: REQUESTER },
-      connect: async () => {
-        connects++;
-        return { client: env.client, namespace: 'default', address: 'test', close: async () => undefined };
-      },
-      pollIntervalMs: 100,
+      onConnect: () => connects++,
     });
-    printed += stdout + stderr;
-    return { code, stdout, stderr };
+    printed += run.stdout + run.stderr;
+    return run;
   };
 }
 const rotate = cli(rotateApiKeyMain);

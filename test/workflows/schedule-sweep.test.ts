@@ -2,23 +2,17 @@
 // the test does what the schedule would: every simulated day it runs one sweep to completion.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { rotateExpiringKeys } from '../../src/workflows';
-import { apiAnswers, captureRuntimeLogs, createOpsStack, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { apiAnswers, stackPerFile, type OpsStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 
 const DAY = 24 * 60 * 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 1000 }, checkDurationMs: 1000 });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+stackPerFile(
+  { asyncOperationDurationMs: { '*': 1000 }, checkDurationMs: 1000 },
+  (made) => ({ env, stack } = made),
+);
 
 test('a daily sweep over 90 days rotates each key that comes due exactly once', async () => {
   const { serviceAccountIds, userIds } = await stack.emulator.seed({
