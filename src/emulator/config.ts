@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { isMutation, type AnyOperationId } from '../ops-api/types';
 import type { RateLimitConfig } from './rate-limit';
+import {
+  defaultFor,
+  DEFAULT_READ_AFTER_CREATE_LAG_MS,
+  realismSchema,
+  type RealismSettings,
+  type SwitchName,
+} from './realism';
 import type { Timing } from './store';
 
 // The operations that start an async operation; their operationId is the operation's operationType.
@@ -29,6 +36,10 @@ export interface RuntimeConfigInput {
    * replay would behave (the real API's choice is not documented), so clients are tested against both.
    */
   operationIdReuse?: 'replay' | 'refuse';
+  /** Realism switches set for both dialects (see realism.ts); one left out follows its dialect's default. */
+  realism?: RealismSettings;
+  /** How long a namespace stays unreadable after its create is fulfilled (switch `readAfterCreateLag`). */
+  readAfterCreateLagMs?: number;
 }
 
 const ms = z.number().min(0);
@@ -51,6 +62,8 @@ export const runtimeConfigSchema = z.strictObject({
     .optional(),
   clockSkewMs: z.number().int().min(-86_400_000).max(86_400_000).optional(),
   operationIdReuse: z.enum(['replay', 'refuse']).optional(),
+  realism: realismSchema.optional(),
+  readAfterCreateLagMs: ms.max(86_400_000).optional(),
 });
 
 export function parseRuntimeConfig(input: unknown): RuntimeConfigInput {
@@ -66,6 +79,13 @@ export class RuntimeConfig {
   checkDurationMs = 1000;
   clockSkewMs = 0;
   operationIdReuse: 'replay' | 'refuse' = 'replay';
+  realism: RealismSettings = {};
+  readAfterCreateLagMs = DEFAULT_READ_AFTER_CREATE_LAG_MS;
+
+  /** Whether a realism switch is on for a request of this dialect. */
+  realismOn(name: SwitchName, dialect: 'openapi' | 'cloud'): boolean {
+    return this.realism[name] ?? defaultFor(dialect);
+  }
 
   timing(operationType: AnyOperationId): Timing {
     return { durationMs: this.durationMs(operationType), checkDurationMs: this.checkDurationMs };

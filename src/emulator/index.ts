@@ -17,6 +17,8 @@ import { FaultEngine, type FaultRule, type ListedFaultRule } from './faults';
 import { DEFAULT_PAGE_LIMITS } from './pagination';
 import { readState, StateWriter } from './persistence';
 import { TokenBucket, type RateLimitConfig } from './rate-limit';
+import type { RealismSettings } from './realism';
+import { RealismRules } from './realism-rules';
 import { buildServer, type RequestLogEntry, type Runtime } from './server';
 import { specRoutes } from './spec-loader';
 import { Store, type EmulatorState } from './store';
@@ -28,6 +30,7 @@ export type { FaultRule, ListedFaultRule } from './faults';
 export type { RequestLogEntry } from './server';
 export type { EmulatorState, UserResource, ServiceAccountResource, ApiKeyResource } from './store';
 export type { RateLimitConfig } from './rate-limit';
+export { REALISM_SWITCHES, SWITCH_NAMES, type RealismSettings, type SwitchName } from './realism';
 export { REGIONS } from './regions';
 export { formatProtoDuration, parseDurationMs } from './duration';
 
@@ -55,6 +58,13 @@ export interface EmulatorOptions {
   clockSkewMs?: number;
   /** `replay` (default) or `refuse` a mutation repeated under an async operation id it already used. */
   operationIdReuse?: 'replay' | 'refuse';
+  /**
+   * Realism switches (src/emulator/realism.ts) set for both dialects; one left out is on for /cloud and off for
+   * /api/v1.
+   */
+  realism?: RealismSettings;
+  /** How long a namespace stays unreadable after its create is fulfilled (`readAfterCreateLag`); default 60 s. */
+  readAfterCreateLagMs?: number;
   /** JSON persistence: loaded at start, written atomically after each mutation. */
   statePath?: string;
   /** Default silentLogger. */
@@ -67,7 +77,12 @@ export interface EmulatorOptions {
 
 export type EmulatorConfigUpdate = Pick<
   EmulatorOptions,
-  'asyncOperationDurationMs' | 'checkDurationMs' | 'clockSkewMs' | 'operationIdReuse'
+  | 'asyncOperationDurationMs'
+  | 'checkDurationMs'
+  | 'clockSkewMs'
+  | 'operationIdReuse'
+  | 'realism'
+  | 'readAfterCreateLagMs'
 > & {
   /** `null` turns the rate limiter off. */
   rateLimit?: RateLimitConfig | null;
@@ -162,6 +177,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     validators,
     persist: () => writer?.save() ?? Promise.resolve(),
     closing: closing.signal,
+    realism: new RealismRules(store, config),
   };
 
   let rateLimit: RateLimitConfig | null = null;
@@ -171,6 +187,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (update.checkDurationMs !== undefined) config.checkDurationMs = update.checkDurationMs;
     if (update.clockSkewMs !== undefined) config.clockSkewMs = update.clockSkewMs;
     if (update.operationIdReuse !== undefined) config.operationIdReuse = update.operationIdReuse;
+    if (update.realism !== undefined) config.realism = { ...config.realism, ...update.realism };
+    if (update.readAfterCreateLagMs !== undefined) config.readAfterCreateLagMs = update.readAfterCreateLagMs;
     if (update.rateLimit !== undefined) {
       rateLimit = update.rateLimit;
       rt.bucket = rateLimit ? new TokenBucket(rateLimit, store.now) : undefined;
@@ -181,6 +199,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       rateLimit,
       clockSkewMs: config.clockSkewMs,
       operationIdReuse: config.operationIdReuse,
+      realism: { ...config.realism },
+      readAfterCreateLagMs: config.readAfterCreateLagMs,
     };
   };
   configure({
@@ -191,6 +211,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     ...(opts.rateLimit === undefined ? {} : { rateLimit: opts.rateLimit }),
     ...(opts.clockSkewMs === undefined ? {} : { clockSkewMs: opts.clockSkewMs }),
     ...(opts.operationIdReuse === undefined ? {} : { operationIdReuse: opts.operationIdReuse }),
+    ...(opts.realism === undefined ? {} : { realism: opts.realism }),
+    ...(opts.readAfterCreateLagMs === undefined ? {} : { readAfterCreateLagMs: opts.readAfterCreateLagMs }),
   });
   for (const rule of opts.faults ?? []) faults.add(rule);
 

@@ -4,6 +4,7 @@ import { createLogger } from '../logger';
 import { onShutdownSignals } from '../shutdown-signals';
 import { parseDurationMs } from './duration';
 import type { EmulatorOptions } from './index';
+import { parseRealismFlag, SWITCH_NAMES, type RealismSettings } from './realism';
 
 const USAGE = `Usage: npm run emulator -- [options]
 
@@ -21,6 +22,12 @@ Options:
                            (default: namespaces 5s, everything else 1s)
   --check-duration <d>     checkDuration hint of getAsyncOperation (default 1s)
   --account-id <id>        account id, the suffix of namespace ids (default a1b2c)
+  --realism <list>         turn realism switches on or off for both dialects, e.g.
+                           'readAfterCreateLag=off' or 'all=on' (default: on for /cloud,
+                           off for /api/v1; switches: ${SWITCH_NAMES.join(', ')})
+  --read-after-create-lag <d>
+                           how long a new namespace reads as PERMISSION_DENIED /
+                           NOT_FOUND once created (default 60s)
   -h, --help               show this help
 `;
 
@@ -41,6 +48,8 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
         'async-duration': { type: 'string' },
         'check-duration': { type: 'string' },
         'account-id': { type: 'string' },
+        realism: { type: 'string' },
+        'read-after-create-lag': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -68,6 +77,13 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
   if (accountId !== undefined && !/^[a-z0-9-]{1,32}$/.test(accountId)) {
     throw new UsageError('--account-id must be 1-32 lowercase letters, digits or hyphens');
   }
+  let realism: RealismSettings | undefined;
+  try {
+    realism = values.realism === undefined ? undefined : parseRealismFlag(values.realism);
+  } catch (error) {
+    throw new UsageError(`--realism: ${(error as Error).message}`);
+  }
+  const readAfterCreateLagMs = duration('--read-after-create-lag', values['read-after-create-lag']);
   const asyncOperationDurationMs = duration('--async-duration', values['async-duration']);
   const checkDurationMs = duration('--check-duration', values['check-duration']);
   return {
@@ -78,6 +94,8 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
     ...(asyncOperationDurationMs === undefined ? {} : { asyncOperationDurationMs }),
     ...(checkDurationMs === undefined ? {} : { checkDurationMs }),
     ...(accountId === undefined ? {} : { accountId }),
+    ...(realism === undefined ? {} : { realism }),
+    ...(readAfterCreateLagMs === undefined ? {} : { readAfterCreateLagMs }),
   };
 }
 

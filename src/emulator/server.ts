@@ -15,6 +15,7 @@ import type { FaultEngine } from './faults';
 import { registerJsonBodyParser } from './json-body';
 import type { PageLimits } from './pagination';
 import type { TokenBucket } from './rate-limit';
+import type { RealismRules } from './realism-rules';
 import { HANDLERS, type OperationRequest } from './routes';
 import type { OperationRoute } from './spec-loader';
 import type { Store } from './store';
@@ -54,6 +55,8 @@ export interface Runtime {
   persist(): Promise<void>;
   /** Aborted when the emulator closes: fault delays end then instead of outliving it. */
   closing: AbortSignal;
+  /** The realism switches' behaviour (realism.ts). */
+  realism: RealismRules;
 }
 
 interface RequestContext {
@@ -294,6 +297,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
           : undefined;
         let result = replayed;
         if (result === undefined) {
+          rt.realism.check(operationId, request, dialect.name, ctx.now);
           result = handler(request, {
             store: rt.store,
             limits: rt.limits,

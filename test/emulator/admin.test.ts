@@ -104,6 +104,8 @@ test('config endpoint changes durations, checkDuration and the rate limit at run
     rateLimit: null,
     clockSkewMs: 0,
     operationIdReuse: 'replay',
+    realism: {},
+    readAfterCreateLagMs: 60_000,
   });
   const user = await api.post('/api/v1/users', { spec: { email: 'quick@example.com' } });
   const op = await api.get(`/api/v1/async-operations/${user.body.asyncOperationId}`);

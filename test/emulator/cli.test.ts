@@ -37,7 +37,10 @@ function output(child: ChildProcessWithoutNullStreams, ...patterns: RegExp[]): P
 }
 
 test('starts on the given port, serves the API with the given key, and stops cleanly on SIGTERM', async () => {
-  const child = run(['--port', '0', '--api-key', 'cli-key-123', '--async-duration', '1.5s']);
+  const child = run([
+    ...['--port', '0', '--api-key', 'cli-key-123', '--async-duration', '1.5s'],
+    ...['--realism', 'serviceAccountRoleRule=off', '--read-after-create-lag', '5s'],
+  ]);
   const done = exited(child);
   const stdout = await output(child, /listening on http:\/\/\S+\n/, /API key: .*\n/);
   const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!;
@@ -54,6 +57,16 @@ test('starts on the given port, serves the API with the given key, and stops cle
   expect(cloud.status).toBe(200);
   const denied = await fetch(`${url}/api/v1/regions`, { headers: { authorization: 'Bearer wrong' } });
   expect(denied.status).toBe(401);
+  // The realism flags reach the emulator's configuration.
+  const config = await fetch(`${url}/_emulator/config`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer cli-key-123', 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(await config.json()).toMatchObject({
+    realism: { serviceAccountRoleRule: false },
+    readAfterCreateLagMs: 5_000,
+  });
   child.kill('SIGTERM');
   expect((await done).code).toBe(0);
 }, 30_000);
@@ -76,6 +89,7 @@ test('rejects bad flags with a clear message and exit code 2', async () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['--port', 'abc'], /--port must be an integer/],
     [['--async-duration', 'soon'], /--async-duration must be/],
+    [['--realism', 'lag=on'], /--realism: unknown realism switch 'lag'/],
   ];
   // In parallel: each run pays tsx's start-up.
   const results = await Promise.all(cases.map(([args]) => exited(run(args))));
