@@ -10,7 +10,14 @@ import type {
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, isOwnRepeat, type DeleteResult } from './util';
+import {
+  createOrAdopt,
+  deleteIfExists,
+  heartbeat,
+  isOwnRepeat,
+  type DeleteInput,
+  type DeleteResult,
+} from './util';
 
 export interface EnsureNamespaceInput {
   spec: NamespaceSpec;
@@ -118,13 +125,14 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
       });
     },
 
-    async deleteNamespaceIfExists(input: { namespace: string; operationKey: string }): Promise<DeleteResult> {
+    async deleteNamespaceIfExists(input: { namespace: string } & DeleteInput): Promise<DeleteResult> {
       return deleteIfExists(
         `namespace ${input.namespace}`,
         client,
         input.operationKey,
         () => client.getNamespace(input.namespace),
         (params) => client.deleteNamespace(input.namespace, params),
+        input.absentIsGone,
       );
     },
   };

@@ -13,7 +13,7 @@ import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity
 import { FailureType } from '../shared/failure-types';
 import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
 import type { DeleteResult } from '../activities/util';
-import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
+import { deleteUntilGone, describeError, failureType, operationKey, validInputOrFail } from './common';
 import { forEachLimited } from '../shared/concurrency';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
@@ -208,14 +208,17 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     await forEachLimited(plan.apiKeys, input.concurrency, async (key) => {
       const item: RemovedItem = { kind: 'apiKey', id: key.id, name: key.displayName };
       try {
-        const res = await deleteApiKeyIfExists({
-          keyId: key.id,
-          operationKey: operationKey(`delete-api-key/${key.id}`),
-          deleteSecret: true,
-        });
-        if (res.asyncOperationId) {
-          await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
-        }
+        const res = await deleteUntilGone(
+          { kind: 'apiKey', id: key.id },
+          (absentIsGone) =>
+            deleteApiKeyIfExists({
+              absentIsGone,
+              keyId: key.id,
+              operationKey: operationKey(`delete-api-key/${key.id}`),
+              deleteSecret: true,
+            }),
+          wait,
+        );
         record(item, res);
         status.keysDone++;
       } catch (err) {
@@ -235,10 +238,16 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
 
     if (input.deleteUser) {
       status.step = 'deleting-user';
-      const res = await deleteUserIfExists({ userId: user.id, operationKey: operationKey('delete-user') });
-      if (res.asyncOperationId) {
-        await waitForOperation(res.asyncOperationId, { kind: 'user', id: user.id, until: 'gone' }, wait);
-      }
+      const res = await deleteUntilGone(
+        { kind: 'user', id: user.id },
+        (absentIsGone) =>
+          deleteUserIfExists({
+            absentIsGone,
+            userId: user.id,
+            operationKey: operationKey('delete-user'),
+          }),
+        wait,
+      );
       record(userItem, res);
     }
     return report('completed');

@@ -12,6 +12,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { AccountIds } from '../activities/reconcile';
+import type { DeleteResult } from '../activities/util';
 import type { NamespaceChanges } from '../shared/resources';
 import { hasChanges, type Change, type Plan } from '../desired-state/plan';
 import {
@@ -26,12 +27,19 @@ import { FailureType } from '../shared/failure-types';
 import { z } from 'zod';
 import { namespaceName, parseDurationMs, validate, type InputProblem } from '../shared/validation';
 import { accessWorkflowIds } from '../shared/workflow-ids';
-import { describeError, invalidInput, operationKey, waitForOperation, waitUntilGone } from './common';
+import {
+  deleteUntilGone,
+  describeError,
+  invalidInput,
+  operationKey,
+  waitForOperation,
+  waitUntilGone,
+} from './common';
 import { rotateApiKey } from './rotate-api-key';
 import { forEachLimited } from '../shared/concurrency';
 
 const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
-const { updateNamespaceSpec, setNamespaceAccess, setUserRole, ensureUser } =
+const { updateNamespaceSpec, setNamespaceAccess, setAccountRole, ensureUser } =
   proxyActivities<Activities>(opsApiCall);
 const {
   ensureNamespace,
@@ -385,7 +393,8 @@ async function applyPlan(
     if (c.action === 'delete')
       return remove(
         c,
-        () => deleteNamespaceIfExists({ namespace: c.targetId!, operationKey: key(c) }),
+        (absentIsGone) =>
+          deleteNamespaceIfExists({ namespace: c.targetId!, operationKey: key(c), absentIsGone }),
         'namespace',
       );
     if (c.action === 'create') {
@@ -430,15 +439,25 @@ async function applyPlan(
     if (c.action === 'delete') {
       return remove(
         c,
-        () => deleteServiceAccountIfExists({ serviceAccountId: c.targetId!, operationKey: key(c) }),
+        (absentIsGone) =>
+          deleteServiceAccountIfExists({ serviceAccountId: c.targetId!, operationKey: key(c), absentIsGone }),
         'serviceAccount',
       );
     }
     const want = desired.serviceAccounts.find((s) => s.name === c.name)!;
     if (c.action === 'create') {
+      const scoped = want.namespaceScoped;
+      const role = want.accountRole && want.accountRole !== 'none' ? want.accountRole : undefined;
       const made = await ensureServiceAccount({
         name: want.name,
-        access: access(want.access),
+        ...(scoped
+          ? {
+              namespaceScopedAccess: {
+                namespace: nsIds[scoped]!,
+                access: { permission: want.access[scoped]! },
+              },
+            }
+          : { access: { ...(role ? { accountAccess: { role } } : {}), ...access(want.access) } }),
         operationKey: key(c),
       });
       saIds[c.name] = made.serviceAccountId;
@@ -451,12 +470,17 @@ async function applyPlan(
       }
       return made.outcome === 'adopted' ? 'existed already with this access: adopted' : undefined;
     }
+    await setRole(c, 'serviceAccount', 'accountRole');
     return setAccess(c, 'serviceAccount', c.targetId!);
   }
 
   async function user(c: Change) {
     if (c.action === 'delete') {
-      return remove(c, () => deleteUserIfExists({ userId: c.targetId!, operationKey: key(c) }), 'user');
+      return remove(
+        c,
+        (absentIsGone) => deleteUserIfExists({ userId: c.targetId!, operationKey: key(c), absentIsGone }),
+        'user',
+      );
     }
     const want = desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())!;
     if (c.action === 'create') {
@@ -477,16 +501,21 @@ async function applyPlan(
       }
       return made.outcome === 'adopted' ? 'existed already: adopted' : undefined;
     }
-    const role = c.fields.find((f) => f.field === 'role');
-    if (role) {
-      const { asyncOperationId } = await setUserRole({
-        userId: c.targetId!,
-        role: role.to as AccountRole,
-        operationKey: key(c, 'role'),
-      });
-      await waitForOperation(asyncOperationId, { kind: 'user', id: c.targetId!, until: 'ready' }, wait);
-    }
+    await setRole(c, 'user', 'role');
     return setAccess(c, 'user', c.targetId!);
+  }
+
+  /** The principal's account role, when the change has one. */
+  async function setRole(c: Change, kind: 'user' | 'serviceAccount', field: 'role' | 'accountRole') {
+    const role = c.fields.find((f) => f.field === field);
+    if (!role) return;
+    const { asyncOperationId } = await setAccountRole({
+      kind,
+      principalId: c.targetId!,
+      role: role.to as AccountRole,
+      operationKey: key(c, 'role'),
+    });
+    await waitForOperation(asyncOperationId, { kind, id: c.targetId!, until: 'ready' }, wait);
   }
 
   /** One namespace at a time: a grant never rewrites the principal's other grants. */
@@ -516,7 +545,13 @@ async function applyPlan(
     if (c.action === 'delete') {
       return remove(
         c,
-        () => deleteApiKeyIfExists({ keyId: c.targetId!, operationKey: key(c), deleteSecret: true }),
+        (absentIsGone) =>
+          deleteApiKeyIfExists({
+            keyId: c.targetId!,
+            operationKey: key(c),
+            deleteSecret: true,
+            absentIsGone,
+          }),
         'apiKey',
       );
     }
@@ -563,12 +598,10 @@ async function applyPlan(
 
   async function remove(
     c: Change,
-    del: () => Promise<{ asyncOperationId?: string; outcome: string }>,
+    del: (absentIsGone: boolean) => Promise<DeleteResult>,
     kind: 'namespace' | 'serviceAccount' | 'user' | 'apiKey',
   ) {
-    const res = await del();
-    if (res.asyncOperationId)
-      await waitForOperation(res.asyncOperationId, { kind, id: c.targetId!, until: 'gone' }, wait);
+    const res = await deleteUntilGone({ kind, id: c.targetId! }, del, wait);
     return res.outcome === 'already-gone' ? 'was gone already' : undefined;
   }
 

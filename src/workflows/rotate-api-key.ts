@@ -25,6 +25,7 @@ import {
   failureType,
   operationKey,
   validInputOrFail,
+  deleteUntilGone,
   waitForOperation,
   waitUntilGone,
 } from './common';
@@ -121,6 +122,8 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   const wait = DEFAULT_ASYNC_WAIT;
   const startedAt = workflowInfo().startTime;
   let created: { keyId: string; secretRef: string } | undefined;
+  // The new key's create operation failed: that proves a NOT_FOUND for it true (nothing to delete).
+  let createFailed = false;
 
   try {
     status.step = 'resolving';
@@ -150,7 +153,14 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
 
     status.step = 'waiting-for-new-key';
     if (key.asyncOperationId) {
-      await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
+      await waitForOperation(
+        key.asyncOperationId,
+        { kind: 'apiKey', id: key.keyId, until: 'ready' },
+        wait,
+      ).catch((err: unknown) => {
+        createFailed = failureType(err) === FailureType.AsyncOperationFailed;
+        throw err;
+      });
     }
     // Keys whose token was lost are being deleted: the owner ends with the old key and one new one.
     await waitUntilGone(key.replacedOrphans, wait);
@@ -198,14 +208,16 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       // From here on the rotation only moves forward: an abort can no longer bring the old key back.
       status.step = 'deleting-old-key';
       created = undefined;
-      const res = await deleteApiKeyIfExists({
-        keyId: old.id,
-        operationKey: operationKey('delete-old-key'),
-        deleteSecret: true,
-      });
-      if (res.asyncOperationId) {
-        await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'gone' }, wait);
-      }
+      await deleteUntilGone(
+        { kind: 'apiKey', id: old.id },
+        () =>
+          deleteApiKeyIfExists({
+            keyId: old.id,
+            operationKey: operationKey('delete-old-key'),
+            deleteSecret: true,
+          }),
+        wait,
+      );
       oldKeyDeleted = true;
     }
     status.step = 'completed';
@@ -241,14 +253,17 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   }
 
   async function removeNewKey(keyId: string): Promise<void> {
-    const res = await deleteApiKeyIfExists({
-      keyId,
-      operationKey: operationKey('delete-new-key'),
-      deleteSecret: true,
-    });
-    if (res.asyncOperationId) {
-      await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: keyId, until: 'gone' }, wait);
-    }
+    await deleteUntilGone(
+      { kind: 'apiKey', id: keyId },
+      (absentIsGone) =>
+        deleteApiKeyIfExists({
+          keyId,
+          operationKey: operationKey('delete-new-key'),
+          deleteSecret: true,
+          absentIsGone: absentIsGone || createFailed,
+        }),
+      { ...wait, createdByThisRun: true },
+    );
   }
 }
 

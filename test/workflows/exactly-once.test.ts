@@ -6,7 +6,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EmulatorOptions } from '../../src/emulator';
 import { accessWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
 import { offboardUser, provisionNamespace, rotateApiKey } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, type OpsStack, type StackOptions } from '../helpers/stack';
+import {
+  captureRuntimeLogs,
+  createOpsStack,
+  testDialect,
+  type OpsStack,
+  type StackOptions,
+} from '../helpers/stack';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -113,9 +119,13 @@ describe('provisioning: rollback deletes only what the run provably created', ()
     const made = await s.emulator.seed({
       namespaces: [{ ...namespaceSpec }],
     });
+    // As the run would make it: scoped to the namespace where the API has such accounts.
+    const write = { permission: 'write' as const };
     await s.emulator.seed({
       serviceAccounts: [
-        { name: 'payments-prod-sa', access: { namespaceAccesses: { [NAMESPACE]: { permission: 'write' } } } },
+        testDialect() === 'cloud'
+          ? { name: 'payments-prod-sa', namespaceScopedAccess: { namespace: NAMESPACE, access: write } }
+          : { name: 'payments-prod-sa', access: { namespaceAccesses: { [NAMESPACE]: write } } },
       ],
     });
     s.emulator.faults.add({
