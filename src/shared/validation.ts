@@ -151,7 +151,10 @@ export type UpdateNamespaceRequest = z.output<typeof updateNamespaceInput>;
 
 export const decommissionNamespaceInput = z.strictObject({
   name: namespaceName,
-  /** Delete the API keys of service accounts that have access to this namespace first. */
+  /**
+   * Delete the API keys of the account-wide service accounts that have access to this namespace first (those of
+   * namespace-scoped accounts go with their namespace in any case).
+   */
   deleteServiceAccountKeys: z.boolean().default(false),
   /** Also delete those service accounts when this namespace is the only one they can reach. */
   deleteServiceAccounts: z.boolean().default(false),

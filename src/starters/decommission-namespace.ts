@@ -8,15 +8,16 @@ export const decommissionNamespaceStarter = defineStarter({
   workflowIdReusePolicy: workflowIdReusePolicies.decommissionNamespace,
   name: 'decommission-namespace',
   summary:
-    'Deletes a namespace, optionally first the API keys of the service accounts that can reach it and ' +
-    'those accounts (only accounts with no other namespace). A namespace that is already gone is success.',
+    'Deletes a namespace with its namespace-scoped service accounts and their keys, optionally first the API ' +
+    'keys of the account-wide service accounts that can reach it and those accounts (only accounts with no ' +
+    'other namespace). A namespace that is already gone is success.',
   examples: ['npm run decommission-namespace -- --name payments-prod --delete-service-accounts --wait'],
   flags: {
     name: { type: 'string', field: 'name', valueName: 'NAME', description: 'namespace name (required)' },
     'delete-service-account-keys': {
       type: 'boolean',
       field: 'deleteServiceAccountKeys',
-      description: "first delete the API keys of the namespace's service accounts",
+      description: "first delete the API keys of the namespace's account-wide service accounts too",
     },
     'delete-service-accounts': {
       type: 'boolean',

@@ -52,7 +52,8 @@ export const provisionNamespaceStarter = defineStarter({
       type: 'optional-value',
       field: 'serviceAccount',
       valueName: 'NAME',
-      description: 'also create a service account with access (default name: <name>-sa)',
+      description:
+        'also create a service account for it, namespace-scoped where the Ops API has such accounts (default name: <name>-sa)',
     },
     permission: {
       type: 'string',
