@@ -18,6 +18,7 @@ import type { DeleteResult } from '../activities/util';
 import {
   asyncWait,
   DEFAULT_ASYNC_WAIT,
+  opsApiPaging,
   readableReads,
   readableWait,
   type AsyncWaitOptions,
@@ -127,7 +128,7 @@ async function awaitReadable(
  * answers and deleted then. If it never answers within the window: when this run created it, that is an error (it
  * may still exist); otherwise a NOT_FOUND that lasted the whole window is believed.
  */
-export async function deleteUntilGone(
+async function deleteUntilGone(
   resource: { kind: AwaitReadableInput['kind']; id: string },
   del: (absentIsGone: boolean) => Promise<DeleteResult>,
   options: Required<AsyncWaitOptions> & { createdByThisRun?: boolean },
@@ -147,6 +148,36 @@ export async function deleteUntilGone(
   if (res.asyncOperationId)
     await waitForOperation(res.asyncOperationId, { ...resource, until: 'gone' }, options);
   return res;
+}
+
+/**
+ * deleteUntilGone through the resource's own delete activity, under this step's operation key; an API key's token
+ * leaves the secret sink with it. `createFailed`: its create operation failed, so a NOT_FOUND is the truth.
+ */
+export function deleteResource(
+  resource: { kind: AwaitReadableInput['kind']; id: string },
+  operationKey: string,
+  options: Required<AsyncWaitOptions> & { createdByThisRun?: boolean; createFailed?: boolean },
+): Promise<DeleteResult> {
+  const activities = proxyActivities<Activities>(opsApiPaging);
+  const { id } = resource;
+  return deleteUntilGone(
+    resource,
+    (absent) => {
+      const input = { operationKey, absentIsGone: absent || options.createFailed === true };
+      switch (resource.kind) {
+        case 'namespace':
+          return activities.deleteNamespaceIfExists({ ...input, namespace: id });
+        case 'serviceAccount':
+          return activities.deleteServiceAccountIfExists({ ...input, serviceAccountId: id });
+        case 'user':
+          return activities.deleteUserIfExists({ ...input, userId: id });
+        case 'apiKey':
+          return activities.deleteApiKeyIfExists({ ...input, keyId: id, deleteSecret: true });
+      }
+    },
+    options,
+  );
 }
 
 /** The resource a ResourceNotReadable failure names, if `err` is one. */

@@ -4,16 +4,10 @@ import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
 import { namespacesOf } from '../shared/resources';
 import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
-import { deleteUntilGone, describeError, operationKey, waitForOperation, validInputOrFail } from './common';
+import { deleteResource, describeError, operationKey, waitForOperation, validInputOrFail } from './common';
 
-const {
-  findNamespaceByName,
-  listServiceAccountsForNamespace,
-  listApiKeysByOwner,
-  deleteApiKeyIfExists,
-  deleteServiceAccountIfExists,
-  deleteNamespaceIfExists,
-} = proxyActivities<Activities>(opsApiPaging);
+const { findNamespaceByName, listServiceAccountsForNamespace, listApiKeysByOwner } =
+  proxyActivities<Activities>(opsApiPaging);
 
 export interface DecommissionStatus {
   step:
@@ -91,15 +85,9 @@ export async function decommissionNamespace(
     ).flat();
     await Promise.all(
       keys.map(async (key) => {
-        const res = await deleteUntilGone(
+        const res = await deleteResource(
           { kind: 'apiKey', id: key.id },
-          (absentIsGone) =>
-            deleteApiKeyIfExists({
-              absentIsGone,
-              keyId: key.id,
-              operationKey: operationKey(`delete-api-key/${key.id}`),
-              deleteSecret: true,
-            }),
+          operationKey(`delete-api-key/${key.id}`),
           wait,
         );
         if (res.byThisRun) status.deletedApiKeys.push(key.id);
@@ -109,14 +97,9 @@ export async function decommissionNamespace(
     status.step = 'deleting-service-accounts';
     await Promise.all(
       owners.map(async (sa) => {
-        const res = await deleteUntilGone(
+        const res = await deleteResource(
           { kind: 'serviceAccount', id: sa.id },
-          (absentIsGone) =>
-            deleteServiceAccountIfExists({
-              absentIsGone,
-              serviceAccountId: sa.id,
-              operationKey: operationKey(`delete-service-account/${sa.id}`),
-            }),
+          operationKey(`delete-service-account/${sa.id}`),
           wait,
         );
         if (res.byThisRun) status.deletedServiceAccounts.push(sa.id);
@@ -127,14 +110,9 @@ export async function decommissionNamespace(
     if (IN_FLIGHT.has(ns.state) && ns.asyncOperationId) {
       await waitForOperation(ns.asyncOperationId, undefined, wait);
     }
-    const res = await deleteUntilGone(
+    const res = await deleteResource(
       { kind: 'namespace', id: ns.namespace },
-      (absentIsGone) =>
-        deleteNamespaceIfExists({
-          absentIsGone,
-          namespace: ns.namespace,
-          operationKey: operationKey('delete-namespace'),
-        }),
+      operationKey('delete-namespace'),
       wait,
     );
     return result(res.byThisRun ? 'deleted' : 'already-gone');

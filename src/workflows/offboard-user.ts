@@ -13,12 +13,11 @@ import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity
 import { FailureType } from '../shared/failure-types';
 import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
 import type { DeleteResult } from '../activities/util';
-import { deleteUntilGone, describeError, failureType, operationKey, validInputOrFail } from './common';
+import { deleteResource, describeError, failureType, operationKey, validInputOrFail } from './common';
 import { forEachLimited } from '../shared/concurrency';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
-const { findUsersByEmail, listApiKeysByOwner, deleteApiKeyIfExists, deleteUserIfExists } =
-  proxyActivities<Activities>(opsApiPaging);
+const { findUsersByEmail, listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
 
 export interface PlannedKey {
   id: string;
@@ -208,15 +207,9 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     await forEachLimited(plan.apiKeys, input.concurrency, async (key) => {
       const item: RemovedItem = { kind: 'apiKey', id: key.id, name: key.displayName };
       try {
-        const res = await deleteUntilGone(
+        const res = await deleteResource(
           { kind: 'apiKey', id: key.id },
-          (absentIsGone) =>
-            deleteApiKeyIfExists({
-              absentIsGone,
-              keyId: key.id,
-              operationKey: operationKey(`delete-api-key/${key.id}`),
-              deleteSecret: true,
-            }),
+          operationKey(`delete-api-key/${key.id}`),
           wait,
         );
         record(item, res);
@@ -238,16 +231,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
 
     if (input.deleteUser) {
       status.step = 'deleting-user';
-      const res = await deleteUntilGone(
-        { kind: 'user', id: user.id },
-        (absentIsGone) =>
-          deleteUserIfExists({
-            absentIsGone,
-            userId: user.id,
-            operationKey: operationKey('delete-user'),
-          }),
-        wait,
-      );
+      const res = await deleteResource({ kind: 'user', id: user.id }, operationKey('delete-user'), wait);
       record(userItem, res);
     }
     return report('completed');

@@ -6,7 +6,6 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DeleteResult } from '../activities/util';
 import type { NamespaceEndpoints } from '../ops-api/types';
 import { opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
@@ -18,7 +17,7 @@ import {
   type ProvisionNamespaceRequest,
 } from '../shared/validation';
 import {
-  deleteUntilGone,
+  deleteResource,
   describeError,
   failureType,
   invalidInput,
@@ -30,14 +29,7 @@ import {
 } from './common';
 
 const { listRegions, getNamespace, serviceAccountCapabilities } = proxyActivities<Activities>(opsApiCall);
-const {
-  ensureNamespace,
-  ensureServiceAccount,
-  ensureApiKey,
-  deleteApiKeyIfExists,
-  deleteServiceAccountIfExists,
-  deleteNamespaceIfExists,
-} = proxyActivities<Activities>(opsApiPaging);
+const { ensureNamespace, ensureServiceAccount, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export type ProvisionStep =
   | 'validating'
@@ -267,53 +259,29 @@ async function rollBack(
   status.step = 'rolling-back';
   const failures: string[] = [];
   const { apiKeyId, serviceAccountId, namespace } = status.created;
-  const key = (what: string) => operationKey(`rollback/delete-${what}`);
   // Compensation must finish even if the workflow itself is being cancelled.
   await CancellationScope.nonCancellable(async () => {
-    const undo = async (
-      kind: 'apiKey' | 'serviceAccount' | 'namespace',
-      id: string,
-      del: (absentIsGone: boolean) => Promise<DeleteResult>,
-    ) => {
+    const undo = async (kind: 'apiKey' | 'serviceAccount' | 'namespace', id: string, what: string) => {
       if (id === unreadable) return;
-      // Its create operation failed: a NOT_FOUND is the truth, not a new resource's lag.
-      const failed = status.createFailed.includes(id);
       try {
-        await deleteUntilGone({ kind, id }, (absent) => del(absent || failed), {
+        await deleteResource({ kind, id }, operationKey(`rollback/delete-${what}`), {
           ...wait,
           createdByThisRun: true,
+          // Its create operation failed: a NOT_FOUND is the truth, not a new resource's lag.
+          createFailed: status.createFailed.includes(id),
         });
         status.rolledBack.push(id);
       } catch (err) {
         failures.push(`${kind} ${id}: ${describeError(err)}`);
       }
     };
-    if (apiKeyId) {
-      await undo('apiKey', apiKeyId, (absentIsGone) =>
-        deleteApiKeyIfExists({
-          keyId: apiKeyId,
-          operationKey: key('api-key'),
-          deleteSecret: true,
-          absentIsGone,
-        }),
-      );
-    }
-    if (serviceAccountId) {
-      await undo('serviceAccount', serviceAccountId, (absentIsGone) =>
-        deleteServiceAccountIfExists({
-          serviceAccountId,
-          operationKey: key('service-account'),
-          absentIsGone,
-        }),
-      );
-    }
+    if (apiKeyId) await undo('apiKey', apiKeyId, 'api-key');
+    if (serviceAccountId) await undo('serviceAccount', serviceAccountId, 'service-account');
     if (namespace) {
       // A namespace cannot be deleted while it is still activating; let the create settle either way.
       if (namespaceOperation)
         await waitForOperation(namespaceOperation, undefined, wait).catch(() => undefined);
-      await undo('namespace', namespace, (absentIsGone) =>
-        deleteNamespaceIfExists({ namespace, operationKey: key('namespace'), absentIsGone }),
-      );
+      await undo('namespace', namespace, 'namespace');
     }
   });
   return failures;

@@ -12,7 +12,6 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { AccountIds } from '../activities/reconcile';
-import type { DeleteResult } from '../activities/util';
 import type { NamespaceChanges } from '../shared/resources';
 import { hasChanges, type Change, type Plan } from '../desired-state/plan';
 import {
@@ -28,7 +27,7 @@ import { z } from 'zod';
 import { namespaceName, parseDurationMs, validate, type InputProblem } from '../shared/validation';
 import { accessWorkflowIds } from '../shared/workflow-ids';
 import {
-  deleteUntilGone,
+  deleteResource,
   describeError,
   invalidInput,
   operationKey,
@@ -41,15 +40,7 @@ import { forEachLimited } from '../shared/concurrency';
 const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
 const { updateNamespaceSpec, setNamespaceAccess, setAccountRole, ensureUser } =
   proxyActivities<Activities>(opsApiCall);
-const {
-  ensureNamespace,
-  ensureServiceAccount,
-  ensureApiKey,
-  deleteApiKeyIfExists,
-  deleteServiceAccountIfExists,
-  deleteUserIfExists,
-  deleteNamespaceIfExists,
-} = proxyActivities<Activities>(opsApiPaging);
+const { ensureNamespace, ensureServiceAccount, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export interface ReconcileInput {
   /** The desired state's name (its workflow id is made from it). */
@@ -390,13 +381,7 @@ async function applyPlan(
 
   async function namespace(c: Change) {
     const want = desired.namespaces.find((n) => n.name === c.name);
-    if (c.action === 'delete')
-      return remove(
-        c,
-        (absentIsGone) =>
-          deleteNamespaceIfExists({ namespace: c.targetId!, operationKey: key(c), absentIsGone }),
-        'namespace',
-      );
+    if (c.action === 'delete') return remove(c, 'namespace');
     if (c.action === 'create') {
       const apiKeyAuth = fieldTo(c, 'apiKeyAuth');
       const made = await ensureNamespace({
@@ -437,12 +422,7 @@ async function applyPlan(
 
   async function serviceAccount(c: Change) {
     if (c.action === 'delete') {
-      return remove(
-        c,
-        (absentIsGone) =>
-          deleteServiceAccountIfExists({ serviceAccountId: c.targetId!, operationKey: key(c), absentIsGone }),
-        'serviceAccount',
-      );
+      return remove(c, 'serviceAccount');
     }
     const want = desired.serviceAccounts.find((s) => s.name === c.name)!;
     if (c.action === 'create') {
@@ -476,11 +456,7 @@ async function applyPlan(
 
   async function user(c: Change) {
     if (c.action === 'delete') {
-      return remove(
-        c,
-        (absentIsGone) => deleteUserIfExists({ userId: c.targetId!, operationKey: key(c), absentIsGone }),
-        'user',
-      );
+      return remove(c, 'user');
     }
     const want = desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())!;
     if (c.action === 'create') {
@@ -543,17 +519,7 @@ async function applyPlan(
 
   async function apiKey(c: Change) {
     if (c.action === 'delete') {
-      return remove(
-        c,
-        (absentIsGone) =>
-          deleteApiKeyIfExists({
-            keyId: c.targetId!,
-            operationKey: key(c),
-            deleteSecret: true,
-            absentIsGone,
-          }),
-        'apiKey',
-      );
+      return remove(c, 'apiKey');
     }
     const [saName, displayName] = splitKeyName(c.name);
     const want = desired.serviceAccounts
@@ -596,12 +562,8 @@ async function applyPlan(
     return `${key2.keyId}, token in ${key2.secretRef}`;
   }
 
-  async function remove(
-    c: Change,
-    del: (absentIsGone: boolean) => Promise<DeleteResult>,
-    kind: 'namespace' | 'serviceAccount' | 'user' | 'apiKey',
-  ) {
-    const res = await deleteUntilGone({ kind, id: c.targetId! }, del, wait);
+  async function remove(c: Change, kind: 'namespace' | 'serviceAccount' | 'user' | 'apiKey') {
+    const res = await deleteResource({ kind, id: c.targetId! }, key(c), wait);
     return res.outcome === 'already-gone' ? 'was gone already' : undefined;
   }
 

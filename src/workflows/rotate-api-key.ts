@@ -25,14 +25,14 @@ import {
   failureType,
   operationKey,
   validInputOrFail,
-  deleteUntilGone,
+  deleteResource,
   waitForOperation,
   waitUntilGone,
 } from './common';
 import { newestFirst } from '../shared/resources';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
-const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
+const { listApiKeysByOwner, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export type RotateStep =
   | 'validating'
@@ -208,16 +208,7 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       // From here on the rotation only moves forward: an abort can no longer bring the old key back.
       status.step = 'deleting-old-key';
       created = undefined;
-      await deleteUntilGone(
-        { kind: 'apiKey', id: old.id },
-        () =>
-          deleteApiKeyIfExists({
-            keyId: old.id,
-            operationKey: operationKey('delete-old-key'),
-            deleteSecret: true,
-          }),
-        wait,
-      );
+      await deleteResource({ kind: 'apiKey', id: old.id }, operationKey('delete-old-key'), wait);
       oldKeyDeleted = true;
     }
     status.step = 'completed';
@@ -253,17 +244,11 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   }
 
   async function removeNewKey(keyId: string): Promise<void> {
-    await deleteUntilGone(
-      { kind: 'apiKey', id: keyId },
-      (absentIsGone) =>
-        deleteApiKeyIfExists({
-          keyId,
-          operationKey: operationKey('delete-new-key'),
-          deleteSecret: true,
-          absentIsGone: absentIsGone || createFailed,
-        }),
-      { ...wait, createdByThisRun: true },
-    );
+    await deleteResource({ kind: 'apiKey', id: keyId }, operationKey('delete-new-key'), {
+      ...wait,
+      createdByThisRun: true,
+      createFailed,
+    });
   }
 }
 
