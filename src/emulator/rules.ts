@@ -95,6 +95,22 @@ export function checkNamespaceScopedAccess(
   }
 }
 
+type ScopedSpec = { access?: Access; namespaceScopedAccess?: NamespaceScopedAccess };
+
+/** A namespace-scoped account stays scoped to its namespace, and an account-wide one stays account-wide. */
+export function checkScopeKept(was: ScopedSpec, next: ScopedSpec): void {
+  const before = was.namespaceScopedAccess?.namespace;
+  const after = next.namespaceScopedAccess?.namespace;
+  if (before !== after) {
+    throw invalid(
+      'spec.namespaceScopedAccess.namespace',
+      before ? `is immutable (it is '${before}')` : 'cannot be added to an account-wide service account',
+    );
+  }
+  if (before && next.access)
+    throw invalid('spec.access', 'a namespace-scoped service account has no account-wide access');
+}
+
 export function checkLength(value: string, min: number, max: number, field: string): void {
   const length = [...value].length;
   if (length < min || length > max) throw invalid(field, `must be ${min}-${max} characters`);

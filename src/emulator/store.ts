@@ -38,6 +38,7 @@ import {
   checkMtlsAuth,
   checkNamespaceName,
   checkNamespaceScopedAccess,
+  checkScopeKept,
   checkOwnerType,
   checkRegion,
   checkRetentionDays,
@@ -182,20 +183,6 @@ function accessOf(spec: {
       ? { namespaceScopedAccess: structuredClone(spec.namespaceScopedAccess) }
       : {}),
   };
-}
-
-/** A namespace-scoped account stays scoped to its namespace, and an account-wide one stays account-wide. */
-function checkScopeKept(was: ServiceAccountSpec, next: ServiceAccountSpec): void {
-  const before = was.namespaceScopedAccess?.namespace;
-  const after = next.namespaceScopedAccess?.namespace;
-  if (before !== after) {
-    throw invalid(
-      'spec.namespaceScopedAccess.namespace',
-      before ? `is immutable (it is '${before}')` : 'cannot be added to an account-wide service account',
-    );
-  }
-  if (before && next.access)
-    throw invalid('spec.access', 'a namespace-scoped service account has no account-wide access');
 }
 
 function failedPrecondition(what: string, id: string, state: string): ApiError {
