@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { paginate } from '../ops-api';
 import type {
   Access,
-  AccountRole,
   ListServiceAccountsResponse,
   NamespaceScopedAccess,
   PageParams,
@@ -32,8 +31,6 @@ export interface EnsureServiceAccountResult {
 /** What the API behind the worker offers service accounts (asked before anything is created). */
 export interface ServiceAccountCapabilities {
   namespaceScoped: boolean;
-  /** The account role an account-wide account gets when none is asked for (the API may require one). */
-  defaultRole: AccountRole | undefined;
 }
 
 /**
@@ -113,12 +110,9 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
       return found;
     },
 
-    /** What the API offers service accounts: namespace-scoped ones, and the role account-wide ones get. */
+    /** Whether the API has namespace-scoped service accounts (the workflow asks before anything is created). */
     async serviceAccountCapabilities(): Promise<ServiceAccountCapabilities> {
-      return {
-        namespaceScoped: client.supports('namespaceScopedServiceAccounts'),
-        defaultRole: client.defaultServiceAccountRole,
-      };
+      return { namespaceScoped: client.supports('namespaceScopedServiceAccounts') };
     },
 
     /** Create-or-adopt by name, like ensureNamespace: account names are unique (409 already_exists). */
