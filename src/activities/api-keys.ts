@@ -17,6 +17,7 @@ import {
   findOwnOperation,
   isConfirmedNotFound,
   isOwnRepeat,
+  type DeleteInput,
   type DeleteResult,
 } from './util';
 
@@ -110,13 +111,14 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
     }
   }
 
-  const deleteKey = (keyId: string, operationKey: string) =>
+  const deleteKey = (keyId: string, operationKey: string, absentIsGone = false) =>
     deleteIfExists(
       `API key ${keyId}`,
       client,
       operationKey,
       () => client.getApiKey(keyId),
       (params) => client.deleteApiKey(keyId, params),
+      absentIsGone,
     );
 
   return {
@@ -189,6 +191,14 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
         // The sink write of an earlier attempt may have succeeded before the attempt itself failed.
         if (await secrets.has(apiKeySecretName(created.keyId))) return result(secretRefOf(created.keyId));
         const removed = await deleteKey(created.keyId, `${key}/delete-tokenless`);
+        // Just made, so not readable yet: the retry deletes it once it reads (never left without its token).
+        if (removed.outcome === 'unreadable') {
+          throw ApplicationFailure.create({
+            type: FailureType.ResourceNotReady,
+            message: `API key ${created.keyId} (its token lost) answers ${removed.unreadable}; deleting it once it reads`,
+            nextRetryDelay: 10_000,
+          });
+        }
         replacedOrphans.push({
           keyId: created.keyId,
           ...(removed.asyncOperationId ? { asyncOperationId: removed.asyncOperationId } : {}),
@@ -246,13 +256,13 @@ export function createApiKeyActivities({ client, secrets }: ActivityDeps) {
     },
 
     /** Deletes the key and, with `deleteSecret`, its token from the sink. */
-    async deleteApiKeyIfExists(input: {
-      keyId: string;
-      operationKey: string;
-      deleteSecret?: boolean;
-    }): Promise<DeleteResult> {
-      const result = await deleteKey(input.keyId, input.operationKey);
-      if (input.deleteSecret) await secrets.delete(apiKeySecretName(input.keyId));
+    async deleteApiKeyIfExists(
+      input: { keyId: string; deleteSecret?: boolean } & DeleteInput,
+    ): Promise<DeleteResult> {
+      const result = await deleteKey(input.keyId, input.operationKey, input.absentIsGone);
+      // A key not known to be gone may still work: its token stays where its owner finds it.
+      if (input.deleteSecret && result.outcome !== 'unreadable')
+        await secrets.delete(apiKeySecretName(input.keyId));
       return result;
     },
   };

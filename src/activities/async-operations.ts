@@ -3,7 +3,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { AsyncOperation } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { isConfirmedNotFound } from './util';
+import { isConfirmedNotFound, unreadableCode, type UnreadableCode } from './util';
 
 export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
 
@@ -21,7 +21,25 @@ export interface AwaitAsyncOperationResult {
   /** How many times this wait asked the server (the activity's attempt number). */
   polls: number;
   resourceState?: string;
+  /**
+   * The operation is fulfilled but its resource answered NOT_FOUND or PERMISSION_DENIED, as a resource just created
+   * does for a while: waitForOperation waits until it reads (awaitReadable), never takes it for gone.
+   */
+  unreadable?: UnreadableCode;
 }
+
+export interface AwaitReadableInput {
+  kind: ResourceKind;
+  id: string;
+  /** Reads in all; the last one answers instead of failing (see readableWait in shared/activity-options). */
+  attempts: number;
+  intervalMs: number;
+}
+
+export type AwaitReadableResult =
+  | { readable: true; state: string }
+  /** Still NOT_FOUND or PERMISSION_DENIED on the last read. */
+  | { readable: false; answered: UnreadableCode; reads: number };
 
 const FAILED_OP_STATES = new Set(['failed', 'cancelled', 'rejected']);
 // A resource in one of these states will not become ready by waiting (the last three are the real API's).
@@ -48,20 +66,36 @@ export function parseCheckDuration(value: string | undefined): number | undefine
 }
 
 export function createAsyncOperationActivities({ client }: ActivityDeps) {
+  async function readState(kind: ResourceKind, id: string): Promise<string> {
+    switch (kind) {
+      case 'namespace':
+        return (await client.getNamespace(id)).state;
+      case 'user':
+        return (await client.getUser(id)).state;
+      case 'serviceAccount':
+        return (await client.getServiceAccount(id)).state;
+      case 'apiKey':
+        return (await client.getApiKey(id)).state;
+    }
+  }
+
+  /** The resource's state; undefined when the API says there is no such resource. */
   async function getResourceState(kind: ResourceKind, id: string): Promise<string | undefined> {
     try {
-      switch (kind) {
-        case 'namespace':
-          return (await client.getNamespace(id)).state;
-        case 'user':
-          return (await client.getUser(id)).state;
-        case 'serviceAccount':
-          return (await client.getServiceAccount(id)).state;
-        case 'apiKey':
-          return (await client.getApiKey(id)).state;
-      }
+      return await readState(kind, id);
     } catch (err) {
       if (await isConfirmedNotFound(err, client)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The state once fulfilled, or what answered instead of the resource while it cannot be read. */
+  async function readAfterFulfilled(kind: ResourceKind, id: string): Promise<string | UnreadableCode> {
+    try {
+      return await readState(kind, id);
+    } catch (err) {
+      const code = await unreadableCode(err, client);
+      if (code) return code;
       throw err;
     }
   }
@@ -109,7 +143,13 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
       if (!input.resource) return { asyncOperation: op, polls };
 
       const { kind, id, until } = input.resource;
-      const state = await getResourceState(kind, id);
+      // After a fulfilled operation, NOT_FOUND or PERMISSION_DENIED means "not readable yet", not "gone".
+      const read =
+        until === 'ready' && op ? await readAfterFulfilled(kind, id) : await getResourceState(kind, id);
+      if (read === 'not_found' || read === 'permission_denied') {
+        return { asyncOperation: op, polls, unreadable: read };
+      }
+      const state = read;
       if (until === 'gone') {
         if (state === undefined || state === 'deleted') return { asyncOperation: op, polls };
         if (state === 'delete_failed') {
@@ -139,6 +179,24 @@ export function createAsyncOperationActivities({ client }: ActivityDeps) {
         });
       }
       throw pending(`${kind} ${id} is ${state}`);
+    },
+
+    /**
+     * One read of a wait for a resource that answers NOT_FOUND or PERMISSION_DENIED although it should exist (just
+     * created, or not yet deleted by this run). The activity's retries are the reads, `intervalMs` apart; the last
+     * of `attempts` answers with what it read instead of failing, so the caller decides what that means.
+     */
+    async awaitReadable(input: AwaitReadableInput): Promise<AwaitReadableResult> {
+      const reads = Context.current().info.attempt;
+      const read = await readAfterFulfilled(input.kind, input.id);
+      if (read !== 'not_found' && read !== 'permission_denied') return { readable: true, state: read };
+      if (reads >= input.attempts) return { readable: false, answered: read, reads };
+      throw ApplicationFailure.create({
+        type: FailureType.ResourceNotReadable,
+        message: `${input.kind} ${input.id} answers ${read} (read ${reads} of ${input.attempts}); reading again in ${input.intervalMs} ms`,
+        nextRetryDelay: input.intervalMs,
+        category: ApplicationFailureCategory.BENIGN,
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   deleteIfExists,
   heartbeat,
   isOwnRepeat,
+  type DeleteInput,
   type DeleteResult,
 } from './util';
 
@@ -136,13 +137,14 @@ export function createNamespaceActivities({ client }: ActivityDeps) {
       });
     },
 
-    async deleteNamespaceIfExists(input: { namespace: string; operationKey: string }): Promise<DeleteResult> {
+    async deleteNamespaceIfExists(input: { namespace: string } & DeleteInput): Promise<DeleteResult> {
       return deleteIfExists(
         `namespace ${input.namespace}`,
         client,
         input.operationKey,
         () => client.getNamespace(input.namespace),
         (params) => client.deleteNamespace(input.namespace, params),
+        input.absentIsGone,
       );
     },
   };

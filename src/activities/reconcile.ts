@@ -73,12 +73,18 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
         apiKeyAuth: n.spec.apiKeyAuth?.enabled === true,
         state: n.state,
       })),
-      serviceAccounts: serviceAccounts.map((sa) => ({
-        id: sa.id,
-        name: sa.spec.name,
-        state: sa.state,
-        access: access(sa.spec.access),
-      })),
+      serviceAccounts: serviceAccounts.map((sa) => {
+        const scoped = sa.spec.namespaceScopedAccess;
+        return {
+          id: sa.id,
+          name: sa.spec.name,
+          state: sa.state,
+          access: scoped ? { [scoped.namespace]: scoped.access.permission } : access(sa.spec.access),
+          ...(scoped
+            ? { namespaceScoped: scoped.namespace }
+            : { role: sa.spec.access?.accountAccess?.role ?? 'none' }),
+        };
+      }),
       users: users.map((u) => ({
         id: u.id,
         email: u.spec.email,
@@ -132,6 +138,7 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       const plan = computePlan(input.desired, account, {
         now: input.now,
         canChangeAccess: client.supports('setServiceAccountNamespaceAccess'),
+        namespaceScopedAccounts: client.supports('namespaceScopedServiceAccounts'),
       });
       const live = <T extends { state: string }>(items: T[]) => items.filter(isLive);
       return {
@@ -225,6 +232,26 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       const read = () => principal(kind, principalId);
       const send = async (current: User | ServiceAccount, asyncOperationId: string) => {
         const { resourceVersion } = current;
+        const scoped = (current as ServiceAccount).spec.namespaceScopedAccess;
+        if (scoped) {
+          // Its one namespace's permission is part of its spec (mutable); it can reach no other namespace.
+          if (scoped.namespace !== namespaceId || permission === null) {
+            throw ApplicationFailure.create({
+              type: FailureType.InvalidArgument,
+              message: `service account ${principalId} is scoped to namespace ${scoped.namespace} alone`,
+              nonRetryable: true,
+            });
+          }
+          return client.updateServiceAccount({
+            serviceAccountId: principalId,
+            resourceVersion,
+            asyncOperationId,
+            spec: {
+              ...(current as ServiceAccount).spec,
+              namespaceScopedAccess: { ...scoped, access: { permission } },
+            },
+          });
+        }
         if (permission !== null) {
           const request = {
             namespace: namespaceId,
@@ -258,26 +285,31 @@ export function createReconcileActivities({ client, driftWebhook }: ActivityDeps
       return changeOnce(input.operationKey, `${kind} ${principalId}`, read, send);
     },
 
-    /** A user's account role, the rest of their spec kept. */
-    async setUserRole(input: {
-      userId: string;
+    /** A user's or account-wide service account's account role, the rest of its spec kept. */
+    async setAccountRole(input: {
+      kind: 'user' | 'serviceAccount';
+      principalId: string;
       role: AccountRole;
       operationKey: string;
     }): Promise<AsyncOperationResponse> {
-      const read = () => client.getUser(input.userId);
-      const send = async (current: User, asyncOperationId: string) => {
+      const { kind, principalId } = input;
+      const read = () => principal(kind, principalId);
+      const send = async (current: User | ServiceAccount, asyncOperationId: string) => {
         const { accountAccess: _old, ...rest } = current.spec.access ?? {};
-        return client.updateUser({
-          userId: input.userId,
-          resourceVersion: current.resourceVersion,
-          asyncOperationId,
-          spec: {
-            ...current.spec,
-            access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
-          },
-        });
+        const spec = {
+          ...current.spec,
+          access: { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) },
+        };
+        const request = { resourceVersion: current.resourceVersion, asyncOperationId };
+        return kind === 'user'
+          ? client.updateUser({ ...request, userId: principalId, spec: spec as User['spec'] })
+          : client.updateServiceAccount({
+              ...request,
+              serviceAccountId: principalId,
+              spec: spec as ServiceAccount['spec'],
+            });
       };
-      return changeOnce(input.operationKey, `user ${input.userId}`, read, send);
+      return changeOnce(input.operationKey, `${kind} ${principalId}`, read, send);
     },
   };
 }

@@ -1,14 +1,23 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { paginate } from '../ops-api';
-import type { Access, ListServiceAccountsResponse, PageParams, ServiceAccount } from '../ops-api';
+import type {
+  Access,
+  ListServiceAccountsResponse,
+  NamespaceScopedAccess,
+  PageParams,
+  ServiceAccount,
+} from '../ops-api';
 import { FailureType } from '../shared/failure-types';
-import { isLive } from '../shared/resources';
+import { isLive, reachesNamespace } from '../shared/resources';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, type DeleteResult } from './util';
+import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
 
 export interface EnsureServiceAccountInput {
   name: string;
-  access: Access;
+  /** Account-wide access; without an account role, the API's default role for service accounts is added. */
+  access?: Access;
+  /** Or a namespace-scoped account (where the API has them: `supports('namespaceScopedServiceAccounts')`). */
+  namespaceScopedAccess?: NamespaceScopedAccess;
   /** This step's operation key: the proof that an account is its own (see ensureNamespace). */
   operationKey: string;
 }
@@ -19,14 +28,46 @@ export interface EnsureServiceAccountResult {
   outcome: 'created' | 'adopted';
 }
 
-/** True when `actual` grants at least the namespace permissions `wanted` asks for. */
-function grants(actual: Access | undefined, wanted: Access): boolean {
-  return Object.entries(wanted.namespaceAccesses ?? {}).every(
-    ([ns, { permission }]) => actual?.namespaceAccesses?.[ns]?.permission === permission,
+/** What the API behind the worker offers service accounts (asked before anything is created). */
+export interface ServiceAccountCapabilities {
+  namespaceScoped: boolean;
+}
+
+/**
+ * True when `existing` is the kind of account asked for (namespace-scoped or account-wide) and grants at least
+ * what `wanted` asks: its namespace and permission, or the namespace permissions (and the role, when one is
+ * asked: without one, whatever role it has will do).
+ */
+function grants(
+  existing: ServiceAccount['spec'],
+  wanted: Omit<EnsureServiceAccountInput, 'operationKey'>,
+): boolean {
+  const scoped = existing.namespaceScopedAccess;
+  if (wanted.namespaceScopedAccess || scoped) {
+    return (
+      scoped?.namespace === wanted.namespaceScopedAccess?.namespace &&
+      scoped?.access.permission === wanted.namespaceScopedAccess?.access.permission
+    );
+  }
+  const role = wanted.access?.accountAccess?.role;
+  if (role !== undefined && (existing.access?.accountAccess?.role ?? 'none') !== role) return false;
+  return Object.entries(wanted.access?.namespaceAccesses ?? {}).every(
+    ([ns, { permission }]) => existing.access?.namespaceAccesses?.[ns]?.permission === permission,
   );
 }
 
 export function createServiceAccountActivities({ client }: ActivityDeps) {
+  /** The spec to create: an account-wide account gets the API's default role when none is asked for. */
+  function specOf(input: EnsureServiceAccountInput): ServiceAccount['spec'] {
+    if (input.namespaceScopedAccess)
+      return { name: input.name, namespaceScopedAccess: input.namespaceScopedAccess };
+    const role = input.access?.accountAccess?.role ?? client.defaultServiceAccountRole;
+    return {
+      name: input.name,
+      access: { ...input.access, ...(role ? { accountAccess: { role } } : {}) },
+    };
+  }
+
   async function findServiceAccountByName(name: string): Promise<ServiceAccount | undefined> {
     for await (const page of paginate(client, 'listServiceAccounts')) {
       heartbeat();
@@ -37,11 +78,12 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
   }
 
   function adopt(existing: ServiceAccount, input: EnsureServiceAccountInput): EnsureServiceAccountResult {
-    // The Ops API has no update for service accounts, so one with other access cannot be fixed here.
-    if (!grants(existing.spec.access, input.access)) {
+    // Adopting is not the place to change an account's access: one with other access is refused.
+    if (!grants(existing.spec, input)) {
+      const { name: _name, ...access } = existing.spec;
       throw ApplicationFailure.create({
         type: FailureType.SpecMismatch,
-        message: `service account ${input.name} already exists with different access (${JSON.stringify(existing.spec.access ?? {})})`,
+        message: `service account ${input.name} already exists with different access (${JSON.stringify(access)})`,
         nonRetryable: true,
       });
     }
@@ -58,24 +100,26 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
 
     findServiceAccountByName,
 
-    /** Service accounts with any access to the namespace (by namespace id). */
+    /** Service accounts that reach the namespace (by namespace id): scoped to it, or granted access to it. */
     async listServiceAccountsForNamespace(namespace: string): Promise<ServiceAccount[]> {
       const found: ServiceAccount[] = [];
       for await (const page of paginate(client, 'listServiceAccounts')) {
         heartbeat();
-        found.push(...page.filter((sa) => sa.spec?.access?.namespaceAccesses?.[namespace] !== undefined));
+        found.push(...page.filter((sa) => reachesNamespace(sa, namespace)));
       }
       return found;
+    },
+
+    /** Whether the API has namespace-scoped service accounts (the workflow asks before anything is created). */
+    async serviceAccountCapabilities(): Promise<ServiceAccountCapabilities> {
+      return { namespaceScoped: client.supports('namespaceScopedServiceAccounts') };
     },
 
     /** Create-or-adopt by name, like ensureNamespace: account names are unique (409 already_exists). */
     async ensureServiceAccount(input: EnsureServiceAccountInput): Promise<EnsureServiceAccountResult> {
       return createOrAdopt(client, input.operationKey, {
         create: async (asyncOperationId) => ({
-          ...(await client.createServiceAccount({
-            spec: { name: input.name, access: input.access },
-            asyncOperationId,
-          })),
+          ...(await client.createServiceAccount({ spec: specOf(input), asyncOperationId })),
           outcome: 'created',
         }),
         find: () => findServiceAccountByName(input.name),
@@ -88,16 +132,16 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
       });
     },
 
-    async deleteServiceAccountIfExists(input: {
-      serviceAccountId: string;
-      operationKey: string;
-    }): Promise<DeleteResult> {
+    async deleteServiceAccountIfExists(
+      input: { serviceAccountId: string } & DeleteInput,
+    ): Promise<DeleteResult> {
       return deleteIfExists(
         `service account ${input.serviceAccountId}`,
         client,
         input.operationKey,
         () => client.getServiceAccount(input.serviceAccountId),
         (params) => client.deleteServiceAccount(input.serviceAccountId, params),
+        input.absentIsGone,
       );
     },
   };

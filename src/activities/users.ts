@@ -1,7 +1,7 @@
 import { paginate } from '../ops-api';
 import type { Access, ListUsersResponse, PageParams, User } from '../ops-api';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, type DeleteResult } from './util';
+import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
 import { isLive } from '../shared/resources';
 
 export interface EnsureUserResult {
@@ -65,13 +65,14 @@ export function createUserActivities({ client }: ActivityDeps) {
       });
     },
 
-    async deleteUserIfExists(input: { userId: string; operationKey: string }): Promise<DeleteResult> {
+    async deleteUserIfExists(input: { userId: string } & DeleteInput): Promise<DeleteResult> {
       return deleteIfExists(
         `user ${input.userId}`,
         client,
         input.operationKey,
         () => client.getUser(input.userId),
         (params) => client.deleteUser(input.userId, params),
+        input.absentIsGone,
       );
     },
   };

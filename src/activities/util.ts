@@ -114,13 +114,43 @@ export async function createOrAdopt<R, T>(
 }
 
 export interface DeleteResult {
-  outcome: 'deleting' | 'already-gone';
+  /**
+   * `unreadable`: the resource answered NOT_FOUND or PERMISSION_DENIED although this run has made no delete of
+   * it — as a resource just created does for a while — so it is not known to be gone: the caller waits until it
+   * reads (see deleteUntilGone in src/workflows/common.ts) and asks again.
+   */
+  outcome: 'deleting' | 'already-gone' | 'unreadable';
   asyncOperationId?: string;
   /**
    * Whether this step's own delete (its operation key) is what removes or removed the resource: false
    * when it was gone before, or is being deleted by someone else's operation.
    */
   byThisRun: boolean;
+  /** What an `unreadable` resource answered. */
+  unreadable?: UnreadableCode;
+}
+
+/** The answers a resource gives while it cannot be read yet (read-after-create lag; see docs/real-service.md). */
+export type UnreadableCode = 'not_found' | 'permission_denied';
+
+/** What answered in place of the resource, when it is one of the read-after-create lag's answers. */
+export async function unreadableCode(
+  err: unknown,
+  client: OpsApiClient,
+): Promise<UnreadableCode | undefined> {
+  if (err instanceof OpsApiError && err.code === 'permission_denied') return 'permission_denied';
+  return (await isConfirmedNotFound(err, client)) ? 'not_found' : undefined;
+}
+
+/** What every delete activity takes besides the resource's id. */
+export interface DeleteInput {
+  /** This step's operation key: its own delete proves the resource gone. */
+  operationKey: string;
+  /**
+   * Believe a NOT_FOUND: the caller knows the resource is not just being created (its create operation failed, or
+   * it stayed NOT_FOUND for the whole read-after-create window).
+   */
+  absentIsGone?: boolean;
 }
 
 /** What a delete needs to know of the resource it deletes. */
@@ -140,11 +170,12 @@ export const TRANSITIONAL_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * A delete that is safe to repeat: gone already is success, and a resource still being created or
- * changed is retried (by the activity's retry policy) until it can be deleted. It reads the resource
- * first and sends the `resourceVersion` it read, as the real API expects. Who deleted it is proven by
- * the operation id, never guessed: a 404 after this step's own operation committed (its response lost,
- * or the worker killed) is still this run's delete.
+ * A delete that is safe to repeat: a resource still being created or changed is retried (by the activity's retry
+ * policy) until it can be deleted. It reads the resource first and sends the `resourceVersion` it read, as the real
+ * API expects. Who deleted it is proven by the operation id, never guessed: a 404 after this step's own operation
+ * committed (its response lost, or the worker killed) is still this run's delete. "Gone" needs proof too: a read
+ * that shows the resource deleted, or NOT_FOUND after this step's own delete; any other NOT_FOUND or
+ * PERMISSION_DENIED is `unreadable` (a resource just created answers so for a while).
  */
 export async function deleteIfExists(
   what: string,
@@ -152,17 +183,27 @@ export async function deleteIfExists(
   operationKey: string,
   read: () => Promise<Deletable>,
   call: (params: DeleteParams) => Promise<AsyncOperationResponse>,
+  /** The caller has its own proof that a NOT_FOUND is true (see DeleteInput.absentIsGone). */
+  absentIsGone = false,
 ): Promise<DeleteResult> {
   const own = asyncOperationIdFor(operationKey);
-  const gone = async (): Promise<DeleteResult> => ({
-    outcome: 'already-gone',
-    byThisRun: (await findOwnOperation(client, own)) !== undefined,
-  });
-  const current = await read().catch(async (err: unknown) => {
-    if (await isConfirmedNotFound(err, client)) return undefined;
+  const absent = async (code: UnreadableCode): Promise<DeleteResult> => {
+    if ((await findOwnOperation(client, own)) !== undefined)
+      return { outcome: 'already-gone', byThisRun: true };
+    if (code === 'not_found' && absentIsGone) return { outcome: 'already-gone', byThisRun: false };
+    return { outcome: 'unreadable', byThisRun: false, unreadable: code };
+  };
+  let current: Deletable;
+  try {
+    current = await read();
+  } catch (err) {
+    const code = await unreadableCode(err, client);
+    if (code) return absent(code);
     throw err;
-  });
-  if (!current || GONE_STATES.has(current.state)) return gone();
+  }
+  if (GONE_STATES.has(current.state)) {
+    return { outcome: 'already-gone', byThisRun: (await findOwnOperation(client, own)) !== undefined };
+  }
   if (current.state === 'deleting' && current.asyncOperationId) {
     const id = current.asyncOperationId;
     return { outcome: 'deleting', asyncOperationId: id, byThisRun: id === own };
@@ -176,7 +217,8 @@ export async function deleteIfExists(
   } catch (err) {
     if (await isOwnRepeat(err, client, own))
       return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
-    if (await isConfirmedNotFound(err, client)) return gone();
+    const code = await unreadableCode(err, client);
+    if (code) return absent(code);
     // Changed since the read, or refused while it is still being created or changed: read again and
     // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
     if (await changedSince(err, current, read)) {

@@ -36,8 +36,11 @@ export function exportDesiredState(account: AccountSnapshot, name?: string): Des
     serviceAccounts: live(account.serviceAccounts).map((sa) => {
       const owned = keys.filter((k) => k.ownerId === sa.id);
       const names = [...new Set(owned.map((k) => baseDisplayName(k.displayName)))];
+      const scoped = sa.namespaceScoped ? nsName.get(sa.namespaceScoped) : undefined;
       return {
         name: sa.name,
+        ...(scoped ? { namespaceScoped: scoped } : {}),
+        ...(sa.role && sa.role !== 'none' ? { accountRole: sa.role as never } : {}),
         access: access(sa.access),
         apiKeys: names.map((displayName) => {
           const newest = owned

@@ -3,6 +3,9 @@
 import { baseDisplayName } from '../shared/api-key-names';
 import { matchesAny, type DesiredState, type NamespaceEntry, type Permission } from './schema';
 import { isLive, newestFirst, normalizeCa } from '../shared/resources';
+import { fingerprintOf } from './plan-summary';
+
+export { hasChanges, planSummary } from './plan-summary';
 
 /** What the plan needs to know of the account, as read through the Ops API (never a token). */
 export interface AccountSnapshot {
@@ -18,7 +21,17 @@ export interface AccountSnapshot {
     apiKeyAuth: boolean;
     state: string;
   }>;
-  serviceAccounts: Array<{ id: string; name: string; state: string; access: Record<string, Permission> }>;
+  serviceAccounts: Array<{
+    id: string;
+    name: string;
+    state: string;
+    /** By namespace id; a namespace-scoped account's one namespace and permission too. */
+    access: Record<string, Permission>;
+    /** The account role of an account-wide account (`none` or absent: none). */
+    role?: string;
+    /** The namespace id a namespace-scoped account is scoped to. */
+    namespaceScoped?: string;
+  }>;
   users: Array<{
     id: string;
     email: string;
@@ -79,10 +92,14 @@ export interface PlanOptions {
   now: number;
   /** Whether the Ops API can change an existing principal's access and role. */
   canChangeAccess: boolean;
+  /** Whether the Ops API has namespace-scoped service accounts (default: no). */
+  namespaceScopedAccounts?: boolean;
 }
 
 const DAY_MS = 86_400_000;
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const SCOPE_BLOCKED =
+  'a service account’s scope (namespace-scoped or account-wide, and which namespace) cannot change; delete it and create it again, or give the new one another name';
 const ACCESS_BLOCKED =
   'the given Ops API has no operation to change an existing principal’s access or role; use the real API (OPS_API_DIALECT=cloud) or change it by hand';
 
@@ -181,26 +198,64 @@ export function computePlan(desired: DesiredState, account: AccountSnapshot, opt
     return fields;
   };
 
+  /** What changes on an existing service account: nothing, its access and role, or a scope it cannot change. */
+  const serviceAccountChanges = (
+    want: DesiredState['serviceAccounts'][number],
+    have: AccountSnapshot['serviceAccounts'][number],
+  ): Change[] => {
+    const scope = have.namespaceScoped
+      ? (nsNameById.get(have.namespaceScoped) ?? have.namespaceScoped)
+      : undefined;
+    if (scope !== want.namespaceScoped) {
+      const fields = [{ field: 'namespaceScoped', from: scope ?? null, to: want.namespaceScoped ?? null }];
+      return [
+        {
+          kind: 'serviceAccount',
+          name: want.name,
+          action: 'update',
+          targetId: have.id,
+          destructive: true,
+          fields,
+          blocked: SCOPE_BLOCKED,
+        },
+      ];
+    }
+    const fields = accessChanges(want.name, byName(have.access), want.access);
+    const role = have.role ?? 'none';
+    if (want.accountRole !== undefined && role !== want.accountRole) {
+      fields.unshift({ field: 'accountRole', from: role, to: want.accountRole });
+    }
+    if (fields.length > 0) return [principalUpdate('serviceAccount', want.name, have.id, fields, options)];
+    unchanged.push({ kind: 'serviceAccount', name: want.name });
+    return [];
+  };
+
   // ---------------------------------------------------------------- service accounts and their keys
   const accounts = live(account.serviceAccounts);
   const saByName = new Map(accounts.map((s) => [s.name, s]));
   const keys = live(account.apiKeys);
   for (const want of desired.serviceAccounts) {
     const have = saByName.get(want.name);
+    if (want.namespaceScoped !== undefined && !options.namespaceScopedAccounts) {
+      problems.push(
+        `service account ${want.name}: namespaceScoped needs an Ops API with namespace-scoped service accounts (the real API: OPS_API_DIALECT=cloud)`,
+      );
+    }
     if (!have) {
       changes.push({
         kind: 'serviceAccount',
         name: want.name,
         action: 'create',
         destructive: false,
-        fields: Object.entries(want.access).map(([ns, p]) => ({ field: `access.${ns}`, from: null, to: p })),
+        fields: [
+          ...(want.namespaceScoped
+            ? [{ field: 'namespaceScoped', from: null, to: want.namespaceScoped }]
+            : []),
+          ...(want.accountRole ? [{ field: 'accountRole', from: null, to: want.accountRole }] : []),
+          ...Object.entries(want.access).map(([ns, p]) => ({ field: `access.${ns}`, from: null, to: p })),
+        ],
       });
-    } else {
-      const fields = accessChanges(want.name, byName(have.access), want.access);
-      if (fields.length === 0) unchanged.push({ kind: 'serviceAccount', name: want.name });
-      else changes.push(principalUpdate('serviceAccount', want.name, have.id, fields, options));
-    }
-
+    } else changes.push(...serviceAccountChanges(want, have));
     const owned = have ? keys.filter((k) => k.ownerId === have.id) : [];
     for (const key of want.apiKeys) {
       const name = `${want.name}/${key.displayName}`;
@@ -336,7 +391,7 @@ function principalUpdate(
   options: PlanOptions,
 ): Change {
   const removes = fields.some((f) => f.field.startsWith('access.') && f.to === null);
-  const downgrade = fields.some((f) => f.field === 'role');
+  const downgrade = fields.some((f) => f.field === 'role' || f.field === 'accountRole');
   return {
     kind,
     name,
@@ -352,32 +407,3 @@ function principalUpdate(
     ...(options.canChangeAccess ? {} : { blocked: ACCESS_BLOCKED }),
   };
 }
-
-/** FNV-1a over the changes: a short, stable identity of "these changes" (not a security boundary). */
-function fingerprintOf(changes: Change[], problems: string[]): string {
-  const text = JSON.stringify({ changes, problems });
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193) >>> 0;
-    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
-  }
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
-}
-
-/** Counts for a one-line summary. */
-export function planSummary(plan: Plan): Record<Action, number> & { blocked: number; destructive: number } {
-  const count = (p: (c: Change) => boolean) => plan.changes.filter(p).length;
-  return {
-    create: count((c) => c.action === 'create' && !c.blocked),
-    update: count((c) => c.action === 'update' && !c.blocked),
-    rotate: count((c) => c.action === 'rotate'),
-    delete: count((c) => c.action === 'delete'),
-    blocked: count((c) => c.blocked !== undefined),
-    destructive: count((c) => c.destructive && !c.blocked),
-  };
-}
-
-/** Whether applying would change anything (blocked changes cannot be applied). */
-export const hasChanges = (plan: Plan): boolean => plan.changes.some((c) => !c.blocked);

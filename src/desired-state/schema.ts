@@ -79,6 +79,17 @@ export const serviceAccountEntry = z
       .min(1, { error: 'must not be empty' })
       .max(64, { error: 'must be at most 64 characters' })
       .describe('The service account name (unique in the account)'),
+    namespaceScoped: namespaceName
+      .optional()
+      .describe(
+        'Make it a namespace-scoped account that reaches this namespace (of this file) alone; its access names that namespace only. The real API only',
+      ),
+    accountRole: z
+      .enum(ACCOUNT_ROLES, { error: `must be one of ${ACCOUNT_ROLES.join(', ')}` })
+      .optional()
+      .describe(
+        'Account role of an account-wide account. Absent: left as it is (a new one gets read where the API requires a role)',
+      ),
     access: access.default({}),
     apiKeys: z.array(apiKeyEntry).default([]),
   })
@@ -201,8 +212,38 @@ export function referenceProblems(state: DesiredState): FileProblem[] {
       }
     }
   };
-  state.serviceAccounts.forEach((sa, i) => checkAccess('serviceAccounts', i, sa.access));
+  state.serviceAccounts.forEach((sa, i) => {
+    checkAccess('serviceAccounts', i, sa.access);
+    if (sa.namespaceScoped !== undefined) problems.push(...scopedProblems(sa, i, names));
+  });
   state.users.forEach((u, i) => checkAccess('users', i, u.access));
+  return problems;
+}
+
+/** A namespace-scoped account: a namespace of this file, its permission there, no other access and no role. */
+function scopedProblems(sa: ServiceAccountEntry, i: number, names: ReadonlySet<string>): FileProblem[] {
+  const ns = sa.namespaceScoped!;
+  const where = (field: string) => at(['serviceAccounts', i, field]);
+  const problems: FileProblem[] = [];
+  if (!names.has(ns)) {
+    problems.push({
+      path: where('namespaceScoped'),
+      message: `refers to namespace "${ns}", which this file does not define (add it under namespaces)`,
+    });
+  }
+  const grants = Object.keys(sa.access);
+  if (grants.length !== 1 || grants[0] !== ns) {
+    problems.push({
+      path: where('access'),
+      message: `a namespace-scoped account reaches its namespace alone: access must be { ${ns}: admin|write|read }`,
+    });
+  }
+  if (sa.accountRole !== undefined) {
+    problems.push({
+      path: where('accountRole'),
+      message: 'a namespace-scoped account has no account role: leave accountRole out',
+    });
+  }
   return problems;
 }
 

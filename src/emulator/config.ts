@@ -78,7 +78,6 @@ export class RuntimeConfig {
   checkDurationMs = 1000;
   clockSkewMs = 0;
   operationIdReuse: 'replay' | 'refuse' = 'replay';
-
   timing(operationType: AnyOperationId): Timing {
     return { durationMs: this.durationMs(operationType), checkDurationMs: this.checkDurationMs };
   }

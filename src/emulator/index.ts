@@ -19,6 +19,7 @@ import { DEFAULT_PAGE_LIMITS } from './pagination';
 import { readState, StateWriter } from './persistence';
 import { TokenBucket, type RateLimitConfig } from './rate-limit';
 import { Realism, type RealismParamsUpdate, type RealismSettings, type UnmodelledLoss } from './realism';
+import { RealismRules } from './realism-rules';
 import { buildServer, type RequestLogEntry, type Runtime } from './server';
 import { specRoutes } from './spec-loader';
 import { Store, type EmulatorState } from './store';
@@ -196,6 +197,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     edgeSeed: opts.faultSeed ?? 1,
     persist: () => writer?.save() ?? Promise.resolve(),
     closing: closing.signal,
+    realismRules: new RealismRules(store, realism),
   };
 
   let rateLimit: RateLimitConfig | null = null;

@@ -26,6 +26,9 @@ Options:
                            'on' / 'off' for all, or name=on|off|default,...
                            (default: on for /cloud, off for /api/v1; also read
                            from EMULATOR_REALISM). Switches: ${REALISM_SWITCHES.join(', ')}
+  --read-after-create-lag <d>
+                           how long a new namespace reads as PERMISSION_DENIED /
+                           NOT_FOUND once created (switch readAfterCreateLag; default 60s)
   -h, --help               show this help
 `;
 
@@ -47,6 +50,7 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
         'check-duration': { type: 'string' },
         'account-id': { type: 'string' },
         realism: { type: 'string' },
+        'read-after-create-lag': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -86,6 +90,7 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
       throw new UsageError(`--realism: ${(error as Error).message}`);
     }
   }
+  const lagMs = duration('--read-after-create-lag', values['read-after-create-lag']);
   const asyncOperationDurationMs = duration('--async-duration', values['async-duration']);
   const checkDurationMs = duration('--check-duration', values['check-duration']);
   return {
@@ -97,6 +102,7 @@ function parseCli(argv: string[]): (EmulatorOptions & { help?: false }) | { help
     ...(checkDurationMs === undefined ? {} : { checkDurationMs }),
     ...(accountId === undefined ? {} : { accountId }),
     ...(realism === undefined ? {} : { realism }),
+    ...(lagMs === undefined ? {} : { realismParams: { readAfterCreateLag: { lagMs } } }),
   };
 }
 

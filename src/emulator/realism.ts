@@ -79,7 +79,7 @@ export const REALISM = {
   unmodelledFields: entry({
     description:
       'Spec fields the domain does not model (users\u2019 accountAccess.customRoles, service accounts\u2019 ' +
-      'description and namespaceScopedAccess, API keys\u2019 description, namespaces\u2019 lifecycle, search ' +
+      'description, API keys\u2019 description, namespaces\u2019 lifecycle, search ' +
       'attributes, …) are kept, and a whole-spec update that leaves one out clears it; each loss is reported.',
     sources: [
       'temporalio/terraform-provider-temporalcloud internal/provider/namespace_resource.go (Update sends the ' +
@@ -89,6 +89,35 @@ export const REALISM = {
         '(GetNamespace, change one field of the spec as read, UpdateNamespace with its resourceVersion)',
       'temporalio/tcld app/apikey.go (disable / enable: the key as read with spec.Disabled changed, sent with ' +
         'its resourceVersion) and app/user.go (set-account-role: the user as read with its roles changed)',
+    ],
+    params: {},
+    paramsSchema: z.strictObject({}).partial(),
+  }),
+  readAfterCreateLag: entry({
+    description:
+      'For `lagMs` after a namespace create is fulfilled, reading, updating or deleting that namespace ' +
+      'answers PERMISSION_DENIED and NOT_FOUND in turn (lists still show it; seeded namespaces never lag).',
+    sources: [
+      'temporalio/terraform-provider-temporalcloud PR #400 (waitForNamespaceAvailable: GetNamespace retried ' +
+        'on NotFound or PermissionDenied, 12 × 10 s, after the create is fulfilled)',
+      'temporalio/terraform-provider-temporalcloud issue #391 (a Developer-role identity read ' +
+        'PermissionDenied "request unauthorized" for ~50-60 s after create)',
+    ],
+    // The ~50-60 s issue #391 measured.
+    params: { lagMs: 60_000 },
+    paramsSchema: z.strictObject({ lagMs: z.number().int().min(0).max(86_400_000) }).partial(),
+  }),
+  serviceAccountRoleRule: entry({
+    description:
+      'createServiceAccount needs an account role (spec.access.accountAccess.role) or ' +
+      'spec.namespaceScopedAccess, else INVALID_ARGUMENT.',
+    sources: [
+      'temporalio/tcld app/serviceaccount.go (`service-account create` refuses without --account-role: ' +
+        '"account role must be specified"; `create-scoped` is the namespace-scoped form)',
+      'temporalio/terraform-provider-temporalcloud internal/provider/service_account_resource.go ("Either ' +
+        'account_access or namespace_scoped_access must be provided")',
+      'temporalio/cloud-api ServiceAccountSpec ("one of Access or NamespaceScopedAccess must be provided, ' +
+        'but not both")',
     ],
     params: {},
     paramsSchema: z.strictObject({}).partial(),

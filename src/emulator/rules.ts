@@ -1,5 +1,5 @@
 // Business rules the real service enforces beyond the schema. Each throws a 400 naming the field.
-import type { Access, CodecServer, MtlsAuth, OwnerType } from '../ops-api/types';
+import type { Access, CodecServer, MtlsAuth, NamespaceScopedAccess, OwnerType } from '../ops-api/types';
 import { invalid } from './errors';
 import { findRegion } from './regions';
 
@@ -71,6 +71,44 @@ export function checkAccess(
   for (const id of Object.keys(access?.namespaceAccesses ?? {})) {
     if (!namespaceExists(id)) throw invalid(`${field}.namespaceAccesses`, `namespace '${id}' does not exist`);
   }
+}
+
+const PERMISSIONS: readonly string[] = ['admin', 'write', 'read'];
+
+/**
+ * A namespace-scoped service account's access: an existing namespace and a permission. cloud-api's
+ * ServiceAccountSpec: "one of `Access` or `NamespaceScopedAccess` must be provided, but not both".
+ */
+export function checkNamespaceScopedAccess(
+  spec: { access?: Access; namespaceScopedAccess?: NamespaceScopedAccess },
+  namespaceExists: (id: string) => boolean,
+  field = 'spec.namespaceScopedAccess',
+): void {
+  const scoped = spec.namespaceScopedAccess;
+  if (!scoped) return;
+  if (spec.access) throw invalid(field, 'cannot be given together with spec.access: one or the other');
+  const namespace = requireString(scoped.namespace, `${field}.namespace`);
+  if (!namespaceExists(namespace))
+    throw invalid(`${field}.namespace`, `namespace '${namespace}' does not exist`);
+  if (!PERMISSIONS.includes(scoped.access?.permission as string)) {
+    throw invalid(`${field}.access.permission`, 'is required: admin, write or read');
+  }
+}
+
+type ScopedSpec = { access?: Access; namespaceScopedAccess?: NamespaceScopedAccess };
+
+/** A namespace-scoped account stays scoped to its namespace, and an account-wide one stays account-wide. */
+export function checkScopeKept(was: ScopedSpec, next: ScopedSpec): void {
+  const before = was.namespaceScopedAccess?.namespace;
+  const after = next.namespaceScopedAccess?.namespace;
+  if (before !== after) {
+    throw invalid(
+      'spec.namespaceScopedAccess.namespace',
+      before ? `is immutable (it is '${before}')` : 'cannot be added to an account-wide service account',
+    );
+  }
+  if (before && next.access)
+    throw invalid('spec.access', 'a namespace-scoped service account has no account-wide access');
 }
 
 export function checkLength(value: string, min: number, max: number, field: string): void {

@@ -17,6 +17,7 @@ import type { PageLimits } from './pagination';
 import type { TokenBucket } from './rate-limit';
 import { EdgeSchedule, recodeConflict, type EdgeAnswer } from './real-answers';
 import type { Realism } from './realism';
+import type { RealismRules } from './realism-rules';
 import { HANDLERS, type OperationRequest } from './routes';
 import type { OperationRoute } from './spec-loader';
 import type { Store } from './store';
@@ -62,6 +63,8 @@ export interface Runtime {
   persist(): Promise<void>;
   /** Aborted when the emulator closes: fault delays end then instead of outliving it. */
   closing: AbortSignal;
+  /** What the lifecycle switches refuse before a handler runs (realism-rules.ts). */
+  realismRules: RealismRules;
 }
 
 interface RequestContext {
@@ -327,6 +330,7 @@ export function buildServer(rt: Runtime, routes: readonly OperationRoute[]): Fas
           : undefined;
         let result = replayed;
         if (result === undefined) {
+          rt.realismRules.check(operationId, request, dialect.name, ctx.now);
           result = handler(request, {
             store: rt.store,
             limits: rt.limits,

@@ -39,6 +39,8 @@ import {
   checkLength,
   checkMtlsAuth,
   checkNamespaceName,
+  checkNamespaceScopedAccess,
+  checkScopeKept,
   checkOwnerType,
   checkRegion,
   checkRetentionDays,
@@ -67,6 +69,8 @@ interface BaseRecord {
 export interface NamespaceRecord extends BaseRecord {
   spec: NamespaceSpec;
   state: NamespaceState;
+  /** When its create operation was fulfilled (seeded namespaces have none): the read-after-create lag starts. */
+  createFulfilledAt?: number;
 }
 export interface UserRecord extends BaseRecord {
   spec: UserSpec;
@@ -192,6 +196,19 @@ function applyUnmodelled(record: BaseRecord, sent: UnmodelledSent | undefined): 
   else delete record.unmodelled;
 }
 
+/** The access a principal's spec keeps: account-wide `access`, or a service account's namespace-scoped one. */
+function accessOf(spec: {
+  access?: Access;
+  namespaceScopedAccess?: ServiceAccountSpec['namespaceScopedAccess'];
+}) {
+  return {
+    ...(spec.access ? { access: structuredClone(spec.access) } : {}),
+    ...(spec.namespaceScopedAccess
+      ? { namespaceScopedAccess: structuredClone(spec.namespaceScopedAccess) }
+      : {}),
+  };
+}
+
 function failedPrecondition(what: string, id: string, state: string): ApiError {
   return new ApiError('failed_precondition', `${what} '${id}' is ${state}; wait for its operation to finish`);
 }
@@ -251,8 +268,10 @@ export class Store {
           return;
         }
         touch(ns, at);
-        if (op.operationType === 'createNamespace') ns.state = ok ? 'active' : 'activation_failed';
-        else if (op.operationType === 'deleteNamespace') ns.state = 'delete_failed';
+        if (op.operationType === 'createNamespace') {
+          ns.state = ok ? 'active' : 'activation_failed';
+          if (ok) ns.createFulfilledAt = at;
+        } else if (op.operationType === 'deleteNamespace') ns.state = 'delete_failed';
         else {
           if (ok && op.pendingSpec) ns.spec = op.pendingSpec;
           if (ok) applyUnmodelled(ns, op.pendingUnmodelled);
@@ -587,12 +606,13 @@ export class Store {
     const name = requireString(spec.name, 'spec.name');
     checkLength(name, 1, 64, 'spec.name');
     checkAccess(spec.access, (id) => this.namespaces.has(id));
+    checkNamespaceScopedAccess(spec, (id) => this.namespaces.has(id));
     for (const sa of this.serviceAccounts.values()) {
       if (sa.spec.name === name) {
         throw new ApiError('already_exists', `service account '${name}' already exists`, 'spec.name');
       }
     }
-    return { name, ...(spec.access ? { access: structuredClone(spec.access) as Access } : {}) };
+    return { name, ...accessOf(spec) };
   }
 
   private addServiceAccount(
@@ -817,7 +837,9 @@ export class Store {
       throw invalid(`spec.${key}`, `is immutable (it is '${was}')`);
     }
     checkAccess(body.spec.access, (ns) => this.namespaces.has(ns));
-    const spec = { [key]: was, ...(body.spec.access ? { access: structuredClone(body.spec.access) } : {}) };
+    if (kind === 'serviceAccount')
+      checkScopeKept(record.spec as ServiceAccountSpec, body.spec as ServiceAccountSpec);
+    const spec = { [key]: was, ...accessOf(body.spec) };
     return this.changePrincipal(kind, record, spec as UserSpec, body.resourceVersion, options);
   }
 
@@ -830,6 +852,21 @@ export class Store {
   ): AsyncOperationResponse {
     const record = kind === 'user' ? this.getUserRecord(id) : this.getServiceAccountRecord(id);
     if (!this.namespaces.has(body.namespace)) throw notFound('namespace', body.namespace);
+    const scoped = (record.spec as ServiceAccountSpec).namespaceScopedAccess;
+    if (scoped) {
+      // Its one namespace's permission may change; it can reach no other.
+      if (scoped.namespace !== body.namespace) {
+        throw invalid(
+          'namespace',
+          `service account '${id}' is scoped to namespace '${scoped.namespace}' only`,
+        );
+      }
+      const spec: ServiceAccountSpec = {
+        ...(structuredClone(record.spec) as ServiceAccountSpec),
+        namespaceScopedAccess: { ...scoped, access: { ...body.access } },
+      };
+      return this.changePrincipal(kind, record, spec, body.resourceVersion, options);
+    }
     const spec = structuredClone(record.spec) as UserSpec;
     spec.access = {
       ...spec.access,

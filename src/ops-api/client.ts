@@ -10,9 +10,11 @@ import {
 } from './dialects';
 import { EDGE_STATUSES, OpsApiError, parseRetryAfter } from './errors';
 import type { MutationLimiter } from './mutation-gate';
-import { isMutation } from './types';
+import { isCapability, isMutation } from './types';
 import type {
+  AccountRole,
   ApiKey,
+  Capability,
   AsyncOperation,
   AsyncOperationResponse,
   CreateApiKeyRequest,
@@ -202,9 +204,14 @@ export class OpsApiClient {
     return this.call('setServiceAccountNamespaceAccess', input);
   }
 
-  /** Whether the API behind this client offers the operation (its dialect decides). */
-  supports(operationId: AnyOperationId): boolean {
-    return this.dialect.supports(operationId);
+  /** Whether the API behind this client offers the operation or capability (its dialect decides). */
+  supports(what: AnyOperationId | Capability): boolean {
+    return isCapability(what) ? this.dialect.capabilities.has(what) : this.dialect.supports(what);
+  }
+
+  /** The account role an account-wide service account gets when none is asked for (see Dialect). */
+  get defaultServiceAccountRole(): AccountRole | undefined {
+    return this.dialect.defaultServiceAccountRole;
   }
 
   /** The one request path: the dialect encodes and decodes, this does the I/O and the error mapping. */

@@ -126,11 +126,26 @@ export type User = Omit<S['User'], 'spec' | 'state'> &
     spec: { email: string; access?: Access } & Unmodelled;
     state: UserState;
   };
+/**
+ * A service account reaching exactly one namespace (the real API's `NamespaceScopedAccess`): its namespace is
+ * fixed at creation, its permission may change. The given document has none.
+ */
+export interface NamespaceScopedAccess {
+  /** The namespace id. */
+  namespace: string;
+  access: { permission: NamespacePermission };
+}
+/** Either account-wide `access` (with an account role, on the real API) or `namespaceScopedAccess`, never both. */
+export type ServiceAccountSpec = {
+  name: string;
+  access?: Access;
+  namespaceScopedAccess?: NamespaceScopedAccess;
+};
 export type ServiceAccount = Omit<S['ServiceAccount'], 'spec' | 'state'> &
   LatestOperation & {
     id: string;
     resourceVersion: string;
-    spec: { name: string; access?: Access } & Unmodelled;
+    spec: ServiceAccountSpec & Unmodelled;
     state: ServiceAccountState;
   };
 export type ApiKey = Omit<S['ApiKey'], 'spec' | 'state'> &
@@ -160,7 +175,7 @@ export type CreateNamespaceRequest = { spec: NamespaceSpec } & ClientOperationId
 /** The whole spec, as read and merged with the change: an update never drops a field it does not mention. */
 export type UpdateNamespaceRequest = { resourceVersion: string; spec: NamespaceSpec } & ClientOperationId;
 export type CreateUserRequest = { spec: { email: string; access?: Access } } & ClientOperationId;
-export type CreateServiceAccountRequest = { spec: { name: string; access?: Access } } & ClientOperationId;
+export type CreateServiceAccountRequest = { spec: ServiceAccountSpec } & ClientOperationId;
 export type CreateApiKeyRequest = {
   spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
 } & ClientOperationId;
@@ -246,5 +261,14 @@ export interface NamespaceAccessRequest extends ClientOperationId {
   access: { permission: NamespacePermission };
   resourceVersion: string;
 }
+/**
+ * What an API offers beyond operations, asked through `client.supports()`: the product adapts to the API
+ * behind the client without knowing which dialect that is.
+ */
+export const CAPABILITIES = ['namespaceScopedServiceAccounts'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+export const isCapability = (name: string): name is Capability =>
+  (CAPABILITIES as readonly string[]).includes(name);
+
 export type OperationInput<Op extends AnyOperationId> = Operations[Op]['input'];
 export type OperationOutput<Op extends AnyOperationId> = Operations[Op]['output'];

@@ -64,6 +64,7 @@ export const NAMESPACE_FIELDS = [
   'serviceAccount',
   'serviceAccount.name',
   'serviceAccount.permission',
+  'serviceAccount.accountRole',
   'apiKey',
   'apiKey.displayName',
   'apiKey.expiryDays',
@@ -89,7 +90,12 @@ export const namespaceForm: FormSpec = {
       region: text(v.region),
       retentionDays: num(v.retentionDays),
       serviceAccount: checked(v.serviceAccount)
-        ? defined({ name: text(v['serviceAccount.name']), permission: text(v['serviceAccount.permission']) })
+        ? defined({
+            name: text(v['serviceAccount.name']),
+            permission: text(v['serviceAccount.permission']),
+            // A role asks for an account-wide account; none leaves it to the API (namespace-scoped where it can).
+            accountRole: text(v['serviceAccount.accountRole']),
+          })
         : undefined,
       apiKey: checked(v.apiKey)
         ? defined({ displayName: text(v['apiKey.displayName']), expiryDays: num(v['apiKey.expiryDays']) })

@@ -278,8 +278,13 @@ export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean
       env,
       temporalPort: 0,
       emulatorPort: 0,
-      // Short operations so the demo takes seconds, not minutes.
-      emulatorOptions: { asyncOperationDurationMs: 1_500, checkDurationMs: 250 },
+      // Short operations so the demo takes seconds, not minutes; in the cloud dialect a new namespace still reads
+      // PERMISSION_DENIED / NOT_FOUND for a moment, as on the real service (docs/real-service.md).
+      emulatorOptions: {
+        asyncOperationDurationMs: 1_500,
+        checkDurationMs: 250,
+        realismParams: { readAfterCreateLag: { lagMs: 3_000 } },
+      },
       events: { host: '127.0.0.1', port: 0 },
       signal: startUp.signal,
     });
@@ -321,7 +326,7 @@ export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean
     );
     check(
       state.serviceAccounts.some((s) => s.id === serviceAccountId && s.state === 'active'),
-      `service account ${serviceAccountId} is active`,
+      `service account ${serviceAccountId} is active (${provisioned.serviceAccountScope === 'namespace' ? 'scoped to the namespace' : 'account-wide'})`,
     );
     check(
       state.apiKeys.some((k) => k.id === firstKeyId && k.state === 'active'),

@@ -25,13 +25,41 @@ export interface AsyncWaitOptions {
   /** Bounds on the server's `checkDuration` hint (ms); defaults 1 s and 1 min. */
   minPollMs?: number;
   maxPollMs?: number;
+  /**
+   * How long a resource whose create was fulfilled may answer NOT_FOUND or PERMISSION_DENIED before that is an
+   * error (the real API's read-after-create lag; see docs/real-service.md); default 2 minutes.
+   */
+  readAfterCreateMs?: number;
 }
 
 export const DEFAULT_ASYNC_WAIT: Required<AsyncWaitOptions> = {
   timeoutMs: 60 * 60_000,
   minPollMs: 1_000,
   maxPollMs: 60_000,
+  readAfterCreateMs: 2 * 60_000,
 };
+
+/** The Terraform provider reads a new namespace every 10 s (waitForNamespaceAvailable). */
+const READABLE_POLL_MS = 10_000;
+
+/** The reads of a wait for a resource to become readable: every ~10 s, for the whole window, the first at once. */
+export function readableReads(options: Required<AsyncWaitOptions>): { attempts: number; intervalMs: number } {
+  const intervalMs = Math.min(Math.max(READABLE_POLL_MS, options.minPollMs), options.maxPollMs);
+  return { attempts: Math.max(1, Math.ceil(options.readAfterCreateMs / intervalMs)) + 1, intervalMs };
+}
+
+/** awaitReadable's options: its retries are the reads, a fixed interval apart, and its last read answers. */
+export function readableWait(reads: { attempts: number; intervalMs: number }): ActivityOptions {
+  return {
+    startToCloseTimeout: '30s',
+    retry: {
+      initialInterval: reads.intervalMs,
+      backoffCoefficient: 1,
+      maximumInterval: reads.intervalMs,
+      maximumAttempts: reads.attempts,
+    },
+  };
+}
 
 /**
  * Waiting on an async operation is one activity whose retries are the polls: each attempt that finds

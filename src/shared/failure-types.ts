@@ -22,6 +22,8 @@ export const FailureType = {
   AsyncOperationTimeout: 'AsyncOperationTimeout',
   ResourceNotReady: 'ResourceNotReady',
   ResourceFailed: 'ResourceFailed',
+  /** A resource that should exist answers NOT_FOUND or PERMISSION_DENIED (read-after-create lag) for too long. */
+  ResourceNotReadable: 'ResourceNotReadable',
   SpecMismatch: 'SpecMismatch',
   SecretSinkFailed: 'SecretSinkFailed',
   TokenLost: 'TokenLost',

@@ -1,5 +1,5 @@
 // Small facts about resources that several places must agree on. Workflow-safe.
-import type { NamespaceSpec } from '../ops-api/types';
+import type { NamespaceSpec, ServiceAccount } from '../ops-api/types';
 
 /** A resource on its way out or gone: never adopted, planned against or exported as existing. */
 const LEAVING: ReadonlySet<string> = new Set(['deleting', 'deleted']);
@@ -12,6 +12,20 @@ export const isLive = (resource: { state: string }): boolean => !LEAVING.has(res
  */
 export function newestFirst<T extends { id: string; createdTime?: string | undefined }>(a: T, b: T): number {
   return (b.createdTime ?? '').localeCompare(a.createdTime ?? '') || a.id.localeCompare(b.id);
+}
+
+/** Whether a service account reaches the namespace (by id): scoped to it, or granted access to it. */
+export function reachesNamespace(sa: Pick<ServiceAccount, 'spec'>, namespace: string): boolean {
+  return (
+    sa.spec.namespaceScopedAccess?.namespace === namespace ||
+    sa.spec.access?.namespaceAccesses?.[namespace] !== undefined
+  );
+}
+
+/** The namespaces a service account reaches (ids): its one namespace if scoped, else its grants. */
+export function namespacesOf(sa: Pick<ServiceAccount, 'spec'>): string[] {
+  const scoped = sa.spec.namespaceScopedAccess?.namespace;
+  return scoped ? [scoped] : Object.keys(sa.spec.access?.namespaceAccesses ?? {});
 }
 
 /** A CA bundle's base64 is the same with or without the line breaks people keep in it. */

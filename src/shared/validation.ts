@@ -65,6 +65,12 @@ export const displayName = z
   .min(1, { error: 'must not be empty' })
   .max(128, { error: 'must be at most 128 characters' });
 
+/** The account roles a service account may be given (the Terraform provider's: admin, developer, read). */
+export const SERVICE_ACCOUNT_ROLES = ['admin', 'developer', 'read'] as const;
+export const serviceAccountRole = z.enum(SERVICE_ACCOUNT_ROLES, {
+  error: `must be one of ${SERVICE_ACCOUNT_ROLES.join(', ')}`,
+});
+
 export const provisionNamespaceInput = z
   .strictObject({
     name: namespaceName,
@@ -82,6 +88,17 @@ export const provisionNamespaceInput = z
         permission: z
           .enum(['admin', 'write', 'read'], { error: 'must be one of admin, write, read' })
           .default('write'),
+        /**
+         * `namespace`: an account scoped to this namespace alone (the default where the API has them);
+         * `account`: an account-wide one, with `accountRole`. Giving `accountRole` alone means `account`.
+         */
+        scope: z.enum(['namespace', 'account'], { error: 'must be namespace or account' }).optional(),
+        /** The account-wide account's role (default read where the API requires one). */
+        accountRole: serviceAccountRole.optional(),
+      })
+      .refine((sa) => sa.scope !== 'namespace' || sa.accountRole === undefined, {
+        error: 'a namespace-scoped service account has no account role: leave it out, or give scope account',
+        path: ['accountRole'],
       })
       .optional(),
     apiKey: z
@@ -102,6 +119,8 @@ export const provisionNamespaceInput = z
           .optional(),
         minPollSeconds: z.number().positive().max(3600).optional(),
         maxPollSeconds: z.number().positive().max(3600).optional(),
+        /** How long the new namespace may read NOT_FOUND / PERMISSION_DENIED once created (default 2). */
+        readAfterCreateMinutes: z.number().positive().max(60).optional(),
       })
       .optional(),
   })
@@ -135,7 +154,10 @@ export type UpdateNamespaceRequest = z.output<typeof updateNamespaceInput>;
 
 export const decommissionNamespaceInput = z.strictObject({
   name: namespaceName,
-  /** Delete the API keys of service accounts that have access to this namespace first. */
+  /**
+   * Delete the API keys of the account-wide service accounts that have access to this namespace first (those of
+   * namespace-scoped accounts go with their namespace in any case).
+   */
   deleteServiceAccountKeys: z.boolean().default(false),
   /** Also delete those service accounts when this namespace is the only one they can reach. */
   deleteServiceAccounts: z.boolean().default(false),

@@ -10,10 +10,10 @@ export const decommissionNamespaceStarter = defineStarter({
   workflowIdReusePolicy: workflowIdReusePolicies.decommissionNamespace,
   name: 'decommission-namespace',
   summary:
-    'Deletes a namespace, optionally first the API keys of the service accounts that can reach it and ' +
-    'those accounts (only accounts with no other namespace). A namespace that is already gone is success. ' +
-    'By default the approval policy has it wait for an approver: --approve/--reject, sent by someone else ' +
-    'running this command again with the same --name.',
+    'Deletes a namespace with its namespace-scoped service accounts and their keys, optionally first the API ' +
+    'keys of the account-wide service accounts that can reach it and those accounts (only accounts with no ' +
+    'other namespace). A namespace that is already gone is success. By default the approval policy has it ' +
+    'wait for an approver: --approve/--reject, sent by someone else running this command again with the same --name.',
   examples: [
     'npm run decommission-namespace -- --name payments-prod --delete-service-accounts',
     'npm run decommission-namespace -- --name payments-prod --approve --approver alice --wait',
@@ -23,7 +23,7 @@ export const decommissionNamespaceStarter = defineStarter({
     'delete-service-account-keys': {
       type: 'boolean',
       field: 'deleteServiceAccountKeys',
-      description: "first delete the API keys of the namespace's service accounts",
+      description: "first delete the API keys of the namespace's account-wide service accounts too",
     },
     'delete-service-accounts': {
       type: 'boolean',

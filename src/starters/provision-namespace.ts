@@ -18,6 +18,8 @@ export const provisionNamespaceStarter = defineStarter({
     'npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 --wait',
     'npm run provision-namespace -- --name payments-prod --region aws-us-east-1 --retention-days 30 \\',
     '    --service-account --permission write --api-key --key-expiry-days 90 --wait --json',
+    'npm run provision-namespace -- --name payments-ci --region aws-us-east-1 --retention-days 7 \\',
+    '    --service-account --account-role developer --api-key --wait',
   ],
   flags: {
     name: { type: 'string', field: 'name', valueName: 'NAME', description: 'namespace name (required)' },
@@ -54,13 +56,26 @@ export const provisionNamespaceStarter = defineStarter({
       type: 'optional-value',
       field: 'serviceAccount',
       valueName: 'NAME',
-      description: 'also create a service account with access (default name: <name>-sa)',
+      description:
+        'also create a service account for it, namespace-scoped where the Ops API has such accounts (default name: <name>-sa)',
     },
     permission: {
       type: 'string',
       field: 'serviceAccount.permission',
       valueName: 'admin|write|read',
       description: "the service account's namespace permission (default write)",
+    },
+    'account-wide': {
+      type: 'boolean',
+      field: 'serviceAccount.scope',
+      description:
+        'make the service account account-wide (role: --account-role, default read) instead of scoped to this namespace',
+    },
+    'account-role': {
+      type: 'string',
+      field: 'serviceAccount.accountRole',
+      valueName: 'admin|developer|read',
+      description: "the account-wide service account's account role (implies --account-wide)",
     },
     'api-key': {
       type: 'optional-value',
@@ -92,6 +107,8 @@ export const provisionNamespaceStarter = defineStarter({
     ctx.requires('approve', 'approver');
     ctx.requires('codec-pass-access-token', 'codec-endpoint');
     ctx.requires('permission', 'service-account');
+    ctx.requires('account-wide', 'service-account');
+    ctx.requires('account-role', 'service-account');
     ctx.requires('key-expiry-days', 'api-key');
     if (ctx.has('api-key') && !ctx.has('service-account'))
       ctx.problem('api-key', 'needs --service-account (the key belongs to a service account)');
@@ -121,6 +138,10 @@ export const provisionNamespaceStarter = defineStarter({
               ...(v.permission !== undefined
                 ? { permission: v.permission as 'admin' | 'write' | 'read' }
                 : {}),
+              ...(v['account-wide'] ? { scope: 'account' as const } : {}),
+              ...(v['account-role'] !== undefined
+                ? { accountRole: v['account-role'] as 'admin' | 'developer' | 'read' }
+                : {}),
             },
           }
         : {}),
@@ -139,6 +160,9 @@ export const provisionNamespaceStarter = defineStarter({
   workflowId: (input) => workflowIds.provisionNamespace(input.name),
   summarize: (r) =>
     `namespace ${r.namespace} is ready at ${r.endpoints.grpcAddress}` +
+    (r.serviceAccountId
+      ? `; service account ${r.serviceAccountId} (${r.serviceAccountScope === 'namespace' ? 'namespace-scoped' : 'account-wide'})`
+      : '') +
     (r.secretRef ? `; API key ${r.apiKeyId} stored at ${r.secretRef}` : ''),
 });
 

@@ -9,8 +9,20 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AwaitAsyncOperationInput, AwaitAsyncOperationResult } from '../activities/async-operations';
-import { asyncWait, DEFAULT_ASYNC_WAIT, type AsyncWaitOptions } from '../shared/activity-options';
+import type {
+  AwaitAsyncOperationInput,
+  AwaitAsyncOperationResult,
+  AwaitReadableInput,
+} from '../activities/async-operations';
+import type { DeleteResult } from '../activities/util';
+import {
+  asyncWait,
+  DEFAULT_ASYNC_WAIT,
+  opsApiPaging,
+  readableReads,
+  readableWait,
+  type AsyncWaitOptions,
+} from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
 import type { z } from 'zod';
 import { formatProblems, validate, type InputProblem } from '../shared/validation';
@@ -19,10 +31,15 @@ export interface WaitSettings {
   timeoutMinutes?: number;
   minPollSeconds?: number;
   maxPollSeconds?: number;
+  readAfterCreateMinutes?: number;
 }
 
 export function toAsyncWaitOptions(wait: WaitSettings | undefined): Required<AsyncWaitOptions> {
   return {
+    readAfterCreateMs:
+      wait?.readAfterCreateMinutes !== undefined
+        ? wait.readAfterCreateMinutes * 60_000
+        : DEFAULT_ASYNC_WAIT.readAfterCreateMs,
     timeoutMs:
       wait?.timeoutMinutes !== undefined ? wait.timeoutMinutes * 60_000 : DEFAULT_ASYNC_WAIT.timeoutMs,
     minPollMs: wait?.minPollSeconds !== undefined ? wait.minPollSeconds * 1000 : DEFAULT_ASYNC_WAIT.minPollMs,
@@ -44,7 +61,9 @@ export function operationKey(step: string): string {
 
 /**
  * Waits for an async operation (and optionally its resource) on durable timers driven by the server's
- * checkDuration hint. Times out non-retryably with a clear message.
+ * checkDuration hint. Times out non-retryably with a clear message. A resource that answers NOT_FOUND or
+ * PERMISSION_DENIED once its operation is fulfilled is waited for (the read-after-create lag), for at most
+ * `readAfterCreateMs`, and then fails clearly: it is never taken for gone.
  */
 export async function waitForOperation(
   asyncOperationId: string | undefined,
@@ -52,13 +71,20 @@ export async function waitForOperation(
   options: Required<AsyncWaitOptions>,
 ): Promise<AwaitAsyncOperationResult> {
   const { awaitAsyncOperation } = proxyActivities<Activities>(asyncWait(options) as ActivityOptions);
-  try {
-    return await awaitAsyncOperation({
+  const wait = () =>
+    awaitAsyncOperation({
       asyncOperationId,
       resource,
       minPollMs: options.minPollMs,
       maxPollMs: options.maxPollMs,
     });
+  try {
+    const done = await wait();
+    if (!done.unreadable || !resource) return done;
+    await awaitReadable(resource, options, 'after its operation was fulfilled');
+    const again = await wait();
+    if (again.unreadable) throw notReadableAgain(resource, again.unreadable);
+    return again;
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
       const what = resource ? `${resource.kind} ${resource.id}` : 'the change';
@@ -70,6 +96,113 @@ export async function waitForOperation(
     }
     throw unwrapActivityFailure(err);
   }
+}
+
+/**
+ * Reads the resource every ~10 s until it answers, for at most the read-after-create window; throws a
+ * non-retryable ResourceNotReadable failure naming what it kept answering when the window passes.
+ */
+async function awaitReadable(
+  resource: { kind: AwaitReadableInput['kind']; id: string },
+  options: Required<AsyncWaitOptions>,
+  context: string,
+): Promise<string> {
+  const reads = readableReads(options);
+  const { awaitReadable: read } = proxyActivities<Activities>(readableWait(reads));
+  const result = await read({ kind: resource.kind, id: resource.id, ...reads });
+  if (result.readable) return result.state;
+  throw ApplicationFailure.create({
+    type: FailureType.ResourceNotReadable,
+    message:
+      `${resource.kind} ${resource.id} still answered ${result.answered.toUpperCase()} ${options.readAfterCreateMs / 60_000} min ` +
+      `(${result.reads} reads) ${context}; it was not taken for gone and may still exist`,
+    nonRetryable: true,
+    details: [{ kind: resource.kind, id: resource.id, answered: result.answered }],
+  });
+}
+
+/**
+ * Deletes a resource and waits until it is gone. "Gone" needs proof: this run's own delete, a delete it saw in
+ * flight, or the caller's own (`del(true)`: believe a NOT_FOUND, e.g. after a failed create). A resource that
+ * answers NOT_FOUND or PERMISSION_DENIED with no such proof (as one just created does for a while) is read until it
+ * answers and deleted then. If it never answers within the window: when this run created it, that is an error (it
+ * may still exist); otherwise a NOT_FOUND that lasted the whole window is believed.
+ */
+async function deleteUntilGone(
+  resource: { kind: AwaitReadableInput['kind']; id: string },
+  del: (absentIsGone: boolean) => Promise<DeleteResult>,
+  options: Required<AsyncWaitOptions> & { createdByThisRun?: boolean },
+): Promise<DeleteOutcome> {
+  let res = await del(false);
+  if (res.outcome === 'unreadable') {
+    try {
+      await awaitReadable(resource, options, 'when it was to be deleted');
+      res = await del(false);
+    } catch (err) {
+      const answered = failureDetails(err)?.answered;
+      if (options.createdByThisRun || answered !== 'not_found') throw err;
+      res = await del(true);
+    }
+    if (res.outcome === 'unreadable') throw notReadableAgain(resource, res.unreadable);
+  }
+  if (!res.asyncOperationId) return res;
+  const done = await waitForOperation(res.asyncOperationId, { ...resource, until: 'gone' }, options);
+  const finishedTime = done.asyncOperation?.finishedTime;
+  return finishedTime ? { ...res, finishedTime } : res;
+}
+
+/** A delete's outcome once the resource is gone: with the time its delete operation finished, when there was one. */
+export type DeleteOutcome = DeleteResult & { finishedTime?: string };
+
+/**
+ * deleteUntilGone through the resource's own delete activity, under this step's operation key; an API key's token
+ * leaves the secret sink with it. `createFailed`: its create operation failed, so a NOT_FOUND is the truth.
+ */
+export function deleteResource(
+  resource: { kind: AwaitReadableInput['kind']; id: string },
+  operationKey: string,
+  options: Required<AsyncWaitOptions> & { createdByThisRun?: boolean; createFailed?: boolean },
+): Promise<DeleteOutcome> {
+  const activities = proxyActivities<Activities>(opsApiPaging);
+  const { id } = resource;
+  return deleteUntilGone(
+    resource,
+    (absent) => {
+      const input = { operationKey, absentIsGone: absent || options.createFailed === true };
+      switch (resource.kind) {
+        case 'namespace':
+          return activities.deleteNamespaceIfExists({ ...input, namespace: id });
+        case 'serviceAccount':
+          return activities.deleteServiceAccountIfExists({ ...input, serviceAccountId: id });
+        case 'user':
+          return activities.deleteUserIfExists({ ...input, userId: id });
+        case 'apiKey':
+          return activities.deleteApiKeyIfExists({ ...input, keyId: id, deleteSecret: true });
+      }
+    },
+    options,
+  );
+}
+
+/** The resource a ResourceNotReadable failure names, if `err` is one. */
+export function unreadableResource(err: unknown): { kind: string; id: string } | undefined {
+  const details = failureDetails(err);
+  return details?.id ? { kind: details.kind ?? '', id: details.id } : undefined;
+}
+
+function notReadableAgain(resource: { kind: string; id: string }, answered: string | undefined) {
+  return ApplicationFailure.create({
+    type: FailureType.ResourceNotReadable,
+    message: `${resource.kind} ${resource.id} answered ${String(answered).toUpperCase()} again right after it was read; try again`,
+    nonRetryable: true,
+  });
+}
+
+function failureDetails(err: unknown): { answered?: string; kind?: string; id?: string } | undefined {
+  const inner = unwrapActivityFailure(err);
+  return inner instanceof ApplicationFailure && inner.type === FailureType.ResourceNotReadable
+    ? (inner.details?.[0] as { answered?: string; kind?: string; id?: string } | undefined)
+    : undefined;
 }
 
 /** Waits until each of these API keys (being deleted by the given operations) is gone. */

@@ -2,18 +2,13 @@ import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
+import { namespacesOf } from '../shared/resources';
 import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
-import { describeError, operationKey, waitForOperation, validInputOrFail } from './common';
+import { deleteResource, describeError, operationKey, waitForOperation, validInputOrFail } from './common';
 import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
 
-const {
-  findNamespaceByName,
-  listServiceAccountsForNamespace,
-  listApiKeysByOwner,
-  deleteApiKeyIfExists,
-  deleteServiceAccountIfExists,
-  deleteNamespaceIfExists,
-} = proxyActivities<Activities>(opsApiPaging);
+const { findNamespaceByName, listServiceAccountsForNamespace, listApiKeysByOwner } =
+  proxyActivities<Activities>(opsApiPaging);
 
 export interface DecommissionStatus extends DecisionStatus {
   step:
@@ -49,7 +44,10 @@ export const decommissionStatusQuery = defineQuery<DecommissionStatus>('status')
 
 const IN_FLIGHT = new Set(['activating', 'updating']);
 
-/** Deletes a namespace, optionally with its service accounts' keys and accounts first. */
+/**
+ * Deletes a namespace, with its namespace-scoped service accounts and their keys first (they exist for it alone),
+ * and optionally the keys of the account-wide accounts that reach it and those accounts too.
+ */
 export async function decommissionNamespace(
   rawInput: DecommissionNamespaceInput,
 ): Promise<DecommissionResult> {
@@ -82,67 +80,53 @@ export async function decommissionNamespace(
       if (approval?.decision !== 'approved') return result(approval ? 'rejected' : 'approval-timed-out');
     }
 
-    let accounts: ServiceAccount[] = [];
-    if (input.deleteServiceAccountKeys || input.deleteServiceAccounts) {
-      accounts = await listServiceAccountsForNamespace(ns.namespace);
-      status.step = 'deleting-api-keys';
-      const keys = (
-        await Promise.all(
-          accounts.map((sa) => listApiKeysByOwner({ ownerId: sa.id, ownerType: 'service-account' })),
-        )
-      ).flat();
+    // A namespace-scoped account (and its keys) exists for this namespace alone: it goes with it, always.
+    // Account-wide ones that reach it go only when asked, and only if this is the one namespace they reach.
+    const accounts: ServiceAccount[] = await listServiceAccountsForNamespace(ns.namespace);
+    const scoped = accounts.filter((sa) => sa.spec.namespaceScopedAccess?.namespace === ns.namespace);
+    const keyOwners = input.deleteServiceAccountKeys || input.deleteServiceAccounts ? accounts : scoped;
+    const owners = input.deleteServiceAccounts
+      ? accounts.filter((sa) => namespacesOf(sa).length === 1)
+      : scoped;
+
+    status.step = 'deleting-api-keys';
+    const keys = (
       await Promise.all(
-        keys.map(async (key) => {
-          const res = await deleteApiKeyIfExists({
-            keyId: key.id,
-            operationKey: operationKey(`delete-api-key/${key.id}`),
-            deleteSecret: true,
-          });
-          if (res.asyncOperationId)
-            await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: key.id, until: 'gone' }, wait);
-          if (res.byThisRun) status.deletedApiKeys.push(key.id);
-        }),
-      );
-    }
-    if (input.deleteServiceAccounts) {
-      status.step = 'deleting-service-accounts';
-      // Accounts that can also reach other namespaces are still in use there.
-      const onlyHere = accounts.filter(
-        (sa) => Object.keys(sa.spec.access?.namespaceAccesses ?? {}).length === 1,
-      );
-      await Promise.all(
-        onlyHere.map(async (sa) => {
-          const res = await deleteServiceAccountIfExists({
-            serviceAccountId: sa.id,
-            operationKey: operationKey(`delete-service-account/${sa.id}`),
-          });
-          if (res.asyncOperationId) {
-            await waitForOperation(
-              res.asyncOperationId,
-              { kind: 'serviceAccount', id: sa.id, until: 'gone' },
-              wait,
-            );
-          }
-          if (res.byThisRun) status.deletedServiceAccounts.push(sa.id);
-        }),
-      );
-    }
+        keyOwners.map((sa) => listApiKeysByOwner({ ownerId: sa.id, ownerType: 'service-account' })),
+      )
+    ).flat();
+    await Promise.all(
+      keys.map(async (key) => {
+        const res = await deleteResource(
+          { kind: 'apiKey', id: key.id },
+          operationKey(`delete-api-key/${key.id}`),
+          wait,
+        );
+        if (res.byThisRun) status.deletedApiKeys.push(key.id);
+      }),
+    );
+
+    status.step = 'deleting-service-accounts';
+    await Promise.all(
+      owners.map(async (sa) => {
+        const res = await deleteResource(
+          { kind: 'serviceAccount', id: sa.id },
+          operationKey(`delete-service-account/${sa.id}`),
+          wait,
+        );
+        if (res.byThisRun) status.deletedServiceAccounts.push(sa.id);
+      }),
+    );
 
     status.step = 'deleting-namespace';
     if (IN_FLIGHT.has(ns.state) && ns.asyncOperationId) {
       await waitForOperation(ns.asyncOperationId, undefined, wait);
     }
-    const res = await deleteNamespaceIfExists({
-      namespace: ns.namespace,
-      operationKey: operationKey('delete-namespace'),
-    });
-    if (res.asyncOperationId) {
-      await waitForOperation(
-        res.asyncOperationId,
-        { kind: 'namespace', id: ns.namespace, until: 'gone' },
-        wait,
-      );
-    }
+    const res = await deleteResource(
+      { kind: 'namespace', id: ns.namespace },
+      operationKey('delete-namespace'),
+      wait,
+    );
     return result(res.byThisRun ? 'deleted' : 'already-gone');
   } catch (err) {
     status.step = 'failed';

@@ -5,12 +5,11 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DeleteResult } from '../activities/util';
 import type { AsyncWaitOptions } from '../shared/activity-options';
-import { opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { opsApiCall } from '../shared/activity-options';
 import { forEachLimited } from '../shared/concurrency';
-import { describeError, operationKey, waitForOperation } from './common';
+import { deleteResource, describeError, operationKey, waitForOperation } from './common';
 
 const { canDisableApiKeys, disableApiKey } = proxyActivities<Activities>(opsApiCall);
-const { deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
 
 export interface KeyToStop {
   id: string;
@@ -71,21 +70,15 @@ export async function stopAndDeleteKeys(
 
   await forEachLimited(keys, options.concurrency, async (key) => {
     try {
-      const res = await deleteApiKeyIfExists({
-        keyId: key.id,
-        operationKey: operationKey(`delete-api-key/${key.id}`),
-        deleteSecret: true,
-      });
-      if (res.asyncOperationId) {
-        const done = await waitForOperation(
-          res.asyncOperationId,
-          { kind: 'apiKey', id: key.id, until: 'gone' },
-          options.wait,
-        );
-        const at = done.asyncOperation?.finishedTime;
-        if (!stopped.has(key.id) && res.byThisRun)
-          stopped.set(key.id, { id: key.id, name: key.displayName, by: 'delete', ...(at ? { at } : {}) });
-      }
+      // Gone only with proof: a key that reads NOT_FOUND for no reason of this run's is read until it answers.
+      const res = await deleteResource(
+        { kind: 'apiKey', id: key.id },
+        operationKey(`delete-api-key/${key.id}`),
+        options.wait,
+      );
+      const at = res.finishedTime;
+      if (!stopped.has(key.id) && res.byThisRun && res.asyncOperationId)
+        stopped.set(key.id, { id: key.id, name: key.displayName, by: 'delete', ...(at ? { at } : {}) });
       record(key, res);
       progress.keysDone++;
     } catch (err) {

@@ -11,7 +11,7 @@ import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity
 import { FailureType } from '../shared/failure-types';
 import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
 import type { DeleteResult } from '../activities/util';
-import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
+import { deleteResource, describeError, failureType, operationKey, validInputOrFail } from './common';
 import {
   approveSignal,
   DecisionGate,
@@ -24,8 +24,7 @@ import {
 import { stopAndDeleteKeys, type StoppedKey } from './offboard-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
-const { findUsersByEmail, listApiKeysByOwner, deleteUserIfExists } =
-  proxyActivities<Activities>(opsApiPaging);
+const { findUsersByEmail, listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
 
 export interface PlannedKey {
   id: string;
@@ -208,10 +207,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
 
     if (input.deleteUser) {
       status.step = 'deleting-user';
-      const res = await deleteUserIfExists({ userId: user.id, operationKey: operationKey('delete-user') });
-      if (res.asyncOperationId) {
-        await waitForOperation(res.asyncOperationId, { kind: 'user', id: user.id, until: 'gone' }, wait);
-      }
+      const res = await deleteResource({ kind: 'user', id: user.id }, operationKey('delete-user'), wait);
       record(userItem, res);
     }
     return report('completed');

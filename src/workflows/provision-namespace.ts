@@ -14,26 +14,23 @@ import {
   validate,
   type InputProblem,
   type ProvisionNamespaceInput,
+  type ProvisionNamespaceRequest,
 } from '../shared/validation';
 import {
+  deleteResource,
   describeError,
+  failureType,
   invalidInput,
   operationKey,
   toAsyncWaitOptions,
+  unreadableResource,
   waitForOperation,
   waitUntilGone,
 } from './common';
 import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type DecisionStatus } from './approvals';
 
-const { listRegions, getNamespace } = proxyActivities<Activities>(opsApiCall);
-const {
-  ensureNamespace,
-  ensureServiceAccount,
-  ensureApiKey,
-  deleteApiKeyIfExists,
-  deleteServiceAccountIfExists,
-  deleteNamespaceIfExists,
-} = proxyActivities<Activities>(opsApiPaging);
+const { listRegions, getNamespace, serviceAccountCapabilities } = proxyActivities<Activities>(opsApiCall);
+const { ensureNamespace, ensureServiceAccount, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export type ProvisionStep =
   | 'validating'
@@ -55,6 +52,8 @@ export interface ProvisionStatus extends DecisionStatus {
   /** What already existed with the requested spec and was taken over as is. */
   adopted: { namespace?: string; serviceAccountId?: string; apiKeyId?: string };
   rolledBack: string[];
+  /** Created by this run, but their create operation failed: nothing of them is left to roll back. */
+  createFailed: string[];
   lastError?: string;
 }
 
@@ -62,6 +61,8 @@ export interface ProvisionNamespaceResult {
   namespace: string;
   endpoints: NamespaceEndpoints;
   serviceAccountId?: string;
+  /** `namespace`: the account reaches this namespace alone; `account`: an account-wide one with a role. */
+  serviceAccountScope?: 'namespace' | 'account';
   apiKeyId?: string;
   /** Where the API key's token is; the token itself is never in a result. */
   secretRef?: string;
@@ -82,7 +83,13 @@ const LABELS = { namespace: 'namespace', serviceAccountId: 'service account', ap
 export async function provisionNamespace(
   rawInput: ProvisionNamespaceInput,
 ): Promise<ProvisionNamespaceResult> {
-  const status: ProvisionStatus = { step: 'validating', created: {}, adopted: {}, rolledBack: [] };
+  const status: ProvisionStatus = {
+    step: 'validating',
+    created: {},
+    adopted: {},
+    rolledBack: [],
+    createFailed: [],
+  };
   setHandler(provisionStatusQuery, () => status);
 
   const checked = validate(provisionNamespaceInput, rawInput);
@@ -96,12 +103,23 @@ export async function provisionNamespace(
       });
     }
   }
+  const scope =
+    checked.ok && checked.value.serviceAccount ? await accountScope(checked.value, problems) : undefined;
   if (!checked.ok || problems.length > 0) {
     status.step = 'failed';
     status.lastError = 'invalid input';
     throw invalidInput(problems);
   }
   const input = checked.value;
+  // A create whose operation failed left nothing (or a failed resource) behind: the failure proves it.
+  const created = async (id: string, wait: () => Promise<unknown>) => {
+    try {
+      await wait();
+    } catch (err) {
+      if (failureType(err) === FailureType.AsyncOperationFailed) status.createFailed.push(id);
+      throw err;
+    }
+  };
   const wait = toAsyncWaitOptions(input.wait);
   let namespaceOperation: string | undefined;
   await approvedOrFail(new DecisionGate(input.approval, status), status);
@@ -125,29 +143,38 @@ export async function provisionNamespace(
 
     status.step = 'waiting-for-namespace';
     if (ns.state !== 'active' || ns.outcome === 'created') {
-      await waitForOperation(
-        ns.asyncOperationId,
-        { kind: 'namespace', id: ns.namespace, until: 'ready' },
-        wait,
+      await created(ns.namespace, () =>
+        waitForOperation(ns.asyncOperationId, { kind: 'namespace', id: ns.namespace, until: 'ready' }, wait),
       );
     }
 
     let serviceAccountId: string | undefined;
     if (input.serviceAccount) {
       status.step = 'creating-service-account';
+      const { permission, accountRole } = input.serviceAccount;
       const sa = await ensureServiceAccount({
         name: input.serviceAccount.name ?? `${input.name}-sa`,
-        access: { namespaceAccesses: { [ns.namespace]: { permission: input.serviceAccount.permission } } },
+        ...(scope === 'namespace'
+          ? { namespaceScopedAccess: { namespace: ns.namespace, access: { permission } } }
+          : {
+              access: {
+                ...(accountRole ? { accountAccess: { role: accountRole } } : {}),
+                namespaceAccesses: { [ns.namespace]: { permission } },
+              },
+            }),
         operationKey: operationKey('create-service-account'),
       });
       serviceAccountId = sa.serviceAccountId;
       status[sa.outcome === 'created' ? 'created' : 'adopted'].serviceAccountId = sa.serviceAccountId;
       status.step = 'waiting-for-service-account';
-      if (sa.asyncOperationId) {
-        await waitForOperation(
-          sa.asyncOperationId,
-          { kind: 'serviceAccount', id: sa.serviceAccountId, until: 'ready' },
-          wait,
+      const saOperation = sa.asyncOperationId;
+      if (saOperation) {
+        await created(sa.serviceAccountId, () =>
+          waitForOperation(
+            saOperation,
+            { kind: 'serviceAccount', id: sa.serviceAccountId, until: 'ready' },
+            wait,
+          ),
         );
       }
     }
@@ -168,8 +195,11 @@ export async function provisionNamespace(
       secretRef = key.secretRef;
       status[key.outcome === 'created' ? 'created' : 'adopted'].apiKeyId = key.keyId;
       status.step = 'waiting-for-api-key';
-      if (key.asyncOperationId) {
-        await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
+      const keyOperation = key.asyncOperationId;
+      if (keyOperation) {
+        await created(key.keyId, () =>
+          waitForOperation(keyOperation, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait),
+        );
       }
       // Keys whose token was lost are being deleted; the account must end with exactly one.
       await waitUntilGone(key.replacedOrphans, wait);
@@ -180,7 +210,7 @@ export async function provisionNamespace(
     return {
       namespace: ns.namespace,
       endpoints,
-      ...(serviceAccountId ? { serviceAccountId } : {}),
+      ...(serviceAccountId ? { serviceAccountId, serviceAccountScope: scope } : {}),
       ...(apiKeyId ? { apiKeyId, secretRef } : {}),
       created: status.created,
       adopted: status.adopted,
@@ -188,7 +218,10 @@ export async function provisionNamespace(
   } catch (err) {
     const failedStep = status.step;
     status.lastError = describeError(err);
-    const rollbackFailures = input.keepOnFailure ? [] : await rollBack(status, wait, namespaceOperation);
+    const unreadable = unreadableResource(err)?.id;
+    const rollbackFailures = input.keepOnFailure
+      ? []
+      : await rollBack(status, wait, namespaceOperation, unreadable);
     status.step = 'failed';
     const named = (ids: ProvisionStatus['created'], keep: (id: string) => boolean) =>
       (Object.keys(LABELS) as Array<keyof typeof LABELS>)
@@ -203,7 +236,9 @@ export async function provisionNamespace(
       message:
         `provisioning ${input.name} failed while ${failedStep}: ${status.lastError}. ` +
         `Rolled back: ${rolledBack || 'nothing'}.` +
-        (kept ? ` Left in place: ${kept}${input.keepOnFailure ? ' (keepOnFailure)' : ''}.` : '') +
+        (kept
+          ? ` Left in place: ${kept}${input.keepOnFailure ? ' (keepOnFailure)' : unreadable ? ' (it could not be read, so it was not taken for gone nor deleted)' : ''}.`
+          : '') +
         (foreign ? ` Not created by this run, so left as found: ${foreign}.` : '') +
         (rollbackFailures.length ? ` Rollback errors: ${rollbackFailures.join('; ')}.` : ''),
       nonRetryable: true,
@@ -213,70 +248,65 @@ export async function provisionNamespace(
   }
 }
 
-/** Deletes what this run created, newest first; each step waits until the resource is gone. */
+/**
+ * Deletes what this run created, newest first; each step waits until the resource is gone — proven by this run's
+ * own delete, never by a NOT_FOUND alone (a resource just created answers so for a while). A resource the failure
+ * itself found unreadable is left in place: it is not known to be deletable, and it is never rolled back for that.
+ */
 async function rollBack(
   status: ProvisionStatus,
   wait: ReturnType<typeof toAsyncWaitOptions>,
   namespaceOperation: string | undefined,
+  unreadable: string | undefined,
 ): Promise<string[]> {
   status.step = 'rolling-back';
   const failures: string[] = [];
   const { apiKeyId, serviceAccountId, namespace } = status.created;
   // Compensation must finish even if the workflow itself is being cancelled.
   await CancellationScope.nonCancellable(async () => {
-    const undo = async (label: string, id: string, run: () => Promise<void>) => {
+    const undo = async (kind: 'apiKey' | 'serviceAccount' | 'namespace', id: string, what: string) => {
+      if (id === unreadable) return;
       try {
-        await run();
+        await deleteResource({ kind, id }, operationKey(`rollback/delete-${what}`), {
+          ...wait,
+          createdByThisRun: true,
+          // Its create operation failed: a NOT_FOUND is the truth, not a new resource's lag.
+          createFailed: status.createFailed.includes(id),
+        });
         status.rolledBack.push(id);
       } catch (err) {
-        failures.push(`${label} ${id}: ${describeError(err)}`);
+        failures.push(`${kind} ${id}: ${describeError(err)}`);
       }
     };
-    if (apiKeyId) {
-      await undo('apiKey', apiKeyId, async () => {
-        const res = await deleteApiKeyIfExists({
-          keyId: apiKeyId,
-          operationKey: operationKey('rollback/delete-api-key'),
-          deleteSecret: true,
-        });
-        if (res.asyncOperationId)
-          await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: apiKeyId, until: 'gone' }, wait);
-      });
-    }
-    if (serviceAccountId) {
-      await undo('serviceAccount', serviceAccountId, async () => {
-        const res = await deleteServiceAccountIfExists({
-          serviceAccountId,
-          operationKey: operationKey('rollback/delete-service-account'),
-        });
-        if (res.asyncOperationId) {
-          await waitForOperation(
-            res.asyncOperationId,
-            { kind: 'serviceAccount', id: serviceAccountId, until: 'gone' },
-            wait,
-          );
-        }
-      });
-    }
+    if (apiKeyId) await undo('apiKey', apiKeyId, 'api-key');
+    if (serviceAccountId) await undo('serviceAccount', serviceAccountId, 'service-account');
     if (namespace) {
-      await undo('namespace', namespace, async () => {
-        // A namespace cannot be deleted while it is still activating; let the create settle either way.
-        if (namespaceOperation)
-          await waitForOperation(namespaceOperation, undefined, wait).catch(() => undefined);
-        const res = await deleteNamespaceIfExists({
-          namespace,
-          operationKey: operationKey('rollback/delete-namespace'),
-        });
-        if (res.asyncOperationId)
-          await waitForOperation(
-            res.asyncOperationId,
-            { kind: 'namespace', id: namespace, until: 'gone' },
-            wait,
-          );
-      });
+      // A namespace cannot be deleted while it is still activating; let the create settle either way.
+      if (namespaceOperation)
+        await waitForOperation(namespaceOperation, undefined, wait).catch(() => undefined);
+      await undo('namespace', namespace, 'namespace');
     }
   });
   return failures;
+}
+
+/**
+ * The service account's scope: as asked (a role alone asks for an account-wide one), else namespace-scoped where
+ * the API has such accounts. Asking for one the API lacks is a problem of the input, found before any change.
+ */
+async function accountScope(
+  input: ProvisionNamespaceRequest,
+  problems: InputProblem[],
+): Promise<'namespace' | 'account'> {
+  const asked = input.serviceAccount?.scope ?? (input.serviceAccount?.accountRole ? 'account' : undefined);
+  const { namespaceScoped } = await serviceAccountCapabilities();
+  if (asked === 'namespace' && !namespaceScoped) {
+    problems.push({
+      field: 'serviceAccount.scope',
+      message: 'this Ops API has no namespace-scoped service accounts: leave scope out or give scope account',
+    });
+  }
+  return asked ?? (namespaceScoped ? 'namespace' : 'account');
 }
 
 export { FailureType };

@@ -24,7 +24,14 @@ import { FailureType } from '../shared/failure-types';
 import { z } from 'zod';
 import { namespaceName, parseDurationMs, validate, type InputProblem } from '../shared/validation';
 import { accessWorkflowIds } from '../shared/workflow-ids';
-import { describeError, invalidInput, operationKey, waitForOperation, waitUntilGone } from './common';
+import {
+  deleteResource,
+  describeError,
+  invalidInput,
+  operationKey,
+  waitForOperation,
+  waitUntilGone,
+} from './common';
 import { rotateApiKey } from './rotate-api-key';
 import { forEachLimited } from '../shared/concurrency';
 import { approvalRequirement, type Approval, type ApprovalRequirement } from '../shared/approval';
@@ -39,17 +46,9 @@ import {
 } from './approvals';
 
 const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
-const { updateNamespaceSpec, setNamespaceAccess, setUserRole, ensureUser } =
+const { updateNamespaceSpec, setNamespaceAccess, setAccountRole, ensureUser } =
   proxyActivities<Activities>(opsApiCall);
-const {
-  ensureNamespace,
-  ensureServiceAccount,
-  ensureApiKey,
-  deleteApiKeyIfExists,
-  deleteServiceAccountIfExists,
-  deleteUserIfExists,
-  deleteNamespaceIfExists,
-} = proxyActivities<Activities>(opsApiPaging);
+const { ensureNamespace, ensureServiceAccount, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export interface ReconcileInput {
   /** The desired state's name (its workflow id is made from it). */
@@ -359,12 +358,7 @@ async function applyPlan(
 
   async function namespace(c: Change) {
     const want = desired.namespaces.find((n) => n.name === c.name);
-    if (c.action === 'delete')
-      return remove(
-        c,
-        () => deleteNamespaceIfExists({ namespace: c.targetId!, operationKey: key(c) }),
-        'namespace',
-      );
+    if (c.action === 'delete') return remove(c, 'namespace');
     if (c.action === 'create') {
       const apiKeyAuth = fieldTo(c, 'apiKeyAuth');
       const made = await ensureNamespace({
@@ -405,17 +399,22 @@ async function applyPlan(
 
   async function serviceAccount(c: Change) {
     if (c.action === 'delete') {
-      return remove(
-        c,
-        () => deleteServiceAccountIfExists({ serviceAccountId: c.targetId!, operationKey: key(c) }),
-        'serviceAccount',
-      );
+      return remove(c, 'serviceAccount');
     }
     const want = desired.serviceAccounts.find((s) => s.name === c.name)!;
     if (c.action === 'create') {
+      const scoped = want.namespaceScoped;
+      const role = want.accountRole && want.accountRole !== 'none' ? want.accountRole : undefined;
       const made = await ensureServiceAccount({
         name: want.name,
-        access: access(want.access),
+        ...(scoped
+          ? {
+              namespaceScopedAccess: {
+                namespace: nsIds[scoped]!,
+                access: { permission: want.access[scoped]! },
+              },
+            }
+          : { access: { ...(role ? { accountAccess: { role } } : {}), ...access(want.access) } }),
         operationKey: key(c),
       });
       saIds[c.name] = made.serviceAccountId;
@@ -428,12 +427,13 @@ async function applyPlan(
       }
       return made.outcome === 'adopted' ? 'existed already with this access: adopted' : undefined;
     }
+    await setRole(c, 'serviceAccount', 'accountRole');
     return setAccess(c, 'serviceAccount', c.targetId!);
   }
 
   async function user(c: Change) {
     if (c.action === 'delete') {
-      return remove(c, () => deleteUserIfExists({ userId: c.targetId!, operationKey: key(c) }), 'user');
+      return remove(c, 'user');
     }
     const want = desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())!;
     if (c.action === 'create') {
@@ -454,16 +454,21 @@ async function applyPlan(
       }
       return made.outcome === 'adopted' ? 'existed already: adopted' : undefined;
     }
-    const role = c.fields.find((f) => f.field === 'role');
-    if (role) {
-      const { asyncOperationId } = await setUserRole({
-        userId: c.targetId!,
-        role: role.to as AccountRole,
-        operationKey: key(c, 'role'),
-      });
-      await waitForOperation(asyncOperationId, { kind: 'user', id: c.targetId!, until: 'ready' }, wait);
-    }
+    await setRole(c, 'user', 'role');
     return setAccess(c, 'user', c.targetId!);
+  }
+
+  /** The principal's account role, when the change has one. */
+  async function setRole(c: Change, kind: 'user' | 'serviceAccount', field: 'role' | 'accountRole') {
+    const role = c.fields.find((f) => f.field === field);
+    if (!role) return;
+    const { asyncOperationId } = await setAccountRole({
+      kind,
+      principalId: c.targetId!,
+      role: role.to as AccountRole,
+      operationKey: key(c, 'role'),
+    });
+    await waitForOperation(asyncOperationId, { kind, id: c.targetId!, until: 'ready' }, wait);
   }
 
   /** One namespace at a time: a grant never rewrites the principal's other grants. */
@@ -491,11 +496,7 @@ async function applyPlan(
 
   async function apiKey(c: Change) {
     if (c.action === 'delete') {
-      return remove(
-        c,
-        () => deleteApiKeyIfExists({ keyId: c.targetId!, operationKey: key(c), deleteSecret: true }),
-        'apiKey',
-      );
+      return remove(c, 'apiKey');
     }
     const [saName, displayName] = splitKeyName(c.name);
     const want = desired.serviceAccounts
@@ -538,14 +539,8 @@ async function applyPlan(
     return `${key2.keyId}, token in ${key2.secretRef}`;
   }
 
-  async function remove(
-    c: Change,
-    del: () => Promise<{ asyncOperationId?: string; outcome: string }>,
-    kind: 'namespace' | 'serviceAccount' | 'user' | 'apiKey',
-  ) {
-    const res = await del();
-    if (res.asyncOperationId)
-      await waitForOperation(res.asyncOperationId, { kind, id: c.targetId!, until: 'gone' }, wait);
+  async function remove(c: Change, kind: 'namespace' | 'serviceAccount' | 'user' | 'apiKey') {
+    const res = await deleteResource({ kind, id: c.targetId! }, key(c), wait);
     return res.outcome === 'already-gone' ? 'was gone already' : undefined;
   }
 

@@ -25,6 +25,7 @@ import {
   failureType,
   operationKey,
   validInputOrFail,
+  deleteResource,
   waitForOperation,
   waitUntilGone,
 } from './common';
@@ -32,7 +33,7 @@ import { newestFirst } from '../shared/resources';
 import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
-const { listApiKeysByOwner, ensureApiKey, deleteApiKeyIfExists } = proxyActivities<Activities>(opsApiPaging);
+const { listApiKeysByOwner, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export type RotateStep =
   | 'validating'
@@ -136,6 +137,8 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   const wait = DEFAULT_ASYNC_WAIT;
   const startedAt = workflowInfo().startTime;
   let created: { keyId: string; secretRef: string } | undefined;
+  // The new key's create operation failed: that proves a NOT_FOUND for it true (nothing to delete).
+  let createFailed = false;
 
   try {
     status.step = 'resolving';
@@ -165,7 +168,14 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
 
     status.step = 'waiting-for-new-key';
     if (key.asyncOperationId) {
-      await waitForOperation(key.asyncOperationId, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait);
+      await waitForOperation(
+        key.asyncOperationId,
+        { kind: 'apiKey', id: key.keyId, until: 'ready' },
+        wait,
+      ).catch((err: unknown) => {
+        createFailed = failureType(err) === FailureType.AsyncOperationFailed;
+        throw err;
+      });
     }
     // Keys whose token was lost are being deleted: the owner ends with the old key and one new one.
     await waitUntilGone(key.replacedOrphans, wait);
@@ -226,14 +236,7 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       // From here on the rotation only moves forward: an abort can no longer bring the old key back.
       status.step = 'deleting-old-key';
       created = undefined;
-      const res = await deleteApiKeyIfExists({
-        keyId: old.id,
-        operationKey: operationKey('delete-old-key'),
-        deleteSecret: true,
-      });
-      if (res.asyncOperationId) {
-        await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'gone' }, wait);
-      }
+      await deleteResource({ kind: 'apiKey', id: old.id }, operationKey('delete-old-key'), wait);
       oldKeyDeleted = true;
     }
     status.step = 'completed';
@@ -269,14 +272,11 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   }
 
   async function removeNewKey(keyId: string): Promise<void> {
-    const res = await deleteApiKeyIfExists({
-      keyId,
-      operationKey: operationKey('delete-new-key'),
-      deleteSecret: true,
+    await deleteResource({ kind: 'apiKey', id: keyId }, operationKey('delete-new-key'), {
+      ...wait,
+      createdByThisRun: true,
+      createFailed,
     });
-    if (res.asyncOperationId) {
-      await waitForOperation(res.asyncOperationId, { kind: 'apiKey', id: keyId, until: 'gone' }, wait);
-    }
   }
 }
 

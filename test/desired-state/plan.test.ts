@@ -317,3 +317,117 @@ describe('the plan', () => {
     expect(hasChanges(plan)).toBe(false);
   });
 });
+
+describe('namespace-scoped and account-wide service accounts', () => {
+  const SCOPED = `
+namespaces:
+  - name: payments-prod
+    region: aws-us-east-1
+    retentionDays: 30
+serviceAccounts:
+  - name: payments-ci
+    namespaceScoped: payments-prod
+    access: { payments-prod: write }
+  - name: deployer
+    accountRole: developer
+    access: { payments-prod: read }
+`;
+  const { state } = parseDesiredState(SCOPED, 'scoped.yaml');
+  const real = { now: NOW, canChangeAccess: true, namespaceScopedAccounts: true };
+  const snapshot = (): AccountSnapshot => ({
+    ...empty,
+    namespaces: [account().namespaces[0]!],
+    serviceAccounts: [
+      {
+        id: 'sa1',
+        name: 'payments-ci',
+        state: 'active',
+        access: { 'payments-prod.acct': 'write' },
+        namespaceScoped: 'payments-prod.acct',
+      },
+      {
+        id: 'sa2',
+        name: 'deployer',
+        state: 'active',
+        access: { 'payments-prod.acct': 'read' },
+        role: 'developer',
+      },
+    ],
+  });
+
+  test('a namespace-scoped account names its one namespace, and no role; every mistake with its path', () => {
+    const bad = (sa: string) =>
+      problemsOf(
+        `namespaces:\n  - name: ns1\n    region: aws-us-east-1\n    retentionDays: 7\nserviceAccounts:\n${sa}`,
+      ).map((p) => p.path);
+    expect(bad('  - name: a\n    namespaceScoped: other\n    access: { other: read }\n')).toEqual([
+      'serviceAccounts[0].access.other',
+      'serviceAccounts[0].namespaceScoped',
+    ]);
+    expect(bad('  - name: a\n    namespaceScoped: ns1\n')).toEqual(['serviceAccounts[0].access']);
+    expect(
+      bad('  - name: a\n    namespaceScoped: ns1\n    accountRole: read\n    access: { ns1: read }\n'),
+    ).toEqual(['serviceAccounts[0].accountRole']);
+  });
+
+  test('created as the file says; then nothing to do; export → plan is a no-op', () => {
+    const fresh = computePlan(state, { ...empty, namespaces: [account().namespaces[0]!] }, real);
+    expect(fresh.changes.filter((c) => c.kind === 'serviceAccount').map((c) => [c.name, c.fields])).toEqual([
+      [
+        'payments-ci',
+        [
+          { field: 'namespaceScoped', from: null, to: 'payments-prod' },
+          { field: 'access.payments-prod', from: null, to: 'write' },
+        ],
+      ],
+      [
+        'deployer',
+        [
+          { field: 'accountRole', from: null, to: 'developer' },
+          { field: 'access.payments-prod', from: null, to: 'read' },
+        ],
+      ],
+    ]);
+    expect(computePlan(state, snapshot(), real).changes).toEqual([]);
+    const exported = exportDesiredState(snapshot());
+    expect(exported.serviceAccounts).toEqual([
+      {
+        name: 'payments-ci',
+        namespaceScoped: 'payments-prod',
+        access: { 'payments-prod': 'write' },
+        apiKeys: [],
+      },
+      { name: 'deployer', accountRole: 'developer', access: { 'payments-prod': 'read' }, apiKeys: [] },
+    ]);
+    const reread = parseDesiredState(exportYaml(exported), 'export.yaml').state;
+    expect(computePlan(reread, snapshot(), real).changes).toEqual([]);
+  });
+
+  test('a permission or role changes in place; a scope cannot change (blocked); an API without such accounts is a problem', () => {
+    const drifted = snapshot();
+    drifted.serviceAccounts[0]!.access = { 'payments-prod.acct': 'read' };
+    drifted.serviceAccounts[1] = { ...drifted.serviceAccounts[1]!, role: 'read', namespaceScoped: undefined };
+    const plan = computePlan(state, drifted, real);
+    expect(plan.changes.map((c) => [c.name, c.fields, c.destructive, c.blocked])).toEqual([
+      ['payments-ci', [{ field: 'access.payments-prod', from: 'read', to: 'write' }], false, undefined],
+      ['deployer', [{ field: 'accountRole', from: 'read', to: 'developer' }], true, undefined],
+    ]);
+
+    const widened = snapshot();
+    widened.serviceAccounts[0] = { ...widened.serviceAccounts[0]!, namespaceScoped: undefined, role: 'read' };
+    expect(computePlan(state, widened, real).changes).toEqual([
+      expect.objectContaining({
+        name: 'payments-ci',
+        fields: [{ field: 'namespaceScoped', from: null, to: 'payments-prod' }],
+        blocked: expect.stringMatching(/scope .* cannot change/),
+      }),
+    ]);
+
+    const given = computePlan(state, snapshot(), { now: NOW, canChangeAccess: false });
+    expect(given.problems).toEqual([
+      expect.stringMatching(
+        /service account payments-ci: namespaceScoped needs an Ops API with namespace-scoped/,
+      ),
+    ]);
+  });
+});

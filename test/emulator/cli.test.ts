@@ -46,6 +46,8 @@ test('starts on the given port, serves the API with the given key, and stops cle
     '1.5s',
     '--realism',
     'off',
+    '--read-after-create-lag',
+    '5s',
   ]);
   const done = exited(child);
   const stdout = await output(child, /listening on http:\/\/\S+\n/, /API key: .*\n/);
@@ -69,6 +71,16 @@ test('starts on the given port, serves the API with the given key, and stops cle
   expect(Object.values(switches).map((s) => s.cloud)).toEqual(Object.values(switches).map(() => false));
   const denied = await fetch(`${url}/api/v1/regions`, { headers: { authorization: 'Bearer wrong' } });
   expect(denied.status).toBe(401);
+  // The realism flags reach the emulator's configuration.
+  const config = await fetch(`${url}/_emulator/config`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer cli-key-123', 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(await config.json()).toMatchObject({
+    realism: { serviceAccountRoleRule: { cloud: false, openapi: false } },
+    realismParams: { readAfterCreateLag: { lagMs: 5_000 } },
+  });
   child.kill('SIGTERM');
   expect((await done).code).toBe(0);
 }, 30_000);

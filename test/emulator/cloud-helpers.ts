@@ -3,9 +3,10 @@
 // both through one recorder that decodes every body the emulator answers strictly with the proto message
 // the real API would answer (google.rpc.Status for errors), and every request body against the request's.
 import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+import { REALISM } from '../../src/emulator/realism';
 import { CLOUD_ROUTES, protoJsonProblems, protoType, type CloudRoute } from '../../src/ops-api/cloud/proto';
 import { httpStatusOfGrpc } from '../../src/ops-api/cloud/status';
-import { OpsApiClient, OPERATION_IDS, type OperationId } from '../../src/ops-api';
+import { ALL_OPERATION_IDS, OpsApiClient, type AnyOperationId } from '../../src/ops-api';
 import { API_KEY, REALISM_OFF, T0 } from './helpers';
 
 export { REALISM_OFF } from './helpers';
@@ -14,7 +15,7 @@ export const VERSION = 'v0.17.0';
 export const STATUS_TYPE = protoType('google.rpc.Status');
 
 export interface Exchange {
-  operationId: OperationId | undefined;
+  operationId: AnyOperationId | undefined;
   method: string;
   path: string;
   requestBody: unknown;
@@ -42,13 +43,13 @@ export interface CloudApi {
   close(): Promise<void>;
 }
 
-const patterns = OPERATION_IDS.map((id) => {
+const patterns = ALL_OPERATION_IDS.map((id) => {
   const route: CloudRoute = CLOUD_ROUTES[id];
   return { id, verb: route.verb, re: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`) };
 });
 
 /** The operation a /cloud request is for, by the protos' HTTP rules. */
-export function operationAt(method: string, path: string): OperationId | undefined {
+export function operationAt(method: string, path: string): AnyOperationId | undefined {
   return patterns.find(
     (p) => (p.verb === method || (method === 'HEAD' && p.verb === 'GET')) && p.re.test(path),
   )?.id;
@@ -143,6 +144,9 @@ export async function startCloudEmulator(opts: EmulatorOptions = {}): Promise<Cl
 
   return { emu, clock, client, call, exchanges, problems, close: () => emu.close() };
 }
+
+/** How long the emulator's /cloud answers a namespace just created with NOT_FOUND / PERMISSION_DENIED. */
+export const READ_LAG_MS = REALISM.readAfterCreateLag.params.lagMs;
 
 export const replicas = (region = 'aws-us-east-1') => [{ region }];
 

@@ -7,7 +7,12 @@ import { API_KEY, inDays, T0 } from './helpers';
 
 let api: CloudApi;
 beforeEach(async () => {
-  api = await startCloudEmulator({ asyncOperationDurationMs: 5_000, checkDurationMs: 2_000 });
+  // The wire format alone: the real service's behaviour beyond it (realism switches) is realism.test.ts's.
+  api = await startCloudEmulator({
+    asyncOperationDurationMs: 5_000,
+    checkDurationMs: 2_000,
+    realism: { readAfterCreateLag: false, serviceAccountRoleRule: false },
+  });
 });
 afterEach(async () => {
   expect(api.problems).toEqual([]);

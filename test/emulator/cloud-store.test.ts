@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../../src/emulator';
-import { cloudNsSpec, startCloudEmulator, type CloudApi } from './cloud-helpers';
+import { cloudNsSpec, READ_LAG_MS, startCloudEmulator, type CloudApi } from './cloud-helpers';
 import { API_KEY, httpClient, inDays, nsSpec, T0 } from './helpers';
 
 let api: CloudApi;
@@ -40,8 +40,9 @@ describe('one store', () => {
       spec: { name: 'viav1', replicas: [{ region: 'aws-us-east-1' }], retentionDays: 7 },
       state: 'RESOURCE_STATE_ACTIVATING',
     });
-    // Same resourceVersion on both sides: an update on one checks against what the other read.
-    api.clock.advance(5_000);
+    // Same resourceVersion on both sides: an update on one checks against what the other read (once /cloud
+    // reads it: the real API's read-after-create lag).
+    api.clock.advance(5_000 + READ_LAG_MS);
     const rv = (await v1.get('/api/v1/namespaces/viav1.a1b2c')).body.resourceVersion;
     expect((await api.call('GET', '/cloud/namespaces/viav1.a1b2c')).body.namespace.resourceVersion).toBe(rv);
     const update = { spec: cloudNsSpec('viav1', { retentionDays: 30 }), resourceVersion: rv };
@@ -181,7 +182,10 @@ describe('replay under a client-chosen asyncOperationId', () => {
 
   test("operationIdReuse 'refuse': 409 ALREADY_EXISTS naming asyncOperationId", async () => {
     api.emu.configure({ operationIdReuse: 'refuse' });
-    const body = { spec: { name: 'ci' }, asyncOperationId: 'sa-1' };
+    const body = {
+      spec: { name: 'ci', access: { accountAccess: { role: 'ROLE_READ' } } },
+      asyncOperationId: 'sa-1',
+    };
     expect((await api.call('POST', '/cloud/service-accounts', body)).status).toBe(200);
     const again = await api.call('POST', '/cloud/service-accounts', body);
     expect([again.status, again.body.code, again.body.details[0].fieldViolations[0].field]).toEqual([
@@ -213,7 +217,9 @@ describe('faults apply to /cloud as to /api/v1', () => {
       reason: 'quota',
       count: 1,
     });
-    const sa = await api.call('POST', '/cloud/service-accounts', { spec: { name: 'unlucky' } });
+    const sa = await api.call('POST', '/cloud/service-accounts', {
+      spec: { name: 'unlucky', access: { accountAccess: { role: 'ROLE_READ' } } },
+    });
     api.clock.advance(5_000);
     const op = await api.call('GET', `/cloud/operations/${sa.body.asyncOperation.id}`);
     expect(op.body.asyncOperation).toMatchObject({ state: 'STATE_FAILED', failureReason: 'quota' });

@@ -56,6 +56,8 @@ export async function createOpsStack(
   emulatorOptions: EmulatorOptions = {},
   options: StackOptions = {},
 ): Promise<OpsStack> {
+  // The emulator's realism switches (src/emulator/realism.ts) are on for its /cloud routes unless a suite turns one
+  // off: every workflow suite of the jest project `cloud` runs against the real service's behaviour.
   const emulator = await startEmulator({
     // The test server skips time while workflows sleep; the emulator's async operations must follow.
     clock: { now: () => (env.supportsTimeSkipping ? env.currentTimeMs() : Date.now()) },

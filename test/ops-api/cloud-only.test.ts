@@ -87,6 +87,15 @@ test('the openapi dialect does not offer them: refused before anything is sent',
   });
   expect(openapi.supports('setUserNamespaceAccess')).toBe(false);
   expect(cloud.supports('setUserNamespaceAccess')).toBe(true);
+  // Nor namespace-scoped service accounts, nor a required role for account-wide ones: capabilities of the client.
+  expect([openapi.supports('namespaceScopedServiceAccounts'), openapi.defaultServiceAccountRole]).toEqual([
+    false,
+    undefined,
+  ]);
+  expect([cloud.supports('namespaceScopedServiceAccounts'), cloud.defaultServiceAccountRole]).toEqual([
+    true,
+    'read',
+  ]);
   api.emu.clearRequestLog();
   const err = await openapi
     .setUserNamespaceAccess({

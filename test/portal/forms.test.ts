@@ -41,6 +41,26 @@ test('a namespace form becomes the provisioning input the events endpoint takes'
       includeCrossOriginCredentials: false,
     },
   });
+  // A role asks for an account-wide account; the form names the field the workflow checks.
+  expect(
+    namespaceForm.toData({
+      name: 'x1',
+      region: 'r',
+      retentionDays: '3',
+      serviceAccount: 'on',
+      'serviceAccount.permission': 'write',
+      'serviceAccount.accountRole': 'developer',
+    }).serviceAccount,
+  ).toEqual({ permission: 'write', accountRole: 'developer' });
+  expect(
+    problemsOf(namespaceForm, {
+      name: 'x1',
+      region: 'aws-us-east-1',
+      retentionDays: '3',
+      serviceAccount: 'on',
+      'serviceAccount.accountRole': 'owner',
+    }).get('serviceAccount.accountRole'),
+  ).toEqual(['must be one of admin, developer, read']);
   // Unticked groups and an empty codec endpoint are left out.
   expect(namespaceForm.toData({ name: 'x1', region: 'r', retentionDays: '3' })).toEqual({
     name: 'x1',

@@ -242,11 +242,21 @@ describe('rejected requests start nothing', () => {
     const name = uniqueName();
     const event = namespaceEvent(name);
     const res = await post(
-      JSON.stringify({ ...event, data: { ...event.data, retentionDays: 0, colour: 'red' } }),
+      JSON.stringify({
+        ...event,
+        data: {
+          ...event.data,
+          retentionDays: 0,
+          colour: 'red',
+          serviceAccount: { scope: 'namespace', accountRole: 'read' },
+        },
+      }),
     );
     expect(res.statusCode).toBe(400);
     const fields = res.json<{ problems: Array<{ field: string }> }>().problems.map((p) => p.field);
-    expect(fields).toEqual(expect.arrayContaining(['data.retentionDays', 'data']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['data.retentionDays', 'data', 'data.serviceAccount.accountRole']),
+    );
     expect(res.json().message).toMatch(/data\.retentionDays: must be at least 1/);
     expect(await exists(`provision-namespace/${name}`)).toBe(false);
   });

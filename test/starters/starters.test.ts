@@ -77,6 +77,7 @@ test('bad flags exit 2, name every offending flag and start nothing', async () =
       'provision-namespace',
       ...['--name', 'payments-bad', '--region', 'aws-us-east-1', '--retention-days', '91'],
       ...['--service-account', '--permission', 'owner', '--api-key', '--key-expiry-days', 'ninety'],
+      ...['--account-role', 'owner'],
       '--wait',
     ),
     run('provision-namespace', '--name', 'payments-bad', '--api-key', '--retention-days', '--json'),
@@ -95,6 +96,7 @@ test('bad flags exit 2, name every offending flag and start nothing', async () =
   expect(provision.stderr).toContain('--retention-days: must be at most 90');
   expect(provision.stderr).toContain('--permission: must be one of admin, write, read');
   expect(provision.stderr).toContain('--key-expiry-days: must be a number, got "ninety"');
+  expect(provision.stderr).toContain('--account-role: must be one of admin, developer, read');
   expect(provision.stdout).toBe('');
 
   expect(provisionJson.code).toBe(2);
@@ -127,7 +129,7 @@ test('provision --wait --json: progress on stderr, result JSON on stdout, token 
       'provision-namespace',
       ...['--name', 'payments-prod', '--region', 'aws-us-east-1', '--retention-days', '30'],
       ...['--service-account', '--permission', 'write', '--api-key=payments-ci', '--key-expiry-days', '30'],
-      ...['--wait', '--json'],
+      ...['--account-role', 'developer', '--wait', '--json'],
     ),
   );
   expect(r.code).toBe(0);
@@ -148,6 +150,9 @@ test('provision --wait --json: progress on stderr, result JSON on stdout, token 
   });
   expect(key.spec.displayName).toBe('payments-ci');
   expect(state.serviceAccounts[0]!.spec.name).toBe('payments-prod-sa');
+  // --account-role: an account-wide account with that role instead of a namespace-scoped one.
+  expect(doc).toMatchObject({ result: { serviceAccountScope: 'account' } });
+  expect(state.serviceAccounts[0]!.spec.access?.accountAccess).toEqual({ role: 'developer' });
   expect(r.stderr).toContain('started new run of provision-namespace/payments-prod');
   expect(r.stderr).toMatch(/\[\d+\.\ds\] (creating|waiting-for)-/);
 

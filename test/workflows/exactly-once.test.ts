@@ -10,6 +10,7 @@ import {
   apiAnswers,
   createOpsStack,
   isClientError,
+  testDialect,
   type OpsStack,
   type StackOptions,
 } from '../helpers/stack';
@@ -113,9 +114,13 @@ describe('provisioning: rollback deletes only what the run provably created', ()
     const made = await s.emulator.seed({
       namespaces: [{ ...namespaceSpec }],
     });
+    // As the run would make it: scoped to the namespace where the API has such accounts.
+    const write = { permission: 'write' as const };
     await s.emulator.seed({
       serviceAccounts: [
-        { name: 'payments-prod-sa', access: { namespaceAccesses: { [NAMESPACE]: { permission: 'write' } } } },
+        testDialect() === 'cloud'
+          ? { name: 'payments-prod-sa', namespaceScopedAccess: { namespace: NAMESPACE, access: write } }
+          : { name: 'payments-prod-sa', access: { namespaceAccesses: { [NAMESPACE]: write } } },
       ],
     });
     s.emulator.faults.add({

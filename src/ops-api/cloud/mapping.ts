@@ -296,12 +296,40 @@ export const userFromCloud = (json: unknown): User =>
   ({ ...trackedFromCloud(obj(json)), spec: userSpecFromCloud(obj(json).spec) }) as User;
 
 export function serviceAccountSpecToCloud(spec: ServiceAccount['spec']): Json {
-  return withUnmodelled(spec.preserved, compact({ name: spec.name, access: accessToCloud(spec.access) }));
+  const scoped = spec.namespaceScopedAccess;
+  return withUnmodelled(
+    spec.preserved,
+    compact({
+      name: spec.name,
+      access: accessToCloud(spec.access),
+      namespaceScopedAccess: scoped
+        ? compact({
+            namespace: scoped.namespace,
+            access: scoped.access?.permission
+              ? { permission: permissions.toProto(scoped.access.permission) }
+              : undefined,
+          })
+        : undefined,
+    }),
+  );
 }
 export function serviceAccountSpecFromCloud(json: unknown): ServiceAccount['spec'] {
   const spec = obj(json);
   const access = accessFromCloud(spec.access);
-  const domain = { name: str(spec.name) ?? '', ...(access ? { access } : {}) };
+  const scoped = spec.namespaceScopedAccess === undefined ? undefined : obj(spec.namespaceScopedAccess);
+  const permission = scoped && permissions.toDomain(str(obj(scoped.access).permission));
+  const domain = {
+    name: str(spec.name) ?? '',
+    ...(access ? { access } : {}),
+    ...(scoped
+      ? {
+          namespaceScopedAccess: {
+            namespace: str(scoped.namespace) ?? '',
+            access: (permission ? { permission } : {}) as { permission: NamespacePermission },
+          },
+        }
+      : {}),
+  };
   return keepUnmodelled(domain, SERVICE_ACCOUNT_SPEC, json, serviceAccountSpecToCloud);
 }
 export const serviceAccountToCloud = (sa: ServiceAccount): Json => ({

@@ -155,6 +155,9 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): Diale
     defaultFleetLimits: { requestsPerSecond: 80, mutations: 10 },
 
     supports: () => true,
+    capabilities: new Set(['namespaceScopedServiceAccounts']),
+    // An account-wide service account needs a role (tcld's `--account-role`; see docs/real-service.md).
+    defaultServiceAccountRole: 'read',
 
     encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
       const route = CLOUD_ROUTES[operationId];

@@ -1,4 +1,11 @@
-import type { AnyOperationId, ErrorCode, OperationInput, OperationOutput } from '../types';
+import type {
+  AccountRole,
+  AnyOperationId,
+  Capability,
+  ErrorCode,
+  OperationInput,
+  OperationOutput,
+} from '../types';
 
 export const DIALECTS = ['openapi', 'cloud'] as const;
 export type DialectName = (typeof DIALECTS)[number];
@@ -33,6 +40,13 @@ export interface Dialect {
   readonly defaultFleetLimits: { requestsPerSecond: number; mutations: number } | undefined;
   /** Whether this API offers the operation (the given document has no way to change access, say). */
   supports(operationId: AnyOperationId): boolean;
+  /** What this API offers beyond operations (namespace-scoped service accounts, say). */
+  readonly capabilities: ReadonlySet<Capability>;
+  /**
+   * The account role an account-wide service account gets when none is asked for: the real API refuses one
+   * without a role (see docs/real-service.md); undefined where the API asks for none.
+   */
+  readonly defaultServiceAccountRole: AccountRole | undefined;
   encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest;
   /** The domain result; throws NotTheApiError when the body is not this API's answer. */
   decode<Op extends AnyOperationId>(operationId: Op, body: unknown): OperationOutput<Op>;

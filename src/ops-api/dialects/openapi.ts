@@ -98,6 +98,9 @@ export const openapiDialect: Dialect = {
   defaultFleetLimits: undefined,
 
   supports: (operationId) => (OPERATION_IDS as readonly AnyOperationId[]).includes(operationId),
+  // The given document's service accounts reach namespaces through `access` only, with no role required.
+  capabilities: new Set(),
+  defaultServiceAccountRole: undefined,
 
   encode<Op extends AnyOperationId>(operationId: Op, input: OperationInput<Op>): WireRequest {
     const route = OPENAPI_ROUTES[operationId as OperationId];

@@ -84,6 +84,18 @@ async function page(req: FastifyRequest, reply: FastifyReply, ctx: PortalContext
               { id: 'admin', label: 'admin' },
             ]}
           />
+          <SelectField
+            name="serviceAccount.accountRole"
+            label="What else it can reach"
+            state={state}
+            hint="Namespace-scoped accounts reach this namespace alone (where the Ops API has them); an account-wide one also gets an account role."
+            choices={[
+              { id: '', label: 'nothing else: namespace-scoped, where the Ops API has such accounts' },
+              { id: 'read', label: 'account-wide, role read' },
+              { id: 'developer', label: 'account-wide, role developer' },
+              { id: 'admin', label: 'account-wide, role admin' },
+            ]}
+          />
           <CheckboxField name="apiKey" label="Mint an API key for the service account" state={state} />
           <TextField
             name="apiKey.displayName"
