@@ -52,6 +52,8 @@ export function readableReads(options: Required<AsyncWaitOptions>): { attempts: 
 export function readableWait(reads: { attempts: number; intervalMs: number }): ActivityOptions {
   return {
     startToCloseTimeout: '30s',
+    // Bounded like every other activity: the reads' window, and a last attempt's time to answer.
+    scheduleToCloseTimeout: reads.attempts * reads.intervalMs + 30_000,
     retry: {
       initialInterval: reads.intervalMs,
       backoffCoefficient: 1,

@@ -3,7 +3,7 @@
 import { CLOUD_ROUTES, protoJsonProblems } from '../../src/ops-api/cloud/proto';
 import { OPERATION_IDS, OpsApiClient } from '../../src/ops-api';
 import { cloudNsSpec, startCloudEmulator, type CloudApi } from './cloud-helpers';
-import { API_KEY, inDays, T0 } from './helpers';
+import { API_KEY, inDays, REALISM_OFF, T0 } from './helpers';
 
 let api: CloudApi;
 beforeEach(async () => {
@@ -11,7 +11,7 @@ beforeEach(async () => {
   api = await startCloudEmulator({
     asyncOperationDurationMs: 5_000,
     checkDurationMs: 2_000,
-    realism: { readAfterCreateLag: false, serviceAccountRoleRule: false },
+    realism: REALISM_OFF,
   });
 });
 afterEach(async () => {

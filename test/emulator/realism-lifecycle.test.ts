@@ -7,7 +7,11 @@ import { API_KEY, httpClient, nsSpec } from './helpers';
 let api: CloudApi;
 let v1: ReturnType<typeof httpClient>;
 beforeEach(async () => {
-  api = await startCloudEmulator({ asyncOperationDurationMs: 5_000 });
+  // The lifecycle switches at their defaults (on for /cloud, off for /api/v1); the others are realism.test.ts's.
+  api = await startCloudEmulator({
+    asyncOperationDurationMs: 5_000,
+    realism: { edgeAnswers: false, undocumentedConflictCodes: false, unmodelledFields: false },
+  });
   v1 = httpClient(api.emu.url, API_KEY);
 });
 afterEach(async () => {

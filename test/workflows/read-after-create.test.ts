@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/shared/workflow-ids';
 import { decommissionNamespace, provisionNamespace } from '../../src/workflows';
 import { historyEventCount } from '../helpers/history';
-import { captureRuntimeLogs, createOpsStack, type OpsStack } from '../helpers/stack';
+import { apiAnswers, captureRuntimeLogs, createOpsStack, type OpsStack } from '../helpers/stack';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -50,8 +50,9 @@ const provision = (extra: Record<string, unknown> = {}) =>
     return { handle, result: await handle.result().catch((e: unknown) => e) };
   });
 
+// What the API answered: the edge's answers (realism switch edgeAnswers) are not the lag's.
 const lagAnswers = () =>
-  stack.emulator.requestLog
+  apiAnswers(stack.emulator)
     .filter((e) => e.operationId === 'getNamespace' && e.status >= 400)
     .map((e) => e.status);
 
