@@ -4,8 +4,8 @@
 // the real API would answer (google.rpc.Status for errors), and every request body against the request's.
 import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { REALISM } from '../../src/emulator/realism';
-import { CLOUD_ROUTES, protoJsonProblems, protoType, type CloudRoute } from '../../src/ops-api/cloud/proto';
-import { httpStatusOfGrpc } from '../../src/ops-api/cloud/status';
+import { httpStatusOfGrpc, protoJsonProblems, protoType, type CloudRoute } from '../../src/cloud-api';
+import { CLOUD_ROUTES } from '../../src/emulator/cloud-requests';
 import { ALL_OPERATION_IDS, OpsApiClient, type AnyOperationId } from '../../src/ops-api';
 import { API_KEY, REALISM_OFF, T0 } from './helpers';
 

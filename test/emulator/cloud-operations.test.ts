@@ -1,6 +1,7 @@
 // The 19 operations on /cloud, through the product's client in the `cloud` dialect and through raw fetch;
 // every body answered decodes strictly with the proto message of its method (see cloud-helpers.ts).
-import { CLOUD_ROUTES, protoJsonProblems } from '../../src/ops-api/cloud/proto';
+import { protoJsonProblems } from '../../src/cloud-api';
+import { CLOUD_ROUTES } from '../../src/emulator/cloud-requests';
 import { OPERATION_IDS, OpsApiClient } from '../../src/ops-api';
 import { cloudNsSpec, startCloudEmulator, type CloudApi } from './cloud-helpers';
 import { API_KEY, inDays, REALISM_OFF, T0 } from './helpers';
