@@ -1,55 +1,20 @@
 // One operation's request once the pipeline let it through: decoded by its dialect, settled, answered from a
 // replay or applied by its handler (then persisted), and answered — unless a fault or the edge says otherwise.
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AnyOperationId } from '../ops-api/types';
 import type { Answers } from './answers';
 import { isMutation } from './config';
 import type { ServedRoute } from './dialects';
-import { invalid } from './errors';
+import { clientOperationId, remember, replay, requestFingerprint } from './replays';
 import { HANDLERS, type OperationRequest } from './routes';
 import { contextOf, readClock, type RequestContext, type Runtime } from './runtime';
 
-const isDelete = (operationId: AnyOperationId): boolean => operationId.startsWith('delete');
-
-/** A mutation's client-chosen async operation id: in the body of creates and updates, the query of deletes. */
-function clientOperationId(operationId: AnyOperationId, req: OperationRequest): string | undefined {
-  const from = isDelete(operationId) ? req.query : req.body;
-  const value = (from as Record<string, unknown> | undefined)?.asyncOperationId;
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > 128) {
-    throw invalid('asyncOperationId', 'must be a string of at most 128 characters');
-  }
-  return value;
-}
-
 /** A delete's `?resourceVersion=`, which must then be current (empty means not given). */
 function deleteVersion(operationId: AnyOperationId, req: OperationRequest): { resourceVersion?: string } {
-  if (!isDelete(operationId)) return {};
+  if (!operationId.startsWith('delete')) return {};
   const value = (req.query as Record<string, unknown> | undefined)?.resourceVersion;
   return typeof value === 'string' && value !== '' ? { resourceVersion: value } : {};
-}
-
-/**
- * What makes two requests "the same" for a replay: the operation, its path and its body in the domain's
- * terms, key order aside (so a /cloud repeat of a /api/v1 request is the same request too).
- */
-function requestFingerprint(operationId: AnyOperationId, req: OperationRequest): string {
-  const { asyncOperationId: _id, ...body } = (req.body ?? {}) as Record<string, unknown>;
-  const unmodelled = req.unmodelled?.fields ?? {};
-  return createHash('sha256')
-    .update(canonicalJson({ operationId, params: req.params, body, unmodelled }))
-    .digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /**
@@ -66,7 +31,7 @@ async function apply(
   rt.store.settle(ctx.now);
   const fingerprint = clientOpId ? requestFingerprint(operationId, request) : '';
   const replayed = clientOpId
-    ? rt.store.replay(clientOpId, fingerprint, rt.config.operationIdReuse)
+    ? replay(rt.store, clientOpId, fingerprint, rt.config.operationIdReuse)
     : undefined;
   if (replayed !== undefined) return { result: replayed, replayed: true };
   rt.realismRules.check(operationId, request, ctx.dialect.name, ctx.now);
@@ -81,7 +46,7 @@ async function apply(
       ...(request.unmodelled ? { unmodelled: request.unmodelled } : {}),
     },
   });
-  if (clientOpId) rt.store.remember(clientOpId, fingerprint, result);
+  if (clientOpId) remember(rt.store, clientOpId, fingerprint, result);
   if (isMutation(operationId)) await rt.persist();
   return { result, replayed: false };
 }

@@ -4,7 +4,7 @@ import { protoJsonProblems } from '../../src/cloud-api';
 import { CLOUD_ROUTES } from '../../src/emulator/cloud-requests';
 import { OPERATION_IDS, OpsApiClient } from '../../src/ops-api';
 import { cloudNsSpec, startCloudEmulator, type CloudApi } from './cloud-helpers';
-import { API_KEY, inDays, REALISM_OFF, T0 } from './helpers';
+import { API_KEY, failNextOperation, inDays, REALISM_OFF, T0 } from './helpers';
 
 let api: CloudApi;
 beforeEach(async () => {
@@ -389,7 +389,7 @@ test('the product sees the same domain objects through either dialect', async ()
       expiryTime: inDays(T0, 30),
     },
   });
-  api.emu.faults.add({ kind: 'async-fail', operationId: 'deleteUser', reason: 'nope', count: 1 });
+  failNextOperation(api.emu, 'deleteUser', 'nope');
   const failed = await cloud.deleteUser(userId!);
   api.clock.advance(5_000);
 

@@ -68,9 +68,6 @@ export function seedApiKey(store: Store, spec: ApiKeySpec, now: number, unmodell
   return { keyId: record.id, token };
 }
 
-export const deleteApiKey = (store: Store, id: string, options: MutationOptions) =>
-  store.delete('apiKey', 'deleteApiKey', id, options);
-
 /** updateApiKey (the real API only): the whole spec; the owner cannot change, a key can be disabled. */
 export function updateApiKey(
   store: Store,

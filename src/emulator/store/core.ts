@@ -1,9 +1,8 @@
-// The store's core: records, versions, async operations and their settlement, replay of client-chosen
-// operation ids, and the state as persisted. What differs between resources is each one's ResourceType and
-// its own module (namespaces.ts, users.ts, service-accounts.ts, api-keys.ts).
+// The store's core: records, versions, async operations and their settlement, and the state as persisted.
+// What differs between resources is each one's ResourceType and module (namespaces.ts, users.ts, …).
 import type { AnyOperationId, AsyncOperation, AsyncOperationResponse } from '../../ops-api/types';
 import { formatProtoDuration } from '../duration';
-import { ApiError, invalid, notFound } from '../errors';
+import { ApiError, notFound } from '../errors';
 import type { UnmodelledLoss } from '../realism';
 import { lostFields } from '../unmodelled-fields';
 import {
@@ -273,40 +272,6 @@ export class Store {
   private remove(kind: ResourceKind, id: string): void {
     this.records(kind).delete(id);
     this.types[kind].removed?.(this, id);
-  }
-
-  // ---------------------------------------------------------------- client-chosen operation ids
-
-  /**
-   * A mutation repeated under a client-chosen id it already used: the first answer again (without a
-   * token: createApiKey shows it once), nothing changed. The same id for a different request is a 400.
-   * Undefined when the id is new.
-   */
-  replay(asyncOperationId: string, fingerprint: string, reuse: 'replay' | 'refuse' = 'replay'): unknown {
-    const op = this.operations.get(asyncOperationId);
-    if (!op) return undefined;
-    if (reuse === 'refuse') {
-      throw new ApiError(
-        'already_exists',
-        `async operation '${asyncOperationId}' already exists`,
-        'asyncOperationId',
-      );
-    }
-    if (op.replay?.fingerprint !== fingerprint) {
-      throw invalid(
-        'asyncOperationId',
-        `'${asyncOperationId}' was already used by a different request (${op.operationType})`,
-      );
-    }
-    return structuredClone(op.replay.response);
-  }
-
-  /** Remembers the answer of a mutation that started an operation under a client-chosen id. */
-  remember(asyncOperationId: string, fingerprint: string, response: unknown): void {
-    const op = this.operations.get(asyncOperationId);
-    if (!op || op.replay) return;
-    const { token: _secret, ...rest } = response as Record<string, unknown>;
-    op.replay = { fingerprint, response: rest };
   }
 
   // ---------------------------------------------------------------- reading and persisting

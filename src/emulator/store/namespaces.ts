@@ -73,9 +73,6 @@ export function seedNamespace(store: Store, spec: NamespaceSpec, now: number, un
   return store.insert('namespace', fields, now, unmodelled).id;
 }
 
-export const deleteNamespace = (store: Store, id: string, options: MutationOptions) =>
-  store.delete('namespace', 'deleteNamespace', id, options);
-
 /** The given document's update: fields left out keep their value, `null` clears an optional part. */
 export function updateNamespace(
   store: Store,

@@ -1,19 +1,40 @@
 // Users and service accounts alike: what a principal's access may name, and the real API's operations
 // that change an existing principal (a whole-spec update, or one namespace's permission).
-import type { Access, AnyOperationId, NamespacePermission } from '../../ops-api/types';
+import type { Access, AnyOperationId, NamespacePermission, OwnerType } from '../../ops-api/types';
 import { invalid, notFound } from '../errors';
 import { checkAccess, checkScopeKept } from '../rules';
-import { checkVersion, failedPrecondition, type Store } from './core';
-import type {
-  MutationOptions,
-  ServiceAccountRecord,
-  ServiceAccountSpec,
-  UserRecord,
-  UserSpec,
+import { removeKeysOf } from './api-keys';
+import { checkVersion, failedPrecondition, type ResourceType, type Store } from './core';
+import {
+  renderTracked,
+  type MutationOptions,
+  type ServiceAccountRecord,
+  type ServiceAccountSpec,
+  type UserRecord,
+  type UserSpec,
 } from './records';
 
 export type PrincipalKind = 'user' | 'serviceAccount';
 type PrincipalRecord = UserRecord | ServiceAccountRecord;
+
+/**
+ * A user's or service account's life: no failed states (a failed create removes it, a failed delete leaves it
+ * active), and deleting one deletes the API keys it owns.
+ */
+export function principalType<R extends PrincipalRecord>(
+  what: string,
+  creating: R['state'],
+  ownerType: OwnerType,
+): ResourceType<R> {
+  return {
+    what,
+    creating,
+    deleteFailed: 'active',
+    deleteRefused: [creating],
+    removed: (store, id) => removeKeysOf(store, ownerType, id),
+    render: (r) => renderTracked(r),
+  };
+}
 
 /** The access a principal's spec keeps: account-wide `access`, or a service account's namespace-scoped one. */
 export function accessOf(spec: {

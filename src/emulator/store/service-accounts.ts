@@ -2,27 +2,21 @@
 // exists. Deleting one deletes its API keys.
 import { ApiError } from '../errors';
 import { checkLength, checkNamespaceScopedAccess, requireString } from '../rules';
-import { removeKeysOf } from './api-keys';
-import type { ResourceType, Store } from './core';
-import { accessOf, checkPrincipalAccess } from './principals';
+import type { Store } from './core';
+import { accessOf, checkPrincipalAccess, principalType } from './principals';
 import {
   newId,
-  renderTracked,
   type Json,
   type MutationOptions,
   type ServiceAccountRecord,
-  type ServiceAccountResource,
   type ServiceAccountSpec,
 } from './records';
 
-export const SERVICE_ACCOUNT: ResourceType<ServiceAccountRecord> = {
-  what: 'service account',
-  creating: 'activating',
-  deleteFailed: 'active',
-  deleteRefused: ['activating'],
-  removed: (store, id) => removeKeysOf(store, 'service-account', id),
-  render: (r): ServiceAccountResource => renderTracked(r),
-};
+export const SERVICE_ACCOUNT = principalType<ServiceAccountRecord>(
+  'service account',
+  'activating',
+  'service-account',
+);
 
 function validateSpec(store: Store, spec: ServiceAccountSpec): ServiceAccountSpec {
   const name = requireString(spec.name, 'spec.name');
@@ -61,6 +55,3 @@ export function seedServiceAccount(
   const fields = { id: newId(), spec: validateSpec(store, spec), state: 'active' as const };
   return store.insert('serviceAccount', fields, now, unmodelled).id;
 }
-
-export const deleteServiceAccount = (store: Store, id: string, options: MutationOptions) =>
-  store.delete('serviceAccount', 'deleteServiceAccount', id, options);

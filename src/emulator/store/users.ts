@@ -2,27 +2,11 @@
 // their create settles. Deleting one deletes its API keys.
 import { ApiError } from '../errors';
 import { checkEmail, requireString } from '../rules';
-import { removeKeysOf } from './api-keys';
-import type { ResourceType, Store } from './core';
-import { checkPrincipalAccess } from './principals';
-import {
-  newId,
-  renderTracked,
-  type Json,
-  type MutationOptions,
-  type UserRecord,
-  type UserResource,
-  type UserSpec,
-} from './records';
+import type { Store } from './core';
+import { checkPrincipalAccess, principalType } from './principals';
+import { newId, type Json, type MutationOptions, type UserRecord, type UserSpec } from './records';
 
-export const USER: ResourceType<UserRecord> = {
-  what: 'user',
-  creating: 'pending',
-  deleteFailed: 'active',
-  deleteRefused: ['pending'],
-  removed: (store, id) => removeKeysOf(store, 'user', id),
-  render: (r): UserResource => renderTracked(r),
-};
+export const USER = principalType<UserRecord>('user', 'pending', 'user');
 
 function validateSpec(store: Store, spec: UserSpec): UserSpec {
   const email = requireString(spec.email, 'spec.email');
@@ -45,6 +29,3 @@ export function createUser(store: Store, body: { spec: UserSpec }, options: Muta
 
 export const seedUser = (store: Store, spec: UserSpec, now: number, unmodelled?: Json): string =>
   store.insert('user', { id: newId(), spec: validateSpec(store, spec), state: 'active' }, now, unmodelled).id;
-
-export const deleteUser = (store: Store, id: string, options: MutationOptions) =>
-  store.delete('user', 'deleteUser', id, options);
