@@ -21,14 +21,7 @@ export type { RealismSwitch, RealismSettings, RealismParamsUpdate, UnmodelledLos
 export { REGIONS } from './regions';
 export { formatProtoDuration, parseDurationMs } from './duration';
 
-export type {
-  ConfigView,
-  Emulator,
-  EmulatorConfigUpdate,
-  EmulatorOptions,
-  SeedInput,
-  SeedResult,
-} from './options';
+export type { Emulator, EmulatorConfigUpdate, EmulatorOptions, SeedInput, SeedResult } from './options';
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const { rt, writer, closing } = await createRuntime(opts);

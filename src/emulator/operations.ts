@@ -6,13 +6,13 @@ import type { AnyOperationId } from '../ops-api/types';
 import type { Answers } from './answers';
 import { isMutation } from './config';
 import type { ServedRoute } from './dialects';
-import { clientOperationId, remember, replay, requestFingerprint } from './replays';
+import { clientOperationId, isDelete, remember, replay, requestFingerprint } from './replays';
 import { HANDLERS, type OperationRequest } from './routes';
 import { contextOf, readClock, type RequestContext, type Runtime } from './runtime';
 
 /** A delete's `?resourceVersion=`, which must then be current (empty means not given). */
 function deleteVersion(operationId: AnyOperationId, req: OperationRequest): { resourceVersion?: string } {
-  if (!operationId.startsWith('delete')) return {};
+  if (!isDelete(operationId)) return {};
   const value = (req.query as Record<string, unknown> | undefined)?.resourceVersion;
   return typeof value === 'string' && value !== '' ? { resourceVersion: value } : {};
 }

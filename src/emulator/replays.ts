@@ -6,7 +6,7 @@ import { ApiError, invalid } from './errors';
 import type { OperationRequest } from './routes';
 import type { Store } from './store';
 
-const isDelete = (operationId: AnyOperationId): boolean => operationId.startsWith('delete');
+export const isDelete = (operationId: AnyOperationId): boolean => operationId.startsWith('delete');
 
 /** A mutation's client-chosen async operation id: in the body of creates and updates, the query of deletes. */
 export function clientOperationId(operationId: AnyOperationId, req: OperationRequest): string | undefined {
