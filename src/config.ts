@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CLOUD_API_VERSION, DIALECTS } from './ops-api/dialects';
+import { DEFAULT_CLOUD_API_VERSION, DIALECTS } from './cloud-api/dialects';
 import { DEFAULT_TASK_QUEUE } from './shared/workflow-ids';
 
 /** A configuration problem, reported at start-up as "VARIABLE: what is wrong" instead of a stack trace. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors';
 import { FaultRuleError, type FaultRule } from './faults';
-import type { Runtime } from './server';
+import type { Runtime } from './runtime';
 import type { EmulatorState } from './store';
 
 /** What the admin endpoints need from the emulator handle (kept as functions to avoid a cycle). */

@@ -1,7 +1,6 @@
 // Errors on /cloud: the domain's ApiError as the gateway answers it, a google.rpc.Status with the HTTP status
-// grpc-gateway gives its code (cloud/status.ts), and the field it names as a google.rpc.BadRequest detail.
-import { GRPC, GRPC_OF_DOMAIN, httpStatusOfGrpc } from '../ops-api/cloud/status';
-import { CLOUD_API_VERSION_HEADER } from '../ops-api/dialects';
+// grpc-gateway gives its code (src/cloud-api/status.ts), and the field it names as a google.rpc.BadRequest detail.
+import { CLOUD_API_VERSION_HEADER, GRPC, GRPC_OF_DOMAIN, httpStatusOfGrpc } from '../cloud-api';
 import { ApiError, invalid, STATUS } from './errors';
 
 export interface CloudStatus {

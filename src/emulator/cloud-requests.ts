@@ -5,23 +5,30 @@
 import type { FastifyRequest } from 'fastify';
 import {
   apiKeySpecFromCloud,
+  cloudRoutes,
+  fieldOf,
+  isEnum,
+  isObject,
   namespaceSpecFromCloud,
   ownerTypes,
   permissions,
+  protoJsonProblems,
+  requestMessage,
   serviceAccountSpecFromCloud,
   userSpecFromCloud,
-} from '../ops-api/cloud/mapping';
-import { CLOUD_ROUTES, protoJsonProblems, type CloudRoute, type Type } from '../ops-api/cloud/proto';
-import { cloudDialect, openapiDialect } from '../ops-api/dialects';
-import type { AnyOperationId, OperationId, Unmodelled } from '../ops-api/types';
+  type CloudRoute,
+  type Json,
+  type Type,
+} from '../cloud-api';
+import { ALL_OPERATION_IDS, type AnyOperationId, type OperationId, type Unmodelled } from '../ops-api/types';
 import { invalid } from './errors';
-import { canonicalProtoJson, firstLoss, type Json } from './proto-json';
+import { canonicalProtoJson, firstLoss } from './proto-json';
 import type { ListFilters, OperationRequest } from './routes';
 import type { OperationRoute } from './spec-loader';
 import { validationError, type HttpPart, type SchemaValidators } from './validator';
 
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The gateway's route of every operation, from the protos' HTTP rules. */
+export const CLOUD_ROUTES = cloudRoutes(ALL_OPERATION_IDS);
 
 /** The named fields of `m` that are set. */
 const pick = (m: Json, ...names: string[]): Json =>
@@ -100,7 +107,7 @@ function access(m: Json): { access: { permission: string } } {
 export const fastifyPath = (route: CloudRoute): string => route.fieldPath.replace(/\{(\w+)\}/g, ':$1');
 
 /** The request message: the body (`body: "*"`) or the query, with the path fields merged in. */
-function requestMessage(route: CloudRoute, req: FastifyRequest): Json {
+function messageOf(route: CloudRoute, req: FastifyRequest): Json {
   const query = { ...(req.query as Json | undefined) };
   let message: Json;
   if (route.bodyIsRequest) {
@@ -116,7 +123,7 @@ function requestMessage(route: CloudRoute, req: FastifyRequest): Json {
     message = Object.fromEntries(
       Object.entries(query)
         .filter(([, v]) => v !== '')
-        .map(([k, v]) => [k, isEnum(route.request, k) && /^\d+$/.test(String(v)) ? Number(v) : v]),
+        .map(([k, v]) => [k, isEnumField(route.request, k) && /^\d+$/.test(String(v)) ? Number(v) : v]),
     );
   }
   const snakeNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
@@ -130,10 +137,7 @@ function requestMessage(route: CloudRoute, req: FastifyRequest): Json {
   return message;
 }
 
-function isEnum(type: Type, key: string): boolean {
-  const field = type.fieldsArray.find((f) => f.name === key || f.protoName === key)?.resolve();
-  return field !== undefined && field.resolvedType !== null && 'values' in field.resolvedType;
-}
+const isEnumField = (type: Type, key: string): boolean => isEnum(fieldOf(type, key)?.resolvedType);
 
 /** `$.spec.foo: NamespaceSpec has no field "foo"` → the field and what is wrong with it. */
 function problemError(problem: string): Error {
@@ -144,7 +148,29 @@ function problemError(problem: string): Error {
 
 const NOT_KEPT =
   "is not supported by the emulator: its one store keeps only what the given document's resources have";
-const cloud = cloudDialect();
+
+/** The parts of a namespace spec the given document's update clears with `null` (it keeps what it is not sent). */
+const CLEARABLE = { codecServer: null, mtlsAuth: null, apiKeyAuth: null };
+
+/**
+ * The same request in the /api/v1 layout: path fields as the params, the rest the query (GET, DELETE) or the
+ * body. A /cloud update is the whole spec, so what it leaves out is cleared.
+ */
+function openapiRequest(
+  api: OperationRoute,
+  input: Json,
+): Pick<OperationRequest, 'params' | 'query' | 'body'> {
+  const pathNames = [...api.specPath.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const params = Object.fromEntries(pathNames.map((n) => [n, String(input[n])]));
+  const rest = Object.entries(input).filter(([k, v]) => !pathNames.includes(k) && v !== undefined);
+  if (api.method !== 'POST') {
+    const query = rest.filter(([, v]) => (typeof v === 'string' && v !== '') || typeof v === 'number');
+    return { params, query: Object.fromEntries(query), body: undefined };
+  }
+  const body = Object.fromEntries(rest);
+  if (api.operationId === 'updateNamespace') body.spec = { ...CLEARABLE, ...(body.spec as Json) };
+  return { params, query: {}, body };
+}
 
 /**
  * Decodes /cloud requests for the handlers; `routes` are the /api/v1 routes whose schemas apply too.
@@ -170,7 +196,7 @@ export function cloudRequestDecoder(
 
   return (operationId: AnyOperationId, req: FastifyRequest): OperationRequest => {
     const route = CLOUD_ROUTES[operationId];
-    const message = requestMessage(route, req);
+    const message = messageOf(route, req);
     const problem = protoJsonProblems(route.request, message, '$')[0];
     if (problem !== undefined) throw problemError(problem);
     const canonical = canonicalProtoJson(route.request, message);
@@ -185,9 +211,10 @@ export function cloudRequestDecoder(
     if (isObject(input.spec)) input.spec = modelled;
     const kept: Json = { ...input, ...filters };
     if (unmodelled?.fields) kept.spec = { ...modelled, preserved: unmodelled.fields };
-    const wire = cloud.encode(operationId, kept as never);
-    const sent = Object.fromEntries(Object.entries(canonical).filter(([k]) => !route.pathFields.includes(k)));
-    const lost = firstLoss(sent, canonicalProtoJson(route.request, wire.body ?? wire.query ?? {}));
+    const withoutPath = (m: Json) =>
+      Object.fromEntries(Object.entries(m).filter(([k]) => !route.pathFields.includes(k)));
+    const again = canonicalProtoJson(route.request, withoutPath(requestMessage(operationId, kept)));
+    const lost = firstLoss(withoutPath(canonical), again);
     if (lost !== undefined) throw invalid(lost, NOT_KEPT);
     const extras = unmodelled ? { unmodelled } : {};
 
@@ -206,12 +233,8 @@ export function cloudRequestDecoder(
       };
     }
     // The same request in the /api/v1 layout, held to the same schemas.
-    const laidOut = openapiDialect.encode(operationId, input as never);
-    const pathNames = [...api.specPath.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     const request: OperationRequest = {
-      params: Object.fromEntries(pathNames.map((n) => [n, String(input[n])])),
-      query: { ...laidOut.query },
-      body: laidOut.body,
+      ...openapiRequest(api, input),
       ...(filters && Object.keys(filters).length > 0 ? { filters } : {}),
       ...extras,
     };

@@ -1,99 +1,166 @@
-// A domain answer as the real API's response message: resources wrapped and translated with the mapping
-// functions, lists under the proto's field names, and mutations answering the whole async operation.
+// A domain answer as the real API's response message: resources translated (the emulator's half of the
+// mapping; the specs are the wire contract's), lists under the proto's field names, and mutations answering
+// the whole async operation.
 import {
-  apiKeyToCloud,
-  asyncOperationToCloud,
-  namespaceToCloud,
-  regionToCloud,
-  serviceAccountToCloud,
-  userToCloud,
+  apiKeySpecToCloud,
+  cloudProviders,
+  compact,
+  namespaceSpecToCloud,
+  operationStates,
+  resourceStates,
+  serviceAccountSpecToCloud,
+  userSpecToCloud,
   type Json,
-} from '../ops-api/cloud/mapping';
+} from '../cloud-api';
 import type {
+  AnyOperationId,
   ApiKey,
   AsyncOperation,
   AsyncOperationResponse,
-  CreateApiKeyResponse,
-  CreateNamespaceResponse,
-  CreateServiceAccountResponse,
-  CreateUserResponse,
-  ListApiKeysResponse,
-  ListNamespacesResponse,
-  ListRegionsResponse,
-  ListServiceAccountsResponse,
-  ListUsersResponse,
-  AnyOperationId,
   Namespace,
+  Region,
   ServiceAccount,
   User,
 } from '../ops-api/types';
-import type { Store } from './store';
+import type { ResourceKind, Store } from './store';
+
+/** The domain's user `pending` (invited, the given document's) is the real API's `activating`. */
+const resourceStateToCloud = (state: string): string =>
+  resourceStates.toProto(state === 'pending' ? 'activating' : state);
+
+export function namespaceToCloud(ns: Namespace): Json {
+  return compact({
+    namespace: ns.namespace,
+    resourceVersion: ns.resourceVersion,
+    spec: namespaceSpecToCloud(ns.spec),
+    state: resourceStateToCloud(ns.state),
+    asyncOperationId: ns.asyncOperationId,
+    // The real API has one gRPC address for API-key clients and one for mTLS clients.
+    endpoints: compact({
+      webAddress: ns.endpoints.webAddress,
+      grpcAddress: ns.endpoints.apiKeyGrpcAddress,
+      mtlsGrpcAddress: ns.endpoints.mtlsGrpcAddress,
+    }),
+    activeRegion: ns.spec.region,
+    createdTime: ns.createdTime,
+    lastModifiedTime: ns.lastModifiedTime,
+  });
+}
+
+/** An identity resource (user, service account, API key) with its spec translated by `specToCloud`. */
+type Tracked = { createdTime?: string; lastModifiedTime?: string };
+function identityToCloud<R extends User | ServiceAccount | ApiKey>(specToCloud: (spec: R['spec']) => Json) {
+  return (r: R & Tracked): Json => ({
+    ...compact({
+      id: r.id,
+      resourceVersion: r.resourceVersion,
+      state: resourceStateToCloud(r.state),
+      asyncOperationId: r.asyncOperationId,
+      createdTime: r.createdTime,
+      lastModifiedTime: r.lastModifiedTime,
+    }),
+    spec: specToCloud(r.spec),
+  });
+}
+export const userToCloud = identityToCloud<User>(userSpecToCloud);
+export const serviceAccountToCloud = identityToCloud<ServiceAccount>(serviceAccountSpecToCloud);
+export const apiKeyToCloud = identityToCloud<ApiKey>(apiKeySpecToCloud);
+
+export function regionToCloud(r: Region): Json {
+  return compact({
+    id: r.id,
+    cloudProvider: r.cloudProvider ? cloudProviders.toProto(r.cloudProvider) : undefined,
+    cloudProviderRegion: r.id?.replace(/^[a-z]+-/, ''),
+    location: r.location,
+  });
+}
+
+export function asyncOperationToCloud(op: AsyncOperation): Json {
+  return compact({
+    id: op.id,
+    state: operationStates.toProto(op.state),
+    checkDuration: op.checkDuration,
+    operationType: op.operationType,
+    failureReason: op.failureReason,
+    startedTime: op.startedTime,
+    finishedTime: op.finishedTime,
+  });
+}
+
+// ---------------------------------------------------------------- response messages
 
 type Encoder = (result: never, store: Store) => Json;
 
-const page = (r: { nextPageToken?: string }): Json =>
-  r.nextPageToken ? { nextPageToken: r.nextPageToken } : {};
-/** The operation as getAsyncOperation renders it now (a replayed answer shows how far it has got). */
-const operation = (store: Store, r: AsyncOperationResponse): Json => ({
+/** Each resource kind's translation, with the unmodelled spec fields its record keeps (`unmodelledFields`). */
+const TO_CLOUD: Record<ResourceKind, (r: never) => Json> = {
+  namespace: namespaceToCloud,
+  user: userToCloud,
+  serviceAccount: serviceAccountToCloud,
+  apiKey: apiKeyToCloud,
+};
+function toCloud(store: Store, kind: ResourceKind) {
+  return (resource: { id?: string; namespace?: string; spec: object }): Json => {
+    const kept = store.records(kind).get(resource.namespace ?? resource.id ?? '')?.unmodelled;
+    const withKept = kept ? { ...resource, spec: { ...resource.spec, preserved: kept } } : resource;
+    return TO_CLOUD[kind](withKept as never);
+  };
+}
+
+/** A resource wrapped: `{namespace: {...}}`. */
+const one =
+  (kind: ResourceKind, field: string): Encoder =>
+  (r, store) => ({ [field]: toCloud(store, kind)(r) });
+
+/** A page of resources under the proto's list field (`serviceAccount`: the real one is singular). */
+const page =
+  (kind: ResourceKind, field: string, cloudField = field): Encoder =>
+  (r: Record<string, unknown> & { nextPageToken?: string }, store) => ({
+    [cloudField]: (r[field] as never[]).map(toCloud(store, kind)),
+    ...(r.nextPageToken ? { nextPageToken: r.nextPageToken } : {}),
+  });
+
+/** A mutation's answer: the operation as getAsyncOperation renders it now (a replay shows how far it got). */
+const operation: Encoder = (r: AsyncOperationResponse, store) => ({
   asyncOperation: asyncOperationToCloud(store.getOperation(r.asyncOperationId)),
 });
-
-/** A resource with the unmodelled spec fields its record keeps (realism switch `unmodelledFields`). */
-function withKept<R extends { spec: object }>(resource: R, record: { unmodelled?: Json } | undefined): R {
-  return record?.unmodelled
-    ? { ...resource, spec: { ...resource.spec, preserved: record.unmodelled } }
-    : resource;
-}
-const ns = (store: Store) => (r: Namespace) =>
-  namespaceToCloud(withKept(r, store.namespaces.get(r.namespace)));
-const user = (store: Store) => (r: User) => userToCloud(withKept(r, store.users.get(r.id)));
-const account = (store: Store) => (r: ServiceAccount) =>
-  serviceAccountToCloud(withKept(r, store.serviceAccounts.get(r.id)));
-const key = (store: Store) => (r: ApiKey) => apiKeyToCloud(withKept(r, store.apiKeys.get(r.id)));
+/** A create's answer: the new resource's id under `field`, and the operation. */
+const created =
+  (field: string): Encoder =>
+  (r: AsyncOperationResponse & Record<string, unknown>, store) => ({
+    [field]: r[field],
+    ...operation(r as never, store),
+  });
 
 const RESPONSES: Record<AnyOperationId, Encoder> = {
-  listNamespaces: (r: ListNamespacesResponse, store) => ({
-    namespaces: r.namespaces.map(ns(store)),
-    ...page(r),
-  }),
-  createNamespace: (r: CreateNamespaceResponse, store) => ({
-    namespace: r.namespace,
-    ...operation(store, r),
-  }),
-  getNamespace: (r: Namespace, store) => ({ namespace: ns(store)(r) }),
-  deleteNamespace: (r: AsyncOperationResponse, store) => operation(store, r),
-  updateNamespace: (r: AsyncOperationResponse, store) => operation(store, r),
-  listUsers: (r: ListUsersResponse, store) => ({ users: r.users.map(user(store)), ...page(r) }),
-  createUser: (r: CreateUserResponse, store) => ({ userId: r.userId, ...operation(store, r) }),
-  getUser: (r: User, store) => ({ user: user(store)(r) }),
-  deleteUser: (r: AsyncOperationResponse, store) => operation(store, r),
-  // The real list field is singular.
-  listServiceAccounts: (r: ListServiceAccountsResponse, store) => ({
-    serviceAccount: r.serviceAccounts.map(account(store)),
-    ...page(r),
-  }),
-  createServiceAccount: (r: CreateServiceAccountResponse, store) => ({
-    serviceAccountId: r.serviceAccountId,
-    ...operation(store, r),
-  }),
-  getServiceAccount: (r: ServiceAccount, store) => ({ serviceAccount: account(store)(r) }),
-  deleteServiceAccount: (r: AsyncOperationResponse, store) => operation(store, r),
-  listApiKeys: (r: ListApiKeysResponse, store) => ({ apiKeys: r.apiKeys.map(key(store)), ...page(r) }),
+  listNamespaces: page('namespace', 'namespaces'),
+  createNamespace: created('namespace'),
+  getNamespace: one('namespace', 'namespace'),
+  deleteNamespace: operation,
+  updateNamespace: operation,
+  listUsers: page('user', 'users'),
+  createUser: created('userId'),
+  getUser: one('user', 'user'),
+  deleteUser: operation,
+  listServiceAccounts: page('serviceAccount', 'serviceAccounts', 'serviceAccount'),
+  createServiceAccount: created('serviceAccountId'),
+  getServiceAccount: one('serviceAccount', 'serviceAccount'),
+  deleteServiceAccount: operation,
+  listApiKeys: page('apiKey', 'apiKeys'),
   // A replayed create has no token: it is shown once.
-  createApiKey: (r: CreateApiKeyResponse, store) => ({
+  createApiKey: (r: { keyId: string; token?: string } & AsyncOperationResponse, store) => ({
     keyId: r.keyId,
     ...(r.token ? { token: r.token } : {}),
-    ...operation(store, r),
+    ...operation(r as never, store),
   }),
-  getApiKey: (r: ApiKey, store) => ({ apiKey: key(store)(r) }),
-  deleteApiKey: (r: AsyncOperationResponse, store) => operation(store, r),
-  listRegions: (r: ListRegionsResponse) => ({ regions: r.regions.map(regionToCloud) }),
+  getApiKey: one('apiKey', 'apiKey'),
+  deleteApiKey: operation,
+  listRegions: (r: { regions: Region[] }) => ({ regions: r.regions.map(regionToCloud) }),
   getAsyncOperation: (r: AsyncOperation) => ({ asyncOperation: asyncOperationToCloud(r) }),
-  updateUser: (r: AsyncOperationResponse, store) => operation(store, r),
-  updateServiceAccount: (r: AsyncOperationResponse, store) => operation(store, r),
-  updateApiKey: (r: AsyncOperationResponse, store) => operation(store, r),
-  setUserNamespaceAccess: (r: AsyncOperationResponse, store) => operation(store, r),
-  setServiceAccountNamespaceAccess: (r: AsyncOperationResponse, store) => operation(store, r),
+  updateUser: operation,
+  updateServiceAccount: operation,
+  updateApiKey: operation,
+  setUserNamespaceAccess: operation,
+  setServiceAccountNamespaceAccess: operation,
 };
 
 /** The /cloud response message of an operation's domain result. */

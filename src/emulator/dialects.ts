@@ -1,10 +1,10 @@
 // The two wire formats the emulator serves over one store: the given document's under /api/v1 and the real
-// API's under /cloud. The request path in server.ts is the same for both; only these steps differ.
+// API's under /cloud. The request path (pipeline.ts, operations.ts) is the same for both; only these steps differ.
 import type { FastifyRequest } from 'fastify';
-import { CLOUD_ROUTES } from '../ops-api/cloud/proto';
+import type { DialectName } from '../cloud-api';
 import { ALL_OPERATION_IDS, type AnyOperationId } from '../ops-api/types';
 import { cloudError } from './cloud-errors';
-import { cloudRequestDecoder, fastifyPath } from './cloud-requests';
+import { CLOUD_ROUTES, cloudRequestDecoder, fastifyPath } from './cloud-requests';
 import { encodeCloudResponse } from './cloud-responses';
 import type { ApiError } from './errors';
 import type { OperationRequest } from './routes';
@@ -13,7 +13,7 @@ import type { Realism } from './realism';
 import type { Store } from './store';
 import type { SchemaValidators } from './validator';
 
-export type DialectName = 'openapi' | 'cloud';
+export type { DialectName } from '../cloud-api';
 
 export interface WireDialect {
   name: DialectName;

@@ -1,13 +1,8 @@
 // Protobuf JSON, as the /cloud routes receive it, in one canonical form, and the check that a translation
 // to the domain kept everything a request said. Runs only after protoJsonProblems found nothing wrong.
 import { isDeepStrictEqual } from 'node:util';
-import type { Enum, Field, Type } from '../ops-api/cloud/proto';
+import { isEnum, isMessage, isObject, type Field, type Json, type Type } from '../cloud-api';
 import { invalid } from './errors';
-
-export type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const INTEGER = /^(u?int|s?fixed|sint)(32|64)$/;
 
 /**
@@ -53,14 +48,15 @@ function canonicalField(field: Field, value: unknown, path: string): unknown {
 
 function canonicalValue(field: Field, value: unknown, path: string): unknown {
   const resolved = field.resolvedType;
-  if (resolved && 'fieldsArray' in resolved) {
-    const type = resolved as Type;
+  if (isMessage(resolved)) {
     // Well-known types travel as strings (Timestamp, Duration) or as they are (Any).
-    return type.fullName.startsWith('.google.protobuf.') ? value : canonicalProtoJson(type, value, path);
+    return resolved.fullName.startsWith('.google.protobuf.')
+      ? value
+      : canonicalProtoJson(resolved, value, path);
   }
-  if (resolved && 'values' in resolved) {
+  if (isEnum(resolved)) {
     if (typeof value === 'string') return value;
-    const name = Object.entries((resolved as Enum).values).find(([, n]) => n === value)?.[0];
+    const name = Object.entries(resolved.values).find(([, n]) => n === value)?.[0];
     return name ?? value;
   }
   if (INTEGER.test(field.type) && field.type.endsWith('32')) return Number(value);
@@ -70,8 +66,8 @@ function canonicalValue(field: Field, value: unknown, path: string): unknown {
 
 function isDefault(field: Field, value: unknown): boolean {
   const resolved = field.resolvedType;
-  if (resolved && 'fieldsArray' in resolved) return false;
-  if (resolved && 'values' in resolved) return (resolved as Enum).values[String(value)] === 0 || value === 0;
+  if (isMessage(resolved)) return false;
+  if (isEnum(resolved)) return resolved.values[String(value)] === 0 || value === 0;
   return value === '' || value === false || value === 0 || value === '0';
 }
 

@@ -1,7 +1,7 @@
 // The realism switches' behaviour (see realism.ts), applied to a request after the store has settled and before its
 // handler runs, so a refused request changes nothing. Which switches are on depends on the request's dialect.
 import type { ServiceAccountSpec } from '../ops-api/types';
-import type { DialectName } from './dialects';
+import type { DialectName } from '../cloud-api';
 import { ApiError, invalid, notFound } from './errors';
 import type { Realism, RealismSwitch } from './realism';
 import type { OperationRequest } from './routes';

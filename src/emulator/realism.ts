@@ -5,7 +5,7 @@
 // its parameters with their defaults and schema.
 import { z } from 'zod';
 import type { ErrorCode } from '../ops-api/types';
-import type { DialectName } from './dialects';
+import type { DialectName } from '../cloud-api';
 
 interface RealismEntry<P extends object> {
   /** One line: what the emulator does when the switch is on. */

@@ -1,21 +1,22 @@
-import type {
-  CreateApiKeyRequest,
-  CreateNamespaceRequest,
-  CreateServiceAccountRequest,
-  CreateUserRequest,
-  ListApiKeysResponse,
-  ListNamespacesResponse,
-  ListRegionsResponse,
-  ListServiceAccountsResponse,
-  ListUsersResponse,
-  AnyOperationId,
-  NamespacePermission,
-  OwnerType,
-  UpdateNamespaceRequest,
-} from '../ops-api/types';
+// One handler per operationId (compile-time complete over every operation either dialect serves): reads
+// render records, mutations go to the store's resource modules.
+import type { AnyOperationId, NamespacePermission, OwnerType } from '../ops-api/types';
 import { paginate, type PageLimits, type PageRequest } from './pagination';
 import { REGIONS } from './regions';
-import type { MutationOptions, Store } from './store';
+import {
+  createApiKey,
+  createNamespace,
+  createServiceAccount,
+  createUser,
+  setNamespaceAccess,
+  updateApiKey,
+  updateNamespace,
+  updatePrincipal,
+  type MutationOptions,
+  type RecordOf,
+  type ResourceKind,
+  type Store,
+} from './store';
 import type { UnmodelledSent } from './unmodelled-fields';
 
 /** The real API's list filters, which the given document lacks (only the /cloud routes set them). */
@@ -48,103 +49,94 @@ type Handler = (req: OperationRequest, ctx: HandlerContext) => unknown;
 
 const param = (req: OperationRequest, name: string): string => req.params[name] ?? '';
 
+/** A list: the records that pass `keep`, a page of them rendered under `field` (also the page token's list). */
+function list<K extends ResourceKind>(
+  kind: K,
+  field: string,
+  keep: (r: RecordOf[K], req: OperationRequest) => boolean = () => true,
+): Handler {
+  return (req, { store, limits }) => {
+    // Filters apply before paging, so every page is full and the cursor stays valid across filters.
+    const matching = [...store.records(kind).values()].filter((r) => keep(r, req));
+    const { page, nextPageToken } = paginate(field, matching, req.query, limits);
+    return { [field]: page.map((r) => store.render(kind, r)), ...(nextPageToken ? { nextPageToken } : {}) };
+  };
+}
+
+const get =
+  (kind: ResourceKind, idParam: string): Handler =>
+  (req, { store }) =>
+    store.render(kind, store.existing(kind, param(req, idParam)));
+
+const remove =
+  (kind: ResourceKind, operationType: AnyOperationId, idParam: string): Handler =>
+  (req, { store, mutation }) =>
+    store.delete(kind, operationType, param(req, idParam), mutation);
+
 // Bodies are cast only after the spec's schema (plus the silences' stricter ones) has accepted them;
 // the store re-checks whatever the schemas leave optional.
-export const HANDLERS: Record<AnyOperationId, Handler> = {
-  listNamespaces: (req, { store, limits }): ListNamespacesResponse => {
-    const name = req.filters?.name;
-    const matching = [...store.namespaces.values()].filter((n) => name === undefined || n.spec.name === name);
-    const { page, nextPageToken } = paginate('namespaces', matching, req.query, limits);
-    return {
-      namespaces: page.map((r) => store.renderNamespace(r)),
-      ...(nextPageToken ? { nextPageToken } : {}),
-    };
-  },
-  createNamespace: (req, { store, mutation }) =>
-    store.createNamespace(req.body as CreateNamespaceRequest, mutation),
-  getNamespace: (req, { store }) => store.renderNamespace(store.getNamespaceRecord(param(req, 'namespace'))),
-  deleteNamespace: (req, { store, mutation }) => store.deleteNamespace(param(req, 'namespace'), mutation),
-  updateNamespace: (req, { store, mutation }) =>
-    store.updateNamespace(param(req, 'namespace'), req.body as UpdateNamespaceRequest, mutation),
+type Body = never;
 
-  listUsers: (req, { store, limits }): ListUsersResponse => {
+export const HANDLERS: Record<AnyOperationId, Handler> = {
+  listNamespaces: list('namespace', 'namespaces', (n, req) => {
+    const name = req.filters?.name;
+    return name === undefined || n.spec.name === name;
+  }),
+  createNamespace: (req, { store, mutation }) => createNamespace(store, req.body as Body, mutation),
+  getNamespace: get('namespace', 'namespace'),
+  deleteNamespace: remove('namespace', 'deleteNamespace', 'namespace'),
+  updateNamespace: (req, { store, mutation }) =>
+    updateNamespace(store, param(req, 'namespace'), req.body as Body, mutation),
+
+  listUsers: list('user', 'users', (u, req) => {
     const email = req.filters?.email?.toLowerCase();
     const namespace = req.filters?.namespace;
-    const matching = [...store.users.values()].filter(
-      (u) =>
-        (email === undefined || u.spec.email.toLowerCase() === email) &&
-        (namespace === undefined || Object.hasOwn(u.spec.access?.namespaceAccesses ?? {}, namespace)),
+    return (
+      (email === undefined || u.spec.email.toLowerCase() === email) &&
+      (namespace === undefined || Object.hasOwn(u.spec.access?.namespaceAccesses ?? {}, namespace))
     );
-    const { page, nextPageToken } = paginate('users', matching, req.query, limits);
-    return { users: page.map((r) => store.renderUser(r)), ...(nextPageToken ? { nextPageToken } : {}) };
-  },
-  createUser: (req, { store, mutation }) => store.createUser(req.body as CreateUserRequest, mutation),
-  getUser: (req, { store }) => store.renderUser(store.getUserRecord(param(req, 'userId'))),
-  deleteUser: (req, { store, mutation }) => store.deleteUser(param(req, 'userId'), mutation),
+  }),
+  createUser: (req, { store, mutation }) => createUser(store, req.body as Body, mutation),
+  getUser: get('user', 'userId'),
+  deleteUser: remove('user', 'deleteUser', 'userId'),
 
-  listServiceAccounts: (req, { store, limits }): ListServiceAccountsResponse => {
-    const { page, nextPageToken } = paginate(
-      'serviceAccounts',
-      store.serviceAccounts.values(),
-      req.query,
-      limits,
+  listServiceAccounts: list('serviceAccount', 'serviceAccounts'),
+  createServiceAccount: (req, { store, mutation }) => createServiceAccount(store, req.body as Body, mutation),
+  getServiceAccount: get('serviceAccount', 'serviceAccountId'),
+  deleteServiceAccount: remove('serviceAccount', 'deleteServiceAccount', 'serviceAccountId'),
+
+  // An empty filter never gets here: the query validator drops empty optional parameters.
+  listApiKeys: list('apiKey', 'apiKeys', (k, { query: { ownerId, ownerType } }) => {
+    return (
+      (ownerId === undefined || k.spec.ownerId === ownerId) &&
+      (ownerType === undefined || k.spec.ownerType === ownerType)
     );
-    return {
-      serviceAccounts: page.map((r) => store.renderServiceAccount(r)),
-      ...(nextPageToken ? { nextPageToken } : {}),
-    };
-  },
-  createServiceAccount: (req, { store, mutation }) =>
-    store.createServiceAccount(req.body as CreateServiceAccountRequest, mutation),
-  getServiceAccount: (req, { store }) =>
-    store.renderServiceAccount(store.getServiceAccountRecord(param(req, 'serviceAccountId'))),
-  deleteServiceAccount: (req, { store, mutation }) =>
-    store.deleteServiceAccount(param(req, 'serviceAccountId'), mutation),
+  }),
+  createApiKey: (req, { store, mutation }) => createApiKey(store, req.body as Body, mutation),
+  getApiKey: get('apiKey', 'keyId'),
+  deleteApiKey: remove('apiKey', 'deleteApiKey', 'keyId'),
 
-  listApiKeys: (req, { store, limits }): ListApiKeysResponse => {
-    const { ownerId, ownerType } = req.query;
-    // Filters apply before paging, so every page is full and the cursor stays valid across filters.
-    // An empty filter never gets here: the query validator drops empty optional parameters.
-    const matching = [...store.apiKeys.values()].filter(
-      (k) =>
-        (ownerId === undefined || k.spec.ownerId === ownerId) &&
-        (ownerType === undefined || k.spec.ownerType === ownerType),
-    );
-    const { page, nextPageToken } = paginate('apiKeys', matching, req.query, limits);
-    return { apiKeys: page.map((r) => store.renderApiKey(r)), ...(nextPageToken ? { nextPageToken } : {}) };
-  },
-  createApiKey: (req, { store, mutation }) => store.createApiKey(req.body as CreateApiKeyRequest, mutation),
-  getApiKey: (req, { store }) => store.renderApiKey(store.getApiKeyRecord(param(req, 'keyId'))),
-  deleteApiKey: (req, { store, mutation }) => store.deleteApiKey(param(req, 'keyId'), mutation),
-
-  listRegions: (): ListRegionsResponse => ({ regions: REGIONS.map((r) => ({ ...r })) }),
+  listRegions: () => ({ regions: REGIONS.map((r) => ({ ...r })) }),
   getAsyncOperation: (req, { store }) => store.getOperation(param(req, 'asyncOperationId')),
-  // The real API only (served on /cloud): changing an existing principal.
+  // The real API only (served on /cloud): changing an existing principal or key.
   updateUser: (req, { store, mutation }) =>
-    store.updatePrincipal('user', param(req, 'userId'), req.body as PrincipalUpdate, mutation),
+    updatePrincipal(store, 'user', param(req, 'userId'), req.body as Body, mutation),
   updateServiceAccount: (req, { store, mutation }) =>
-    store.updatePrincipal(
+    updatePrincipal(store, 'serviceAccount', param(req, 'serviceAccountId'), req.body as Body, mutation),
+  updateApiKey: (req, { store, mutation }) =>
+    updateApiKey(store, param(req, 'keyId'), req.body as Body, mutation),
+  setUserNamespaceAccess: (req, { store, mutation }) =>
+    setNamespaceAccess(store, 'user', param(req, 'userId'), req.body as AccessChange, mutation),
+  setServiceAccountNamespaceAccess: (req, { store, mutation }) =>
+    setNamespaceAccess(
+      store,
       'serviceAccount',
       param(req, 'serviceAccountId'),
-      req.body as PrincipalUpdate,
+      req.body as AccessChange,
       mutation,
     ),
-  updateApiKey: (req, { store, mutation }) =>
-    store.updateApiKey(param(req, 'keyId'), req.body as ApiKeyUpdate, mutation),
-  setUserNamespaceAccess: (req, { store, mutation }) =>
-    store.setNamespaceAccess('user', param(req, 'userId'), req.body as AccessChange, {
-      ...mutation,
-      operationType: 'setUserNamespaceAccess',
-    }),
-  setServiceAccountNamespaceAccess: (req, { store, mutation }) =>
-    store.setNamespaceAccess('serviceAccount', param(req, 'serviceAccountId'), req.body as AccessChange, {
-      ...mutation,
-      operationType: 'setServiceAccountNamespaceAccess',
-    }),
 };
 
-type PrincipalUpdate = { resourceVersion: string; spec: CreateUserRequest['spec'] };
-type ApiKeyUpdate = { resourceVersion: string; spec: CreateApiKeyRequest['spec'] & { disabled?: boolean } };
 type AccessChange = {
   namespace: string;
   access: { permission: NamespacePermission };

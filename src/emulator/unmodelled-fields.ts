@@ -4,24 +4,22 @@
 
 import {
   apiKeySpecToCloud,
+  isObject,
   namespaceSpecToCloud,
+  protoJsonProblems,
+  protoType,
   serviceAccountSpecToCloud,
   userSpecToCloud,
-} from '../ops-api/cloud/mapping';
-import { protoJsonProblems, protoType } from '../ops-api/cloud/proto';
+  type Json,
+} from '../cloud-api';
 import { invalid } from './errors';
-
-type Json = Record<string, unknown>;
 
 /** A /cloud request's spec fields beyond the domain's (undefined: it sent none). */
 export interface UnmodelledSent {
   fields?: Json;
 }
 
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-// The namespace mapping keeps a codec server's own extra fields under this name (cloud/mapping.ts).
+// The namespace mapping keeps a codec server's own extra fields under this name (src/cloud-api/specs.ts).
 const REAL_NAMES: Readonly<Record<string, string>> = { codecServerExtras: 'codecServer' };
 
 /** The fields `before` had that `after` has not, as dot paths in the real API's names (leaves only). */

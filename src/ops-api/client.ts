@@ -1,3 +1,5 @@
+// The Ops API client: the one request path (the dialect encodes and decodes; this sends and maps errors) under
+// the typed operations of operations.ts.
 import ky, { TimeoutError, type KyInstance } from 'ky';
 import {
   EmptyPathParameterError,
@@ -11,35 +13,14 @@ import {
 import { EDGE_STATUSES, OpsApiError, parseRetryAfter } from './errors';
 import type { MutationLimiter } from './mutation-gate';
 import { isCapability, isMutation } from './types';
+import { OpsApiOperations } from './operations';
 import type {
   AccountRole,
-  ApiKey,
-  Capability,
-  AsyncOperation,
-  AsyncOperationResponse,
-  CreateApiKeyRequest,
-  CreateApiKeyResponse,
-  CreateNamespaceRequest,
-  CreateNamespaceResponse,
-  CreateServiceAccountRequest,
-  CreateServiceAccountResponse,
-  CreateUserRequest,
-  CreateUserResponse,
-  DeleteParams,
-  ListApiKeysParams,
-  ListApiKeysResponse,
-  ListNamespacesResponse,
-  ListRegionsResponse,
-  ListServiceAccountsResponse,
-  ListUsersResponse,
-  Namespace,
   AnyOperationId,
+  AsyncOperation,
+  Capability,
   OperationInput,
   OperationOutput,
-  PageParams,
-  ServiceAccount,
-  UpdateNamespaceRequest,
-  User,
 } from './types';
 
 export interface OpsApiClientConfig {
@@ -85,7 +66,7 @@ const MAYBE_STARTED: ReadonlySet<string> = new Set(['timeout', 'network', 'edge'
  * Typed client for the 19 operations of the Ops API, in either dialect. One request path does all I/O
  * and error mapping; there are no retries here because Temporal activities own retrying.
  */
-export class OpsApiClient {
+export class OpsApiClient extends OpsApiOperations {
   readonly baseUrl: string;
   readonly dialect: Dialect;
   readonly #http: KyInstance;
@@ -93,6 +74,7 @@ export class OpsApiClient {
   #lastProbe = -Infinity;
 
   constructor(config: OpsApiClientConfig) {
+    super();
     if (!config.baseUrl) throw new Error('OpsApiClient: baseUrl is required');
     if (!config.apiKey) throw new Error('OpsApiClient: apiKey is required');
     this.baseUrl = config.baseUrl.replace(/\/+$/, '');
@@ -117,93 +99,6 @@ export class OpsApiClient {
     });
   }
 
-  // Namespaces
-  listNamespaces(params: PageParams = {}): Promise<ListNamespacesResponse> {
-    return this.call('listNamespaces', params);
-  }
-  createNamespace(body: CreateNamespaceRequest): Promise<CreateNamespaceResponse> {
-    return this.call('createNamespace', body);
-  }
-  getNamespace(namespace: string): Promise<Namespace> {
-    return this.call('getNamespace', { namespace });
-  }
-  deleteNamespace(namespace: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.call('deleteNamespace', { namespace, ...params });
-  }
-  updateNamespace(namespace: string, body: UpdateNamespaceRequest): Promise<AsyncOperationResponse> {
-    return this.call('updateNamespace', { namespace, ...body });
-  }
-
-  // Users
-  listUsers(params: PageParams = {}): Promise<ListUsersResponse> {
-    return this.call('listUsers', params);
-  }
-  createUser(body: CreateUserRequest): Promise<CreateUserResponse> {
-    return this.call('createUser', body);
-  }
-  getUser(userId: string): Promise<User> {
-    return this.call('getUser', { userId });
-  }
-  deleteUser(userId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.call('deleteUser', { userId, ...params });
-  }
-
-  // Service accounts
-  listServiceAccounts(params: PageParams = {}): Promise<ListServiceAccountsResponse> {
-    return this.call('listServiceAccounts', params);
-  }
-  createServiceAccount(body: CreateServiceAccountRequest): Promise<CreateServiceAccountResponse> {
-    return this.call('createServiceAccount', body);
-  }
-  getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
-    return this.call('getServiceAccount', { serviceAccountId });
-  }
-  deleteServiceAccount(serviceAccountId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.call('deleteServiceAccount', { serviceAccountId, ...params });
-  }
-
-  // API keys
-  listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
-    return this.call('listApiKeys', params);
-  }
-  createApiKey(body: CreateApiKeyRequest): Promise<CreateApiKeyResponse> {
-    return this.call('createApiKey', body);
-  }
-  getApiKey(keyId: string): Promise<ApiKey> {
-    return this.call('getApiKey', { keyId });
-  }
-  deleteApiKey(keyId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
-    return this.call('deleteApiKey', { keyId, ...params });
-  }
-
-  // Regions and async operations
-  listRegions(): Promise<ListRegionsResponse> {
-    return this.call('listRegions', {});
-  }
-  getAsyncOperation(asyncOperationId: string): Promise<AsyncOperation> {
-    return this.call('getAsyncOperation', { asyncOperationId });
-  }
-
-  // The real API only: changing an existing principal (see supports()).
-  updateUser(input: OperationInput<'updateUser'>): Promise<AsyncOperationResponse> {
-    return this.call('updateUser', input);
-  }
-  updateServiceAccount(input: OperationInput<'updateServiceAccount'>): Promise<AsyncOperationResponse> {
-    return this.call('updateServiceAccount', input);
-  }
-  /** Changes an API key's spec (e.g. disables it: the key stops working, and can be enabled again). */
-  updateApiKey(input: OperationInput<'updateApiKey'>): Promise<AsyncOperationResponse> {
-    return this.call('updateApiKey', input);
-  }
-  setUserNamespaceAccess(input: OperationInput<'setUserNamespaceAccess'>): Promise<AsyncOperationResponse> {
-    return this.call('setUserNamespaceAccess', input);
-  }
-  setServiceAccountNamespaceAccess(
-    input: OperationInput<'setServiceAccountNamespaceAccess'>,
-  ): Promise<AsyncOperationResponse> {
-    return this.call('setServiceAccountNamespaceAccess', input);
-  }
-
   /** Whether the API behind this client offers the operation or capability (its dialect decides). */
   supports(what: AnyOperationId | Capability): boolean {
     return isCapability(what) ? this.dialect.capabilities.has(what) : this.dialect.supports(what);
@@ -215,7 +110,7 @@ export class OpsApiClient {
   }
 
   /** The one request path: the dialect encodes and decodes, this does the I/O and the error mapping. */
-  async call<Op extends AnyOperationId>(
+  override async call<Op extends AnyOperationId>(
     operationId: Op,
     input: OperationInput<Op>,
   ): Promise<OperationOutput<Op>> {

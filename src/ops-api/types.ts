@@ -101,7 +101,7 @@ export type NamespaceEndpoints = X['NamespaceEndpoints'];
 /**
  * The part of a real-API spec this product does not model (a user's custom roles, a service account's
  * description, an API key's description, ...), as read: an update replaces the whole spec, so it travels
- * with the spec and goes back untouched (see cloud/unmodelled.ts). The `openapi` dialect has none.
+ * with the spec and goes back untouched (see src/cloud-api/unmodelled.ts). The `openapi` dialect has none.
  */
 export interface Unmodelled {
   preserved?: Record<string, unknown>;

@@ -2,12 +2,12 @@
 // The /cloud side of the emulator under test: the product's client in the `cloud` dialect and raw fetch,
 // both through one recorder that decodes every body the emulator answers strictly with the proto message
 // the real API would answer (google.rpc.Status for errors), and every request body against the request's.
-import { ManualClock, startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+import type { Emulator, EmulatorOptions, ManualClock } from '../../src/emulator';
 import { REALISM } from '../../src/emulator/realism';
-import { CLOUD_ROUTES, protoJsonProblems, protoType, type CloudRoute } from '../../src/ops-api/cloud/proto';
-import { httpStatusOfGrpc } from '../../src/ops-api/cloud/status';
+import { httpStatusOfGrpc, protoJsonProblems, protoType, type CloudRoute } from '../../src/cloud-api';
+import { CLOUD_ROUTES } from '../../src/emulator/cloud-requests';
 import { ALL_OPERATION_IDS, OpsApiClient, type AnyOperationId } from '../../src/ops-api';
-import { API_KEY, REALISM_OFF, T0 } from './helpers';
+import { API_KEY, jsonRequest, parseBody, startManualEmulator } from './helpers';
 
 export { REALISM_OFF } from './helpers';
 
@@ -55,14 +55,6 @@ export function operationAt(method: string, path: string): AnyOperationId | unde
   )?.id;
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return text;
-  }
-};
-
 /** Checks one answer: a success with the method's response message, an error as a google.rpc.Status. */
 export function strictProblems(exchange: Exchange): string[] {
   const { operationId, status, body } = exchange;
@@ -82,13 +74,7 @@ export function strictProblems(exchange: Exchange): string[] {
 }
 
 export async function startCloudEmulator(opts: EmulatorOptions = {}): Promise<CloudApi> {
-  const clock = new ManualClock(T0);
-  const emu = await startEmulator({
-    apiKey: API_KEY,
-    clock,
-    ...opts,
-    realism: opts.realism ?? REALISM_OFF,
-  });
+  const { emu, clock } = await startManualEmulator(opts);
   const exchanges: Exchange[] = [];
   const problems: string[] = [];
 
@@ -96,7 +82,7 @@ export async function startCloudEmulator(opts: EmulatorOptions = {}): Promise<Cl
   const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     const url = new URL(request.url);
-    const sent = request.body ? parse(await request.clone().text()) : undefined;
+    const sent = request.body ? parseBody(await request.clone().text()) : undefined;
     const response = await fetch(request);
     const text = await response.clone().text();
     const exchange: Exchange = {
@@ -105,7 +91,7 @@ export async function startCloudEmulator(opts: EmulatorOptions = {}): Promise<Cl
       path: url.pathname + url.search,
       requestBody: sent,
       status: response.status,
-      body: parse(text),
+      body: parseBody(text),
       headers: response.headers,
     };
     if (url.pathname.startsWith('/cloud')) {
@@ -128,17 +114,12 @@ export async function startCloudEmulator(opts: EmulatorOptions = {}): Promise<Cl
     const all: Record<string, string | undefined> = {
       authorization: `Bearer ${API_KEY}`,
       'temporal-cloud-api-version': VERSION,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...headers,
     };
     const defined = Object.fromEntries(
       Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined),
     );
-    await recordingFetch(emu.url + path, {
-      method,
-      headers: defined,
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
+    await recordingFetch(emu.url + path, jsonRequest(method, body, defined));
     return exchanges[exchanges.length - 1]!;
   };
 

@@ -1,9 +1,10 @@
 // The 19 operations on /cloud, through the product's client in the `cloud` dialect and through raw fetch;
 // every body answered decodes strictly with the proto message of its method (see cloud-helpers.ts).
-import { CLOUD_ROUTES, protoJsonProblems } from '../../src/ops-api/cloud/proto';
+import { protoJsonProblems } from '../../src/cloud-api';
+import { CLOUD_ROUTES } from '../../src/emulator/cloud-requests';
 import { OPERATION_IDS, OpsApiClient } from '../../src/ops-api';
 import { cloudNsSpec, startCloudEmulator, type CloudApi } from './cloud-helpers';
-import { API_KEY, inDays, REALISM_OFF, T0 } from './helpers';
+import { API_KEY, failNextOperation, inDays, REALISM_OFF, T0 } from './helpers';
 
 let api: CloudApi;
 beforeEach(async () => {
@@ -388,7 +389,7 @@ test('the product sees the same domain objects through either dialect', async ()
       expiryTime: inDays(T0, 30),
     },
   });
-  api.emu.faults.add({ kind: 'async-fail', operationId: 'deleteUser', reason: 'nope', count: 1 });
+  failNextOperation(api.emu, 'deleteUser', 'nope');
   const failed = await cloud.deleteUser(userId!);
   api.clock.advance(5_000);
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../../src/emulator';
 import { cloudNsSpec, READ_LAG_MS, startCloudEmulator, type CloudApi } from './cloud-helpers';
-import { API_KEY, httpClient, inDays, nsSpec, T0 } from './helpers';
+import { API_KEY, failNextOperation, httpClient, inDays, nsSpec, T0 } from './helpers';
 
 let api: CloudApi;
 let v1: ReturnType<typeof httpClient>;
@@ -17,6 +17,13 @@ afterEach(async () => {
   expect(api.problems).toEqual([]);
   await api.close();
 });
+
+/** A createApiKey request (the real API's JSON) for a service account seeded for it, under a client-chosen id. */
+async function newKeyRequest(asyncOperationId: string, expiryTime: string) {
+  const owner = (await api.emu.seed({ serviceAccounts: [{ name: 'owner' }] })).serviceAccountIds[0]!;
+  const spec = { ownerId: owner, ownerType: 'OWNER_TYPE_SERVICE_ACCOUNT', displayName: 'k', expiryTime };
+  return { owner, body: { spec, asyncOperationId } };
+}
 
 describe('one store', () => {
   test('a namespace created through /cloud is the same namespace on /api/v1, and the other way round', async () => {
@@ -80,16 +87,7 @@ const expectGone = (res: { status: number; body: { code: number } }) => {
 
 describe('replay under a client-chosen asyncOperationId', () => {
   test('the same request again: the same operation and answer, without the token; nothing new', async () => {
-    const owner = (await api.emu.seed({ serviceAccounts: [{ name: 'owner' }] })).serviceAccountIds[0]!;
-    const body = {
-      spec: {
-        ownerId: owner,
-        ownerType: 'OWNER_TYPE_SERVICE_ACCOUNT',
-        displayName: 'k',
-        expiryTime: '2026-02-01T00:00:00Z',
-      },
-      asyncOperationId: 'step-1',
-    };
+    const { owner, body } = await newKeyRequest('step-1', '2026-02-01T00:00:00Z');
     const first = await api.call('POST', '/cloud/api-keys', body);
     expect(first.body).toEqual({
       keyId: expect.any(String),
@@ -211,12 +209,7 @@ describe('faults apply to /cloud as to /api/v1', () => {
   });
 
   test('async-fail: the operation ends STATE_FAILED with the reason', async () => {
-    api.emu.faults.add({
-      kind: 'async-fail',
-      operationId: 'createServiceAccount',
-      reason: 'quota',
-      count: 1,
-    });
+    failNextOperation(api.emu, 'createServiceAccount', 'quota');
     const sa = await api.call('POST', '/cloud/service-accounts', {
       spec: { name: 'unlucky', access: { accountAccess: { role: 'ROLE_READ' } } },
     });
@@ -227,16 +220,7 @@ describe('faults apply to /cloud as to /api/v1', () => {
   });
 
   test('late-commit: a retry under the same id that lands first makes the late commit a repeat', async () => {
-    const owner = (await api.emu.seed({ serviceAccounts: [{ name: 'owner' }] })).serviceAccountIds[0]!;
-    const body = {
-      spec: {
-        ownerId: owner,
-        ownerType: 'OWNER_TYPE_SERVICE_ACCOUNT',
-        displayName: 'k',
-        expiryTime: inDays(T0, 30),
-      },
-      asyncOperationId: 'late-1',
-    };
+    const { body } = await newKeyRequest('late-1', inDays(T0, 30));
     api.emu.faults.add({ kind: 'late-commit', ms: 1_000, operationId: 'createApiKey', count: 1 });
     const late = api.call('POST', '/cloud/api-keys', body);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,7 +1,7 @@
 // HTTP-level behaviours an OpenAPI fuzzer and a validating proxy check: empty query values, JSON keys
 // that secure-json-parse refuses, and methods a known path does not support.
 import { specRoutes } from '../../src/emulator/spec-loader';
-import { T0, inDays, nsSpec, startTestEmulator, type TestApi } from './helpers';
+import { T0, inDays, nsSpec, seedExisting, startTestEmulator, type TestApi } from './helpers';
 
 let api: TestApi;
 let saId: string;
@@ -9,13 +9,7 @@ let userId: string;
 
 beforeAll(async () => {
   api = await startTestEmulator();
-  const seeded = await api.emu.seed({
-    namespaces: [{ name: 'existing', region: 'aws-us-east-1', retentionDays: 7 }],
-    users: [{ email: 'owner@example.com' }],
-    serviceAccounts: [{ name: 'owner-sa' }],
-  });
-  [saId] = seeded.serviceAccountIds as [string];
-  [userId] = seeded.userIds as [string];
+  ({ saId, userId } = await seedExisting(api.emu, 'owner@example.com', 'owner-sa'));
   await api.emu.seed({
     apiKeys: [
       { displayName: 'sa-key', ownerId: saId, ownerType: 'service-account', expiryTime: inDays(T0, 30) },

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { startEmulator } from '../../src/emulator';
-import { API_KEY, T0, inDays, httpClient, nsSpec, startTestEmulator, type TestApi } from './helpers';
+import {
+  API_KEY,
+  T0,
+  failNextOperation,
+  inDays,
+  httpClient,
+  nsSpec,
+  startTestEmulator,
+  type TestApi,
+} from './helpers';
 
 let api: TestApi;
 beforeEach(async () => {
@@ -236,12 +245,7 @@ test('mutating a resource in a transitional state is failed_precondition and cha
 });
 
 test('async-fail: failed create / update / delete leave the documented states and a failureReason', async () => {
-  api.emu.faults.add({
-    kind: 'async-fail',
-    operationId: 'createNamespace',
-    reason: 'capacity exhausted',
-    count: 1,
-  });
+  failNextOperation(api.emu, 'createNamespace', 'capacity exhausted');
   const bad = await api.post('/api/v1/namespaces', nsSpec('doomed'));
   api.clock.advance(5000);
   expect(await opState(bad.body.asyncOperationId)).toMatchObject({
@@ -254,7 +258,7 @@ test('async-fail: failed create / update / delete leave the documented states an
   const [nsId] = (
     await api.emu.seed({ namespaces: [{ name: 'stable', region: 'aws-eu-west-1', retentionDays: 3 }] })
   ).namespaceIds;
-  api.emu.faults.add({ kind: 'async-fail', operationId: 'updateNamespace', reason: 'bad certs', count: 1 });
+  failNextOperation(api.emu, 'updateNamespace', 'bad certs');
   const v = (await api.get(`/api/v1/namespaces/${nsId}`)).body.resourceVersion;
   const upd = await api.post(`/api/v1/namespaces/${nsId}/update`, {
     resourceVersion: v,
@@ -266,7 +270,7 @@ test('async-fail: failed create / update / delete leave the documented states an
   expect(ns.state).toBe('update_failed');
   expect(ns.spec.retentionDays).toBe(3);
 
-  api.emu.faults.add({ kind: 'async-fail', operationId: 'deleteNamespace', reason: 'locked', count: 1 });
+  failNextOperation(api.emu, 'deleteNamespace', 'locked');
   const del = await api.del(`/api/v1/namespaces/${nsId}`);
   api.clock.advance(5000);
   expect((await opState(del.body.asyncOperationId)).state).toBe('failed');

@@ -1,7 +1,16 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startEmulator, type EmulatorState } from '../../src/emulator';
-import { API_KEY, T0, httpClient, inDays, nsSpec, startTestEmulator, type TestApi } from './helpers';
+import {
+  API_KEY,
+  T0,
+  httpClient,
+  inDays,
+  nsSpec,
+  seedExisting,
+  startTestEmulator,
+  type TestApi,
+} from './helpers';
 
 let api: TestApi;
 let nsId: string;
@@ -11,14 +20,7 @@ let resourceVersion: string;
 
 beforeAll(async () => {
   api = await startTestEmulator();
-  const seeded = await api.emu.seed({
-    namespaces: [{ name: 'existing', region: 'aws-us-east-1', retentionDays: 7 }],
-    users: [{ email: 'taken@example.com' }],
-    serviceAccounts: [{ name: 'taken-sa' }],
-  });
-  [nsId] = seeded.namespaceIds as [string];
-  [userId] = seeded.userIds as [string];
-  [saId] = seeded.serviceAccountIds as [string];
+  ({ nsId, userId, saId } = await seedExisting(api.emu, 'taken@example.com', 'taken-sa'));
   resourceVersion = (await api.get(`/api/v1/namespaces/${nsId}`)).body.resourceVersion;
 });
 afterAll(() => api.close());

@@ -1,6 +1,6 @@
 // Unit checks of the `cloud` dialect's encoding and of the strict protobuf-JSON check it is tested with.
-import { CLOUD_ROUTES, protoJsonProblems } from '../../src/ops-api/cloud/proto';
-import { cloudDialect } from '../../src/ops-api/dialects';
+import { protoJsonProblems } from '../../src/cloud-api';
+import { CLOUD_ROUTES, cloudDialect } from '../../src/ops-api/dialects';
 
 const cloud = cloudDialect();
 

@@ -1,7 +1,7 @@
 // The real API's own operations (changing an existing principal's access and role): served on /cloud,
 // refused by the openapi dialect before anything is sent.
 import { MutationGate, OpsApiClient, OpsApiError } from '../../src/ops-api';
-import { userSpecFromCloud, userSpecToCloud } from '../../src/ops-api/cloud/mapping';
+import { userSpecFromCloud, userSpecToCloud } from '../../src/cloud-api';
 import { API_KEY, startTestEmulator, type TestApi } from '../emulator/helpers';
 
 let api: TestApi;

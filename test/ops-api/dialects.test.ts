@@ -4,21 +4,27 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import {
-  asyncOperationFromCloud,
-  asyncOperationToCloud,
-  namespaceFromCloud,
   namespaceSpecFromCloud,
   namespaceSpecToCloud,
-  namespaceToCloud,
-  apiKeyFromCloud,
-  apiKeyToCloud,
-  serviceAccountFromCloud,
-  serviceAccountToCloud,
-  userFromCloud,
-  userToCloud,
-} from '../../src/ops-api/cloud/mapping';
-import { CLOUD_ROUTES, protoJsonProblems, protoType } from '../../src/ops-api/cloud/proto';
+  protoJsonProblems,
+  protoType,
+} from '../../src/cloud-api';
 import {
+  apiKeyToCloud,
+  asyncOperationToCloud,
+  namespaceToCloud,
+  serviceAccountToCloud,
+  userToCloud,
+} from '../../src/emulator/cloud-responses';
+import {
+  apiKeyFromCloud,
+  asyncOperationFromCloud,
+  namespaceFromCloud,
+  serviceAccountFromCloud,
+  userFromCloud,
+} from '../../src/ops-api/cloud/mapping';
+import {
+  CLOUD_ROUTES,
   cloudDialect,
   defaultDialectFor,
   OPENAPI_ROUTES,

@@ -1,3 +1,4 @@
+import type { DialectName } from '../../cloud-api';
 import type {
   AccountRole,
   AnyOperationId,
@@ -7,8 +8,7 @@ import type {
   OperationOutput,
 } from '../types';
 
-export const DIALECTS = ['openapi', 'cloud'] as const;
-export type DialectName = (typeof DIALECTS)[number];
+export { DIALECTS, isObject, type DialectName } from '../../cloud-api';
 
 /** One HTTP request, before the base URL and the common headers are added. */
 export interface WireRequest {
@@ -95,9 +95,6 @@ export function compactQuery(query: Record<string, unknown>): Record<string, str
   );
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The operation exists in the other dialect only. */
 export class UnsupportedOperationError extends Error {

@@ -3,7 +3,8 @@ import { DIALECTS, type Dialect, type DialectName } from './dialect';
 import { openapiDialect } from './openapi';
 
 export * from './dialect';
-export { CLOUD_API_VERSION_HEADER, DEFAULT_CLOUD_API_VERSION, cloudDialect } from './cloud';
+export { CLOUD_API_VERSION_HEADER, DEFAULT_CLOUD_API_VERSION } from '../../cloud-api';
+export { CLOUD_ROUTES, cloudDialect } from './cloud';
 export { OPENAPI_ROUTES, openapiDialect } from './openapi';
 
 /** Temporal Cloud's own hosts speak the real API; anything else is taken for the given document's. */

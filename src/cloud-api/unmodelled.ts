@@ -2,12 +2,8 @@
 // update: the real API replaces the whole spec, so what an update leaves out is cleared. Split by the
 // protos (a map or a repeated field is one value; a message is split field by field), so nothing here is a
 // hand-kept list of fields — a field the pinned protos do not even know (a newer API) is kept too.
-import type { Type } from './proto';
-
-export type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isObject, type Json } from './json';
+import { fieldOf, isMessage, type Type } from './protos';
 
 /**
  * What `asRead` (a spec as the server sent it) has that `modelled` (the domain's translation of it, encoded
@@ -19,15 +15,15 @@ export function unmodelledPart(type: Type, asRead: unknown, modelled: Json): Jso
   const out: Json = {};
   for (const [key, value] of Object.entries(asRead)) {
     if (value === undefined || value === null) continue;
-    const field = type.fieldsArray.find((f) => f.name === key || f.protoName === key)?.resolve();
+    const field = fieldOf(type, key);
     if (!(key in modelled)) {
       out[key] = value;
       continue;
     }
     const nested = field?.resolvedType;
-    if (field && !field.map && !field.repeated && nested && 'fieldsArray' in nested && isObject(value)) {
+    if (field && !field.map && !field.repeated && isMessage(nested) && isObject(value)) {
       const inner = isObject(modelled[key]) ? modelled[key] : {};
-      const part = unmodelledPart(nested as Type, value, inner);
+      const part = unmodelledPart(nested, value, inner);
       if (part) out[key] = part;
     }
   }

@@ -1,0 +1,31 @@
+// Users: an email unique case-insensitively, access to namespaces that exist; `pending` (invited) until
+// their create settles. Deleting one deletes its API keys.
+import { ApiError } from '../errors';
+import { checkEmail, requireString } from '../rules';
+import type { Store } from './core';
+import { checkPrincipalAccess, principalType } from './principals';
+import { newId, type Json, type MutationOptions, type UserRecord, type UserSpec } from './records';
+
+export const USER = principalType<UserRecord>('user', 'pending', 'user');
+
+function validateSpec(store: Store, spec: UserSpec): UserSpec {
+  const email = requireString(spec.email, 'spec.email');
+  checkEmail(email);
+  checkPrincipalAccess(store, spec.access);
+  const lower = email.toLowerCase();
+  for (const user of store.users.values()) {
+    if (user.spec.email.toLowerCase() === lower) {
+      throw new ApiError('already_exists', `a user with email '${email}' already exists`, 'spec.email');
+    }
+  }
+  return { email, ...(spec.access ? { access: structuredClone(spec.access) } : {}) };
+}
+
+export function createUser(store: Store, body: { spec: UserSpec }, options: MutationOptions) {
+  const spec = validateSpec(store, body.spec);
+  const { record, asyncOperationId } = store.create('user', 'createUser', { id: newId(), spec }, options);
+  return { userId: record.id, asyncOperationId };
+}
+
+export const seedUser = (store: Store, spec: UserSpec, now: number, unmodelled?: Json): string =>
+  store.insert('user', { id: newId(), spec: validateSpec(store, spec), state: 'active' }, now, unmodelled).id;
