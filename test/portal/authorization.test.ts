@@ -161,6 +161,50 @@ test("a request's status: its requester, its approvers and its link see it; a st
   await handle(workflowId).signal('reject', { approver: BOB });
 });
 
+test("the portal's own pages show a request to its requester and its approvers only; to others it is not there", async () => {
+  const email = `${unique('quiet-leaver')}@example.com`;
+  await portal.seedUser(email);
+  const pat = viaProxy(PAT);
+  const started = await pat.post('/new/offboarding', { _csrf: await pat.csrf('/new/offboarding'), email });
+  const workflowId = `offboard-user/${email}`;
+  await waitForStep(workflowId, 'awaiting-approval');
+  const page = String(started.headers.location); // /runs/<id>?run=<run id>
+  const runId = /run=([0-9a-f-]+)/.exec(page)![1]!;
+  const carol = viaProxy('carol@example.com');
+  const nowhere = `offboard-user/${unique('nobody')}@example.com`;
+  const missing = await carol.get(`/runs/${encodeURIComponent(nowhere)}`);
+  expect(missing.status).toBe(404);
+
+  for (const url of [page, `${page}&part=live`, `/runs/${encodeURIComponent(workflowId)}`]) {
+    const res = await carol.get(url);
+    expect({ url, status: res.status }).toEqual({ url, status: 404 });
+    // The same answer as for a run that does not exist: nothing of the plan, not even the key ids.
+    expect(res.body.replace(workflowId, nowhere).replace(/value="[^"]+"/g, '')).toBe(
+      missing.body.replace(/value="[^"]+"/g, ''),
+    );
+  }
+  for (const url of ['/', '/approvals', `/?kind=offboardUser`]) {
+    expect((await carol.get(url)).body).not.toContain(email);
+  }
+  const refused = await carol.post('/decisions', {
+    _csrf: await carol.csrf('/approvals'),
+    workflowId,
+    runId,
+    action: 'approve',
+  });
+  expect(refused.status).toBe(404);
+
+  // The requester and the approvers see it, the plan included.
+  for (const who of [pat, viaProxy(ALICE), viaProxy(BOB)]) {
+    expect((await who.get('/')).body).toContain(`data-workflow-id="${workflowId}"`);
+    expect((await who.get('/approvals')).body).toContain(`data-workflow-id="${workflowId}"`);
+    const detail = await who.get(page);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toContain(`${email}-laptop`);
+  }
+  await handle(workflowId).signal('reject', { approver: BOB });
+});
+
 test('sign-in: `next` stays on this site, attempts are rate-limited per address', async () => {
   const signIn = async (next: string) => {
     // A fresh visitor each time: a signed-in one's CSRF token belongs to the user, not to the login page.

@@ -6,6 +6,8 @@ import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
 import { LOGIN_TOKEN_FILE } from '../../src/portal/auth';
 import { sendEvent } from '../../src/service/demo';
 import { REQUEST_MEMO } from '../../src/service/intake';
+import { main } from '../../src/starters/provision-namespace';
+import { runMain } from '../starters/run-starter';
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
 
 let portal: PortalStack;
@@ -259,8 +261,9 @@ test('decisions: approvers only, never on their own request, only while the run 
     who
       .csrf('/approvals')
       .then((csrf) => who.post('/decisions', { _csrf: csrf, workflowId, runId, action, comment: 'checked' }));
+  // Someone who may not see the run is told it is not there, as on its page.
   const carol = viaProxy('carol@example.com');
-  expect((await decide(carol, 'approve')).status).toBe(403);
+  expect((await decide(carol, 'approve')).status).toBe(404);
   const own = await decide(alice, 'approve');
   expect(own.status).toBe(403);
   expect(own.body).toContain('you requested this yourself');
@@ -321,7 +324,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   expect(JSON.parse(Buffer.from(input.data!).toString('utf8'))).toEqual({ by: BOB });
 });
 
-test('the requests page lists what the portal and the events endpoint started, newest first, filtered', async () => {
+test('the requests page lists every request, whatever started it, with its source, newest first, filtered', async () => {
   const alice = viaProxy(ALICE);
   const older = unique('list');
   const newer = unique('list');
@@ -334,40 +337,77 @@ test('the requests page lists what the portal and the events endpoint started, n
     });
     expect(res.status).toBe(303);
   }
-  // Started some other way (a CLI, a schedule): not a request of the portal's.
+  // The starter the banner suggests, as a person at a terminal runs it.
   const cli = unique('cli');
+  const started = await runMain(
+    main,
+    ['--name', cli, '--region', 'aws-us-east-1', '--retention-days', '3', '--requested-by', 'dana'],
+    {
+      client: portal.stack.client,
+      env: { TASK_QUEUE: portal.stack.taskQueue, PORTAL_APPROVERS: `${ALICE},${BOB}` },
+    },
+  );
+  expect(started.code).toBe(0);
+  // Started some other way (`temporal workflow start`, a script): it says nothing of itself.
+  const bare = unique('bare');
   await portal.stack.client.workflow.start('provisionNamespace', {
-    workflowId: `provision-namespace/${cli}`,
+    workflowId: `provision-namespace/${bare}`,
     taskQueue: portal.stack.taskQueue,
-    args: [{ name: cli, region: 'aws-us-east-1', retentionDays: 3 }],
+    args: [{ name: bare, region: 'aws-us-east-1', retentionDays: 3 }],
   });
+  // And by a schedule.
+  const nightly = unique('nightly');
+  const schedule = await portal.stack.client.schedule.create({
+    scheduleId: `schedule-${nightly}`,
+    spec: { intervals: [{ every: '1d' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'provisionNamespace',
+      workflowId: `provision-namespace/${nightly}`,
+      taskQueue: portal.stack.taskQueue,
+      args: [{ name: nightly, region: 'aws-us-east-1', retentionDays: 3 }],
+    },
+    state: { paused: true },
+  });
+  await schedule.trigger();
 
   const rows = async (query: string) => {
     const page = await alice.get(`/${query}`);
-    return [...page.body.matchAll(/<tr data-workflow-id="([^"]+)"/g)].map((m) => m[1]);
+    return new Map(
+      [...page.body.matchAll(/<tr data-workflow-id="([^"]+)"[^>]*>(.*?)<\/tr>/g)].map((m) => [m[1]!, m[2]!]),
+    );
   };
   const all = await eventually(async () => {
     const found = await rows('');
-    return found.includes(`provision-namespace/${newer}`) ? found : undefined;
+    const scheduled = [...found.keys()].some((id) => id.startsWith(`provision-namespace/${nightly}`));
+    return found.has(`provision-namespace/${newer}`) && found.has(`provision-namespace/${cli}`) && scheduled
+      ? found
+      : undefined;
   }, 'the new requests in the list');
-  expect(all.indexOf(`provision-namespace/${newer}`)).toBeLessThan(
-    all.indexOf(`provision-namespace/${older}`),
+  await schedule.delete();
+  const ids = [...all.keys()];
+  expect(ids.indexOf(`provision-namespace/${newer}`)).toBeLessThan(
+    ids.indexOf(`provision-namespace/${older}`),
   );
-  expect(all).not.toContain(`provision-namespace/${cli}`);
-  expect(all.some((id) => id!.startsWith('offboard-user/'))).toBe(true);
+  expect(ids.some((id) => id.startsWith('offboard-user/'))).toBe(true);
+  const requester = (id: string) =>
+    /data-label="Requested by">(.*?)<\/td>/.exec(all.get(id) ?? '')?.[1]?.replace(/<[^>]+>/g, '');
+  expect(requester(`provision-namespace/${newer}`)).toBe(ALICE);
+  expect(requester(`provision-namespace/${cli}`)).toMatch(/^dana \((from a terminal|outside the portal)\)$/);
+  expect(requester(`provision-namespace/${bare}`)).toBe('someone outside the portal');
+  expect(requester(ids.find((id) => id.startsWith(`provision-namespace/${nightly}`))!)).toBe('a schedule');
 
   const namespaces = await rows('?kind=provisionNamespace');
-  expect(namespaces).toContain(`provision-namespace/${newer}`);
-  expect(namespaces.every((id) => id!.startsWith('provision-namespace/'))).toBe(true);
-  expect(await rows('?kind=offboardUser')).not.toContain(`provision-namespace/${newer}`);
+  expect(namespaces.has(`provision-namespace/${newer}`)).toBe(true);
+  expect([...namespaces.keys()].every((id) => id.startsWith('provision-namespace/'))).toBe(true);
+  expect((await rows('?kind=offboardUser')).has(`provision-namespace/${newer}`)).toBe(false);
 
   await portal.stack.client.workflow.getHandle(`provision-namespace/${newer}`).result();
-  const completed = await eventually(async () => {
+  await eventually(async () => {
     const found = await rows('?status=Completed');
-    return found.includes(`provision-namespace/${newer}`) ? found : undefined;
+    return found.has(`provision-namespace/${newer}`) ? found : undefined;
   }, 'the finished request under Completed');
-  expect(completed).not.toContain(`provision-namespace/${cli}`);
-  expect(await rows('?status=Running')).not.toContain(`provision-namespace/${newer}`);
+  expect((await rows('?status=Running')).has(`provision-namespace/${newer}`)).toBe(false);
 });
 
 test('a failed request shows what went wrong, where, and what was rolled back', async () => {
