@@ -6,9 +6,10 @@
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import type { Browser, Page, Viewport } from 'puppeteer-core';
 import { launchBrowser, navigating, repoRoot, textOf } from '../helpers/browser';
 import { startPortalStack, type PortalStack } from '../helpers/portal';
+import { exists as runExists } from './support';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
@@ -16,26 +17,23 @@ const CAROL = 'carol@example.com';
 
 let portal: PortalStack;
 let browser: Browser;
-/** Alice signs in with the login token (a session cookie). */
-let alice: Page;
-/** Bob comes through the single sign-on proxy (its header). */
-let bobContext: BrowserContext;
-let bob: Page;
-/** Carol too; she neither asked for nor may decide on anything of the others'. */
-let carolContext: BrowserContext;
-let carol: Page;
+// Alice signs in with the login token (a session cookie). Bob and Carol come through the single sign-on proxy (its
+// header), each in a browser context of their own; Carol neither asked for nor may decide on anything of the others'.
+let alice: Page, bob: Page, carol: Page;
+
+/** A page of its own browser context whose requests come from the proxy, as `email`. */
+async function behindProxy(email: string): Promise<Page> {
+  const page = await (await browser.createBrowserContext()).newPage();
+  await page.setExtraHTTPHeaders({ 'X-Forwarded-Email': email });
+  return page;
+}
 
 beforeAll(async () => {
   // The browser first: its one-time extraction must not overlap anything else of this process.
   browser = await launchBrowser();
   portal = await startPortalStack({ approvers: [ALICE, BOB], trustedProxies: ['127.0.0.1'] });
   alice = await browser.newPage();
-  bobContext = await browser.createBrowserContext();
-  bob = await bobContext.newPage();
-  await bob.setExtraHTTPHeaders({ 'X-Forwarded-Email': BOB });
-  carolContext = await browser.createBrowserContext();
-  carol = await carolContext.newPage();
-  await carol.setExtraHTTPHeaders({ 'X-Forwarded-Email': CAROL });
+  [bob, carol] = [await behindProxy(BOB), await behindProxy(CAROL)];
 });
 
 afterAll(async () => {
@@ -55,11 +53,7 @@ function browserTest(name: string, fn: () => Promise<void>, timeoutMs = 90_000):
       } catch (err) {
         await mkdir(ARTIFACTS, { recursive: true });
         const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-        const pages = [
-          ...(await browser.pages()),
-          ...(await bobContext.pages()),
-          ...(await carolContext.pages()),
-        ];
+        const pages = await browser.pages();
         for (const [i, page] of pages.entries()) {
           await page
             .screenshot({ path: path.join(ARTIFACTS, `${slug}-${i}.png`) as `${string}.png`, fullPage: true })
@@ -74,14 +68,16 @@ function browserTest(name: string, fn: () => Promise<void>, timeoutMs = 90_000):
 
 const url = (p: string) => `${portal.base}${p}`;
 
-async function exists(workflowId: string): Promise<boolean> {
-  return portal.stack.client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      () => true,
-      () => false,
-    );
+const exists = (workflowId: string) => runExists(portal, workflowId);
+
+/** Runs `fn` with `page` at another size, then back at the laptop's. */
+async function atSize(page: Page, viewport: Viewport, fn: () => Promise<void>): Promise<void> {
+  await page.setViewport(viewport);
+  try {
+    await fn();
+  } finally {
+    await page.setViewport({ width: 1200, height: 900 });
+  }
 }
 
 /**
@@ -197,14 +193,11 @@ browserTest(
 );
 
 browserTest('the requests list reads on a phone: no sideways scrolling', async () => {
-  await alice.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
-  try {
+  await atSize(alice, { width: 390, height: 844, isMobile: true, hasTouch: true }, async () => {
     await alice.goto(url('/'));
     await alice.waitForSelector('tr[data-workflow-id="provision-namespace/payments-dev"]');
     expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-  } finally {
-    await alice.setViewport({ width: 1200, height: 900 });
-  }
+  });
 });
 
 browserTest('the requester is refused; an approver approves the offboarding and it completes', async () => {
@@ -272,8 +265,7 @@ browserTest(
     await navigating(alice, () => alice.click('form[data-request-form] button[type=submit]'));
     // In its grace period, the cut-over waits for a decision.
     await alice.waitForSelector('#live form.decision', { timeout: 60_000 });
-    await alice.setViewport({ width: 1280, height: 900 });
-    try {
+    await atSize(alice, { width: 1280, height: 900 }, async () => {
       await alice.goto(url('/'));
       await alice.waitForSelector(
         `tr[data-workflow-id="rotate-api-key/service-account/${accountId}"] .badge`,
@@ -291,9 +283,7 @@ browserTest(
       await alice.goto(url('/approvals'));
       await alice.waitForSelector('li.card');
       expect(await midWordBreaks(alice, '.kind, .user, .card .muted, button')).toEqual([]);
-    } finally {
-      await alice.setViewport({ width: 1200, height: 900 });
-    }
+    });
   },
 );
 

@@ -9,6 +9,7 @@ import { REQUEST_MEMO } from '../../src/service/intake';
 import { main } from '../../src/starters/provision-namespace';
 import { runMain } from '../starters/run-starter';
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
+import { exists as runExists, sendDecision, sendForm, unique, viaProxy as proxyVisitor } from './support';
 
 let portal: PortalStack;
 const ALICE = 'alice@example.com';
@@ -27,20 +28,8 @@ afterAll(async () => {
 });
 
 /** Someone behind the single sign-on proxy. */
-const viaProxy = (email: string) => new Visitor(portal.base, { headers: { 'x-forwarded-email': email } });
-
-let seq = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid % 10000}-${++seq}`;
-
-async function exists(workflowId: string): Promise<boolean> {
-  return portal.stack.client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      () => true,
-      () => false,
-    );
-}
+const viaProxy = (email: string) => proxyVisitor(portal, email);
+const exists = (workflowId: string) => runExists(portal, workflowId);
 
 const stepOf = async (workflowId: string) =>
   (await portal.stack.client.workflow.getHandle(workflowId).query<{ step: string }>('status')).step;
@@ -174,8 +163,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
   const alice = viaProxy(ALICE);
   const name = unique('same');
 
-  const bad = await alice.post('/new/namespace', {
-    _csrf: await alice.csrf(),
+  const bad = await sendForm(alice, 'namespace', {
     name: 'Not_Valid',
     region: 'aws-us-east-1',
     retentionDays: '0',
@@ -188,7 +176,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
 
   const requestId = '6d4b3c2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
   const form = { name, region: 'aws-us-east-1', retentionDays: '3', requestId };
-  const first = await alice.post('/new/namespace', { ...form, _csrf: await alice.csrf() });
+  const first = await sendForm(alice, 'namespace', form);
   expect(first.status).toBe(303);
   const workflowId = `provision-namespace/${name}`;
   expect(first.headers.location).toMatch(
@@ -206,7 +194,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
   });
 
   // The same form again (a double click) is the same request; the same input as a signed event joins it too.
-  const again = await alice.post('/new/namespace', { ...form, _csrf: await alice.csrf() });
+  const again = await sendForm(alice, 'namespace', form);
   expect(again.headers.location).toBe(first.headers.location);
   const body = JSON.stringify({
     id: unique('evt'),
@@ -225,8 +213,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
   expect(await event.json()).toMatchObject({ workflowId, runId, attached: true });
 
   // Another request for the same name with another input is refused, as the events endpoint refuses it.
-  const other = await alice.post('/new/namespace', {
-    _csrf: await alice.csrf(),
+  const other = await sendForm(alice, 'namespace', {
     name,
     region: 'aws-us-east-1',
     retentionDays: '9',
@@ -239,15 +226,10 @@ test('decisions: approvers only, never on their own request, only while the run 
   const email = `${unique('leaver')}@example.com`;
   await portal.seedUser(email);
   const alice = viaProxy(ALICE);
-  const started = await alice.post('/new/offboarding', {
-    _csrf: await alice.csrf('/new/offboarding'),
-    email,
-    approvalTimeout: '1h',
-    deleteUser: 'on',
-  });
+  const started = await sendForm(alice, 'offboarding', { email, approvalTimeout: '1h', deleteUser: 'on' });
   expect(started.status).toBe(303);
   const workflowId = `offboard-user/${email}`;
-  const runId = /run=([0-9a-f-]+)/.exec(String(started.headers.location))![1]!;
+  const runId = started.runId!;
   await eventually(
     async () => ((await stepOf(workflowId)) === 'awaiting-approval' ? true : undefined),
     'approval',
@@ -258,9 +240,7 @@ test('decisions: approvers only, never on their own request, only while the run 
   expect(approvals.body).toContain(`Requested by ${ALICE}`);
 
   const decide = (who: Visitor, action: string) =>
-    who
-      .csrf('/approvals')
-      .then((csrf) => who.post('/decisions', { _csrf: csrf, workflowId, runId, action, comment: 'checked' }));
+    sendDecision(who, { workflowId, runId, action, comment: 'checked' });
   // Someone who may not see the run is told it is not there, as on its page.
   const carol = viaProxy('carol@example.com');
   expect((await decide(carol, 'approve')).status).toBe(404);
@@ -287,8 +267,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   const form = await alice.get('/new/rotation');
   expect(form.body).toContain(`value="service-account:${accountId}"`);
 
-  const started = await alice.post('/new/rotation', {
-    _csrf: await alice.csrf('/new/rotation'),
+  const started = await sendForm(alice, 'rotation', {
     owner: `service-account:${accountId}`,
     // The policy's minimum: no approval needed to delete the old key afterwards.
     gracePeriod: '1d',
@@ -297,7 +276,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   });
   expect(started.status).toBe(303);
   const workflowId = `rotate-api-key/service-account/${accountId}`;
-  const runId = /run=([0-9a-f-]+)/.exec(String(started.headers.location))![1]!;
+  const runId = started.runId!;
   await eventually(
     async () => ((await stepOf(workflowId)) === 'grace-period' ? true : undefined),
     'grace period',
@@ -306,12 +285,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   const bob = viaProxy(BOB);
   const approvals = await bob.get('/approvals');
   expect(approvals.body).toMatch(new RegExp(`data-workflow-id="${workflowId}" data-kind="cutover"`));
-  const confirmed = await bob.post('/decisions', {
-    _csrf: await bob.csrf('/approvals'),
-    workflowId,
-    runId,
-    action: 'confirm-cutover',
-  });
+  const confirmed = await sendDecision(bob, { workflowId, runId, action: 'confirm-cutover' });
   expect(confirmed.status).toBe(303);
   const result = await portal.stack.client.workflow.getHandle(workflowId).result();
   expect(result).toMatchObject({ outcome: 'rotated', graceEndedBy: 'confirmCutover', oldKeyDeleted: true });
@@ -329,13 +303,9 @@ test('the requests page lists every request, whatever started it, with its sourc
   const older = unique('list');
   const newer = unique('list');
   for (const name of [older, newer]) {
-    const res = await alice.post('/new/namespace', {
-      _csrf: await alice.csrf(),
-      name,
-      region: 'aws-us-east-1',
-      retentionDays: '3',
-    });
-    expect(res.status).toBe(303);
+    expect(
+      (await sendForm(alice, 'namespace', { name, region: 'aws-us-east-1', retentionDays: '3' })).status,
+    ).toBe(303);
   }
   // The starter the banner suggests, as a person at a terminal runs it.
   const cli = unique('cli');
@@ -419,8 +389,7 @@ test('a failed request shows what went wrong, where, and what was rolled back', 
     reason: 'quota exceeded',
     count: 1,
   });
-  const started = await alice.post('/new/namespace', {
-    _csrf: await alice.csrf(),
+  const started = await sendForm(alice, 'namespace', {
     name,
     region: 'aws-us-east-1',
     retentionDays: '3',
