@@ -192,13 +192,20 @@ browserTest(
   },
 );
 
-browserTest('the requests list reads on a phone: no sideways scrolling', async () => {
-  await atSize(alice, { width: 390, height: 844, isMobile: true, hasTouch: true }, async () => {
-    await alice.goto(url('/'));
-    await alice.waitForSelector('tr[data-workflow-id="provision-namespace/payments-dev"]');
-    expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-  });
-});
+browserTest(
+  'the requests list reads on a phone: no sideways scrolling, no label broken inside a word',
+  async () => {
+    await atSize(alice, { width: 390, height: 844, isMobile: true, hasTouch: true }, async () => {
+      await alice.goto(url('/'));
+      await alice.waitForSelector('tr[data-workflow-id="provision-namespace/payments-dev"]');
+      expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+        true,
+      );
+      const labels = '.badge, .kind, td[data-label="Requested by"], td[data-label="Step"], time';
+      expect(await midWordBreaks(alice, labels)).toEqual([]);
+    });
+  },
+);
 
 browserTest('the requester is refused; an approver approves the offboarding and it completes', async () => {
   const email = 'leaver@example.com';
