@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../policy/policy';
 import type { Intake } from '../service/intake';
-import { createAuthenticator, portalKey, type AuthOptions } from './auth';
+import { createAuthenticator, LOGIN_ATTEMPTS_PER_MINUTE, portalKey, type AuthOptions } from './auth';
 import { csrfUserInfo, type PortalContext } from './context';
 import type { Directory } from './directory';
 import { registerApprovalsPage } from './pages/approvals';
@@ -24,7 +24,6 @@ import { registerNewRotationPage } from './pages/new-rotation';
 import { registerRequestPage } from './pages/request';
 import { registerRequestsPage } from './pages/requests';
 import { createRuns } from './runs';
-import { DEFAULT_FRONT_DOOR_LIMITS } from '../service/front-door';
 
 export interface PortalOptions {
   client: Client;
@@ -119,7 +118,7 @@ function portalContext(opts: PortalOptions): PortalContext {
     auth: createAuthenticator(opts.auth),
     rules,
     policy: opts.policy,
-    loginPerMinute: opts.loginPerMinute ?? DEFAULT_FRONT_DOOR_LIMITS.loginPerMinute,
+    loginPerMinute: opts.loginPerMinute ?? LOGIN_ATTEMPTS_PER_MINUTE,
     logger: opts.logger.child({ component: 'portal' }),
   };
 }

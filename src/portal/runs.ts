@@ -9,10 +9,11 @@ import {
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { REQUEST_MEMO, REQUEST_WORKFLOW_TYPES } from '../service/intake';
+import { REQUEST_WORKFLOW_TYPES } from '../service/intake';
 import { runFailure, withoutSecrets, type RunFailure } from '../service/run-results';
 import type { Approval } from '../shared/approval';
 import { forEachLimited } from '../shared/concurrency';
+import { REQUEST_MEMO } from '../shared/request-memo';
 import { FLEET_LIMITER } from '../shared/fleet-limits';
 import { mayView } from './access';
 import { pendingDecision, type DeciderRules, type PendingDecision } from './decisions';
