@@ -1,5 +1,4 @@
-// Who may see a run in the portal: its requester, the approvers it recorded at start (or, for a run that records
-// none, PORTAL_APPROVERS), and nobody else — the rule of `/requests/<id>`. Everyone else is told "no such request".
+// Who may see a run in the portal: the rule of `/requests/<id>` (docs/portal.md#who-sees-what).
 import { ANY_APPROVER, type Approval } from '../shared/approval';
 import type { DeciderRules } from './decisions';
 

@@ -1,6 +1,4 @@
-// What the portal reads of one run besides its visibility row: its `status` query, when it last recorded an event
-// (since when it is in its step), and the approval requirement it recorded at start (its input's `approval`, read
-// once per run: a run's input never changes).
+// What the portal reads of one run beyond its visibility row: status query, last event time, recorded approval.
 import type { Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '@temporalio/common/lib/time';

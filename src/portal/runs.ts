@@ -1,7 +1,4 @@
-// The portal's view of Temporal: the requests (runs of the request workflows, and any run tagged as a request in its
-// memo) from the visibility list, one run in detail from describe + its `status` query + its outcome, and the runs
-// of this task queue that wait for a decision — each only to those who may see it (./access.ts). Nothing here needs
-// a custom search attribute, so it works as well against Temporal Cloud as against the embedded dev server.
+// The portal's view of Temporal, each run only to those who may see it: the requests, one run, what waits.
 import {
   WorkflowNotFoundError,
   type Client,

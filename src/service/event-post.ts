@@ -1,5 +1,4 @@
-// `POST /events`: a signed event checked (signature, then envelope), handed to the intake, and answered with the
-// run it started or joined and the status link only this answer holds.
+// `POST /events`: a signed event checked (signature, then envelope), handed to the intake, and answered.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { verifyWebhookSignature } from '../secrets/webhook-signature';

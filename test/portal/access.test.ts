@@ -1,5 +1,4 @@
-// Who sees a run in the portal, and how its source reads: the requester, the approvers the run recorded (or
-// PORTAL_APPROVERS when it recorded none), nobody else; a run's source from its memo, its parent or its schedule.
+// Who sees a run in the portal (requester, recorded approvers, else PORTAL_APPROVERS) and how its source reads.
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import { mayView } from '../../src/portal/access';
 import { runSource, type RunSummary } from '../../src/portal/runs';

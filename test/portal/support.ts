@@ -1,5 +1,4 @@
-// What the portal's suites share: people behind the single sign-on proxy, unique names, whether a run exists, and a
-// request form sent as a person sends it from its page.
+// What the portal's suites share: visitors behind the proxy, unique names, forms and decisions sent as from a page.
 import { Visitor, type Answer, type PortalStack } from '../helpers/portal';
 
 let seq = 0;

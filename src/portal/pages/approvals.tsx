@@ -1,7 +1,4 @@
-// Approvals: the runs of this task queue the signed-in user may see that wait for a person (offboarding approvals,
-// rotation cut-overs, and any workflow that follows the contract in ../decisions.ts), with the buttons that send its
-// signals. Deciding is checked again on the server: only approvers, never on one's own request, and only while the
-// run still waits for exactly that decision.
+// Approvals: what waits for a person among the runs the user may see, and the decisions, checked again here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { workflowIdProblem } from '../../shared/workflow-ids';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';

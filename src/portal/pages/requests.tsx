@@ -1,6 +1,4 @@
-// Requests: the runs of the request workflows (whatever started them: the portal, a signed event, a starter, a
-// schedule) that the signed-in user may see, newest first, filterable by kind and status, each with its source,
-// its current step and how long it has been there.
+// Requests: what the signed-in user may see, whatever started it, newest first, filterable, with step and source.
 import type { FastifyInstance } from 'fastify';
 import { REQUEST_KINDS } from '../../service/intake';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';

@@ -1,5 +1,4 @@
-// The frame every request form shares: title, what it does, what the approval policy asks of it, and the form with
-// its CSRF token, request id (one request however often it is sent), error summary and submit button.
+// The frame every request form shares: title, lead, the policy's note, CSRF token, request id, errors, submit.
 import type { ComponentChildren } from 'preact';
 import type { ApprovalPolicy, PolicyKind } from '../../policy/policy';
 import { CsrfField } from './components';

@@ -1,5 +1,4 @@
-// Who asked for a run, and through what: the portal, a signed event, a starter in a terminal, a schedule, another
-// workflow, or something else that said nothing of itself.
+// Who asked for a run, and through what (portal, signed event, terminal, schedule, another workflow).
 import type { RunSummary } from '../runs';
 
 interface Requester {
