@@ -5,12 +5,16 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
+import { main as provisionNamespace } from '../src/starters/provision-namespace';
 import { launchBrowser, navigating, repoRoot } from '../test/helpers/browser';
 import { startPortalStack } from '../test/helpers/portal';
+import { runMain } from '../test/starters/run-starter';
 
 const OUT = path.join(repoRoot, 'docs', 'portal');
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
+/** A laptop's window, where the portal's tables once broke words. */
+const LAPTOP = { width: 1280, height: 900 };
 
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
   try {
     const url = (p: string) => `${portal.base}${p}`;
     const alice = await browser.newPage();
+    await alice.setViewport(LAPTOP);
     await alice.emulateTimezone('UTC');
     await alice.goto(url('/'));
     await shot(alice, 'login');
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
     const accountId = await portal.seedServiceAccount('ci-deployer');
     await alice.goto(url('/new/offboarding'));
     await alice.type('#f-email', 'jo@example.com');
+    await shot(alice, 'request-offboarding');
     await navigating(alice, () => alice.click('form[data-request-form] button[type=submit]'));
     await alice.goto(url('/new/rotation'));
     await alice.select('#f-owner', `service-account:${accountId}`);
@@ -66,12 +72,32 @@ async function main(): Promise<void> {
 
     const bobContext = await browser.createBrowserContext();
     const bob = await bobContext.newPage();
+    await bob.setViewport(LAPTOP);
     await bob.emulateTimezone('UTC');
     await bob.setExtraHTTPHeaders({ 'X-Forwarded-Email': BOB });
     await bob.goto(url('/approvals'));
     await bob.waitForSelector('li.card[data-kind="cutover"]');
     await shot(bob, 'approvals');
 
+    // A namespace someone asked for from a terminal, with the starter the banner suggests.
+    const fromTerminal = await runMain(
+      provisionNamespace,
+      [
+        '--name',
+        'ci-sandbox',
+        '--region',
+        'aws-us-east-1',
+        '--retention-days',
+        '3',
+        '--requested-by',
+        'dana',
+      ],
+      {
+        client: portal.stack.client,
+        env: { TASK_QUEUE: portal.stack.taskQueue, PORTAL_APPROVERS: `${ALICE},${BOB}` },
+      },
+    );
+    if (fromTerminal.code !== 0) throw new Error(`the starter failed: ${fromTerminal.stderr}`);
     await alice.goto(url('/'));
     await shot(alice, 'requests');
     await alice.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });

@@ -81,9 +81,10 @@ export interface DeciderRules {
 export function refusal(
   rules: DeciderRules,
   user: string,
-  run: { requestedBy?: string; progress?: Record<string, unknown> },
+  run: { requestedBy?: string; approval?: unknown; progress?: Record<string, unknown> },
 ): string | undefined {
-  const recorded = validate(approvalRequirement, run.progress?.approval);
+  // What the run recorded at start (its input), else what its status says it recorded.
+  const recorded = validate(approvalRequirement, run.approval ?? run.progress?.approval);
   const requestedBy = recorded.ok ? recorded.value.requestedBy.toLowerCase() : run.requestedBy;
   if (recorded.ok) {
     // The run's own answer (what it will check itself), in the second person.

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../policy/policy';
 import type { Intake } from '../service/intake';
-import { createAuthenticator, portalKey, type AuthOptions } from './auth';
+import { createAuthenticator, LOGIN_ATTEMPTS_PER_MINUTE, portalKey, type AuthOptions } from './auth';
 import { csrfUserInfo, type PortalContext } from './context';
 import type { Directory } from './directory';
 import { registerApprovalsPage } from './pages/approvals';
@@ -24,7 +24,6 @@ import { registerNewRotationPage } from './pages/new-rotation';
 import { registerRequestPage } from './pages/request';
 import { registerRequestsPage } from './pages/requests';
 import { createRuns } from './runs';
-import { DEFAULT_FRONT_DOOR_LIMITS } from '../service/front-door';
 
 export interface PortalOptions {
   client: Client;
@@ -78,94 +77,115 @@ declare module 'fastify' {
   }
 }
 
+/** Every page, in the order its routes are declared. */
+const PAGES = [
+  registerLogin,
+  registerRequestsPage,
+  registerRequestPage,
+  registerNewNamespacePage,
+  registerNewRotationPage,
+  registerNewOffboardingPage,
+  registerApprovalsPage,
+];
+
 export async function registerPortal(app: FastifyInstance, opts: PortalOptions): Promise<void> {
   await app.register(async (portal) => {
-    const auth = createAuthenticator(opts.auth);
-    const logger = opts.logger.child({ component: 'portal' });
-    const ctx: PortalContext = {
-      runs: createRuns({
-        client: opts.client,
-        taskQueue: opts.taskQueue,
-        ...(opts.uiUrl ? { uiUrl: opts.uiUrl } : {}),
-      }),
-      intake: opts.intake,
-      directory: opts.directory,
-      auth,
-      rules: { approvers: opts.approvers },
-      policy: opts.policy,
-      loginPerMinute: opts.loginPerMinute ?? DEFAULT_FRONT_DOOR_LIMITS.loginPerMinute,
-      logger,
-    };
-
-    await portal.register(fastifyCookie);
-    await portal.register(fastifyFormbody);
-    await portal.register(fastifyHelmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-      referrerPolicy: { policy: 'same-origin' },
-    });
-    // Double-submit: a secret in an HttpOnly, SameSite=Strict cookie and a token in every form, HMAC-bound to the
-    // signed-in user, so a token lifted from one user's page does not work for another. The HMAC key comes from the
-    // shared session secret, so a form served by one replica is accepted by any other.
-    await portal.register(fastifyCsrf, {
-      cookieKey: CSRF_COOKIE,
-      cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto' },
-      getUserInfo: csrfUserInfo,
-      csrfOpts: { hmacKey: portalKey(opts.auth.sessionSecret, 'csrf').toString('base64') },
-    });
-
-    // A browser says where a request comes from: a form posted from any other site (or another port of this one)
-    // is refused before anything else, whatever cookies it carries. Tokens still guard browsers that do not say.
-    portal.addHook('onRequest', async (req, reply) => {
-      if (req.method === 'GET' || req.method === 'HEAD') return;
-      const site = req.headers['sec-fetch-site'];
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-        logger.warn({ url: req.url, site, origin: req.headers.origin }, 'portal: cross-site request refused');
-        return forbidden(req, reply, 'This form was sent from another site and was refused.');
-      }
-    });
-
-    // Who is asking; without an answer, the login page (401) and never data.
-    portal.addHook('preHandler', async (req, reply) => {
-      const user = auth.identify(req);
-      if (user) req.portalUser = user;
-      if (user || req.routeOptions.config.portalPublic) return;
-      return loginPage(req, reply, ctx, { status: 401, next: req.method === 'GET' ? req.url : '/' });
-    });
-
-    portal.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
-      if (err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET') {
-        logger.warn({ url: req.url, user: req.portalUser?.id }, 'portal: request without a valid CSRF token');
-        return forbidden(
-          req,
-          reply,
-          'This form did not come from a page of this portal, or it is too old. Go back, reload the page and try again.',
-        );
-      }
-      const status = err.statusCode ?? 500;
-      if (status < 500) return messagePage(req, reply, status, 'Not done', err.message);
-      logger.error({ err, url: req.url }, 'portal error');
-      return messagePage(
-        req,
-        reply,
-        500,
-        'Something went wrong',
-        'The portal could not do that; see its log.',
-      );
-    });
-
+    const ctx = portalContext(opts);
+    await registerProtections(portal, opts.auth);
+    refuseCrossSite(portal, ctx);
+    requireSignIn(portal, ctx);
+    portal.setErrorHandler(errorHandler(ctx));
     for (const [name, asset] of Object.entries(ASSETS)) {
       portal.get(`/assets/${name}`, { config: { portalPublic: true } }, async (_req, reply) =>
         reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body),
       );
     }
-    registerLogin(portal, ctx);
-    registerRequestsPage(portal, ctx);
-    registerRequestPage(portal, ctx);
-    registerNewNamespacePage(portal, ctx);
-    registerNewRotationPage(portal, ctx);
-    registerNewOffboardingPage(portal, ctx);
-    registerApprovalsPage(portal, ctx);
+    for (const register of PAGES) register(portal, ctx);
   });
+}
+
+function portalContext(opts: PortalOptions): PortalContext {
+  const rules = { approvers: opts.approvers };
+  return {
+    runs: createRuns({
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      rules,
+      ...(opts.uiUrl ? { uiUrl: opts.uiUrl } : {}),
+    }),
+    intake: opts.intake,
+    directory: opts.directory,
+    auth: createAuthenticator(opts.auth),
+    rules,
+    policy: opts.policy,
+    loginPerMinute: opts.loginPerMinute ?? LOGIN_ATTEMPTS_PER_MINUTE,
+    logger: opts.logger.child({ component: 'portal' }),
+  };
+}
+
+/** Cookies, form bodies, security headers and CSRF tokens, for the portal's routes only. */
+async function registerProtections(portal: FastifyInstance, auth: AuthOptions): Promise<void> {
+  await portal.register(fastifyCookie);
+  await portal.register(fastifyFormbody);
+  await portal.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  // Double-submit: a secret in an HttpOnly, SameSite=Strict cookie and a token in every form, HMAC-bound to the
+  // signed-in user, so a token lifted from one user's page does not work for another. The HMAC key comes from the
+  // shared session secret, so a form served by one replica is accepted by any other.
+  await portal.register(fastifyCsrf, {
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto' },
+    getUserInfo: csrfUserInfo,
+    csrfOpts: { hmacKey: portalKey(auth.sessionSecret, 'csrf').toString('base64') },
+  });
+}
+
+/**
+ * A browser says where a request comes from: a form posted from any other site (or another port of this one) is
+ * refused before anything else, whatever cookies it carries. Tokens still guard browsers that do not say.
+ */
+function refuseCrossSite(portal: FastifyInstance, { logger }: PortalContext): void {
+  portal.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      logger.warn({ url: req.url, site, origin: req.headers.origin }, 'portal: cross-site request refused');
+      return forbidden(req, reply, 'This form was sent from another site and was refused.');
+    }
+  });
+}
+
+/** Who is asking; without an answer, the login page (401) and never data. */
+function requireSignIn(portal: FastifyInstance, ctx: PortalContext): void {
+  portal.addHook('preHandler', async (req, reply) => {
+    const user = ctx.auth.identify(req);
+    if (user) req.portalUser = user;
+    if (user || req.routeOptions.config.portalPublic) return;
+    return loginPage(req, reply, ctx, { status: 401, next: req.method === 'GET' ? req.url : '/' });
+  });
+}
+
+function errorHandler({ logger }: PortalContext) {
+  return (
+    err: { statusCode?: number; code?: string; message: string },
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ) => {
+    if (err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET') {
+      logger.warn({ url: req.url, user: req.portalUser?.id }, 'portal: request without a valid CSRF token');
+      return forbidden(
+        req,
+        reply,
+        'This form did not come from a page of this portal, or it is too old. Go back, reload the page and try again.',
+      );
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) return messagePage(req, reply, status, 'Not done', err.message);
+    logger.error({ err, url: req.url }, 'portal error');
+    return messagePage(req, reply, 500, 'Something went wrong', 'The portal could not do that; see its log.');
+  };
 }
 
 function forbidden(req: FastifyRequest, reply: FastifyReply, message: string): FastifyReply {

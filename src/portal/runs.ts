@@ -1,19 +1,23 @@
-// The portal's view of Temporal: the requests (runs the portal and the events endpoint started, recognised by their
-// memo) from the visibility list, one run in detail from describe + its `status` query + its outcome, and the runs
-// of this task queue that wait for a decision. Nothing here needs a custom search attribute, so it works as well
-// against Temporal Cloud as against the embedded dev server.
+// The portal's view of Temporal, each run only to those who may see it: the requests, one run, what waits.
 import {
   WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionInfo,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
-import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { REQUEST_MEMO } from '../service/intake';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { REQUEST_WORKFLOW_TYPES } from '../service/intake';
 import { runFailure, withoutSecrets, type RunFailure } from '../service/run-results';
+import type { Approval } from '../shared/approval';
 import { forEachLimited } from '../shared/concurrency';
+import { REQUEST_MEMO } from '../shared/request-memo';
 import { FLEET_LIMITER } from '../shared/fleet-limits';
-import { pendingDecision, type PendingDecision } from './decisions';
+import { mayView } from './access';
+import { pendingDecision, type DeciderRules, type PendingDecision } from './decisions';
+import { runReads, type RunReads } from './run-reads';
+
+/** Where a run came from: the memo's `requestSource`, else what Temporal knows of how it was started. */
+export type RunSource = 'portal' | 'events' | 'cli' | 'schedule' | 'workflow' | (string & {});
 
 export interface RunSummary {
   workflowId: string;
@@ -23,8 +27,14 @@ export interface RunSummary {
   startTime: Date;
   closeTime?: Date;
   requestedBy?: string;
-  /** `portal` or `events`; absent for runs started otherwise (CLI, schedules, parents). */
-  source?: string;
+  /** Absent for runs started outside the portal and the events endpoint that say nothing of themselves. */
+  source?: RunSource;
+  /** The workflow that started this one (source `workflow`). */
+  parentWorkflowId?: string;
+  /** The approval requirement the run recorded at start (requester and approvers). */
+  approval?: Approval;
+  /** Its record could not be read just now. */
+  approvalUnread?: boolean;
   /** The current step (running runs whose `status` query answered). */
   step?: string;
   /** When the run last recorded an event: since when it has been in this step. */
@@ -67,6 +77,8 @@ export interface ListFilter {
 export interface RunsOptions {
   client: Client;
   taskQueue: string;
+  /** Who may see runs that record no approvers of their own (PORTAL_APPROVERS). */
+  rules: DeciderRules;
   /** Temporal Web UI base, for links. */
   uiUrl?: string;
   /** Per `status` query; default 3 s (a closed run is replayed by a worker to answer). */
@@ -76,12 +88,12 @@ export interface RunsOptions {
 }
 
 export interface Runs {
-  /** Newest first. */
-  list(filter: ListFilter, limit?: number): Promise<RunSummary[]>;
-  /** Undefined when there is no such run on this task queue. */
-  get(workflowId: string, runId?: string): Promise<RunDetail | undefined>;
-  /** Running runs of this task queue whose status asks for a decision, oldest wait first. */
-  waiting(): Promise<Waiting[]>;
+  /** The requests `user` may see, newest first. */
+  list(filter: ListFilter, user: string, limit?: number): Promise<RunSummary[]>;
+  /** Undefined when there is no such run on this task queue, or when `user` may not see it. */
+  get(workflowId: string, runId: string | undefined, user: string): Promise<RunDetail | undefined>;
+  /** Running runs of this task queue that `user` may see and whose status asks for a decision, oldest wait first. */
+  waiting(user: string): Promise<Waiting[]>;
   signal(workflowId: string, runId: string, name: string, args: unknown[]): Promise<void>;
   uiLink(workflowId: string, runId: string): string | undefined;
 }
@@ -89,10 +101,109 @@ export interface Runs {
 /** Visibility query literal: the values are ours or from a fixed list, quoted all the same. */
 const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
+const SCHEDULED_BY = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
+
+/** A run tagged as a request (by the intake, or a starter that says so), or a run of a request workflow. */
+const isRequest = (info: WorkflowExecutionInfo) => {
+  const memo = info.memo ?? {};
+  const tagged = typeof (memo[REQUEST_MEMO.source] ?? memo[REQUEST_MEMO.eventId]) === 'string';
+  return tagged || REQUEST_WORKFLOW_TYPES.has(info.type);
+};
+
+type RunInfo = Omit<WorkflowExecutionInfo, 'raw'>;
+
+const memoText = (info: Pick<RunInfo, 'memo'>, key: string) =>
+  typeof info.memo?.[key] === 'string' ? (info.memo[key] as string) : undefined;
+
+/** Where a run came from: what its memo says, else what Temporal recorded (a parent, a schedule), else unknown. */
+export function runSource(
+  info: Pick<RunInfo, 'memo' | 'parentExecution' | 'typedSearchAttributes'>,
+): RunSource | undefined {
+  return (
+    memoText(info, REQUEST_MEMO.source) ??
+    // Runs the events endpoint started before runs were tagged carry only the event id.
+    (memoText(info, REQUEST_MEMO.eventId) ? 'events' : undefined) ??
+    (info.parentExecution ? 'workflow' : undefined) ??
+    (info.typedSearchAttributes?.get(SCHEDULED_BY) ? 'schedule' : undefined)
+  );
+}
+
+function summary(info: RunInfo, uiUrl: string | undefined): RunSummary {
+  const parent = info.parentExecution?.workflowId;
+  const source = runSource(info);
+  const requestedBy = memoText(info, REQUEST_MEMO.requestedBy);
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    status: info.status.name,
+    startTime: info.startTime,
+    ...(info.closeTime ? { closeTime: info.closeTime } : {}),
+    ...(requestedBy ? { requestedBy } : {}),
+    ...(source ? { source } : {}),
+    ...(parent ? { parentWorkflowId: parent } : {}),
+    ...(uiUrl ? { uiUrl } : {}),
+  };
+}
+
+/** Fills in the runs' recorded approvals, a few at a time. */
+async function withApprovals(reads: RunReads, runs: RunSummary[]): Promise<void> {
+  await forEachLimited(runs, 6, async (run) => {
+    const approval = await reads.approval(run.workflowId, run.runId);
+    if (approval === 'unread') run.approvalUnread = true;
+    else if (approval !== 'none') run.approval = approval;
+  });
+}
+
+/** Step and since-when of running runs, a few at a time; returns their statuses. */
+async function withSteps(
+  reads: RunReads,
+  runs: RunSummary[],
+): Promise<Map<RunSummary, Record<string, unknown>>> {
+  const progress = new Map<RunSummary, Record<string, unknown>>();
+  await forEachLimited(
+    runs.filter((r) => r.status === 'RUNNING'),
+    6,
+    async (run) => {
+      const [status, since] = await Promise.all([
+        reads.status(run.workflowId, run.runId),
+        reads.lastEventTime(run.workflowId, run.runId),
+      ]);
+      if (status) progress.set(run, status);
+      if (typeof status?.step === 'string') run.step = status.step;
+      if (since) run.stepSince = since;
+    },
+  );
+  return progress;
+}
+
+/** The run's progress, decision and outcome, for its page. */
+async function detail(client: Client, reads: RunReads, run: RunDetail): Promise<RunDetail> {
+  const [progress, since] = await Promise.all([
+    reads.status(run.workflowId, run.runId),
+    run.status === 'RUNNING' ? reads.lastEventTime(run.workflowId, run.runId) : undefined,
+  ]);
+  if (progress) {
+    run.progress = progress;
+    if (typeof progress.step === 'string') run.step = progress.step;
+  }
+  if (since) run.stepSince = since;
+  const handle = client.workflow.getHandle(run.workflowId, run.runId, { followRuns: false });
+  if (run.status === 'RUNNING') {
+    const decision = pendingDecision(progress);
+    if (decision) run.decision = decision;
+  } else if (run.status === 'COMPLETED') {
+    run.result = withoutSecrets(await handle.result());
+  } else {
+    run.failure = await runFailure(() => handle.result());
+  }
+  return run;
+}
+
 export function createRuns(opts: RunsOptions): Runs {
-  const { client, taskQueue } = opts;
+  const { client, taskQueue, rules } = opts;
   const namespace = client.options.namespace;
-  const queryTimeoutMs = opts.queryTimeoutMs ?? 3_000;
+  const reads = runReads(client, opts.queryTimeoutMs ?? 3_000);
   const scanLimit = opts.scanLimit ?? 300;
 
   const uiLink = (workflowId: string, runId: string) =>
@@ -100,107 +211,34 @@ export function createRuns(opts: RunsOptions): Runs {
       ? `${opts.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
       : undefined;
 
-  const summary = (info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary => {
-    const memo = info.memo ?? {};
-    const text = (k: string) => (typeof memo[k] === 'string' ? (memo[k] as string) : undefined);
-    // Runs the events endpoint started before runs were tagged carry only the event id.
-    const source = text(REQUEST_MEMO.source) ?? (text(REQUEST_MEMO.eventId) ? 'events' : undefined);
-    const requestedBy = text(REQUEST_MEMO.requestedBy);
-    const link = uiLink(info.workflowId, info.runId);
-    return {
-      workflowId: info.workflowId,
-      runId: info.runId,
-      type: info.type,
-      status: info.status.name,
-      startTime: info.startTime,
-      ...(info.closeTime ? { closeTime: info.closeTime } : {}),
-      ...(requestedBy ? { requestedBy } : {}),
-      ...(source ? { source } : {}),
-      ...(link ? { uiUrl: link } : {}),
-    };
-  };
-
-  const queryStatus = async (
-    workflowId: string,
-    runId: string,
-  ): Promise<Record<string, unknown> | undefined> => {
-    const handle = client.workflow.getHandle(workflowId, runId, { followRuns: false });
-    const answer = await client.connection
-      .withDeadline(Date.now() + queryTimeoutMs, () => handle.query<unknown>('status'))
-      .catch(() => undefined);
-    return answer && typeof answer === 'object'
-      ? (withoutSecrets(answer) as Record<string, unknown>)
-      : undefined;
-  };
-
-  /** The time of the run's latest history event: when it entered the step it is in (signals aside). */
-  const lastEventTime = async (workflowId: string, runId: string): Promise<Date | undefined> => {
-    try {
-      const res = await client.connection.withDeadline(Date.now() + queryTimeoutMs, () =>
-        client.workflowService.getWorkflowExecutionHistoryReverse({
-          namespace,
-          execution: { workflowId, runId },
-          maximumPageSize: 1,
-        }),
-      );
-      const ms = optionalTsToMs(res.history?.events?.[0]?.eventTime);
-      return ms === undefined ? undefined : new Date(ms);
-    } catch {
-      return undefined;
-    }
-  };
-
-  /** Step and since-when of running runs, a few at a time. */
-  const withSteps = async (runs: RunSummary[]): Promise<Map<RunSummary, Record<string, unknown>>> => {
-    const progress = new Map<RunSummary, Record<string, unknown>>();
-    await forEachLimited(
-      runs.filter((r) => r.status === 'RUNNING'),
-      6,
-      async (run) => {
-        const [status, since] = await Promise.all([
-          queryStatus(run.workflowId, run.runId),
-          lastEventTime(run.workflowId, run.runId),
-        ]);
-        if (status) progress.set(run, status);
-        if (typeof status?.step === 'string') run.step = status.step;
-        if (since) run.stepSince = since;
-      },
-    );
-    return progress;
-  };
-
-  const scan = async (
-    query: string,
-    keep: (info: WorkflowExecutionInfo) => boolean,
-  ): Promise<RunSummary[]> => {
+  /** The runs of `query` that `keep` accepts and `user` may see. */
+  const scan = async (query: string, keep: (info: WorkflowExecutionInfo) => boolean, user: string) => {
     const found: RunSummary[] = [];
     let scanned = 0;
     for await (const info of client.workflow.list({ query, pageSize: 100 })) {
-      if (keep(info)) found.push(summary(info));
+      if (keep(info)) found.push(summary(info, uiLink(info.workflowId, info.runId)));
       if (++scanned >= scanLimit) break;
     }
-    return found;
+    await withApprovals(reads, found);
+    return found.filter((run) => mayView(rules, user, run));
   };
 
   return {
     uiLink,
 
-    async list(filter, limit = 100) {
+    async list(filter, user, limit = 100) {
       const clauses = [`TaskQueue = ${quote(taskQueue)}`];
       if (filter.workflowType) clauses.push(`WorkflowType = ${quote(filter.workflowType)}`);
       if (filter.status) clauses.push(`ExecutionStatus = ${quote(filter.status)}`);
-      const runs = await scan(clauses.join(' AND '), (info) => {
-        const memo = info.memo ?? {};
-        return typeof (memo[REQUEST_MEMO.source] ?? memo[REQUEST_MEMO.eventId]) === 'string';
-      });
+      const runs = await scan(clauses.join(' AND '), isRequest, user);
       // The dev server's visibility lists running runs first, then by close time; people want newest first.
       runs.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
       const page = runs.slice(0, limit);
-      await withSteps(page);
+      await withSteps(reads, page);
       return page;
     },
 
-    async get(workflowId, runId) {
+    async get(workflowId, runId, user) {
       let info;
       try {
         info = await client.workflow.getHandle(workflowId, runId).describe();
@@ -210,36 +248,20 @@ export function createRuns(opts: RunsOptions): Runs {
       }
       // Only this product's runs, not every workflow of the namespace.
       if (info.taskQueue !== taskQueue) return undefined;
-      const run: RunDetail = summary(info);
-      const [progress, since] = await Promise.all([
-        queryStatus(info.workflowId, info.runId),
-        run.status === 'RUNNING' ? lastEventTime(info.workflowId, info.runId) : undefined,
-      ]);
-      if (progress) {
-        run.progress = progress;
-        if (typeof progress.step === 'string') run.step = progress.step;
-      }
-      if (since) run.stepSince = since;
-      const handle = client.workflow.getHandle(info.workflowId, info.runId, { followRuns: false });
-      if (run.status === 'RUNNING') {
-        const decision = pendingDecision(progress);
-        if (decision) run.decision = decision;
-      } else if (run.status === 'COMPLETED') {
-        run.result = withoutSecrets(await handle.result());
-      } else {
-        run.failure = await runFailure(() => handle.result());
-      }
-      return run;
+      const run: RunDetail = summary(info, uiLink(info.workflowId, info.runId));
+      await withApprovals(reads, [run]);
+      return mayView(rules, user, run) ? detail(client, reads, run) : undefined;
     },
 
-    async waiting() {
+    async waiting(user) {
       const running = await scan(
         // The fleet's limiter runs on the task queue too, and never waits for a person.
         `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])} AND ` +
           `WorkflowType != ${quote(FLEET_LIMITER.workflowType)}`,
         () => true,
+        user,
       );
-      const progress = await withSteps(running);
+      const progress = await withSteps(reads, running);
       const waiting: Waiting[] = [];
       for (const run of running) {
         const status = progress.get(run);

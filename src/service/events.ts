@@ -2,18 +2,15 @@
 // the same intake as the portal (src/service/intake.ts).
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Logger } from '../logger';
 import { defaultPolicy, type ApprovalPolicy } from '../policy/policy';
-import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secrets/webhook-signature';
+import { DEFAULT_SIGNATURE_TOLERANCE_SEC } from '../secrets/webhook-signature';
 import type { ANY_APPROVER } from '../shared/approval';
-import { validate, type InputProblem } from '../shared/validation';
-import { withoutSecrets } from './run-results';
+import { eventLogOf, registerEventPost, type Problem } from './event-post';
 import type { HttpRequestEvent } from './telemetry';
 import {
   applyFrontDoorLimits,
   DEFAULT_FRONT_DOOR_LIMITS,
-  rateLimit,
   serverOptions,
   type FrontDoorLimits,
 } from './front-door';
@@ -25,20 +22,12 @@ import {
   type Intake,
   type RequestType,
 } from './intake';
-import { registerRequestStatus, statusPath } from './request-status';
+import { registerRequestStatus } from './request-status';
 
 /** Event types and the workflow each starts (the intake's request kinds). */
 export const EVENT_ROUTES = REQUEST_KINDS;
 export type EventType = RequestType;
 export const EVENT_TYPES = REQUEST_TYPES;
-
-const envelope = z.object({
-  id: z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
-  type: z.enum(EVENT_TYPES as [EventType, ...EventType[]], {
-    error: `must be one of ${EVENT_TYPES.join(', ')}`,
-  }),
-  data: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
-});
 
 /** Memo key holding the id of the event that started a run, to recognise it after a crash. */
 export const EVENT_ID_MEMO = REQUEST_MEMO.eventId;
@@ -82,19 +71,12 @@ export interface EventsServerOptions {
   trustProxy?: string[];
 }
 
-interface Problem {
-  error: string;
-  message: string;
-  problems?: InputProblem[];
-}
-
 export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   const log = opts.logger.child({ component: 'events' });
-  const nowSec = opts.nowSec ?? (() => Math.floor(Date.now() / 1000));
-  const tolerance = opts.toleranceSec ?? DEFAULT_SIGNATURE_TOLERANCE_SEC;
   const limits = { ...DEFAULT_FRONT_DOOR_LIMITS, ...opts.limits };
+  const maxBodyBytes = opts.maxBodyBytes ?? 65_536;
   const app = Fastify({
-    bodyLimit: opts.maxBodyBytes ?? 65_536,
+    bodyLimit: maxBodyBytes,
     logger: false,
     return503OnClosing: true,
     ...serverOptions(limits),
@@ -119,134 +101,27 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   // JSON only: every other type (Fastify parses text/plain by default) is a 415 before the signature is read.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 500) log.error({ err, url: req.url }, 'events endpoint error');
-    const error =
-      status === 413
-        ? 'payload_too_large'
-        : status === 429
-          ? 'rate_limited'
-          : status === 415
-            ? 'unsupported_media_type'
-            : status < 500
-              ? 'invalid_argument'
-              : 'internal';
-    const message =
-      status === 413
-        ? `body exceeds ${opts.maxBodyBytes ?? 65_536} bytes`
-        : status === 415
-          ? 'send Content-Type: application/json'
-          : status < 500
-            ? err.message
-            : 'internal error';
-    void reply.code(status).send({ error, message } satisfies Problem);
-  });
-
+  app.setErrorHandler(errorHandler(log, maxBodyBytes));
   app.addHook('onResponse', async (req, reply) => {
-    opts.onRequest?.({
-      route: req.routeOptions.url ?? 'unmatched',
-      method: req.method,
-      status: reply.statusCode,
-      durationMs: reply.elapsedTime,
-    });
-    const ctx = (req as { eventLog?: Record<string, unknown> }).eventLog ?? {};
-    log.info(
-      {
-        method: req.method,
-        url: req.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-        ...ctx,
-      },
-      'request',
-    );
+    const ms = reply.elapsedTime;
+    const route = req.routeOptions.url ?? 'unmatched';
+    opts.onRequest?.({ route, method: req.method, status: reply.statusCode, durationMs: ms });
+    const line = { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms) };
+    log.info({ ...line, ...eventLogOf(req) }, 'request');
   });
-
-  app.get('/healthz', async (_req, reply) => {
-    const health = opts.health?.() ?? { ok: true };
-    return reply.code(health.ok ? 200 : 503).send({ status: health.ok ? 'ok' : 'unavailable', ...health });
-  });
-
-  app.get('/readyz', async (_req, reply) => {
-    const ready = (await opts.ready?.()) ?? opts.health?.() ?? { ok: true };
-    return reply.code(ready.ok ? 200 : 503).send({ status: ready.ok ? 'ready' : 'not_ready', ...ready });
-  });
+  registerHealth(app, opts);
 
   // After the rate limiter has loaded: it hooks the routes declared from then on.
   void app.register(async (routes) => {
-    // Per sender address, before the signature is checked: a flood costs little and is cut off early.
-    routes.post('/events', { config: rateLimit(limits.eventsPerMinute) }, async (req, reply) => {
-      const fail = (status: number, body: Problem) => reply.code(status).send(body);
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const timestamp = req.headers['x-signature-timestamp'];
-      const signature = req.headers['x-signature-256'];
-      if (typeof timestamp !== 'string' || typeof signature !== 'string') {
-        return fail(401, {
-          error: 'unauthenticated',
-          message: 'missing X-Signature-256 or X-Signature-Timestamp header',
-        });
-      }
-      if (/^\d{1,12}$/.test(timestamp) && Math.abs(nowSec() - Number(timestamp)) > tolerance) {
-        return fail(401, {
-          error: 'unauthenticated',
-          message: `X-Signature-Timestamp is more than ${tolerance} s away from the server's clock`,
-        });
-      }
-      if (!verifyWebhookSignature(raw, timestamp, signature, opts.secret, nowSec(), tolerance)) {
-        return fail(401, { error: 'unauthenticated', message: 'invalid signature' });
-      }
-
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return invalid(reply, [{ field: '', message: 'body is not valid JSON' }]);
-      }
-      const event = validate(envelope, parsed);
-      if (!event.ok) return invalid(reply, event.problems);
-      const { id, type, data } = event.value;
-      const eventLog: Record<string, unknown> = { eventId: id, eventType: type };
-      (req as { eventLog?: Record<string, unknown> }).eventLog = eventLog;
-
-      const outcome = await intake.submit({ id, type, data }, { source: 'events' });
-      if ('workflowId' in outcome && outcome.workflowId) eventLog.workflowId = outcome.workflowId;
-      const base = opts.publicUrl ?? `${req.protocol}://${req.host}`;
-      const accepted = (
-        status: number,
-        workflowId: string,
-        runId: string,
-        extra: Record<string, unknown> = {},
-      ) =>
-        reply.code(status).send({
-          eventId: id,
-          workflowId,
-          runId,
-          // Only this link (or the portal's requester and approvers) shows the request's status.
-          statusUrl: `${base.replace(/\/$/, '')}${statusPath(opts.secret, workflowId)}`,
-          ...(uiLink(workflowId, runId) ? { uiUrl: uiLink(workflowId, runId) } : {}),
-          ...extra,
-        });
-      switch (outcome.kind) {
-        case 'started':
-          return accepted(202, outcome.workflowId, outcome.runId);
-        case 'duplicate':
-          return accepted(200, outcome.workflowId, outcome.runId, { duplicate: true });
-        case 'attached':
-          return accepted(200, outcome.workflowId, outcome.runId, { attached: true, status: outcome.status });
-        case 'invalid':
-          return invalid(
-            reply,
-            outcome.problems.map((p) => ({ ...p, field: p.field ? `data.${p.field}` : 'data' })),
-          );
-        case 'conflict':
-          return fail(409, { error: outcome.error, message: outcome.message });
-        case 'unavailable':
-          return fail(503, { error: 'unavailable', message: outcome.message });
-      }
+    registerEventPost(routes, {
+      intake,
+      secret: opts.secret,
+      toleranceSec: opts.toleranceSec ?? DEFAULT_SIGNATURE_TOLERANCE_SEC,
+      nowSec: opts.nowSec ?? (() => Math.floor(Date.now() / 1000)),
+      eventsPerMinute: limits.eventsPerMinute,
+      ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+      uiLink,
     });
-
     registerRequestStatus(routes, {
       client: opts.client,
       taskQueue: opts.taskQueue,
@@ -260,9 +135,33 @@ export function buildEventsServer(opts: EventsServerOptions): FastifyInstance {
   return app;
 }
 
-function invalid(reply: FastifyReply, problems: InputProblem[]) {
-  const message = problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ');
-  return reply.code(400).send({ error: 'invalid_argument', message, problems } satisfies Problem);
+/** Every failure as the API's error shape: a client's mistake says what it was, the server's own says nothing. */
+function errorHandler(log: Logger, maxBodyBytes: number) {
+  return (err: { statusCode?: number; message: string }, req: FastifyRequest, reply: FastifyReply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) log.error({ err, url: req.url }, 'events endpoint error');
+    const known: Record<number, Problem> = {
+      413: { error: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes` },
+      415: { error: 'unsupported_media_type', message: 'send Content-Type: application/json' },
+      429: { error: 'rate_limited', message: err.message },
+    };
+    const problem: Problem =
+      (Object.hasOwn(known, status) ? known[status] : undefined) ??
+      (status < 500
+        ? { error: 'invalid_argument', message: err.message }
+        : { error: 'internal', message: 'internal error' });
+    void reply.code(status).send(problem);
+  };
 }
 
-export { withoutSecrets };
+/** `/healthz` (is this process working?) and `/readyz` (should a load balancer send requests here?). */
+function registerHealth(app: FastifyInstance, opts: Pick<EventsServerOptions, 'health' | 'ready'>): void {
+  app.get('/healthz', async (_req, reply) => {
+    const health = opts.health?.() ?? { ok: true };
+    return reply.code(health.ok ? 200 : 503).send({ status: health.ok ? 'ok' : 'unavailable', ...health });
+  });
+  app.get('/readyz', async (_req, reply) => {
+    const ready = (await opts.ready?.()) ?? opts.health?.() ?? { ok: true };
+    return reply.code(ready.ok ? 200 : 503).send({ status: ready.ok ? 'ready' : 'not_ready', ...ready });
+  });
+}

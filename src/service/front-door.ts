@@ -4,6 +4,7 @@
 // at most these times, so they never keep /healthz or a real request from being served.
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { LOGIN_ATTEMPTS_PER_MINUTE } from '../portal/auth';
 
 export interface FrontDoorLimits {
   /** The whole request (headers and body) must arrive within this; default 30 s. */
@@ -28,7 +29,7 @@ export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
   keepAliveTimeoutMs: 5_000,
   maxRequestsPerSocket: 1_000,
   maxConnections: 4_096,
-  loginPerMinute: 10,
+  loginPerMinute: LOGIN_ATTEMPTS_PER_MINUTE,
   eventsPerMinute: 600,
 };
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sendEvent } from '../../src/service/demo';
 import { DB_FILE } from '../../src/service/dev-server';
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
+import { sendDecision, sendForm, unique, viaProxy as proxyVisitor } from './support';
 
 let portal: PortalStack;
 const ALICE = 'alice@example.com'; // an approver
@@ -21,9 +22,7 @@ afterAll(async () => {
   await portal?.close();
 });
 
-const viaProxy = (email: string) => new Visitor(portal.base, { headers: { 'x-forwarded-email': email } });
-let seq = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid % 10000}-${++seq}`;
+const viaProxy = (email: string) => proxyVisitor(portal, email);
 const handle = (workflowId: string) => portal.stack.client.workflow.getHandle(workflowId);
 const statusOf = async (workflowId: string) =>
   handle(workflowId).query<{ step: string; refusedDecisions?: Array<{ by: string; reason: string }> }>(
@@ -41,17 +40,11 @@ test('a plain user cannot offboard anyone or delete a key without an approval, w
   expect(form.body).toContain(
     'offboarding a user needs an approval: one of alice@example.com, bob@example.com',
   );
-  const offboarding = await pat.post('/new/offboarding', {
-    _csrf: await pat.csrf('/new/offboarding'),
-    email,
-    requireApproval: 'off',
-    deleteUser: 'on',
-  });
+  const offboarding = await sendForm(pat, 'offboarding', { email, requireApproval: 'off', deleteUser: 'on' });
   expect(offboarding.status).toBe(303);
   await waitForStep(`offboard-user/${email}`, 'awaiting-approval');
 
-  const rotation = await pat.post('/new/rotation', {
-    _csrf: await pat.csrf('/new/rotation'),
+  const rotation = await sendForm(pat, 'rotation', {
     owner: `user:${userId}`,
     gracePeriod: '0',
     deleteOldKey: 'on',
@@ -104,8 +97,7 @@ test('a namespace whose codec server gets the access token waits for an approver
     [risky, 'on'],
     [plain, ''],
   ] as const) {
-    const res = await pat.post('/new/namespace', {
-      _csrf: await pat.csrf('/new/namespace'),
+    const res = await sendForm(pat, 'namespace', {
       name,
       region: 'aws-us-east-1',
       retentionDays: '3',
@@ -130,7 +122,7 @@ test("a request's status: its requester, its approvers and its link see it; a st
   const email = `${unique('leaver')}@example.com`;
   await portal.seedUser(email);
   const pat = viaProxy(PAT);
-  await pat.post('/new/offboarding', { _csrf: await pat.csrf('/new/offboarding'), email });
+  await sendForm(pat, 'offboarding', { email });
   const workflowId = `offboard-user/${email}`;
   await waitForStep(workflowId, 'awaiting-approval');
   const path = `/requests/${encodeURIComponent(workflowId)}`;
@@ -158,6 +150,44 @@ test("a request's status: its requester, its approvers and its link see it; a st
     data: { email: `${unique('other')}@example.com`, dryRun: true },
   });
   expect((await fetch(String(sent.body.statusUrl))).status).toBe(200);
+  await handle(workflowId).signal('reject', { approver: BOB });
+});
+
+test("the portal's own pages show a request to its requester and its approvers only; to others it is not there", async () => {
+  const email = `${unique('quiet-leaver')}@example.com`;
+  await portal.seedUser(email);
+  const pat = viaProxy(PAT);
+  const started = await sendForm(pat, 'offboarding', { email });
+  const workflowId = `offboard-user/${email}`;
+  await waitForStep(workflowId, 'awaiting-approval');
+  const page = String(started.headers.location); // /runs/<id>?run=<run id>
+  const runId = started.runId!;
+  const carol = viaProxy('carol@example.com');
+  const nowhere = `offboard-user/${unique('nobody')}@example.com`;
+  const missing = await carol.get(`/runs/${encodeURIComponent(nowhere)}`);
+  expect(missing.status).toBe(404);
+
+  for (const url of [page, `${page}&part=live`, `/runs/${encodeURIComponent(workflowId)}`]) {
+    const res = await carol.get(url);
+    expect({ url, status: res.status }).toEqual({ url, status: 404 });
+    // The same answer as for a run that does not exist: nothing of the plan, not even the key ids.
+    expect(res.body.replace(workflowId, nowhere).replace(/value="[^"]+"/g, '')).toBe(
+      missing.body.replace(/value="[^"]+"/g, ''),
+    );
+  }
+  for (const url of ['/', '/approvals', `/?kind=offboardUser`]) {
+    expect((await carol.get(url)).body).not.toContain(email);
+  }
+  expect((await sendDecision(carol, { workflowId, runId, action: 'approve' })).status).toBe(404);
+
+  // The requester and the approvers see it, the plan included.
+  for (const who of [pat, viaProxy(ALICE), viaProxy(BOB)]) {
+    expect((await who.get('/')).body).toContain(`data-workflow-id="${workflowId}"`);
+    expect((await who.get('/approvals')).body).toContain(`data-workflow-id="${workflowId}"`);
+    const detail = await who.get(page);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toContain(`${email}-laptop`);
+  }
   await handle(workflowId).signal('reject', { approver: BOB });
 });
 
@@ -189,18 +219,12 @@ test('sign-in: `next` stays on this site, attempts are rate-limited per address'
 test('prototype names are not keys: decided=constructor shows nothing, action=toString is refused', async () => {
   const bob = viaProxy(BOB);
   const name = unique('proto');
-  const started = await bob.post('/new/namespace', {
-    _csrf: await bob.csrf(),
-    name,
-    region: 'aws-us-east-1',
-    retentionDays: '3',
-  });
+  const started = await sendForm(bob, 'namespace', { name, region: 'aws-us-east-1', retentionDays: '3' });
   const page = await bob.get(`${String(started.headers.location)}&decided=constructor`);
   expect(page.status).toBe(200);
   expect(page.body).not.toContain('class="flash"');
-  const runId = /run=([0-9a-f-]+)/.exec(String(started.headers.location))![1]!;
-  const refused = await bob.post('/decisions', {
-    _csrf: await bob.csrf('/approvals'),
+  const runId = started.runId!;
+  const refused = await sendDecision(bob, {
     workflowId: `provision-namespace/${name}`,
     runId,
     action: 'toString',

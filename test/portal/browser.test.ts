@@ -1,33 +1,39 @@
 // The portal in a real headless Chromium (from npm packages; see test/helpers/browser.ts) against the whole service:
 // sign in, request a namespace (a bad field first), watch it complete without reloading, approve an offboarding as
-// an approver after being refused as its requester, reject another, and a forged cross-site form refused. A failed
-// test leaves a screenshot of every open page in test-artifacts/portal/.
+// an approver after being refused as its requester, reject another, labels that break only between words at 1280 px,
+// a request hidden from a user who may not see it, and a forged cross-site form refused. A failed test leaves a
+// screenshot of every open page in test-artifacts/portal/.
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import type { Browser, Page, Viewport } from 'puppeteer-core';
 import { launchBrowser, navigating, repoRoot, textOf } from '../helpers/browser';
 import { startPortalStack, type PortalStack } from '../helpers/portal';
+import { exists as runExists } from './support';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
+const CAROL = 'carol@example.com';
 
 let portal: PortalStack;
 let browser: Browser;
-/** Alice signs in with the login token (a session cookie). */
-let alice: Page;
-/** Bob comes through the single sign-on proxy (its header). */
-let bobContext: BrowserContext;
-let bob: Page;
+// Alice signs in with the login token (a session cookie). Bob and Carol come through the single sign-on proxy (its
+// header), each in a browser context of their own; Carol neither asked for nor may decide on anything of the others'.
+let alice: Page, bob: Page, carol: Page;
+
+/** A page of its own browser context whose requests come from the proxy, as `email`. */
+async function behindProxy(email: string): Promise<Page> {
+  const page = await (await browser.createBrowserContext()).newPage();
+  await page.setExtraHTTPHeaders({ 'X-Forwarded-Email': email });
+  return page;
+}
 
 beforeAll(async () => {
   // The browser first: its one-time extraction must not overlap anything else of this process.
   browser = await launchBrowser();
   portal = await startPortalStack({ approvers: [ALICE, BOB], trustedProxies: ['127.0.0.1'] });
   alice = await browser.newPage();
-  bobContext = await browser.createBrowserContext();
-  bob = await bobContext.newPage();
-  await bob.setExtraHTTPHeaders({ 'X-Forwarded-Email': BOB });
+  [bob, carol] = [await behindProxy(BOB), await behindProxy(CAROL)];
 });
 
 afterAll(async () => {
@@ -47,7 +53,7 @@ function browserTest(name: string, fn: () => Promise<void>, timeoutMs = 90_000):
       } catch (err) {
         await mkdir(ARTIFACTS, { recursive: true });
         const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-        const pages = [...(await browser.pages()), ...(await bobContext.pages())];
+        const pages = await browser.pages();
         for (const [i, page] of pages.entries()) {
           await page
             .screenshot({ path: path.join(ARTIFACTS, `${slug}-${i}.png`) as `${string}.png`, fullPage: true })
@@ -62,14 +68,50 @@ function browserTest(name: string, fn: () => Promise<void>, timeoutMs = 90_000):
 
 const url = (p: string) => `${portal.base}${p}`;
 
-async function exists(workflowId: string): Promise<boolean> {
-  return portal.stack.client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      () => true,
-      () => false,
-    );
+const exists = (workflowId: string) => runExists(portal, workflowId);
+
+/** Runs `fn` with `page` at another size, then back at the laptop's. */
+async function atSize(page: Page, viewport: Viewport, fn: () => Promise<void>): Promise<void> {
+  await page.setViewport(viewport);
+  try {
+    await fn();
+  } finally {
+    await page.setViewport({ width: 1200, height: 900 });
+  }
+}
+
+/**
+ * Where the text of the elements matching `selector` is broken across lines inside a word (between two characters
+ * that are neither space nor a hyphen or slash before the break), as `text` with a `/` at each such break.
+ */
+async function midWordBreaks(page: Page, selector: string): Promise<string[]> {
+  return page.$$eval(selector, (elements) =>
+    elements.flatMap((element) => {
+      const chars: Array<{ c: string; top: number }> = [];
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.textContent!.length; i++) {
+          const range = document.createRange();
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const rect = range.getClientRects()[0];
+          chars.push({ c: node.textContent![i]!, top: rect ? Math.round(rect.top) : NaN });
+        }
+      }
+      let shown = '';
+      let broken = false;
+      chars.forEach(({ c, top }, i) => {
+        const before = chars[i - 1];
+        const wordGoesOn = before && /\S/.test(c) && /[^\s/-]/.test(before.c);
+        if (wordGoesOn && top > before.top + 2) {
+          shown += '/';
+          broken = true;
+        }
+        shown += c;
+      });
+      return broken ? [shown.trim()] : [];
+    }),
+  );
 }
 
 /** Requests an offboarding with approval as `page`'s user; ends on its request page. */
@@ -150,16 +192,20 @@ browserTest(
   },
 );
 
-browserTest('the requests list reads on a phone: no sideways scrolling', async () => {
-  await alice.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
-  try {
-    await alice.goto(url('/'));
-    await alice.waitForSelector('tr[data-workflow-id="provision-namespace/payments-dev"]');
-    expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-  } finally {
-    await alice.setViewport({ width: 1200, height: 900 });
-  }
-});
+browserTest(
+  'the requests list reads on a phone: no sideways scrolling, no label broken inside a word',
+  async () => {
+    await atSize(alice, { width: 390, height: 844, isMobile: true, hasTouch: true }, async () => {
+      await alice.goto(url('/'));
+      await alice.waitForSelector('tr[data-workflow-id="provision-namespace/payments-dev"]');
+      expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+        true,
+      );
+      const labels = '.badge, .kind, td[data-label="Requested by"], td[data-label="Step"], time';
+      expect(await midWordBreaks(alice, labels)).toEqual([]);
+    });
+  },
+);
 
 browserTest('the requester is refused; an approver approves the offboarding and it completes', async () => {
   const email = 'leaver@example.com';
@@ -215,6 +261,63 @@ browserTest('an approver rejects an offboarding: nothing is removed', async () =
   const state = portal.stack.opsApi.emulator!.snapshot();
   expect(state.users.map((u) => u.spec.email)).toContain(email);
   expect(state.apiKeys.filter((k) => k.spec.displayName === `${email}-laptop`)).toHaveLength(1);
+});
+
+browserTest(
+  'at 1280 px, labels break only between words and the long ids fit without sideways scrolling',
+  async () => {
+    const accountId = await portal.seedServiceAccount('a-deployer-with-a-long-name');
+    await alice.goto(url('/new/rotation'));
+    await alice.select('#f-owner', `service-account:${accountId}`);
+    await navigating(alice, () => alice.click('form[data-request-form] button[type=submit]'));
+    // In its grace period, the cut-over waits for a decision.
+    await alice.waitForSelector('#live form.decision', { timeout: 60_000 });
+    await atSize(alice, { width: 1280, height: 900 }, async () => {
+      await alice.goto(url('/'));
+      await alice.waitForSelector(
+        `tr[data-workflow-id="rotate-api-key/service-account/${accountId}"] .badge`,
+      );
+      // A running and a completed request at least, so both badges are there.
+      expect(await alice.$$eval('.badge', (els) => els.map((e) => e.textContent))).toEqual(
+        expect.arrayContaining(['Running', 'Completed']),
+      );
+      const labels = '.badge, .kind, .user, th, td[data-label="Requested by"], td[data-label="Step"], time';
+      expect(await midWordBreaks(alice, labels)).toEqual([]);
+      // The page holds the long id without scrolling sideways.
+      expect(await alice.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+        true,
+      );
+      await alice.goto(url('/approvals'));
+      await alice.waitForSelector('li.card');
+      expect(await midWordBreaks(alice, '.kind, .user, .card .muted, button')).toEqual([]);
+    });
+  },
+);
+
+browserTest("someone else's request is not there for a user who may not decide on it", async () => {
+  const email = 'private-leaver@example.com';
+  await portal.seedUser(email);
+  await requestOffboarding(alice, email);
+  await alice.waitForSelector('#live form.decision');
+  const requestPage = alice.url();
+
+  await carol.goto(url('/'));
+  expect(await textOf(carol, '.user')).toBe(CAROL);
+  expect(await carol.$(`tr[data-workflow-id="offboard-user/${email}"]`)).toBeNull();
+  expect(await carol.content()).not.toContain(email);
+  await carol.goto(requestPage);
+  expect(await textOf(carol, 'h1')).toBe('No such request');
+  expect(await carol.$('#live')).toBeNull();
+  await carol.goto(url('/approvals'));
+  expect(await carol.content()).not.toContain(email);
+
+  // Its requester and an approver see it.
+  await alice.goto(url('/'));
+  await alice.waitForSelector(`tr[data-workflow-id="offboard-user/${email}"]`);
+  await bob.goto(requestPage);
+  await bob.waitForSelector('#live form.decision');
+  await navigating(bob, () => bob.click('#live form.decision button[value="reject"]'));
+  await bob.waitForSelector('#live[data-status="COMPLETED"]', { timeout: 60_000 });
 });
 
 browserTest('a form posted from another site is refused, with the session cookie and all', async () => {

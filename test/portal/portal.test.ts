@@ -6,7 +6,10 @@ import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
 import { LOGIN_TOKEN_FILE } from '../../src/portal/auth';
 import { sendEvent } from '../../src/service/demo';
 import { REQUEST_MEMO } from '../../src/service/intake';
+import { main } from '../../src/starters/provision-namespace';
+import { runMain } from '../starters/run-starter';
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
+import { exists as runExists, sendDecision, sendForm, unique, viaProxy as proxyVisitor } from './support';
 
 let portal: PortalStack;
 const ALICE = 'alice@example.com';
@@ -25,20 +28,8 @@ afterAll(async () => {
 });
 
 /** Someone behind the single sign-on proxy. */
-const viaProxy = (email: string) => new Visitor(portal.base, { headers: { 'x-forwarded-email': email } });
-
-let seq = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid % 10000}-${++seq}`;
-
-async function exists(workflowId: string): Promise<boolean> {
-  return portal.stack.client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      () => true,
-      () => false,
-    );
-}
+const viaProxy = (email: string) => proxyVisitor(portal, email);
+const exists = (workflowId: string) => runExists(portal, workflowId);
 
 const stepOf = async (workflowId: string) =>
   (await portal.stack.client.workflow.getHandle(workflowId).query<{ step: string }>('status')).step;
@@ -172,8 +163,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
   const alice = viaProxy(ALICE);
   const name = unique('same');
 
-  const bad = await alice.post('/new/namespace', {
-    _csrf: await alice.csrf(),
+  const bad = await sendForm(alice, 'namespace', {
     name: 'Not_Valid',
     region: 'aws-us-east-1',
     retentionDays: '0',
@@ -186,7 +176,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
 
   const requestId = '6d4b3c2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
   const form = { name, region: 'aws-us-east-1', retentionDays: '3', requestId };
-  const first = await alice.post('/new/namespace', { ...form, _csrf: await alice.csrf() });
+  const first = await sendForm(alice, 'namespace', form);
   expect(first.status).toBe(303);
   const workflowId = `provision-namespace/${name}`;
   expect(first.headers.location).toMatch(
@@ -204,7 +194,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
   });
 
   // The same form again (a double click) is the same request; the same input as a signed event joins it too.
-  const again = await alice.post('/new/namespace', { ...form, _csrf: await alice.csrf() });
+  const again = await sendForm(alice, 'namespace', form);
   expect(again.headers.location).toBe(first.headers.location);
   const body = JSON.stringify({
     id: unique('evt'),
@@ -223,8 +213,7 @@ test('a portal request is started exactly as a signed event is: same id, same ch
   expect(await event.json()).toMatchObject({ workflowId, runId, attached: true });
 
   // Another request for the same name with another input is refused, as the events endpoint refuses it.
-  const other = await alice.post('/new/namespace', {
-    _csrf: await alice.csrf(),
+  const other = await sendForm(alice, 'namespace', {
     name,
     region: 'aws-us-east-1',
     retentionDays: '9',
@@ -237,15 +226,10 @@ test('decisions: approvers only, never on their own request, only while the run 
   const email = `${unique('leaver')}@example.com`;
   await portal.seedUser(email);
   const alice = viaProxy(ALICE);
-  const started = await alice.post('/new/offboarding', {
-    _csrf: await alice.csrf('/new/offboarding'),
-    email,
-    approvalTimeout: '1h',
-    deleteUser: 'on',
-  });
+  const started = await sendForm(alice, 'offboarding', { email, approvalTimeout: '1h', deleteUser: 'on' });
   expect(started.status).toBe(303);
   const workflowId = `offboard-user/${email}`;
-  const runId = /run=([0-9a-f-]+)/.exec(String(started.headers.location))![1]!;
+  const runId = started.runId!;
   await eventually(
     async () => ((await stepOf(workflowId)) === 'awaiting-approval' ? true : undefined),
     'approval',
@@ -256,11 +240,10 @@ test('decisions: approvers only, never on their own request, only while the run 
   expect(approvals.body).toContain(`Requested by ${ALICE}`);
 
   const decide = (who: Visitor, action: string) =>
-    who
-      .csrf('/approvals')
-      .then((csrf) => who.post('/decisions', { _csrf: csrf, workflowId, runId, action, comment: 'checked' }));
+    sendDecision(who, { workflowId, runId, action, comment: 'checked' });
+  // Someone who may not see the run is told it is not there, as on its page.
   const carol = viaProxy('carol@example.com');
-  expect((await decide(carol, 'approve')).status).toBe(403);
+  expect((await decide(carol, 'approve')).status).toBe(404);
   const own = await decide(alice, 'approve');
   expect(own.status).toBe(403);
   expect(own.body).toContain('you requested this yourself');
@@ -284,8 +267,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   const form = await alice.get('/new/rotation');
   expect(form.body).toContain(`value="service-account:${accountId}"`);
 
-  const started = await alice.post('/new/rotation', {
-    _csrf: await alice.csrf('/new/rotation'),
+  const started = await sendForm(alice, 'rotation', {
     owner: `service-account:${accountId}`,
     // The policy's minimum: no approval needed to delete the old key afterwards.
     gracePeriod: '1d',
@@ -294,7 +276,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   });
   expect(started.status).toBe(303);
   const workflowId = `rotate-api-key/service-account/${accountId}`;
-  const runId = /run=([0-9a-f-]+)/.exec(String(started.headers.location))![1]!;
+  const runId = started.runId!;
   await eventually(
     async () => ((await stepOf(workflowId)) === 'grace-period' ? true : undefined),
     'grace period',
@@ -303,12 +285,7 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   const bob = viaProxy(BOB);
   const approvals = await bob.get('/approvals');
   expect(approvals.body).toMatch(new RegExp(`data-workflow-id="${workflowId}" data-kind="cutover"`));
-  const confirmed = await bob.post('/decisions', {
-    _csrf: await bob.csrf('/approvals'),
-    workflowId,
-    runId,
-    action: 'confirm-cutover',
-  });
+  const confirmed = await sendDecision(bob, { workflowId, runId, action: 'confirm-cutover' });
   expect(confirmed.status).toBe(303);
   const result = await portal.stack.client.workflow.getHandle(workflowId).result();
   expect(result).toMatchObject({ outcome: 'rotated', graceEndedBy: 'confirmCutover', oldKeyDeleted: true });
@@ -321,53 +298,86 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   expect(JSON.parse(Buffer.from(input.data!).toString('utf8'))).toEqual({ by: BOB });
 });
 
-test('the requests page lists what the portal and the events endpoint started, newest first, filtered', async () => {
+test('the requests page lists every request, whatever started it, with its source, newest first, filtered', async () => {
   const alice = viaProxy(ALICE);
   const older = unique('list');
   const newer = unique('list');
   for (const name of [older, newer]) {
-    const res = await alice.post('/new/namespace', {
-      _csrf: await alice.csrf(),
-      name,
-      region: 'aws-us-east-1',
-      retentionDays: '3',
-    });
-    expect(res.status).toBe(303);
+    expect(
+      (await sendForm(alice, 'namespace', { name, region: 'aws-us-east-1', retentionDays: '3' })).status,
+    ).toBe(303);
   }
-  // Started some other way (a CLI, a schedule): not a request of the portal's.
+  // The starter the banner suggests, as a person at a terminal runs it.
   const cli = unique('cli');
+  const started = await runMain(
+    main,
+    ['--name', cli, '--region', 'aws-us-east-1', '--retention-days', '3', '--requested-by', 'dana'],
+    {
+      client: portal.stack.client,
+      env: { TASK_QUEUE: portal.stack.taskQueue, PORTAL_APPROVERS: `${ALICE},${BOB}` },
+    },
+  );
+  expect(started.code).toBe(0);
+  // Started some other way (`temporal workflow start`, a script): it says nothing of itself.
+  const bare = unique('bare');
   await portal.stack.client.workflow.start('provisionNamespace', {
-    workflowId: `provision-namespace/${cli}`,
+    workflowId: `provision-namespace/${bare}`,
     taskQueue: portal.stack.taskQueue,
-    args: [{ name: cli, region: 'aws-us-east-1', retentionDays: 3 }],
+    args: [{ name: bare, region: 'aws-us-east-1', retentionDays: 3 }],
   });
+  // And by a schedule.
+  const nightly = unique('nightly');
+  const schedule = await portal.stack.client.schedule.create({
+    scheduleId: `schedule-${nightly}`,
+    spec: { intervals: [{ every: '1d' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'provisionNamespace',
+      workflowId: `provision-namespace/${nightly}`,
+      taskQueue: portal.stack.taskQueue,
+      args: [{ name: nightly, region: 'aws-us-east-1', retentionDays: 3 }],
+    },
+    state: { paused: true },
+  });
+  await schedule.trigger();
 
   const rows = async (query: string) => {
     const page = await alice.get(`/${query}`);
-    return [...page.body.matchAll(/<tr data-workflow-id="([^"]+)"/g)].map((m) => m[1]);
+    return new Map(
+      [...page.body.matchAll(/<tr data-workflow-id="([^"]+)"[^>]*>(.*?)<\/tr>/g)].map((m) => [m[1]!, m[2]!]),
+    );
   };
   const all = await eventually(async () => {
     const found = await rows('');
-    return found.includes(`provision-namespace/${newer}`) ? found : undefined;
+    const scheduled = [...found.keys()].some((id) => id.startsWith(`provision-namespace/${nightly}`));
+    return found.has(`provision-namespace/${newer}`) && found.has(`provision-namespace/${cli}`) && scheduled
+      ? found
+      : undefined;
   }, 'the new requests in the list');
-  expect(all.indexOf(`provision-namespace/${newer}`)).toBeLessThan(
-    all.indexOf(`provision-namespace/${older}`),
+  await schedule.delete();
+  const ids = [...all.keys()];
+  expect(ids.indexOf(`provision-namespace/${newer}`)).toBeLessThan(
+    ids.indexOf(`provision-namespace/${older}`),
   );
-  expect(all).not.toContain(`provision-namespace/${cli}`);
-  expect(all.some((id) => id!.startsWith('offboard-user/'))).toBe(true);
+  expect(ids.some((id) => id.startsWith('offboard-user/'))).toBe(true);
+  const requester = (id: string) =>
+    /data-label="Requested by">(.*?)<\/td>/.exec(all.get(id) ?? '')?.[1]?.replace(/<[^>]+>/g, '');
+  expect(requester(`provision-namespace/${newer}`)).toBe(ALICE);
+  expect(requester(`provision-namespace/${cli}`)).toMatch(/^dana \((from a terminal|outside the portal)\)$/);
+  expect(requester(`provision-namespace/${bare}`)).toBe('someone outside the portal');
+  expect(requester(ids.find((id) => id.startsWith(`provision-namespace/${nightly}`))!)).toBe('a schedule');
 
   const namespaces = await rows('?kind=provisionNamespace');
-  expect(namespaces).toContain(`provision-namespace/${newer}`);
-  expect(namespaces.every((id) => id!.startsWith('provision-namespace/'))).toBe(true);
-  expect(await rows('?kind=offboardUser')).not.toContain(`provision-namespace/${newer}`);
+  expect(namespaces.has(`provision-namespace/${newer}`)).toBe(true);
+  expect([...namespaces.keys()].every((id) => id.startsWith('provision-namespace/'))).toBe(true);
+  expect((await rows('?kind=offboardUser')).has(`provision-namespace/${newer}`)).toBe(false);
 
   await portal.stack.client.workflow.getHandle(`provision-namespace/${newer}`).result();
-  const completed = await eventually(async () => {
+  await eventually(async () => {
     const found = await rows('?status=Completed');
-    return found.includes(`provision-namespace/${newer}`) ? found : undefined;
+    return found.has(`provision-namespace/${newer}`) ? found : undefined;
   }, 'the finished request under Completed');
-  expect(completed).not.toContain(`provision-namespace/${cli}`);
-  expect(await rows('?status=Running')).not.toContain(`provision-namespace/${newer}`);
+  expect((await rows('?status=Running')).has(`provision-namespace/${newer}`)).toBe(false);
 });
 
 test('a failed request shows what went wrong, where, and what was rolled back', async () => {
@@ -379,8 +389,7 @@ test('a failed request shows what went wrong, where, and what was rolled back', 
     reason: 'quota exceeded',
     count: 1,
   });
-  const started = await alice.post('/new/namespace', {
-    _csrf: await alice.csrf(),
+  const started = await sendForm(alice, 'namespace', {
     name,
     region: 'aws-us-east-1',
     retentionDays: '3',

@@ -6,7 +6,6 @@ import { csrfToken, sendPage, type PortalContext } from '../context';
 import { formValues } from '../forms';
 import { CsrfField, ErrorList } from '../views/components';
 import { Layout } from '../views/layout';
-import { rateLimit } from '../../service/front-door';
 
 const ORIGIN = 'http://portal.invalid';
 
@@ -89,8 +88,10 @@ export function registerLogin(app: FastifyInstance, ctx: PortalContext): void {
     loginPage(req, reply, ctx, { ...(req.query.next ? { next: req.query.next } : {}) }),
   );
 
-  // Per address: guessing the login token is slow work.
-  const limited = { config: { portalPublic: true, ...rateLimit(ctx.loginPerMinute) } };
+  // Per address (the front door's rate limiter): guessing the login token is slow work.
+  const limited = {
+    config: { portalPublic: true, rateLimit: { max: ctx.loginPerMinute, timeWindow: 60_000 } },
+  };
   app.post('/login', { ...limited, preHandler: app.csrfProtection }, async (req, reply) => {
     const values = formValues(req.body);
     const email = normalizeUser(values.email);

@@ -3,6 +3,7 @@
 // the token went — never the token) or the error and what was rolled back when it failed, and the decision it
 // waits for, if any.
 import type { FastifyInstance } from 'fastify';
+import type { ComponentChildren } from 'preact';
 import { workflowIdProblem } from '../../shared/workflow-ids';
 import { csrfToken, sendFragment, sendPage, userOf, type PortalContext } from '../context';
 import { ACTION_LABELS, refusal, type DecisionAction } from '../decisions';
@@ -19,8 +20,9 @@ import {
   Timeline,
 } from '../views/components';
 import { Layout } from '../views/layout';
+import { RequesterText } from '../views/requester';
 import { notFoundPage } from './errors';
-import { businessKey } from './requests';
+import { businessKey, RunName } from './requests';
 
 /** How often the page's script asks again while the run is going (milliseconds, read by the script). */
 export const LIVE_INTERVAL_MS = 1_500;
@@ -159,7 +161,8 @@ export function registerRequestPage(app: FastifyInstance, ctx: PortalContext): v
     const workflowId = req.params['*'];
     if (!workflowId || workflowIdProblem(workflowId)) return notFoundPage(req, reply, workflowId);
     const runId = req.query.run && /^[0-9a-f-]{36}$/i.test(req.query.run) ? req.query.run : undefined;
-    const run = await ctx.runs.get(workflowId, runId);
+    // A run this user may not see answers as one that does not exist.
+    const run = await ctx.runs.get(workflowId, runId, user.id);
     if (!run) return notFoundPage(req, reply, workflowId);
     const viewer = { csrf: csrfToken(req, reply), refusal: refusal(ctx.rules, user.id, run) };
     if (req.query.part === 'live') return sendFragment(reply, <Live run={run} viewer={viewer} />);
@@ -181,40 +184,35 @@ export function registerRequestPage(app: FastifyInstance, ctx: PortalContext): v
         {...(flash ? { flash } : {})}
       >
         <h1>
-          <span class="kind">{kindTitle(run.type)}</span> {businessKey(run.workflowId)}
+          <RunName type={run.type} workflowId={run.workflowId} />
         </h1>
-        <dl class="kv summary">
-          <div class="kv-row">
-            <dt>Workflow</dt>
-            <dd>
-              <code>{run.workflowId}</code>
-            </dd>
-          </div>
-          <div class="kv-row">
-            <dt>Requested by</dt>
-            <dd>
-              {run.requestedBy ?? (run.source === 'events' ? 'a signed event' : 'someone outside the portal')}
-            </dd>
-          </div>
-          <div class="kv-row">
-            <dt>Started</dt>
-            <dd>
-              <Time at={run.startTime} />
-            </dd>
-          </div>
-          {run.uiUrl ? (
-            <div class="kv-row">
-              <dt>History</dt>
-              <dd>
-                <a href={run.uiUrl} rel="noopener noreferrer">
-                  Open in the Temporal UI
-                </a>
-              </dd>
-            </div>
-          ) : null}
-        </dl>
+        <Summary run={run} />
         <Live run={run} viewer={viewer} />
       </Layout>,
     );
   });
+}
+
+function Summary({ run }: { run: RunDetail }) {
+  const row = (label: string, value: ComponentChildren) => (
+    <div class="kv-row">
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+  return (
+    <dl class="kv summary">
+      {row('Workflow', <code>{run.workflowId}</code>)}
+      {row('Requested by', <RequesterText run={run} />)}
+      {row('Started', <Time at={run.startTime} />)}
+      {run.uiUrl
+        ? row(
+            'History',
+            <a href={run.uiUrl} rel="noopener noreferrer">
+              Open in the Temporal UI
+            </a>,
+          )
+        : null}
+    </dl>
+  );
 }

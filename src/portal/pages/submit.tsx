@@ -1,12 +1,20 @@
 // Posting a request form: the same intake as a signed event (validation, business-key id, reuse policy,
 // deduplication by the form's id), recorded under the signed-in user. A started (or already running) request
 // moves the page to it; problems come back to the form, next to their fields.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
-import { sendPage, userOf, type PortalContext } from '../context';
-import { formValues, problemsByField, requestIdOf, type FormSpec, type FormValues } from '../forms';
+import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
+import {
+  formValues,
+  newRequestId,
+  problemsByField,
+  requestIdOf,
+  type FormSpec,
+  type FormValues,
+} from '../forms';
 import { runPath } from '../views/components';
 import type { FieldState } from '../views/fields';
+import { RequestFormPage, type RequestFormPageProps } from '../views/request-form';
 
 export type FormRenderer = (state: FieldState) => Promise<VNode>;
 
@@ -43,4 +51,36 @@ export async function submitForm(
 /** A fresh form: the spec's defaults and a new request id. */
 export function freshState(spec: FormSpec, requestId: string, preset: FormValues = {}): FieldState {
   return { values: { ...spec.defaults, ...preset, requestId }, errors: new Map() };
+}
+
+/** A request form: what it is and its own fields; the frame, the routes and the posting are shared. */
+export interface RequestFormPageSpec extends Omit<
+  RequestFormPageProps,
+  'user' | 'csrf' | 'state' | 'children'
+> {
+  spec: FormSpec;
+  /** The form's fields for these values (fresh, or as sent with their problems). */
+  fields(state: FieldState): Promise<VNode>;
+  /** Values a fresh form starts with, from the query. */
+  preset?: (req: FastifyRequest) => FormValues;
+}
+
+/** `GET /new/<form>` (a fresh form) and `POST /new/<form>` (the request). */
+export function registerRequestForm(
+  app: FastifyInstance,
+  ctx: PortalContext,
+  page: RequestFormPageSpec,
+): void {
+  const { spec, fields, preset, ...frame } = page;
+  const render = async (req: FastifyRequest, reply: FastifyReply, state: FieldState) => (
+    <RequestFormPage {...frame} user={userOf(req).id} csrf={csrfToken(req, reply)} state={state}>
+      {await fields(state)}
+    </RequestFormPage>
+  );
+  app.get(`/new/${page.form}`, async (req, reply) =>
+    sendPage(reply, await render(req, reply, freshState(spec, newRequestId(), preset?.(req)))),
+  );
+  app.post(`/new/${page.form}`, { preHandler: app.csrfProtection }, async (req, reply) =>
+    submitForm(req, reply, ctx, spec, (state) => render(req, reply, state)),
+  );
 }

@@ -1,0 +1,23 @@
+// Who may see a run in the portal: the rule of `/requests/<id>` (docs/portal.md#who-sees-what).
+import { ANY_APPROVER, type Approval } from '../shared/approval';
+import type { DeciderRules } from './decisions';
+
+/** What a run says about who asked and who decides. */
+export interface RunParties {
+  /** The memo's requester (portal and events runs; starters that tag their runs). */
+  requestedBy?: string;
+  /** The approval requirement the run recorded in its input; absent when it records none. */
+  approval?: Approval;
+  /** The record could not be read (Temporal did not answer in time): only the memo's requester sees the run. */
+  approvalUnread?: boolean;
+}
+
+const same = (a: string | undefined, b: string) => a !== undefined && a.trim().toLowerCase() === b;
+
+export function mayView(rules: DeciderRules, user: string, run: RunParties): boolean {
+  const who = user.trim().toLowerCase();
+  if (same(run.requestedBy, who) || same(run.approval?.requestedBy, who)) return true;
+  if (run.approvalUnread) return false;
+  const approvers = run.approval ? run.approval.approvers : rules.approvers;
+  return approvers === ANY_APPROVER || approvers.some((a) => same(a, who));
+}
