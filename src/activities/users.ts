@@ -4,6 +4,13 @@ import type { ActivityDeps } from './deps';
 import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
 import { isLive } from '../shared/resources';
 
+export interface EnsureUserInput {
+  email: string;
+  access: Access;
+  /** This step's operation key: the proof that a user is its own (see ensureNamespace). */
+  operationKey: string;
+}
+
 export interface EnsureUserResult {
   userId: string;
   asyncOperationId?: string;
@@ -34,11 +41,7 @@ export function createUserActivities({ client }: ActivityDeps) {
      * Create-or-adopt by email (emails are unique), like ensureServiceAccount. An adopted user keeps the
      * access they have: a desired-state plan shows what differs, and the next apply changes it.
      */
-    async ensureUser(input: {
-      email: string;
-      access: Access;
-      operationKey: string;
-    }): Promise<EnsureUserResult> {
+    async ensureUser(input: EnsureUserInput): Promise<EnsureUserResult> {
       const wanted = input.email.toLowerCase();
       return createOrAdopt<User, EnsureUserResult>(client, input.operationKey, {
         create: async (asyncOperationId) => ({
