@@ -1,7 +1,8 @@
 import { paginate } from '../ops-api';
 import type { Access, ListUsersResponse, PageParams, User } from '../ops-api';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
+import { deleteKind } from './resource-kinds';
+import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult } from './util';
 import { isLive } from '../shared/resources';
 
 export interface EnsureUserInput {
@@ -69,14 +70,7 @@ export function createUserActivities({ client }: ActivityDeps) {
     },
 
     async deleteUserIfExists(input: { userId: string } & DeleteInput): Promise<DeleteResult> {
-      return deleteIfExists(
-        `user ${input.userId}`,
-        client,
-        input.operationKey,
-        () => client.getUser(input.userId),
-        (params) => client.deleteUser(input.userId, params),
-        input.absentIsGone,
-      );
+      return deleteKind(client, 'user', input.userId, input);
     },
   };
 }

@@ -154,7 +154,7 @@ export interface DeleteInput {
 }
 
 /** What a delete needs to know of the resource it deletes. */
-interface Deletable {
+export interface Deletable {
   resourceVersion: string;
   state: string;
   asyncOperationId?: string;
