@@ -1,6 +1,6 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { asyncOperationIdFor, listAll } from '../ops-api';
-import type { ApiKey, ListApiKeysParams, ListApiKeysResponse, OpsApiClient, OwnerType } from '../ops-api';
+import type { ApiKey, OpsApiClient, OwnerType } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import {
   ensureApiKey,
@@ -26,6 +26,7 @@ import {
   isOwnRepeat,
   type DeleteInput,
   type DeleteResult,
+  clientCalls,
 } from './util';
 
 export interface DisableResult {
@@ -37,12 +38,7 @@ export interface DisableResult {
 export function createApiKeyActivities(deps: ActivityDeps) {
   const { client, secrets } = deps;
   return {
-    async listApiKeys(params: ListApiKeysParams = {}): Promise<ListApiKeysResponse> {
-      return client.listApiKeys(params);
-    },
-    async getApiKey(keyId: string): Promise<ApiKey> {
-      return client.getApiKey(keyId);
-    },
+    ...clientCalls(client, 'listApiKeys', 'getApiKey'),
     async listApiKeysByOwner(input: { ownerId: string; ownerType?: OwnerType }): Promise<ApiKey[]> {
       return listAll(client, 'listApiKeys', input);
     },

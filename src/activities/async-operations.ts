@@ -4,7 +4,7 @@ import type { AsyncOperation, OpsApiClient } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { readState, type ResourceKind } from './resource-kinds';
-import { isConfirmedNotFound, unreadableCode, type UnreadableCode } from './util';
+import { isConfirmedNotFound, unreadableCode, type UnreadableCode, clientCalls } from './util';
 
 export type { ResourceKind } from './resource-kinds';
 
@@ -68,9 +68,7 @@ export function parseCheckDuration(value: string | undefined): number | undefine
 
 export function createAsyncOperationActivities({ client }: ActivityDeps) {
   return {
-    async getAsyncOperation(asyncOperationId: string): Promise<AsyncOperation> {
-      return client.getAsyncOperation(asyncOperationId);
-    },
+    ...clientCalls(client, 'getAsyncOperation'),
     awaitAsyncOperation: (input: AwaitAsyncOperationInput) => awaitAsyncOperation(client, input),
     awaitReadable: (input: AwaitReadableInput) => awaitReadable(client, input),
   };
@@ -175,30 +173,36 @@ async function awaitReadable(client: OpsApiClient, input: AwaitReadableInput): P
 }
 
 /** The resource's state; undefined when the API says there is no such resource. */
-async function getResourceState(
-  client: OpsApiClient,
-  kind: ResourceKind,
-  id: string,
-): Promise<string | undefined> {
-  try {
-    return await readState(client, kind, id);
-  } catch (err) {
-    if (await isConfirmedNotFound(err, client)) return undefined;
-    throw err;
-  }
+function getResourceState(client: OpsApiClient, kind: ResourceKind, id: string): Promise<string | undefined> {
+  return readOr(client, kind, id, async (err) =>
+    (await isConfirmedNotFound(err, client)) ? [undefined] : [],
+  );
 }
 
 /** The state once fulfilled, or what answered instead of the resource while it cannot be read. */
-async function readAfterFulfilled(
+function readAfterFulfilled(
   client: OpsApiClient,
   kind: ResourceKind,
   id: string,
 ): Promise<string | UnreadableCode> {
+  return readOr(client, kind, id, async (err) => {
+    const code = await unreadableCode(err, client);
+    return code ? [code] : [];
+  });
+}
+
+/** The state, or what `instead` makes of a failed read (`[answer]`); a read it makes nothing of (`[]`) throws. */
+async function readOr<T>(
+  client: OpsApiClient,
+  kind: ResourceKind,
+  id: string,
+  instead: (err: unknown) => Promise<[T] | []>,
+): Promise<string | T> {
   try {
     return await readState(client, kind, id);
   } catch (err) {
-    const code = await unreadableCode(err, client);
-    if (code) return code;
-    throw err;
+    const answer = await instead(err);
+    if (answer.length === 0) throw err;
+    return answer[0];
   }
 }

@@ -2,11 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
-  ListNamespacesResponse,
   Namespace,
   NamespaceSpec,
   OpsApiClient,
-  PageParams,
   UpdateNamespaceRequest,
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
@@ -19,6 +17,7 @@ import {
   isOwnRepeat,
   type DeleteInput,
   type DeleteResult,
+  clientCalls,
 } from './util';
 
 export interface EnsureNamespaceInput {
@@ -54,12 +53,7 @@ export function diffNamespaceSpec(existing: NamespaceSpec, wanted: NamespaceSpec
 
 export function createNamespaceActivities({ client }: ActivityDeps) {
   return {
-    async listNamespaces(params: PageParams = {}): Promise<ListNamespacesResponse> {
-      return client.listNamespaces(params);
-    },
-    async getNamespace(namespace: string): Promise<Namespace> {
-      return client.getNamespace(namespace);
-    },
+    ...clientCalls(client, 'listNamespaces', 'getNamespace'),
     updateNamespace: (input: NamespaceUpdateInput) => updateNamespace(client, input),
     findNamespaceByName: (name: string) => findNamespaceByName(client, name),
     ensureNamespace: (input: EnsureNamespaceInput) => ensureNamespace(client, input),

@@ -4,38 +4,23 @@ import { deleteIfExists, type DeleteInput, type DeleteResult, type Deletable } f
 
 export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
 
-interface KindOps {
-  label: string;
-  read(client: OpsApiClient, id: string): Promise<Deletable>;
-  remove(client: OpsApiClient, id: string, params: DeleteParams): ReturnType<OpsApiClient['deleteNamespace']>;
-}
+/** Each kind's label in messages, and the client's operations that read and delete it. */
+const KINDS = {
+  namespace: { label: 'namespace', read: 'getNamespace', remove: 'deleteNamespace' },
+  user: { label: 'user', read: 'getUser', remove: 'deleteUser' },
+  serviceAccount: { label: 'service account', read: 'getServiceAccount', remove: 'deleteServiceAccount' },
+  apiKey: { label: 'API key', read: 'getApiKey', remove: 'deleteApiKey' },
+} as const satisfies Record<
+  ResourceKind,
+  { label: string; read: keyof OpsApiClient; remove: keyof OpsApiClient }
+>;
 
-const KINDS: Record<ResourceKind, KindOps> = {
-  namespace: {
-    label: 'namespace',
-    read: (client, id) => client.getNamespace(id),
-    remove: (client, id, params) => client.deleteNamespace(id, params),
-  },
-  user: {
-    label: 'user',
-    read: (client, id) => client.getUser(id),
-    remove: (client, id, params) => client.deleteUser(id, params),
-  },
-  serviceAccount: {
-    label: 'service account',
-    read: (client, id) => client.getServiceAccount(id),
-    remove: (client, id, params) => client.deleteServiceAccount(id, params),
-  },
-  apiKey: {
-    label: 'API key',
-    read: (client, id) => client.getApiKey(id),
-    remove: (client, id, params) => client.deleteApiKey(id, params),
-  },
-};
+const read = (client: OpsApiClient, kind: ResourceKind, id: string): Promise<Deletable> =>
+  client[KINDS[kind].read](id);
 
 /** The resource's state as the API reads it now. */
 export async function readState(client: OpsApiClient, kind: ResourceKind, id: string): Promise<string> {
-  return (await KINDS[kind].read(client, id)).state;
+  return (await read(client, kind, id)).state;
 }
 
 /** A delete that is safe to repeat, under the step's operation key (see deleteIfExists). */
@@ -45,13 +30,13 @@ export function deleteKind(
   id: string,
   input: DeleteInput,
 ): Promise<DeleteResult> {
-  const ops = KINDS[kind];
+  const { label, remove } = KINDS[kind];
   return deleteIfExists(
-    `${ops.label} ${id}`,
+    `${label} ${id}`,
     client,
     input.operationKey,
-    () => ops.read(client, id),
-    (params) => ops.remove(client, id, params),
+    () => read(client, kind, id),
+    (params: DeleteParams) => client[remove](id, params),
     input.absentIsGone,
   );
 }

@@ -1,18 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { paginate } from '../ops-api';
-import type {
-  Access,
-  ListServiceAccountsResponse,
-  NamespaceScopedAccess,
-  OpsApiClient,
-  PageParams,
-  ServiceAccount,
-} from '../ops-api';
+import type { Access, NamespaceScopedAccess, OpsApiClient, ServiceAccount } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import { isLive, reachesNamespace } from '../shared/resources';
 import type { ActivityDeps } from './deps';
 import { deleteKind } from './resource-kinds';
-import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult } from './util';
+import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult, clientCalls } from './util';
 
 export interface EnsureServiceAccountInput {
   name: string;
@@ -60,12 +53,7 @@ function grants(
 
 export function createServiceAccountActivities({ client }: ActivityDeps) {
   return {
-    async listServiceAccounts(params: PageParams = {}): Promise<ListServiceAccountsResponse> {
-      return client.listServiceAccounts(params);
-    },
-    async getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
-      return client.getServiceAccount(serviceAccountId);
-    },
+    ...clientCalls(client, 'listServiceAccounts', 'getServiceAccount'),
     findServiceAccountByName: (name: string) => findServiceAccountByName(client, name),
 
     /** Service accounts that reach the namespace (by namespace id): scoped to it, or granted access to it. */

@@ -1,8 +1,8 @@
 import { paginate } from '../ops-api';
-import type { Access, ListUsersResponse, PageParams, User } from '../ops-api';
+import type { Access, User } from '../ops-api';
 import type { ActivityDeps } from './deps';
 import { deleteKind } from './resource-kinds';
-import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult } from './util';
+import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult, clientCalls } from './util';
 import { isLive } from '../shared/resources';
 
 export interface EnsureUserInput {
@@ -20,12 +20,7 @@ export interface EnsureUserResult {
 
 export function createUserActivities({ client }: ActivityDeps) {
   return {
-    async listUsers(params: PageParams = {}): Promise<ListUsersResponse> {
-      return client.listUsers(params);
-    },
-    async getUser(userId: string): Promise<User> {
-      return client.getUser(userId);
-    },
+    ...clientCalls(client, 'listUsers', 'getUser'),
 
     /** Every user whose email matches (case-insensitively), across all pages. */
     async findUsersByEmail(email: string): Promise<User[]> {

@@ -49,41 +49,66 @@ export function newPlanContext(
 
 export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+export function creation(kind: ResourceKind, name: string, fields: FieldChange[]): Change {
+  return { kind, name, action: 'create', destructive: false, fields };
+}
+
 export function deletion(kind: ResourceKind, name: string, targetId: string, reason: string): Change {
   return { kind, name, action: 'delete', targetId, destructive: true, reason, fields: [] };
 }
 
 /**
- * What the account has and the file does not: deleted when the file's prune owns it (`owns`), else left alone and
- * listed as unmanaged. `match` is what the file would name it by.
+ * What the account has and the file does not (`wanted` holds what the file names, as `match`): deleted when the
+ * file's prune owns it (its name matches one of `owners`, or `owners` is true), else left alone as unmanaged.
  */
 export function pruneOrLeave(
   ctx: PlanContext,
   kind: ResourceKind,
   have: Array<{ id: string; name: string; match: string }>,
-  inFile: (match: string) => boolean,
-  owns: (name: string) => boolean,
+  wanted: Set<string>,
+  owners: string[] | boolean | undefined,
   reason: string,
 ): void {
   for (const { id, name, match } of have) {
-    if (inFile(match)) continue;
-    if (owns(name)) ctx.changes.push(deletion(kind, name, id, reason));
+    if (wanted.has(match)) continue;
+    const owned = typeof owners === 'boolean' ? owners : matchesAny(name, owners);
+    if (owned) ctx.changes.push(deletion(kind, name, id, reason));
     else ctx.unmanaged.push({ kind, name });
   }
 }
 
-/** Access is written by namespace name in the file and by namespace id in the account. */
-export function accessByName(
+/**
+ * An existing user or service account against the file: its grants (by namespace name) and, when `role` differs,
+ * its role, as one update — or unchanged.
+ */
+export function planPrincipal(
   ctx: PlanContext,
-  access: Record<string, Permission>,
-): Record<string, Permission> {
+  kind: 'serviceAccount' | 'user',
+  name: string,
+  have: { id: string; access: Record<string, Permission> },
+  want: Record<string, Permission>,
+  role?: FieldChange,
+): void {
+  const fields = accessChanges(ctx, name, accessByName(ctx, have.access), want);
+  if (role) fields.unshift(role);
+  if (fields.length === 0) ctx.unchanged.push({ kind, name });
+  else ctx.changes.push(principalUpdate(kind, name, have.id, fields, ctx.options));
+}
+
+/** Access is written by namespace name in the file and by namespace id in the account. */
+function accessByName(ctx: PlanContext, access: Record<string, Permission>): Record<string, Permission> {
   return Object.fromEntries(
     Object.entries(access).map(([id, p]) => [ctx.nsNameById.get(id) ?? id, p]),
   ) as Record<string, Permission>;
 }
 
+/** A new principal's grants, field by field. */
+export function grantsOf(access: Record<string, Permission>): FieldChange[] {
+  return Object.entries(access).map(([ns, p]) => ({ field: `access.${ns}`, from: null, to: p }));
+}
+
 /** Grants the file adds or changes, and (when prune.access owns the principal) grants it removes. */
-export function accessChanges(
+function accessChanges(
   ctx: PlanContext,
   principal: string,
   have: Record<string, Permission>,
@@ -102,7 +127,7 @@ export function accessChanges(
 }
 
 /** An update of an existing user or service account: destructive when it removes access or changes a role. */
-export function principalUpdate(
+function principalUpdate(
   kind: 'serviceAccount' | 'user',
   name: string,
   targetId: string,

@@ -1,8 +1,8 @@
 // The plan's namespaces: created, updated (a region move is blocked), or pruned.
 import { normalizeCa } from '../shared/resources';
-import { pruneOrLeave, same, type PlanContext } from './plan-context';
+import { creation, pruneOrLeave, same, type PlanContext } from './plan-context';
 import type { AccountSnapshot, FieldChange } from './plan-types';
-import { matchesAny, type NamespaceEntry } from './schema';
+import type { NamespaceEntry } from './schema';
 
 export function planNamespaces(ctx: PlanContext): void {
   const { desired } = ctx;
@@ -21,13 +21,8 @@ export function planNamespaces(ctx: PlanContext): void {
     const apiKeyAuth = want.apiKeyAuth ?? (keyed.has(want.name) ? true : undefined);
     const have = nsByName.get(want.name);
     if (!have) {
-      ctx.changes.push({
-        kind: 'namespace',
-        name: want.name,
-        action: 'create',
-        destructive: false,
-        fields: createFields({ ...want, ...(apiKeyAuth !== undefined ? { apiKeyAuth } : {}) }),
-      });
+      const fields = createFields({ ...want, ...(apiKeyAuth !== undefined ? { apiKeyAuth } : {}) });
+      ctx.changes.push(creation('namespace', want.name, fields));
     } else planUpdate(ctx, want, have, apiKeyAuth);
   }
   const wanted = new Set(desired.namespaces.map((n) => n.name));
@@ -35,8 +30,8 @@ export function planNamespaces(ctx: PlanContext): void {
     ctx,
     'namespace',
     ctx.live.namespaces.map((n) => ({ id: n.id, name: n.name, match: n.name })),
-    (name) => wanted.has(name),
-    (name) => matchesAny(name, ctx.prune.namespaces),
+    wanted,
+    ctx.prune.namespaces,
     'not in the file, and prune.namespaces owns it',
   );
 }

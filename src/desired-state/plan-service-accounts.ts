@@ -2,9 +2,9 @@
 // created or rotated when due, and what the file's prune owns deleted.
 import { baseDisplayName } from '../shared/api-key-names';
 import { newestFirst } from '../shared/resources';
-import { accessByName, accessChanges, principalUpdate, pruneOrLeave, type PlanContext } from './plan-context';
+import { creation, grantsOf, planPrincipal, pruneOrLeave, type PlanContext } from './plan-context';
 import type { AccountSnapshot, Change } from './plan-types';
-import { matchesAny, type DesiredState } from './schema';
+import type { DesiredState } from './schema';
 
 type WantedAccount = DesiredState['serviceAccounts'][number];
 type Account = AccountSnapshot['serviceAccounts'][number];
@@ -24,20 +24,16 @@ export function planServiceAccounts(ctx: PlanContext): void {
       );
     }
     if (!have) {
-      ctx.changes.push({
-        kind: 'serviceAccount',
-        name: want.name,
-        action: 'create',
-        destructive: false,
-        fields: [
+      ctx.changes.push(
+        creation('serviceAccount', want.name, [
           ...(want.namespaceScoped
             ? [{ field: 'namespaceScoped', from: null, to: want.namespaceScoped }]
             : []),
           ...(want.accountRole ? [{ field: 'accountRole', from: null, to: want.accountRole }] : []),
-          ...Object.entries(want.access).map(([ns, p]) => ({ field: `access.${ns}`, from: null, to: p })),
-        ],
-      });
-    } else ctx.changes.push(...serviceAccountChanges(ctx, want, have));
+          ...grantsOf(want.access),
+        ]),
+      );
+    } else planUpdate(ctx, want, have);
     planKeys(ctx, want, have);
   }
   const wanted = new Set(desired.serviceAccounts.map((s) => s.name));
@@ -45,39 +41,36 @@ export function planServiceAccounts(ctx: PlanContext): void {
     ctx,
     'serviceAccount',
     ctx.live.serviceAccounts.map((s) => ({ id: s.id, name: s.name, match: s.name })),
-    (name) => wanted.has(name),
-    (name) => matchesAny(name, ctx.prune.serviceAccounts),
+    wanted,
+    ctx.prune.serviceAccounts,
     'not in the file, and prune.serviceAccounts owns it (its keys go with it)',
   );
 }
 
 /** What changes on an existing service account: nothing, its access and role, or a scope it cannot change. */
-function serviceAccountChanges(ctx: PlanContext, want: WantedAccount, have: Account): Change[] {
+function planUpdate(ctx: PlanContext, want: WantedAccount, have: Account): void {
   const scope = have.namespaceScoped
     ? (ctx.nsNameById.get(have.namespaceScoped) ?? have.namespaceScoped)
     : undefined;
   if (scope !== want.namespaceScoped) {
     const fields = [{ field: 'namespaceScoped', from: scope ?? null, to: want.namespaceScoped ?? null }];
-    return [
-      {
-        kind: 'serviceAccount',
-        name: want.name,
-        action: 'update',
-        targetId: have.id,
-        destructive: true,
-        fields,
-        blocked: SCOPE_BLOCKED,
-      },
-    ];
+    ctx.changes.push({
+      kind: 'serviceAccount',
+      name: want.name,
+      action: 'update',
+      targetId: have.id,
+      destructive: true,
+      fields,
+      blocked: SCOPE_BLOCKED,
+    });
+    return;
   }
-  const fields = accessChanges(ctx, want.name, accessByName(ctx, have.access), want.access);
   const role = have.role ?? 'none';
-  if (want.accountRole !== undefined && role !== want.accountRole) {
-    fields.unshift({ field: 'accountRole', from: role, to: want.accountRole });
-  }
-  if (fields.length > 0) return [principalUpdate('serviceAccount', want.name, have.id, fields, ctx.options)];
-  ctx.unchanged.push({ kind: 'serviceAccount', name: want.name });
-  return [];
+  const roleChange =
+    want.accountRole !== undefined && role !== want.accountRole
+      ? { field: 'accountRole', from: role, to: want.accountRole }
+      : undefined;
+  planPrincipal(ctx, 'serviceAccount', want.name, have, want.access, roleChange);
 }
 
 /** The account's keys: each of the file's created when missing or rotated when due; the others pruned or left. */
@@ -90,13 +83,7 @@ function planKeys(ctx: PlanContext, want: WantedAccount, have: Account | undefin
       .filter((k) => baseDisplayName(k.displayName) === key.displayName)
       .sort(newestFirst)[0];
     if (!current) {
-      ctx.changes.push({
-        kind: 'apiKey',
-        name,
-        action: 'create',
-        destructive: false,
-        fields: [{ field: 'expiryDays', from: null, to: key.expiryDays }],
-      });
+      ctx.changes.push(creation('apiKey', name, [{ field: 'expiryDays', from: null, to: key.expiryDays }]));
       continue;
     }
     const rotation = rotationDue(ctx, key, current);
@@ -113,8 +100,8 @@ function planKeys(ctx: PlanContext, want: WantedAccount, have: Account | undefin
       name: `${want.name}/${k.displayName}`,
       match: baseDisplayName(k.displayName),
     })),
-    (displayName) => listed.has(displayName),
-    () => ctx.prune.apiKeys === true,
+    listed,
+    ctx.prune.apiKeys === true,
     'not in the file, and prune.apiKeys is on',
   );
 }

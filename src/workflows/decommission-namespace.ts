@@ -1,4 +1,4 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
@@ -8,8 +8,13 @@ import {
   type DecommissionNamespaceInput,
   type DecommissionNamespaceRequest,
 } from '../shared/validation';
-import { deleteResource, describeError, operationKey, waitForOperation, validInputOrFail } from './common';
-import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
+import { deleteResource, describeError, operationKey, waitForOperation } from './common';
+import {
+  openDecidingRun,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type Decision,
+  type DecisionStatus,
+} from './approvals';
 
 const { findNamespaceByName, listServiceAccountsForNamespace, listApiKeysByOwner } =
   proxyActivities<Activities>(opsApiPaging);
@@ -57,9 +62,12 @@ export async function decommissionNamespace(
   rawInput: DecommissionNamespaceInput,
 ): Promise<DecommissionResult> {
   const status: DecommissionStatus = { step: 'validating', deletedApiKeys: [], deletedServiceAccounts: [] };
-  setHandler(decommissionStatusQuery, () => status);
-  const input = validInputOrFail(decommissionNamespaceInput, rawInput, status);
-  const gate = new DecisionGate(input.approval, status);
+  const { input, gate } = openDecidingRun(
+    decommissionStatusQuery,
+    status,
+    decommissionNamespaceInput,
+    rawInput,
+  );
   let approval: Decision | undefined;
 
   try {

@@ -1,10 +1,4 @@
-import {
-  ApplicationFailure,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { User } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
@@ -16,16 +10,8 @@ import {
   type OffboardUserRequest,
 } from '../shared/validation';
 import type { DeleteResult } from '../activities/util';
-import { deleteResource, describeError, failureType, operationKey, validInputOrFail } from './common';
-import {
-  approveSignal,
-  DecisionGate,
-  rejectSignal,
-  type ApproveDecision,
-  type Decision,
-  type DecisionStatus,
-  type RejectDecision,
-} from './approvals';
+import { deleteResource, describeError, failureType, operationKey } from './common';
+import { DecisionGate, openDecidingRun, type Decision, type DecisionStatus } from './approvals';
 import { stopAndDeleteKeys, type StoppedKey } from './offboard-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
@@ -95,13 +81,14 @@ export interface OffboardStatus extends DecisionStatus {
   lastError?: string;
 }
 
-export type ApproveOffboarding = ApproveDecision;
-export type RejectOffboarding = RejectDecision;
-
 export const offboardStatusQuery = defineQuery<OffboardStatus>('status');
 /** Decisions go through the shared gate (./approvals.ts): never the requester's, only the policy's approvers. */
-export const approveOffboardingSignal = approveSignal;
-export const rejectOffboardingSignal = rejectSignal;
+export {
+  approveSignal as approveOffboardingSignal,
+  rejectSignal as rejectOffboardingSignal,
+  type ApproveDecision as ApproveOffboarding,
+  type RejectDecision as RejectOffboarding,
+} from './approvals';
 
 /** One offboarding as it goes: its input, status, decision gate and the audit it is writing. */
 interface Offboarding {
@@ -122,18 +109,15 @@ interface Offboarding {
  */
 export async function offboardUser(rawInput: OffboardUserInput): Promise<OffboardReport> {
   const status: OffboardStatus = { step: 'validating', keysDone: 0, keysFailed: 0, keysDisabled: 0 };
-  setHandler(offboardStatusQuery, () => status);
-  const input = validInputOrFail(offboardUserInput, rawInput, status);
   const run: Offboarding = {
-    input,
-    status,
-    gate: new DecisionGate(input.approval, status),
+    ...openDecidingRun(offboardStatusQuery, status, offboardUserInput, rawInput),
     startedAt: workflowInfo().startTime.toISOString(),
     removed: [],
     skipped: [],
     keysStopped: [],
   };
 
+  const { input } = run;
   try {
     status.step = 'resolving';
     const user = await resolveUser(input.email, input.userId);

@@ -24,6 +24,7 @@ import {
   apiKeyReady,
   expiryInDays,
   namespaceReady,
+  namespaceSpec,
   serviceAccountReady,
   type MadeHooks,
 } from './resource-steps';
@@ -202,15 +203,8 @@ async function makeNamespace(run: Provisioning): Promise<string> {
   };
   const ns = await namespaceReady(
     {
-      spec: {
-        name: input.name,
-        region: input.region,
-        retentionDays: input.retentionDays,
-        ...(input.codecServer ? { codecServer: input.codecServer } : {}),
-        ...(input.mtlsAuth ? { mtlsAuth: input.mtlsAuth } : {}),
-        // The key this run mints must be able to reach the namespace: API-key auth is off by default.
-        ...(input.apiKey ? { apiKeyAuth: { enabled: true } } : {}),
-      },
+      // The key this run mints must be able to reach the namespace: API-key auth is off by default.
+      spec: namespaceSpec(input, input.apiKey ? true : undefined),
       operationKey: operationKey('create-namespace'),
     },
     wait,

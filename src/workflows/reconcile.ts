@@ -14,15 +14,7 @@ import { namespaceName, parseDurationMs, validate, type InputProblem } from '../
 import { describeError, invalidInput } from './common';
 import { applyPlan, type AppliedChange } from './apply';
 import { approvalRequirement, type Approval, type ApprovalRequirement } from '../shared/approval';
-import {
-  approveSignal,
-  DecisionGate,
-  rejectSignal,
-  type ApproveDecision,
-  type Decision,
-  type DecisionStatus,
-  type RejectDecision,
-} from './approvals';
+import { DecisionGate, type Decision, type DecisionStatus } from './approvals';
 
 const { planReconcile, notifyDrift } = proxyActivities<Activities>(opsApiPaging);
 
@@ -49,9 +41,6 @@ export interface ReconcileInput {
    */
   approval?: ApprovalRequirement;
 }
-
-export type ApproveReconcile = ApproveDecision;
-export type RejectReconcile = RejectDecision;
 
 export type { AppliedChange } from './apply';
 
@@ -81,8 +70,12 @@ export interface ReconcileResult {
 
 export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');
 /** Decisions go through the shared gate (./approvals.ts): never the requester's, only the policy's approvers. */
-export const approveReconcileSignal = approveSignal;
-export const rejectReconcileSignal = rejectSignal;
+export {
+  approveSignal as approveReconcileSignal,
+  rejectSignal as rejectReconcileSignal,
+  type ApproveDecision as ApproveReconcile,
+  type RejectDecision as RejectReconcile,
+} from './approvals';
 
 /** One reconcile as it goes: the checked input, its status, its decisions, and what every result carries. */
 interface Reconciling {

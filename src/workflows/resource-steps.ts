@@ -2,6 +2,7 @@
 // ready. One piece per resource, shared by provisioning, rotation and reconcile.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { NamespaceSpec } from '../ops-api/types';
 import type { EnsureApiKeyInput, EnsureApiKeyResult } from '../activities/api-keys';
 import type { ResourceKind } from '../activities/async-operations';
 import type { EnsureNamespaceInput, EnsureNamespaceResult } from '../activities/namespaces';
@@ -31,37 +32,63 @@ export function expiryInDays(days: number): string {
   return new Date(Date.now() + days * DAY_MS).toISOString();
 }
 
-/** A namespace, created or adopted, once active and readable. */
-export async function namespaceReady(
-  input: EnsureNamespaceInput,
-  wait: Wait,
-  hooks: MadeHooks<EnsureNamespaceResult> = {},
-): Promise<EnsureNamespaceResult> {
-  const ns = await ensureNamespace(input);
-  const settled = ns.state === 'active' && ns.outcome !== 'created';
-  await readyAfter({ kind: 'namespace', id: ns.namespace, ...ns, settled }, ns, wait, hooks);
-  return ns;
+/** What a namespace needs of a request or a file entry; API-key auth only when the caller manages it. */
+export function namespaceSpec(
+  want: Pick<NamespaceSpec, 'name' | 'region' | 'retentionDays' | 'codecServer' | 'mtlsAuth'>,
+  apiKeyAuth?: boolean,
+): NamespaceSpec {
+  return {
+    name: want.name,
+    region: want.region,
+    retentionDays: want.retentionDays,
+    ...(want.codecServer ? { codecServer: want.codecServer } : {}),
+    ...(want.mtlsAuth ? { mtlsAuth: want.mtlsAuth } : {}),
+    ...(apiKeyAuth !== undefined ? { apiKeyAuth: { enabled: apiKeyAuth } } : {}),
+  };
 }
+
+type Made = { kind: ResourceKind; id: string; outcome: 'created' | 'adopted'; asyncOperationId?: string };
+
+/** A resource step: ensure, then (unless it is `settled` as found) wait until it is ready. */
+function madeReady<I, R>(ensure: (input: I) => Promise<R>, made: (answer: R) => Made & { settled: boolean }) {
+  return async (input: I, wait: Wait, hooks: MadeHooks<R> = {}): Promise<R> => {
+    const answer = await ensure(input);
+    await readyAfter(made(answer), answer, wait, hooks);
+    return answer;
+  };
+}
+
+/** A namespace, created or adopted, once active and readable. */
+export const namespaceReady = madeReady<EnsureNamespaceInput, EnsureNamespaceResult>(
+  ensureNamespace,
+  (ns) => ({
+    kind: 'namespace',
+    id: ns.namespace,
+    ...ns,
+    settled: ns.state === 'active' && ns.outcome !== 'created',
+  }),
+);
 
 /** A service account, created or adopted, once active and readable. */
-export async function serviceAccountReady(
-  input: EnsureServiceAccountInput,
-  wait: Wait,
-  hooks: MadeHooks<EnsureServiceAccountResult> = {},
-): Promise<EnsureServiceAccountResult> {
-  const sa = await ensureServiceAccount(input);
-  const made = { kind: 'serviceAccount' as const, id: sa.serviceAccountId, ...sa };
-  await readyAfter({ ...made, settled: !sa.asyncOperationId }, sa, wait, hooks);
-  return sa;
-}
+export const serviceAccountReady = madeReady<EnsureServiceAccountInput, EnsureServiceAccountResult>(
+  ensureServiceAccount,
+  (sa) => ({ kind: 'serviceAccount', id: sa.serviceAccountId, ...sa, settled: !sa.asyncOperationId }),
+);
 
 /** A user, invited or adopted, once the change is done. */
-export async function userReady(input: EnsureUserInput, wait: Wait): Promise<EnsureUserResult> {
-  const user = await ensureUser(input);
-  const made = { kind: 'user' as const, id: user.userId, ...user };
-  await readyAfter({ ...made, settled: !user.asyncOperationId }, user, wait, {});
-  return user;
-}
+export const userReady = madeReady<EnsureUserInput, EnsureUserResult>(ensureUser, (user) => ({
+  kind: 'user',
+  id: user.userId,
+  ...user,
+  settled: !user.asyncOperationId,
+}));
+
+const keyReady = madeReady<EnsureApiKeyInput, EnsureApiKeyResult>(ensureApiKey, (key) => ({
+  kind: 'apiKey',
+  id: key.keyId,
+  ...key,
+  settled: !key.asyncOperationId,
+}));
 
 /**
  * An API key, found or created with its token in the secret sink, once active; keys this step made whose token was
@@ -72,21 +99,13 @@ export async function apiKeyReady(
   wait: Wait,
   hooks: MadeHooks<EnsureApiKeyResult> = {},
 ): Promise<EnsureApiKeyResult> {
-  const key = await ensureApiKey(input);
-  const made = { kind: 'apiKey' as const, id: key.keyId, ...key };
-  await readyAfter({ ...made, settled: !key.asyncOperationId }, key, wait, hooks);
+  const key = await keyReady(input, wait, hooks);
   await waitUntilGone(key.replacedOrphans, wait);
   return key;
 }
 
 async function readyAfter<R>(
-  made: {
-    kind: ResourceKind;
-    id: string;
-    outcome: 'created' | 'adopted';
-    asyncOperationId?: string;
-    settled: boolean;
-  },
+  made: Made & { settled: boolean },
   answer: R,
   wait: Wait,
   hooks: MadeHooks<R>,

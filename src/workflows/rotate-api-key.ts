@@ -20,18 +20,17 @@ import {
   type RotateApiKeyInput,
   type RotateApiKeyRequest,
 } from '../shared/validation';
-import {
-  describeError,
-  failureType,
-  operationKey,
-  validInputOrFail,
-  deleteResource,
-  waitForOperation,
-} from './common';
+import { describeError, failureType, operationKey, deleteResource, waitForOperation } from './common';
 import { Compensation } from './compensation';
 import { apiKeyReady, expiryInDays } from './resource-steps';
 import { newestFirst } from '../shared/resources';
-import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
+import {
+  DecisionGate,
+  openDecidingRun,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type Decision,
+  type DecisionStatus,
+} from './approvals';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
 const { listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
@@ -124,17 +123,14 @@ interface Rotation {
  */
 export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateApiKeyResult> {
   const status: RotateStatus = { step: 'validating', cutoverConfirmed: false, abortRequested: false };
-  setHandler(rotateStatusQuery, () => status);
-  const input = validInputOrFail(rotateApiKeyInput, rawInput, status);
   // The cut-over deletes the old key: when the policy asks, it waits for an approver, and ending the grace period
   // early or aborting are decisions checked the same way.
   const run: Rotation = {
-    input,
-    status,
-    gate: new DecisionGate(input.approval, status),
+    ...openDecidingRun(rotateStatusQuery, status, rotateApiKeyInput, rawInput),
     wait: DEFAULT_ASYNC_WAIT,
     undo: new Compensation(),
   };
+  const { input } = run;
   listenForDecisions(run);
   const startedAt = workflowInfo().startTime;
 

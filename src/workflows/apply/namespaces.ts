@@ -5,7 +5,7 @@ import type { Change } from '../../desired-state/plan';
 import { opsApiCall } from '../../shared/activity-options';
 import type { NamespaceChanges } from '../../shared/resources';
 import { waitForOperation } from '../common';
-import { namespaceReady } from '../resource-steps';
+import { namespaceReady, namespaceSpec } from '../resource-steps';
 import { changeKey, type Applied, type ApplyContext } from './context';
 
 const { updateNamespaceSpec } = proxyActivities<Activities>(opsApiCall);
@@ -19,14 +19,7 @@ async function createNamespace(ctx: ApplyContext, c: Change): Promise<Applied> {
   const apiKeyAuth = c.fields.find((f) => f.field === 'apiKeyAuth')?.to;
   const made = await namespaceReady(
     {
-      spec: {
-        name: want.name,
-        region: want.region,
-        retentionDays: want.retentionDays,
-        ...(want.codecServer ? { codecServer: want.codecServer } : {}),
-        ...(want.mtlsAuth ? { mtlsAuth: want.mtlsAuth } : {}),
-        ...(apiKeyAuth !== undefined ? { apiKeyAuth: { enabled: apiKeyAuth === true } } : {}),
-      },
+      spec: namespaceSpec(want, apiKeyAuth === undefined ? undefined : apiKeyAuth === true),
       operationKey: changeKey(c),
     },
     ctx.wait,
