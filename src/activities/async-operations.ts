@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { AsyncOperation } from '../ops-api';
+import type { AsyncOperation, OpsApiClient } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
-import { isConfirmedNotFound, unreadableCode, type UnreadableCode } from './util';
+import { readState, type ResourceKind } from './resource-kinds';
+import { isConfirmedNotFound, unreadableCode, type UnreadableCode, clientCalls } from './util';
 
-export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
+export type { ResourceKind } from './resource-kinds';
 
 export interface AwaitAsyncOperationInput {
   /** Absent when a resource is in flux with no operation to show for it: then only its state is awaited. */
@@ -66,137 +67,142 @@ export function parseCheckDuration(value: string | undefined): number | undefine
 }
 
 export function createAsyncOperationActivities({ client }: ActivityDeps) {
-  async function readState(kind: ResourceKind, id: string): Promise<string> {
-    switch (kind) {
-      case 'namespace':
-        return (await client.getNamespace(id)).state;
-      case 'user':
-        return (await client.getUser(id)).state;
-      case 'serviceAccount':
-        return (await client.getServiceAccount(id)).state;
-      case 'apiKey':
-        return (await client.getApiKey(id)).state;
-    }
-  }
-
-  /** The resource's state; undefined when the API says there is no such resource. */
-  async function getResourceState(kind: ResourceKind, id: string): Promise<string | undefined> {
-    try {
-      return await readState(kind, id);
-    } catch (err) {
-      if (await isConfirmedNotFound(err, client)) return undefined;
-      throw err;
-    }
-  }
-
-  /** The state once fulfilled, or what answered instead of the resource while it cannot be read. */
-  async function readAfterFulfilled(kind: ResourceKind, id: string): Promise<string | UnreadableCode> {
-    try {
-      return await readState(kind, id);
-    } catch (err) {
-      const code = await unreadableCode(err, client);
-      if (code) return code;
-      throw err;
-    }
-  }
-
   return {
-    async getAsyncOperation(asyncOperationId: string): Promise<AsyncOperation> {
-      return client.getAsyncOperation(asyncOperationId);
-    },
-
-    /**
-     * One poll of a wait (see asyncWait in shared/activity-options): returns when done, fails
-     * non-retryably when the operation or resource failed, and otherwise fails retryably with the next
-     * poll's delay taken from the server's checkDuration hint.
-     */
-    async awaitAsyncOperation(input: AwaitAsyncOperationInput): Promise<AwaitAsyncOperationResult> {
-      const polls = Context.current().info.attempt;
-      const op = input.asyncOperationId ? await client.getAsyncOperation(input.asyncOperationId) : undefined;
-      const hint = parseCheckDuration(op?.checkDuration) ?? input.minPollMs;
-      const nextPoll = Math.min(Math.max(hint, input.minPollMs), input.maxPollMs);
-      const pending = (what: string) =>
-        ApplicationFailure.create({
-          type: FailureType.AsyncOperationPending,
-          message: `${what}; next check in ${nextPoll} ms`,
-          nextRetryDelay: nextPoll,
-          // An expected outcome of a poll: logged at debug and not counted as an error in metrics.
-          category: ApplicationFailureCategory.BENIGN,
-        });
-
-      if (op && FAILED_OP_STATES.has(op.state)) {
-        throw ApplicationFailure.create({
-          type: FailureType.AsyncOperationFailed,
-          message: `async operation ${op.id} (${op.operationType ?? 'unknown'}) ${op.state}: ${op.failureReason || 'no reason given'}`,
-          nonRetryable: true,
-          details: [
-            {
-              asyncOperationId: op.id,
-              state: op.state,
-              operationType: op.operationType,
-              reason: op.failureReason,
-            },
-          ],
-        });
-      }
-      if (op && op.state !== 'fulfilled') throw pending(`async operation ${op.id} is ${op.state}`);
-      if (!input.resource) return { asyncOperation: op, polls };
-
-      const { kind, id, until } = input.resource;
-      // After a fulfilled operation, NOT_FOUND or PERMISSION_DENIED means "not readable yet", not "gone".
-      const read =
-        until === 'ready' && op ? await readAfterFulfilled(kind, id) : await getResourceState(kind, id);
-      if (read === 'not_found' || read === 'permission_denied') {
-        return { asyncOperation: op, polls, unreadable: read };
-      }
-      const state = read;
-      if (until === 'gone') {
-        if (state === undefined || state === 'deleted') return { asyncOperation: op, polls };
-        if (state === 'delete_failed') {
-          throw ApplicationFailure.create({
-            type: FailureType.ResourceFailed,
-            message: `${kind} ${id} is ${state}`,
-            nonRetryable: true,
-          });
-        }
-        throw pending(`${kind} ${id} is still ${state}`);
-      }
-      if (state === undefined) {
-        throw ApplicationFailure.create({
-          type: FailureType.NotFound,
-          message: op
-            ? `${kind} ${id} does not exist after its operation ${op.id} was fulfilled`
-            : `${kind} ${id} does not exist`,
-          nonRetryable: true,
-        });
-      }
-      if (READY_STATES[kind].has(state)) return { asyncOperation: op, polls, resourceState: state };
-      if (FAILED_RESOURCE_STATES.has(state)) {
-        throw ApplicationFailure.create({
-          type: FailureType.ResourceFailed,
-          message: `${kind} ${id} is ${state}`,
-          nonRetryable: true,
-        });
-      }
-      throw pending(`${kind} ${id} is ${state}`);
-    },
-
-    /**
-     * One read of a wait for a resource that answers NOT_FOUND or PERMISSION_DENIED although it should exist (just
-     * created, or not yet deleted by this run). The activity's retries are the reads, `intervalMs` apart; the last
-     * of `attempts` answers with what it read instead of failing, so the caller decides what that means.
-     */
-    async awaitReadable(input: AwaitReadableInput): Promise<AwaitReadableResult> {
-      const reads = Context.current().info.attempt;
-      const read = await readAfterFulfilled(input.kind, input.id);
-      if (read !== 'not_found' && read !== 'permission_denied') return { readable: true, state: read };
-      if (reads >= input.attempts) return { readable: false, answered: read, reads };
-      throw ApplicationFailure.create({
-        type: FailureType.ResourceNotReadable,
-        message: `${input.kind} ${input.id} answers ${read} (read ${reads} of ${input.attempts}); reading again in ${input.intervalMs} ms`,
-        nextRetryDelay: input.intervalMs,
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    },
+    ...clientCalls(client, 'getAsyncOperation'),
+    awaitAsyncOperation: (input: AwaitAsyncOperationInput) => awaitAsyncOperation(client, input),
+    awaitReadable: (input: AwaitReadableInput) => awaitReadable(client, input),
   };
+}
+
+/**
+ * One poll of a wait (see asyncWait in shared/activity-options): returns when done, fails
+ * non-retryably when the operation or resource failed, and otherwise fails retryably with the next
+ * poll's delay taken from the server's checkDuration hint.
+ */
+async function awaitAsyncOperation(
+  client: OpsApiClient,
+  input: AwaitAsyncOperationInput,
+): Promise<AwaitAsyncOperationResult> {
+  const polls = Context.current().info.attempt;
+  const op = input.asyncOperationId ? await client.getAsyncOperation(input.asyncOperationId) : undefined;
+  const hint = parseCheckDuration(op?.checkDuration) ?? input.minPollMs;
+  const pending = pendingPoll(Math.min(Math.max(hint, input.minPollMs), input.maxPollMs));
+
+  if (op && FAILED_OP_STATES.has(op.state)) {
+    throw ApplicationFailure.create({
+      type: FailureType.AsyncOperationFailed,
+      message: `async operation ${op.id} (${op.operationType ?? 'unknown'}) ${op.state}: ${op.failureReason || 'no reason given'}`,
+      nonRetryable: true,
+      details: [
+        {
+          asyncOperationId: op.id,
+          state: op.state,
+          operationType: op.operationType,
+          reason: op.failureReason,
+        },
+      ],
+    });
+  }
+  if (op && op.state !== 'fulfilled') throw pending(`async operation ${op.id} is ${op.state}`);
+  if (!input.resource) return { asyncOperation: op, polls };
+
+  const { kind, id, until } = input.resource;
+  // After a fulfilled operation, NOT_FOUND or PERMISSION_DENIED means "not readable yet", not "gone".
+  const read =
+    until === 'ready' && op
+      ? await readAfterFulfilled(client, kind, id)
+      : await getResourceState(client, kind, id);
+  if (read === 'not_found' || read === 'permission_denied') {
+    return { asyncOperation: op, polls, unreadable: read };
+  }
+  if (until === 'gone') {
+    if (read === undefined || read === 'deleted') return { asyncOperation: op, polls };
+    if (read === 'delete_failed') throw resourceFailed(kind, id, read);
+    throw pending(`${kind} ${id} is still ${read}`);
+  }
+  if (read === undefined) {
+    throw ApplicationFailure.create({
+      type: FailureType.NotFound,
+      message: op
+        ? `${kind} ${id} does not exist after its operation ${op.id} was fulfilled`
+        : `${kind} ${id} does not exist`,
+      nonRetryable: true,
+    });
+  }
+  if (READY_STATES[kind].has(read)) return { asyncOperation: op, polls, resourceState: read };
+  if (FAILED_RESOURCE_STATES.has(read)) throw resourceFailed(kind, id, read);
+  throw pending(`${kind} ${id} is ${read}`);
+}
+
+/** A poll that found the change unfinished: retried after `nextPoll` ms. */
+function pendingPoll(nextPoll: number) {
+  return (what: string) =>
+    ApplicationFailure.create({
+      type: FailureType.AsyncOperationPending,
+      message: `${what}; next check in ${nextPoll} ms`,
+      nextRetryDelay: nextPoll,
+      // An expected outcome of a poll: logged at debug and not counted as an error in metrics.
+      category: ApplicationFailureCategory.BENIGN,
+    });
+}
+
+function resourceFailed(kind: ResourceKind, id: string, state: string) {
+  return ApplicationFailure.create({
+    type: FailureType.ResourceFailed,
+    message: `${kind} ${id} is ${state}`,
+    nonRetryable: true,
+  });
+}
+
+/**
+ * One read of a wait for a resource that answers NOT_FOUND or PERMISSION_DENIED although it should exist (just
+ * created, or not yet deleted by this run). The activity's retries are the reads, `intervalMs` apart; the last
+ * of `attempts` answers with what it read instead of failing, so the caller decides what that means.
+ */
+async function awaitReadable(client: OpsApiClient, input: AwaitReadableInput): Promise<AwaitReadableResult> {
+  const reads = Context.current().info.attempt;
+  const read = await readAfterFulfilled(client, input.kind, input.id);
+  if (read !== 'not_found' && read !== 'permission_denied') return { readable: true, state: read };
+  if (reads >= input.attempts) return { readable: false, answered: read, reads };
+  throw ApplicationFailure.create({
+    type: FailureType.ResourceNotReadable,
+    message: `${input.kind} ${input.id} answers ${read} (read ${reads} of ${input.attempts}); reading again in ${input.intervalMs} ms`,
+    nextRetryDelay: input.intervalMs,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
+
+/** The resource's state; undefined when the API says there is no such resource. */
+function getResourceState(client: OpsApiClient, kind: ResourceKind, id: string): Promise<string | undefined> {
+  return readOr(client, kind, id, async (err) =>
+    (await isConfirmedNotFound(err, client)) ? [undefined] : [],
+  );
+}
+
+/** The state once fulfilled, or what answered instead of the resource while it cannot be read. */
+function readAfterFulfilled(
+  client: OpsApiClient,
+  kind: ResourceKind,
+  id: string,
+): Promise<string | UnreadableCode> {
+  return readOr(client, kind, id, async (err) => {
+    const code = await unreadableCode(err, client);
+    return code ? [code] : [];
+  });
+}
+
+/** The state, or what `instead` makes of a failed read (`[answer]`); a read it makes nothing of (`[]`) throws. */
+async function readOr<T>(
+  client: OpsApiClient,
+  kind: ResourceKind,
+  id: string,
+  instead: (err: unknown) => Promise<[T] | []>,
+): Promise<string | T> {
+  try {
+    return await readState(client, kind, id);
+  } catch (err) {
+    const answer = await instead(err);
+    if (answer.length === 0) throw err;
+    return answer[0];
+  }
 }

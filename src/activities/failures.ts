@@ -5,35 +5,21 @@ import { FailureType } from '../shared/failure-types';
 
 // Classified by the API's own error code (normalized by the dialect), never by the HTTP status: the real
 // API's FailedPrecondition arrives as a 400, and a proxy's 404 is not the API's NotFound.
-function typeFor(err: OpsApiError): FailureType {
-  switch (err.code) {
-    case 'invalid_argument':
-      return FailureType.InvalidArgument;
-    case 'unauthenticated':
-      return FailureType.Unauthenticated;
-    case 'permission_denied':
-      return FailureType.PermissionDenied;
-    case 'not_found':
-      return FailureType.NotFound;
-    case 'already_exists':
-      return FailureType.AlreadyExists;
-    case 'resource_version_mismatch':
-      return FailureType.ResourceVersionMismatch;
-    case 'failed_precondition':
-      return FailureType.FailedPrecondition;
-    case 'rate_limited':
-      return FailureType.RateLimited;
-    case 'internal':
-    case 'unavailable':
-      return FailureType.ServerError;
-    case 'timeout':
-      return FailureType.Timeout;
-    case 'network_error':
-      return FailureType.NetworkError;
-    case 'not_the_ops_api':
-      return FailureType.Misconfigured;
-  }
-}
+const TYPE_OF_CODE: Record<OpsApiError['code'], FailureType> = {
+  invalid_argument: FailureType.InvalidArgument,
+  unauthenticated: FailureType.Unauthenticated,
+  permission_denied: FailureType.PermissionDenied,
+  not_found: FailureType.NotFound,
+  already_exists: FailureType.AlreadyExists,
+  resource_version_mismatch: FailureType.ResourceVersionMismatch,
+  failed_precondition: FailureType.FailedPrecondition,
+  rate_limited: FailureType.RateLimited,
+  internal: FailureType.ServerError,
+  unavailable: FailureType.ServerError,
+  timeout: FailureType.Timeout,
+  network_error: FailureType.NetworkError,
+  not_the_ops_api: FailureType.Misconfigured,
+};
 
 /**
  * Turns what an activity threw into the failure Temporal should see: typed, with retryability decided
@@ -45,7 +31,7 @@ export function toApplicationFailure(err: unknown): unknown {
     const details = { operationId: err.operationId, status: err.status, code: err.code, field: err.field };
     return ApplicationFailure.create({
       message: err.message,
-      type: typeFor(err),
+      type: TYPE_OF_CODE[err.code],
       nonRetryable: !err.retryable,
       details: [details],
       ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),

@@ -2,22 +2,22 @@ import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, paginate } from '../ops-api';
 import type {
   AsyncOperationResponse,
-  ListNamespacesResponse,
   Namespace,
   NamespaceSpec,
-  PageParams,
+  OpsApiClient,
   UpdateNamespaceRequest,
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
+import { deleteKind } from './resource-kinds';
 import {
   changedSince,
   createOrAdopt,
-  deleteIfExists,
   heartbeat,
   isOwnRepeat,
   type DeleteInput,
   type DeleteResult,
+  clientCalls,
 } from './util';
 
 export interface EnsureNamespaceInput {
@@ -52,100 +52,97 @@ export function diffNamespaceSpec(existing: NamespaceSpec, wanted: NamespaceSpec
 }
 
 export function createNamespaceActivities({ client }: ActivityDeps) {
-  async function findNamespaceByName(name: string): Promise<Namespace | undefined> {
-    for await (const page of paginate(client, 'listNamespaces')) {
-      heartbeat();
-      const found = page.find((ns) => ns.spec?.name === name);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
-  function adopt(existing: Namespace, input: EnsureNamespaceInput): EnsureNamespaceResult {
-    const diffs = diffNamespaceSpec(existing.spec, input.spec);
-    if (diffs.length > 0) {
-      throw ApplicationFailure.create({
-        type: FailureType.SpecMismatch,
-        message: `namespace ${input.spec.name} already exists with a different spec (${diffs.join('; ')})`,
-        nonRetryable: true,
-        details: [{ namespace: existing.namespace, differences: diffs }],
-      });
-    }
-    return {
-      namespace: existing.namespace,
-      asyncOperationId: existing.asyncOperationId,
-      outcome: 'adopted',
-      state: existing.state,
-    };
-  }
-
   return {
-    async listNamespaces(params: PageParams = {}): Promise<ListNamespacesResponse> {
-      return client.listNamespaces(params);
-    },
-    async getNamespace(namespace: string): Promise<Namespace> {
-      return client.getNamespace(namespace);
-    },
-    /**
-     * One update under this step's own operation id: a repeat of it (lost response) is the same change. A
-     * refusal (any client error) of a namespace that has moved on since the version the request is based on
-     * is a conflict, whatever the code: the workflow reads it again and retries.
-     */
-    async updateNamespace(input: {
-      namespace: string;
-      request: Omit<UpdateNamespaceRequest, 'asyncOperationId'>;
-      operationKey: string;
-    }): Promise<AsyncOperationResponse> {
-      const asyncOperationId = asyncOperationIdFor(input.operationKey);
-      try {
-        return await client.updateNamespace(input.namespace, { ...input.request, asyncOperationId });
-      } catch (err) {
-        if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
-        if (await changedSince(err, input.request, () => client.getNamespace(input.namespace))) {
-          throw ApplicationFailure.create({
-            type: FailureType.ResourceVersionMismatch,
-            message: `namespace ${input.namespace} changed since it was read (${(err as Error).message})`,
-            nonRetryable: true,
-          });
-        }
-        throw err;
-      }
-    },
-
-    findNamespaceByName,
-
-    /**
-     * Create-or-adopt by name. Names are unique, so the create itself is the lookup: a 409 falls back to
-     * finding the namespace. It is this run's own only if the create's operation id (chosen by this step)
-     * exists — an earlier attempt committed and lost its response; otherwise someone else made it, and it
-     * is adopted (never rolled back) when its spec matches. Clocks play no part.
-     */
-    async ensureNamespace(input: EnsureNamespaceInput): Promise<EnsureNamespaceResult> {
-      return createOrAdopt(client, input.operationKey, {
-        create: async (asyncOperationId) => {
-          const created = await client.createNamespace({ spec: input.spec, asyncOperationId });
-          return { ...created, outcome: 'created', state: 'activating' };
-        },
-        find: () => findNamespaceByName(input.spec.name),
-        ours: (existing, asyncOperationId) => ({
-          namespace: existing.namespace,
-          asyncOperationId,
-          outcome: 'created',
-          state: existing.state,
-        }),
-        adopt: (existing) => adopt(existing, input),
-      });
-    },
-
+    ...clientCalls(client, 'listNamespaces', 'getNamespace'),
+    updateNamespace: (input: NamespaceUpdateInput) => updateNamespace(client, input),
+    findNamespaceByName: (name: string) => findNamespaceByName(client, name),
+    ensureNamespace: (input: EnsureNamespaceInput) => ensureNamespace(client, input),
     async deleteNamespaceIfExists(input: { namespace: string } & DeleteInput): Promise<DeleteResult> {
-      return deleteIfExists(
-        `namespace ${input.namespace}`,
-        client,
-        input.operationKey,
-        () => client.getNamespace(input.namespace),
-        (params) => client.deleteNamespace(input.namespace, params),
-        input.absentIsGone,
-      );
+      return deleteKind(client, 'namespace', input.namespace, input);
     },
+  };
+}
+
+export interface NamespaceUpdateInput {
+  namespace: string;
+  request: Omit<UpdateNamespaceRequest, 'asyncOperationId'>;
+  operationKey: string;
+}
+
+/**
+ * One update under this step's own operation id: a repeat of it (lost response) is the same change. A
+ * refusal (any client error) of a namespace that has moved on since the version the request is based on
+ * is a conflict, whatever the code: the workflow reads it again and retries.
+ */
+async function updateNamespace(
+  client: OpsApiClient,
+  input: NamespaceUpdateInput,
+): Promise<AsyncOperationResponse> {
+  const asyncOperationId = asyncOperationIdFor(input.operationKey);
+  try {
+    return await client.updateNamespace(input.namespace, { ...input.request, asyncOperationId });
+  } catch (err) {
+    if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
+    if (await changedSince(err, input.request, () => client.getNamespace(input.namespace))) {
+      throw ApplicationFailure.create({
+        type: FailureType.ResourceVersionMismatch,
+        message: `namespace ${input.namespace} changed since it was read (${(err as Error).message})`,
+        nonRetryable: true,
+      });
+    }
+    throw err;
+  }
+}
+
+async function findNamespaceByName(client: OpsApiClient, name: string): Promise<Namespace | undefined> {
+  for await (const page of paginate(client, 'listNamespaces')) {
+    heartbeat();
+    const found = page.find((ns) => ns.spec?.name === name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Create-or-adopt by name. Names are unique, so the create itself is the lookup: a 409 falls back to
+ * finding the namespace. It is this run's own only if the create's operation id (chosen by this step)
+ * exists — an earlier attempt committed and lost its response; otherwise someone else made it, and it
+ * is adopted (never rolled back) when its spec matches. Clocks play no part.
+ */
+async function ensureNamespace(
+  client: OpsApiClient,
+  input: EnsureNamespaceInput,
+): Promise<EnsureNamespaceResult> {
+  return createOrAdopt(client, input.operationKey, {
+    create: async (asyncOperationId) => {
+      const created = await client.createNamespace({ spec: input.spec, asyncOperationId });
+      return { ...created, outcome: 'created', state: 'activating' };
+    },
+    find: () => findNamespaceByName(client, input.spec.name),
+    ours: (existing, asyncOperationId) => ({
+      namespace: existing.namespace,
+      asyncOperationId,
+      outcome: 'created',
+      state: existing.state,
+    }),
+    adopt: (existing) => adopt(existing, input),
+  });
+}
+
+function adopt(existing: Namespace, input: EnsureNamespaceInput): EnsureNamespaceResult {
+  const diffs = diffNamespaceSpec(existing.spec, input.spec);
+  if (diffs.length > 0) {
+    throw ApplicationFailure.create({
+      type: FailureType.SpecMismatch,
+      message: `namespace ${input.spec.name} already exists with a different spec (${diffs.join('; ')})`,
+      nonRetryable: true,
+      details: [{ namespace: existing.namespace, differences: diffs }],
+    });
+  }
+  return {
+    namespace: existing.namespace,
+    asyncOperationId: existing.asyncOperationId,
+    outcome: 'adopted',
+    state: existing.state,
   };
 }

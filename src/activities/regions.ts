@@ -1,10 +1,6 @@
-import type { ListRegionsResponse } from '../ops-api';
 import type { ActivityDeps } from './deps';
+import { clientCalls } from './util';
 
 export function createRegionActivities({ client }: ActivityDeps) {
-  return {
-    async listRegions(): Promise<ListRegionsResponse> {
-      return client.listRegions();
-    },
-  };
+  return clientCalls(client, 'listRegions');
 }

@@ -1,16 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { paginate } from '../ops-api';
-import type {
-  Access,
-  ListServiceAccountsResponse,
-  NamespaceScopedAccess,
-  PageParams,
-  ServiceAccount,
-} from '../ops-api';
+import type { Access, NamespaceScopedAccess, OpsApiClient, ServiceAccount } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import { isLive, reachesNamespace } from '../shared/resources';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
+import { deleteKind } from './resource-kinds';
+import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult, clientCalls } from './util';
 
 export interface EnsureServiceAccountInput {
   name: string;
@@ -57,48 +52,9 @@ function grants(
 }
 
 export function createServiceAccountActivities({ client }: ActivityDeps) {
-  /** The spec to create: an account-wide account gets the API's default role when none is asked for. */
-  function specOf(input: EnsureServiceAccountInput): ServiceAccount['spec'] {
-    if (input.namespaceScopedAccess)
-      return { name: input.name, namespaceScopedAccess: input.namespaceScopedAccess };
-    const role = input.access?.accountAccess?.role ?? client.defaultServiceAccountRole;
-    return {
-      name: input.name,
-      access: { ...input.access, ...(role ? { accountAccess: { role } } : {}) },
-    };
-  }
-
-  async function findServiceAccountByName(name: string): Promise<ServiceAccount | undefined> {
-    for await (const page of paginate(client, 'listServiceAccounts')) {
-      heartbeat();
-      const found = page.find((sa) => sa.spec?.name === name && isLive(sa));
-      if (found) return found;
-    }
-    return undefined;
-  }
-
-  function adopt(existing: ServiceAccount, input: EnsureServiceAccountInput): EnsureServiceAccountResult {
-    // Adopting is not the place to change an account's access: one with other access is refused.
-    if (!grants(existing.spec, input)) {
-      const { name: _name, ...access } = existing.spec;
-      throw ApplicationFailure.create({
-        type: FailureType.SpecMismatch,
-        message: `service account ${input.name} already exists with different access (${JSON.stringify(access)})`,
-        nonRetryable: true,
-      });
-    }
-    return { serviceAccountId: existing.id, asyncOperationId: existing.asyncOperationId, outcome: 'adopted' };
-  }
-
   return {
-    async listServiceAccounts(params: PageParams = {}): Promise<ListServiceAccountsResponse> {
-      return client.listServiceAccounts(params);
-    },
-    async getServiceAccount(serviceAccountId: string): Promise<ServiceAccount> {
-      return client.getServiceAccount(serviceAccountId);
-    },
-
-    findServiceAccountByName,
+    ...clientCalls(client, 'listServiceAccounts', 'getServiceAccount'),
+    findServiceAccountByName: (name: string) => findServiceAccountByName(client, name),
 
     /** Service accounts that reach the namespace (by namespace id): scoped to it, or granted access to it. */
     async listServiceAccountsForNamespace(namespace: string): Promise<ServiceAccount[]> {
@@ -119,10 +75,10 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
     async ensureServiceAccount(input: EnsureServiceAccountInput): Promise<EnsureServiceAccountResult> {
       return createOrAdopt(client, input.operationKey, {
         create: async (asyncOperationId) => ({
-          ...(await client.createServiceAccount({ spec: specOf(input), asyncOperationId })),
+          ...(await client.createServiceAccount({ spec: specOf(client, input), asyncOperationId })),
           outcome: 'created',
         }),
-        find: () => findServiceAccountByName(input.name),
+        find: () => findServiceAccountByName(client, input.name),
         ours: (existing, asyncOperationId) => ({
           serviceAccountId: existing.id,
           asyncOperationId,
@@ -135,14 +91,43 @@ export function createServiceAccountActivities({ client }: ActivityDeps) {
     async deleteServiceAccountIfExists(
       input: { serviceAccountId: string } & DeleteInput,
     ): Promise<DeleteResult> {
-      return deleteIfExists(
-        `service account ${input.serviceAccountId}`,
-        client,
-        input.operationKey,
-        () => client.getServiceAccount(input.serviceAccountId),
-        (params) => client.deleteServiceAccount(input.serviceAccountId, params),
-        input.absentIsGone,
-      );
+      return deleteKind(client, 'serviceAccount', input.serviceAccountId, input);
     },
   };
+}
+
+/** The spec to create: an account-wide account gets the API's default role when none is asked for. */
+function specOf(client: OpsApiClient, input: EnsureServiceAccountInput): ServiceAccount['spec'] {
+  if (input.namespaceScopedAccess)
+    return { name: input.name, namespaceScopedAccess: input.namespaceScopedAccess };
+  const role = input.access?.accountAccess?.role ?? client.defaultServiceAccountRole;
+  return {
+    name: input.name,
+    access: { ...input.access, ...(role ? { accountAccess: { role } } : {}) },
+  };
+}
+
+async function findServiceAccountByName(
+  client: OpsApiClient,
+  name: string,
+): Promise<ServiceAccount | undefined> {
+  for await (const page of paginate(client, 'listServiceAccounts')) {
+    heartbeat();
+    const found = page.find((sa) => sa.spec?.name === name && isLive(sa));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function adopt(existing: ServiceAccount, input: EnsureServiceAccountInput): EnsureServiceAccountResult {
+  // Adopting is not the place to change an account's access: one with other access is refused.
+  if (!grants(existing.spec, input)) {
+    const { name: _name, ...access } = existing.spec;
+    throw ApplicationFailure.create({
+      type: FailureType.SpecMismatch,
+      message: `service account ${input.name} already exists with different access (${JSON.stringify(access)})`,
+      nonRetryable: true,
+    });
+  }
+  return { serviceAccountId: existing.id, asyncOperationId: existing.asyncOperationId, outcome: 'adopted' };
 }

@@ -1,8 +1,16 @@
 import { paginate } from '../ops-api';
-import type { Access, ListUsersResponse, PageParams, User } from '../ops-api';
+import type { Access, User } from '../ops-api';
 import type { ActivityDeps } from './deps';
-import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
+import { deleteKind } from './resource-kinds';
+import { createOrAdopt, heartbeat, type DeleteInput, type DeleteResult, clientCalls } from './util';
 import { isLive } from '../shared/resources';
+
+export interface EnsureUserInput {
+  email: string;
+  access: Access;
+  /** This step's operation key: the proof that a user is its own (see ensureNamespace). */
+  operationKey: string;
+}
 
 export interface EnsureUserResult {
   userId: string;
@@ -12,12 +20,7 @@ export interface EnsureUserResult {
 
 export function createUserActivities({ client }: ActivityDeps) {
   return {
-    async listUsers(params: PageParams = {}): Promise<ListUsersResponse> {
-      return client.listUsers(params);
-    },
-    async getUser(userId: string): Promise<User> {
-      return client.getUser(userId);
-    },
+    ...clientCalls(client, 'listUsers', 'getUser'),
 
     /** Every user whose email matches (case-insensitively), across all pages. */
     async findUsersByEmail(email: string): Promise<User[]> {
@@ -34,11 +37,7 @@ export function createUserActivities({ client }: ActivityDeps) {
      * Create-or-adopt by email (emails are unique), like ensureServiceAccount. An adopted user keeps the
      * access they have: a desired-state plan shows what differs, and the next apply changes it.
      */
-    async ensureUser(input: {
-      email: string;
-      access: Access;
-      operationKey: string;
-    }): Promise<EnsureUserResult> {
+    async ensureUser(input: EnsureUserInput): Promise<EnsureUserResult> {
       const wanted = input.email.toLowerCase();
       return createOrAdopt<User, EnsureUserResult>(client, input.operationKey, {
         create: async (asyncOperationId) => ({
@@ -66,14 +65,7 @@ export function createUserActivities({ client }: ActivityDeps) {
     },
 
     async deleteUserIfExists(input: { userId: string } & DeleteInput): Promise<DeleteResult> {
-      return deleteIfExists(
-        `user ${input.userId}`,
-        client,
-        input.operationKey,
-        () => client.getUser(input.userId),
-        (params) => client.deleteUser(input.userId, params),
-        input.absentIsGone,
-      );
+      return deleteKind(client, 'user', input.userId, input);
     },
   };
 }

@@ -4,6 +4,19 @@ import { asyncOperationIdFor, OpsApiError } from '../ops-api';
 import type { AsyncOperation, AsyncOperationResponse, DeleteParams, OpsApiClient } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 
+/** Activities that are one client call, as it is (the reads): each named like its operation. */
+export function clientCalls<K extends keyof OpsApiClient>(
+  client: OpsApiClient,
+  ...names: K[]
+): Pick<OpsApiClient, K> {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      (...args: unknown[]) => (client[name] as (...a: unknown[]) => unknown)(...args),
+    ]),
+  ) as Pick<OpsApiClient, K>;
+}
+
 /** Heartbeats when running as an activity; a no-op when called directly (tests, scripts). */
 export function heartbeat(details?: unknown): void {
   try {
@@ -154,7 +167,7 @@ export interface DeleteInput {
 }
 
 /** What a delete needs to know of the resource it deletes. */
-interface Deletable {
+export interface Deletable {
   resourceVersion: string;
   state: string;
   asyncOperationId?: string;

@@ -1,6 +1,6 @@
 // What a plan amounts to: its fingerprint (the identity an approval refers to), its counts, whether it changes
 // anything. Pure, like the plan.
-import type { Action, Change, Plan } from './plan';
+import type { Action, Change, Plan } from './plan-types';
 
 /** FNV-1a over the changes: a short, stable identity of "these changes" (not a security boundary). */
 export function fingerprintOf(changes: Change[], problems: string[]): string {

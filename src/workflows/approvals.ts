@@ -2,8 +2,10 @@
 // who may decide (the approval policy's answer, filled in by the front door or a starter), and checks every decision
 // against that itself: a decision by the requester, by someone the policy does not allow, or by nobody named is
 // refused and shown in the run's status, whoever sent the signal (portal, starter, `temporal workflow signal`).
-import { condition, defineSignal, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, setHandler, type QueryDefinition } from '@temporalio/workflow';
+import type { z } from 'zod';
 import { deciderRefusal, type Approval } from '../shared/approval';
+import { validInputOrFail } from './common';
 
 export interface ApproveDecision {
   approver: string;
@@ -124,4 +126,22 @@ export class DecisionGate {
     list.push({ action, by: by?.trim() || 'unknown', reason, at: new Date().toISOString() });
     if (list.length > KEPT_REFUSALS) list.splice(0, list.length - KEPT_REFUSALS);
   }
+}
+
+/**
+ * The start of a run that may wait for a person: its status answers the `status` query, its input is checked whole
+ * before anything else (InvalidInput otherwise), and its decisions go through one gate set up from that input.
+ */
+export function openDecidingRun<
+  S extends { step: string } & DecisionStatus,
+  Schema extends z.ZodType<{ approval?: Approval }>,
+>(
+  query: QueryDefinition<S>,
+  status: S,
+  schema: Schema,
+  rawInput: unknown,
+): { input: z.output<Schema>; status: S; gate: DecisionGate } {
+  setHandler(query, () => status);
+  const input = validInputOrFail(schema, rawInput, status);
+  return { input, status, gate: new DecisionGate(input.approval, status) };
 }

@@ -1,11 +1,20 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
 import { namespacesOf } from '../shared/resources';
-import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
-import { deleteResource, describeError, operationKey, waitForOperation, validInputOrFail } from './common';
-import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
+import {
+  decommissionNamespaceInput,
+  type DecommissionNamespaceInput,
+  type DecommissionNamespaceRequest,
+} from '../shared/validation';
+import { deleteResource, describeError, operationKey, waitForOperation } from './common';
+import {
+  openDecidingRun,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type Decision,
+  type DecisionStatus,
+} from './approvals';
 
 const { findNamespaceByName, listServiceAccountsForNamespace, listApiKeysByOwner } =
   proxyActivities<Activities>(opsApiPaging);
@@ -43,6 +52,7 @@ export interface DecommissionResult {
 export const decommissionStatusQuery = defineQuery<DecommissionStatus>('status');
 
 const IN_FLIGHT = new Set(['activating', 'updating']);
+const WAIT = DEFAULT_ASYNC_WAIT;
 
 /**
  * Deletes a namespace, with its namespace-scoped service accounts and their keys first (they exist for it alone),
@@ -52,11 +62,13 @@ export async function decommissionNamespace(
   rawInput: DecommissionNamespaceInput,
 ): Promise<DecommissionResult> {
   const status: DecommissionStatus = { step: 'validating', deletedApiKeys: [], deletedServiceAccounts: [] };
-  setHandler(decommissionStatusQuery, () => status);
-  const input = validInputOrFail(decommissionNamespaceInput, rawInput, status);
-  const gate = new DecisionGate(input.approval, status);
+  const { input, gate } = openDecidingRun(
+    decommissionStatusQuery,
+    status,
+    decommissionNamespaceInput,
+    rawInput,
+  );
   let approval: Decision | undefined;
-  const wait = DEFAULT_ASYNC_WAIT;
 
   try {
     status.step = 'finding';
@@ -79,53 +91,15 @@ export async function decommissionNamespace(
       approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
       if (approval?.decision !== 'approved') return result(approval ? 'rejected' : 'approval-timed-out');
     }
-
-    // A namespace-scoped account (and its keys) exists for this namespace alone: it goes with it, always.
-    // Account-wide ones that reach it go only when asked, and only if this is the one namespace they reach.
-    const accounts: ServiceAccount[] = await listServiceAccountsForNamespace(ns.namespace);
-    const scoped = accounts.filter((sa) => sa.spec.namespaceScopedAccess?.namespace === ns.namespace);
-    const keyOwners = input.deleteServiceAccountKeys || input.deleteServiceAccounts ? accounts : scoped;
-    const owners = input.deleteServiceAccounts
-      ? accounts.filter((sa) => namespacesOf(sa).length === 1)
-      : scoped;
-
-    status.step = 'deleting-api-keys';
-    const keys = (
-      await Promise.all(
-        keyOwners.map((sa) => listApiKeysByOwner({ ownerId: sa.id, ownerType: 'service-account' })),
-      )
-    ).flat();
-    await Promise.all(
-      keys.map(async (key) => {
-        const res = await deleteResource(
-          { kind: 'apiKey', id: key.id },
-          operationKey(`delete-api-key/${key.id}`),
-          wait,
-        );
-        if (res.byThisRun) status.deletedApiKeys.push(key.id);
-      }),
-    );
-
-    status.step = 'deleting-service-accounts';
-    await Promise.all(
-      owners.map(async (sa) => {
-        const res = await deleteResource(
-          { kind: 'serviceAccount', id: sa.id },
-          operationKey(`delete-service-account/${sa.id}`),
-          wait,
-        );
-        if (res.byThisRun) status.deletedServiceAccounts.push(sa.id);
-      }),
-    );
-
+    await deleteAccountsOf(ns.namespace, input, status);
     status.step = 'deleting-namespace';
     if (IN_FLIGHT.has(ns.state) && ns.asyncOperationId) {
-      await waitForOperation(ns.asyncOperationId, undefined, wait);
+      await waitForOperation(ns.asyncOperationId, undefined, WAIT);
     }
     const res = await deleteResource(
       { kind: 'namespace', id: ns.namespace },
       operationKey('delete-namespace'),
-      wait,
+      WAIT,
     );
     return result(res.byThisRun ? 'deleted' : 'already-gone');
   } catch (err) {
@@ -133,4 +107,46 @@ export async function decommissionNamespace(
     status.lastError = describeError(err);
     throw err;
   }
+}
+
+/**
+ * A namespace-scoped account (and its keys) exists for this namespace alone: it goes with it, always. Account-wide
+ * ones that reach it go only when asked, and only if this is the one namespace they reach; their keys when asked.
+ */
+async function deleteAccountsOf(
+  namespace: string,
+  input: DecommissionNamespaceRequest,
+  status: DecommissionStatus,
+): Promise<void> {
+  const accounts: ServiceAccount[] = await listServiceAccountsForNamespace(namespace);
+  const scoped = accounts.filter((sa) => sa.spec.namespaceScopedAccess?.namespace === namespace);
+  const keyOwners = input.deleteServiceAccountKeys || input.deleteServiceAccounts ? accounts : scoped;
+  const owners = input.deleteServiceAccounts
+    ? accounts.filter((sa) => namespacesOf(sa).length === 1)
+    : scoped;
+
+  status.step = 'deleting-api-keys';
+  const keys = (
+    await Promise.all(
+      keyOwners.map((sa) => listApiKeysByOwner({ ownerId: sa.id, ownerType: 'service-account' })),
+    )
+  ).flat();
+  await deleteEach('apiKey', 'delete-api-key', keys, status.deletedApiKeys);
+  status.step = 'deleting-service-accounts';
+  await deleteEach('serviceAccount', 'delete-service-account', owners, status.deletedServiceAccounts);
+}
+
+/** Deletes each at once, each under its own step (`<step>/<id>`); `deleted` gets the ids this run's delete removed. */
+async function deleteEach(
+  kind: 'apiKey' | 'serviceAccount',
+  step: string,
+  items: ReadonlyArray<{ id: string }>,
+  deleted: string[],
+): Promise<void> {
+  await Promise.all(
+    items.map(async ({ id }) => {
+      const res = await deleteResource({ kind, id }, operationKey(`${step}/${id}`), WAIT);
+      if (res.byThisRun) deleted.push(id);
+    }),
+  );
 }

@@ -1,26 +1,17 @@
-import {
-  ApplicationFailure,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { User } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { offboardUserInput, parseDurationMs, type OffboardUserInput } from '../shared/validation';
-import type { DeleteResult } from '../activities/util';
-import { deleteResource, describeError, failureType, operationKey, validInputOrFail } from './common';
 import {
-  approveSignal,
-  DecisionGate,
-  rejectSignal,
-  type ApproveDecision,
-  type Decision,
-  type DecisionStatus,
-  type RejectDecision,
-} from './approvals';
+  offboardUserInput,
+  parseDurationMs,
+  type OffboardUserInput,
+  type OffboardUserRequest,
+} from '../shared/validation';
+import type { DeleteResult } from '../activities/util';
+import { deleteResource, describeError, failureType, operationKey } from './common';
+import { DecisionGate, openDecidingRun, type Decision, type DecisionStatus } from './approvals';
 import { stopAndDeleteKeys, type StoppedKey } from './offboard-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
@@ -90,13 +81,26 @@ export interface OffboardStatus extends DecisionStatus {
   lastError?: string;
 }
 
-export type ApproveOffboarding = ApproveDecision;
-export type RejectOffboarding = RejectDecision;
-
 export const offboardStatusQuery = defineQuery<OffboardStatus>('status');
 /** Decisions go through the shared gate (./approvals.ts): never the requester's, only the policy's approvers. */
-export const approveOffboardingSignal = approveSignal;
-export const rejectOffboardingSignal = rejectSignal;
+export {
+  approveSignal as approveOffboardingSignal,
+  rejectSignal as rejectOffboardingSignal,
+  type ApproveDecision as ApproveOffboarding,
+  type RejectDecision as RejectOffboarding,
+} from './approvals';
+
+/** One offboarding as it goes: its input, status, decision gate and the audit it is writing. */
+interface Offboarding {
+  input: OffboardUserRequest;
+  status: OffboardStatus;
+  gate: DecisionGate;
+  startedAt: string;
+  removed: RemovedItem[];
+  skipped: SkippedItem[];
+  keysStopped: StoppedKey[];
+  decision?: Decision;
+}
 
 /**
  * Removes a user's access: resolves the user, lists the API keys they own, and (after an optional
@@ -105,117 +109,144 @@ export const rejectOffboardingSignal = rejectSignal;
  */
 export async function offboardUser(rawInput: OffboardUserInput): Promise<OffboardReport> {
   const status: OffboardStatus = { step: 'validating', keysDone: 0, keysFailed: 0, keysDisabled: 0 };
-  let decision: Decision | undefined;
-  setHandler(offboardStatusQuery, () => status);
-
-  const input = validInputOrFail(offboardUserInput, rawInput, status);
-  const gate = new DecisionGate(input.approval, status);
-  const wait = DEFAULT_ASYNC_WAIT;
-  const startedAt = workflowInfo().startTime.toISOString();
-  const removed: RemovedItem[] = [];
-  const skipped: SkippedItem[] = [];
-  const keysStopped: StoppedKey[] = [];
-  // The audit says "removed" only for what this run's own delete removed, proven by its operation id,
-  // including when that delete's response was lost or the worker died after sending it.
-  const record = (item: RemovedItem, res: DeleteResult) => {
-    if (res.byThisRun) removed.push(item);
-    else if (res.outcome === 'already-gone') skipped.push({ ...item, reason: 'already gone' });
-    else skipped.push({ ...item, reason: `deleted by another operation (${res.asyncOperationId})` });
+  const run: Offboarding = {
+    ...openDecidingRun(offboardStatusQuery, status, offboardUserInput, rawInput),
+    startedAt: workflowInfo().startTime.toISOString(),
+    removed: [],
+    skipped: [],
+    keysStopped: [],
   };
 
+  const { input } = run;
   try {
     status.step = 'resolving';
     const user = await resolveUser(input.email, input.userId);
-
-    status.step = 'planning';
-    const keys = await listApiKeysByOwner({ ownerId: user.id, ownerType: 'user' });
-    const plan: OffboardPlan = {
-      user: { id: user.id, email: user.spec.email, state: user.state },
-      apiKeys: keys.map((k) => ({
-        id: k.id,
-        displayName: k.spec.displayName,
-        state: k.state,
-        expiryTime: k.spec.expiryTime,
-      })),
-      deleteUser: input.deleteUser,
-    };
-    status.plan = plan;
-    const userItem: RemovedItem = { kind: 'user', id: user.id, name: user.spec.email };
-    const report = (outcome: OffboardReport['outcome']): OffboardReport => {
-      status.step = 'completed';
-      if (!input.deleteUser) skipped.push({ ...userItem, reason: 'kept: deleteUser is false' });
-      return {
-        outcome,
-        changed: removed.length > 0,
-        request: {
-          ...(input.email ? { email: input.email } : {}),
-          ...(input.userId ? { userId: input.userId } : {}),
-          dryRun: input.dryRun,
-          requireApproval: gate.required(input.requireApproval),
-          deleteUser: input.deleteUser,
-        },
-        plan,
-        removed,
-        skipped,
-        keysStopped,
-        ...(decision ? { approval: decision } : {}),
-        startedAt,
-        completedAt: new Date().toISOString(),
-      };
-    };
-    const skipEverything = (reason: string) => {
-      for (const k of plan.apiKeys) skipped.push({ kind: 'apiKey', id: k.id, name: k.displayName, reason });
-      if (input.deleteUser) skipped.push({ ...userItem, reason });
-    };
-
+    const plan = await planOffboarding(run, user);
     if (input.dryRun) {
-      skipEverything('dry run');
-      return report('dry-run');
+      skipEverything(run, plan, 'dry run');
+      return report(run, plan, 'dry-run');
     }
-
-    if (gate.required(input.requireApproval)) {
-      status.step = 'awaiting-approval';
-      decision = (await gate.wait(parseDurationMs(input.approvalTimeout)!))?.decision;
-      if (!decision) {
-        skipEverything(`no approval within ${input.approvalTimeout}`);
-        return report('approval-timed-out');
-      }
-      if (decision?.decision === 'rejected') {
-        skipEverything(`rejected by ${decision.by}`);
-        return report('rejected');
-      }
-    }
+    const refused = await approvalRefused(run, plan);
+    if (refused) return report(run, plan, refused);
 
     status.step = 'deleting-api-keys';
-    const keyPhase = await stopAndDeleteKeys(
-      plan.apiKeys,
-      { concurrency: input.concurrency, wait },
-      (key, res) => record({ kind: 'apiKey', id: key.id, name: key.displayName }, res),
-      status,
-    );
-    keysStopped.push(...keyPhase.stopped);
-    const failures = keyPhase.failures;
-    if (failures.length > 0) {
-      // The user stays while any of their keys could not be removed; a re-run picks up from here.
-      throw ApplicationFailure.create({
-        type: 'OffboardingIncomplete',
-        message: `could not delete ${failures.length} of ${plan.apiKeys.length} API keys of ${user.spec.email} (user kept): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; …' : ''}`,
-        nonRetryable: true,
-        details: [{ removed, skipped, failures }],
-      });
-    }
-
+    await removeKeys(run, plan);
     if (input.deleteUser) {
       status.step = 'deleting-user';
-      const res = await deleteResource({ kind: 'user', id: user.id }, operationKey('delete-user'), wait);
-      record(userItem, res);
+      const res = await deleteResource(
+        { kind: 'user', id: user.id },
+        operationKey('delete-user'),
+        DEFAULT_ASYNC_WAIT,
+      );
+      record(run, userItem(plan), res);
     }
-    return report('completed');
+    return report(run, plan, 'completed');
   } catch (err) {
     status.step = 'failed';
     status.lastError = describeError(err);
     throw err;
   }
+}
+
+/** The user and the keys they own: what this run would remove. */
+async function planOffboarding(run: Offboarding, user: User): Promise<OffboardPlan> {
+  run.status.step = 'planning';
+  const keys = await listApiKeysByOwner({ ownerId: user.id, ownerType: 'user' });
+  const plan: OffboardPlan = {
+    user: { id: user.id, email: user.spec.email, state: user.state },
+    apiKeys: keys.map((k) => ({
+      id: k.id,
+      displayName: k.spec.displayName,
+      state: k.state,
+      expiryTime: k.spec.expiryTime,
+    })),
+    deleteUser: run.input.deleteUser,
+  };
+  run.status.plan = plan;
+  return plan;
+}
+
+const userItem = (plan: OffboardPlan): RemovedItem => ({
+  kind: 'user',
+  id: plan.user.id,
+  name: plan.user.email,
+});
+
+/**
+ * The audit says "removed" only for what this run's own delete removed, proven by its operation id, including when
+ * that delete's response was lost or the worker died after sending it.
+ */
+function record(run: Offboarding, item: RemovedItem, res: DeleteResult): void {
+  if (res.byThisRun) run.removed.push(item);
+  else if (res.outcome === 'already-gone') run.skipped.push({ ...item, reason: 'already gone' });
+  else run.skipped.push({ ...item, reason: `deleted by another operation (${res.asyncOperationId})` });
+}
+
+function skipEverything(run: Offboarding, plan: OffboardPlan, reason: string): void {
+  for (const k of plan.apiKeys) run.skipped.push({ kind: 'apiKey', id: k.id, name: k.displayName, reason });
+  if (run.input.deleteUser) run.skipped.push({ ...userItem(plan), reason });
+}
+
+/** With approval (by default), waits for a decision: the outcome when it was rejected or did not come in time. */
+async function approvalRefused(
+  run: Offboarding,
+  plan: OffboardPlan,
+): Promise<'rejected' | 'approval-timed-out' | undefined> {
+  const { input, gate } = run;
+  if (!gate.required(input.requireApproval)) return undefined;
+  run.status.step = 'awaiting-approval';
+  run.decision = (await gate.wait(parseDurationMs(input.approvalTimeout)!))?.decision;
+  if (!run.decision) {
+    skipEverything(run, plan, `no approval within ${input.approvalTimeout}`);
+    return 'approval-timed-out';
+  }
+  if (run.decision.decision !== 'rejected') return undefined;
+  skipEverything(run, plan, `rejected by ${run.decision.by}`);
+  return 'rejected';
+}
+
+/** Every key stops working and is deleted; the user stays while any of them could not be removed. */
+async function removeKeys(run: Offboarding, plan: OffboardPlan): Promise<void> {
+  const keyPhase = await stopAndDeleteKeys(
+    plan.apiKeys,
+    { concurrency: run.input.concurrency, wait: DEFAULT_ASYNC_WAIT },
+    (key, res) => record(run, { kind: 'apiKey', id: key.id, name: key.displayName }, res),
+    run.status,
+  );
+  run.keysStopped.push(...keyPhase.stopped);
+  const failures = keyPhase.failures;
+  if (failures.length === 0) return;
+  // A re-run picks up from here.
+  throw ApplicationFailure.create({
+    type: 'OffboardingIncomplete',
+    message: `could not delete ${failures.length} of ${plan.apiKeys.length} API keys of ${plan.user.email} (user kept): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; …' : ''}`,
+    nonRetryable: true,
+    details: [{ removed: run.removed, skipped: run.skipped, failures }],
+  });
+}
+
+function report(run: Offboarding, plan: OffboardPlan, outcome: OffboardReport['outcome']): OffboardReport {
+  const { input, decision } = run;
+  run.status.step = 'completed';
+  if (!input.deleteUser) run.skipped.push({ ...userItem(plan), reason: 'kept: deleteUser is false' });
+  return {
+    outcome,
+    changed: run.removed.length > 0,
+    request: {
+      ...(input.email ? { email: input.email } : {}),
+      ...(input.userId ? { userId: input.userId } : {}),
+      dryRun: input.dryRun,
+      requireApproval: run.gate.required(input.requireApproval),
+      deleteUser: input.deleteUser,
+    },
+    plan,
+    removed: run.removed,
+    skipped: run.skipped,
+    keysStopped: run.keysStopped,
+    ...(decision ? { approval: decision } : {}),
+    startedAt: run.startedAt,
+    completedAt: new Date().toISOString(),
+  };
 }
 
 /** Exactly one user, or a non-retryable failure that says what matched. */

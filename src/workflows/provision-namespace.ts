@@ -1,13 +1,7 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NamespaceEndpoints } from '../ops-api/types';
-import { opsApiCall, opsApiPaging } from '../shared/activity-options';
+import { opsApiCall } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
 import {
   provisionNamespaceInput,
@@ -19,18 +13,24 @@ import {
 import {
   deleteResource,
   describeError,
-  failureType,
   invalidInput,
   operationKey,
   toAsyncWaitOptions,
   unreadableResource,
   waitForOperation,
-  waitUntilGone,
 } from './common';
+import { Compensation } from './compensation';
+import {
+  apiKeyReady,
+  expiryInDays,
+  namespaceReady,
+  namespaceSpec,
+  serviceAccountReady,
+  type MadeHooks,
+} from './resource-steps';
 import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type DecisionStatus } from './approvals';
 
 const { listRegions, getNamespace, serviceAccountCapabilities } = proxyActivities<Activities>(opsApiCall);
-const { ensureNamespace, ensureServiceAccount, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
 
 export type ProvisionStep =
   | 'validating'
@@ -72,8 +72,18 @@ export interface ProvisionNamespaceResult {
 
 export const provisionStatusQuery = defineQuery<ProvisionStatus>('status');
 
-const DAY_MS = 24 * 60 * 60_000;
 const LABELS = { namespace: 'namespace', serviceAccountId: 'service account', apiKeyId: 'API key' } as const;
+
+/** One provisioning as it goes: what it was asked, what it shows, and how to undo what it made. */
+interface Provisioning {
+  input: ProvisionNamespaceRequest;
+  scope: 'namespace' | 'account' | undefined;
+  status: ProvisionStatus;
+  wait: ReturnType<typeof toAsyncWaitOptions>;
+  undo: Compensation;
+  /** The resource the failure found unreadable: not known to be deletable, so never rolled back. */
+  unreadable?: string;
+}
 
 /**
  * A namespace, optionally with a service account that can reach it and an API key for that account,
@@ -91,7 +101,41 @@ export async function provisionNamespace(
     createFailed: [],
   };
   setHandler(provisionStatusQuery, () => status);
+  const { input, scope } = await validProvisioning(rawInput, status);
+  const run: Provisioning = {
+    input,
+    scope,
+    status,
+    wait: toAsyncWaitOptions(input.wait),
+    undo: new Compensation(),
+  };
+  await approvedOrFail(new DecisionGate(input.approval, status), status);
 
+  try {
+    const namespace = await makeNamespace(run);
+    const serviceAccountId = input.serviceAccount ? await makeServiceAccount(run, namespace) : undefined;
+    const key =
+      input.apiKey && serviceAccountId ? await makeApiKey(run, namespace, serviceAccountId) : undefined;
+    const { endpoints } = await getNamespace(namespace);
+    status.step = 'completed';
+    return {
+      namespace,
+      endpoints,
+      ...(serviceAccountId ? { serviceAccountId, serviceAccountScope: scope } : {}),
+      ...(key ? { apiKeyId: key.keyId, secretRef: key.secretRef } : {}),
+      created: status.created,
+      adopted: status.adopted,
+    };
+  } catch (err) {
+    throw await provisioningFailed(run, err);
+  }
+}
+
+/** The input, checked whole (region and service-account scope against the API), or InvalidInput. */
+async function validProvisioning(
+  rawInput: ProvisionNamespaceInput,
+  status: ProvisionStatus,
+): Promise<{ input: ProvisionNamespaceRequest; scope: Provisioning['scope'] }> {
   const checked = validate(provisionNamespaceInput, rawInput);
   const problems: InputProblem[] = checked.ok ? [] : [...checked.problems];
   if (typeof rawInput?.region === 'string' && rawInput.region !== '') {
@@ -110,184 +154,161 @@ export async function provisionNamespace(
     status.lastError = 'invalid input';
     throw invalidInput(problems);
   }
-  const input = checked.value;
-  // A create whose operation failed left nothing (or a failed resource) behind: the failure proves it.
-  const created = async (id: string, wait: () => Promise<unknown>) => {
-    try {
-      await wait();
-    } catch (err) {
-      if (failureType(err) === FailureType.AsyncOperationFailed) status.createFailed.push(id);
-      throw err;
-    }
-  };
-  const wait = toAsyncWaitOptions(input.wait);
-  let namespaceOperation: string | undefined;
-  await approvedOrFail(new DecisionGate(input.approval, status), status);
-
-  try {
-    status.step = 'creating-namespace';
-    const ns = await ensureNamespace({
-      spec: {
-        name: input.name,
-        region: input.region,
-        retentionDays: input.retentionDays,
-        ...(input.codecServer ? { codecServer: input.codecServer } : {}),
-        ...(input.mtlsAuth ? { mtlsAuth: input.mtlsAuth } : {}),
-        // The key this run mints must be able to reach the namespace: API-key auth is off by default.
-        ...(input.apiKey ? { apiKeyAuth: { enabled: true } } : {}),
-      },
-      operationKey: operationKey('create-namespace'),
-    });
-    status[ns.outcome === 'created' ? 'created' : 'adopted'].namespace = ns.namespace;
-    namespaceOperation = ns.asyncOperationId;
-
-    status.step = 'waiting-for-namespace';
-    if (ns.state !== 'active' || ns.outcome === 'created') {
-      await created(ns.namespace, () =>
-        waitForOperation(ns.asyncOperationId, { kind: 'namespace', id: ns.namespace, until: 'ready' }, wait),
-      );
-    }
-
-    let serviceAccountId: string | undefined;
-    if (input.serviceAccount) {
-      status.step = 'creating-service-account';
-      const { permission, accountRole } = input.serviceAccount;
-      const sa = await ensureServiceAccount({
-        name: input.serviceAccount.name ?? `${input.name}-sa`,
-        ...(scope === 'namespace'
-          ? { namespaceScopedAccess: { namespace: ns.namespace, access: { permission } } }
-          : {
-              access: {
-                ...(accountRole ? { accountAccess: { role: accountRole } } : {}),
-                namespaceAccesses: { [ns.namespace]: { permission } },
-              },
-            }),
-        operationKey: operationKey('create-service-account'),
-      });
-      serviceAccountId = sa.serviceAccountId;
-      status[sa.outcome === 'created' ? 'created' : 'adopted'].serviceAccountId = sa.serviceAccountId;
-      status.step = 'waiting-for-service-account';
-      const saOperation = sa.asyncOperationId;
-      if (saOperation) {
-        await created(sa.serviceAccountId, () =>
-          waitForOperation(
-            saOperation,
-            { kind: 'serviceAccount', id: sa.serviceAccountId, until: 'ready' },
-            wait,
-          ),
-        );
-      }
-    }
-
-    let apiKeyId: string | undefined;
-    let secretRef: string | undefined;
-    if (input.apiKey && serviceAccountId) {
-      status.step = 'creating-api-key';
-      const key = await ensureApiKey({
-        displayName: input.apiKey.displayName ?? `${input.name}-key`,
-        ownerId: serviceAccountId,
-        ownerType: 'service-account',
-        expiryTime: new Date(Date.now() + input.apiKey.expiryDays * DAY_MS).toISOString(),
-        operationKey: operationKey('create-api-key'),
-        metadata: { namespace: ns.namespace },
-      });
-      apiKeyId = key.keyId;
-      secretRef = key.secretRef;
-      status[key.outcome === 'created' ? 'created' : 'adopted'].apiKeyId = key.keyId;
-      status.step = 'waiting-for-api-key';
-      const keyOperation = key.asyncOperationId;
-      if (keyOperation) {
-        await created(key.keyId, () =>
-          waitForOperation(keyOperation, { kind: 'apiKey', id: key.keyId, until: 'ready' }, wait),
-        );
-      }
-      // Keys whose token was lost are being deleted; the account must end with exactly one.
-      await waitUntilGone(key.replacedOrphans, wait);
-    }
-
-    const { endpoints } = await getNamespace(ns.namespace);
-    status.step = 'completed';
-    return {
-      namespace: ns.namespace,
-      endpoints,
-      ...(serviceAccountId ? { serviceAccountId, serviceAccountScope: scope } : {}),
-      ...(apiKeyId ? { apiKeyId, secretRef } : {}),
-      created: status.created,
-      adopted: status.adopted,
-    };
-  } catch (err) {
-    const failedStep = status.step;
-    status.lastError = describeError(err);
-    const unreadable = unreadableResource(err)?.id;
-    const rollbackFailures = input.keepOnFailure
-      ? []
-      : await rollBack(status, wait, namespaceOperation, unreadable);
-    status.step = 'failed';
-    const named = (ids: ProvisionStatus['created'], keep: (id: string) => boolean) =>
-      (Object.keys(LABELS) as Array<keyof typeof LABELS>)
-        .filter((kind) => ids[kind] !== undefined && keep(ids[kind]!))
-        .map((kind) => `${LABELS[kind]} ${ids[kind]}`)
-        .join(', ');
-    const rolledBack = named(status.created, (id) => status.rolledBack.includes(id));
-    const kept = named(status.created, (id) => !status.rolledBack.includes(id));
-    const foreign = named(status.adopted, () => true);
-    throw ApplicationFailure.create({
-      type: 'ProvisioningFailed',
-      message:
-        `provisioning ${input.name} failed while ${failedStep}: ${status.lastError}. ` +
-        `Rolled back: ${rolledBack || 'nothing'}.` +
-        (kept
-          ? ` Left in place: ${kept}${input.keepOnFailure ? ' (keepOnFailure)' : unreadable ? ' (it could not be read, so it was not taken for gone nor deleted)' : ''}.`
-          : '') +
-        (foreign ? ` Not created by this run, so left as found: ${foreign}.` : '') +
-        (rollbackFailures.length ? ` Rollback errors: ${rollbackFailures.join('; ')}.` : ''),
-      nonRetryable: true,
-      details: [{ failedStep, created: status.created, rolledBack: status.rolledBack, rollbackFailures }],
-      cause: err instanceof Error ? err : undefined,
-    });
-  }
+  return { input: checked.value, scope };
 }
 
 /**
- * Deletes what this run created, newest first; each step waits until the resource is gone — proven by this run's
- * own delete, never by a NOT_FOUND alone (a resource just created answers so for a while). A resource the failure
- * itself found unreadable is left in place: it is not known to be deletable, and it is never rolled back for that.
+ * Records what a step made (created or adopted) and moves to its wait; only what this run created gets an undo:
+ * deleted again, waiting until it is gone — proven by this run's own delete, never by a NOT_FOUND alone.
  */
-async function rollBack(
-  status: ProvisionStatus,
-  wait: ReturnType<typeof toAsyncWaitOptions>,
-  namespaceOperation: string | undefined,
-  unreadable: string | undefined,
-): Promise<string[]> {
-  status.step = 'rolling-back';
-  const failures: string[] = [];
-  const { apiKeyId, serviceAccountId, namespace } = status.created;
-  // Compensation must finish even if the workflow itself is being cancelled.
-  await CancellationScope.nonCancellable(async () => {
-    const undo = async (kind: 'apiKey' | 'serviceAccount' | 'namespace', id: string, what: string) => {
-      if (id === unreadable) return;
-      try {
-        await deleteResource({ kind, id }, operationKey(`rollback/delete-${what}`), {
-          ...wait,
-          createdByThisRun: true,
-          // Its create operation failed: a NOT_FOUND is the truth, not a new resource's lag.
-          createFailed: status.createFailed.includes(id),
+function recorded(
+  run: Provisioning,
+  field: keyof typeof LABELS,
+  undo: {
+    kind: 'apiKey' | 'serviceAccount' | 'namespace';
+    what: string;
+    first?: (op?: string) => Promise<unknown>;
+  },
+  waiting: ProvisionStep,
+): MadeHooks {
+  const { status } = run;
+  return {
+    made({ id, outcome, asyncOperationId }) {
+      status[outcome][field] = id;
+      if (outcome === 'created')
+        run.undo.add(`${undo.kind} ${id}`, async () => {
+          await undo.first?.(asyncOperationId);
+          if (id === run.unreadable) return;
+          await deleteResource({ kind: undo.kind, id }, operationKey(`rollback/delete-${undo.what}`), {
+            ...run.wait,
+            createdByThisRun: true,
+            // Its create operation failed: a NOT_FOUND is the truth, not a new resource's lag.
+            createFailed: status.createFailed.includes(id),
+          });
+          status.rolledBack.push(id);
         });
-        status.rolledBack.push(id);
-      } catch (err) {
-        failures.push(`${kind} ${id}: ${describeError(err)}`);
-      }
-    };
-    if (apiKeyId) await undo('apiKey', apiKeyId, 'api-key');
-    if (serviceAccountId) await undo('serviceAccount', serviceAccountId, 'service-account');
-    if (namespace) {
-      // A namespace cannot be deleted while it is still activating; let the create settle either way.
-      if (namespaceOperation)
-        await waitForOperation(namespaceOperation, undefined, wait).catch(() => undefined);
-      await undo('namespace', namespace, 'namespace');
-    }
+      status.step = waiting;
+    },
+    // A create whose operation failed left nothing (or a failed resource) behind: the failure proves it.
+    createFailed: (id) => status.createFailed.push(id),
+  };
+}
+
+async function makeNamespace(run: Provisioning): Promise<string> {
+  const { input, wait } = run;
+  run.status.step = 'creating-namespace';
+  // A namespace cannot be deleted while it is still activating; the rollback lets its create settle either way.
+  const settle = async (op?: string) => {
+    if (op) await waitForOperation(op, undefined, wait).catch(() => undefined);
+  };
+  const ns = await namespaceReady(
+    {
+      // The key this run mints must be able to reach the namespace: API-key auth is off by default.
+      spec: namespaceSpec(input, input.apiKey ? true : undefined),
+      operationKey: operationKey('create-namespace'),
+    },
+    wait,
+    recorded(
+      run,
+      'namespace',
+      { kind: 'namespace', what: 'namespace', first: settle },
+      'waiting-for-namespace',
+    ),
+  );
+  return ns.namespace;
+}
+
+async function makeServiceAccount(run: Provisioning, namespace: string): Promise<string> {
+  const { input, scope } = run;
+  const { permission, accountRole } = input.serviceAccount!;
+  run.status.step = 'creating-service-account';
+  const sa = await serviceAccountReady(
+    {
+      name: input.serviceAccount!.name ?? `${input.name}-sa`,
+      ...(scope === 'namespace'
+        ? { namespaceScopedAccess: { namespace, access: { permission } } }
+        : {
+            access: {
+              ...(accountRole ? { accountAccess: { role: accountRole } } : {}),
+              namespaceAccesses: { [namespace]: { permission } },
+            },
+          }),
+      operationKey: operationKey('create-service-account'),
+    },
+    run.wait,
+    recorded(
+      run,
+      'serviceAccountId',
+      { kind: 'serviceAccount', what: 'service-account' },
+      'waiting-for-service-account',
+    ),
+  );
+  return sa.serviceAccountId;
+}
+
+async function makeApiKey(
+  run: Provisioning,
+  namespace: string,
+  serviceAccountId: string,
+): Promise<{ keyId: string; secretRef: string }> {
+  const { input } = run;
+  run.status.step = 'creating-api-key';
+  return apiKeyReady(
+    {
+      displayName: input.apiKey!.displayName ?? `${input.name}-key`,
+      ownerId: serviceAccountId,
+      ownerType: 'service-account',
+      expiryTime: expiryInDays(input.apiKey!.expiryDays),
+      operationKey: operationKey('create-api-key'),
+      metadata: { namespace },
+    },
+    run.wait,
+    recorded(run, 'apiKeyId', { kind: 'apiKey', what: 'api-key' }, 'waiting-for-api-key'),
+  );
+}
+
+/**
+ * The failure a failed provisioning reports, after rolling back (unless keepOnFailure) what this run created,
+ * newest first. A resource the failure itself found unreadable is left in place: it is not known to be deletable,
+ * and it is never rolled back for that.
+ */
+async function provisioningFailed(run: Provisioning, err: unknown): Promise<ApplicationFailure> {
+  const { status, input } = run;
+  const failedStep = status.step;
+  status.lastError = describeError(err);
+  run.unreadable = unreadableResource(err)?.id;
+  let rollbackFailures: string[] = [];
+  if (!input.keepOnFailure) {
+    status.step = 'rolling-back';
+    const failures = await run.undo.run();
+    rollbackFailures = failures.map((f) => `${f.name}: ${describeError(f.error)}`);
+  }
+  status.step = 'failed';
+  const named = (ids: ProvisionStatus['created'], keep: (id: string) => boolean) =>
+    (Object.keys(LABELS) as Array<keyof typeof LABELS>)
+      .filter((kind) => ids[kind] !== undefined && keep(ids[kind]!))
+      .map((kind) => `${LABELS[kind]} ${ids[kind]}`)
+      .join(', ');
+  const rolledBack = named(status.created, (id) => status.rolledBack.includes(id));
+  const kept = named(status.created, (id) => !status.rolledBack.includes(id));
+  const foreign = named(status.adopted, () => true);
+  const why = input.keepOnFailure
+    ? ' (keepOnFailure)'
+    : run.unreadable
+      ? ' (it could not be read, so it was not taken for gone nor deleted)'
+      : '';
+  return ApplicationFailure.create({
+    type: 'ProvisioningFailed',
+    message:
+      `provisioning ${input.name} failed while ${failedStep}: ${status.lastError}. ` +
+      `Rolled back: ${rolledBack || 'nothing'}.` +
+      (kept ? ` Left in place: ${kept}${why}.` : '') +
+      (foreign ? ` Not created by this run, so left as found: ${foreign}.` : '') +
+      (rollbackFailures.length ? ` Rollback errors: ${rollbackFailures.join('; ')}.` : ''),
+    nonRetryable: true,
+    details: [{ failedStep, created: status.created, rolledBack: status.rolledBack, rollbackFailures }],
+    cause: err instanceof Error ? err : undefined,
   });
-  return failures;
 }
 
 /**

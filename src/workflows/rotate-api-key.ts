@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  CancellationScope,
   condition,
   defineQuery,
   defineSignal,
@@ -11,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ApiKey, OwnerType } from '../ops-api/types';
+import type { EnsureApiKeyResult } from '../activities/api-keys';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { rotatedDisplayName } from '../shared/api-key-names';
 import { FailureType } from '../shared/failure-types';
@@ -20,20 +20,20 @@ import {
   type RotateApiKeyInput,
   type RotateApiKeyRequest,
 } from '../shared/validation';
-import {
-  describeError,
-  failureType,
-  operationKey,
-  validInputOrFail,
-  deleteResource,
-  waitForOperation,
-  waitUntilGone,
-} from './common';
+import { describeError, failureType, operationKey, deleteResource, waitForOperation } from './common';
+import { Compensation } from './compensation';
+import { apiKeyReady, expiryInDays } from './resource-steps';
 import { newestFirst } from '../shared/resources';
-import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type Decision, type DecisionStatus } from './approvals';
+import {
+  DecisionGate,
+  openDecidingRun,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type Decision,
+  type DecisionStatus,
+} from './approvals';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
-const { listApiKeysByOwner, ensureApiKey } = proxyActivities<Activities>(opsApiPaging);
+const { listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
 
 export type RotateStep =
   | 'validating'
@@ -103,7 +103,17 @@ export const confirmCutoverSignal = defineSignal<[ConfirmCutover?]>('confirmCuto
 /** Stop: delete the new key (and its secret) and keep the old one. Ignored once the old key is being deleted. */
 export const abortRotationSignal = defineSignal<[AbortRotation?]>('abort');
 
-const DAY_MS = 24 * 60 * 60_000;
+/** One rotation as it goes: its input, its status, its decisions and how to undo its new key. */
+interface Rotation {
+  input: RotateApiKeyRequest;
+  status: RotateStatus;
+  gate: DecisionGate;
+  wait: typeof DEFAULT_ASYNC_WAIT;
+  /** Holds the new key's removal while this run may still undo its half of the rotation. */
+  undo: Compensation;
+  abortReason?: string;
+  approval?: Decision;
+}
 
 /**
  * Replaces an API key: creates the new key for the same owner (token straight into the secret sink),
@@ -113,14 +123,47 @@ const DAY_MS = 24 * 60 * 60_000;
  */
 export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateApiKeyResult> {
   const status: RotateStatus = { step: 'validating', cutoverConfirmed: false, abortRequested: false };
-  let abortReason: string | undefined;
-  setHandler(rotateStatusQuery, () => status);
-
-  const input = validInputOrFail(rotateApiKeyInput, rawInput, status);
   // The cut-over deletes the old key: when the policy asks, it waits for an approver, and ending the grace period
   // early or aborting are decisions checked the same way.
-  const gate = new DecisionGate(input.approval, status);
-  let approval: Decision | undefined;
+  const run: Rotation = {
+    ...openDecidingRun(rotateStatusQuery, status, rotateApiKeyInput, rawInput),
+    wait: DEFAULT_ASYNC_WAIT,
+    undo: new Compensation(),
+  };
+  const { input } = run;
+  listenForDecisions(run);
+  const startedAt = workflowInfo().startTime;
+
+  try {
+    status.step = 'resolving';
+    const old = await resolveOldKey(run);
+    status.step = 'creating-new-key';
+    const newKeyExpiryTime = expiryInDays(input.expiryDays);
+    const key = await createNewKey(run, old, newKeyExpiryTime);
+    const newKeyActiveAt = new Date().toISOString();
+    await awaitCutoverApproval(run);
+    const graceEndedBy = await gracePeriod(run, parseDurationMs(input.gracePeriod) ?? 0);
+    const base = {
+      ownerId: old.spec.ownerId,
+      ownerType: old.spec.ownerType,
+      oldKeyId: old.id,
+      newKeyId: key.keyId,
+      newKeyExpiryTime,
+      graceEndedBy,
+      startedAt: startedAt.toISOString(),
+      newKeyActiveAt,
+      graceEndedAt: new Date().toISOString(),
+      ...(run.approval ? { approval: run.approval } : {}),
+    };
+    return status.abortRequested ? await abort(run, base) : await cutOver(run, base, key.secretRef);
+  } catch (err) {
+    throw await rotationFailed(run, err);
+  }
+}
+
+/** confirmCutover ends the grace period early; abort (until the old key is being deleted) undoes the rotation. */
+function listenForDecisions(run: Rotation): void {
+  const { gate, status } = run;
   setHandler(confirmCutoverSignal, (req) => {
     if (gate.admit('confirmCutover', req?.by)) status.cutoverConfirmed = true;
   });
@@ -131,153 +174,140 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
     }
     if (!gate.admit('abort', req?.by, true)) return;
     status.abortRequested = true;
-    abortReason = req?.reason;
+    run.abortReason = req?.reason;
   });
-  const graceMs = parseDurationMs(input.gracePeriod) ?? 0;
-  const wait = DEFAULT_ASYNC_WAIT;
-  const startedAt = workflowInfo().startTime;
-  let created: { keyId: string; secretRef: string } | undefined;
-  // The new key's create operation failed: that proves a NOT_FOUND for it true (nothing to delete).
+}
+
+/** The key to replace, recorded in the status; one still activating is let finish first (else it cannot be deleted). */
+async function resolveOldKey(run: Rotation): Promise<ApiKey> {
+  const old = await resolveKey(run.input);
+  run.status.oldKeyId = old.id;
+  run.status.ownerId = old.spec.ownerId;
+  run.status.ownerType = old.spec.ownerType;
+  if (old.state === 'activating' && old.asyncOperationId) {
+    await waitForOperation(old.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'ready' }, run.wait);
+  }
+  return old;
+}
+
+/**
+ * The replacement key, once active. Only a key this run made is undone on abort or failure (one reused from an
+ * earlier run stays); its create operation having failed proves a NOT_FOUND for it true (nothing to delete).
+ */
+async function createNewKey(run: Rotation, old: ApiKey, expiryTime: string): Promise<EnsureApiKeyResult> {
+  const { status } = run;
   let createFailed = false;
-
-  try {
-    status.step = 'resolving';
-    const old = await resolveKey(input);
-    status.oldKeyId = old.id;
-    status.ownerId = old.spec.ownerId;
-    status.ownerType = old.spec.ownerType;
-    // A key still activating cannot be deleted later; let its create finish first.
-    if (old.state === 'activating' && old.asyncOperationId) {
-      await waitForOperation(old.asyncOperationId, { kind: 'apiKey', id: old.id, until: 'ready' }, wait);
-    }
-
-    status.step = 'creating-new-key';
-    const newKeyExpiryTime = new Date(Date.now() + input.expiryDays * DAY_MS).toISOString();
-    const key = await ensureApiKey({
+  return apiKeyReady(
+    {
       displayName: replacementName(old, workflowInfo().workflowId),
       ownerId: old.spec.ownerId,
       ownerType: old.spec.ownerType,
-      expiryTime: newKeyExpiryTime,
+      expiryTime,
       operationKey: operationKey('create-new-key'),
       metadata: { rotatedFrom: old.id },
-    });
-    // Only a key this run made is undone on abort or failure; one reused from an earlier run stays.
-    if (key.outcome === 'created') created = { keyId: key.keyId, secretRef: key.secretRef };
-    status.newKeyId = key.keyId;
-    status.secretRef = key.secretRef;
+    },
+    run.wait,
+    {
+      made({ id, outcome }, key) {
+        if (outcome === 'created')
+          run.undo.add(`API key ${id}`, () =>
+            deleteResource({ kind: 'apiKey', id }, operationKey('delete-new-key'), {
+              ...run.wait,
+              createdByThisRun: true,
+              createFailed,
+            }).then(() => undefined),
+          );
+        status.newKeyId = id;
+        status.secretRef = key.secretRef;
+        status.step = 'waiting-for-new-key';
+      },
+      createFailed: () => (createFailed = true),
+    },
+  );
+}
 
-    status.step = 'waiting-for-new-key';
-    if (key.asyncOperationId) {
-      await waitForOperation(
-        key.asyncOperationId,
-        { kind: 'apiKey', id: key.keyId, until: 'ready' },
-        wait,
-      ).catch((err: unknown) => {
-        createFailed = failureType(err) === FailureType.AsyncOperationFailed;
-        throw err;
-      });
-    }
-    // Keys whose token was lost are being deleted: the owner ends with the old key and one new one.
-    await waitUntilGone(key.replacedOrphans, wait);
-    const newKeyActiveAt = new Date().toISOString();
+/** When the policy asks, the cut-over waits for an approver; rejected or not decided, the rotation aborts. */
+async function awaitCutoverApproval(run: Rotation): Promise<void> {
+  const { gate, status } = run;
+  if (!gate.required() || status.abortRequested) return;
+  status.step = 'awaiting-approval';
+  const approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
+  run.approval = approval;
+  if (approval?.decision === 'approved') return;
+  // Rejected or not decided: the old key stays, the new one goes.
+  status.abortRequested = true;
+  run.abortReason = approval
+    ? `rejected by ${approval.by}${approval.comment ? ` (${approval.comment})` : ''}`
+    : `no approval within ${DEFAULT_APPROVAL_TIMEOUT_MS / 3_600_000}h`;
+}
 
-    if (gate.required() && !status.abortRequested) {
-      status.step = 'awaiting-approval';
-      approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
-      if (approval?.decision !== 'approved') {
-        // Rejected or not decided: the old key stays, the new one goes.
-        status.abortRequested = true;
-        abortReason = approval
-          ? `rejected by ${approval.by}${approval.comment ? ` (${approval.comment})` : ''}`
-          : `no approval within ${DEFAULT_APPROVAL_TIMEOUT_MS / 3_600_000}h`;
-      }
-    }
-
-    status.step = 'grace-period';
-    let graceEndedBy: RotateApiKeyResult['graceEndedBy'] = 'no-grace';
-    const ended = () => status.cutoverConfirmed || status.abortRequested;
-    if (graceMs > 0 && !ended()) {
-      status.graceEndsAt = new Date(Date.now() + graceMs).toISOString();
-      await condition(ended, graceMs);
-    }
-    if (status.abortRequested) graceEndedBy = 'abort';
-    else if (status.cutoverConfirmed) graceEndedBy = 'confirmCutover';
-    else if (graceMs > 0) graceEndedBy = 'timer';
-    const graceEndedAt = new Date().toISOString();
-    const base = {
-      ownerId: old.spec.ownerId,
-      ownerType: old.spec.ownerType,
-      oldKeyId: old.id,
-      newKeyId: key.keyId,
-      newKeyExpiryTime,
-      graceEndedBy,
-      startedAt: startedAt.toISOString(),
-      newKeyActiveAt,
-      graceEndedAt,
-      ...(approval ? { approval } : {}),
-    };
-
-    if (status.abortRequested) {
-      status.step = 'aborting';
-      if (created) await removeNewKey(created.keyId);
-      created = undefined;
-      status.step = 'aborted';
-      return {
-        ...base,
-        outcome: 'aborted',
-        oldKeyDeleted: false,
-        ...(abortReason ? { abortReason } : {}),
-        completedAt: new Date().toISOString(),
-      };
-    }
-
-    let oldKeyDeleted = false;
-    if (input.deleteOldKey) {
-      // From here on the rotation only moves forward: an abort can no longer bring the old key back.
-      status.step = 'deleting-old-key';
-      created = undefined;
-      await deleteResource({ kind: 'apiKey', id: old.id }, operationKey('delete-old-key'), wait);
-      oldKeyDeleted = true;
-    }
-    status.step = 'completed';
-    return {
-      ...base,
-      outcome: 'rotated',
-      secretRef: key.secretRef,
-      oldKeyDeleted,
-      completedAt: new Date().toISOString(),
-    };
-  } catch (err) {
-    status.lastError = describeError(err);
-    let cleanup = '';
-    if (created) {
-      // Undo our half of the rotation even when the workflow is being cancelled; the old key stays.
-      status.step = 'aborting';
-      const newKeyId = created.keyId;
-      cleanup = await CancellationScope.nonCancellable(() => removeNewKey(newKeyId)).then(
-        () => ` The new key ${newKeyId} was deleted again; the old key is unchanged.`,
-        (cleanupErr: unknown) =>
-          ` Deleting the new key ${newKeyId} failed too (${describeError(cleanupErr)}); delete it by hand.`,
-      );
-    }
-    status.step = 'failed';
-    if (isCancellation(err)) throw err;
-    const type = failureType(err);
-    throw ApplicationFailure.create({
-      type: type === FailureType.NotFound || type === FailureType.InvalidInput ? type : 'RotationFailed',
-      message: `${status.lastError}.${cleanup}`,
-      nonRetryable: true,
-      details: [{ oldKeyId: status.oldKeyId, newKeyId: status.newKeyId, step: status.step }],
-    });
+/** Both keys stay valid on a durable timer until it ends, confirmCutover comes or the rotation is aborted. */
+async function gracePeriod(run: Rotation, graceMs: number): Promise<RotateApiKeyResult['graceEndedBy']> {
+  const { status } = run;
+  status.step = 'grace-period';
+  const ended = () => status.cutoverConfirmed || status.abortRequested;
+  if (graceMs > 0 && !ended()) {
+    status.graceEndsAt = new Date(Date.now() + graceMs).toISOString();
+    await condition(ended, graceMs);
   }
+  if (status.abortRequested) return 'abort';
+  if (status.cutoverConfirmed) return 'confirmCutover';
+  return graceMs > 0 ? 'timer' : 'no-grace';
+}
 
-  async function removeNewKey(keyId: string): Promise<void> {
-    await deleteResource({ kind: 'apiKey', id: keyId }, operationKey('delete-new-key'), {
-      ...wait,
-      createdByThisRun: true,
-      createFailed,
-    });
+type RotationBase = Omit<RotateApiKeyResult, 'outcome' | 'oldKeyDeleted' | 'completedAt' | 'secretRef'>;
+
+/** The new key goes again (when this run made it); the old one stays. */
+async function abort(run: Rotation, base: RotationBase): Promise<RotateApiKeyResult> {
+  run.status.step = 'aborting';
+  const failures = await run.undo.run();
+  if (failures.length > 0) throw failures[0]!.error;
+  run.status.step = 'aborted';
+  return {
+    ...base,
+    outcome: 'aborted',
+    oldKeyDeleted: false,
+    ...(run.abortReason ? { abortReason: run.abortReason } : {}),
+    completedAt: new Date().toISOString(),
+  };
+}
+
+/** The old key is deleted (when asked): from here on the rotation only moves forward. */
+async function cutOver(run: Rotation, base: RotationBase, secretRef: string): Promise<RotateApiKeyResult> {
+  let oldKeyDeleted = false;
+  if (run.input.deleteOldKey) {
+    // An abort can no longer bring the old key back.
+    run.status.step = 'deleting-old-key';
+    run.undo.clear();
+    await deleteResource({ kind: 'apiKey', id: base.oldKeyId }, operationKey('delete-old-key'), run.wait);
+    oldKeyDeleted = true;
   }
+  run.status.step = 'completed';
+  return { ...base, outcome: 'rotated', secretRef, oldKeyDeleted, completedAt: new Date().toISOString() };
+}
+
+/** The failure to report, after undoing this run's half of the rotation (even while cancelled); the old key stays. */
+async function rotationFailed(run: Rotation, err: unknown): Promise<unknown> {
+  const { status } = run;
+  status.lastError = describeError(err);
+  let cleanup = '';
+  if (run.undo.pending) {
+    status.step = 'aborting';
+    const newKeyId = status.newKeyId;
+    const [failed] = await run.undo.run();
+    cleanup = failed
+      ? ` Deleting the new key ${newKeyId} failed too (${describeError(failed.error)}); delete it by hand.`
+      : ` The new key ${newKeyId} was deleted again; the old key is unchanged.`;
+  }
+  status.step = 'failed';
+  if (isCancellation(err)) return err;
+  const type = failureType(err);
+  return ApplicationFailure.create({
+    type: type === FailureType.NotFound || type === FailureType.InvalidInput ? type : 'RotationFailed',
+    message: `${status.lastError}.${cleanup}`,
+    nonRetryable: true,
+    details: [{ oldKeyId: status.oldKeyId, newKeyId: status.newKeyId, step: status.step }],
+  });
 }
 
 /** The key to rotate: the given one, or the owner's newest active key. Refuses clearly when there is none. */

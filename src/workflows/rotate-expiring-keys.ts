@@ -1,13 +1,4 @@
-import {
-  ChildWorkflowFailure,
-  continueAsNew,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RotationCandidate } from '../activities/key-rotation';
 import type { OwnerType } from '../ops-api/types';
@@ -17,10 +8,9 @@ import {
   type RotateExpiringKeysInput,
   type RotateExpiringKeysRequest,
 } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
 import { forEachLimited } from '../shared/concurrency';
 import { describeError, validInputOrFail } from './common';
-import { rotateApiKey } from './rotate-api-key';
+import { rotateInChild } from './rotate-child';
 
 const { selectApiKeysForRotation } = proxyActivities<Activities>(opsApiPaging);
 
@@ -93,65 +83,25 @@ export async function rotateExpiringKeys(
   const status: SweepStatus = { step: 'validating', run: (carried?.runs ?? 0) + 1, batch: 0, inFlight: [] };
   setHandler(sweepStatusQuery, () => status);
   const input = validInputOrFail(rotateExpiringKeysInput, rawInput, status);
-  const progress: SweepProgress = carried
-    ? { ...carried, runs: carried.runs + 1 }
-    : {
-        startedAt: workflowInfo().startTime.getTime(),
-        runs: 1,
-        scanned: 0,
-        notDue: 0,
-        selected: 0,
-        rotated: 0,
-        failed: 0,
-        skipped: {},
-        rotatedKeys: [],
-        failures: [],
-        wouldRotate: [],
-        detailsOmitted: { rotatedKeys: 0, failures: 0, wouldRotate: 0 },
-      };
+  const progress: SweepProgress = carried ? { ...carried, runs: carried.runs + 1 } : freshProgress();
   status.progress = progress;
-  const keep = <T>(list: T[], item: T, key: keyof SweepProgress['detailsOmitted']) => {
-    if (list.length < input.maxDetails) list.push(item);
-    else progress.detailsOmitted[key]++;
-  };
-  const skip = (reason: string, n = 1) => {
-    progress.skipped[reason] = (progress.skipped[reason] ?? 0) + n;
-  };
+  const tally = progressTally(progress, input.maxDetails);
 
   try {
     for (let batch = 1; ; batch++) {
       status.batch = batch;
       status.step = 'selecting';
-      const page = await selectApiKeysForRotation({
-        ...(progress.pageToken ? { pageToken: progress.pageToken } : {}),
-        pageSize: input.pageSize,
-        batchSize: input.batchSize,
-        maxPages: MAX_PAGES_PER_SELECTION,
-        asOf: Date.now(),
-        leadDays: input.leadDays,
-        ...(input.maxAgeDays !== undefined ? { maxAgeDays: input.maxAgeDays } : {}),
-        ...(input.ownerType ? { ownerType: input.ownerType } : {}),
-      });
+      const page = await selectBatch(input, progress.pageToken);
       progress.scanned += page.scanned;
       progress.notDue += page.notDue;
       progress.selected += page.candidates.length;
-      for (const [reason, n] of Object.entries(page.skipped)) skip(reason, n);
+      for (const [reason, n] of Object.entries(page.skipped)) tally.skipped(reason, n);
 
       if (input.dryRun) {
-        for (const c of page.candidates) keep(progress.wouldRotate, c, 'wouldRotate');
+        for (const c of page.candidates) tally.wouldRotate(c);
       } else {
         status.step = 'rotating';
-        await rotateBatch(page.candidates, input, status, {
-          rotated: (r) => {
-            progress.rotated++;
-            keep(progress.rotatedKeys, r, 'rotatedKeys');
-          },
-          failed: (f) => {
-            progress.failed++;
-            keep(progress.failures, f, 'failures');
-          },
-          skipped: (reason) => skip(reason),
-        });
+        await rotateBatch(page.candidates, input, status, tally);
       }
 
       progress.pageToken = page.nextPageToken;
@@ -177,10 +127,68 @@ export async function rotateExpiringKeys(
   };
 }
 
+function freshProgress(): SweepProgress {
+  return {
+    startedAt: workflowInfo().startTime.getTime(),
+    runs: 1,
+    scanned: 0,
+    notDue: 0,
+    selected: 0,
+    rotated: 0,
+    failed: 0,
+    skipped: {},
+    rotatedKeys: [],
+    failures: [],
+    wouldRotate: [],
+    detailsOmitted: { rotatedKeys: 0, failures: 0, wouldRotate: 0 },
+  };
+}
+
+/** The next batch of candidates, from where the listing stopped. */
+function selectBatch(input: RotateExpiringKeysRequest, pageToken: string | undefined) {
+  return selectApiKeysForRotation({
+    ...(pageToken ? { pageToken } : {}),
+    pageSize: input.pageSize,
+    batchSize: input.batchSize,
+    maxPages: MAX_PAGES_PER_SELECTION,
+    asOf: Date.now(),
+    leadDays: input.leadDays,
+    ...(input.maxAgeDays !== undefined ? { maxAgeDays: input.maxAgeDays } : {}),
+    ...(input.ownerType ? { ownerType: input.ownerType } : {}),
+  });
+}
+
+/** Counts every outcome; keeps up to `maxDetails` entries of each list (the rest are counted as omitted). */
+function progressTally(
+  progress: SweepProgress,
+  maxDetails: number,
+): BatchReport & {
+  wouldRotate(c: RotationCandidate): void;
+} {
+  const keep = <T>(list: T[], item: T, key: keyof SweepProgress['detailsOmitted']) => {
+    if (list.length < maxDetails) list.push(item);
+    else progress.detailsOmitted[key]++;
+  };
+  return {
+    rotated: (r) => {
+      progress.rotated++;
+      keep(progress.rotatedKeys, r, 'rotatedKeys');
+    },
+    failed: (f) => {
+      progress.failed++;
+      keep(progress.failures, f, 'failures');
+    },
+    skipped: (reason, n = 1) => {
+      progress.skipped[reason] = (progress.skipped[reason] ?? 0) + n;
+    },
+    wouldRotate: (c) => keep(progress.wouldRotate, c, 'wouldRotate'),
+  };
+}
+
 interface BatchReport {
   rotated(r: SweepRotated): void;
   failed(f: SweepFailure): void;
-  skipped(reason: string): void;
+  skipped(reason: string, n?: number): void;
 }
 
 /**
@@ -200,40 +208,21 @@ async function rotateBatch(
   }
   await forEachLimited([...byOwner.values()], input.concurrency, async (keys) => {
     for (const c of keys) {
-      const workflowId = accessWorkflowIds.rotateApiKey(c.ownerType, c.ownerId);
+      const owner = { ownerId: c.ownerId, ownerType: c.ownerType };
       status.inFlight.push(c.keyId);
       try {
-        const child = await startChild(rotateApiKey, {
-          workflowId,
-          args: [
-            {
-              keyId: c.keyId,
-              ownerId: c.ownerId,
-              ownerType: c.ownerType,
-              expiryDays: input.expiryDays,
-              gracePeriod: input.gracePeriod,
-            },
-          ],
-          // A started rotation is a unit of its own: it finishes (or undoes itself) even if the sweep stops.
-          parentClosePolicy: 'ABANDON',
+        const result = await rotateInChild(owner, {
+          keyId: c.keyId,
+          ...owner,
+          expiryDays: input.expiryDays,
+          gracePeriod: input.gracePeriod,
         });
-        const result = await child.result();
-        if (result.outcome === 'aborted') report.skipped('aborted');
-        else
-          report.rotated({
-            keyId: c.keyId,
-            newKeyId: result.newKeyId,
-            ownerId: c.ownerId,
-            ownerType: c.ownerType,
-          });
+        // Someone else is rotating this owner's key right now; the next sweep looks again.
+        if (!result) report.skipped('rotation-in-progress');
+        else if (result.outcome === 'aborted') report.skipped('aborted');
+        else report.rotated({ keyId: c.keyId, newKeyId: result.newKeyId, ...owner });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          // Someone else is rotating this owner's key right now; the next sweep looks again.
-          report.skipped('rotation-in-progress');
-        } else {
-          const reason = describeError(err instanceof ChildWorkflowFailure && err.cause ? err.cause : err);
-          report.failed({ keyId: c.keyId, ownerId: c.ownerId, ownerType: c.ownerType, reason });
-        }
+        report.failed({ keyId: c.keyId, ...owner, reason: describeError(err) });
       } finally {
         status.inFlight = status.inFlight.filter((id) => id !== c.keyId);
       }

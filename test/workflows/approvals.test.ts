@@ -14,8 +14,7 @@ import {
   rotateApiKey,
 } from '../../src/workflows';
 import { approveSignal, rejectSignal } from '../../src/workflows/approvals';
-import { captureRuntimeLogs, createOpsStack, mutations, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, type OpsStack, stackPerTest } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -29,19 +28,10 @@ const approval = (over: Partial<ApprovalRequirement> = {}): ApprovalRequirement 
   ...over,
 });
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+stackPerTest(
+  { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 10_000 },
+  (made) => ({ env, stack } = made),
+);
 
 interface GateView {
   step: string;

@@ -15,6 +15,7 @@ import {
   type StackOptions,
 } from '../helpers/stack';
 import { envPerFile } from '../helpers/temporal';
+import { expectOneOfEach, failOperationOnce, provisionRequest } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack | undefined;
@@ -38,13 +39,7 @@ async function useStack(options: EmulatorOptions = {}, stackOptions: StackOption
   return stack;
 }
 
-const input = {
-  name: 'payments-prod',
-  region: 'aws-us-east-1',
-  retentionDays: 30,
-  serviceAccount: { permission: 'write' as const },
-  apiKey: { expiryDays: 90 },
-};
+const input = provisionRequest;
 const NAMESPACE = 'payments-prod.a1b2c';
 /** The spec a provisioning with an API key asks for (API-key auth on). */
 const namespaceSpec = {
@@ -91,12 +86,7 @@ describe('provisioning: rollback deletes only what the run provably created', ()
     const s = await useStack({ clockSkewMs: 2_000 });
     // Made "moments before" the run: with the skew its createdTime is after the run's start.
     await s.emulator.seed({ namespaces: [{ ...namespaceSpec }] });
-    s.emulator.faults.add({
-      kind: 'async-fail',
-      operationId: 'createApiKey',
-      reason: 'quota exceeded',
-      count: 1,
-    });
+    failOperationOnce(s.emulator, 'createApiKey');
 
     const message = await provisionFailure(s);
     expect(message).toContain('quota exceeded');
@@ -123,12 +113,7 @@ describe('provisioning: rollback deletes only what the run provably created', ()
           : { name: 'payments-prod-sa', access: { namespaceAccesses: { [NAMESPACE]: write } } },
       ],
     });
-    s.emulator.faults.add({
-      kind: 'async-fail',
-      operationId: 'createApiKey',
-      reason: 'quota exceeded',
-      count: 1,
-    });
+    failOperationOnce(s.emulator, 'createApiKey');
 
     const err = await s.runWorker(() => handle.result().catch((e: unknown) => e));
     const message = messages(err);
@@ -146,12 +131,7 @@ describe('provisioning: rollback deletes only what the run provably created', ()
   test('the Ops API clock 2 s behind and the create answer lost: still this run’s, rolled back and named', async () => {
     const s = await useStack({ clockSkewMs: -2_000 });
     s.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'createNamespace', count: 1 });
-    s.emulator.faults.add({
-      kind: 'async-fail',
-      operationId: 'createApiKey',
-      reason: 'quota exceeded',
-      count: 1,
-    });
+    failOperationOnce(s.emulator, 'createApiKey');
 
     const message = await provisionFailure(s);
     expect(message).toMatch(
@@ -170,10 +150,7 @@ describe('provisioning: rollback deletes only what the run provably created', ()
       s.emulator.faults.add({ kind: 'commit-then-drop', operationId, count: 1 });
     }
     const result = await s.runWorker(async () => (await startProvisioning(s)).result());
-    const state = s.emulator.snapshot();
-    expect(state.namespaces).toHaveLength(1);
-    expect(state.serviceAccounts).toHaveLength(1);
-    expect(state.apiKeys).toHaveLength(1);
+    const state = expectOneOfEach(s.emulator);
     expect(result.created).toEqual({
       namespace: NAMESPACE,
       serviceAccountId: state.serviceAccounts[0]!.id,

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { accessWorkflowIds } from '../../src/shared/workflow-ids';
 import { main as offboardMain } from '../../src/starters/offboard-user';
@@ -10,6 +10,7 @@ import {
   type OffboardStatus,
 } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { expectRefusedUnchanged, failureOf } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -248,11 +249,7 @@ test.each([
 ])('refuses %s, non-retryably', async (_label, input, expected) => {
   await seedUsers(1);
   const err = await stack.runWorker(async () => (await start(input)).result().catch((e: unknown) => e));
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
-  expect(cause.nonRetryable).toBe(true);
-  expect(cause.message).toMatch(expected);
-  expect(mutations(stack.emulator)).toEqual([]);
+  expectRefusedUnchanged(err, stack.emulator, expected);
 });
 
 test('starter: start, a second start attaches and says so, --approve signals the waiting run', async () => {

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { provisionNamespace, provisionStatusQuery } from '../../src/workflows';
 import { workflowIds } from '../../src/shared/workflow-ids';
@@ -12,6 +12,7 @@ import {
   stackPerTest,
   type OpsStack,
 } from '../helpers/stack';
+import { expectOneOfEach, expectRefusedUnchanged, failOperationOnce, failureOf, provisionRequest } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -21,13 +22,7 @@ stackPerTest(
   (made) => ({ env, stack } = made),
 );
 
-const baseInput = {
-  name: 'payments-prod',
-  region: 'aws-us-east-1',
-  retentionDays: 30,
-  serviceAccount: { permission: 'write' as const },
-  apiKey: { expiryDays: 90 },
-};
+const baseInput = provisionRequest;
 
 function start(input: unknown, id = workflowIds.provisionNamespace((input as { name: string }).name)) {
   return env.client.workflow.start(provisionNamespace, {
@@ -97,12 +92,7 @@ test('the API key token is only in the secret sink: not in history, results, que
 });
 
 test('a failed async operation fails the run with the server reason and rolls back what it created', async () => {
-  stack.emulator.faults.add({
-    kind: 'async-fail',
-    operationId: 'createApiKey',
-    reason: 'quota exceeded',
-    count: 1,
-  });
+  failOperationOnce(stack.emulator, 'createApiKey');
   const err = await stack.runWorker(async () => {
     const h = await start(baseInput);
     return h.result().catch((e: unknown) => e);
@@ -119,12 +109,7 @@ test('a failed async operation fails the run with the server reason and rolls ba
 });
 
 test('keepOnFailure leaves what was made in place and says so', async () => {
-  stack.emulator.faults.add({
-    kind: 'async-fail',
-    operationId: 'createServiceAccount',
-    reason: 'boom',
-    count: 1,
-  });
+  failOperationOnce(stack.emulator, 'createServiceAccount', 'boom');
   const err = await stack.runWorker(async () =>
     (await start({ ...baseInput, keepOnFailure: true })).result().catch((e: unknown) => e),
   );
@@ -203,10 +188,7 @@ test('commit-then-drop, 5xx bursts and 429s: exactly one of each resource, Retry
   });
 
   const result = await stack.runWorker(async () => (await start(baseInput)).result());
-  const state = stack.emulator.snapshot();
-  expect(state.namespaces).toHaveLength(1);
-  expect(state.serviceAccounts).toHaveLength(1);
-  expect(state.apiKeys).toHaveLength(1);
+  const state = expectOneOfEach(stack.emulator);
   expect(result.created).toEqual({
     namespace: state.namespaces[0]!.namespace,
     serviceAccountId: state.serviceAccounts[0]!.id,
@@ -261,12 +243,8 @@ describe('bad input fails fast, names the field and changes nothing', () => {
     const err = await stack.runWorker(async () =>
       (await start(input, `provision-namespace/bad-${Math.random()}`)).result().catch((e: unknown) => e),
     );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    const cause = expectRefusedUnchanged(err, stack.emulator, expected);
     expect(cause.type).toBe('InvalidInput');
-    expect(cause.nonRetryable).toBe(true);
-    expect(cause.message).toMatch(expected);
-    expect(mutations(stack.emulator)).toEqual([]);
   });
 
   test('every problem is listed at once', async () => {

@@ -6,31 +6,21 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/shared/workflow-ids';
 import { decommissionNamespace, provisionNamespace } from '../../src/workflows';
 import { historyEventCount } from '../helpers/history';
-import { apiAnswers, captureRuntimeLogs, createOpsStack, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { apiAnswers, type OpsStack, stackPerTest } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 const MINUTE = 60_000;
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, {
+stackPerTest(
+  {
     asyncOperationDurationMs: { createNamespace: 60_000, '*': 5_000 },
     checkDurationMs: 5_000,
     realism: { readAfterCreateLag: true },
     realismParams: { readAfterCreateLag: { lagMs: 90_000 } },
-  });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+  },
+  (made) => ({ env, stack } = made),
+);
 
 const input = {
   name: 'lagging',

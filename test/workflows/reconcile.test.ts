@@ -3,7 +3,7 @@
 // the account changes, prune, per-namespace grants, rotation, crashes and lost answers.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseDesiredState } from '../../src/desired-state/load';
 import type { DesiredStateInput } from '../../src/desired-state/schema';
@@ -20,6 +20,7 @@ import {
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
 import { createOpsStack, mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
+import { failureOf } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -363,7 +364,7 @@ test('a bad desired state fails before any call, naming the field', async () => 
       .catch((e: unknown) => e),
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  const cause = failureOf(err);
   expect(cause.type).toBe('InvalidInput');
   expect(cause.message).toMatch(/desired\.namespaces\.0\.region/);
   expect(stack.emulator.requestLog).toEqual([]);

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { accessWorkflowIds } from '../../src/shared/workflow-ids';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
 import { mutations, runtimeLogs, stackPerTest, type OpsStack } from '../helpers/stack';
+import { expectRefusedUnchanged, failOperationOnce, failureOf } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -189,11 +190,7 @@ describe('refuses clearly, non-retryably, and changes nothing', () => {
     const err = await stack.runWorker(async () =>
       (await start(input(), `rotate-api-key/test/${Math.random()}`)).result().catch((e: unknown) => e),
     );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
-    expect(cause.nonRetryable).toBe(true);
-    expect(cause.message).toMatch(expected);
-    expect(mutations(stack.emulator)).toEqual([]);
+    expectRefusedUnchanged(err, stack.emulator, expected);
   });
 
   test('an owner without an active key', async () => {
@@ -203,24 +200,17 @@ describe('refuses clearly, non-retryably, and changes nothing', () => {
         .result()
         .catch((e: unknown) => e),
     );
-    expect(((err as WorkflowFailedError).cause as ApplicationFailure).message).toMatch(
-      /has no active API key to rotate/,
-    );
+    expect(failureOf(err).message).toMatch(/has no active API key to rotate/);
     expect(mutations(stack.emulator)).toEqual([]);
   });
 });
 
 test('a failed create leaves the old key and no stray secret', async () => {
-  stack.emulator.faults.add({
-    kind: 'async-fail',
-    operationId: 'createApiKey',
-    reason: 'quota exceeded',
-    count: 1,
-  });
+  failOperationOnce(stack.emulator, 'createApiKey');
   const err = await stack.runWorker(async () =>
     (await start({ keyId: oldKeyId })).result().catch((e: unknown) => e),
   );
-  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  const cause = failureOf(err);
   expect(cause.type).toBe('RotationFailed');
   expect(cause.message).toMatch(/quota exceeded.*the old key is unchanged/);
   expect(keyIds()).toEqual([oldKeyId]);

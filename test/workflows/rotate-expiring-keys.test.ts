@@ -3,6 +3,7 @@ import type { OwnerType } from '../../src/ops-api/types';
 import { accessWorkflowIds } from '../../src/shared/workflow-ids';
 import { rotateApiKey, rotateExpiringKeys } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { failOperationOnce } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -54,12 +55,7 @@ test('300 keys, a few expiring: exactly those rotated, one failure reported, the
   const { keyIds } = await seedKeys(300, { 3: 2, 18: 5, 40: 9, 77: 13, 150: 1, 299: 14, 10: 4, 200: 15 });
   // Due, but already on its way out: skipped.
   await stack.client.deleteApiKey(keyIds[10]!, { asyncOperationId: 'deleted-by-hand' });
-  stack.emulator.faults.add({
-    kind: 'async-fail',
-    operationId: 'createApiKey',
-    reason: 'quota exceeded',
-    count: 1,
-  });
+  failOperationOnce(stack.emulator, 'createApiKey');
   stack.emulator.clearRequestLog();
 
   const wallStart = Date.now();

@@ -1,16 +1,10 @@
 // The schedule starter against a real dev server (the time-skipping server has no Schedules).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { main } from '../../src/starters/schedule-key-rotation';
-import { createLocalEnv } from '../helpers/temporal';
+import { createLocalEnv, envPerFile } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await createLocalEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+envPerFile((made) => (env = made), createLocalEnv);
 
 /** Runs the starter in-process with the test's client; returns exit code and the parsed --json line. */
 async function run(...argv: string[]): Promise<{ code: number; out: Record<string, unknown>; err: string }> {
@@ -35,6 +29,17 @@ async function run(...argv: string[]): Promise<{ code: number; out: Record<strin
 }
 
 const ID = ['--schedule-id', 'key-rotation-test', '--task-queue', 'nobody-polls'];
+/** The settings of the updated schedule (lead days 10, or as given). */
+const settings = (leadDays = '10') => [
+  '--lead-days',
+  leadDays,
+  '--concurrency',
+  '3',
+  '--interval',
+  '12h',
+  '--overlap',
+  'buffer-one',
+];
 
 test('create, re-run (unchanged), update, describe, trigger, pause, unpause, delete', async () => {
   expect(await run(...ID, '--lead-days', '10', '--concurrency', '3')).toMatchObject({
@@ -45,34 +50,10 @@ test('create, re-run (unchanged), update, describe, trigger, pause, unpause, del
     outcome: 'unchanged',
   });
 
-  const updated = await run(
-    ...ID,
-    '--lead-days',
-    '10',
-    '--concurrency',
-    '3',
-    '--interval',
-    '12h',
-    '--overlap',
-    'buffer-one',
-  );
+  const updated = await run(...ID, ...settings());
   expect(updated.out).toMatchObject({ outcome: 'updated' });
   expect((updated.out.changes as string[]).join('\n')).toMatch(/spec:.*43200000[\s\S]*overlap:.*BUFFER_ONE/);
-  expect(
-    (
-      await run(
-        ...ID,
-        '--lead-days',
-        '10',
-        '--concurrency',
-        '3',
-        '--interval',
-        '12h',
-        '--overlap',
-        'buffer-one',
-      )
-    ).out,
-  ).toMatchObject({
+  expect((await run(...ID, ...settings())).out).toMatchObject({
     outcome: 'unchanged',
   });
 
@@ -99,38 +80,10 @@ test('create, re-run (unchanged), update, describe, trigger, pause, unpause, del
   expect((await run(...ID, '--pause', '--note', 'maintenance')).out).toMatchObject({ outcome: 'paused' });
   expect((await run(...ID, '--describe')).out).toMatchObject({ paused: true, note: 'maintenance' });
   // Re-applying the same settings leaves a paused schedule paused.
-  expect(
-    (
-      await run(
-        ...ID,
-        '--lead-days',
-        '10',
-        '--concurrency',
-        '3',
-        '--interval',
-        '12h',
-        '--overlap',
-        'buffer-one',
-      )
-    ).out,
-  ).toMatchObject({
+  expect((await run(...ID, ...settings())).out).toMatchObject({
     outcome: 'unchanged',
   });
-  expect(
-    (
-      await run(
-        ...ID,
-        '--lead-days',
-        '11',
-        '--concurrency',
-        '3',
-        '--interval',
-        '12h',
-        '--overlap',
-        'buffer-one',
-      )
-    ).out,
-  ).toMatchObject({
+  expect((await run(...ID, ...settings('11'))).out).toMatchObject({
     outcome: 'updated',
   });
   expect((await run(...ID, '--describe')).out).toMatchObject({ paused: true, sweep: { leadDays: 11 } });

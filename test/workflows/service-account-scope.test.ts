@@ -13,27 +13,14 @@ import {
   reconcile,
   rotateApiKey,
 } from '../../src/workflows';
-import { captureRuntimeLogs, createOpsStack, mutations, testDialect, type OpsStack } from '../helpers/stack';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { mutations, testDialect, type OpsStack, stackPerTest } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
 const cloud = testDialect() === 'cloud';
 const NS = 'ci-payments.a1b2c';
 
-beforeAll(async () => {
-  captureRuntimeLogs();
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-beforeEach(async () => {
-  stack = await createOpsStack(env, { asyncOperationDurationMs: 5_000, checkDurationMs: 5_000 });
-});
-afterEach(async () => {
-  await stack?.close();
-});
+stackPerTest({ asyncOperationDurationMs: 5_000, checkDurationMs: 5_000 }, (made) => ({ env, stack } = made));
 
 type ServiceAccountInput = NonNullable<Parameters<typeof provisionNamespace>[0]['serviceAccount']>;
 

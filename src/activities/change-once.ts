@@ -1,0 +1,40 @@
+// One read-merge-send change under the step's own operation id, safe to repeat (desired state's updates).
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { asyncOperationIdFor, OpsApiError } from '../ops-api';
+import type { AsyncOperationResponse, OpsApiClient } from '../ops-api';
+import { FailureType } from '../shared/failure-types';
+import { changedSince, findOwnOperation, isOwnRepeat } from './util';
+
+/** A change raced with another one (a stale version): read again on the next attempt. */
+const raced = (what: string, err: OpsApiError) =>
+  ApplicationFailure.create({
+    type: FailureType.ResourceNotReady,
+    message: `${what} changed while this change was being made (${err.message}); reading it again`,
+    nextRetryDelay: 1_000,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+
+/**
+ * One update under this step's own operation id, as read-merge-send: the whole spec as read goes back
+ * with the change. A refusal (any client error) is followed by a read: this step's own operation means
+ * done; a resource that moved on since the read means a race (read again, retry); otherwise it stands.
+ */
+export async function changeOnce<R extends { resourceVersion: string; state: string }>(
+  client: OpsApiClient,
+  operationKey: string,
+  what: string,
+  read: () => Promise<R>,
+  send: (current: R, asyncOperationId: string) => Promise<AsyncOperationResponse>,
+): Promise<AsyncOperationResponse> {
+  const asyncOperationId = asyncOperationIdFor(operationKey);
+  // An earlier attempt committed (its answer lost): re-reading now would send a different request.
+  if (await findOwnOperation(client, asyncOperationId)) return { asyncOperationId };
+  const current = await read();
+  try {
+    return await send(current, asyncOperationId);
+  } catch (err) {
+    if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
+    if (await changedSince(err, current, read)) throw raced(what, err as OpsApiError);
+    throw err;
+  }
+}

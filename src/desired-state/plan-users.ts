@@ -1,0 +1,26 @@
+// The plan's users: invited, their role and access updated, or pruned.
+import { creation, grantsOf, planPrincipal, pruneOrLeave, type PlanContext } from './plan-context';
+
+export function planUsers(ctx: PlanContext): void {
+  const { desired } = ctx;
+  const userByEmail = new Map(ctx.live.users.map((u) => [u.email.toLowerCase(), u]));
+  for (const want of desired.users) {
+    const have = userByEmail.get(want.email.toLowerCase());
+    if (!have) {
+      const role = { field: 'role', from: null, to: want.role };
+      ctx.changes.push(creation('user', want.email, [role, ...grantsOf(want.access)]));
+      continue;
+    }
+    const role = have.role !== want.role ? { field: 'role', from: have.role, to: want.role } : undefined;
+    planPrincipal(ctx, 'user', want.email, have, want.access, role);
+  }
+  const wanted = new Set(desired.users.map((u) => u.email.toLowerCase()));
+  pruneOrLeave(
+    ctx,
+    'user',
+    ctx.live.users.map((u) => ({ id: u.id, name: u.email, match: u.email.toLowerCase() })),
+    wanted,
+    ctx.prune.users,
+    'not in the file, and prune.users owns them',
+  );
+}

@@ -1,0 +1,72 @@
+// What users and service accounts share on reconcile: namespace access by name, and updates of role and access.
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { Change } from '../../desired-state/plan';
+import type { Permission } from '../../desired-state/schema';
+import type { AccountRole } from '../../ops-api/types';
+import { opsApiCall } from '../../shared/activity-options';
+import { FailureType } from '../../shared/failure-types';
+import { waitForOperation } from '../common';
+import { changeKey, type Applied, type ApplyContext } from './context';
+
+const { setNamespaceAccess, setAccountRole } = proxyActivities<Activities>(opsApiCall);
+
+type PrincipalKind = 'user' | 'serviceAccount';
+
+/** The file's grants (by namespace name) as the API's namespace accesses (by namespace id). */
+export function accessByIds(ctx: ApplyContext, grants: Record<string, Permission>) {
+  return {
+    namespaceAccesses: Object.fromEntries(
+      Object.entries(grants).map(([ns, permission]) => [
+        ctx.nsIds[ns]!,
+        { permission: permission as 'read' },
+      ]),
+    ),
+  };
+}
+
+/** An existing principal's role (field `roleField`, when the change has it), then its grants one by one. */
+export async function updatePrincipal(
+  ctx: ApplyContext,
+  c: Change,
+  kind: PrincipalKind,
+  roleField: 'role' | 'accountRole',
+): Promise<Applied> {
+  await setRole(ctx, c, kind, roleField);
+  return setAccess(ctx, c, kind, c.targetId!);
+}
+
+async function setRole(ctx: ApplyContext, c: Change, kind: PrincipalKind, field: 'role' | 'accountRole') {
+  const role = c.fields.find((f) => f.field === field);
+  if (!role) return;
+  const { asyncOperationId } = await setAccountRole({
+    kind,
+    principalId: c.targetId!,
+    role: role.to as AccountRole,
+    operationKey: changeKey(c, 'role'),
+  });
+  await waitForOperation(asyncOperationId, { kind, id: c.targetId!, until: 'ready' }, ctx.wait);
+}
+
+/** One namespace at a time: a grant never rewrites the principal's other grants. */
+async function setAccess(ctx: ApplyContext, c: Change, kind: PrincipalKind, principalId: string) {
+  for (const f of c.fields.filter((x) => x.field.startsWith('access.'))) {
+    const ns = f.field.slice('access.'.length);
+    const namespaceId = ctx.nsIds[ns];
+    if (!namespaceId)
+      throw ApplicationFailure.create({
+        type: FailureType.NotFound,
+        message: `namespace ${ns} does not exist`,
+        nonRetryable: true,
+      });
+    const { asyncOperationId } = await setNamespaceAccess({
+      kind,
+      principalId,
+      namespaceId,
+      permission: (f.to as 'read' | null) ?? null,
+      operationKey: changeKey(c, f.field),
+    });
+    await waitForOperation(asyncOperationId, { kind, id: principalId, until: 'ready' }, ctx.wait);
+  }
+  return undefined;
+}
