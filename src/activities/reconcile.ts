@@ -18,7 +18,8 @@ import { postSigned, SignedPostError } from '../secrets/signed-post';
 import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { changedSince, findOwnOperation, heartbeat, isOwnRepeat } from './util';
-import { isLive, normalizeCa, withNamespaceChanges, type NamespaceChanges } from '../shared/resources';
+import { withNamespaceChanges, type NamespaceChanges } from '../ops-api/resources';
+import { isLive, normalizeCa } from '../shared/resources';
 
 /** Ids of what exists, by the names a desired-state file uses. */
 export interface AccountIds {

@@ -8,7 +8,8 @@ import type {
   ServiceAccount,
 } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
-import { isLive, reachesNamespace } from '../shared/resources';
+import { reachesNamespace } from '../ops-api/resources';
+import { isLive } from '../shared/resources';
 import type { ActivityDeps } from './deps';
 import { createOrAdopt, deleteIfExists, heartbeat, type DeleteInput, type DeleteResult } from './util';
 

@@ -9,7 +9,7 @@ import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secr
 import type { ANY_APPROVER } from '../shared/approval';
 import { validate, type InputProblem } from '../shared/validation';
 import { withoutSecrets } from './run-results';
-import type { HttpRequestEvent } from './telemetry';
+import type { HttpRequestEvent } from '../telemetry';
 import {
   applyFrontDoorLimits,
   DEFAULT_FRONT_DOOR_LIMITS,

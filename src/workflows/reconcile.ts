@@ -10,7 +10,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { AccountIds } from '../activities/reconcile';
-import type { NamespaceChanges } from '../shared/resources';
+import type { NamespaceChanges } from '../ops-api/resources';
 import { hasChanges, type Change, type Plan } from '../desired-state/plan';
 import {
   desiredStateSchema,
