@@ -4,7 +4,7 @@ import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { parseEnv } from '../config';
-import type { PortalStackOptions } from './stack';
+import type { PortalStackOptions } from './stack/types';
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
