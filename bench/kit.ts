@@ -2,11 +2,15 @@
 // counting the Actions of its runs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import type { EmulatorOptions } from '../src/emulator';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Emulator, EmulatorOptions } from '../src/emulator';
 import { FLEET_LIMITER } from '../src/shared/fleet-limits';
 import { countActions, type ActionCounts } from './actions';
 import type { BenchOptions } from './cli';
+import { startWorker, type WorkerProcess, type WorkerSettings } from './infra';
 import { round2, type Distribution } from './metrics';
+import type { ScenarioContext } from './types';
 
 export const REGION = 'aws-us-east-1';
 export const DAY_MS = 86_400_000;
@@ -77,4 +81,26 @@ export async function waitUntilIdle(
     }
     await sleep(count === 0 ? 500 : 1000);
   }
+}
+
+/** The product's worker in a child process, serving `taskQueue` against the scenario's emulator. */
+export async function startBenchWorker(
+  ctx: ScenarioContext,
+  emulator: Emulator,
+  o: { name: string; taskQueue: string; logFile: string } & Partial<WorkerSettings>,
+): Promise<WorkerProcess> {
+  const { name, ...settings } = o;
+  const secretsDir = path.join(ctx.outDir, 'secrets', name);
+  await mkdir(secretsDir, { recursive: true });
+  return startWorker({
+    temporalAddress: ctx.server!.address,
+    opsApiUrl: emulator.url,
+    opsApiKey: emulator.apiKey,
+    secretsDir,
+    bundlePath: ctx.bundlePath!,
+    maxActivities: ctx.opts.maxActivities,
+    logLevel: ctx.opts.workerLogLevel,
+    ...settings,
+    logFile: path.join(ctx.outDir, settings.logFile),
+  });
 }

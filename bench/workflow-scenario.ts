@@ -1,15 +1,13 @@
 // One workflow scenario: a fresh emulator (its request log and operations are its own), fresh worker children on
 // their own task queue, the load started, and the result judged from what the emulator saw and what Temporal's
 // visibility reports.
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator';
 import { FLEET_LIMITER } from '../src/shared/fleet-limits';
 import { actionsFigures, addCounts, diffCounts, type ActionCounts } from './actions';
 import type { ScenarioName } from './cli';
-import { settledActionMetric, startWorker, type WorkerProcess, type WorkerUsage } from './infra';
-import { fmtS, historyActionCounts, roundDist, waitUntilIdle } from './kit';
+import { settledActionMetric, type WorkerProcess, type WorkerUsage } from './infra';
+import { fmtS, historyActionCounts, roundDist, startBenchWorker, waitUntilIdle } from './kit';
 import { distribution, operationIntervals, peakConcurrent, requestFigures, round2 } from './metrics';
 import type { ScenarioContext, ScenarioResult, WorkflowCounts } from './types';
 
@@ -79,28 +77,20 @@ export async function runWorkflowScenario(
   }
 }
 
-async function startWorkers(
+function startWorkers(
   ctx: ScenarioContext,
   spec: WorkflowScenarioSpec,
   taskQueue: string,
   emulator: Emulator,
 ): Promise<WorkerProcess[]> {
   const { opts } = ctx;
-  const secretsDir = path.join(ctx.outDir, 'secrets', spec.name);
-  await mkdir(secretsDir, { recursive: true });
   const count = spec.workers ?? 1;
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      startWorker({
-        temporalAddress: ctx.server!.address,
+      startBenchWorker(ctx, emulator, {
+        name: spec.name,
         taskQueue,
-        opsApiUrl: emulator.url,
-        opsApiKey: emulator.apiKey,
-        secretsDir,
-        bundlePath: ctx.bundlePath!,
-        logFile: path.join(ctx.outDir, `worker-${spec.name}-${count}-${i + 1}.log`),
-        maxActivities: opts.maxActivities,
-        logLevel: opts.workerLogLevel,
+        logFile: `worker-${spec.name}-${count}-${i + 1}.log`,
         ...(spec.cap ? { rateLimit: spec.cap } : {}),
         ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
         ...(opts.maxWorkflowTasks ? { maxWorkflowTasks: opts.maxWorkflowTasks } : {}),

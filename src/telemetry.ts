@@ -1,4 +1,4 @@
-// The SDK runtime of the service process: SDK, workflow and activity logs into pino (with workflowId,
+// The SDK runtime of a process (`npm start`, `npm run worker`): SDK, workflow and activity logs into pino (with workflowId,
 // activityType, ... from the SDK's log metadata), optional Prometheus metrics, and Ops API call counters.
 import type { LogLevel, LogMetadata, Logger as SdkLogger, MetricMeter } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
@@ -61,6 +61,16 @@ export function installRuntime(setup: RuntimeSetup): boolean {
   } catch (err) {
     if ((err as Error).name === 'IllegalStateError') return false;
     throw err;
+  }
+}
+
+/** A meter's counters, or undefined (said once in the log) where the runtime has no meter (a test's runtime). */
+export function metricsOrNone<T>(make: () => T, logger: Logger, what: string): T | undefined {
+  try {
+    return make();
+  } catch (err) {
+    logger.warn({ err }, `${what} metrics unavailable`);
+    return undefined;
   }
 }
 

@@ -1,8 +1,6 @@
 // The `waits` scenario: the same async operations waited on by the product's design and the two
 // obvious alternatives at once, one phase per operation duration. Per design: Temporal Cloud Actions
 // (from the histories, heartbeats from the server's metric), Ops API calls, history events, overhead.
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { OpsApiClient } from '../../src/ops-api';
@@ -14,8 +12,8 @@ import {
   totalActions,
   type ActionCounts,
 } from '../actions';
-import { settledActionMetric, startWorker, type WorkerProcess } from '../infra';
-import { fmtS, historyActionCounts, pool, roundDist, waitUntilIdle } from '../kit';
+import { settledActionMetric, type WorkerProcess } from '../infra';
+import { fmtS, historyActionCounts, pool, roundDist, startBenchWorker, waitUntilIdle } from '../kit';
 import { distribution, round2, waitFigures, type WaitFigure } from '../metrics';
 import type { ScenarioContext, ScenarioResult, WaitDesignFigures, WorkflowCounts } from '../types';
 import { HEARTBEAT_TIMEOUT_MS, WAIT_DESIGNS, type WaitDesign, type WaitDesignInput } from './shared';
@@ -90,23 +88,15 @@ export async function waitsScenario(ctx: ScenarioContext): Promise<ScenarioResul
   }
 }
 
-async function startWaitsWorker(
+function startWaitsWorker(
   ctx: ScenarioContext,
   emulator: Emulator,
   taskQueue: string,
 ): Promise<WorkerProcess> {
-  const secretsDir = path.join(ctx.outDir, 'secrets', 'waits');
-  await mkdir(secretsDir, { recursive: true });
-  return startWorker({
-    temporalAddress: ctx.server!.address,
+  return startBenchWorker(ctx, emulator, {
+    name: 'waits',
     taskQueue,
-    opsApiUrl: emulator.url,
-    opsApiKey: emulator.apiKey,
-    secretsDir,
-    bundlePath: ctx.bundlePath!,
-    logFile: path.join(ctx.outDir, 'worker-waits.log'),
-    maxActivities: ctx.opts.maxActivities,
-    logLevel: ctx.opts.workerLogLevel,
+    logFile: 'worker-waits.log',
     waitDesigns: true,
   });
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { connectClient, type ConnectedClient } from '../../client';
 import type { Logger } from '../../logger';
 import { createDirectory, registerPortal } from '../../portal';
-import { httpMetrics, type HttpRequestEvent } from '../../telemetry';
+import { httpMetrics, metricsOrNone } from '../../telemetry';
 import { createOpsApiClient } from '../../worker';
 import { keyFile } from '../data-folder';
 import { StackError } from '../dev-server';
@@ -95,7 +95,9 @@ async function buildApp(
   const taskQueue = ctx.opsApi.config.TASK_QUEUE;
   const uiUrl = ctx.temporal.uiUrl;
   const intake = createIntake({ client, taskQueue, logger, policy: front.policy });
-  const onRequest = ctx.options.metricsAddress ? requestMetrics(logger) : undefined;
+  const onRequest = ctx.options.metricsAddress
+    ? metricsOrNone(() => httpMetrics(), logger, 'HTTP request')
+    : undefined;
   const live = () => !worker || worker.worker.getState() === 'RUNNING';
   const app = buildEventsServer({
     client,
@@ -169,13 +171,4 @@ async function listen(app: FastifyInstance, events: EventsEndpointOptions, life:
 function portalOf(prepared: NonNullable<FrontDoorSettings['portal']>, url: string): Stack['portal'] {
   const { auth: _auth, ...setup } = prepared;
   return { url: `${url}/`, ...setup };
-}
-
-function requestMetrics(logger: Logger): ((e: HttpRequestEvent) => void) | undefined {
-  try {
-    return httpMetrics();
-  } catch (err) {
-    logger.warn({ err }, 'HTTP request metrics unavailable');
-    return undefined;
-  }
 }

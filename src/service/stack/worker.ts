@@ -3,9 +3,8 @@
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from '../../logger';
-import type { RequestEvent } from '../../ops-api';
 import { createSecretSinkFromEnv } from '../../secrets';
-import { opsApiMetrics } from '../../telemetry';
+import { metricsOrNone, opsApiMetrics } from '../../telemetry';
 import { createOpsWorker, type OpsWorker } from '../../worker';
 import { StackError } from '../dev-server';
 import type { Lifecycle } from './lifecycle';
@@ -26,7 +25,7 @@ export async function startWorker(
   const { env, logger, life, temporal, opsApi } = ctx;
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   life.started(() => connection.close());
-  const onOpsApiRequest = metricsOrNothing(logger);
+  const onOpsApiRequest = metricsOrNone(() => opsApiMetrics(), logger, 'Ops API');
   life.check(); // Creating the worker bundles the workflows: seconds.
   const worker = await createOpsWorker({
     connection,
@@ -62,13 +61,4 @@ export async function startWorker(
     'worker started',
   );
   return { worker, stop };
-}
-
-function metricsOrNothing(logger: Logger): ((e: RequestEvent) => void) | undefined {
-  try {
-    return opsApiMetrics();
-  } catch (err) {
-    logger.warn({ err }, 'Ops API metrics unavailable');
-    return undefined;
-  }
 }
