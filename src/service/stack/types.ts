@@ -30,7 +30,7 @@ export interface StackOptions {
   temporalUiUrl?: string;
   /** Web UI of the embedded dev server; default true. */
   ui?: boolean;
-  /** An existing Ops API; when absent the emulator runs in-process (key: env OPS_API_KEY). */
+  /** An existing Ops API (its key: workerSettings.OPS_API_KEY); when absent the emulator runs in-process. */
   opsApiUrl?: string;
   /** Default 7243; 0 = a free port. */
   emulatorPort?: number;
