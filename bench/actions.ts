@@ -15,95 +15,96 @@ const CHANGE_VERSION_ATTRIBUTE = 'TemporalChangeVersion';
 
 const idKey = (id: unknown) => String(id ?? '');
 
+/** Events that are one Action each, whatever they carry. */
+const ONE_ACTION: ReadonlyMap<unknown, string> = new Map([
+  [EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'schedule_activity'],
+  [EventType.EVENT_TYPE_TIMER_STARTED, 'start_timer'],
+  // Also a signal from another workflow: billed here, in the signaled history, not the sender's.
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'signal_workflow'],
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, 'accept_workflow_update'],
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED, 'update_workflow_options'],
+  [EventType.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED, 'schedule_nexus_operation'],
+  [EventType.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED, 'request_nexus_operation_cancellation'],
+]);
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
 /**
  * Billable Actions in one run's history, by Action type. Not in histories, so not counted here: recorded
  * heartbeats, queries, rejected updates, schedule bookkeeping (2 per scheduled start), exports.
  */
 export function countActions(history: History): ActionCounts {
   const counts: ActionCounts = {};
-  const add = (type: string, n = 1) => {
-    if (n > 0) counts[type] = (counts[type] ?? 0) + n;
+  const add = (type: string | undefined, n = 1) => {
+    if (type && n > 0) counts[type] = (counts[type] ?? 0) + n;
   };
   const events = history.events ?? [];
   // Every marker a workflow task records (local activities, patches) is one Action together.
   const markerTasks = new Set<string>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    switch (e.eventType) {
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: {
-        const a = e.workflowExecutionStartedEventAttributes;
-        const indexed = a?.searchAttributes?.indexedFields ?? {};
-        // Signal-With-Start that started the run: Started then Signaled at once, one Action for both.
-        const next = events[i + 1];
-        const withSignal = next?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED;
-        if (a?.continuedExecutionRunId) add('continue_as_new_workflow');
-        // A child's start is billed in its parent (two Actions on StartChildWorkflowExecutionInitiated).
-        else if (a?.parentWorkflowExecution?.workflowId) break;
-        else if ('TemporalScheduledById' in indexed) add('schedule_workflow');
-        else if (withSignal) {
-          add('signal_workflow_with_start');
-          i++;
-        } else add('start_workflow');
-        break;
-      }
-      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
-        // One for storing the intent, one for the attempt to start it.
-        add('start_child_workflow', 2);
-        break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        add('schedule_activity');
-        break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-        // Retries write no events: the started event of the last attempt carries the attempt number.
-        add('retry_activity', (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
-        break;
-      case EventType.EVENT_TYPE_MARKER_RECORDED:
-        markerTasks.add(idKey(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId));
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-        add(
-          'retry_activity_local',
-          e.workflowTaskCompletedEventAttributes?.meteringMetadata?.nonfirstLocalActivityExecutionAttempts ??
-            0,
-        );
-        break;
-      case EventType.EVENT_TYPE_TIMER_STARTED:
-        add('start_timer');
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-        // Also a signal from another workflow: billed here, in the signaled history, not the sender's.
-        add('signal_workflow');
-        break;
-      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
-        const fields = Object.keys(
-          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
-        );
-        if (fields.some((f) => f !== CHANGE_VERSION_ATTRIBUTE)) add('upsert_workflow_search_attributes');
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-        add('accept_workflow_update');
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED:
-        add('update_workflow_options');
-        break;
-      case EventType.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED:
-        add('schedule_nexus_operation');
-        break;
-      case EventType.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED:
-        add('request_nexus_operation_cancellation');
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-        if (
-          e.workflowTaskFailedEventAttributes?.cause ===
-          WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW
-        )
-          add('reset_workflow');
-        break;
-    }
+    const simple = ONE_ACTION.get(e.eventType);
+    if (simple) add(simple);
+    else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) {
+      const start = startAction(e, events[i + 1]);
+      add(start.type);
+      if (start.withSignal) i++;
+    } else if (e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
+      markerTasks.add(idKey(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId));
+    } else otherActions(e, add);
   }
   add('record_activity_markers', markerTasks.size);
   return counts;
+}
+
+/** A run's start: continued, a child's (billed in the parent), scheduled, with a signal, or plain. */
+function startAction(
+  e: HistoryEvent,
+  next: HistoryEvent | undefined,
+): { type?: string; withSignal?: boolean } {
+  const a = e.workflowExecutionStartedEventAttributes;
+  const indexed = a?.searchAttributes?.indexedFields ?? {};
+  if (a?.continuedExecutionRunId) return { type: 'continue_as_new_workflow' };
+  // A child's start is billed in its parent (two Actions on StartChildWorkflowExecutionInitiated).
+  if (a?.parentWorkflowExecution?.workflowId) return {};
+  if ('TemporalScheduledById' in indexed) return { type: 'schedule_workflow' };
+  // Signal-With-Start that started the run: Started then Signaled at once, one Action for both.
+  if (next?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+    return { type: 'signal_workflow_with_start', withSignal: true };
+  return { type: 'start_workflow' };
+}
+
+function otherActions(e: HistoryEvent, add: (type: string, n?: number) => void): void {
+  switch (e.eventType) {
+    case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+      // One for storing the intent, one for the attempt to start it.
+      add('start_child_workflow', 2);
+      break;
+    case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+      // Retries write no events: the started event of the last attempt carries the attempt number.
+      add('retry_activity', (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
+      break;
+    case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+      add(
+        'retry_activity_local',
+        e.workflowTaskCompletedEventAttributes?.meteringMetadata?.nonfirstLocalActivityExecutionAttempts ?? 0,
+      );
+      break;
+    case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+      const fields = Object.keys(
+        e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+      );
+      if (fields.some((f) => f !== CHANGE_VERSION_ATTRIBUTE)) add('upsert_workflow_search_attributes');
+      break;
+    }
+    case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+      if (
+        e.workflowTaskFailedEventAttributes?.cause ===
+        WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW
+      )
+        add('reset_workflow');
+      break;
+  }
 }
 
 export function addCounts(into: ActionCounts, from: ActionCounts): ActionCounts {

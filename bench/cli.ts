@@ -108,109 +108,46 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+const STRING_FLAGS = [
+  'scenarios',
+  'n',
+  'activation',
+  'check',
+  'op-duration',
+  'baseline-n',
+  'users',
+  'keys-per-user',
+  'sweep-keys',
+  'sweep-due',
+  'sweep-concurrency',
+  'wait-n',
+  'wait-durations',
+  'workers',
+  'fleet-rate',
+  'fleet-mutations',
+  'rate',
+  'cap',
+  'max-activities',
+  'max-cached-workflows',
+  'max-workflow-tasks',
+  'worker-log-level',
+  'timeout',
+  'json',
+] as const;
+type Flags = Partial<Record<(typeof STRING_FLAGS)[number], string>> & { quick?: boolean; help?: boolean };
+
 /** Parsed options, `'help'`, or a UsageError naming the bad flag. */
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenarios: { type: 'string' },
-        quick: { type: 'boolean' },
-        n: { type: 'string' },
-        activation: { type: 'string' },
-        check: { type: 'string' },
-        'op-duration': { type: 'string' },
-        'baseline-n': { type: 'string' },
-        users: { type: 'string' },
-        'keys-per-user': { type: 'string' },
-        'sweep-keys': { type: 'string' },
-        'sweep-due': { type: 'string' },
-        'sweep-concurrency': { type: 'string' },
-        'wait-n': { type: 'string' },
-        'wait-durations': { type: 'string' },
-        workers: { type: 'string' },
-        'fleet-rate': { type: 'string' },
-        'fleet-mutations': { type: 'string' },
-        rate: { type: 'string' },
-        cap: { type: 'string' },
-        'max-activities': { type: 'string' },
-        'max-cached-workflows': { type: 'string' },
-        'max-workflow-tasks': { type: 'string' },
-        'worker-log-level': { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = readFlags(argv);
   if (values.help) return 'help';
   const quick = values.quick ?? false;
-
-  const int = (flag: string, text: string | undefined, fallback: number, min = 1, max = 100_000): number => {
-    if (text === undefined) return fallback;
-    const v = Number(text);
-    if (!/^\d+$/.test(text) || v < min || v > max)
-      throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
-    return v;
-  };
-  const positive = (flag: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const v = Number(text);
-    if (!Number.isFinite(v) || v <= 0)
-      throw new UsageError(`--${flag} must be a positive number, got '${text}'`);
-    return v;
-  };
-  const duration = (flag: string, text: string | undefined, fallback: number, min = 0): number => {
-    if (text === undefined) return fallback;
-    const ms = parseDurationMs(text);
-    if (ms === undefined || ms < min)
-      throw new UsageError(
-        `--${flag} must be a duration like '5s' or '1500ms'${min ? ` of at least ${min} ms` : ''}, got '${text}'`,
-      );
-    return ms;
-  };
-
-  // The fleet scenario runs only when asked for: by name, or by --workers.
-  let scenarios: ScenarioName[] =
-    values.workers !== undefined ? ['fleet'] : SCENARIOS.filter((s) => s !== 'fleet');
-  if (values.scenarios !== undefined) {
-    const names = values.scenarios.split(',').map((s) => s.trim());
-    const unknown = names.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-    if (unknown.length > 0 || names.length === 0 || names.includes(''))
-      throw new UsageError(
-        `--scenarios: unknown scenario(s) ${unknown.map((s) => `'${s}'`).join(', ') || "''"}; choose from ${SCENARIOS.join(', ')}`,
-      );
-    // Run order is fixed (the list's order), duplicates dropped.
-    scenarios = SCENARIOS.filter((s) => names.includes(s));
-  }
-
   // checkDuration below 1 s would be clamped by the wait's minPollSeconds (1 s), so the minimum would lie.
   const checkMs = duration('check', values.check, quick ? 1000 : 5000, 1000);
   const rate = positive('rate', values.rate, 50);
-  const sweepKeys = int('sweep-keys', values['sweep-keys'], quick ? 50 : 1000);
-  const sweepDue = int('sweep-due', values['sweep-due'], quick ? 15 : 300, 0);
-  if (sweepDue > sweepKeys)
-    throw new UsageError(`--sweep-due (${sweepDue}) exceeds --sweep-keys (${sweepKeys})`);
-  const cap = positive('cap', values.cap, Math.max(1, Math.floor(rate * 0.9)));
-  const waitDurationsMs = (values['wait-durations'] ?? (quick ? '3s' : '30s,2m'))
-    .split(',')
-    .map((d) => duration('wait-durations', d.trim(), NaN, 1));
   const optionalInt = (flag: string, text: string | undefined) =>
     text === undefined ? undefined : int(flag, text, 0, 2);
-
-  const workerLogLevel = (values['worker-log-level'] ?? 'WARN').toUpperCase();
-  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(workerLogLevel))
-    throw new UsageError(
-      `--worker-log-level must be one of TRACE, DEBUG, INFO, WARN, ERROR, got '${workerLogLevel}'`,
-    );
-
   return {
-    scenarios,
+    scenarios: scenariosOf(values),
     quick,
     n: int('n', values.n, quick ? 10 : 200),
     activationMs: duration('activation', values.activation, quick ? 3000 : 20_000),
@@ -220,21 +157,93 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     baselinePollMs: 1000,
     users: int('users', values.users, quick ? 5 : 50),
     keysPerUser: int('keys-per-user', values['keys-per-user'], quick ? 4 : 20, 0),
-    sweepKeys,
-    sweepDue,
-    sweepConcurrency: int('sweep-concurrency', values['sweep-concurrency'], 50, 1, 50),
+    ...sweepOf(values, quick),
     waitN: int('wait-n', values['wait-n'], quick ? 3 : 20, 1, 1000),
-    waitDurationsMs,
+    waitDurationsMs: (values['wait-durations'] ?? (quick ? '3s' : '30s,2m'))
+      .split(',')
+      .map((d) => duration('wait-durations', d.trim(), NaN, 1)),
     workers: int('workers', values.workers, 3, 1, 10),
     fleetRate: int('fleet-rate', values['fleet-rate'], 20, 1, 1000),
     fleetMutations: int('fleet-mutations', values['fleet-mutations'], 5, 1, 100),
     rate,
-    cap,
+    cap: positive('cap', values.cap, Math.max(1, Math.floor(rate * 0.9))),
     maxActivities: int('max-activities', values['max-activities'], 200),
     maxCachedWorkflows: optionalInt('max-cached-workflows', values['max-cached-workflows']),
     maxWorkflowTasks: optionalInt('max-workflow-tasks', values['max-workflow-tasks']),
-    workerLogLevel: workerLogLevel as BenchOptions['workerLogLevel'],
+    workerLogLevel: logLevelOf(values['worker-log-level']),
     timeoutMs: duration('timeout', values.timeout, 15 * 60_000, 1000),
     json: values.json,
   };
+}
+
+function readFlags(argv: string[]): Flags {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(STRING_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
+        quick: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values as Flags;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The fleet scenario runs only when asked for: by name, or by --workers. Run order is the list's, once each. */
+function scenariosOf(values: Flags): ScenarioName[] {
+  if (values.scenarios === undefined)
+    return values.workers !== undefined ? ['fleet'] : SCENARIOS.filter((s) => s !== 'fleet');
+  const names = values.scenarios.split(',').map((s) => s.trim());
+  const unknown = names.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0 || names.length === 0 || names.includes(''))
+    throw new UsageError(
+      `--scenarios: unknown scenario(s) ${unknown.map((s) => `'${s}'`).join(', ') || "''"}; choose from ${SCENARIOS.join(', ')}`,
+    );
+  return SCENARIOS.filter((s) => names.includes(s));
+}
+
+function sweepOf(values: Flags, quick: boolean) {
+  const sweepKeys = int('sweep-keys', values['sweep-keys'], quick ? 50 : 1000);
+  const sweepDue = int('sweep-due', values['sweep-due'], quick ? 15 : 300, 0);
+  if (sweepDue > sweepKeys)
+    throw new UsageError(`--sweep-due (${sweepDue}) exceeds --sweep-keys (${sweepKeys})`);
+  const sweepConcurrency = int('sweep-concurrency', values['sweep-concurrency'], 50, 1, 50);
+  return { sweepKeys, sweepDue, sweepConcurrency };
+}
+
+function logLevelOf(text: string | undefined): BenchOptions['workerLogLevel'] {
+  const level = (text ?? 'WARN').toUpperCase();
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level))
+    throw new UsageError(`--worker-log-level must be one of TRACE, DEBUG, INFO, WARN, ERROR, got '${level}'`);
+  return level as BenchOptions['workerLogLevel'];
+}
+
+function int(flag: string, text: string | undefined, fallback: number, min = 1, max = 100_000): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!/^\d+$/.test(text) || v < min || v > max)
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  return v;
+}
+
+function positive(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new UsageError(`--${flag} must be a positive number, got '${text}'`);
+  return v;
+}
+
+function duration(flag: string, text: string | undefined, fallback: number, min = 0): number {
+  if (text === undefined) return fallback;
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms < min)
+    throw new UsageError(
+      `--${flag} must be a duration like '5s' or '1500ms'${min ? ` of at least ${min} ms` : ''}, got '${text}'`,
+    );
+  return ms;
 }

@@ -1,5 +1,5 @@
 // Targets and the stdout table. The table is the JSON's content in rows a person can read.
-import type { ScenarioResult } from './scenarios';
+import type { ScenarioResult } from './types';
 import { DESIGN_LABELS } from './wait-designs/shared';
 
 export interface TargetResult {
@@ -27,86 +27,98 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const s = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '—' : `${r2(ms / 1000)}`);
 
 export function evaluateTargets(results: readonly ScenarioResult[], checkMs: number): TargetResult[] {
-  const out: TargetResult[] = [];
-  for (const r of results) {
-    if (r.status !== 'ok') continue;
-    if (r.actions) {
-      // A miscount of the history rules (or a billable thing the bench does not know) shows up here.
-      out.push({
-        scenario: r.label ?? r.name,
-        target: 'Actions from histories + recorded heartbeats = server `action` metric',
-        measured: `${r.actions.total} counted, ${r.actions.serverTotal} on the server`,
-        pass: r.actions.total === r.actions.serverTotal,
-      });
-    }
-    if (r.waitDesigns && r.workflows) {
-      const { started, completed } = r.workflows;
-      out.push({
-        scenario: r.label ?? r.name,
-        target: 'every wait of every design completes',
-        measured: `${completed} of ${started} completed`,
-        pass: completed === started,
-      });
-    }
-    if (r.name === 'baseline' || !r.requests || !r.workflows) continue;
-    const w = r.requests.waitSummary;
-    out.push({
-      scenario: r.label ?? r.name,
+  return results.filter((r) => r.status === 'ok').flatMap((r) => targetsOf(r, checkMs));
+}
+
+type Target = Omit<TargetResult, 'scenario'>;
+
+function targetsOf(r: ScenarioResult, checkMs: number): TargetResult[] {
+  const found: Target[] = [
+    ...(r.actions ? [actionsTarget(r.actions)] : []),
+    ...(r.waitDesigns && r.workflows ? [waitDesignsTarget(r.workflows)] : []),
+    ...(r.name !== 'baseline' && r.requests && r.workflows ? workflowTargets(r, checkMs) : []),
+  ];
+  return found.map((t) => ({ scenario: r.label ?? r.name, ...t }));
+}
+
+/** A miscount of the history rules (or a billable thing the bench does not know) shows up here. */
+function actionsTarget(actions: NonNullable<ScenarioResult['actions']>): Target {
+  return {
+    target: 'Actions from histories + recorded heartbeats = server `action` metric',
+    measured: `${actions.total} counted, ${actions.serverTotal} on the server`,
+    pass: actions.total === actions.serverTotal,
+  };
+}
+
+function waitDesignsTarget({ started, completed }: NonNullable<ScenarioResult['workflows']>): Target {
+  return {
+    target: 'every wait of every design completes',
+    measured: `${completed} of ${started} completed`,
+    pass: completed === started,
+  };
+}
+
+function workflowTargets(r: ScenarioResult, checkMs: number): Target[] {
+  const requests = r.requests!;
+  const w = requests.waitSummary;
+  const p95 = w.overheadMs?.p95;
+  const { completed, failed, running, started } = r.workflows!;
+  const big = r.name === 'provision' && (r.units ?? 0) >= 1000;
+  return [
+    {
       target: 'calls per async wait ≤ minimum + 1',
       measured: `${w.waitsOverMinPlusOne} of ${w.waits} waits over; worst +${Number.isFinite(w.maxExcessPolls) ? w.maxExcessPolls : 0}`,
       pass: w.waitsOverMinPlusOne === 0,
-    });
-    const p95 = w.overheadMs?.p95;
-    out.push({
-      scenario: r.label ?? r.name,
+    },
+    {
       target: `p95 overhead per wait ≤ checkDuration (${checkMs / 1000} s)`,
       measured: p95 === undefined ? 'no finished waits' : `p95 ${s(p95)} s`,
       pass: p95 !== undefined && p95 <= checkMs,
-    });
-    const { completed, failed, running, started } = r.workflows;
-    const big = r.name === 'provision' && (r.units ?? 0) >= 1000;
-    out.push({
-      scenario: r.label ?? r.name,
+    },
+    {
       target: big ? `${r.units} concurrent workflows complete, zero failures` : 'zero failed workflows',
       measured: `${completed} completed, ${failed} failed${running ? `, ${running} still running` : ''} (${started} started)`,
       pass: failed === 0 && running === 0,
+    },
+    ...capTargets(r),
+  ];
+}
+
+/** The caps the scenario ran under, the 429s of the throttled one, and the history bound. */
+function capTargets(r: ScenarioResult): Target[] {
+  const requests = r.requests!;
+  const out: Target[] = [];
+  if (r.capPerSecond) {
+    const { peakPerSecond, sustainedPerSecond } = requests.rate;
+    out.push({
+      target: `observed Ops request rate ≤ cap (${r.capPerSecond}/s)`,
+      measured: `peak ${peakPerSecond} in any 1-s window; ${sustainedPerSecond}/s over 5-s windows`,
+      pass: peakPerSecond <= r.capPerSecond,
     });
-    if (r.capPerSecond) {
-      const { peakPerSecond, sustainedPerSecond } = r.requests.rate;
-      out.push({
-        scenario: r.label ?? r.name,
-        target: `observed Ops request rate ≤ cap (${r.capPerSecond}/s)`,
-        measured: `peak ${peakPerSecond} in any 1-s window; ${sustainedPerSecond}/s over 5-s windows`,
-        pass: peakPerSecond <= r.capPerSecond,
-      });
-    }
-    if (r.mutationCap) {
-      out.push({
-        scenario: r.label ?? r.name,
-        target: `async operations in flight ≤ cap (${r.mutationCap})`,
-        measured: `peak ${r.peakInFlight} at once`,
-        pass: (r.peakInFlight ?? Infinity) <= r.mutationCap,
-      });
-    }
-    if (r.name === 'throttled') {
-      const startWindow = Math.max(5, (r.wallS ?? 0) * START_SHARE);
-      const last = r.requests.last429AtS;
-      out.push({
-        scenario: r.label ?? r.name,
-        target: `429s only at the start (first ${r2(startWindow)} s), then none`,
-        measured: r.requests.status429 === 0 ? 'no 429s' : `${r.requests.status429} 429s, last at ${last} s`,
-        pass: r.requests.status429 === 0 || (last ?? Infinity) <= startWindow,
-      });
-    }
-    if (r.longestHistory) {
-      const bound = r.historyBound ?? { events: Infinity, why: 'none' };
-      out.push({
-        scenario: r.label ?? r.name,
-        target: `longest history bounded (≤ ${bound.events} events: ${bound.why})`,
-        measured: `${r.longestHistory.events} events (${r.longestHistory.type})`,
-        pass: r.longestHistory.events <= bound.events,
-      });
-    }
+  }
+  if (r.mutationCap) {
+    out.push({
+      target: `async operations in flight ≤ cap (${r.mutationCap})`,
+      measured: `peak ${r.peakInFlight} at once`,
+      pass: (r.peakInFlight ?? Infinity) <= r.mutationCap,
+    });
+  }
+  if (r.name === 'throttled') {
+    const startWindow = Math.max(5, (r.wallS ?? 0) * START_SHARE);
+    const last = requests.last429AtS;
+    out.push({
+      target: `429s only at the start (first ${r2(startWindow)} s), then none`,
+      measured: requests.status429 === 0 ? 'no 429s' : `${requests.status429} 429s, last at ${last} s`,
+      pass: requests.status429 === 0 || (last ?? Infinity) <= startWindow,
+    });
+  }
+  if (r.longestHistory) {
+    const bound = r.historyBound ?? { events: Infinity, why: 'none' };
+    out.push({
+      target: `longest history bounded (≤ ${bound.events} events: ${bound.why})`,
+      measured: `${r.longestHistory.events} events (${r.longestHistory.type})`,
+      pass: r.longestHistory.events <= bound.events,
+    });
   }
   return out;
 }
@@ -181,165 +193,156 @@ export function renderReport(
   targets: readonly TargetResult[],
   comparison: Comparison | undefined,
 ): string {
-  const parts: string[] = [];
-  parts.push('Parameters');
-  for (const r of results) {
-    const params = Object.entries(r.params)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ');
-    parts.push(
-      `  ${r.label ?? r.name}: ${params}${r.status !== 'ok' ? `  [${r.status}${r.note ? `: ${r.note}` : ''}]` : ''}`,
-    );
-  }
-
   const shown = results.filter((r) => r.status === 'ok' && r.requests);
-  if (shown.length > 0) {
-    const col = (f: (r: ScenarioResult) => string) => shown.map((r) => f(r));
-    const req = (r: ScenarioResult) => r.requests!;
-    const rows: Array<[string, string[]]> = [
-      ['wall time (s)', col((r) => `${r.wallS}`)],
-      [
-        'workflows completed / failed',
-        col(
-          (r) =>
-            `${r.workflows!.completed} / ${r.workflows!.failed}${r.workflows!.running ? ` (+${r.workflows!.running} running)` : ''}`,
-        ),
-      ],
-      ['workflows per second', col((r) => `${r.workflowsPerSecond}`)],
-      ['unit of work', col((r) => `${r.units} × ${r.unit}`)],
-      [
-        'latency per unit p50 / p95 (s)',
-        col((r) => (r.unitLatencyS ? `${r.unitLatencyS.p50} / ${r.unitLatencyS.p95}` : '—')),
-      ],
-      ['Ops API calls', col((r) => `${req(r).calls}`)],
-      ['calls per unit (floor)', col((r) => `${r.callsPerUnit} (${r.floorCallsPerUnit})`)],
-      ['async waits', col((r) => `${req(r).waitSummary.waits}`)],
-      [
-        'polls per wait (minimum)',
-        col((r) => `${req(r).waitSummary.pollsPerWait} (${req(r).waitSummary.minPollsPerWait})`),
-      ],
-      ['  minimum counted from 1st poll', col((r) => `${req(r).waitSummary.minPollsFromFirstPerWait}`)],
-      [
-        'waits over minimum + 1 (from 1st)',
-        col(
-          (r) =>
-            `${req(r).waitSummary.waitsOverMinPlusOne} (${req(r).waitSummary.waitsOverFirstPollMinPlusOne})`,
-        ),
-      ],
-      [
-        'overhead per wait p50/p95/max (s)',
-        col((r) => {
-          const o = req(r).waitSummary.overheadMs;
-          return o ? `${s(o.p50)} / ${s(o.p95)} / ${s(o.max)}` : '—';
-        }),
-      ],
-      [
-        '429s received (last at s)',
-        col((r) => `${req(r).status429}${req(r).last429AtS !== undefined ? ` (${req(r).last429AtS})` : ''}`),
-      ],
-      [
-        'peak req/s, 1-s window [cap]',
-        col((r) => `${req(r).rate.peakPerSecond}${r.capPerSecond ? ` [${r.capPerSecond}]` : ' [none]'}`),
-      ],
-      ['peak req/s after first second', col((r) => `${req(r).rate.peakPerSecondAfterFirst}`)],
-      ['peak req/s over 5-s windows', col((r) => `${req(r).rate.sustainedPerSecond}`)],
-      ['mean req/s', col((r) => `${req(r).rate.meanPerSecond}`)],
-      [
-        'peak async ops in flight [cap]',
-        col((r) => `${r.peakInFlight ?? '—'}${r.mutationCap ? ` [${r.mutationCap}]` : ''}`),
-      ],
-      ['worker processes', col((r) => `${r.workers ?? 1}`)],
-      ['worker peak RSS (MiB)', col((r) => (r.worker ? `${r.worker.peakRssMiB}` : '—'))],
-      [
-        'worker CPU s (incl. start-up)',
-        col((r) => (r.worker ? `${r.worker.cpuSeconds} (${r.worker.cpuSecondsTotal})` : '—')),
-      ],
-      ['longest history (events)', col((r) => (r.longestHistory ? `${r.longestHistory.events}` : '—'))],
-      [
-        'Temporal Cloud Actions per unit',
-        col((r) => {
-          if (!r.actions) return '—';
-          const sub = r.actions.perSubunit;
-          return `${r.actions.perUnit}${sub ? ` (${sub.actions} per ${sub.name})` : ''}`;
-        }),
-      ],
-      ['  of which the fleet limiter', col((r) => `${r.limiterActionsPerUnit ?? '—'}`)],
-    ];
-    parts.push('', 'Figures');
-    parts.push(
-      table(
-        ['figure', ...shown.map((r) => r.label ?? r.name)],
-        rows.map(([label, cells]) => [label, ...cells]),
-      ),
-    );
-
-    parts.push('', 'Calls per unit by operation');
-    for (const r of shown) {
-      const per = Object.entries(req(r).callsByOperation)
-        .sort((a, b) => b[1] - a[1])
-        .map(([op, n]) => `${op} ${r2(n / (r.units || 1))}`)
-        .join(', ');
-      parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${per}`);
-    }
-
-    const withActions = shown.filter((r) => r.actions);
-    if (withActions.length > 0) {
-      parts.push('', 'Temporal Cloud Actions per unit by type (from histories; heartbeats: server count)');
-      for (const r of withActions)
-        parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${byType(r.actions!.byTypePerUnit)}`);
-    }
-  }
-
   const waits = results.find((r) => r.status === 'ok' && r.waitDesigns);
-  if (waits?.waitDesigns?.length) parts.push('', ...renderWaitDesigns(waits));
-
-  if (targets.length > 0) {
-    parts.push('', 'Targets');
-    parts.push(
-      table(
-        ['scenario', 'target', 'measured', 'result'],
-        targets.map((t) => [t.scenario, t.target, t.measured, t.pass ? 'PASS' : 'FAIL']),
-      ),
-    );
-  }
-
-  if (comparison) {
-    const c = comparison;
-    parts.push('', `Ours (${c.ours}) : baseline (sequential ky script, 1-s polling)`);
-    parts.push(
-      table(
-        ['figure', 'ours', 'baseline', 'ours : baseline'],
-        [
-          [
-            'Ops calls per provisioning',
-            `${c.callsPerProvisioning.ours}`,
-            `${c.callsPerProvisioning.baseline}`,
-            `${c.callsPerProvisioning.ratio}`,
-          ],
-          [
-            'polls per async wait',
-            `${c.pollsPerWait.ours}`,
-            `${c.pollsPerWait.baseline}`,
-            `${c.pollsPerWait.ratio}`,
-          ],
-          [
-            'wall time per provisioning (s)',
-            `${c.wallPerProvisioningS.ours}`,
-            `${c.wallPerProvisioningS.baseline}`,
-            `${c.wallPerProvisioningS.ratio}`,
-          ],
-          [
-            'latency of one provisioning p50 (s)',
-            `${c.latencyP50S.ours}`,
-            `${c.latencyP50S.baseline}`,
-            `${c.latencyP50S.ratio}`,
-          ],
-        ],
-      ),
-    );
-  }
-
   const notes = results.flatMap((r) => (r.failures ?? []).map((f) => `  ${r.name}: ${f}`));
-  if (notes.length > 0) parts.push('', 'Failures (first few)', ...notes);
-  return parts.join('\n');
+  return [
+    ...parametersSection(results),
+    ...(shown.length > 0 ? figuresSection(shown) : []),
+    ...(waits?.waitDesigns?.length ? ['', ...renderWaitDesigns(waits)] : []),
+    ...(targets.length > 0 ? targetsSection(targets) : []),
+    ...(comparison ? comparisonSection(comparison) : []),
+    ...(notes.length > 0 ? ['', 'Failures (first few)', ...notes] : []),
+  ].join('\n');
+}
+
+function parametersSection(results: readonly ScenarioResult[]): string[] {
+  return [
+    'Parameters',
+    ...results.map((r) => {
+      const params = Object.entries(r.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
+      const status = r.status !== 'ok' ? `  [${r.status}${r.note ? `: ${r.note}` : ''}]` : '';
+      return `  ${r.label ?? r.name}: ${params}${status}`;
+    }),
+  ];
+}
+
+const req = (r: ScenarioResult) => r.requests!;
+
+/** The figures table's rows: a label and how a scenario's column reads. */
+const FIGURE_ROWS: Array<[string, (r: ScenarioResult) => string]> = [
+  ['wall time (s)', (r) => `${r.wallS}`],
+  [
+    'workflows completed / failed',
+    (r) =>
+      `${r.workflows!.completed} / ${r.workflows!.failed}${r.workflows!.running ? ` (+${r.workflows!.running} running)` : ''}`,
+  ],
+  ['workflows per second', (r) => `${r.workflowsPerSecond}`],
+  ['unit of work', (r) => `${r.units} × ${r.unit}`],
+  [
+    'latency per unit p50 / p95 (s)',
+    (r) => (r.unitLatencyS ? `${r.unitLatencyS.p50} / ${r.unitLatencyS.p95}` : '—'),
+  ],
+  ['Ops API calls', (r) => `${req(r).calls}`],
+  ['calls per unit (floor)', (r) => `${r.callsPerUnit} (${r.floorCallsPerUnit})`],
+  ['async waits', (r) => `${req(r).waitSummary.waits}`],
+  [
+    'polls per wait (minimum)',
+    (r) => `${req(r).waitSummary.pollsPerWait} (${req(r).waitSummary.minPollsPerWait})`,
+  ],
+  ['  minimum counted from 1st poll', (r) => `${req(r).waitSummary.minPollsFromFirstPerWait}`],
+  [
+    'waits over minimum + 1 (from 1st)',
+    (r) => `${req(r).waitSummary.waitsOverMinPlusOne} (${req(r).waitSummary.waitsOverFirstPollMinPlusOne})`,
+  ],
+  [
+    'overhead per wait p50/p95/max (s)',
+    (r) => {
+      const o = req(r).waitSummary.overheadMs;
+      return o ? `${s(o.p50)} / ${s(o.p95)} / ${s(o.max)}` : '—';
+    },
+  ],
+  [
+    '429s received (last at s)',
+    (r) => `${req(r).status429}${req(r).last429AtS !== undefined ? ` (${req(r).last429AtS})` : ''}`,
+  ],
+  [
+    'peak req/s, 1-s window [cap]',
+    (r) => `${req(r).rate.peakPerSecond}${r.capPerSecond ? ` [${r.capPerSecond}]` : ' [none]'}`,
+  ],
+  ['peak req/s after first second', (r) => `${req(r).rate.peakPerSecondAfterFirst}`],
+  ['peak req/s over 5-s windows', (r) => `${req(r).rate.sustainedPerSecond}`],
+  ['mean req/s', (r) => `${req(r).rate.meanPerSecond}`],
+  [
+    'peak async ops in flight [cap]',
+    (r) => `${r.peakInFlight ?? '—'}${r.mutationCap ? ` [${r.mutationCap}]` : ''}`,
+  ],
+  ['worker processes', (r) => `${r.workers ?? 1}`],
+  ['worker peak RSS (MiB)', (r) => (r.worker ? `${r.worker.peakRssMiB}` : '—')],
+  [
+    'worker CPU s (incl. start-up)',
+    (r) => (r.worker ? `${r.worker.cpuSeconds} (${r.worker.cpuSecondsTotal})` : '—'),
+  ],
+  ['longest history (events)', (r) => (r.longestHistory ? `${r.longestHistory.events}` : '—')],
+  [
+    'Temporal Cloud Actions per unit',
+    (r) => {
+      if (!r.actions) return '—';
+      const sub = r.actions.perSubunit;
+      return `${r.actions.perUnit}${sub ? ` (${sub.actions} per ${sub.name})` : ''}`;
+    },
+  ],
+  ['  of which the fleet limiter', (r) => `${r.limiterActionsPerUnit ?? '—'}`],
+];
+
+function figuresSection(shown: readonly ScenarioResult[]): string[] {
+  const parts = [
+    '',
+    'Figures',
+    table(
+      ['figure', ...shown.map((r) => r.label ?? r.name)],
+      FIGURE_ROWS.map(([label, cell]) => [label, ...shown.map(cell)]),
+    ),
+    '',
+    'Calls per unit by operation',
+  ];
+  for (const r of shown) {
+    const per = Object.entries(req(r).callsByOperation)
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, n]) => `${op} ${r2(n / (r.units || 1))}`)
+      .join(', ');
+    parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${per}`);
+  }
+  const withActions = shown.filter((r) => r.actions);
+  if (withActions.length > 0) {
+    parts.push('', 'Temporal Cloud Actions per unit by type (from histories; heartbeats: server count)');
+    for (const r of withActions)
+      parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${byType(r.actions!.byTypePerUnit)}`);
+  }
+  return parts;
+}
+
+function targetsSection(targets: readonly TargetResult[]): string[] {
+  return [
+    '',
+    'Targets',
+    table(
+      ['scenario', 'target', 'measured', 'result'],
+      targets.map((t) => [t.scenario, t.target, t.measured, t.pass ? 'PASS' : 'FAIL']),
+    ),
+  ];
+}
+
+function comparisonSection(c: Comparison): string[] {
+  const row = (label: string, f: { ours: number; baseline: number; ratio: number }) => [
+    label,
+    `${f.ours}`,
+    `${f.baseline}`,
+    `${f.ratio}`,
+  ];
+  return [
+    '',
+    `Ours (${c.ours}) : baseline (sequential ky script, 1-s polling)`,
+    table(
+      ['figure', 'ours', 'baseline', 'ours : baseline'],
+      [
+        row('Ops calls per provisioning', c.callsPerProvisioning),
+        row('polls per async wait', c.pollsPerWait),
+        row('wall time per provisioning (s)', c.wallPerProvisioningS),
+        row('latency of one provisioning p50 (s)', c.latencyP50S),
+      ],
+    ),
+  ];
 }

@@ -7,15 +7,9 @@ import path from 'node:path';
 import { parseBenchArgs, USAGE, UsageError, type BenchOptions, type ScenarioName } from './cli';
 import { bundleWorkflows, killChildren, startDevServer, type DevServer } from './infra';
 import { compareWithBaseline, evaluateTargets, renderReport } from './report';
-import {
-  baselineScenario,
-  fleetScenario,
-  offboardScenario,
-  provisionScenario,
-  sweepScenario,
-  type ScenarioContext,
-  type ScenarioResult,
-} from './scenarios';
+import { baselineScenario } from './baseline';
+import { fleetScenario, offboardScenario, provisionScenario, sweepScenario } from './scenarios';
+import type { ScenarioContext, ScenarioResult } from './types';
 import { waitsScenario } from './wait-designs/scenario';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);

@@ -39,7 +39,8 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
   if (format === 'pretty') {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
-  return pino(options);
+  // Written at once, in order with what the process prints itself (`npm start`'s banner comes after its log lines).
+  return pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
 /**

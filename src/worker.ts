@@ -6,9 +6,16 @@ import { dataConverterFromEnv } from './codec';
 import { ConfigError, fleetLeaseSeconds, loadWorkerConfig, type WorkerConfig } from './config';
 import { createFleetLimits, type FleetLimits } from './fleet';
 import { createLogger, type Logger } from './logger';
-import { MutationGate, OpsApiClient, RateLimiter, selectDialect, type RequestEvent } from './ops-api';
+import {
+  MutationGate,
+  OpsApiClient,
+  RateLimiter,
+  selectDialect,
+  type Dialect,
+  type RequestEvent,
+} from './ops-api';
 import { createSecretSinkFromEnv, type SecretSink } from './secrets';
-import { installRuntime } from './service/telemetry';
+import { installRuntime } from './telemetry';
 import { onShutdownSignals } from './shutdown-signals';
 
 export const workflowsPath = require.resolve('./workflows');
@@ -26,6 +33,8 @@ export interface OpsWorkerDeps {
   onOpsApiRequest?: (event: RequestEvent) => void;
   /** The fleet-wide limits; default: made from the config (OPS_API_FLEET_*). */
   fleet?: FleetLimits;
+  /** Default: dialectOf(config). */
+  dialect?: Dialect;
 }
 
 /** The worker, with its fleet-wide limits (close them after it stopped, to give its slots back at once). */
@@ -34,17 +43,8 @@ export type OpsWorker = Worker & { readonly fleet?: FleetLimits };
 /** A mutation slot comes back after this long at the latest (as MutationGate's default hold limit). */
 export const FLEET_MUTATION_HOLD_LIMIT_MS = 15 * 60_000;
 
-/** The fleet-wide caps this configuration asks for (0 = off). */
-export function fleetCaps(config: WorkerConfig): { requestsPerSecond: number; mutations: number } {
-  // The dialect's documented limits by default; none for the given document (its emulator has none).
-  const defaults = dialectOf(config).defaultFleetLimits;
-  return {
-    requestsPerSecond: config.OPS_API_FLEET_RATE_LIMIT ?? defaults?.requestsPerSecond ?? 0,
-    mutations: config.OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS ?? defaults?.mutations ?? 0,
-  };
-}
-
-function dialectOf(config: WorkerConfig) {
+/** The one place the worker's dialect is chosen: as configured, else from the URL's host. */
+export function dialectOf(config: WorkerConfig): Dialect {
   return selectDialect({
     baseUrl: config.OPS_API_URL,
     ...(config.OPS_API_DIALECT ? { dialect: config.OPS_API_DIALECT } : {}),
@@ -52,15 +52,31 @@ function dialectOf(config: WorkerConfig) {
   });
 }
 
-/** The Ops API client every activity of this worker shares, with the per-worker caps (and the fleet's) applied. */
-export function createOpsApiClient(
+/** The fleet-wide caps this configuration asks for (0 = off). */
+export function fleetCaps(
   config: WorkerConfig,
-  logger: Logger,
-  onRequest?: (e: RequestEvent) => void,
-  fleet?: FleetLimits,
-) {
+  dialect: Dialect = dialectOf(config),
+): { requestsPerSecond: number; mutations: number } {
+  // The dialect's documented limits by default; none for the given document (its emulator has none).
+  const defaults = dialect.defaultFleetLimits;
+  return {
+    requestsPerSecond: config.OPS_API_FLEET_RATE_LIMIT ?? defaults?.requestsPerSecond ?? 0,
+    mutations: config.OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS ?? defaults?.mutations ?? 0,
+  };
+}
+
+export interface OpsApiClientOptions {
+  /** Default: dialectOf(config). */
+  dialect?: Dialect;
+  onRequest?: (e: RequestEvent) => void;
+  fleet?: FleetLimits;
+}
+
+/** The Ops API client every activity of this worker shares, with the per-worker caps (and the fleet's) applied. */
+export function createOpsApiClient(config: WorkerConfig, logger: Logger, options: OpsApiClientOptions = {}) {
+  const { fleet, onRequest } = options;
+  const dialect = options.dialect ?? dialectOf(config);
   const limiter = config.OPS_API_RATE_LIMIT ? new RateLimiter(config.OPS_API_RATE_LIMIT) : undefined;
-  const dialect = dialectOf(config);
   // The API's documented cap on async operations in flight, unless configured (0: off).
   const maxMutations = config.OPS_API_MAX_CONCURRENT_MUTATIONS ?? dialect.defaultMaxConcurrentMutations ?? 0;
   const local = maxMutations > 0 ? new MutationGate(maxMutations) : undefined;
@@ -76,8 +92,7 @@ export function createOpsApiClient(
   return new OpsApiClient({
     baseUrl: config.OPS_API_URL,
     apiKey: config.OPS_API_KEY,
-    dialect: dialect.name,
-    apiVersion: config.OPS_API_VERSION,
+    dialect,
     timeoutMs: config.OPS_API_TIMEOUT_MS,
     ...(mutationGate ? { mutationGate } : {}),
     ...(beforeRequest ? { beforeRequest } : {}),
@@ -93,8 +108,9 @@ export function createOpsApiClient(
 
 export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
   const { config } = deps;
+  const dialect = deps.dialect ?? dialectOf(config);
   const dataConverter = dataConverterFromEnv(deps.env);
-  const caps = fleetCaps(config);
+  const caps = fleetCaps(config, dialect);
   const fleet =
     deps.fleet ??
     (caps.requestsPerSecond > 0 || caps.mutations > 0
@@ -119,7 +135,11 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
     taskQueue: config.TASK_QUEUE,
     ...(deps.overrides?.workflowBundle ? {} : { workflowsPath }),
     activities: createActivities({
-      client: createOpsApiClient(config, deps.logger, deps.onOpsApiRequest, fleet),
+      client: createOpsApiClient(config, deps.logger, {
+        dialect,
+        ...(deps.onOpsApiRequest ? { onRequest: deps.onOpsApiRequest } : {}),
+        ...(fleet ? { fleet } : {}),
+      }),
       secrets: deps.secrets,
       ...(config.DRIFT_WEBHOOK_URL && config.DRIFT_WEBHOOK_HMAC_SECRET
         ? { driftWebhook: { url: config.DRIFT_WEBHOOK_URL, secret: config.DRIFT_WEBHOOK_HMAC_SECRET } }

@@ -12,6 +12,8 @@ export interface ConnectClientOptions {
   profile?: string;
   /** How long to wait for the server before giving up; default 10 s (the SDK's default). */
   connectTimeoutMs?: number;
+  /** Instead of TEMPORAL_ADDRESS (the stack's own dev server, say). */
+  address?: string;
 }
 
 export interface ConnectedClient {
@@ -60,7 +62,8 @@ export async function connectClient(options: ConnectClientOptions = {}): Promise
     throw new ConfigError(`invalid Temporal client configuration: ${messageOf(err)}`, { cause: err });
   }
 
-  const { address = DEFAULT_TEMPORAL_ADDRESS, apiKey, tls, metadata } = config.connectionOptions;
+  const { apiKey, tls, metadata } = config.connectionOptions;
+  const address = options.address ?? config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   let connection: Connection;
   try {

@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   }
   // Loaded only now so that --help and flag errors answer instantly.
   const { startEmulator } = await import('./index.js');
-  const { CLOUD_API_VERSION_HEADER, DEFAULT_CLOUD_API_VERSION } = await import('../cloud-api/dialects.js');
+  const { CLOUD_API_VERSION_HEADER, DEFAULT_CLOUD_API_VERSION } = await import('../shared/dialects.js');
   const keyGiven = options.apiKey !== undefined;
   const logger = createLogger({ name: 'ops-api-emulator' });
   const emulator = await startEmulator({ ...options, logger });

@@ -41,6 +41,7 @@ export class FleetMutationGate implements MutationLimiter {
   readonly #queue: Waiter[] = [];
   #pumping = false;
   readonly #background = new Set<Promise<void>>();
+  #closed = false;
 
   constructor(options: FleetMutationGateOptions) {
     this.#o = { now: () => performance.now(), ...options };
@@ -98,6 +99,7 @@ export class FleetMutationGate implements MutationLimiter {
 
   /** Waits (at most `waitMs`) for the releases still being sent. */
   async close(waitMs = 3_000): Promise<void> {
+    this.#closed = true;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.#background]),
@@ -160,6 +162,11 @@ export class FleetMutationGate implements MutationLimiter {
         try {
           return await send();
         } catch (err) {
+          // After close the connection may go at any moment: the slot's hold limit gives it back anyway.
+          if (this.#closed) {
+            this.#o.logger?.debug({ err }, 'mutation slot not given back: the worker stopped');
+            return;
+          }
           if (i >= 2) {
             this.#o.logger?.warn({ err }, 'could not give a mutation slot back to the fleet limiter');
             return;

@@ -198,6 +198,14 @@ export class RequestSlots {
     } catch (err) {
       this.#reportDue = true;
       this.#nextDemandSyncAt = sentAt + 1_000;
+      // Closing: the give-back is best effort, and its call may still be in flight when the connection closes.
+      if (this.#closed) {
+        this.#o.logger?.debug(
+          { err },
+          'fleet limiter not told: the worker stopped (its lease ends the slots)',
+        );
+        return;
+      }
       if (sentAt - this.#lastError > 30_000) {
         this.#lastError = sentAt;
         this.#o.logger?.warn(

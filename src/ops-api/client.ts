@@ -28,8 +28,11 @@ export interface OpsApiClientConfig {
   baseUrl: string;
   /** Bearer API key. Kept in a closure, never on the instance, so it cannot be logged by accident. */
   apiKey: string;
-  /** `openapi` (the given document) or `cloud` (the real API); default from the base URL's host. */
-  dialect?: DialectName;
+  /**
+   * `openapi` (the given document) or `cloud` (the real API), by name or as selected already (selectDialect);
+   * default from the base URL's host.
+   */
+  dialect?: DialectName | Dialect;
   /** The `cloud` dialect's pinned `temporal-cloud-api-version`. */
   apiVersion?: string;
   /** Per-request timeout; default 30 s. */
@@ -78,11 +81,14 @@ export class OpsApiClient extends OpsApiOperations {
     if (!config.baseUrl) throw new Error('OpsApiClient: baseUrl is required');
     if (!config.apiKey) throw new Error('OpsApiClient: apiKey is required');
     this.baseUrl = config.baseUrl.replace(/\/+$/, '');
-    this.dialect = selectDialect({
-      baseUrl: this.baseUrl,
-      ...(config.dialect ? { dialect: config.dialect } : {}),
-      ...(config.apiVersion ? { apiVersion: config.apiVersion } : {}),
-    });
+    this.dialect =
+      typeof config.dialect === 'object'
+        ? config.dialect
+        : selectDialect({
+            baseUrl: this.baseUrl,
+            ...(config.dialect ? { dialect: config.dialect } : {}),
+            ...(config.apiVersion ? { apiVersion: config.apiVersion } : {}),
+          });
     this.#config = config;
     this.#http = ky.create({
       prefixUrl: this.baseUrl,

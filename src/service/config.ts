@@ -1,10 +1,10 @@
 // Configuration of `npm start` / `npm run demo` (the embedded stack), read from the environment. The
 // worker's own variables (OPS_API_*, TASK_QUEUE, ...) stay in src/config.ts.
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
-import { ConfigError } from '../config';
-import { trustedProxiesProblem } from '../portal/auth';
-import type { PortalStackOptions } from './stack';
+import { parseEnv } from '../config';
+import type { PortalStackOptions } from './stack/types';
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
@@ -62,7 +62,7 @@ const serviceEnv = z.object({
     .default('X-Forwarded-Email'),
   /** Addresses of the proxy (IPs, CIDRs, `loopback`); its header is believed only from these. */
   PORTAL_TRUSTED_PROXIES: commaList
-    .refine((list) => trustedProxiesProblem(list) === undefined, {
+    .refine(compiles, {
       error: 'must be IP addresses or CIDRs (or loopback, linklocal, uniquelocal), comma-separated',
     })
     .default([]),
@@ -122,11 +122,16 @@ export function portalStackOptions(config: ServiceConfig): PortalStackOptions | 
 }
 
 export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = serviceEnv.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  const config = parseEnv(serviceEnv, env);
+  return { ...config, DATA_DIR: path.resolve(config.DATA_DIR) };
+}
+
+/** Whether proxy-addr (what the portal trusts the proxies with) takes the list. */
+function compiles(list: string[]): boolean {
+  try {
+    proxyaddr.compile(list);
+    return true;
+  } catch {
+    return false;
   }
-  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
 }

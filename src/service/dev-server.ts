@@ -47,8 +47,56 @@ export const PID_FILE = 'temporal.pid';
 export const DB_FILE = 'temporal.db';
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const { logger } = opts;
+  const { logger, dataDir } = opts;
   const host = opts.host ?? '127.0.0.1';
+  const binary = await temporalCli(logger);
+  const dbFile = dataDir ? path.join(dataDir, DB_FILE) : undefined;
+  if (dataDir && dbFile) {
+    await fs.mkdir(dataDir, { recursive: true });
+    await stopLeftover(dataDir, dbFile, logger);
+  }
+  const port = opts.port === 0 ? await freePort(host) : opts.port;
+  const ui = opts.ui ?? true;
+  const uiPort = opts.uiPort ?? (opts.port === 0 ? await freePort(host) : port + 1000);
+  await assertPortFree(host, port, 'the Temporal dev server', 'TEMPORAL_PORT');
+  if (ui) await assertPortFree(host, uiPort, "the Temporal dev server's Web UI", 'TEMPORAL_PORT');
+
+  const args = devServerArgs({ host, port, uiPort: ui ? uiPort : undefined, dbFile, extra: opts.extraArgs });
+  const child = await spawnServer(binary, args, dataDir ? path.join(dataDir, PID_FILE) : undefined, logger);
+  const address = `${host}:${port}`;
+  try {
+    await waitUntilReady(address, opts.readyTimeoutMs ?? 60_000, () => child.exitCode() !== undefined);
+    child.phase.ready = true;
+  } catch (err) {
+    child.process.kill('SIGKILL');
+    await child.exited;
+    const tail = child.recent.slice(-3).join(' | ');
+    throw new StackError(`${(err as Error).message}${tail ? ` (server said: ${tail})` : ''}`);
+  }
+  logger.info({ address, pid: child.pid, db: dbFile ?? 'in-memory' }, 'temporal dev server ready');
+
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    if (child.exitCode() !== undefined) return;
+    child.phase.stopping = true;
+    child.process.kill('SIGTERM');
+    const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+    await child.exited;
+    clearTimeout(timer);
+  };
+  return {
+    address,
+    ...(ui ? { uiUrl: `http://${host}:${uiPort}` } : {}),
+    pid: child.pid,
+    stop,
+    kill: () => {
+      if (child.exitCode() === undefined) child.process.kill('SIGKILL');
+    },
+    exited: child.exited,
+  };
+}
+
+/** The `temporal` CLI's path (found or installed), or a one-line StackError saying what to do. */
+async function temporalCli(logger: Logger): Promise<string> {
   const resolved = await resolveTemporalBinary('cli', { warn: (m) => logger.warn(m) }).catch(
     (err: unknown) => {
       throw new StackError((err as Error).message);
@@ -60,28 +108,26 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         'install it, set TEMPORAL_CLI_PATH, or point TEMPORAL_ADDRESS at a running server',
     );
   }
-  const { dataDir } = opts;
-  const dbFile = dataDir ? path.join(dataDir, DB_FILE) : undefined;
-  if (dataDir && dbFile) {
-    await fs.mkdir(dataDir, { recursive: true });
-    await stopLeftover(dataDir, dbFile, logger);
-  }
+  return resolved.path;
+}
 
-  const port = opts.port === 0 ? await freePort(host) : opts.port;
-  const ui = opts.ui ?? true;
-  const uiPort = opts.uiPort ?? (opts.port === 0 ? await freePort(host) : port + 1000);
-  await assertPortFree(host, port, 'the Temporal dev server', 'TEMPORAL_PORT');
-  if (ui) await assertPortFree(host, uiPort, "the Temporal dev server's Web UI", 'TEMPORAL_PORT');
-
-  const args = [
+function devServerArgs(o: {
+  host: string;
+  port: number;
+  /** Undefined: no Web UI. */
+  uiPort: number | undefined;
+  dbFile: string | undefined;
+  extra: string[] | undefined;
+}): string[] {
+  return [
     'server',
     'start-dev',
-    ...(dbFile ? ['--db-filename', dbFile] : []),
+    ...(o.dbFile ? ['--db-filename', o.dbFile] : []),
     '--ip',
-    host,
+    o.host,
     '--port',
-    String(port),
-    ...(ui ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    String(o.port),
+    ...(o.uiPort !== undefined ? ['--ui-port', String(o.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     '--log-level',
     'warn',
     '--log-format',
@@ -91,28 +137,47 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'matching.numTaskqueueReadPartitions=1',
     '--dynamic-config-value',
     'matching.numTaskqueueWritePartitions=1',
-    ...(opts.extraArgs ?? []),
+    ...(o.extra ?? []),
   ];
+}
+
+interface ServerProcess {
+  process: ChildProcess;
+  pid: number;
+  /** Its last lines, for a start-up failure's message. */
+  recent: string[];
+  /** What its log lines are judged by (serverLogLine). */
+  phase: { stopping: boolean; ready: boolean };
+  /** Undefined while it runs. */
+  exitCode(): number | null | undefined;
+  /** Resolves once it exited and its pid file is gone. */
+  exited: Promise<number | null>;
+}
+
+/** Starts the server in its own process group, its lines into our log, its pid in `pidFile`. */
+async function spawnServer(
+  binary: string,
+  args: string[],
+  pidFile: string | undefined,
+  logger: Logger,
+): Promise<ServerProcess> {
   // Own process group: a terminal Ctrl-C must not reach the server before the worker has drained.
-  const child = spawn(resolved.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new StackError(`could not run ${resolved.path}: ${err.message}`);
+    throw new StackError(`could not run ${binary}: ${err.message}`);
   }
-  const pidFile = dataDir ? path.join(dataDir, PID_FILE) : undefined;
   if (pidFile) await fs.writeFile(pidFile, String(pid));
   const serverLog = logger.child({ component: 'temporal-dev-server', serverPid: pid });
   const recent: string[] = [];
-  let stopping = false;
-  let ready = false;
+  const phase = { stopping: false, ready: false };
   forwardLines(child, (line) => {
     recent.push(line);
     if (recent.length > 20) recent.shift();
-    const { level, ...entry } = serverLogLine(line, { stopping, ready });
+    const { level, ...entry } = serverLogLine(line, phase);
     serverLog[level](entry);
   });
-
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -121,37 +186,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       void removed.finally(() => resolve(exitCode ?? null));
     });
   });
-
-  const address = `${host}:${port}`;
-  try {
-    await waitUntilReady(address, opts.readyTimeoutMs ?? 60_000, () => exitCode !== undefined);
-    ready = true;
-  } catch (err) {
-    child.kill('SIGKILL');
-    await exited;
-    const tail = recent.slice(-3).join(' | ');
-    throw new StackError(`${(err as Error).message}${tail ? ` (server said: ${tail})` : ''}`);
-  }
-  logger.info({ address, pid, db: dbFile ?? 'in-memory' }, 'temporal dev server ready');
-
-  const stop = async (graceMs = 10_000): Promise<void> => {
-    if (exitCode !== undefined) return;
-    stopping = true;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  return {
-    address,
-    ...(ui ? { uiUrl: `http://${host}:${uiPort}` } : {}),
-    pid,
-    stop,
-    kill: () => {
-      if (exitCode === undefined) child.kill('SIGKILL');
-    },
-    exited,
-  };
+  return { process: child, pid, recent, phase, exitCode: () => exitCode, exited };
 }
 
 /** Polls until the frontend answers for the `default` namespace (it is registered during start-up). */

@@ -7,7 +7,7 @@ import { defaultPolicy, type ApprovalPolicy } from '../policy/policy';
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC } from '../secrets/webhook-signature';
 import type { ANY_APPROVER } from '../shared/approval';
 import { eventLogOf, registerEventPost, type Problem } from './event-post';
-import type { HttpRequestEvent } from './telemetry';
+import type { HttpRequestEvent } from '../telemetry';
 import {
   applyFrontDoorLimits,
   DEFAULT_FRONT_DOOR_LIMITS,

@@ -9,7 +9,7 @@ import type { ANY_APPROVER } from '../shared/approval';
 import { keyFile } from './data-folder';
 import { StackError } from './dev-server';
 import type { SharedValues } from './shared-settings';
-import type { PortalStackOptions } from './stack';
+import type { PortalStackOptions } from './stack/types';
 
 type Env = Record<string, string | undefined>;
 type Approvers = readonly string[] | typeof ANY_APPROVER;

@@ -84,81 +84,42 @@ export interface PublishOptions {
  * else keeps the record alive while this replica runs.
  */
 export async function publishSharedSettings(opts: PublishOptions): Promise<SettingsRecord> {
-  const { client, values } = opts;
-  const leaseMs = opts.leaseMs ?? DEFAULT_SETTINGS_LEASE_MS;
-  const workflowId = settingsWorkflowId(opts.taskQueue);
+  const record = new RecordHandle(opts);
   const log = opts.logger.child({ component: 'shared-settings' });
-
-  // scrypt is slow on purpose: hash once per salt (the record's salt changes only when it is retaken).
-  let hashed: { salt: string; fingerprints: Promise<Record<SharedSetting, string>> } | undefined;
-  const fingerprintsWith = (salt: string) => {
-    if (hashed?.salt !== salt) hashed = { salt, fingerprints: settingsFingerprints(values, salt) };
-    return hashed.fingerprints;
+  await record.check();
+  log.info({ workflowId: record.workflowId }, 'shared settings agree with the running replicas');
+  const timer = renewEvery(record, opts, log);
+  return {
+    async close({ release = false } = {}) {
+      clearInterval(timer);
+      if (!release) return;
+      await opts.client.workflow
+        .getHandle(record.workflowId)
+        .terminate('the replica that owns this Temporal server stopped')
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
+    },
   };
+}
 
-  const start = async (policy: 'FAIL' | 'TERMINATE_EXISTING', salt: string) =>
-    client.workflow.start(SETTINGS_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: receiptTaskQueue(opts.taskQueue),
-      memo: { salt, fingerprints: await fingerprintsWith(salt), expiresAt: Date.now() + leaseMs },
-      workflowIdConflictPolicy: policy,
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      startDelay: leaseMs,
-      workflowExecutionTimeout: leaseMs,
-    });
-
-  /** The live record's memo, or undefined when none runs. */
-  const live = async (): Promise<Record<string, unknown> | undefined> => {
-    try {
-      const info = await client.workflow.getHandle(workflowId).describe();
-      return info.status.name === 'RUNNING' ? ((info.memo ?? {}) as Record<string, unknown>) : undefined;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
-  };
-
-  /**
-   * Reads the live record first (its salt is needed to compare); if none runs, starts one with a fresh salt — FAIL,
-   * so of two replicas starting at once one wins and the other compares with the winner's record.
-   */
-  const check = async (): Promise<{ salt: string; expiresAt: number } | undefined> => {
-    for (let round = 0; round < 3; round++) {
-      const theirs = await live();
-      if (theirs) {
-        const salt = typeof theirs.salt === 'string' ? theirs.salt : '';
-        const ours = await fingerprintsWith(salt);
-        const recorded = (theirs.fingerprints ?? {}) as Partial<Record<SharedSetting, string>>;
-        const differing = SHARED_SETTINGS.filter((name) => recorded[name] !== ours[name]);
-        if (differing.length > 0) throw new SharedSettingsMismatch(differing, workflowId);
-        return { salt, expiresAt: typeof theirs.expiresAt === 'number' ? theirs.expiresAt : 0 };
-      }
-      try {
-        await start('FAIL', randomBytes(16).toString('hex'));
-        return undefined;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
-    throw new StackError(`could not join ${workflowId}: it keeps changing`);
-  };
-
-  await check();
-  log.info({ workflowId }, 'shared settings agree with the running replicas');
-
-  // Renewal: a replica whose record is past half its lease replaces it with a fresh run of the same salt and
-  // fingerprints.
+/**
+ * Renewal: a replica whose record is past half its lease replaces it with a fresh run of the same salt and
+ * fingerprints, every quarter of a lease.
+ */
+function renewEvery(record: RecordHandle, opts: PublishOptions, log: Logger): NodeJS.Timeout {
   let renewing = false;
   const timer = setInterval(() => {
     if (renewing) return;
     renewing = true;
     void (async () => {
-      const current = await check();
-      if (current && current.expiresAt - Date.now() < leaseMs / 2) {
-        await start('TERMINATE_EXISTING', current.salt);
+      const current = await record.check();
+      if (current && current.expiresAt - Date.now() < record.leaseMs / 2) {
+        await record.start('TERMINATE_EXISTING', current.salt);
       }
     })()
       .catch((err: unknown) => {
+        const workflowId = record.workflowId;
         if (err instanceof SharedSettingsMismatch) {
           // A replica with other settings took over an expired record: the two would answer differently, so this
           // one leaves the load balancer (readiness) and stops renewing; it says so once.
@@ -171,18 +132,75 @@ export async function publishSharedSettings(opts: PublishOptions): Promise<Setti
         log.error({ err, workflowId }, 'could not renew the shared settings record');
       })
       .finally(() => (renewing = false));
-  }, leaseMs / 4);
+  }, record.leaseMs / 4);
   timer.unref();
-  return {
-    async close({ release = false } = {}) {
-      clearInterval(timer);
-      if (!release) return;
-      await client.workflow
-        .getHandle(workflowId)
-        .terminate('the replica that owns this Temporal server stopped')
-        .catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        });
-    },
-  };
+  return timer;
+}
+
+/** The record in Temporal: a workflow that only waits out its lease, its memo holding salt and fingerprints. */
+class RecordHandle {
+  readonly workflowId: string;
+  readonly leaseMs: number;
+  // scrypt is slow on purpose: hash once per salt (the record's salt changes only when it is retaken).
+  #hashed: { salt: string; fingerprints: Promise<Record<SharedSetting, string>> } | undefined;
+
+  constructor(private readonly opts: PublishOptions) {
+    this.workflowId = settingsWorkflowId(opts.taskQueue);
+    this.leaseMs = opts.leaseMs ?? DEFAULT_SETTINGS_LEASE_MS;
+  }
+
+  #fingerprintsWith(salt: string) {
+    if (this.#hashed?.salt !== salt) {
+      this.#hashed = { salt, fingerprints: settingsFingerprints(this.opts.values, salt) };
+    }
+    return this.#hashed.fingerprints;
+  }
+
+  async start(policy: 'FAIL' | 'TERMINATE_EXISTING', salt: string) {
+    return this.opts.client.workflow.start(SETTINGS_WORKFLOW_TYPE, {
+      workflowId: this.workflowId,
+      taskQueue: receiptTaskQueue(this.opts.taskQueue),
+      memo: { salt, fingerprints: await this.#fingerprintsWith(salt), expiresAt: Date.now() + this.leaseMs },
+      workflowIdConflictPolicy: policy,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      startDelay: this.leaseMs,
+      workflowExecutionTimeout: this.leaseMs,
+    });
+  }
+
+  /** The live record's memo, or undefined when none runs. */
+  async #live(): Promise<Record<string, unknown> | undefined> {
+    try {
+      const info = await this.opts.client.workflow.getHandle(this.workflowId).describe();
+      return info.status.name === 'RUNNING' ? ((info.memo ?? {}) as Record<string, unknown>) : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Reads the live record first (its salt is needed to compare); if none runs, starts one with a fresh salt — FAIL,
+   * so of two replicas starting at once one wins and the other compares with the winner's record.
+   */
+  async check(): Promise<{ salt: string; expiresAt: number } | undefined> {
+    for (let round = 0; round < 3; round++) {
+      const theirs = await this.#live();
+      if (theirs) {
+        const salt = typeof theirs.salt === 'string' ? theirs.salt : '';
+        const ours = await this.#fingerprintsWith(salt);
+        const recorded = (theirs.fingerprints ?? {}) as Partial<Record<SharedSetting, string>>;
+        const differing = SHARED_SETTINGS.filter((name) => recorded[name] !== ours[name]);
+        if (differing.length > 0) throw new SharedSettingsMismatch(differing, this.workflowId);
+        return { salt, expiresAt: typeof theirs.expiresAt === 'number' ? theirs.expiresAt : 0 };
+      }
+      try {
+        await this.start('FAIL', randomBytes(16).toString('hex'));
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    throw new StackError(`could not join ${this.workflowId}: it keeps changing`);
+  }
 }

@@ -2,7 +2,7 @@ import { defineQuery, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ServiceAccount } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiPaging } from '../shared/activity-options';
-import { namespacesOf } from '../shared/resources';
+import { namespacesOf } from '../ops-api/resources';
 import {
   decommissionNamespaceInput,
   type DecommissionNamespaceInput,

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { Namespace } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { withNamespaceChanges, type NamespaceChanges } from '../shared/resources';
+import { withNamespaceChanges, type NamespaceChanges } from '../ops-api/resources';
 import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
 import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
 

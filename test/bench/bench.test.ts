@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseBenchArgs, UsageError } from '../../bench/cli';
 import { peakInWindow, requestFigures } from '../../bench/metrics';
-import type { ScenarioResult } from '../../bench/scenarios';
+import type { ScenarioResult } from '../../bench/types';
 import type { TargetResult } from '../../bench/report';
 import { DESIGN_LABELS } from '../../bench/wait-designs/shared';
 

@@ -3,6 +3,7 @@
 import { operationIntervals, peakConcurrent, peakInWindow } from '../../bench/metrics';
 import { ConfigError, fleetLeaseSeconds, loadWorkerConfig } from '../../src/config';
 import { FleetMutationGate, memoryCoordinator, RequestSlots } from '../../src/fleet';
+import { createLogger } from '../../src/logger';
 import { MutationGate, OpsApiError } from '../../src/ops-api';
 import { fleetCaps } from '../../src/worker';
 import {
@@ -362,6 +363,61 @@ describe("the workers' side", () => {
     expect(err).toMatchObject({ kind: 'throttled', retryable: true });
     await first.close(10);
   });
+});
+
+test('a limiter call still in flight when the worker stops is no warning (the lease ends its slots anyway)', async () => {
+  const lines: string[] = [];
+  const logger = createLogger(
+    { name: 'fleet-test', level: 'debug' },
+    { write: (l: string) => void lines.push(l) },
+  );
+  const limiter = memoryCoordinator();
+  // The limiter answers the first sync; later calls hang until the connection under them closes (the last worker
+  // stopped, so nobody runs the limiter's updates) and the SDK drops them.
+  let dropAll: (err: Error) => void = () => undefined;
+  const dropped = new Promise<never>((_, reject) => (dropAll = reject));
+  dropped.catch(() => undefined);
+  let calls = 0;
+  const link = {
+    ...limiter,
+    sync: (req: Parameters<typeof limiter.sync>[0]) => (calls++ ? dropped : limiter.sync(req)),
+  };
+  const slots = new RequestSlots({
+    coordinator: link,
+    holder: 'w1',
+    caps: { requestsPerSecond: 5, mutations: 0 },
+    leaseMs: 30_000,
+    requestTimeoutMs: 100,
+    acquireTimeoutMs: 2_000,
+    windowMs: 50,
+    logger,
+  });
+  (await slots.acquire('listRegions'))();
+  await slots.close(100); // gives up waiting for the give-back, as the stack does before closing the connection
+  expect(calls).toBe(2);
+  const err = Object.assign(new Error('Native Promise was dropped without being settled'), {
+    name: 'NativePromiseDroppedError',
+  });
+  dropAll(err);
+  await new Promise((r) => setTimeout(r, 10));
+  expect(lines.filter((l) => JSON.parse(l).level >= 40)).toEqual([]);
+  expect(lines.join('')).toContain('fleet limiter not told: the worker stopped');
+
+  // The same for a mutation slot given back after close.
+  const gate = new FleetMutationGate({
+    coordinator: { ...limiter, releaseMutation: () => dropped },
+    holder: 'w1',
+    caps: { requestsPerSecond: 0, mutations: 1 },
+    leaseMs: 5_000,
+    holdLimitMs: 60_000,
+    logger,
+  });
+  const slot = await gate.take(1_000);
+  slot!.release();
+  await gate.close(10);
+  await new Promise((r) => setTimeout(r, 10));
+  expect(lines.filter((l) => JSON.parse(l).level >= 40)).toEqual([]);
+  expect(lines.join('')).toContain('mutation slot not given back: the worker stopped');
 });
 
 describe('configuration', () => {

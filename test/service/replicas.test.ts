@@ -355,6 +355,28 @@ test('npm run service: a replica process serves; on SIGTERM its readiness fails 
   }
 });
 
+test('npm run service whose shared settings differ from the running replicas exits 2 (a configuration mistake)', async () => {
+  const service = npmRun('service', [], {
+    LOG_FORMAT: 'json',
+    TEMPORAL_ADDRESS: a.temporal.address,
+    OPS_API_URL: a.opsApi.url,
+    OPS_API_KEY: a.opsApi.emulator!.apiKey,
+    EVENTS_PORT: String(await freePort()),
+    EVENTS_HMAC_SECRET: 'another-events-secret-0123456789',
+    PORTAL_SESSION_SECRET: SESSION_SECRET,
+    PORTAL_LOGIN_TOKEN_SHA256: sha256Hex(LOGIN_TOKEN),
+  });
+  try {
+    expect(await exitWithin(service, 30_000)).toEqual({ code: 2, signal: null });
+    expect(service.output()).toMatch(
+      /npm run service: EVENTS_HMAC_SECRET differs from the running replicas'/,
+    );
+    expect(service.output()).not.toContain('another-events-secret');
+  } finally {
+    killTree(service);
+  }
+});
+
 test('npm run service without its shared settings exits 2, naming each missing variable', async () => {
   const service = npmRun('service', []);
   try {

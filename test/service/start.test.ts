@@ -15,6 +15,7 @@ import {
   killLeftovers,
   npmRun,
   survivors,
+  waitForOutput,
   type NpmRun,
 } from '../helpers/processes';
 import { Visitor } from '../helpers/portal';
@@ -43,6 +44,7 @@ async function ports() {
   };
 }
 
+/** Healthy, and the banner printed (it comes once the log lines before it are out). */
 async function waitHealthy(url: string, proc: NpmRun, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -51,7 +53,10 @@ async function waitHealthy(url: string, proc: NpmRun, timeoutMs = 90_000): Promi
       (r) => r.ok,
       () => false,
     );
-    if (ok) return;
+    if (ok) {
+      await waitForOutput(proc, /Ctrl-C stops everything/, 10_000);
+      return;
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`not healthy after ${timeoutMs / 1000} s:\n${proc.output()}`);
@@ -153,7 +158,8 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
   ]);
   expect(alive(devServerPid)).toBe(false);
 
-  const second = start(env);
+  // At the default log level: what follows the banner while the run resumes is what a person would see.
+  const second = start({ ...env, LOG_LEVEL: 'info' });
   await waitHealthy(eventsUrl, second);
   // Printed once: now the banner only says where its hash is, and the same token still signs in.
   expect(second.output()).toContain('Portal login token: printed at the first start');
@@ -168,6 +174,11 @@ test('comes up, stops cleanly on SIGTERM, and a restart finishes the run left in
     data: { name: 'restart-ns', region: 'aws-us-east-1', retentionDays: 7, wait: { minPollSeconds: 0.25 } },
   });
   expect(again).toMatchObject({ status: 200, body: { runId: sent.body.runId, duplicate: true } });
+  // The banner stays the last thing on the screen while the run resumes: the worker's polls and the emulator's
+  // requests log at debug. (This test's own requests to the events endpoint and portal are logged by them.)
+  const afterBanner = second.output().split('Restarting resumes every run where it was.')[1]!;
+  const ownRequests = /"component":"(events|portal)"/;
+  expect(afterBanner.split('\n').filter((line) => line.trim() !== '' && !ownRequests.test(line))).toEqual([]);
 
   const key = (await readFile(path.join(dataDir, 'emulator-api-key'), 'utf8')).trim();
   const state = (await (

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { accessWorkflowIds } from '../../src/shared/workflow-ids';
 import { main as offboardMain } from '../../src/starters/offboard-user';
@@ -10,7 +10,7 @@ import {
   type OffboardStatus,
 } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
-import { expectRefusedUnchanged, failureOf } from './support';
+import { expectRefusedUnchanged } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;

@@ -12,7 +12,7 @@ import {
   stackPerTest,
   type OpsStack,
 } from '../helpers/stack';
-import { expectOneOfEach, expectRefusedUnchanged, failOperationOnce, failureOf, provisionRequest } from './support';
+import { expectOneOfEach, expectRefusedUnchanged, failOperationOnce, provisionRequest } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;

@@ -24,7 +24,11 @@ export function failureOf(err: unknown): ApplicationFailure {
 }
 
 /** The run was refused non-retryably (its message matching `expected`) and asked the API to change nothing. */
-export function expectRefusedUnchanged(err: unknown, emulator: Emulator, expected: RegExp): ApplicationFailure {
+export function expectRefusedUnchanged(
+  err: unknown,
+  emulator: Emulator,
+  expected: RegExp,
+): ApplicationFailure {
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = failureOf(err);
   expect(cause.nonRetryable).toBe(true);

@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Change } from '../../desired-state/plan';
 import { opsApiCall } from '../../shared/activity-options';
-import type { NamespaceChanges } from '../../shared/resources';
+import type { NamespaceChanges } from '../../ops-api/resources';
 import { waitForOperation } from '../common';
 import { namespaceReady, namespaceSpec } from '../resource-steps';
 import { changeKey, type Applied, type ApplyContext } from './context';

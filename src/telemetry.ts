@@ -1,9 +1,16 @@
-// The SDK runtime of the service process: SDK, workflow and activity logs into pino (with workflowId,
+// The SDK runtime of a process (`npm start`, `npm run worker`): SDK, workflow and activity logs into pino (with workflowId,
 // activityType, ... from the SDK's log metadata), optional Prometheus metrics, and Ops API call counters.
 import type { LogLevel, LogMetadata, Logger as SdkLogger, MetricMeter } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
-import type { Logger } from '../logger';
-import type { RequestEvent } from '../ops-api';
+import type { Logger } from './logger';
+
+/** What an Ops API call's metrics need of its outcome (the client's RequestEvent). */
+export interface OpsApiCallEvent {
+  operationId: string;
+  /** Undefined when no HTTP status came back. */
+  status: number | undefined;
+  durationMs: number;
+}
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -57,10 +64,20 @@ export function installRuntime(setup: RuntimeSetup): boolean {
   }
 }
 
+/** A meter's counters, or undefined (said once in the log) where the runtime has no meter (a test's runtime). */
+export function metricsOrNone<T>(make: () => T, logger: Logger, what: string): T | undefined {
+  try {
+    return make();
+  } catch (err) {
+    logger.warn({ err }, `${what} metrics unavailable`);
+    return undefined;
+  }
+}
+
 /** Counts every Ops API call by operationId and status (`error` when no HTTP status came back). */
 export function opsApiMetrics(
   meter: MetricMeter = Runtime.instance().metricMeter,
-): (e: RequestEvent) => void {
+): (e: OpsApiCallEvent) => void {
   const calls = meter.createCounter('ops_api_requests', 'requests', 'Temporal Cloud Ops API requests');
   const duration = meter.createHistogram(
     'ops_api_request_duration',

@@ -1,4 +1,5 @@
-// The two wire formats the product and the emulator speak, and what the real API's requests must carry.
+// The two wire formats the product and the emulator speak, and what the real API's requests must carry (names only,
+// so the configuration at the bottom can read them; the wire contract is src/cloud-api).
 
 /** `openapi`: the given document (openapi/cloud-ops-api.yml); `cloud`: the real API through its HTTP gateway. */
 export const DIALECTS = ['openapi', 'cloud'] as const;

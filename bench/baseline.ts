@@ -1,0 +1,101 @@
+// The baseline: what a hand-written script does, judged with the same request-log figures.
+import { setTimeout as sleep } from 'node:timers/promises';
+import ky from 'ky';
+import { startEmulator } from '../src/emulator';
+import { DAY_MS, emulatorTiming, fmtS, REGION, roundDist } from './kit';
+import { distribution, requestFigures, round2 } from './metrics';
+import type { ScenarioContext, ScenarioResult } from './types';
+
+/**
+ * What a hand-written script does: the same provisioning steps, one after another, with ky and a
+ * fixed 1-second poll. Judged with the same request-log figures.
+ */
+export async function baselineScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const { opts } = ctx;
+  const emulator = await startEmulator(emulatorTiming(opts));
+  try {
+    const api = ky.create({
+      prefixUrl: `${emulator.url}/api/v1`,
+      headers: { authorization: `Bearer ${emulator.apiKey}` },
+      retry: 0,
+    });
+    const waitFor = async (asyncOperationId: string) => {
+      for (;;) {
+        const op = await api.get(`async-operations/${asyncOperationId}`).json<{ state: string }>();
+        if (op.state === 'fulfilled') return;
+        if (!['pending', 'in_progress'].includes(op.state)) throw new Error(`operation ${op.state}`);
+        await sleep(opts.baselinePollMs);
+      }
+    };
+    const latencies: number[] = [];
+    const t0 = Date.now();
+    for (let i = 1; i <= opts.baselineN; i++) {
+      const started = Date.now();
+      const name = `b${ctx.runId}-${String(i).padStart(5, '0')}`;
+      const ns = await api
+        .post('namespaces', { json: { spec: { name, region: REGION, retentionDays: 7 } } })
+        .json<{ namespace: string; asyncOperationId: string }>();
+      await waitFor(ns.asyncOperationId);
+      const sa = await api
+        .post('service-accounts', {
+          json: {
+            spec: {
+              name: `${name}-sa`,
+              access: { namespaceAccesses: { [ns.namespace]: { permission: 'write' } } },
+            },
+          },
+        })
+        .json<{ serviceAccountId: string; asyncOperationId: string }>();
+      await waitFor(sa.asyncOperationId);
+      const key = await api
+        .post('api-keys', {
+          json: {
+            spec: {
+              displayName: `${name}-key`,
+              ownerId: sa.serviceAccountId,
+              ownerType: 'service-account',
+              expiryTime: new Date(Date.now() + 90 * DAY_MS).toISOString(),
+            },
+          },
+        })
+        .json<{ keyId: string; asyncOperationId: string }>();
+      await waitFor(key.asyncOperationId);
+      latencies.push((Date.now() - started) / 1000);
+    }
+    const wallS = round2((Date.now() - t0) / 1000);
+    const { waits, ...requests } = requestFigures(
+      [...emulator.requestLog],
+      emulator.snapshot().asyncOperations,
+    );
+    const minPolls = waits.reduce((s, w) => s + w.minPolls, 0);
+    return {
+      name: 'baseline',
+      status: 'ok',
+      params: {
+        n: opts.baselineN,
+        activation: fmtS(opts.activationMs),
+        checkDuration: fmtS(opts.checkMs),
+        otherOps: fmtS(opts.opMs),
+        poll: fmtS(opts.baselinePollMs),
+        style: 'sequential ky script',
+      },
+      unit: 'provisioning',
+      units: opts.baselineN,
+      wallS,
+      workflows: {
+        started: opts.baselineN,
+        completed: opts.baselineN,
+        failed: 0,
+        running: 0,
+        continuedAsNew: 0,
+      },
+      workflowsPerSecond: round2(opts.baselineN / wallS),
+      unitLatencyS: roundDist(distribution(latencies)!),
+      callsPerUnit: round2(requests.calls / opts.baselineN),
+      floorCallsPerUnit: round2((requests.acceptedMutations + minPolls) / opts.baselineN),
+      requests,
+    };
+  } finally {
+    await emulator.close();
+  }
+}
