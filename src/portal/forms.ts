@@ -4,7 +4,7 @@
 // and a checkbox is true when sent.
 import { randomUUID } from 'node:crypto';
 import type { InputProblem } from '../shared/validation';
-import type { RequestType } from '../service/intake';
+import type { RequestType } from '../requests/intake';
 
 export type FormValues = Record<string, string>;
 

@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../policy/policy';
-import type { Intake } from '../service/intake';
+import type { Intake } from '../requests/intake';
 import { createAuthenticator, portalKey, type AuthOptions } from './auth';
 import { csrfUserInfo, type PortalContext } from './context';
 import type { Directory } from './directory';
@@ -24,7 +24,7 @@ import { registerNewRotationPage } from './pages/new-rotation';
 import { registerRequestPage } from './pages/request';
 import { registerRequestsPage } from './pages/requests';
 import { createRuns } from './runs';
-import { DEFAULT_FRONT_DOOR_LIMITS } from '../service/front-door';
+import { DEFAULT_FRONT_DOOR_LIMITS } from '../requests/front-door';
 
 export interface PortalOptions {
   client: Client;

@@ -9,8 +9,8 @@ import {
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { REQUEST_MEMO } from '../service/intake';
-import { runFailure, withoutSecrets, type RunFailure } from '../service/run-results';
+import { REQUEST_MEMO } from '../requests/intake';
+import { runFailure, withoutSecrets, type RunFailure } from '../requests/run-results';
 import { forEachLimited } from '../shared/concurrency';
 import { FLEET_LIMITER } from '../shared/fleet-limits';
 import { pendingDecision, type PendingDecision } from './decisions';
@@ -32,7 +32,7 @@ export interface RunSummary {
   uiUrl?: string;
 }
 
-export type { RunFailure } from '../service/run-results';
+export type { RunFailure } from '../requests/run-results';
 
 export interface RunDetail extends RunSummary {
   /** The `status` query's answer, without secrets. */

@@ -1,5 +1,5 @@
 // Self-service events endpoint: signed JSON events start the matching workflow under its business-key id, through
-// the same intake as the portal (src/service/intake.ts).
+// the same intake as the portal (src/requests/intake.ts).
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { defaultPolicy, type ApprovalPolicy } from '../policy/policy';
 import { DEFAULT_SIGNATURE_TOLERANCE_SEC, verifyWebhookSignature } from '../secrets/webhook-signature';
 import type { ANY_APPROVER } from '../shared/approval';
 import { validate, type InputProblem } from '../shared/validation';
-import { withoutSecrets } from './run-results';
+import { withoutSecrets } from '../requests/run-results';
 import type { HttpRequestEvent } from './telemetry';
 import {
   applyFrontDoorLimits,
@@ -16,7 +16,7 @@ import {
   rateLimit,
   serverOptions,
   type FrontDoorLimits,
-} from './front-door';
+} from '../requests/front-door';
 import {
   createIntake,
   REQUEST_KINDS,
@@ -24,8 +24,8 @@ import {
   REQUEST_TYPES,
   type Intake,
   type RequestType,
-} from './intake';
-import { registerRequestStatus, statusPath } from './request-status';
+} from '../requests/intake';
+import { registerRequestStatus, statusPath } from '../requests/request-status';
 
 /** Event types and the workflow each starts (the intake's request kinds). */
 export const EVENT_ROUTES = REQUEST_KINDS;

@@ -13,7 +13,7 @@ import {
   type ApprovalPolicy,
   type RequestSource,
 } from '../../src/policy/policy';
-import { createIntake } from '../../src/service/intake';
+import { createIntake } from '../../src/requests/intake';
 import { silentLogger } from '../../src/logger';
 import type { Client } from '@temporalio/client';
 

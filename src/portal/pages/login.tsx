@@ -6,7 +6,7 @@ import { csrfToken, sendPage, type PortalContext } from '../context';
 import { formValues } from '../forms';
 import { CsrfField, ErrorList } from '../views/components';
 import { Layout } from '../views/layout';
-import { rateLimit } from '../../service/front-door';
+import { rateLimit } from '../../requests/front-door';
 
 const ORIGIN = 'http://portal.invalid';
 

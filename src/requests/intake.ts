@@ -119,7 +119,7 @@ export interface IntakeOptions {
   client: Client;
   taskQueue: string;
   logger: Logger;
-  /** Default: receipts in Temporal (src/service/receipts.ts). */
+  /** Default: receipts in Temporal (./receipts.ts). */
   receipts?: Receipts;
   /** Who must approve what; its answer goes into every run's input. */
   policy: ApprovalPolicy;
