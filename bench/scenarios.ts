@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import ky from 'ky';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator';
-import { accessWorkflowIds, workflowIds } from '../src/shared/workflow-ids';
+import { workflowIds } from '../src/catalog';
 import type {
   OffboardUserInput,
   ProvisionNamespaceInput,
@@ -459,7 +459,7 @@ export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> 
         const input: OffboardUserInput = { email };
         return client.workflow.start('offboardUser', {
           taskQueue,
-          workflowId: accessWorkflowIds.offboardUser(email),
+          workflowId: workflowIds.offboardUser(email),
           args: [input],
         });
       });
@@ -517,7 +517,7 @@ export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
     start: async (client, taskQueue) => {
       await client.workflow.start('rotateExpiringKeys', {
         taskQueue,
-        workflowId: `${accessWorkflowIds.rotateExpiringKeys()}/bench-${ctx.runId}`,
+        workflowId: `${workflowIds.rotateExpiringKeys()}/bench-${ctx.runId}`,
         args: [input],
       });
       return 1;

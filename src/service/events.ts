@@ -17,14 +17,8 @@ import {
   serverOptions,
   type FrontDoorLimits,
 } from '../requests/front-door';
-import {
-  createIntake,
-  REQUEST_KINDS,
-  REQUEST_MEMO,
-  REQUEST_TYPES,
-  type Intake,
-  type RequestType,
-} from '../requests/intake';
+import { REQUEST_KINDS, REQUEST_TYPES, type RequestType } from '../catalog';
+import { createIntake, REQUEST_MEMO, type Intake } from '../requests/intake';
 import { registerRequestStatus, statusPath } from '../requests/request-status';
 
 /** Event types and the workflow each starts (the intake's request kinds). */

@@ -23,7 +23,7 @@ import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity
 import { FailureType } from '../shared/failure-types';
 import { z } from 'zod';
 import { namespaceName, parseDurationMs, validate, type InputProblem } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
+import { rotateApiKeyWorkflowId } from '../shared/workflow-ids';
 import {
   deleteResource,
   describeError,
@@ -512,7 +512,7 @@ async function applyPlan(
     if (c.action === 'rotate') {
       try {
         const child = await startChild(rotateApiKey, {
-          workflowId: accessWorkflowIds.rotateApiKey('service-account', ownerId),
+          workflowId: rotateApiKeyWorkflowId('service-account', ownerId),
           args: [{ keyId: c.targetId!, expiryDays: want.expiryDays, gracePeriod: want.rotationGracePeriod }],
           parentClosePolicy: 'ABANDON',
         });

@@ -17,7 +17,7 @@ import {
   type RotateExpiringKeysInput,
   type RotateExpiringKeysRequest,
 } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
+import { rotateApiKeyWorkflowId } from '../shared/workflow-ids';
 import { forEachLimited } from '../shared/concurrency';
 import { describeError, validInputOrFail } from './common';
 import { rotateApiKey } from './rotate-api-key';
@@ -200,7 +200,7 @@ async function rotateBatch(
   }
   await forEachLimited([...byOwner.values()], input.concurrency, async (keys) => {
     for (const c of keys) {
-      const workflowId = accessWorkflowIds.rotateApiKey(c.ownerType, c.ownerId);
+      const workflowId = rotateApiKeyWorkflowId(c.ownerType, c.ownerId);
       status.inFlight.push(c.keyId);
       try {
         const child = await startChild(rotateApiKey, {

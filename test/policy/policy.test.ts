@@ -8,11 +8,11 @@ import { approversFromEnv, loadApprovalPolicy } from '../../src/policy/load';
 import {
   allowListed,
   defaultPolicy,
-  requestFacts,
   requiredApproval,
   type ApprovalPolicy,
   type RequestSource,
 } from '../../src/policy/policy';
+import { requestFacts } from '../../src/catalog';
 import { createIntake } from '../../src/requests/intake';
 import { silentLogger } from '../../src/logger';
 import type { Client } from '@temporalio/client';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { mutations, stackPerFile, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
 import { hermeticEnv, jsonOut, runStarter, type StarterRun } from './run-starter';

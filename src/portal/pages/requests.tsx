@@ -1,7 +1,7 @@
 // Requests: the runs the portal and the events endpoint started, newest first, filterable by kind and status, each
 // with its current step and how long it has been there.
 import type { FastifyInstance } from 'fastify';
-import { REQUEST_KINDS } from '../../requests/intake';
+import { REQUEST_KINDS } from '../../catalog';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
 import { STATUS_FILTERS, type StatusFilter } from '../runs';
 import { kindTitle, stepLabel } from '../steps';
