@@ -6,7 +6,7 @@ import type { AnyKind } from '../catalog';
 import type { ClosedRun } from '../client';
 
 /** How long the check may take. Without a worker nothing answers it: then the finished run is reported as before. */
-export const FINISHED_RUN_CHECK_TIMEOUT_MS = 15_000;
+export const FINISHED_RUN_CHECK_TIMEOUT_MS = 10_000;
 
 export interface FinishedRunCheckOptions {
   client: Client;
