@@ -1,7 +1,6 @@
 // decommissionNamespace: delete a namespace with its namespace-scoped service accounts and their keys.
 import { decommissionNamespaceInput, type DecommissionNamespaceInput } from '../shared/validation';
 import type { DecommissionStatus, decommissionNamespace } from '../workflows/decommission-namespace';
-import { DECISION_FLAGS, DECISION_SIGNALS, REQUESTER_FLAG } from './flags';
 import { defineKind, workflowNamed } from './kind';
 
 export const decommissionNamespaceId = (name: string) => `decommission-namespace/${name}`;
@@ -53,19 +52,15 @@ export const decommissionNamespaceKind = defineKind({
         field: 'deleteServiceAccounts',
         description: 'also delete those service accounts (and their keys) if they reach no other namespace',
       },
-      ...DECISION_FLAGS,
-      ...REQUESTER_FLAG,
     },
-    buildInput(v, ctx): DecommissionNamespaceInput {
-      ctx.conflicts('approve', 'reject');
-      ctx.requires('approve', 'approver');
+    buildInput(v): DecommissionNamespaceInput {
       return {
         name: v.name as string, // undefined is reported by the schema as "is required"
         ...(v['delete-service-account-keys'] ? { deleteServiceAccountKeys: true } : {}),
         ...(v['delete-service-accounts'] ? { deleteServiceAccounts: true } : {}),
       };
     },
-    signals: DECISION_SIGNALS,
+    decisions: true,
     summarize: (r) =>
       r.outcome === 'deleted'
         ? `namespace ${r.namespace} deleted`

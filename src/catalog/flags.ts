@@ -75,9 +75,11 @@ export interface SignalFlag {
   arg(values: Record<string, unknown>, by: string): unknown;
   /** Sent only once the run's status shows this step (waiting up to a minute for it). */
   atStep?: string;
+  /** Another flag it needs. */
+  requires?: string;
 }
 
-/** `--requested-by`: starters whose runs the approval policy covers. */
+/** `--requested-by` of the starters whose runs the approval policy covers (`decisions`). */
 export const REQUESTER_FLAG = {
   'requested-by': {
     type: 'string',
@@ -86,7 +88,7 @@ export const REQUESTER_FLAG = {
   },
 } as const satisfies FlagSpecs;
 
-/** --approve / --reject of a run that waits for an approval (the shared decision gate's signals). */
+/** --approve / --reject of a run that waits for an approval (the shared decision gate's signals): `decisions`. */
 export const DECISION_FLAGS = {
   approve: {
     type: 'boolean',
@@ -105,6 +107,7 @@ export const DECISION_SIGNALS = {
     signal: 'approve',
     done: 'approved',
     atStep: 'awaiting-approval',
+    requires: 'approver',
     arg: (v, by) => ({ approver: by, ...comment(v, 'comment') }),
   },
   reject: {

@@ -43,7 +43,12 @@ export interface StarterSpec<W extends Workflow, F extends FlagSpecs> {
   buildInput(values: FlagValues<F>, ctx: BuildContext<F>): WorkflowInput<W>;
   /** One human line for a successful result (shown above the JSON result without --json). */
   summarize?(result: WorkflowResult<W>): string;
-  /** Flags that signal the running run instead of starting one, first given first. */
+  /**
+   * The approval policy covers its runs, which wait for approvals through the shared decision gate: the starter
+   * takes --requested-by, and --approve/--reject (with --approver, --reason) signal the running run.
+   */
+  decisions?: boolean;
+  /** Its own flags that signal the running run instead of starting one (after the decisions'). */
   signals?: Partial<Record<keyof F & string, SignalFlag>>;
 }
 

@@ -1,7 +1,6 @@
 // offboardUser: delete a user's API keys, then the user, after an approval where the policy asks for one.
 import { offboardUserInput, type OffboardUserInput } from '../shared/validation';
 import type { OffboardStatus, offboardUser } from '../workflows/offboard-user';
-import { DECISION_FLAGS, DECISION_SIGNALS, REQUESTER_FLAG } from './flags';
 import { checked, defined, fieldsIn, text, type FormFields } from './form';
 import { defineKind, workflowNamed } from './kind';
 
@@ -101,13 +100,9 @@ export const offboardUserKind = defineKind({
         valueName: 'N',
         description: 'key deletions at once (default 10)',
       },
-      ...DECISION_FLAGS,
-      ...REQUESTER_FLAG,
     },
     buildInput(v, ctx): OffboardUserInput {
-      ctx.conflicts('approve', 'reject');
       ctx.conflicts('email', 'user-id');
-      ctx.requires('approve', 'approver');
       if (!ctx.has('email') && !ctx.has('user-id')) ctx.problem('', 'give --email or --user-id');
       return {
         ...(v.email !== undefined ? { email: v.email } : {}),
@@ -119,7 +114,7 @@ export const offboardUserKind = defineKind({
         ...(v.concurrency !== undefined ? { concurrency: v.concurrency } : {}),
       };
     },
-    signals: DECISION_SIGNALS,
+    decisions: true,
     summarize: (r) => {
       const who = `${r.plan.user.email} (${r.plan.user.id})`;
       const keys = r.plan.apiKeys.length;

@@ -2,14 +2,7 @@
 import { allowListed } from '../policy/policy';
 import { provisionNamespaceInput, type ProvisionNamespaceInput } from '../shared/validation';
 import type { ProvisionStep, provisionNamespace } from '../workflows/provision-namespace';
-import {
-  caFileToBase64,
-  DECISION_FLAGS,
-  DECISION_SIGNALS,
-  REQUESTER_FLAG,
-  type BuildContext,
-  type FlagValues,
-} from './flags';
+import { caFileToBase64, type BuildContext, type FlagValues } from './flags';
 import { checked, defined, fieldsIn, num, text, type FormFields } from './form';
 import { defineKind, workflowNamed } from './kind';
 import { namespaceExistsKind } from './namespace-exists';
@@ -159,8 +152,6 @@ const flags = {
   },
   // Tuning knob for tests against a fast emulator; the default (1 s) suits the real API.
   'min-poll-seconds': { type: 'number', field: 'wait.minPollSeconds', hidden: true, description: '' },
-  ...DECISION_FLAGS,
-  ...REQUESTER_FLAG,
 } as const;
 
 type Values = FlagValues<typeof flags>;
@@ -194,8 +185,6 @@ function accountAndKey(v: Values): Pick<ProvisionNamespaceInput, 'serviceAccount
 }
 
 function buildInput(v: Values, ctx: BuildContext<typeof flags>): ProvisionNamespaceInput {
-  ctx.conflicts('approve', 'reject');
-  ctx.requires('approve', 'approver');
   ctx.requires('codec-pass-access-token', 'codec-endpoint');
   ctx.requires('permission', 'service-account');
   ctx.requires('account-wide', 'service-account');
@@ -278,7 +267,7 @@ export const provisionNamespaceKind = defineKind({
     ],
     flags,
     buildInput,
-    signals: DECISION_SIGNALS,
+    decisions: true,
     summarize: (r) =>
       `namespace ${r.namespace} is ready at ${r.endpoints.grpcAddress}` +
       (r.serviceAccountId

@@ -2,7 +2,6 @@
 import { parseDurationMs, rotateApiKeyInput, type RotateApiKeyInput } from '../shared/validation';
 import { rotateApiKeyWorkflowId } from '../shared/workflow-ids';
 import type { RotateStep, rotateApiKey } from '../workflows/rotate-api-key';
-import { DECISION_FLAGS, DECISION_SIGNALS, REQUESTER_FLAG } from './flags';
 import { checked, defined, fieldsIn, num, text, type FormFields } from './form';
 import { defineKind, workflowNamed } from './kind';
 
@@ -133,13 +132,8 @@ export const rotateApiKeyKind = defineKind({
         valueName: 'REASON',
         description: 'signal the running rotation: delete the new key, keep the old one',
       },
-      ...DECISION_FLAGS,
-      ...REQUESTER_FLAG,
     },
     buildInput(v, ctx): RotateApiKeyInput {
-      ctx.conflicts('confirm-cutover', 'abort');
-      ctx.conflicts('approve', 'reject');
-      ctx.requires('approve', 'approver');
       if (!ctx.has('owner-id') || !ctx.has('owner-type')) {
         // The key's owner could be looked up, but the id must be known before starting, to keep one rotation per owner.
         ctx.problem(
@@ -158,9 +152,9 @@ export const rotateApiKeyKind = defineKind({
         ...(v['keep-old-key'] ? { deleteOldKey: false } : {}),
       };
     },
+    decisions: true,
     // Every decision names who takes it: the run checks it against its requester and approvers.
     signals: {
-      ...DECISION_SIGNALS,
       'confirm-cutover': { signal: 'confirmCutover', done: 'cutover confirmed', arg: (_v, by) => ({ by }) },
       abort: {
         signal: 'abort',

@@ -1,6 +1,7 @@
 // npm run apply -- -f cloud-ops.yaml [--auto-approve]             make the account match the file
 // npm run apply -- -f cloud-ops.yaml --approve --approver alice     approve what the running apply waits for
 // npm run apply -- -f cloud-ops.yaml --reject --reason "..."        or reject it
+import { DECISION_FLAGS } from '../catalog/flags';
 import { ConfigError } from '../config';
 import type { LoadedState } from '../desired-state/load';
 import type { Approval } from '../shared/approval';
@@ -50,12 +51,12 @@ const flags = {
     type: 'boolean',
     description: 'start the apply and return (the same command again follows it)',
   },
+  ...DECISION_FLAGS,
   approve: {
     type: 'boolean',
     description: "approve the plan the running apply of this file's name waits for (needs --approver)",
   },
   reject: { type: 'boolean', description: 'reject it: the apply changes nothing' },
-  approver: { type: 'string', valueName: 'NAME', description: 'who decides (recorded in the result)' },
   reason: { type: 'string', valueName: 'TEXT', description: 'why it is rejected (recorded)' },
   'workflow-id': {
     type: 'string',

@@ -5,16 +5,16 @@ import { requesterOf } from './approval';
 import { defaultIO, exitWith, type ExitCode, type StarterIO } from './cli';
 import { parseFlags } from './flags';
 import { signalRunning } from './signals';
-import { runStarter, starterOf } from './starter';
+import { flagsOf, runStarter, signalsOf, starterOf } from './starter';
 
 /** The starter's `main(argv, io)`. */
 export function starterMain(kind: AnyKind) {
   const starter = starterOf(kind);
-  const signals = Object.entries(starter.signals ?? {});
+  const signals = signalsOf(starter);
   return async (argv: readonly string[], io: StarterIO = defaultIO()): Promise<ExitCode> => {
     const named = (flag: string) => argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
     if (!signals.some(([flag]) => named(flag))) return runStarter(kind, argv, io);
-    const { values } = await parseFlags(starter.flags, argv);
+    const { values } = await parseFlags(flagsOf(starter), argv);
     // The first one given, in the order the kind lists them (a bad value is left to the starter to report).
     const given = signals.find(([flag]) => values[flag] !== undefined && values[flag] !== false)?.[1];
     if (!given) return runStarter(kind, argv, io);

@@ -3,15 +3,9 @@
 import { KEY_ROTATION_SCHEDULE_ID, rotateExpiringKeysKind, scheduledSweepId } from '../catalog';
 import { sweepFlags, sweepInput } from '../catalog/rotate-expiring-keys';
 import { validate } from '../shared/validation';
-import { ExitCode, taskQueueOf, type StarterIO } from './cli';
+import { taskQueueOf } from './cli';
 import { toFlagProblems, type FlagSpecs, type FlagValues } from './flags';
-import {
-  actionFlags,
-  runScheduleCommand,
-  runScheduleMain,
-  timingFlags,
-  type ScheduleCommand,
-} from './schedule';
+import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
 
 export const scheduleFlags = {
   ...timingFlags({
@@ -61,7 +55,4 @@ const command: ScheduleCommand<typeof scheduleFlags> = {
   describeInput: (input) => ({ sweep: input }),
 };
 
-export const main = (argv: readonly string[], io?: StarterIO): Promise<ExitCode> =>
-  runScheduleCommand(command, argv, io);
-
-if (require.main === module) runScheduleMain(command);
+export const main = scheduleEntry(command, module);

@@ -13,13 +13,7 @@ import { cliApproval, starterPolicy } from './approval';
 import { ExitCode, taskQueueOf, type StarterIO } from './cli';
 import { fileFlag, loadOrReport, reconcileInput } from './desired-state';
 import { COMMON_FLAGS, type FlagProblem, type FlagSpecs } from './flags';
-import {
-  actionFlags,
-  runScheduleCommand,
-  runScheduleMain,
-  timingFlags,
-  type ScheduleCommand,
-} from './schedule';
+import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
 
 const flags = {
   file: {
@@ -215,7 +209,4 @@ const command: ScheduleCommand<typeof flags> = {
   },
 };
 
-export const main = (argv: readonly string[], io?: StarterIO): Promise<ExitCode> =>
-  runScheduleCommand(command, argv, io);
-
-if (require.main === module) runScheduleMain(command);
+export const main = scheduleEntry(command, module);

@@ -219,9 +219,11 @@ async function update<F extends FlagSpecs>(
   return ExitCode.Ok;
 }
 
-/** Process entry point of a schedule command. */
-export function runScheduleMain<F extends FlagSpecs>(cmd: ScheduleCommand<F>): void {
-  exitWith(cmd.name, () => runScheduleCommand(cmd, process.argv.slice(2)));
+/** `export const main = scheduleEntry(command, module)`: run by `npm run <name>`, imported by tests. */
+export function scheduleEntry<F extends FlagSpecs>(cmd: ScheduleCommand<F>, entry: NodeJS.Module) {
+  const main = (argv: readonly string[], io?: StarterIO) => runScheduleCommand(cmd, argv, io);
+  if (require.main === entry) exitWith(cmd.name, () => main(process.argv.slice(2)));
+  return main;
 }
 
 async function act<F extends FlagSpecs>(

@@ -4,7 +4,14 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { STATUS_QUERY, type AnyKind, type StarterSpec } from '../catalog';
-import type { BuildContext, FlagSpecs } from '../catalog/flags';
+import {
+  DECISION_FLAGS,
+  DECISION_SIGNALS,
+  REQUESTER_FLAG,
+  type BuildContext,
+  type FlagSpecs,
+  type SignalFlag,
+} from '../catalog/flags';
 import type { StartOrAttachResult } from '../client';
 import { resultWithStatus } from '../client/status-poller';
 import { ConfigError } from '../config';
@@ -43,6 +50,28 @@ export function starterOf(kind: AnyKind): AnyStarter {
   return kind.starter;
 }
 
+/** Every flag of a starter: its own, then those of the decisions where its runs take them. */
+export function flagsOf(starter: AnyStarter): FlagSpecs {
+  return starter.decisions ? { ...starter.flags, ...DECISION_FLAGS, ...REQUESTER_FLAG } : starter.flags;
+}
+
+/** The flags that signal the running run, in the order they win: the decisions', then its own. */
+export function signalsOf(starter: AnyStarter): Array<[string, SignalFlag]> {
+  const signals = { ...(starter.decisions ? DECISION_SIGNALS : {}), ...starter.signals };
+  return Object.entries(signals) as Array<[string, SignalFlag]>;
+}
+
+/** Signal flags go one at a time, each with what it needs. */
+function signalProblems(starter: AnyStarter, values: Record<string, unknown>, problems: FlagProblem[]): void {
+  const given = signalsOf(starter).filter(([flag]) => values[flag] !== undefined && values[flag] !== false);
+  given.forEach(([flag, spec], i) => {
+    const other = given[i + 1]?.[0];
+    if (other) problems.push({ flag: `--${flag}`, message: `cannot be combined with --${other}` });
+    if (spec.requires && !values[spec.requires])
+      problems.push({ flag: `--${flag}`, message: `needs --${spec.requires}` });
+  });
+}
+
 export interface PreparedStart {
   /** With the approval policy's answer, for the workflows it covers. */
   input: Record<string, unknown>;
@@ -64,7 +93,9 @@ export async function prepareStart(
   env: Record<string, string | undefined> = process.env,
 ): Promise<PreparedStart> {
   const starter = starterOf(kind);
-  const { values, problems: own } = await parseFlags(starter.flags, argv);
+  const flags = flagsOf(starter);
+  const { values, problems: own } = await parseFlags(flags, argv);
+  signalProblems(starter, values, own);
   for (const flag of ['workflow-id', 'task-queue'] as const) {
     if (values[flag] === '') own.push({ flag: `--${flag}`, message: 'must not be empty' });
   }
@@ -73,17 +104,17 @@ export async function prepareStart(
   // One message per flag: parse problems and the starter's own wording (which speaks in flags) win over
   // the schema's, which would only add "is required" for a flag whose value could not be parsed.
   const reported = new Set(own.map((p) => p.flag));
-  const fromSchema = checked.ok ? [] : toFlagProblems(starter.flags, checked.problems);
+  const fromSchema = checked.ok ? [] : toFlagProblems(flags, checked.problems);
   const all = [...own, ...fromSchema.filter((p) => !reported.has(p.flag))];
   if (all.length) throw new UsageError(all);
 
-  const approval = approvalOf(kind, input, values, env);
+  const approval = starter.decisions ? approvalOf(kind, input, values, env) : undefined;
   const given = values['workflow-id'];
   const workflowId = given ?? kind.workflowId(input);
   const idProblem = workflowIdProblem(workflowId);
   if (idProblem) {
     const flag =
-      given !== undefined ? '--workflow-id' : flagForField(starter.flags, kind.keyField?.(input) ?? 'name');
+      given !== undefined ? '--workflow-id' : flagForField(flags, kind.keyField?.(input) ?? 'name');
     throw new UsageError([{ flag: flag || '', message: flag ? idProblem : `the workflow id ${idProblem}` }]);
   }
   return {
@@ -111,14 +142,13 @@ function buildContext(values: Record<string, unknown>, problems: FlagProblem[]):
   } as BuildContext<FlagSpecs>;
 }
 
-/** The policy's answer for starters that take `--requested-by` (the runs it covers); a bad policy is a usage error. */
+/** The policy's answer for the runs it covers (`decisions`); a bad policy is a usage error. */
 function approvalOf(
   kind: AnyKind,
   input: Record<string, unknown>,
   values: Record<string, unknown>,
   env: Record<string, string | undefined>,
 ) {
-  if (!Object.hasOwn(starterOf(kind).flags, 'requested-by')) return undefined;
   try {
     const requestedBy = requesterOf(values['requested-by'] as string | undefined, env);
     return cliApproval(starterPolicy(env), kind.workflowType, input, requestedBy);
@@ -157,7 +187,7 @@ export async function runStarter(
   const starter = starterOf(kind);
   const out = output(starter.name, argv, io);
   if (wantsHelp(argv)) {
-    io.stdout.write(helpText(starter));
+    io.stdout.write(helpText({ ...starter, flags: flagsOf(starter) }));
     return ExitCode.Ok;
   }
   const prepared = await prepareOrReport(kind, argv, io, out);
