@@ -31,7 +31,7 @@ export interface FormSpec extends FormFields {
 }
 
 /** A kind's form with the request type it posts. */
-function formOf(kind: AnyKind): FormSpec {
+export function formOf(kind: AnyKind): FormSpec {
   if (!kind.request || !kind.form) throw new Error(`${kind.workflowType} has no portal form`);
   return { type: kind.request.type as RequestType, ...kind.form };
 }
