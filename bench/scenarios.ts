@@ -1,7 +1,7 @@
 // The benchmark's workflow scenarios: provisionings (plain, throttled, under fleet-wide caps), offboardings and the
 // expiring-key sweep, each a spec for runWorkflowScenario.
 import type { Client } from '@temporalio/client';
-import { accessWorkflowIds, workflowIds } from '../src/shared/workflow-ids';
+import { workflowIds } from '../src/catalog';
 import type {
   OffboardUserInput,
   ProvisionNamespaceInput,
@@ -146,7 +146,7 @@ export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> 
         const input: OffboardUserInput = { email };
         return client.workflow.start('offboardUser', {
           taskQueue,
-          workflowId: accessWorkflowIds.offboardUser(email),
+          workflowId: workflowIds.offboardUser(email),
           args: [input],
         });
       });
@@ -204,7 +204,7 @@ export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
     start: async (client, taskQueue) => {
       await client.workflow.start('rotateExpiringKeys', {
         taskQueue,
-        workflowId: `${accessWorkflowIds.rotateExpiringKeys()}/bench-${ctx.runId}`,
+        workflowId: `${workflowIds.rotateExpiringKeys()}/bench-${ctx.runId}`,
         args: [input],
       });
       return 1;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { dataConverterFromEnv } from '../codec';
@@ -31,10 +32,9 @@ export class TemporalConnectError extends Error {
     readonly address: string,
     readonly timeoutMs: number,
     cause: unknown,
+    message = `could not connect to Temporal at ${address} within ${timeoutMs / 1000} s: ${messageOf(cause)}`,
   ) {
-    super(`could not connect to Temporal at ${address} within ${timeoutMs / 1000} s: ${messageOf(cause)}`, {
-      cause,
-    });
+    super(message, { cause });
   }
 }
 
@@ -65,6 +65,16 @@ export async function connectClient(options: ConnectClientOptions = {}): Promise
   const { apiKey, tls, metadata } = config.connectionOptions;
   const address = options.address ?? config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  const refused = await refusal(address);
+  if (refused) {
+    throw new TemporalConnectError(
+      address,
+      timeoutMs,
+      refused,
+      `could not connect to Temporal at ${address}: ${refused.code === 'ENOTFOUND' ? 'no such host' : 'nothing is listening there'} ` +
+        `(${refused.code}); is Temporal running (\`npm start\`), and is TEMPORAL_ADDRESS right?`,
+    );
+  }
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -92,4 +102,33 @@ function messageOf(err: unknown): string {
   const cause =
     err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : '';
   return `${err.message}${cause}`;
+}
+
+/** Answers that need no waiting: nothing listens, or no such host (or network). */
+const DEFINITE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** How long the plain TCP look may take before gRPC is left to find out. */
+const PROBE_MS = 1_000;
+
+/**
+ * Why nothing can be reached at `address`, found with a plain TCP connect before gRPC's: gRPC retries a refused
+ * connection until its deadline, where the refusal is a definite answer at once. Anything else (it answers, it is
+ * slow, a proxy stands between, an address gRPC resolves its own way) is left to gRPC.
+ */
+async function refusal(address: string): Promise<NodeJS.ErrnoException | undefined> {
+  const proxied = ['grpc_proxy', 'https_proxy', 'http_proxy'].some(
+    (v) => process.env[v] || process.env[v.toUpperCase()],
+  );
+  const hostPort = /^(?:\[([^\]]+)\]|([^:/\s]+)):(\d+)$/.exec(address);
+  if (proxied || !hostPort) return undefined;
+  const host = hostPort[1] ?? hostPort[2]!;
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(hostPort[3]), timeout: PROBE_MS });
+    const done = (err?: NodeJS.ErrnoException) => {
+      socket.destroy();
+      resolve(err && DEFINITE.has(err.code ?? '') ? err : undefined);
+    };
+    socket.once('connect', () => done());
+    socket.once('timeout', () => done());
+    socket.once('error', done);
+  });
 }

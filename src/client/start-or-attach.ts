@@ -5,10 +5,11 @@ import {
   type Client,
   type WorkflowExecutionStatusName,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { InternalWorkflowStartOptionsSymbol } from '@temporalio/client/lib/internal';
-import type { Workflow } from '@temporalio/common';
+import type { Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
 
 /**
  * Everything `client.workflow.start` takes except the conflict policy, which startOrAttach owns.
@@ -30,7 +31,19 @@ export type StartOrAttachOptions<T extends Workflow> = Omit<
    * approval the front door added to it, so the same request from another requester joins the run.
    */
   sameRequest?: readonly unknown[];
+  /**
+   * Whether a closed run the reuse policy would answer with still holds (what it made is still there); false starts
+   * a new run in its place. Default: it holds.
+   */
+  closedRunHolds?: (run: ClosedRun) => Promise<boolean>;
 };
+
+/** A closed run of the business key, as a start found it. */
+export interface ClosedRun {
+  runId: string;
+  status: WorkflowExecutionStatusName;
+  closeTime?: Date;
+}
 
 export interface StartOrAttachResult<T extends Workflow> {
   handle: WorkflowHandle<T>;
@@ -51,6 +64,8 @@ export interface StartOrAttachResult<T extends Workflow> {
     /** That run's memo. */
     memo?: Record<string, unknown>;
   };
+  /** The closed run that no longer held (see `closedRunHolds`): this call started a new run in its place. */
+  replaced?: ClosedRun;
 }
 
 /** Memo key holding the sha256 of the canonical JSON of the start args. */
@@ -101,30 +116,61 @@ export async function startOrAttach<T extends Workflow>(
   workflow: T | string,
   options: StartOrAttachOptions<T>,
 ): Promise<StartOrAttachResult<T>> {
-  const requestedType = typeof workflow === 'string' ? workflow : workflow.name;
-  const { requestId, sameRequest, ...startOptions } = options;
+  const { requestId, sameRequest, closedRunHolds, ...startOptions } = options;
   const fingerprint = argsFingerprint(sameRequest ?? (startOptions.args as unknown[] | undefined) ?? []);
-  try {
-    const handle = await client.workflow.start<T>(workflow, {
+  const start = (reusePolicy: WorkflowIdReusePolicy) =>
+    startUnlessTaken(client, workflow, {
       ...startOptions,
       memo: { ...startOptions.memo, [ARGS_FINGERPRINT_MEMO]: fingerprint },
       workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: startOptions.workflowIdReusePolicy ?? 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: reusePolicy,
       // The SDK's only way to set it (its Nexus helpers use the same); test/starters/start-or-attach.test.ts checks it.
       ...(requestId ? { [InternalWorkflowStartOptionsSymbol]: { requestId } } : {}),
     } as WorkflowStartOptions<T>);
-    return { handle, started: true, runId: handle.firstExecutionRunId };
+  const handle = await start(startOptions.workflowIdReusePolicy ?? 'REJECT_DUPLICATE');
+  if (handle) return { handle, started: true, runId: handle.firstExecutionRunId };
+  const attached = await attach(client, workflow, options.workflowId, fingerprint);
+  const found = attached.existing!;
+  if (found.status === 'RUNNING' || !closedRunHolds) return attached;
+  const closed: ClosedRun = {
+    runId: attached.runId,
+    status: found.status,
+    ...(found.closeTime ? { closeTime: found.closeTime } : {}),
+  };
+  if (await closedRunHolds(closed)) return attached;
+  // Started meanwhile by someone else (who found the same): join theirs.
+  const fresh = await start('ALLOW_DUPLICATE');
+  if (!fresh) return attach(client, workflow, options.workflowId, fingerprint);
+  return { handle: fresh, started: true, runId: fresh.firstExecutionRunId, replaced: closed };
+}
+
+/** The new run's handle, or undefined when the id is taken (a running run, or a closed one the policy keeps). */
+async function startUnlessTaken<T extends Workflow>(
+  client: Client,
+  workflow: T | string,
+  options: WorkflowStartOptions<T>,
+): Promise<WorkflowHandleWithFirstExecutionRunId<T> | undefined> {
+  try {
+    return await client.workflow.start<T>(workflow, options);
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+    throw err;
   }
-  // The run that blocked the start is the latest one: the running run, or (when the reuse policy kept
-  // the id from being reused) the last closed one.
-  const info = await client.workflow.getHandle<T>(options.workflowId).describe();
-  if (info.type !== requestedType)
-    throw new WorkflowIdTakenError(options.workflowId, info.type, requestedType);
+}
+
+/** The run that blocked the start: the running run, or (when the reuse policy kept the id) the last closed one. */
+async function attach<T extends Workflow>(
+  client: Client,
+  workflow: T | string,
+  workflowId: string,
+  fingerprint: string,
+): Promise<StartOrAttachResult<T>> {
+  const requestedType = typeof workflow === 'string' ? workflow : workflow.name;
+  const info = await client.workflow.getHandle<T>(workflowId).describe();
+  if (info.type !== requestedType) throw new WorkflowIdTakenError(workflowId, info.type, requestedType);
   const theirs = info.memo?.[ARGS_FINGERPRINT_MEMO];
   return {
-    handle: client.workflow.getHandle<T>(options.workflowId, info.runId),
+    handle: client.workflow.getHandle<T>(workflowId, info.runId),
     started: false,
     runId: info.runId,
     existing: {

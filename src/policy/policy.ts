@@ -109,47 +109,6 @@ export interface RequestFacts {
   detail?: Partial<Record<PolicyKind, string>>;
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
-
-/** The facts of a workflow's (already validated) input; undefined for workflows the policy does not cover. */
-export function requestFacts(
-  policy: ApprovalPolicy,
-  workflowType: string,
-  input: Record<string, unknown>,
-): RequestFacts | undefined {
-  switch (workflowType) {
-    case 'provisionNamespace': {
-      const codec = obj(input.codecServer);
-      const endpoint = str(codec.endpoint);
-      const credentials = codec.passAccessToken === true || codec.includeCrossOriginCredentials === true;
-      const listed = endpoint !== undefined && allowListed(policy.codecEndpoints, endpoint);
-      return {
-        kinds: endpoint && credentials && !listed ? ['namespace', 'codec-credentials'] : ['namespace'],
-        namespaces: [String(input.name)],
-        ...(endpoint ? { detail: { 'codec-credentials': endpoint } } : {}),
-      };
-    }
-    case 'decommissionNamespace':
-      return { kinds: ['decommission'], namespaces: [String(input.name)] };
-    case 'rotateApiKey': {
-      const grace = parseDurationMs(str(input.gracePeriod) ?? '7d') ?? 0;
-      const short = input.deleteOldKey !== false && grace < parseDurationMs(policy.minGracePeriod)!;
-      return { kinds: short ? ['rotation', 'key-deletion'] : ['rotation'], namespaces: [] };
-    }
-    case 'offboardUser':
-      // A dry run changes nothing: there is nothing to approve.
-      return { kinds: input.dryRun === true ? [] : ['offboarding'], namespaces: [] };
-    case 'reconcile': {
-      if (input.mode !== 'apply') return { kinds: [], namespaces: [] };
-      const names = (obj(input.desired).namespaces as unknown[] | undefined) ?? [];
-      return { kinds: ['destructive-apply'], namespaces: names.map((n) => String(obj(n).name)) };
-    }
-    default:
-      return undefined;
-  }
-}
-
 /** An https endpoint under one of the allow-listed prefixes (same origin, path within). */
 export function allowListed(list: readonly string[], endpoint: string): boolean {
   let url: URL;

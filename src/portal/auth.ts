@@ -29,8 +29,6 @@ export const SESSION_TTL_MS = 12 * 60 * 60_000;
 const MAX_USER_LENGTH = 254;
 
 export const LOGIN_TOKEN_FILE = 'portal-login-token.sha256';
-/** Sign-in attempts one address may make per minute, unless the front door's limits say otherwise. */
-export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 /**
  * The login token's hash from `dataDir`, or — on the first start — a new token whose hash is written there

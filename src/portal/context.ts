@@ -4,7 +4,7 @@ import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { Logger } from '../logger';
 import type { ApprovalPolicy } from '../policy/policy';
-import type { Intake } from '../service/intake';
+import type { Intake } from '../requests/intake';
 import type { Authenticator, PortalUser } from './auth';
 import type { DeciderRules } from './decisions';
 import type { Directory } from './directory';

@@ -1,12 +1,18 @@
-// Form posts to workflow input. Field names are the input's own paths (`serviceAccount.name`), so the problems the
-// shared validation reports land next to the field that caused them. Empty fields are left out (the schema's
-// defaults apply), numbers are numbers only when they look like one (otherwise the schema says "must be a number"),
-// and a checkbox is true when sent.
+// Form posts to workflow input: each request's form fields are its catalog kind's (src/catalog, `form`); here the
+// post is read, its problems put next to their fields, and its request id made.
 import { randomUUID } from 'node:crypto';
+import {
+  offboardUserKind,
+  provisionNamespaceKind,
+  rotateApiKeyKind,
+  type AnyKind,
+  type RequestType,
+} from '../catalog';
+import type { FormFields, FormValues } from '../catalog/form';
 import type { InputProblem } from '../shared/validation';
-import type { RequestType } from '../service/intake';
 
-export type FormValues = Record<string, string>;
+export type { FormValues };
+export { ownerValue } from '../catalog';
 
 /** The posted fields as strings (the last of repeated ones). */
 export function formValues(body: unknown): FormValues {
@@ -20,23 +26,19 @@ export function formValues(body: unknown): FormValues {
   return values;
 }
 
-const text = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
-const num = (v: string | undefined): number | string | undefined => {
-  const t = text(v);
-  return t === undefined ? undefined : /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
-};
-const checked = (v: string | undefined) => v !== undefined && v !== '' && v !== 'off';
-const defined = (o: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-
-export interface FormSpec {
+export interface FormSpec extends FormFields {
   type: RequestType;
-  /** Values of a fresh form. */
-  defaults: FormValues;
-  toData(values: FormValues): Record<string, unknown>;
-  /** The form field a problem belongs to; undefined: shown above the form. */
-  fieldOf(problemField: string): string | undefined;
 }
+
+/** A kind's form with the request type it posts. */
+export function formOf(kind: AnyKind): FormSpec {
+  if (!kind.request || !kind.form) throw new Error(`${kind.workflowType} has no portal form`);
+  return { type: kind.request.type as RequestType, ...kind.form };
+}
+
+export const namespaceForm = formOf(provisionNamespaceKind);
+export const rotationForm = formOf(rotateApiKeyKind);
+export const offboardingForm = formOf(offboardUserKind);
 
 /** Problems by form field ('' = the form as a whole). */
 export function problemsByField(spec: FormSpec, problems: InputProblem[]): Map<string, string[]> {
@@ -48,106 +50,6 @@ export function problemsByField(spec: FormSpec, problems: InputProblem[]): Map<s
   }
   return byField;
 }
-
-const fieldsIn = (fields: readonly string[]) => (problemField: string) => {
-  // A problem deep inside a field (codecServer.endpoint) or about a group (apiKey) goes to the closest field shown.
-  for (let f = problemField; f; f = f.includes('.') ? f.slice(0, f.lastIndexOf('.')) : '') {
-    if (fields.includes(f)) return f;
-  }
-  return undefined;
-};
-
-export const NAMESPACE_FIELDS = [
-  'name',
-  'region',
-  'retentionDays',
-  'serviceAccount',
-  'serviceAccount.name',
-  'serviceAccount.permission',
-  'serviceAccount.accountRole',
-  'apiKey',
-  'apiKey.displayName',
-  'apiKey.expiryDays',
-  'codecServer',
-  'codecServer.endpoint',
-  'codecServer.passAccessToken',
-  'codecServer.includeCrossOriginCredentials',
-] as const;
-
-export const namespaceForm: FormSpec = {
-  type: 'namespace.requested',
-  defaults: {
-    retentionDays: '30',
-    serviceAccount: 'on',
-    'serviceAccount.permission': 'write',
-    apiKey: 'on',
-    'apiKey.expiryDays': '90',
-  },
-  toData(v) {
-    const endpoint = text(v['codecServer.endpoint']);
-    return defined({
-      name: text(v.name),
-      region: text(v.region),
-      retentionDays: num(v.retentionDays),
-      serviceAccount: checked(v.serviceAccount)
-        ? defined({
-            name: text(v['serviceAccount.name']),
-            permission: text(v['serviceAccount.permission']),
-            // A role asks for an account-wide account; none leaves it to the API (namespace-scoped where it can).
-            accountRole: text(v['serviceAccount.accountRole']),
-          })
-        : undefined,
-      apiKey: checked(v.apiKey)
-        ? defined({ displayName: text(v['apiKey.displayName']), expiryDays: num(v['apiKey.expiryDays']) })
-        : undefined,
-      codecServer: endpoint
-        ? {
-            endpoint,
-            passAccessToken: checked(v['codecServer.passAccessToken']),
-            includeCrossOriginCredentials: checked(v['codecServer.includeCrossOriginCredentials']),
-          }
-        : undefined,
-    });
-  },
-  fieldOf: fieldsIn(NAMESPACE_FIELDS),
-};
-
-/** `user:<id>` or `service-account:<id>`: one picker for both kinds of owner. */
-export function ownerValue(ownerType: 'user' | 'service-account', id: string): string {
-  return `${ownerType}:${id}`;
-}
-
-export const rotationForm: FormSpec = {
-  type: 'apikey.rotation.requested',
-  defaults: { gracePeriod: '7d', expiryDays: '90', deleteOldKey: 'on' },
-  toData(v) {
-    const owner = text(v.owner);
-    const at = owner ? owner.indexOf(':') : -1;
-    return defined({
-      ...(owner && at > 0 ? { ownerType: owner.slice(0, at), ownerId: owner.slice(at + 1) } : {}),
-      gracePeriod: text(v.gracePeriod),
-      expiryDays: num(v.expiryDays),
-      deleteOldKey: checked(v.deleteOldKey),
-    });
-  },
-  fieldOf: (f) =>
-    f === 'ownerId' || f === 'ownerType' || f === '' ? 'owner' : fieldsIn(['gracePeriod', 'expiryDays'])(f),
-};
-
-export const offboardingForm: FormSpec = {
-  type: 'user.offboarding.requested',
-  // Whether it waits for an approver is the policy's, not the form's.
-  defaults: { approvalTimeout: '24h', deleteUser: 'on' },
-  toData(v) {
-    return defined({
-      email: text(v.email),
-      approvalTimeout: text(v.approvalTimeout),
-      dryRun: checked(v.dryRun),
-      deleteUser: checked(v.deleteUser),
-    });
-  },
-  fieldOf: (f) => (f === '' || f === 'userId' ? 'email' : fieldsIn(['email', 'approvalTimeout'])(f)),
-};
 
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

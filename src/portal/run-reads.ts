@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { withoutSecrets } from '../service/run-results';
+import { withoutSecrets } from '../requests/run-results';
 import { approvalRequirement, type Approval } from '../shared/approval';
 import { validate } from '../shared/validation';
 

@@ -6,8 +6,8 @@ import {
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { REQUEST_WORKFLOW_TYPES } from '../service/intake';
-import { runFailure, withoutSecrets, type RunFailure } from '../service/run-results';
+import { REQUEST_WORKFLOW_TYPES } from '../catalog';
+import { runFailure, withoutSecrets, type RunFailure } from '../requests/run-results';
 import type { Approval } from '../shared/approval';
 import { forEachLimited } from '../shared/concurrency';
 import { REQUEST_MEMO } from '../shared/request-memo';
@@ -42,7 +42,7 @@ export interface RunSummary {
   uiUrl?: string;
 }
 
-export type { RunFailure } from '../service/run-results';
+export type { RunFailure } from '../requests/run-results';
 
 export interface RunDetail extends RunSummary {
   /** The `status` query's answer, without secrets. */

@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { verifyWebhookSignature } from '../secrets/webhook-signature';
 import { validate, type InputProblem } from '../shared/validation';
-import { rateLimit } from './front-door';
-import { REQUEST_TYPES, type Intake, type IntakeOutcome, type RequestType } from './intake';
-import { statusPath } from './request-status';
+import { rateLimit } from '../requests/front-door';
+import { REQUEST_TYPES, type RequestType } from '../catalog';
+import type { Intake, IntakeOutcome } from '../requests/intake';
+import { statusPath } from '../requests/request-status';
 
 export interface Problem {
   error: string;

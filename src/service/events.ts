@@ -1,5 +1,5 @@
 // Self-service events endpoint: signed JSON events start the matching workflow under its business-key id, through
-// the same intake as the portal (src/service/intake.ts).
+// the same intake as the portal (src/requests/intake.ts).
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
@@ -13,16 +13,10 @@ import {
   DEFAULT_FRONT_DOOR_LIMITS,
   serverOptions,
   type FrontDoorLimits,
-} from './front-door';
-import {
-  createIntake,
-  REQUEST_KINDS,
-  REQUEST_MEMO,
-  REQUEST_TYPES,
-  type Intake,
-  type RequestType,
-} from './intake';
-import { registerRequestStatus } from './request-status';
+} from '../requests/front-door';
+import { REQUEST_KINDS, REQUEST_TYPES, type RequestType } from '../catalog';
+import { createIntake, REQUEST_MEMO, type Intake } from '../requests/intake';
+import { registerRequestStatus } from '../requests/request-status';
 
 /** Event types and the workflow each starts (the intake's request kinds). */
 export const EVENT_ROUTES = REQUEST_KINDS;

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { StackError } from './dev-server';
-import { receiptTaskQueue } from './receipts';
+import { receiptTaskQueue } from '../requests/receipts';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: string, len: number) => Promise<Buffer>;
 

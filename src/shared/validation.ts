@@ -167,6 +167,10 @@ export const decommissionNamespaceInput = z.strictObject({
 export type DecommissionNamespaceInput = z.input<typeof decommissionNamespaceInput>;
 export type DecommissionNamespaceRequest = z.output<typeof decommissionNamespaceInput>;
 
+/** Whether a namespace is there now (asked before a finished provisioning is reported again). */
+export const namespaceExistsInput = z.strictObject({ name: namespaceName });
+export type NamespaceExistsInput = z.input<typeof namespaceExistsInput>;
+
 /** Every problem of an input, each naming its field; never stops at the first. */
 export function validate<S extends z.ZodType>(
   schema: S,

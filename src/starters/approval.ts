@@ -1,20 +1,12 @@
 // The starters ask the same approval policy as the front door (APPROVAL_POLICY_FILE / APPROVAL_POLICY, approvers
 // defaulting to PORTAL_APPROVERS or anyone but the requester) and put its answer into the workflow's input, so a run
 // started from a terminal waits for the same approvers and refuses its requester's own decision just the same.
+import { requestFacts } from '../catalog';
 import { approversFromEnv, loadApprovalPolicy, type ApprovalPolicy } from '../policy/load';
-import { requestFacts, requiredApproval } from '../policy/policy';
+import { requiredApproval } from '../policy/policy';
 import { ANY_APPROVER, type Approval } from '../shared/approval';
 
 type Env = Record<string, string | undefined>;
-
-/** The `--requested-by` flag of the starters whose runs the policy covers. */
-export const REQUESTER_FLAG = {
-  'requested-by': {
-    type: 'string',
-    valueName: 'NAME',
-    description: 'who asks (recorded; never approves it; default $USER)',
-  },
-} as const;
 
 export function starterPolicy(env: Env): ApprovalPolicy {
   return loadApprovalPolicy(env, approversFromEnv(env) ?? ANY_APPROVER);

@@ -2,13 +2,14 @@
 // file with every problem reported before anything connects, starting the run, and following it.
 import type { Workflow } from '@temporalio/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ConnectedClient, StartOrAttachOptions, StartOrAttachResult } from '../client';
+import { STATUS_QUERY } from '../catalog';
+import type { StartOrAttachOptions, StartOrAttachResult } from '../client';
 import { resultWithStatus } from '../client/status-poller';
-import { ConfigError } from '../config';
 import { DesiredStateError, loadDesiredState, type LoadedState } from '../desired-state/load';
 import type { DesiredStateInput } from '../desired-state/schema';
 import type { ReconcileInput, ReconcileStatus } from '../workflows/reconcile';
-import { COMMON_FLAGS, ExitCode, loadClientModule, type FlagSpecs, type StarterIO } from './cli';
+import { loadClientModule, type Output } from './cli';
+import { COMMON_FLAGS, type FlagProblem, type FlagSpecs } from './flags';
 
 /** The shared flags of these commands: they always wait, and the workflow id follows from the file. */
 export const DESIRED_STATE_COMMON_FLAGS = {
@@ -24,42 +25,10 @@ export const fileFlag = {
   description: 'the desired-state file (YAML; see examples/cloud-ops.yaml)',
 } as const;
 
-export const defaultIO = (): StarterIO => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-});
-
-/** How a command talks: `say` is a prefixed note on stderr, `show` the human output, `emit` the --json one. */
-export interface Output {
-  json: boolean;
-  say(line: string): void;
-  /** Human-readable output: stdout, or stderr with --json (stdout then carries one JSON object). */
-  show(text: string): void;
-  emit(doc: Record<string, unknown>): void;
-}
-
-export function output(name: string, argv: readonly string[], io: StarterIO): Output {
-  const json = argv.includes('--json');
-  return {
-    json,
-    say: (line) => io.stderr.write(`${name}: ${line}\n`),
-    show: (text) => (json ? io.stderr : io.stdout).write(`${text}\n`),
-    emit: (doc) => {
-      if (json) io.stdout.write(`${JSON.stringify(doc)}\n`);
-    },
-  };
-}
-
-/** Reports flag problems as every starter does (the exit code is the command's). */
-export function reportUsage(
-  out: Output,
-  io: StarterIO,
-  problems: Array<{ flag: string; message: string }>,
-): void {
-  for (const p of problems) out.say(p.flag ? `${p.flag}: ${p.message}` : p.message);
-  io.stderr.write('Run with --help for usage.\n');
-  out.emit({ ok: false, error: { kind: 'usage', problems } });
+/** -f/--file is required (unless its own problem is reported already). */
+export function requireFile(values: { file?: string | undefined }, problems: FlagProblem[]): void {
+  if (values.file === undefined && !problems.some((p) => p.flag === '-f' || p.flag === '--file'))
+    problems.push({ flag: '-f/--file', message: 'is required' });
 }
 
 /** The file, or undefined after reporting every problem in it (path and line): nothing has connected yet. */
@@ -88,22 +57,6 @@ export function reconcileInput(
   return { name: loaded.name, desired: desiredInput(loaded), mode, ...extra };
 }
 
-/** A client, or the exit code after saying why not (configuration: `usage`; unreachable: 3). */
-export async function connectOrReport(
-  io: StarterIO,
-  out: Output,
-  usage: ExitCode = ExitCode.Usage,
-): Promise<ConnectedClient | ExitCode> {
-  try {
-    return await (io.connect ?? loadClientModule().connectClient)({ env: io.env });
-  } catch (err) {
-    const config = err instanceof ConfigError;
-    out.say((err as Error).message);
-    out.emit({ ok: false, error: { kind: config ? 'config' : 'temporal', message: (err as Error).message } });
-    return config ? usage : ExitCode.Temporal;
-  }
-}
-
 /**
  * Starts the run, or joins a running one started with the same input. A running one with other input (a
  * plan of another version of the file, say) is either waited out and the start tried again (`waitOut`:
@@ -111,7 +64,7 @@ export async function connectOrReport(
  */
 export async function startOrJoin<W extends Workflow>(
   client: Client,
-  workflow: W,
+  workflow: W | string,
   options: StartOrAttachOptions<W>,
   out: Output,
   waitOut: boolean,
@@ -145,7 +98,7 @@ export async function follow<T>(
   let hinted = false;
   return resultWithStatus<T, ReconcileStatus>(handle, {
     client: o.client,
-    query: 'status',
+    query: STATUS_QUERY,
     intervalMs: o.intervalMs,
     onStatus(status) {
       answered = true;

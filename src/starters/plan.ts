@@ -1,21 +1,30 @@
 // npm run plan -- -f cloud-ops.yaml [--json]
 // Reads the account through the Ops API in a `reconcile` run in plan mode (visible in the Temporal UI) and
 // prints what apply would change. Exit codes as `terraform plan -detailed-exitcode`.
+import type { Client } from '@temporalio/client';
+import { reconcileKind } from '../catalog';
+import type { LoadedState } from '../desired-state/load';
 import { formatPlan } from '../desired-state/format';
 import { hasChanges } from '../desired-state/plan';
-import { desiredStateWorkflowIds, workflowIdReusePolicies, DEFAULT_TASK_QUEUE } from '../shared/workflow-ids';
-import { reconcile, type ReconcileResult } from '../workflows';
-import { exitWith, failureChain, helpText, parseFlags, type StarterIO } from './cli';
+import type { reconcile, ReconcileResult } from '../workflows/reconcile';
 import {
-  connectOrReport,
   defaultIO,
+  exitWith,
+  reportFailure,
+  taskQueueOf,
+  withClient,
+  type ExitCode,
+  type Output,
+  type StarterIO,
+} from './cli';
+import { nonEmpty, runCommand } from './command';
+import {
   DESIRED_STATE_COMMON_FLAGS,
   fileFlag,
   follow,
   loadOrReport,
-  output,
   reconcileInput,
-  reportUsage,
+  requireFile,
   startOrJoin,
 } from './desired-state';
 
@@ -48,41 +57,40 @@ export const planCommand = {
   examples: ['npm run plan -- -f cloud-ops.yaml', 'npm run plan -- -f cloud-ops.yaml --json'],
 };
 
-export async function main(argv: readonly string[], io: StarterIO = defaultIO()): Promise<PlanExit> {
-  const out = output(planCommand.name, argv, io);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(helpText(planCommand));
-    return PlanExit.NoChanges;
-  }
-  const { values, problems } = await parseFlags(flags, argv, DESIRED_STATE_COMMON_FLAGS);
-  if (values.file === undefined && !problems.some((p) => p.flag === '-f' || p.flag === '--file'))
-    problems.push({ flag: '-f/--file', message: 'is required' });
-  for (const flag of ['task-queue', 'requested-by'] as const) {
-    if (values[flag] === '') problems.push({ flag: `--${flag}`, message: 'must not be empty' });
-  }
-  if (problems.length) {
-    reportUsage(out, io, problems);
-    return PlanExit.Error;
-  }
-  const loaded = await loadOrReport(values.file!, out);
-  if (!loaded) return PlanExit.Error;
+type Values = { 'task-queue'?: string | undefined; 'requested-by'?: string | undefined };
 
-  const connected = await connectOrReport(io, out, PlanExit.Error);
-  if (typeof connected === 'number') return connected;
-  const workflowId = desiredStateWorkflowIds.plan(loaded.name);
-  const taskQueue = values['task-queue'] ?? (io.env.TASK_QUEUE || DEFAULT_TASK_QUEUE);
+export function main(argv: readonly string[], io: StarterIO = defaultIO()): Promise<PlanExit> {
+  return runCommand(planCommand, argv, io, {
+    usageExit: PlanExit.Error,
+    check(values, problems) {
+      requireFile(values, problems);
+      nonEmpty(values, ['task-queue', 'requested-by'], problems);
+    },
+    async run(values, out) {
+      const loaded = await loadOrReport(values.file!, out);
+      if (!loaded) return PlanExit.Error;
+      return withClient(io, out, (client) => plan(client, loaded, values, io, out), PlanExit.Error);
+    },
+  });
+}
+
+async function plan(
+  client: Client,
+  loaded: LoadedState,
+  values: Values,
+  io: StarterIO,
+  out: Output,
+): Promise<ExitCode> {
   const requestedBy = values['requested-by'] ?? io.env.USER;
+  const input = reconcileInput(loaded, 'plan', requestedBy ? { requestedBy } : {});
+  const workflowId = reconcileKind.workflowId(input);
+  const taskQueue = taskQueueOf(values, io.env);
   let runId: string | undefined;
   try {
-    const started = await startOrJoin(
-      connected.client,
-      reconcile,
-      {
-        workflowId,
-        taskQueue,
-        args: [reconcileInput(loaded, 'plan', requestedBy ? { requestedBy } : {})],
-        workflowIdReusePolicy: workflowIdReusePolicies.reconcile,
-      },
+    const started = await startOrJoin<typeof reconcile>(
+      client,
+      reconcileKind.workflowType,
+      { workflowId, taskQueue, args: [input], workflowIdReusePolicy: reconcileKind.reusePolicy },
       out,
       true,
     );
@@ -94,46 +102,45 @@ export async function main(argv: readonly string[], io: StarterIO = defaultIO())
       intervalMs: io.pollIntervalMs ?? 1000,
       taskQueue,
       out,
-      client: connected.client,
+      client,
     });
-    const code =
-      result.plan.problems.length > 0
-        ? PlanExit.Error
-        : result.plan.changes.length > 0
-          ? PlanExit.Changes
-          : PlanExit.NoChanges;
-    out.emit({
-      ok: code !== PlanExit.Error,
-      name: loaded.name,
-      file: loaded.file,
-      workflowId,
-      runId,
-      outcome: result.outcome,
-      drift: result.drift,
-      applicable: hasChanges(result.plan),
-      plan: result.plan,
-    });
-    if (!out.json) {
-      io.stdout.write(`Plan for ${loaded.name} (${loaded.file}):\n\n${formatPlan(result.plan)}\n`);
-      if (result.plan.problems.length > 0)
-        io.stdout.write('The file cannot be applied as it is: fix the problems marked ! above.\n');
-    }
-    return code;
+    return showPlan(result, loaded, { workflowId, runId }, io, out);
   } catch (err) {
-    if (err instanceof Error && err.name === 'WorkflowFailedError') {
-      const [head, ...causes] = failureChain(err);
-      out.say(`the plan failed (${workflowId}, run ${runId}): ${head?.message ?? err.message}`);
-      for (const c of causes) io.stderr.write(`  caused by${c.type ? ` ${c.type}` : ''}: ${c.message}\n`);
-      out.emit({ ok: false, workflowId, runId, error: { kind: 'workflow', message: head?.message, causes } });
-      return PlanExit.Error;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    out.say(`Temporal call failed: ${message}`);
-    out.emit({ ok: false, workflowId, runId, error: { kind: 'temporal', message } });
-    return PlanExit.Temporal;
-  } finally {
-    await connected.close().catch(() => undefined);
+    const heading = `the plan failed (${workflowId}, run ${runId})`;
+    return reportFailure(out, err, heading, { workflowId, runId }, PlanExit.Error);
   }
+}
+
+function showPlan(
+  result: ReconcileResult,
+  loaded: LoadedState,
+  ids: { workflowId: string; runId: string },
+  io: StarterIO,
+  out: Output,
+): PlanExit {
+  const { plan } = result;
+  const code =
+    plan.problems.length > 0
+      ? PlanExit.Error
+      : plan.changes.length > 0
+        ? PlanExit.Changes
+        : PlanExit.NoChanges;
+  out.emit({
+    ok: code !== PlanExit.Error,
+    name: loaded.name,
+    file: loaded.file,
+    ...ids,
+    outcome: result.outcome,
+    drift: result.drift,
+    applicable: hasChanges(plan),
+    plan,
+  });
+  if (!out.json) {
+    io.stdout.write(`Plan for ${loaded.name} (${loaded.file}):\n\n${formatPlan(plan)}\n`);
+    if (plan.problems.length > 0)
+      io.stdout.write('The file cannot be applied as it is: fix the problems marked ! above.\n');
+  }
+  return code;
 }
 
 if (require.main === module) exitWith(planCommand.name, () => main(process.argv.slice(2)));

@@ -1,37 +1,20 @@
 // npm run schedule-key-rotation -- --interval 1d --lead-days 14            create or update (idempotent)
 // npm run schedule-key-rotation -- --describe | --pause | --unpause | --trigger-now | --delete
-import { rotateExpiringKeysInput, validate } from '../shared/validation';
-import { DEFAULT_TASK_QUEUE, KEY_ROTATION_SCHEDULE_ID } from '../shared/workflow-ids';
-import { ExitCode, flagForField, type FlagSpecs, type FlagValues, type StarterIO } from './cli';
-import { sweepFlags, sweepInput } from './rotate-expiring-keys';
-import {
-  actionFlags,
-  runScheduleCommand,
-  runScheduleMain,
-  timingFlags,
-  type ScheduleCommand,
-} from './schedule';
-
-const {
-  cron,
-  overlap,
-  'schedule-id': scheduleId,
-} = timingFlags({
-  what: 'sweep',
-  run: 'sweep',
-  cronExample: '0 3 * * *',
-  defaultScheduleId: KEY_ROTATION_SCHEDULE_ID,
-});
+import { KEY_ROTATION_SCHEDULE_ID, rotateExpiringKeysKind, scheduledSweepId } from '../catalog';
+import { sweepFlags, sweepInput } from '../catalog/rotate-expiring-keys';
+import { validate } from '../shared/validation';
+import { taskQueueOf } from './cli';
+import { toFlagProblems, type FlagSpecs, type FlagValues } from './flags';
+import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
 
 export const scheduleFlags = {
-  cron,
-  interval: {
-    type: 'string',
-    valueName: 'DURATION',
-    description: 'or every DURATION, e.g. 12h (default 1d)',
-  },
-  overlap,
-  'schedule-id': scheduleId,
+  ...timingFlags({
+    what: 'sweep',
+    run: 'sweep',
+    cronExample: '0 3 * * *',
+    interval: { name: 'interval', description: 'or every DURATION, e.g. 12h (default 1d)' },
+    defaultScheduleId: KEY_ROTATION_SCHEDULE_ID,
+  }),
   ...sweepFlags,
   ...actionFlags('sweep'),
 } as const satisfies FlagSpecs;
@@ -50,30 +33,21 @@ const command: ScheduleCommand<typeof scheduleFlags> = {
   ],
   intervalFlag: 'interval',
   defaultIntervalMs: 86_400_000,
-  workflowType: 'rotateExpiringKeys',
   kindLabel: 'key-rotation sweep',
   run: 'sweep',
   async target(values, { action, env, problems }) {
     const v = values as FlagValues<typeof scheduleFlags> & { 'task-queue'?: string };
-    const id = v['schedule-id'] ?? KEY_ROTATION_SCHEDULE_ID;
-    if (action) return { scheduleId: id };
+    const scheduleId = v['schedule-id'] ?? KEY_ROTATION_SCHEDULE_ID;
+    if (action) return { scheduleId };
     const input = sweepInput(v);
-    const checked = validate(rotateExpiringKeysInput, input);
-    if (!checked.ok) {
-      for (const p of checked.problems) {
-        const flag = flagForField(sweepFlags, p.field);
-        problems.push(
-          flag ? { flag, message: p.message } : { flag: '', message: `${p.field}: ${p.message}` },
-        );
-      }
-    }
+    const checked = validate(rotateExpiringKeysKind.schema!, input);
+    if (!checked.ok) problems.push(...toFlagProblems(sweepFlags, checked.problems));
     return {
-      scheduleId: id,
+      scheduleId,
       workflow: {
-        workflowType: 'rotateExpiringKeys',
-        // The schedule appends the scheduled time, so each sweep has its own id.
-        workflowId: `${id}/sweep`,
-        taskQueue: v['task-queue'] ?? (env.TASK_QUEUE || DEFAULT_TASK_QUEUE),
+        workflowType: rotateExpiringKeysKind.workflowType,
+        workflowId: scheduledSweepId(scheduleId),
+        taskQueue: taskQueueOf(v, env),
         input,
       },
     };
@@ -81,7 +55,4 @@ const command: ScheduleCommand<typeof scheduleFlags> = {
   describeInput: (input) => ({ sweep: input }),
 };
 
-export const main = (argv: readonly string[], io?: StarterIO): Promise<ExitCode> =>
-  runScheduleCommand(command, argv, io);
-
-if (require.main === module) runScheduleMain(command);
+export const main = scheduleEntry(command, module);

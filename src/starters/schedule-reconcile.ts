@@ -2,47 +2,31 @@
 // npm run schedule-reconcile -- -f cloud-ops.yaml --describe | --pause | --unpause | --trigger-now | --delete
 // Drift detection on a schedule: each run plans the file (as it was when this command ran) against the account
 // and reports drift, or with --auto-apply applies it.
+import { createHash } from 'node:crypto';
+import { reconcileKind, scheduledReconcileId, STATUS_QUERY, workflowIds } from '../catalog';
+import type { LoadedState } from '../desired-state/load';
 import { ConfigError } from '../config';
 import type { Approval } from '../shared/approval';
-import { cliApproval, starterPolicy } from './approval';
-import { createHash } from 'node:crypto';
 import { parseDurationMs } from '../shared/validation';
-import { DEFAULT_TASK_QUEUE, desiredStateWorkflowIds } from '../shared/workflow-ids';
 import type { ReconcileInput, ReconcileResult, ReconcileStatus } from '../workflows/reconcile';
-import { COMMON_FLAGS, ExitCode, type FlagSpecs, type StarterIO } from './cli';
-import { fileFlag, loadOrReport, output, reconcileInput } from './desired-state';
-import {
-  actionFlags,
-  runScheduleCommand,
-  runScheduleMain,
-  timingFlags,
-  type ScheduleCommand,
-} from './schedule';
-
-const {
-  cron,
-  overlap,
-  'schedule-id': scheduleId,
-} = timingFlags({
-  what: 'run',
-  run: 'run',
-  cronExample: '0 */6 * * *',
-  defaultScheduleId: desiredStateWorkflowIds.schedule('<name>'),
-});
+import { cliApproval, starterPolicy } from './approval';
+import { ExitCode, taskQueueOf, type StarterIO } from './cli';
+import { fileFlag, loadOrReport, reconcileInput } from './desired-state';
+import { COMMON_FLAGS, type FlagProblem, type FlagSpecs } from './flags';
+import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
 
 const flags = {
   file: {
     ...fileFlag,
     description: `${fileFlag.description}; its content now is what the schedule checks`,
   },
-  every: {
-    type: 'string',
-    valueName: 'DURATION',
-    description: 'run every DURATION, e.g. 6h (default 1d)',
-  },
-  cron,
-  overlap,
-  'schedule-id': scheduleId,
+  ...timingFlags({
+    what: 'run',
+    run: 'run',
+    cronExample: '0 */6 * * *',
+    interval: { name: 'every', description: 'run every DURATION, e.g. 6h (default 1d)' },
+    defaultScheduleId: workflowIds.reconcileSchedule('<name>'),
+  }),
   'auto-apply': {
     type: 'boolean',
     description: 'apply the file on each run (default: plan only, reporting drift)',
@@ -73,6 +57,60 @@ function memoInput(input: ReconcileInput) {
   return { ...settings, desiredSha256: sha256(desired) };
 }
 
+type Values = { [K in keyof typeof flags]?: string | boolean } & { 'task-queue'?: string };
+
+function checkFlags(v: Values, acting: boolean, problems: FlagProblem[]): void {
+  if (v.file === undefined && (!acting || v['schedule-id'] === undefined))
+    problems.push({ flag: '-f/--file', message: acting ? 'is required (or --schedule-id)' : 'is required' });
+  if (v['auto-approve'] && !v['auto-apply'])
+    problems.push({ flag: '--auto-approve', message: 'needs --auto-apply' });
+  const timeout = v['approval-timeout'] as string | undefined;
+  if (timeout !== undefined && !v['auto-apply'])
+    problems.push({ flag: '--approval-timeout', message: 'needs --auto-apply' });
+  else if (timeout !== undefined && !((parseDurationMs(timeout) ?? 0) >= 60_000))
+    problems.push({ flag: '--approval-timeout', message: 'must be a duration of at least 1m, e.g. 2h' });
+  for (const flag of ['schedule-id', 'task-queue'] as const) {
+    if (v[flag] === '') problems.push({ flag: `--${flag}`, message: 'must not be empty' });
+  }
+}
+
+/** What each scheduled run gets, with the approval policy's answer; undefined after a problem with the policy. */
+function scheduledInput(
+  loaded: LoadedState,
+  v: Values,
+  scheduleId: string,
+  env: StarterIO['env'],
+  problems: FlagProblem[],
+): ReconcileInput | undefined {
+  const mode = v['auto-apply'] ? 'apply' : 'plan';
+  // Fixed, so that running the command again as someone else changes nothing.
+  const requestedBy = `schedule ${scheduleId}`;
+  let approval: Approval | undefined;
+  try {
+    const facts = { mode, desired: loaded.state };
+    approval = cliApproval(starterPolicy(env), reconcileKind.workflowType, facts, requestedBy);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push({ flag: '', message: err.message });
+    return undefined;
+  }
+  if (v['auto-approve'] && approval?.required) {
+    problems.push({
+      flag: '--auto-approve',
+      message: `the approval policy requires an approval for destructive changes (${approval.reasons.join('; ')})`,
+    });
+    return undefined;
+  }
+  const timeout = v['approval-timeout'] as string | undefined;
+  return reconcileInput(loaded, mode, {
+    ...(mode === 'plan' ? { notifyDrift: true } : {}),
+    ...(v['auto-approve'] ? { autoApprove: true } : {}),
+    ...(timeout !== undefined ? { approvalTimeout: timeout } : {}),
+    requestedBy,
+    ...(approval && mode === 'apply' ? { approval } : {}),
+  });
+}
+
 const command: ScheduleCommand<typeof flags> = {
   name: 'schedule-reconcile',
   summary:
@@ -95,66 +133,28 @@ const command: ScheduleCommand<typeof flags> = {
     'Exit codes: 0 success, 1 bad file or no such schedule, 2 bad flags, 3 could not reach Temporal.',
   intervalFlag: 'every',
   defaultIntervalMs: 86_400_000,
-  workflowType: 'reconcile',
   kindLabel: 'reconcile run',
   run: 'run',
-  async target(values, { action, env, problems, io, json }) {
-    const v = values as { [K in keyof typeof flags]?: string | boolean } & { 'task-queue'?: string };
+  async target(values, { action, env, problems, out }) {
+    const v = values as Values;
     const file = v.file as string | undefined;
     const id = v['schedule-id'] as string | undefined;
-    if (file === undefined && (!action || id === undefined))
-      problems.push({
-        flag: '-f/--file',
-        message: action ? 'is required (or --schedule-id)' : 'is required',
-      });
-    if (v['auto-approve'] && !v['auto-apply'])
-      problems.push({ flag: '--auto-approve', message: 'needs --auto-apply' });
-    const timeout = v['approval-timeout'] as string | undefined;
-    if (timeout !== undefined && !v['auto-apply'])
-      problems.push({ flag: '--approval-timeout', message: 'needs --auto-apply' });
-    else if (timeout !== undefined && !((parseDurationMs(timeout) ?? 0) >= 60_000))
-      problems.push({ flag: '--approval-timeout', message: 'must be a duration of at least 1m, e.g. 2h' });
-    for (const flag of ['schedule-id', 'task-queue'] as const) {
-      if (v[flag] === '') problems.push({ flag: `--${flag}`, message: 'must not be empty' });
-    }
+    checkFlags(v, action !== undefined, problems);
     if (problems.length > 0 || (action && id !== undefined && file === undefined))
       return { scheduleId: id ?? '' };
     // A bad file is reported like plan and apply report it: every problem, exit 1, nothing contacted.
-    const loaded = await loadOrReport(file!, output(command.name, json ? ['--json'] : [], io));
+    const loaded = await loadOrReport(file!, out);
     if (!loaded) return ExitCode.WorkflowFailed;
-    const scheduleIdOf = id ?? desiredStateWorkflowIds.schedule(loaded.name);
-    if (action) return { scheduleId: scheduleIdOf };
-    const mode = v['auto-apply'] ? 'apply' : 'plan';
-    // Fixed, so that running the command again as someone else changes nothing.
-    const requestedBy = `schedule ${scheduleIdOf}`;
-    let approval: Approval | undefined;
-    try {
-      approval = cliApproval(starterPolicy(env), 'reconcile', { mode, desired: loaded.state }, requestedBy);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push({ flag: '', message: err.message });
-      return { scheduleId: scheduleIdOf };
-    }
-    if (v['auto-approve'] && approval?.required) {
-      problems.push({
-        flag: '--auto-approve',
-        message: `the approval policy requires an approval for destructive changes (${approval.reasons.join('; ')})`,
-      });
-      return { scheduleId: scheduleIdOf };
-    }
-    const input = reconcileInput(loaded, mode, {
-      ...(mode === 'plan' ? { notifyDrift: true } : {}),
-      ...(v['auto-approve'] ? { autoApprove: true } : {}),
-      ...(timeout !== undefined ? { approvalTimeout: timeout } : {}),
-      requestedBy,
-      ...(approval && mode === 'apply' ? { approval } : {}),
-    });
+    const scheduleId = id ?? workflowIds.reconcileSchedule(loaded.name);
+    if (action) return { scheduleId };
+    const input = scheduledInput(loaded, v, scheduleId, env, problems);
+    if (!input) return { scheduleId };
     return {
-      scheduleId: scheduleIdOf,
+      scheduleId,
       workflow: {
-        workflowType: 'reconcile',
-        workflowId: `${scheduleIdOf}/${mode}`,
-        taskQueue: v['task-queue'] ?? (env.TASK_QUEUE || DEFAULT_TASK_QUEUE),
+        workflowType: reconcileKind.workflowType,
+        workflowId: scheduledReconcileId(scheduleId, input.mode),
+        taskQueue: taskQueueOf(v, env),
         input,
         memoInput: memoInput(input),
       },
@@ -181,7 +181,7 @@ const command: ScheduleCommand<typeof flags> = {
   async describeRun(run) {
     const { status } = await run.describe();
     if (status.name === 'RUNNING') {
-      const s = await run.query<ReconcileStatus>('status').catch(() => undefined);
+      const s = await run.query<ReconcileStatus>(STATUS_QUERY).catch(() => undefined);
       return { status: status.name, ...(s ? { step: s.step } : {}) };
     }
     if (status.name !== 'COMPLETED') return { status: status.name };
@@ -209,7 +209,4 @@ const command: ScheduleCommand<typeof flags> = {
   },
 };
 
-export const main = (argv: readonly string[], io?: StarterIO): Promise<ExitCode> =>
-  runScheduleCommand(command, argv, io);
-
-if (require.main === module) runScheduleMain(command);
+export const main = scheduleEntry(command, module);

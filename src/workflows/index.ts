@@ -8,4 +8,5 @@ export * from './rotate-expiring-keys';
 export * from './offboard-user';
 export * from './reconcile';
 export * from './export-account';
+export * from './namespace-exists';
 export * from './ops-api-limiter';

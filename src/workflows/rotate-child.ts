@@ -3,7 +3,7 @@ import { ChildWorkflowFailure, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { OwnerType } from '../ops-api/types';
 import type { RotateApiKeyInput } from '../shared/validation';
-import { accessWorkflowIds } from '../shared/workflow-ids';
+import { rotateApiKeyWorkflowId } from '../shared/workflow-ids';
 import { rotateApiKey, type RotateApiKeyResult } from './rotate-api-key';
 
 /**
@@ -16,7 +16,7 @@ export async function rotateInChild(
 ): Promise<RotateApiKeyResult | undefined> {
   try {
     const child = await startChild(rotateApiKey, {
-      workflowId: accessWorkflowIds.rotateApiKey(owner.ownerType, owner.ownerId),
+      workflowId: rotateApiKeyWorkflowId(owner.ownerType, owner.ownerId),
       args: [input],
       // A started rotation is a unit of its own: it finishes (or undoes itself) even if the parent stops.
       parentClosePolicy: 'ABANDON',

@@ -8,12 +8,12 @@ import { approversFromEnv, loadApprovalPolicy } from '../../src/policy/load';
 import {
   allowListed,
   defaultPolicy,
-  requestFacts,
   requiredApproval,
   type ApprovalPolicy,
   type RequestSource,
 } from '../../src/policy/policy';
-import { createIntake } from '../../src/service/intake';
+import { requestFacts } from '../../src/catalog';
+import { createIntake } from '../../src/requests/intake';
 import { silentLogger } from '../../src/logger';
 import type { Client } from '@temporalio/client';
 

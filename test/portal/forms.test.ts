@@ -7,7 +7,7 @@ import {
   requestIdOf,
   rotationForm,
 } from '../../src/portal/forms';
-import { REQUEST_KINDS } from '../../src/service/intake';
+import { REQUEST_KINDS } from '../../src/catalog';
 import { validate } from '../../src/shared/validation';
 
 const problemsOf = (spec: typeof namespaceForm, values: Record<string, string>) => {

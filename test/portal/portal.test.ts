@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
 import { LOGIN_TOKEN_FILE } from '../../src/portal/auth';
 import { sendEvent } from '../../src/service/demo';
-import { REQUEST_MEMO } from '../../src/service/intake';
+import { REQUEST_MEMO } from '../../src/shared/request-memo';
 import { main } from '../../src/starters/provision-namespace';
 import { runMain } from '../starters/run-starter';
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';

@@ -7,9 +7,9 @@ import { silentLogger } from '../../src/logger';
 import { argsFingerprint } from '../../src/client';
 import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
 import { buildEventsServer, EVENT_ID_MEMO } from '../../src/service/events';
-import { REQUEST_MEMO } from '../../src/service/intake';
-import { receiptWorkflowId, temporalReceipts } from '../../src/service/receipts';
-import { statusLinkKey } from '../../src/service/request-status';
+import { REQUEST_MEMO } from '../../src/requests/intake';
+import { receiptWorkflowId, temporalReceipts } from '../../src/requests/receipts';
+import { statusLinkKey } from '../../src/requests/request-status';
 import { createLocalEnv } from '../helpers/temporal';
 
 const SECRET = 'test-events-secret-0123456789';

@@ -14,7 +14,7 @@ import { freePort } from '../../src/service/dev-server';
 import { buildEventsServer } from '../../src/service/events';
 import { temporalReadiness } from '../../src/service/readiness';
 import { settingsWorkflowId } from '../../src/service/shared-settings';
-import { statusPath } from '../../src/service/request-status';
+import { statusPath } from '../../src/requests/request-status';
 import { startStack, type Stack, type StackOptions } from '../../src/service/stack';
 import { eventually, Visitor } from '../helpers/portal';
 import { exitWithin, killTree, npmRun, waitForOutput } from '../helpers/processes';

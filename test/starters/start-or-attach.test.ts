@@ -92,3 +92,35 @@ test('the same request id is the same run, also after it closed and whatever the
   expect(other).toMatchObject({ started: true });
   expect(other.runId).not.toBe(first.runId);
 });
+
+test('a closed run is asked whether it still holds: if not, a new run takes its place; a running one is never asked', async () => {
+  const asked: string[] = [];
+  const first = await startOrAttach(env.client, provisionNamespace, options('soa/holds'));
+  const holds = (answer: boolean) => async (run: { runId: string; status: string }) => {
+    asked.push(`${run.runId}:${run.status}`);
+    return answer;
+  };
+  // Running: joined, whatever the check would say.
+  expect(
+    await startOrAttach(env.client, provisionNamespace, {
+      ...options('soa/holds'),
+      closedRunHolds: holds(false),
+    }),
+  ).toMatchObject({ started: false, runId: first.runId });
+  expect(asked).toEqual([]);
+
+  await first.handle.terminate('test');
+  const kept = await startOrAttach(env.client, provisionNamespace, {
+    ...options('soa/holds'),
+    closedRunHolds: holds(true),
+  });
+  expect(kept).toMatchObject({ started: false, runId: first.runId, existing: { status: 'TERMINATED' } });
+  const replaced = await startOrAttach(env.client, provisionNamespace, {
+    ...options('soa/holds'),
+    closedRunHolds: holds(false),
+  });
+  expect(replaced).toMatchObject({ started: true, replaced: { runId: first.runId, status: 'TERMINATED' } });
+  expect(replaced.runId).not.toBe(first.runId);
+  expect(asked).toEqual([`${first.runId}:TERMINATED`, `${first.runId}:TERMINATED`]);
+  expect((await replaced.handle.describe()).status.name).toBe('RUNNING');
+});

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
+import { silentLogger } from '../../src/logger';
+import { defaultPolicy } from '../../src/policy/policy';
+import { createIntake } from '../../src/requests/intake';
+import { ANY_APPROVER } from '../../src/shared/approval';
 import { mutations, stackPerFile, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
 import { hermeticEnv, jsonOut, runStarter, type StarterRun } from './run-starter';
@@ -178,8 +182,9 @@ test('starting the same provisioning again attaches to the one run, running or f
   expect(third.code).toBe(0);
   expect(jsonOut(third)).toMatchObject({ started: false, runId, result: { namespace: 'orders-prod.a1b2c' } });
 
-  // Finished: ids are not reused, so this reports that run's result without starting anything.
-  const fourth = await run('provision-namespace', ...args, '--wait');
+  // Finished: ids are not reused, so this reports that run's result without starting anything (once the worker has
+  // said that its namespace is still there).
+  const fourth = await stack.runWorker(() => run('provision-namespace', ...args, '--wait'));
   expect(fourth.code).toBe(0);
   expect(fourth.stderr).toContain(`attached to existing run of ${id} (run ${runId}, COMPLETED)`);
   expect(fourth.stderr).toContain('pass --workflow-id to start a separate run');
@@ -190,6 +195,60 @@ test('starting the same provisioning again attaches to the one run, running or f
   expect(runs).toEqual([runId]);
   expect(stack.emulator.snapshot().namespaces.filter((n) => n.spec.name === 'orders-prod')).toHaveLength(1);
   expect(mutations(stack.emulator).filter((m) => m === 'createNamespace')).toHaveLength(1);
+});
+
+test('a finished provisioning whose namespace is gone since is not reported but run anew, from a starter and from a request', async () => {
+  const args = ['--name', 'gone-prod', '--region', 'aws-us-east-1', '--retention-days', '7', ...FAST];
+  const id = workflowIds.provisionNamespace('gone-prod');
+  const decommission = () =>
+    env.client.workflow.execute('decommissionNamespace', {
+      workflowId: workflowIds.decommissionNamespace('gone-prod'),
+      taskQueue: stack.taskQueue,
+      args: [{ name: 'gone-prod' }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  const live = () => stack.emulator.snapshot().namespaces.filter((n) => n.spec.name === 'gone-prod');
+
+  const first = await stack.runWorker(() => run('provision-namespace', ...args, '--wait', '--json'));
+  expect(jsonOut(first)).toMatchObject({ ok: true, started: true });
+  const firstRun = jsonOut(first).runId as string;
+  expect(await stack.runWorker(decommission)).toMatchObject({ outcome: 'deleted' });
+  expect(live()).toEqual([]);
+
+  // The finished run's result would say "ready" for a namespace that no longer exists: a new run makes it again.
+  const again = await stack.runWorker(() => run('provision-namespace', ...args, '--wait'));
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain(
+    `namespace gone-prod is gone since run ${firstRun} finished: starting a new run`,
+  );
+  expect(again.stderr).toMatch(/started new run of provision-namespace\/gone-prod \(run [\w-]+/);
+  expect(again.stderr).not.toContain('attached to existing run');
+  expect(again.stdout).toContain('namespace gone-prod.a1b2c is ready at');
+  expect(live()).toEqual([expect.objectContaining({ state: 'active' })]);
+
+  // A signed event or a portal form (the intake) does the same.
+  expect(await stack.runWorker(decommission)).toMatchObject({ outcome: 'deleted' });
+  const intake = createIntake({
+    client: env.client,
+    taskQueue: stack.taskQueue,
+    logger: silentLogger,
+    policy: defaultPolicy(ANY_APPROVER),
+  });
+  const data = { name: 'gone-prod', region: 'aws-us-east-1', retentionDays: 7 };
+  const outcome = await stack.runWorker(async () => {
+    const submitted = await intake.submit(
+      { id: 'evt-gone-prod', type: 'namespace.requested', data },
+      { source: 'events' },
+    );
+    if (submitted.kind === 'started') await env.client.workflow.getHandle(id, submitted.runId).result();
+    return submitted;
+  });
+  expect(outcome).toMatchObject({ kind: 'started', workflowId: id });
+  expect(live()).toEqual([expect.objectContaining({ state: 'active' })]);
+
+  const runs = [];
+  for await (const info of env.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(info.runId);
+  expect(runs).toHaveLength(3);
 });
 
 test('update-namespace --wait changes settings; a later change runs anew, a conflicting one in flight is refused', async () => {

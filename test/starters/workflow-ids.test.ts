@@ -1,7 +1,8 @@
 // Workflow ids over Temporal's limit are refused before anything is sent, naming what made them too long.
 import { MAX_WORKFLOW_ID_BYTES, workflowIdProblem } from '../../src/shared/workflow-ids';
-import { prepareStart, UsageError } from '../../src/starters/cli';
-import { offboardUserStarter } from '../../src/starters/offboard-user';
+import { offboardUserKind } from '../../src/catalog';
+import { UsageError } from '../../src/starters/flags';
+import { prepareStart } from '../../src/starters/starter';
 
 test('the limit is in UTF-8 bytes, as Temporal counts it', () => {
   expect(workflowIdProblem('x'.repeat(MAX_WORKFLOW_ID_BYTES))).toBeUndefined();
@@ -13,7 +14,7 @@ test('the limit is in UTF-8 bytes, as Temporal counts it', () => {
 
 async function usageProblems(argv: string[]) {
   try {
-    await prepareStart(offboardUserStarter, argv, {});
+    await prepareStart(offboardUserKind, argv, {});
   } catch (err) {
     if (err instanceof UsageError) return err.problems;
     throw err;
@@ -29,7 +30,7 @@ test('a starter names the flag whose value makes the id too long', async () => {
   expect(await usageProblems(['--email', 'jo@example.com', '--workflow-id', 'w'.repeat(1001)])).toEqual([
     { flag: '--workflow-id', message: expect.stringMatching(/too long/) },
   ]);
-  await expect(prepareStart(offboardUserStarter, ['--email', 'jo@example.com'], {})).resolves.toMatchObject({
+  await expect(prepareStart(offboardUserKind, ['--email', 'jo@example.com'], {})).resolves.toMatchObject({
     workflowId: 'offboard-user/jo@example.com',
   });
 });

@@ -5,7 +5,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ApprovalRequirement } from '../../src/shared/approval';
-import { accessWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import {
   abortRotationSignal,
   confirmCutoverSignal,
@@ -62,7 +62,7 @@ test("a short rotation's cut-over: the requester, a stranger and nobody are refu
   const result = await stack.runWorker(async () => {
     const h = await env.client.workflow.start(rotateApiKey, {
       args: [{ ownerType: 'service-account', ownerId, gracePeriod: '0', approval: approval() }],
-      workflowId: accessWorkflowIds.rotateApiKey('service-account', ownerId),
+      workflowId: workflowIds.rotateApiKey('service-account', ownerId),
       taskQueue: stack.taskQueue,
     });
     await until(h, (s) => s.step === 'awaiting-approval');
@@ -95,7 +95,7 @@ test('a rejected cut-over keeps the old key and removes the new one; the request
   const [rejected, withdrawn] = await stack.runWorker(async () => {
     const h = await env.client.workflow.start(rotateApiKey, {
       args: [{ ownerType: 'service-account', ownerId, gracePeriod: '0', approval: approval() }],
-      workflowId: accessWorkflowIds.rotateApiKey('service-account', ownerId),
+      workflowId: workflowIds.rotateApiKey('service-account', ownerId),
       taskQueue: stack.taskQueue,
     });
     await until(h, (s) => s.step === 'awaiting-approval');
@@ -107,7 +107,7 @@ test('a rejected cut-over keeps the old key and removes the new one; the request
       args: [
         { ownerType: 'service-account', ownerId, gracePeriod: '7d', approval: approval({ required: false }) },
       ],
-      workflowId: `${accessWorkflowIds.rotateApiKey('service-account', ownerId)}/2`,
+      workflowId: `${workflowIds.rotateApiKey('service-account', ownerId)}/2`,
       taskQueue: stack.taskQueue,
     });
     await until(again, (s) => s.step === 'grace-period');

@@ -3,7 +3,7 @@
 // after the API applied a mutation (realism switch `edgeAnswers`). Transient whatever the body: retried,
 // and a mutation whose answer was lost is resolved through its own asyncOperationId, never made twice.
 import { isMutation } from '../../src/ops-api';
-import { accessWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { offboardUser, provisionNamespace } from '../../src/workflows';
 import { suiteWithStack } from '../helpers/stack';
 
@@ -67,7 +67,7 @@ test('offboarding through the edge: every key and the user gone, each delete mad
     (
       await suite.env.client.workflow.start(offboardUser, {
         args: [{ email: 'leaver@example.com' }],
-        workflowId: accessWorkflowIds.offboardUser('leaver@example.com'),
+        workflowId: workflowIds.offboardUser('leaver@example.com'),
         taskQueue: suite.stack.taskQueue,
       })
     ).result(),

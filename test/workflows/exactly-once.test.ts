@@ -4,7 +4,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EmulatorOptions } from '../../src/emulator';
-import { accessWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { offboardUser, provisionNamespace, rotateApiKey } from '../../src/workflows';
 import {
   apiAnswers,
@@ -211,7 +211,7 @@ describe('a create that commits after the client gave up leaves no second, token
       (
         await env.client.workflow.start(rotateApiKey, {
           args: [{ keyId: apiKeys[0]!.keyId, gracePeriod: '1h' }],
-          workflowId: accessWorkflowIds.rotateApiKey('service-account', ownerId),
+          workflowId: workflowIds.rotateApiKey('service-account', ownerId),
           taskQueue: s.taskQueue,
         })
       ).result(),
@@ -241,7 +241,7 @@ describe('the offboarding audit credits this run with the deletes whose answers 
       (
         await env.client.workflow.start(offboardUser, {
           args: [{ email: 'leaver@example.com', requireApproval: false }],
-          workflowId: accessWorkflowIds.offboardUser('leaver@example.com'),
+          workflowId: workflowIds.offboardUser('leaver@example.com'),
           taskQueue: s.taskQueue,
         })
       ).result(),

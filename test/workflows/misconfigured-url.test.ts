@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { OpsApiClient } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
-import { workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { decommissionNamespace } from '../../src/workflows';
 import { testDialect, workflowsPath } from '../helpers/stack';
 import { bundleOnce, envPerFile } from '../helpers/temporal';

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { decommissionNamespace, updateNamespace } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 

@@ -1,6 +1,6 @@
 // Offboarding's keys: where the API can disable a key (the real API's updateApiKey), every key of the leaver
 // stops working first, all at once, then each is deleted; the report says when each stopped working.
-import { accessWorkflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { offboardUser } from '../../src/workflows';
 import { apiAnswers, suiteWithStack, testDialect } from '../helpers/stack';
 
@@ -31,7 +31,7 @@ const offboard = (input: Parameters<typeof offboardUser>[0]) =>
     (
       await suite.env.client.workflow.start(offboardUser, {
         args: [input],
-        workflowId: accessWorkflowIds.offboardUser(input.email ?? ''),
+        workflowId: workflowIds.offboardUser(input.email ?? ''),
         taskQueue: suite.stack.taskQueue,
       })
     ).result(),

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { accessWorkflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { main as offboardMain } from '../../src/starters/offboard-user';
 import {
   approveOffboardingSignal,
@@ -51,7 +51,7 @@ async function seedUsers(keyCount: number): Promise<string[]> {
 function start(input: Parameters<typeof offboardUser>[0]) {
   return env.client.workflow.start(offboardUser, {
     args: [input],
-    workflowId: accessWorkflowIds.offboardUser(input.email ?? input.userId ?? ''),
+    workflowId: workflowIds.offboardUser(input.email ?? input.userId ?? ''),
     taskQueue: stack.taskQueue,
   });
 }
@@ -286,7 +286,7 @@ test('starter: start, a second start attaches and says so, --approve signals the
       /attached to existing run of offboard-user\/leaver@example.com .*RUNNING.*no new run started/,
     );
     await until(
-      env.client.workflow.getHandle(accessWorkflowIds.offboardUser(EMAIL)),
+      env.client.workflow.getHandle(workflowIds.offboardUser(EMAIL)),
       (s) => s.step === 'awaiting-approval',
     );
     const approved = await cli('--email', EMAIL, '--approve', '--approver', 'alice', '--wait', '--json');

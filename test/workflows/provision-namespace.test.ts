@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { provisionNamespace, provisionStatusQuery } from '../../src/workflows';
-import { workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { historyEventCount, historyText, searchableText } from '../helpers/history';
 import {
   apiAnswers,

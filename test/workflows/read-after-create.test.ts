@@ -3,7 +3,7 @@
 // within a window; it never rolls back for it; and neither a rollback nor a decommission takes it for gone.
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { decommissionNamespace, provisionNamespace } from '../../src/workflows';
 import { historyEventCount } from '../helpers/history';
 import { apiAnswers, type OpsStack, stackPerTest } from '../helpers/stack';

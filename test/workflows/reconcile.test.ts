@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseDesiredState } from '../../src/desired-state/load';
 import type { DesiredStateInput } from '../../src/desired-state/schema';
 import { verifyWebhookSignature } from '../../src/secrets/webhook-signature';
-import { desiredStateWorkflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import {
   approveReconcileSignal,
   exportAccount,
@@ -76,8 +76,8 @@ async function start(
     args: [{ name: 'acct', desired, mode, ...extra }],
     workflowId:
       mode === 'plan'
-        ? `${desiredStateWorkflowIds.plan('acct')}-${runs}`
-        : `${desiredStateWorkflowIds.apply('acct')}-${runs}`,
+        ? `${workflowIds.reconcilePlan('acct')}-${runs}`
+        : `${workflowIds.reconcile('acct')}-${runs}`,
     taskQueue: stack.taskQueue,
   });
   started.push(handle);

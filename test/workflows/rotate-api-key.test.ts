@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { accessWorkflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import {
   abortRotationSignal,
   confirmCutoverSignal,
@@ -40,7 +40,7 @@ beforeEach(async () => {
   oldKeyId = apiKeys[0]!.keyId;
 });
 
-const workflowId = () => accessWorkflowIds.rotateApiKey('service-account', ownerId);
+const workflowId = () => workflowIds.rotateApiKey('service-account', ownerId);
 
 function start(input: Parameters<typeof rotateApiKey>[0], id = workflowId()) {
   return env.client.workflow.start(rotateApiKey, {

@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OwnerType } from '../../src/ops-api/types';
-import { accessWorkflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { rotateApiKey, rotateExpiringKeys } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 import { failOperationOnce } from './support';
@@ -45,7 +45,7 @@ async function seedKeys(count: number, expiringInDays: Record<number, number>) {
 function sweep(input: Parameters<typeof rotateExpiringKeys>[0]) {
   return env.client.workflow.start(rotateExpiringKeys, {
     args: [input],
-    workflowId: accessWorkflowIds.rotateExpiringKeys(),
+    workflowId: workflowIds.rotateExpiringKeys(),
     taskQueue: stack.taskQueue,
   });
 }
@@ -125,7 +125,7 @@ test('maxAgeDays selects old keys; an owner already being rotated is skipped, no
   stack.emulator.configure({ asyncOperationDurationMs: 0 });
   const manual = await env.client.workflow.start(rotateApiKey, {
     args: [{ keyId: busy!.id }],
-    workflowId: accessWorkflowIds.rotateApiKey(busy!.spec.ownerType, busy!.spec.ownerId),
+    workflowId: workflowIds.rotateApiKey(busy!.spec.ownerType, busy!.spec.ownerId),
     taskQueue: `${stack.taskQueue}-parked`,
   });
   const result = await stack.runWorker(async () =>

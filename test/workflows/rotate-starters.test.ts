@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OwnerType } from '../../src/ops-api/types';
-import { accessWorkflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import type { ExitCode, StarterIO } from '../../src/starters/cli';
 import { main as rotateApiKeyMain } from '../../src/starters/rotate-api-key';
 import { main as rotateExpiringKeysMain } from '../../src/starters/rotate-expiring-keys';
@@ -165,8 +165,8 @@ describe('rotate-api-key starter', () => {
     expect(aborted.code).toBe(1);
 
     for (const workflowId of [
-      accessWorkflowIds.rotateApiKey('service-account', saId),
-      accessWorkflowIds.rotateApiKey('user', userId),
+      workflowIds.rotateApiKey('service-account', saId),
+      workflowIds.rotateApiKey('user', userId),
     ]) {
       await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(
         WorkflowNotFoundError,
@@ -177,8 +177,8 @@ describe('rotate-api-key starter', () => {
   });
 
   test('start, attach, confirm-cutover one rotation, abort another; no token in the output', async () => {
-    const saWorkflowId = accessWorkflowIds.rotateApiKey('service-account', saId);
-    const userWorkflowId = accessWorkflowIds.rotateApiKey('user', userId);
+    const saWorkflowId = workflowIds.rotateApiKey('service-account', saId);
+    const userWorkflowId = workflowIds.rotateApiKey('user', userId);
     const { confirmed, aborted, saNewKeyId, userNewKeyId } = await stack.runWorker(async () => {
       const first = await rotate(...sa());
       expect(first.code).toBe(0);
@@ -317,7 +317,7 @@ describe('rotate-expiring-keys starter', () => {
     expect(notNumbers.stderr).toMatch(/--grace: must be a duration/);
     expect(connects).toBe(0);
     await expect(
-      env.client.workflow.getHandle(accessWorkflowIds.rotateExpiringKeys()).describe(),
+      env.client.workflow.getHandle(workflowIds.rotateExpiringKeys()).describe(),
     ).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 

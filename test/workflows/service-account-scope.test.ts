@@ -4,7 +4,7 @@
 // Decommission and rotation know namespace-scoped accounts.
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { accessWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import type { DesiredStateInput } from '../../src/desired-state/schema';
 import {
   decommissionNamespace,
@@ -149,7 +149,7 @@ test('decommission takes a namespace-scoped account and its keys with the namesp
     const result = await stack.runWorker(() =>
       env.client.workflow.execute(rotateApiKey, {
         args: [{ ownerId: before.id, ownerType: 'service-account', gracePeriod: '0' }],
-        workflowId: accessWorkflowIds.rotateApiKey('service-account', before.id),
+        workflowId: workflowIds.rotateApiKey('service-account', before.id),
         taskQueue: stack.taskQueue,
       }),
     );

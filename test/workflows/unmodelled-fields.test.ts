@@ -3,7 +3,7 @@
 // namespace's lifecycle and search attributes) and reports each one an update loses. Every update path of
 // the product starts from the spec as read: a test per path seeds the fields and checks they survive.
 import type { DesiredStateInput } from '../../src/desired-state/schema';
-import { desiredStateWorkflowIds, workflowIds } from '../../src/shared/workflow-ids';
+import { workflowIds } from '../../src/catalog';
 import { reconcile, updateNamespace } from '../../src/workflows';
 import { suiteWithStack, testDialect } from '../helpers/stack';
 
@@ -88,7 +88,7 @@ cloudOnly(
       (
         await suite.env.client.workflow.start(reconcile, {
           args: [{ name: 'acct', desired, mode: 'apply', autoApprove: true }],
-          workflowId: desiredStateWorkflowIds.apply('acct'),
+          workflowId: workflowIds.reconcile('acct'),
           taskQueue: suite.stack.taskQueue,
         })
       ).result(),

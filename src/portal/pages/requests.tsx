@@ -1,6 +1,6 @@
 // Requests: what the signed-in user may see, whatever started it, newest first, filterable, with step and source.
 import type { FastifyInstance } from 'fastify';
-import { REQUEST_KINDS } from '../../service/intake';
+import { REQUEST_KINDS } from '../../catalog';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
 import { STATUS_FILTERS, type RunSummary, type StatusFilter } from '../runs';
 import { kindTitle, stepLabel } from '../steps';

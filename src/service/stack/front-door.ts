@@ -10,7 +10,7 @@ import { createOpsApiClient } from '../../worker';
 import { keyFile } from '../data-folder';
 import { StackError } from '../dev-server';
 import { buildEventsServer } from '../events';
-import { createIntake } from '../intake';
+import { createIntake } from '../../requests/intake';
 import { prepareFrontDoor, sharedValues, type FrontDoorSettings } from '../portal-setup';
 import { temporalReadiness } from '../readiness';
 import { publishSharedSettings } from '../shared-settings';

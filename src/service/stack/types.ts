@@ -7,7 +7,7 @@ import type { Logger } from '../../logger';
 import type { ApprovalPolicy } from '../../policy/policy';
 import type { OpsWorker } from '../../worker';
 import { StackError } from '../dev-server';
-import type { FrontDoorLimits } from '../front-door';
+import type { FrontDoorLimits } from '../../requests/front-door';
 
 export type Env = Record<string, string | undefined>;
 

@@ -4,7 +4,6 @@
 // at most these times, so they never keep /healthz or a real request from being served.
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { LOGIN_ATTEMPTS_PER_MINUTE } from '../portal/auth';
 
 export interface FrontDoorLimits {
   /** The whole request (headers and body) must arrive within this; default 30 s. */
@@ -22,6 +21,9 @@ export interface FrontDoorLimits {
   /** Event posts per address per minute; default 600. */
   eventsPerMinute: number;
 }
+
+/** Sign-in attempts one address may make per minute, unless the front door's limits say otherwise. */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 export const DEFAULT_FRONT_DOOR_LIMITS: FrontDoorLimits = {
   requestTimeoutMs: 30_000,

@@ -8,7 +8,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ANY_APPROVER } from '../shared/approval';
 import { workflowIdProblem } from '../shared/workflow-ids';
-import { REQUEST_MEMO, REQUEST_WORKFLOW_TYPES } from './intake';
+import { REQUEST_WORKFLOW_TYPES } from '../catalog';
+import { REQUEST_MEMO } from '../shared/request-memo';
 import { runFailure, withoutSecrets } from './run-results';
 
 /** The key of a status link: only a holder of the events secret (this service) can make one. */
