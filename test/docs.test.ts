@@ -41,13 +41,17 @@ function prose(markdown: string): string {
     .replace(/(`+)[^`][\s\S]*?\1/g, (code) => ' '.repeat(code.length));
 }
 
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, … */
+/**
+ * GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, …
+ * An explicit `<a id="…"></a>` (kept by GitHub's sanitizer) is an anchor too.
+ */
 function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
   let fenced = false;
   for (const line of markdown.split('\n')) {
     if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (!fenced) for (const [, id] of line.matchAll(/<a id="([^"]+)"><\/a>/g)) result.add(id!);
     const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!heading) continue;
     const text = heading[1]!.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '');
@@ -126,6 +130,7 @@ test('the checker itself: headings become the anchors GitHub makes, links in cod
     "## The /cloud routes (the real API's wire format)",
     '## Notes',
     '## Notes',
+    '- <a id="who-sees-what"></a>**Who sees what**: …',
     '```',
     '# not a heading [nor](a-link.md)',
     '```',
@@ -136,6 +141,7 @@ test('the checker itself: headings become the anchors GitHub makes, links in cod
     'the-cloud-routes-the-real-apis-wire-format',
     'notes',
     'notes-1',
+    'who-sees-what',
   ]);
   expect(prose('see `[x](gone.md)` and [y](there.md)')).not.toContain('gone.md');
   expect(problem({ file: 'README.md', line: 1, target: 'docs/nowhere.md' })).toMatch(/does not exist/);

@@ -40,7 +40,11 @@ test('Ctrl-C stops npm run demo with its throw-away dev server and data folder',
     );
     const tree = descendants(demo.pid);
     process.kill(-demo.pid, 'SIGINT');
-    expect(await exitWithin(demo, 60_000)).toEqual({ code: 130, signal: null });
+    const exit = await exitWithin(demo, 60_000);
+    // Its output says why, when the exit is not the interruption's.
+    if (exit === 'still running' || exit.code !== 130 || exit.signal !== null) {
+      throw new Error(`npm run demo: ${JSON.stringify(exit)}, not exit 130:\n${demo.output()}`);
+    }
     expect(demo.output()).toContain('Interrupted: stopping the stack');
     expect(await survivors(tree)).toEqual([]);
     expect(existsSync(dataDir)).toBe(false);

@@ -9,7 +9,7 @@ import { Lifecycle } from './lifecycle';
 import { startOpsApi, type OpsApiPart } from './ops-api';
 import { startTemporal, type TemporalPart } from './temporal';
 import { startWorker, type WorkerPart } from './worker';
-import type { Stack, StackOptions } from './types';
+import { StartInterrupted, type Stack, type StackOptions } from './types';
 
 export * from './types';
 export { StackError } from '../dev-server';
@@ -33,6 +33,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return assemble(options, life, { temporal, opsApi, worker, front });
   } catch (err) {
     await life.stopAll();
+    // Ctrl-C reaches the whole process group: a part that died of it (the dev server mid-start) is the interruption.
+    if (options.signal?.aborted && !(err instanceof StartInterrupted)) throw new StartInterrupted();
     throw err;
   }
 }
