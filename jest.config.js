@@ -49,8 +49,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testSequencer: '<rootDir>/test/sequencer.js',
   testTimeout: 120_000,
-  // Three on a 2-core box: the slowest suites mostly wait (for Temporal to notice a killed worker, a lease to run
-  // out, a process to start), and a third file runs on the CPU they leave.
+  // Four on a 2-core box: the slowest suites mostly wait (for Temporal to notice a killed worker, a lease to run
+  // out, a process to start), and the others run on the CPU they leave.
   maxWorkers: 4,
   // A worker that has run some forty suites takes over half a second to end after its `exit` event (native teardown of
   // every suite's Temporal runtime), and jest then prints "A worker process has failed to exit gracefully": recycled
