@@ -38,3 +38,32 @@ export function withNamespaceChanges(current: NamespaceSpec, changes: NamespaceC
   }
   return next;
 }
+
+/** A value that says nothing: absent, null, false, "", [] or {} (all fields of which say nothing). */
+const saysNothing = (v: unknown): boolean =>
+  v === undefined ||
+  v === null ||
+  v === false ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(saysNothing));
+
+/**
+ * Whether two specs say the same, a field at its default (absent, null, false, "", [], {}) counting as absent:
+ * the real API cannot tell them apart either, so neither is a change.
+ */
+export function sameSpec(a: unknown, b: unknown): boolean {
+  if (saysNothing(a) || saysNothing(b)) return saysNothing(a) && saysNothing(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameSpec(v, b[i]))
+    );
+  }
+  if (typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    return [...keys].every((k) =>
+      sameSpec((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    );
+  }
+  return a === b;
+}
