@@ -1,5 +1,5 @@
 // Facts about the API's resources that workflows, activities and desired state must agree on. Workflow-safe.
-import type { NamespaceSpec, ServiceAccount } from './types';
+import type { Namespace, NamespaceSpec, ServiceAccount } from './types';
 
 /** Whether a service account reaches the namespace (by id): scoped to it, or granted access to it. */
 export function reachesNamespace(sa: Pick<ServiceAccount, 'spec'>, namespace: string): boolean {
@@ -13,6 +13,17 @@ export function reachesNamespace(sa: Pick<ServiceAccount, 'spec'>, namespace: st
 export function namespacesOf(sa: Pick<ServiceAccount, 'spec'>): string[] {
   const scoped = sa.spec.namespaceScopedAccess?.namespace;
   return scoped ? [scoped] : Object.keys(sa.spec.access?.namespaceAccesses ?? {});
+}
+
+/**
+ * Where a namespace's clients connect: the API-key endpoint when it takes API keys and not mTLS, the mTLS one
+ * otherwise — each falling back to another address when the API leaves it empty.
+ */
+export function clientAddress(ns: Pick<Namespace, 'spec' | 'endpoints'>): string {
+  const { endpoints } = ns;
+  const byApiKey = ns.spec.apiKeyAuth?.enabled === true && !ns.spec.mtlsAuth;
+  const preferred = byApiKey ? endpoints.apiKeyGrpcAddress : endpoints.mtlsGrpcAddress;
+  return preferred || endpoints.grpcAddress || endpoints.apiKeyGrpcAddress || endpoints.mtlsGrpcAddress;
 }
 
 /** The namespace settings this product changes (update-namespace, desired state); `null` clears one. */
