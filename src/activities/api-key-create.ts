@@ -26,6 +26,8 @@ export interface EnsureApiKeyInput {
   ownerId: string;
   ownerType: OwnerType;
   expiryTime: string;
+  /** The key's description (the real API's, not modelled by the domain): a replacement keeps its old key's. */
+  description?: string;
   /** This step's operation key: the proof that a key is its own. */
   operationKey: string;
   /** Recorded with the secret, e.g. the namespace it is for. */
@@ -77,6 +79,7 @@ export async function ensureApiKey(
     ownerId: input.ownerId,
     ownerType: input.ownerType,
     expiryTime: input.expiryTime,
+    ...(input.description ? { preserved: { description: input.description } } : {}),
   };
   const ownIds = Array.from({ length: MAX_KEY_CREATES_PER_STEP }, (_, i) =>
     asyncOperationIdFor(generationKey(input.operationKey, i + 1)),

@@ -20,10 +20,10 @@ export {
 import type { ActivityDeps } from './deps';
 import { deleteKind } from './resource-kinds';
 import {
-  changedSince,
   findOwnOperation,
   isConfirmedNotFound,
   isOwnRepeat,
+  judgeRefusal,
   type DeleteInput,
   type DeleteResult,
   clientCalls,
@@ -89,7 +89,9 @@ async function disableApiKey(
   } catch (err) {
     if (await isOwnRepeat(err, client, asyncOperationId)) return { outcome: 'disabling', asyncOperationId };
     if (await isConfirmedNotFound(err, client)) return { outcome: 'already-gone' };
-    if (await changedSince(err, key, read)) {
+    const verdict = await judgeRefusal(err, key, read, (now) => now.spec.disabled === true);
+    if (verdict === 'as-wanted') return { outcome: 'already-disabled' };
+    if (verdict === 'moved') {
       throw ApplicationFailure.create({
         type: FailureType.ResourceNotReady,
         message: `API key ${key.id} changed while it was being disabled (${(err as Error).message}); reading it again`,

@@ -3,7 +3,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { asyncOperationIdFor, OpsApiError } from '../ops-api';
 import type { AsyncOperationResponse, OpsApiClient } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
-import { changedSince, findOwnOperation, isOwnRepeat } from './util';
+import { findOwnOperation, isOwnRepeat, judgeRefusal } from './util';
 
 /** A change raced with another one (a stale version): read again on the next attempt. */
 const raced = (what: string, err: OpsApiError) =>
@@ -14,10 +14,15 @@ const raced = (what: string, err: OpsApiError) =>
     category: ApplicationFailureCategory.BENIGN,
   });
 
+/** What an update step did: started its change (wait for the operation), or found nothing to change. */
+export type ChangeResult = ({ changed: true } & AsyncOperationResponse) | { changed: false };
+
 /**
  * One update under this step's own operation id, as read-merge-send: the whole spec as read goes back
  * with the change. A refusal (any client error) is followed by a read: this step's own operation means
- * done; a resource that moved on since the read means a race (read again, retry); otherwise it stands.
+ * done; a resource already as the change wants (`asWanted`) means nothing to change — the API refuses a
+ * change that changes nothing; a resource that moved on since the read means a race (read again, retry);
+ * otherwise it stands.
  */
 export async function changeOnce<R extends { resourceVersion: string; state: string }>(
   client: OpsApiClient,
@@ -25,16 +30,19 @@ export async function changeOnce<R extends { resourceVersion: string; state: str
   what: string,
   read: () => Promise<R>,
   send: (current: R, asyncOperationId: string) => Promise<AsyncOperationResponse>,
-): Promise<AsyncOperationResponse> {
+  asWanted: (now: R) => boolean,
+): Promise<ChangeResult> {
   const asyncOperationId = asyncOperationIdFor(operationKey);
   // An earlier attempt committed (its answer lost): re-reading now would send a different request.
-  if (await findOwnOperation(client, asyncOperationId)) return { asyncOperationId };
+  if (await findOwnOperation(client, asyncOperationId)) return { changed: true, asyncOperationId };
   const current = await read();
   try {
-    return await send(current, asyncOperationId);
+    return { changed: true, ...(await send(current, asyncOperationId)) };
   } catch (err) {
-    if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
-    if (await changedSince(err, current, read)) throw raced(what, err as OpsApiError);
+    if (await isOwnRepeat(err, client, asyncOperationId)) return { changed: true, asyncOperationId };
+    const verdict = await judgeRefusal(err, current, read, asWanted);
+    if (verdict === 'as-wanted') return { changed: false };
+    if (verdict === 'moved') throw raced(what, err as OpsApiError);
     throw err;
   }
 }

@@ -1,20 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, paginate } from '../ops-api';
-import type {
-  AsyncOperationResponse,
-  Namespace,
-  NamespaceSpec,
-  OpsApiClient,
-  UpdateNamespaceRequest,
-} from '../ops-api';
+import type { Namespace, NamespaceSpec, OpsApiClient, UpdateNamespaceRequest } from '../ops-api';
+import { sameSpec } from '../ops-api/resources';
 import { FailureType } from '../shared/failure-types';
+import type { ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
 import { deleteKind } from './resource-kinds';
 import {
-  changedSince,
   createOrAdopt,
   heartbeat,
   isOwnRepeat,
+  judgeRefusal,
   type DeleteInput,
   type DeleteResult,
   clientCalls,
@@ -71,19 +67,23 @@ export interface NamespaceUpdateInput {
 
 /**
  * One update under this step's own operation id: a repeat of it (lost response) is the same change. A
- * refusal (any client error) of a namespace that has moved on since the version the request is based on
- * is a conflict, whatever the code: the workflow reads it again and retries.
+ * refusal (any client error) is judged by a fresh read: a namespace already with the spec sent is nothing to
+ * change (the API refuses an update that changes nothing); one that has moved on since the version the
+ * request is based on is a conflict, whatever the code: the workflow reads it again and retries.
  */
-async function updateNamespace(
-  client: OpsApiClient,
-  input: NamespaceUpdateInput,
-): Promise<AsyncOperationResponse> {
+async function updateNamespace(client: OpsApiClient, input: NamespaceUpdateInput): Promise<ChangeResult> {
   const asyncOperationId = asyncOperationIdFor(input.operationKey);
   try {
-    return await client.updateNamespace(input.namespace, { ...input.request, asyncOperationId });
+    const started = await client.updateNamespace(input.namespace, { ...input.request, asyncOperationId });
+    return { changed: true, ...started };
   } catch (err) {
-    if (await isOwnRepeat(err, client, asyncOperationId)) return { asyncOperationId };
-    if (await changedSince(err, input.request, () => client.getNamespace(input.namespace))) {
+    if (await isOwnRepeat(err, client, asyncOperationId)) return { changed: true, asyncOperationId };
+    const read = () => client.getNamespace(input.namespace);
+    const verdict = await judgeRefusal(err, input.request, read, (now) =>
+      sameSpec(now.spec, input.request.spec),
+    );
+    if (verdict === 'as-wanted') return { changed: false };
+    if (verdict === 'moved') {
       throw ApplicationFailure.create({
         type: FailureType.ResourceVersionMismatch,
         message: `namespace ${input.namespace} changed since it was read (${(err as Error).message})`,

@@ -10,7 +10,7 @@ import type {
 } from '../ops-api';
 import type { Permission } from '../desired-state/schema';
 import { FailureType } from '../shared/failure-types';
-import { changeOnce } from './change-once';
+import { changeOnce, type ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
 
 type PrincipalKind = 'user' | 'serviceAccount';
@@ -32,7 +32,7 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
      * One namespace's access of a user or service account: granted or changed without touching the
      * others (set*NamespaceAccess); removed by sending the whole spec without it (update*).
      */
-    async setNamespaceAccess(input: SetNamespaceAccessInput): Promise<AsyncOperationResponse> {
+    async setNamespaceAccess(input: SetNamespaceAccessInput): Promise<ChangeResult> {
       const { kind, principalId } = input;
       return changeOnce<Principal>(
         client,
@@ -40,6 +40,7 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
         `${kind} ${principalId}`,
         read(kind, principalId),
         (current, id) => sendAccess(client, input, current, id),
+        (now) => permissionOn(now, input.namespaceId) === input.permission,
       );
     },
 
@@ -49,7 +50,7 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
       principalId: string;
       role: AccountRole;
       operationKey: string;
-    }): Promise<AsyncOperationResponse> {
+    }): Promise<ChangeResult> {
       const { kind, principalId } = input;
       const send = (current: Principal, asyncOperationId: string) => {
         const { accountAccess: _old, ...rest } = current.spec.access ?? {};
@@ -69,9 +70,21 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
         `${kind} ${principalId}`,
         read(kind, principalId),
         send,
+        (now) => (now.spec.access?.accountAccess?.role ?? 'none') === input.role,
       );
     },
   };
+}
+
+/** The principal's permission on one namespace (by id): its scope's, or its grant's; null for none. */
+function permissionOn(principal: Principal, namespaceId: string): Permission | null {
+  const scoped = (principal as ServiceAccount).spec.namespaceScopedAccess;
+  const permission = scoped
+    ? scoped.namespace === namespaceId
+      ? scoped.access?.permission
+      : undefined
+    : principal.spec.access?.namespaceAccesses?.[namespaceId]?.permission;
+  return (permission as Permission | undefined) ?? null;
 }
 
 /** The request that sets (or removes) one namespace's access on the principal as read. */

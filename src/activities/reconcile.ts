@@ -3,11 +3,10 @@
 import { exportDesiredState } from '../desired-state/export';
 import { computePlan, type Plan } from '../desired-state/plan';
 import type { DesiredState, DesiredStateInput } from '../desired-state/schema';
-import type { AsyncOperationResponse } from '../ops-api';
-import { withNamespaceChanges, type NamespaceChanges } from '../ops-api/resources';
+import { sameSpec, withNamespaceChanges, type NamespaceChanges } from '../ops-api/resources';
 import { isLive } from '../shared/resources';
 import { readAccount } from './account';
-import { changeOnce } from './change-once';
+import { changeOnce, type ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
 import { createDriftActivities } from './drift';
 import { createPrincipalActivities } from './principal-access';
@@ -57,7 +56,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
       namespaceId: string;
       changes: NamespaceChanges;
       operationKey: string;
-    }): Promise<AsyncOperationResponse> {
+    }): Promise<ChangeResult> {
       return changeOnce(
         client,
         input.operationKey,
@@ -69,6 +68,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
             spec: withNamespaceChanges(current.spec, input.changes),
             asyncOperationId,
           }),
+        (now) => sameSpec(withNamespaceChanges(now.spec, input.changes), now.spec),
       );
     },
     ...createPrincipalActivities(deps),

@@ -74,26 +74,34 @@ export async function isOwnRepeat(
   return isClientError(err) && (await findOwnOperation(client, asyncOperationId)) !== undefined;
 }
 
+/** What a fresh read says of a refused change (see judgeRefusal). */
+export type RefusalVerdict = 'as-wanted' | 'moved' | 'stands';
+
 /**
- * After a change based on the version `sent` was refused with a client error (any code): whether the
- * resource has moved on since — another version, or a change of its own running — so reading it again and
- * retrying can succeed. False when a read shows it as it was (the refusal is about the request) or is gone.
+ * After a change based on the version `sent` was refused with a client error (any code), what a fresh read
+ * says: `as-wanted` — at rest and already as the change wants (`asWanted`), so the change has nothing left to
+ * do: the API refused a change that changes nothing ("nothing to change"), or someone made the same change
+ * first; `moved` — another version, or a change of its own running, so reading again and retrying can
+ * succeed; `stands` — as it was (the refusal is about the request), gone, or not this API's refusal.
  */
-export async function changedSince(
+export async function judgeRefusal<R extends { resourceVersion: string; state: string }>(
   err: unknown,
   sent: { resourceVersion: string },
-  read: () => Promise<{ resourceVersion: string; state: string }>,
-): Promise<boolean> {
-  if (!isClientError(err)) return false;
+  read: () => Promise<R>,
+  asWanted: (now: R) => boolean = () => false,
+): Promise<RefusalVerdict> {
+  if (!isClientError(err)) return 'stands';
   let now;
   try {
     now = await read();
   } catch (readErr) {
     // A read that may succeed later decides nothing yet: the attempt is retried as a whole.
     if (readErr instanceof OpsApiError && readErr.retryable) throw readErr;
-    return false;
+    return 'stands';
   }
-  return now.resourceVersion !== sent.resourceVersion || TRANSITIONAL_STATES.has(now.state);
+  if (TRANSITIONAL_STATES.has(now.state)) return 'moved';
+  if (asWanted(now)) return 'as-wanted';
+  return now.resourceVersion !== sent.resourceVersion ? 'moved' : 'stands';
 }
 
 /**
@@ -234,7 +242,7 @@ export async function deleteIfExists(
     if (code) return absent(code);
     // Changed since the read, or refused while it is still being created or changed: read again and
     // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
-    if (await changedSince(err, current, read)) {
+    if ((await judgeRefusal(err, current, read)) === 'moved') {
       throw ApplicationFailure.create({
         type: FailureType.ResourceNotReady,
         message: `${what} cannot be deleted yet: ${(err as Error).message}`,

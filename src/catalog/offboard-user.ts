@@ -118,8 +118,13 @@ export const offboardUserKind = defineKind({
     summarize: (r) => {
       const who = `${r.plan.user.email} (${r.plan.user.id})`;
       const keys = r.plan.apiKeys.length;
+      const disabled = r.plan.apiKeys.filter((k) => k.disabled).length;
       if (r.outcome === 'dry-run')
-        return `dry run for ${who}: would delete ${keys} API key${keys === 1 ? '' : 's'}${r.plan.deleteUser ? ' and the user' : ''}`;
+        return (
+          `dry run for ${who}: would delete ${keys} API key${keys === 1 ? '' : 's'}` +
+          (disabled ? ` (${disabled} of them disabled already)` : '') +
+          (r.plan.deleteUser ? ' and the user' : '')
+        );
       if (r.outcome === 'rejected')
         return `offboarding of ${who} rejected by ${r.approval?.by}; nothing changed`;
       if (r.outcome === 'approval-timed-out')

@@ -269,7 +269,7 @@ export const provisionNamespaceKind = defineKind({
     buildInput,
     decisions: true,
     summarize: (r) =>
-      `namespace ${r.namespace} is ready at ${r.endpoints.grpcAddress}` +
+      `namespace ${r.namespace} is ready at ${r.readyAt}` +
       (r.serviceAccountId
         ? `; service account ${r.serviceAccountId} (${r.serviceAccountScope === 'namespace' ? 'namespace-scoped' : 'account-wide'})`
         : '') +

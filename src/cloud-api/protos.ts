@@ -9,6 +9,8 @@ export interface Field {
   type: string;
   repeated: boolean;
   map: boolean;
+  /** The oneof the field is part of, if any. */
+  partOf: object | null;
   resolvedType: Type | Enum | null;
   resolve(): Field;
 }

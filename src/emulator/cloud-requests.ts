@@ -22,7 +22,7 @@ import {
 } from '../cloud-api';
 import { ALL_OPERATION_IDS, type AnyOperationId, type OperationId, type Unmodelled } from '../ops-api/types';
 import { invalid } from './errors';
-import { canonicalProtoJson, firstLoss } from './proto-json';
+import { canonicalRequest, firstLoss } from './proto-json';
 import type { ListFilters, OperationRequest } from './routes';
 import type { OperationRoute } from './spec-loader';
 import { validationError, type HttpPart, type SchemaValidators } from './validator';
@@ -199,7 +199,7 @@ export function cloudRequestDecoder(
     const message = messageOf(route, req);
     const problem = protoJsonProblems(route.request, message, '$')[0];
     if (problem !== undefined) throw problemError(problem);
-    const canonical = canonicalProtoJson(route.request, message);
+    const canonical = canonicalRequest(route.request, message);
     const { input, filters } = DECODERS[operationId](canonical);
 
     // What the store keeps, in the real API's terms again: anything the request said beyond it is refused
@@ -213,7 +213,7 @@ export function cloudRequestDecoder(
     if (unmodelled?.fields) kept.spec = { ...modelled, preserved: unmodelled.fields };
     const withoutPath = (m: Json) =>
       Object.fromEntries(Object.entries(m).filter(([k]) => !route.pathFields.includes(k)));
-    const again = canonicalProtoJson(route.request, withoutPath(requestMessage(operationId, kept)));
+    const again = canonicalRequest(route.request, withoutPath(requestMessage(operationId, kept)));
     const lost = firstLoss(withoutPath(canonical), again);
     if (lost !== undefined) throw invalid(lost, NOT_KEPT);
     const extras = unmodelled ? { unmodelled } : {};

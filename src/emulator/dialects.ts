@@ -1,7 +1,7 @@
 // The two wire formats the emulator serves over one store: the given document's under /api/v1 and the real
 // API's under /cloud. The request path (pipeline.ts, operations.ts) is the same for both; only these steps differ.
 import type { FastifyRequest } from 'fastify';
-import type { DialectName } from '../cloud-api';
+import { withUnpopulated, type DialectName } from '../cloud-api';
 import { ALL_OPERATION_IDS, type AnyOperationId } from '../ops-api/types';
 import { cloudError } from './cloud-errors';
 import { CLOUD_ROUTES, cloudRequestDecoder, fastifyPath } from './cloud-requests';
@@ -54,7 +54,12 @@ export function servedRoutes(
   const cloud: WireDialect = {
     name: 'cloud',
     decode,
-    encode: (operationId, result) => encodeCloudResponse(operationId, result, deps.store),
+    encode: (operationId, result) => {
+      const message = encodeCloudResponse(operationId, result, deps.store);
+      return deps.realism.on('emitUnpopulated', 'cloud')
+        ? withUnpopulated(CLOUD_ROUTES[operationId].response, message)
+        : message;
+    },
     error: cloudError,
   };
   return {

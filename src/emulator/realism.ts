@@ -93,6 +93,20 @@ export const REALISM = {
     params: {},
     paramsSchema: z.strictObject({}).partial(),
   }),
+  emitUnpopulated: entry({
+    description:
+      'Every /cloud answer spells out the fields that are not set, as the HTTP gateway does: null for a ' +
+      'message (`"namespaceScopedAccess": null`), false, 0, "0", "", the enum\u2019s zero value, [] and {} ' +
+      '(fields of a oneof excepted); which fields, from the response message\u2019s descriptors.',
+    sources: [
+      'grpc-ecosystem/grpc-gateway runtime/marshaler_registry.go (the default marshaler is JSONPb with ' +
+        'protojson.MarshalOptions{EmitUnpopulated: true})',
+      'protocolbuffers/protobuf-go encoding/protojson/encode.go (EmitUnpopulated: false, 0, "" for proto3 ' +
+        'scalars, null for messages, [] for lists, {} for maps; "does not emit unpopulated oneof fields")',
+    ],
+    params: {},
+    paramsSchema: z.strictObject({}).partial(),
+  }),
   readAfterCreateLag: entry({
     description:
       'For `lagMs` after a namespace create is fulfilled, reading, updating or deleting that namespace ' +

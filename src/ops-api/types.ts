@@ -177,7 +177,7 @@ export type UpdateNamespaceRequest = { resourceVersion: string; spec: NamespaceS
 export type CreateUserRequest = { spec: { email: string; access?: Access } } & ClientOperationId;
 export type CreateServiceAccountRequest = { spec: ServiceAccountSpec } & ClientOperationId;
 export type CreateApiKeyRequest = {
-  spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string };
+  spec: { displayName: string; ownerId: string; ownerType: OwnerType; expiryTime: string } & Unmodelled;
 } & ClientOperationId;
 /** Query parameters of every delete: the operation id, and the version just read (as tcld sends it). */
 export type DeleteParams = ClientOperationId & { resourceVersion?: string };

@@ -20,7 +20,9 @@ const { findUsersByEmail, listApiKeysByOwner } = proxyActivities<Activities>(ops
 export interface PlannedKey {
   id: string;
   displayName: string;
+  /** The API's state: a disabled key is still `active` there, so `disabled` says it stopped working. */
   state: string;
+  disabled: boolean;
   expiryTime: string;
 }
 
@@ -158,6 +160,7 @@ async function planOffboarding(run: Offboarding, user: User): Promise<OffboardPl
       id: k.id,
       displayName: k.spec.displayName,
       state: k.state,
+      disabled: k.spec.disabled === true,
       expiryTime: k.spec.expiryTime,
     })),
     deleteUser: run.input.deleteUser,

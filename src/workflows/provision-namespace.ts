@@ -1,6 +1,7 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NamespaceEndpoints } from '../ops-api/types';
+import { clientAddress } from '../ops-api/resources';
 import { opsApiCall } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
 import {
@@ -60,6 +61,8 @@ export interface ProvisionStatus extends DecisionStatus {
 export interface ProvisionNamespaceResult {
   namespace: string;
   endpoints: NamespaceEndpoints;
+  /** Where its clients connect: the API-key endpoint for a namespace that takes API keys (clientAddress). */
+  readyAt: string;
   serviceAccountId?: string;
   /** `namespace`: the account reaches this namespace alone; `account`: an account-wide one with a role. */
   serviceAccountScope?: 'namespace' | 'account';
@@ -116,11 +119,12 @@ export async function provisionNamespace(
     const serviceAccountId = input.serviceAccount ? await makeServiceAccount(run, namespace) : undefined;
     const key =
       input.apiKey && serviceAccountId ? await makeApiKey(run, namespace, serviceAccountId) : undefined;
-    const { endpoints } = await getNamespace(namespace);
+    const ready = await getNamespace(namespace);
     status.step = 'completed';
     return {
       namespace,
-      endpoints,
+      endpoints: ready.endpoints,
+      readyAt: clientAddress(ready),
       ...(serviceAccountId ? { serviceAccountId, serviceAccountScope: scope } : {}),
       ...(key ? { apiKeyId: key.keyId, secretRef: key.secretRef } : {}),
       created: status.created,

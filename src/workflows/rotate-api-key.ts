@@ -203,6 +203,10 @@ async function createNewKey(run: Rotation, old: ApiKey, expiryTime: string): Pro
       ownerId: old.spec.ownerId,
       ownerType: old.spec.ownerType,
       expiryTime,
+      // What the old key says it is for goes on with its replacement (the real API's description).
+      ...(typeof old.spec.preserved?.description === 'string'
+        ? { description: old.spec.preserved.description }
+        : {}),
       operationKey: operationKey('create-new-key'),
       metadata: { rotatedFrom: old.id },
     },

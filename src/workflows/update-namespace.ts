@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { Namespace } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { FailureType } from '../shared/failure-types';
-import { withNamespaceChanges, type NamespaceChanges } from '../ops-api/resources';
+import { sameSpec, withNamespaceChanges, type NamespaceChanges } from '../ops-api/resources';
 import { updateNamespaceInput, type UpdateNamespaceInput } from '../shared/validation';
 import { describeError, failureType, operationKey, waitForOperation, validInputOrFail } from './common';
 
@@ -76,7 +76,7 @@ export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<U
       }
       status.step = 'updating';
       try {
-        const { asyncOperationId } = await callUpdateNamespace({
+        const update = await callUpdateNamespace({
           namespace: current.namespace,
           request: {
             resourceVersion: current.resourceVersion,
@@ -84,17 +84,20 @@ export async function updateNamespace(rawInput: UpdateNamespaceInput): Promise<U
           },
           operationKey: operationKey(`update/${attempt}`),
         });
-        status.step = 'waiting';
-        await waitForOperation(
-          asyncOperationId,
-          { kind: 'namespace', id: current.namespace, until: 'ready' },
-          wait,
-        );
+        // Not changed: refused as an update that changes nothing, and read again as wanted.
+        if (update.changed) {
+          status.step = 'waiting';
+          await waitForOperation(
+            update.asyncOperationId,
+            { kind: 'namespace', id: current.namespace, until: 'ready' },
+            wait,
+          );
+        }
         const after = await getNamespace(found.namespace);
         status.step = 'completed';
         return {
           namespace: after.namespace,
-          changed: true,
+          changed: update.changed,
           conflictsRetried: status.conflictsRetried,
           spec: after.spec,
         };
@@ -117,7 +120,8 @@ function wantedChanges(
   input: ReturnType<typeof updateNamespaceInput.parse>,
 ): NamespaceChanges {
   const changes: NamespaceChanges = {};
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  // `passAccessToken: false` and no passAccessToken are the same setting: no change.
+  const same = (a: unknown, b: unknown) => sameSpec(a, b);
   if (input.retentionDays !== undefined && input.retentionDays !== current.spec.retentionDays) {
     changes.retentionDays = input.retentionDays;
   }

@@ -209,15 +209,15 @@ test('service account and API key lifecycle; the token is returned once and only
   expect((await api.get(`/api/v1/service-accounts/${saId}`)).status).toBe(404);
 });
 
-test('deleting an owner removes its API keys with it', async () => {
+test('deleting an owner leaves its API keys: nothing says the real service takes them with it', async () => {
   const [saId] = (await api.emu.seed({ serviceAccounts: [{ name: 'owner' }] })).serviceAccountIds;
   const { apiKeys } = await api.emu.seed({
     apiKeys: [{ displayName: 'k', ownerId: saId!, ownerType: 'service-account', expiryTime: inDays(T0, 10) }],
   });
   await api.del(`/api/v1/service-accounts/${saId}`);
-  expect((await api.get(`/api/v1/api-keys/${apiKeys[0]!.keyId}`)).status).toBe(200);
   api.clock.advance(1000);
-  expect((await api.get(`/api/v1/api-keys/${apiKeys[0]!.keyId}`)).status).toBe(404);
+  expect((await api.get(`/api/v1/service-accounts/${saId}`)).status).toBe(404);
+  expect((await api.get(`/api/v1/api-keys/${apiKeys[0]!.keyId}`)).status).toBe(200);
 });
 
 test('mutating a resource in a transitional state is failed_precondition and changes nothing', async () => {

@@ -10,7 +10,12 @@ beforeEach(async () => {
   // The lifecycle switches at their defaults (on for /cloud, off for /api/v1); the others are realism.test.ts's.
   api = await startCloudEmulator({
     asyncOperationDurationMs: 5_000,
-    realism: { edgeAnswers: false, undocumentedConflictCodes: false, unmodelledFields: false },
+    realism: {
+      edgeAnswers: false,
+      undocumentedConflictCodes: false,
+      unmodelledFields: false,
+      emitUnpopulated: false,
+    },
   });
   v1 = httpClient(api.emu.url, API_KEY);
 });

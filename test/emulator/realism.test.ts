@@ -1,5 +1,6 @@
 // The real service's behaviours beyond the wire format (src/emulator/realism.ts): each a named switch, on
 // by default on /cloud and off on /api/v1, settable by option, admin endpoint and CLI flag.
+import { protoType, withUnpopulated } from '../../src/cloud-api';
 import { parseRealismFlag, REALISM, REALISM_SWITCHES } from '../../src/emulator';
 import { cloudNsSpec, REALISM_OFF, startCloudEmulator, type CloudApi } from './cloud-helpers';
 import { API_KEY, httpClient, inDays, nsSpec, T0, type Json } from './helpers';
@@ -322,5 +323,70 @@ describe('updateApiKey', () => {
       (await httpClient(api.emu.url, API_KEY).post(`/api/v1/api-keys/${keyId}`, { spec: key.spec })).status,
     ).toBe(405);
     expect((await read()).resourceVersion).toBe(key.resourceVersion);
+  });
+});
+
+describe('emitUnpopulated', () => {
+  async function answers() {
+    const { serviceAccountIds } = await api.emu.seed({
+      serviceAccounts: [{ name: 'wide', access: { accountAccess: { role: 'read' } } }],
+    });
+    const created = await api.call('POST', '/cloud/namespaces', {
+      spec: cloudNsSpec('codec', { codecServer: { endpoint: 'https://codec.example.com' } }),
+    });
+    api.clock.advance(1_000);
+    return {
+      account: (await api.call('GET', `/cloud/service-accounts/${serviceAccountIds[0]}`)).body,
+      namespace: (await api.call('GET', '/cloud/namespaces/codec.a1b2c')).body.namespace,
+      operation: created.body.asyncOperation,
+    };
+  }
+
+  test('on: every unset field at its default, null for a message, from the descriptors; still strict protobuf JSON', async () => {
+    api = await withSwitches({ emitUnpopulated: true });
+    const { account, namespace, operation } = await answers();
+    expect(account.serviceAccount.spec).toEqual({
+      name: 'wide',
+      access: {
+        accountAccess: { role: 'ROLE_READ', roleDeprecated: '', customRoles: [] },
+        namespaceAccesses: {},
+        customRolesDeprecated: [],
+      },
+      namespaceScopedAccess: null,
+      description: '',
+    });
+    expect(namespace.spec.codecServer).toEqual({
+      endpoint: 'https://codec.example.com',
+      passAccessToken: false,
+      includeCrossOriginCredentials: false,
+      customErrorMessage: null,
+    });
+    expect(namespace.spec).toMatchObject({ regions: [], customSearchAttributes: {}, lifecycle: null });
+    expect(namespace).toMatchObject({ limits: null, privateConnectivities: [], tags: {} });
+    expect(operation).toMatchObject({ operationInput: null, failureReason: '' });
+    expect(api.problems).toEqual([]);
+  });
+
+  test('as protojson spells them: a oneof’s fields stay out, a 64-bit integer is "0", an enum its zero value', () => {
+    expect(withUnpopulated(protoType('temporal.api.cloud.namespace.v1.CapacitySpec'), {})).toEqual({});
+    expect(withUnpopulated(protoType('temporal.api.cloud.billing.v1.BillingReport.Download'), {})).toEqual(
+      expect.objectContaining({ fileSizeBytes: '0' }),
+    );
+    expect(withUnpopulated(protoType('temporal.api.cloud.identity.v1.ApiKeySpec'), {})).toMatchObject({
+      ownerType: 'OWNER_TYPE_UNSPECIFIED',
+      expiryTime: null,
+      disabled: false,
+    });
+  });
+
+  test('off: only the fields that are set', async () => {
+    api = await withSwitches({});
+    const { account, namespace } = await answers();
+    expect(account.serviceAccount.spec).toEqual({
+      name: 'wide',
+      access: { accountAccess: { role: 'ROLE_READ' } },
+    });
+    expect(namespace.spec.codecServer).toEqual({ endpoint: 'https://codec.example.com' });
+    expect(namespace).not.toHaveProperty('limits');
   });
 });

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIds } from '../../src/catalog';
+import { offboardUserKind, workflowIds } from '../../src/catalog';
 import { main as offboardMain } from '../../src/starters/offboard-user';
 import {
   approveOffboardingSignal,
@@ -9,7 +9,7 @@ import {
   rejectOffboardingSignal,
   type OffboardStatus,
 } from '../../src/workflows';
-import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
 import { expectRefusedUnchanged } from './support';
 
 let env: TestWorkflowEnvironment;
@@ -81,6 +81,28 @@ test('dry run returns the plan and changes nothing', async () => {
   expect(mutations(stack.emulator)).toEqual([]);
   expect(state().apiKeys).toHaveLength(4);
 });
+
+(testDialect() === 'cloud' ? test : test.skip)(
+  'dry run shows a disabled key as disabled (the API still calls it active)',
+  async () => {
+    const [keyId] = await seedUsers(2);
+    const key = await stack.client.getApiKey(keyId!);
+    await stack.client.updateApiKey({
+      keyId: keyId!,
+      resourceVersion: key.resourceVersion,
+      spec: { ...key.spec, disabled: true },
+      asyncOperationId: 'test-disable',
+    });
+    await env.sleep('30s');
+    const report = await stack.runWorker(async () => (await start({ email: EMAIL, dryRun: true })).result());
+    const planned = Object.fromEntries(report.plan.apiKeys.map((k) => [k.id, [k.state, k.disabled]]));
+    expect(planned[keyId!]).toEqual(['active', true]);
+    expect(Object.values(planned).filter(([, disabled]) => !disabled)).toEqual([['active', false]]);
+    expect(offboardUserKind.starter!.summarize!(report)).toMatch(
+      /would delete 2 API keys \(1 of them disabled already\)/,
+    );
+  },
+);
 
 test("the policy's approval is the run's own: the requester's approval and an unlisted approver's are refused in its status", async () => {
   await seedUsers(1);

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { provisionNamespace, provisionStatusQuery } from '../../src/workflows';
-import { workflowIds } from '../../src/catalog';
+import { provisionNamespaceKind, workflowIds } from '../../src/catalog';
 import { historyEventCount, historyText, searchableText } from '../helpers/history';
 import {
   apiAnswers,
@@ -139,6 +139,12 @@ test('the namespace made has API-key auth on, so the key this run mints can reac
   const result = await stack.runWorker(async () => (await start(baseInput)).result());
   const ns = stack.emulator.snapshot().namespaces.find((n) => n.namespace === result.namespace)!;
   expect(ns.spec.apiKeyAuth).toEqual({ enabled: true });
+  // Its clients connect with API keys: at the API-key endpoint, not the mTLS one (which may even be empty).
+  expect(result.readyAt).toBe(result.endpoints.apiKeyGrpcAddress);
+  expect(result.readyAt).not.toBe(result.endpoints.mtlsGrpcAddress);
+  expect(provisionNamespaceKind.starter!.summarize!(result)).toContain(
+    `is ready at ${result.endpoints.apiKeyGrpcAddress}`,
+  );
 });
 
 test('an existing namespace without API-key auth is not adopted for a key: the failure says why', async () => {

@@ -9,7 +9,7 @@ import {
   type RotateStatus,
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
-import { mutations, runtimeLogs, stackPerTest, type OpsStack } from '../helpers/stack';
+import { mutations, runtimeLogs, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
 import { expectRefusedUnchanged, failOperationOnce, failureOf } from './support';
 
 let env: TestWorkflowEnvironment;
@@ -167,6 +167,33 @@ test('deleteOldKey: false keeps the old key', async () => {
   expect(result).toMatchObject({ outcome: 'rotated', oldKeyDeleted: false, graceEndedBy: 'no-grace' });
   expect(keyIds().sort()).toEqual([oldKeyId, result.newKeyId].sort());
 });
+
+// The given document's keys have no description.
+(testDialect() === 'cloud' ? test : test.skip)(
+  'the replacement keeps the old key’s description',
+  async () => {
+    const now = await env.currentTimeMs();
+    const expiryTime = new Date(now + 10 * DAY).toISOString();
+    const { apiKeys } = await stack.emulator.seed({
+      apiKeys: [
+        {
+          displayName: 'ci',
+          ownerId,
+          ownerType: 'service-account',
+          expiryTime,
+          preserved: { description: 'CI deploys' },
+        },
+      ],
+    });
+    const result = await stack.runWorker(async () =>
+      (await start({ keyId: apiKeys[0]!.keyId, gracePeriod: '0' })).result(),
+    );
+    expect(result.outcome).toBe('rotated');
+    expect((await stack.client.getApiKey(result.newKeyId)).spec.preserved).toEqual({
+      description: 'CI deploys',
+    });
+  },
+);
 
 describe('refuses clearly, non-retryably, and changes nothing', () => {
   test.each([

@@ -239,6 +239,51 @@ describe('desired state', () => {
     },
   );
 
+  (cloud ? test : test.skip)(
+    'answers with every unset field spelled out (null, false, "", [], {}): an account-wide account stays account-wide, no false changes',
+    async () => {
+      // On by default for /cloud, as the real gateway marshals (realism switch emitUnpopulated).
+      expect(stack.emulator.realism.describe().emitUnpopulated).toMatchObject({ cloud: true });
+      const desired: DesiredStateInput = {
+        namespaces: [
+          {
+            name: 'ci-payments',
+            region: 'aws-us-east-1',
+            retentionDays: 7,
+            codecServer: { endpoint: 'https://codec.example.com', passAccessToken: false },
+          },
+        ],
+        serviceAccounts: [{ name: 'deployer', accountRole: 'developer', access: { 'ci-payments': 'read' } }],
+      };
+      expect((await run(desired, 'apply')).outcome).toBe('applied');
+      const asApplied = spec('deployer');
+      expect(asApplied.namespaceScopedAccess).toBeUndefined();
+      expect((await run(desired, 'plan')).plan.changes).toEqual([]);
+
+      const exported = await stack.runWorker(() =>
+        env.client.workflow.execute(exportAccount, {
+          args: [{}],
+          workflowId: `export-account/unpopulated-${++runs}`,
+          taskQueue: stack.taskQueue,
+        }),
+      );
+      expect(exported.serviceAccounts).toEqual([
+        expect.objectContaining({
+          name: 'deployer',
+          accountRole: 'developer',
+          access: { 'ci-payments': 'read' },
+        }),
+      ]);
+      expect(exported.serviceAccounts![0]).not.toHaveProperty('namespaceScoped');
+      expect(exported.namespaces![0]!.codecServer).toEqual({ endpoint: 'https://codec.example.com' });
+      expect((await run(exported, 'plan')).plan.changes).toEqual([]);
+      stack.emulator.clearRequestLog();
+      expect((await run(exported, 'apply')).outcome).toBe('no-changes');
+      expect(mutations(stack.emulator)).toEqual([]);
+      expect(spec('deployer')).toEqual(asApplied);
+    },
+  );
+
   (cloud ? test.skip : test)(
     'an API without namespace-scoped accounts: the plan says so and apply changes nothing',
     async () => {

@@ -1,7 +1,6 @@
 // API keys: their spec's rules (an owner that exists, an expiry within limits), create / seed / update /
-// delete, and the rule that a deleted owner's keys go with it. Only a token's sha256 is ever kept.
+// delete. A deleted owner's keys stay (see principals.ts). Only a token's sha256 is ever kept.
 import { randomInt } from 'node:crypto';
-import type { OwnerType } from '../../ops-api/types';
 import { invalid } from '../errors';
 import { checkExpiry, checkLength, checkOwnerType, requireString } from '../rules';
 import { checkVersion, failedPrecondition, type ResourceType, type Store } from './core';
@@ -98,11 +97,4 @@ export function updateApiKey(
     ...(spec.disabled === true ? { disabled: true } : {}),
   };
   return store.update('apiKey', 'updateApiKey', record, next, options);
-}
-
-/** Removing an owner removes its API keys too, as deleting a user or service account does in Cloud. */
-export function removeKeysOf(store: Store, ownerType: OwnerType, ownerId: string): void {
-  for (const key of [...store.apiKeys.values()]) {
-    if (key.spec.ownerId === ownerId && key.spec.ownerType === ownerType) store.apiKeys.delete(key.id);
-  }
 }

@@ -36,7 +36,7 @@ export interface ResourceType<R extends BaseRecord = BaseRecord> {
   updating?: { state: R['state']; failed: R['state'] };
   /** Told when its create is fulfilled. */
   created?(record: R, at: number): void;
-  /** Told when it is removed (a deleted owner's API keys go with it). */
+  /** Told when it is removed. */
   removed?(store: Store, id: string): void;
   /** The resource as the API answers it. */
   render(record: R): unknown;

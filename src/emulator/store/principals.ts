@@ -1,9 +1,8 @@
 // Users and service accounts alike: what a principal's access may name, and the real API's operations
 // that change an existing principal (a whole-spec update, or one namespace's permission).
-import type { Access, AnyOperationId, NamespacePermission, OwnerType } from '../../ops-api/types';
+import type { Access, AnyOperationId, NamespacePermission } from '../../ops-api/types';
 import { invalid, notFound } from '../errors';
 import { checkAccess, checkScopeKept } from '../rules';
-import { removeKeysOf } from './api-keys';
 import { checkVersion, failedPrecondition, type ResourceType, type Store } from './core';
 import {
   renderTracked,
@@ -19,19 +18,18 @@ type PrincipalRecord = UserRecord | ServiceAccountRecord;
 
 /**
  * A user's or service account's life: no failed states (a failed create removes it, a failed delete leaves it
- * active), and deleting one deletes the API keys it owns.
+ * active). Deleting one leaves the API keys it owns: nothing public says the real service takes them with it
+ * (docs/real-service.md), so a client must delete them first.
  */
 export function principalType<R extends PrincipalRecord>(
   what: string,
   creating: R['state'],
-  ownerType: OwnerType,
 ): ResourceType<R> {
   return {
     what,
     creating,
     deleteFailed: 'active',
     deleteRefused: [creating],
-    removed: (store, id) => removeKeysOf(store, ownerType, id),
     render: (r) => renderTracked(r),
   };
 }

@@ -1,5 +1,5 @@
 // Service accounts: a unique name, and either account-wide access or access scoped to one namespace that
-// exists. Deleting one deletes its API keys.
+// exists. Deleting one leaves its API keys (see principals.ts).
 import { ApiError } from '../errors';
 import { checkLength, checkNamespaceScopedAccess, requireString } from '../rules';
 import type { Store } from './core';
@@ -12,11 +12,7 @@ import {
   type ServiceAccountSpec,
 } from './records';
 
-export const SERVICE_ACCOUNT = principalType<ServiceAccountRecord>(
-  'service account',
-  'activating',
-  'service-account',
-);
+export const SERVICE_ACCOUNT = principalType<ServiceAccountRecord>('service account', 'activating');
 
 function validateSpec(store: Store, spec: ServiceAccountSpec): ServiceAccountSpec {
   const name = requireString(spec.name, 'spec.name');

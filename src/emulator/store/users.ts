@@ -1,12 +1,12 @@
 // Users: an email unique case-insensitively, access to namespaces that exist; `pending` (invited) until
-// their create settles. Deleting one deletes its API keys.
+// their create settles. Deleting one leaves its API keys (see principals.ts).
 import { ApiError } from '../errors';
 import { checkEmail, requireString } from '../rules';
 import type { Store } from './core';
 import { checkPrincipalAccess, principalType } from './principals';
 import { newId, type Json, type MutationOptions, type UserRecord, type UserSpec } from './records';
 
-export const USER = principalType<UserRecord>('user', 'pending', 'user');
+export const USER = principalType<UserRecord>('user', 'pending');
 
 function validateSpec(store: Store, spec: UserSpec): UserSpec {
   const email = requireString(spec.email, 'spec.email');

@@ -4,6 +4,7 @@
 import {
   CLOUD_API_VERSION_HEADER,
   DEFAULT_CLOUD_API_VERSION,
+  canonicalProtoJson,
   cloudRoutes,
   domainCodeOf,
   isObject,
@@ -33,7 +34,7 @@ export const CLOUD_ROUTES = cloudRoutes(ALL_OPERATION_IDS);
 
 const list = (body: Json, field: string): unknown[] => {
   const items = body[field];
-  // protobuf JSON omits an empty repeated field
+  // canonical protobuf JSON omits an empty repeated field
   return Array.isArray(items) ? items : [];
 };
 const page = (body: Json) =>
@@ -127,7 +128,10 @@ export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): wire.
 
     decode<Op extends AnyOperationId>(operationId: Op, body: unknown): OperationOutput<Op> {
       wire.expectShape(isObject(body), operationId, 'a JSON object');
-      return (RESPONSES[operationId] as (b: Json) => OperationOutput<Op>)(body);
+      // The gateway spells out every unset field (null, false, "", [], {}): read in canonical form, a field at
+      // its default is absent, so `"namespaceScopedAccess": null` is no scope and `false` no change.
+      const canonical = canonicalProtoJson(CLOUD_ROUTES[operationId].response, body);
+      return (RESPONSES[operationId] as (b: Json) => OperationOutput<Op>)(canonical);
     },
 
     decodeError(body: unknown): wire.DomainError | undefined {

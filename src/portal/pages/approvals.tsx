@@ -16,7 +16,10 @@ import { businessKey, RunName } from './requests';
 function Subject({ item }: { item: Waiting }) {
   const p = item.progress;
   const plan = p.plan as
-    | { user?: { email?: string; id?: string }; apiKeys?: Array<{ id: string; displayName: string }> }
+    | {
+        user?: { email?: string; id?: string };
+        apiKeys?: Array<{ id: string; displayName: string; disabled?: boolean }>;
+      }
     | undefined;
   if (item.decision.kind === 'approval' && plan?.user) {
     const keys = plan.apiKeys ?? [];
@@ -30,7 +33,11 @@ function Subject({ item }: { item: Waiting }) {
           <ul>
             {keys.map((k) => (
               <li>
-                {k.displayName} <span class="muted">({k.id})</span>
+                {k.displayName}{' '}
+                <span class="muted">
+                  ({k.id}
+                  {k.disabled ? ', disabled already' : ''})
+                </span>
               </li>
             ))}
           </ul>

@@ -1,8 +1,12 @@
 // What every applier of a reconcile shares: the file, the ids found so far, the wait, each change's step key.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import type { Change } from '../../desired-state/plan';
 import type { DesiredState } from '../../desired-state/schema';
-import type { AsyncWaitOptions } from '../../shared/activity-options';
+import { opsApiPaging, type AsyncWaitOptions } from '../../shared/activity-options';
 import { deleteResource, operationKey } from '../common';
+
+const { listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
 
 export interface ApplyContext {
   /** The desired state's name (recorded with the keys it makes). */
@@ -30,8 +34,19 @@ export function changeKey(c: Change, step = ''): string {
   return operationKey(`apply/${c.kind}/${c.name}/${c.action}${step ? `/${step}` : ''}`);
 }
 
-/** A delete of the change's target, waiting until it is gone (the same for every kind). */
+/**
+ * A delete of the change's target, waiting until it is gone (the same for every kind). A user's or service
+ * account's API keys are deleted first, each on its own, as decommission and offboarding do: nothing says the
+ * service takes an owner's keys with it (docs/real-service.md).
+ */
 export async function removeTarget(ctx: ApplyContext, c: Change): Promise<Applied> {
+  if (c.kind === 'user' || c.kind === 'serviceAccount') {
+    const ownerType = c.kind === 'user' ? 'user' : 'service-account';
+    const keys = await listApiKeysByOwner({ ownerId: c.targetId!, ownerType });
+    await Promise.all(
+      keys.map((k) => deleteResource({ kind: 'apiKey', id: k.id }, changeKey(c, `key/${k.id}`), ctx.wait)),
+    );
+  }
   const res = await deleteResource({ kind: c.kind, id: c.targetId! }, changeKey(c), ctx.wait);
   return res.outcome === 'already-gone' ? 'was gone already' : undefined;
 }

@@ -34,11 +34,13 @@ async function updateNamespace(ctx: ApplyContext, c: Change): Promise<Applied> {
     if (f.field === 'region') continue; // blocked changes never get here
     (changes as Record<string, unknown>)[f.field] = f.field === 'apiKeyAuth' ? f.to === true : (f.to ?? null);
   }
-  const { asyncOperationId } = await updateNamespaceSpec({
-    namespaceId: c.targetId!,
-    changes,
-    operationKey: changeKey(c),
-  });
-  await waitForOperation(asyncOperationId, { kind: 'namespace', id: c.targetId!, until: 'ready' }, ctx.wait);
+  const res = await updateNamespaceSpec({ namespaceId: c.targetId!, changes, operationKey: changeKey(c) });
+  // Refused as a change that changes nothing, and read again as wanted.
+  if (!res.changed) return 'was as wanted already';
+  await waitForOperation(
+    res.asyncOperationId,
+    { kind: 'namespace', id: c.targetId!, until: 'ready' },
+    ctx.wait,
+  );
   return undefined;
 }

@@ -39,13 +39,14 @@ export async function updatePrincipal(
 async function setRole(ctx: ApplyContext, c: Change, kind: PrincipalKind, field: 'role' | 'accountRole') {
   const role = c.fields.find((f) => f.field === field);
   if (!role) return;
-  const { asyncOperationId } = await setAccountRole({
+  const res = await setAccountRole({
     kind,
     principalId: c.targetId!,
     role: role.to as AccountRole,
     operationKey: changeKey(c, 'role'),
   });
-  await waitForOperation(asyncOperationId, { kind, id: c.targetId!, until: 'ready' }, ctx.wait);
+  if (res.changed)
+    await waitForOperation(res.asyncOperationId, { kind, id: c.targetId!, until: 'ready' }, ctx.wait);
 }
 
 /** One namespace at a time: a grant never rewrites the principal's other grants. */
@@ -59,14 +60,15 @@ async function setAccess(ctx: ApplyContext, c: Change, kind: PrincipalKind, prin
         message: `namespace ${ns} does not exist`,
         nonRetryable: true,
       });
-    const { asyncOperationId } = await setNamespaceAccess({
+    const res = await setNamespaceAccess({
       kind,
       principalId,
       namespaceId,
       permission: (f.to as 'read' | null) ?? null,
       operationKey: changeKey(c, f.field),
     });
-    await waitForOperation(asyncOperationId, { kind, id: principalId, until: 'ready' }, ctx.wait);
+    if (res.changed)
+      await waitForOperation(res.asyncOperationId, { kind, id: principalId, until: 'ready' }, ctx.wait);
   }
   return undefined;
 }
