@@ -42,6 +42,11 @@ module.exports = {
       ...project,
       displayName: 'cloud',
       testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      // Suites whose subject speaks no dialect: the compensation helper, the approval gate, schedules and the sweep's
+      // days, the rotation starters. Every Ops API call they make is covered in this dialect by the others.
+      testPathIgnorePatterns: [
+        '/test/workflows/(compensation|approvals|schedule-key-rotation|schedule-sweep|rotate-starters)\\.test\\.ts$',
+      ],
       setupFiles: [...project.setupFiles, '<rootDir>/test/helpers/cloud-dialect.ts'],
     },
   ],
