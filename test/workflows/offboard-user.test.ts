@@ -9,7 +9,7 @@ import {
   rejectOffboardingSignal,
   type OffboardStatus,
 } from '../../src/workflows';
-import { mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
+import { dialectFreeTest, mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
 import { expectRefusedUnchanged } from './support';
 
 let env: TestWorkflowEnvironment;
@@ -188,7 +188,7 @@ test('no approval in time: nothing changed, reported as such', async () => {
   expect(mutations(stack.emulator)).toEqual([]);
 });
 
-test('120 keys are deleted with bounded parallelism, each deletion waited for', async () => {
+dialectFreeTest('120 keys are deleted with bounded parallelism, each deletion waited for', async () => {
   const keyIds = await seedUsers(120);
   const report = await stack.runWorker(async () =>
     (await start({ userId: leaverId, concurrency: 8 })).result(),
@@ -216,7 +216,7 @@ test('120 keys are deleted with bounded parallelism, each deletion waited for', 
   expect(peak).toBeGreaterThanOrEqual(4);
 });
 
-test('a re-run after a crash mid-way finishes the job without errors', async () => {
+dialectFreeTest('a re-run after a crash mid-way finishes the job without errors', async () => {
   await seedUsers(30);
   await stack.runWorker(async () => {
     const first = await start({ email: EMAIL, concurrency: 3 });
