@@ -89,7 +89,8 @@ function isDefault(field: Field, value: unknown): boolean {
   const resolved = field.resolvedType;
   if (isMessage(resolved)) return false;
   if (isEnum(resolved)) return resolved.values[String(value)] === 0 || value === 0;
-  return value === '' || value === false || value === 0 || value === '0';
+  // "0" is the default of a 64-bit integer only (proto JSON writes those as strings); a name may be "0".
+  return value === '' || value === false || value === 0 || (value === '0' && INT64.test(field.type));
 }
 
 /**

@@ -1,6 +1,6 @@
 // The real service's behaviours beyond the wire format (src/emulator/realism.ts): each a named switch, on
 // by default on /cloud and off on /api/v1, settable by option, admin endpoint and CLI flag.
-import { protoType, withUnpopulated } from '../../src/cloud-api';
+import { canonicalProtoJson, protoType, withUnpopulated } from '../../src/cloud-api';
 import { parseRealismFlag, REALISM, REALISM_SWITCHES } from '../../src/emulator';
 import { cloudNsSpec, REALISM_OFF, startCloudEmulator, type CloudApi } from './cloud-helpers';
 import { API_KEY, httpClient, inDays, nsSpec, T0, type Json } from './helpers';
@@ -377,6 +377,19 @@ describe('emitUnpopulated', () => {
       expiryTime: null,
       disabled: false,
     });
+  });
+
+  test('read back canonically: defaults are absent, but a name "0" is a name (only a 64-bit integer\'s "0" is unset)', () => {
+    const key = protoType('temporal.api.cloud.identity.v1.ApiKeySpec');
+    expect(
+      canonicalProtoJson(key, { displayName: '0', description: '0', ownerId: 'o', disabled: false }),
+    ).toEqual({
+      displayName: '0',
+      description: '0',
+      ownerId: 'o',
+    });
+    const download = protoType('temporal.api.cloud.billing.v1.BillingReport.Download');
+    expect(canonicalProtoJson(download, { fileSizeBytes: '0' })).toEqual({});
   });
 
   test('off: only the fields that are set', async () => {
