@@ -32,9 +32,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const front = await startFrontDoor(options, { ...ctx, worker });
     return assemble(options, life, { temporal, opsApi, worker, front });
   } catch (err) {
-    await life.stopAll();
+    await life.stopAll(logger);
     // Ctrl-C reaches the whole process group: a part that died of it (the dev server mid-start) is the interruption.
-    if (options.signal?.aborted && !(err instanceof StartInterrupted)) throw new StartInterrupted();
+    // The part's error is kept and logged, in case it was a failure of its own that the stop request met.
+    if (options.signal?.aborted && !(err instanceof StartInterrupted)) {
+      logger.info({ err }, 'start-up interrupted; a part had stopped with an error');
+      throw new StartInterrupted(err);
+    }
     throw err;
   }
 }

@@ -66,8 +66,9 @@ export interface StackOptions {
 
 /** Start-up was interrupted through `StackOptions.signal`; nothing is left running. */
 export class StartInterrupted extends StackError {
-  constructor() {
-    super('start-up interrupted');
+  /** `cause`: the error a part stopped with while the interruption was under way (kept, and logged). */
+  constructor(cause?: unknown) {
+    super('start-up interrupted', cause === undefined ? undefined : { cause });
   }
 }
 
