@@ -21,6 +21,6 @@ export function planUsers(ctx: PlanContext): void {
     ctx.live.users.map((u) => ({ id: u.id, name: u.email, match: u.email.toLowerCase() })),
     wanted,
     ctx.prune.users,
-    'not in the file, and prune.users owns them',
+    'not in the file, and prune.users owns them (their keys go with them)',
   );
 }
