@@ -37,6 +37,11 @@ export async function runDemo(dialect: DialectName = 'openapi'): Promise<boolean
   out(
     `Starting a throw-away stack (Temporal dev server, Ops API emulator, worker speaking the ${dialect} dialect, events endpoint)...`,
   );
+  if (dialect === 'cloud') {
+    out(
+      "As the real service does, the emulator's edge answers a 502 or a 429 now and then: the worker logs each as a warning and retries.",
+    );
+  }
   const stack = await startDemoStack(dataDir, dialect);
   out(`Temporal Web UI: ${stack.temporal.uiUrl}`);
   out();

@@ -44,15 +44,16 @@ export class Progress {
       applied:
         `Apply complete: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed.` +
         (result.approval ? ` Destructive changes approved${by}.` : ''),
+      // The plan shown above already says "No changes" when there are none.
       'no-changes':
         count('skipped') > 0
           ? 'Nothing that can be applied: the changes above cannot be made through this Ops API.'
-          : 'No changes: the account matches the file.',
+          : '',
       rejected: `Rejected${by}${result.approval?.comment ? ` (${result.approval.comment})` : ''}: nothing was changed.`,
       'approval-timed-out': 'No decision before the deadline: nothing was changed. Apply again to ask again.',
       planned: 'Planned only.',
     };
-    this.out.show(lines[result.outcome]);
+    if (lines[result.outcome]) this.out.show(lines[result.outcome]);
   }
 
   private plan(plan: NonNullable<ReconcileStatus['plan']>): void {

@@ -212,6 +212,9 @@ test('plan exits 2 with changes, apply makes them (token never printed), plan ag
     expect(noop.code).toBe(0);
     expect(json(noop)).toMatchObject({ ok: true, outcome: 'no-changes', workflowId: 'reconcile/shop' });
     expect(mutations(stack.emulator)).toEqual([]);
+    // Said once, by the plan it shows.
+    const told = (await apply('-f', f)).stdout;
+    expect(told.split('No changes: the account matches the file.')).toHaveLength(2);
   });
 });
 
