@@ -10,42 +10,27 @@ type Api = ReturnType<typeof ky.create>;
 
 /** One provisioning as a script would write it: create, poll every `pollMs` until fulfilled, next. */
 async function provisionOnce(api: Api, name: string, pollMs: number): Promise<void> {
-  const waitFor = async (asyncOperationId: string) => {
+  /** POSTs a create and polls its async operation until fulfilled. */
+  const create = async <T>(path: string, spec: object): Promise<T> => {
+    const made = await api.post(path, { json: { spec } }).json<T & { asyncOperationId: string }>();
     for (;;) {
-      const op = await api.get(`async-operations/${asyncOperationId}`).json<{ state: string }>();
-      if (op.state === 'fulfilled') return;
+      const op = await api.get(`async-operations/${made.asyncOperationId}`).json<{ state: string }>();
+      if (op.state === 'fulfilled') return made;
       if (!['pending', 'in_progress'].includes(op.state)) throw new Error(`operation ${op.state}`);
       await sleep(pollMs);
     }
   };
-  const ns = await api
-    .post('namespaces', { json: { spec: { name, region: REGION, retentionDays: 7 } } })
-    .json<{ namespace: string; asyncOperationId: string }>();
-  await waitFor(ns.asyncOperationId);
-  const sa = await api
-    .post('service-accounts', {
-      json: {
-        spec: {
-          name: `${name}-sa`,
-          access: { namespaceAccesses: { [ns.namespace]: { permission: 'write' } } },
-        },
-      },
-    })
-    .json<{ serviceAccountId: string; asyncOperationId: string }>();
-  await waitFor(sa.asyncOperationId);
-  const key = await api
-    .post('api-keys', {
-      json: {
-        spec: {
-          displayName: `${name}-key`,
-          ownerId: sa.serviceAccountId,
-          ownerType: 'service-account',
-          expiryTime: new Date(Date.now() + 90 * DAY_MS).toISOString(),
-        },
-      },
-    })
-    .json<{ keyId: string; asyncOperationId: string }>();
-  await waitFor(key.asyncOperationId);
+  const ns = await create<{ namespace: string }>('namespaces', { name, region: REGION, retentionDays: 7 });
+  const sa = await create<{ serviceAccountId: string }>('service-accounts', {
+    name: `${name}-sa`,
+    access: { namespaceAccesses: { [ns.namespace]: { permission: 'write' } } },
+  });
+  await create('api-keys', {
+    displayName: `${name}-key`,
+    ownerId: sa.serviceAccountId,
+    ownerType: 'service-account',
+    expiryTime: new Date(Date.now() + 90 * DAY_MS).toISOString(),
+  });
 }
 
 /**

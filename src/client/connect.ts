@@ -92,7 +92,8 @@ export async function connectClient(options: ConnectClientOptions = {}): Promise
   return { client, namespace, address, close: () => connection.close() };
 }
 
-function definedOnly(env: Env): Record<string, string> {
+/** The variables that are set, as envconfig's overrides want them. */
+export function definedOnly(env: Env): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 

@@ -28,6 +28,8 @@ const conflictCode = z.enum([
 type ConflictCode = z.infer<typeof conflictCode> & ErrorCode;
 
 const entry = <P extends object>(e: RealismEntry<P>): RealismEntry<P> => e;
+/** A switch without parameters. */
+const NO_PARAMS = { params: {}, paramsSchema: z.strictObject({}).partial() };
 
 export const REALISM = {
   edgeAnswers: entry({
@@ -90,8 +92,7 @@ export const REALISM = {
       'temporalio/tcld app/apikey.go (disable / enable: the key as read with spec.Disabled changed, sent with ' +
         'its resourceVersion) and app/user.go (set-account-role: the user as read with its roles changed)',
     ],
-    params: {},
-    paramsSchema: z.strictObject({}).partial(),
+    ...NO_PARAMS,
   }),
   emitUnpopulated: entry({
     description:
@@ -104,8 +105,7 @@ export const REALISM = {
       'protocolbuffers/protobuf-go encoding/protojson/encode.go (EmitUnpopulated: false, 0, "" for proto3 ' +
         'scalars, null for messages, [] for lists, {} for maps; "does not emit unpopulated oneof fields")',
     ],
-    params: {},
-    paramsSchema: z.strictObject({}).partial(),
+    ...NO_PARAMS,
   }),
   readAfterCreateLag: entry({
     description:
@@ -133,8 +133,7 @@ export const REALISM = {
       'temporalio/cloud-api ServiceAccountSpec ("one of Access or NamespaceScopedAccess must be provided, ' +
         'but not both")',
     ],
-    params: {},
-    paramsSchema: z.strictObject({}).partial(),
+    ...NO_PARAMS,
   }),
 } as const;
 

@@ -11,7 +11,7 @@ import {
   type StartOrAttachResult,
 } from '../client';
 import type { Logger } from '../logger';
-import { requiredApproval, type ApprovalPolicy } from '../policy/policy';
+import { requiredApproval, type ApprovalPolicy, type RequestSource as PolicySource } from '../policy/policy';
 import type { Approval } from '../shared/approval';
 import { REQUEST_MEMO } from '../shared/request-memo';
 import { validate, type InputProblem } from '../shared/validation';
@@ -19,9 +19,8 @@ import { workflowIdProblem } from '../shared/workflow-ids';
 import { finishedRunCheck } from './finished-run-check';
 import { temporalReceipts, type Claim, type Receipts } from './receipts';
 
-export { REQUEST_MEMO };
-
-export type RequestSource = 'events' | 'portal';
+/** Where a request through the intake comes from (the policy knows the starters' `cli` too). */
+export type RequestSource = Exclude<PolicySource, 'cli'>;
 
 /** Who a signed event's run records as its requester: no person signs in with that name (it has a space). */
 export const EVENTS_REQUESTER = 'signed event';

@@ -14,17 +14,8 @@ import {
   serverOptions,
   type FrontDoorLimits,
 } from '../requests/front-door';
-import { REQUEST_KINDS, REQUEST_TYPES, type RequestType } from '../catalog';
-import { createIntake, REQUEST_MEMO, type Intake } from '../requests/intake';
+import { createIntake, type Intake } from '../requests/intake';
 import { registerRequestStatus } from '../requests/request-status';
-
-/** Event types and the workflow each starts (the intake's request kinds). */
-export const EVENT_ROUTES = REQUEST_KINDS;
-export type EventType = RequestType;
-export const EVENT_TYPES = REQUEST_TYPES;
-
-/** Memo key holding the id of the event that started a run, to recognise it after a crash. */
-export const EVENT_ID_MEMO = REQUEST_MEMO.eventId;
 
 export interface EventsServerOptions {
   client: Client;

@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../../src/logger';
 import { argsFingerprint } from '../../src/client';
 import { webhookSignatureHeaders } from '../../src/secrets/webhook-signature';
-import { buildEventsServer, EVENT_ID_MEMO } from '../../src/service/events';
-import { REQUEST_MEMO } from '../../src/requests/intake';
+import { buildEventsServer } from '../../src/service/events';
+import { REQUEST_MEMO } from '../../src/shared/request-memo';
 import { receiptWorkflowId, temporalReceipts } from '../../src/requests/receipts';
 import { statusLinkKey } from '../../src/requests/request-status';
 import { createLocalEnv } from '../helpers/temporal';
@@ -98,7 +98,7 @@ test('a good event starts the workflow under its business-key id', async () => {
   const info = await client.workflow.getHandle(body.workflowId).describe();
   expect(info.type).toBe('provisionNamespace');
   expect(info.runId).toBe(body.runId);
-  expect(info.memo?.[EVENT_ID_MEMO]).toBe(`evt-${name}`);
+  expect(info.memo?.[REQUEST_MEMO.eventId]).toBe(`evt-${name}`);
   // Tagged for the portal's list of requests; the events endpoint knows no person, so no requester.
   expect(info.memo?.[REQUEST_MEMO.source]).toBe('events');
   expect(info.memo).not.toHaveProperty(REQUEST_MEMO.requestedBy);

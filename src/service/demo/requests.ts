@@ -1,6 +1,6 @@
 // The demo's side of the events endpoint, as any sender's: a signed event, then the status link until the run is done.
 import { webhookSignatureHeaders } from '../../secrets/webhook-signature';
-import type { EventType } from '../events';
+import type { RequestType } from '../../catalog';
 
 export interface Accepted {
   workflowId: string;
@@ -21,7 +21,7 @@ interface RequestStatus {
 export async function sendEvent(
   eventsUrl: string,
   secret: string,
-  event: { id: string; type: EventType; data: unknown },
+  event: { id: string; type: RequestType; data: unknown },
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const body = JSON.stringify(event);
   const res = await fetch(`${eventsUrl}/events`, {

@@ -2,7 +2,7 @@
 // person with the starter's --approve, and checked in the emulator.
 import { main as offboardMain } from '../../starters/offboard-user';
 import { main as rotateMain } from '../../starters/rotate-api-key';
-import type { EventType } from '../events';
+import type { RequestType } from '../../catalog';
 import type { Stack } from '../stack';
 import { command, type StarterMain } from './command';
 import type { Check } from './desired-state';
@@ -23,7 +23,7 @@ interface Approval {
 async function step(
   stack: Stack,
   title: string,
-  event: { type: EventType; data: Record<string, unknown> },
+  event: { type: RequestType; data: Record<string, unknown> },
   approval?: Approval,
 ): Promise<Record<string, unknown>> {
   const started = Date.now();

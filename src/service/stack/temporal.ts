@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { definedOnly } from '../../client';
 import type { Logger } from '../../logger';
 import { makePrivate } from '../data-folder';
 import { DB_FILE, StackError, startDevServer, type DevServer } from '../dev-server';
@@ -30,7 +31,7 @@ export async function startTemporal(
 ): Promise<TemporalPart> {
   const devServer = options.temporalAddress ? undefined : await startOwnDevServer(options, ctx);
   const address = devServer?.address ?? options.temporalAddress!;
-  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: defined(ctx.env) });
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: definedOnly(ctx.env) });
   const uiUrl = devServer?.uiUrl ?? options.temporalUiUrl;
   return {
     address,
@@ -60,8 +61,4 @@ async function startOwnDevServer(
     life.fail(new StackError(`the Temporal dev server exited unexpectedly (code ${code})`)),
   );
   return server;
-}
-
-export function defined(env: Env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
