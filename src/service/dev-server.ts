@@ -70,7 +70,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   } catch (err) {
     child.process.kill('SIGKILL');
     await child.exited;
-    const tail = child.recent.slice(-3).join(' | ');
+    const tail = whyItStopped(child.recent);
     throw new StackError(`${(err as Error).message}${tail ? ` (server said: ${tail})` : ''}`);
   }
   logger.info({ address, pid: child.pid, db: dbFile ?? 'in-memory' }, 'temporal dev server ready');
@@ -109,6 +109,15 @@ async function temporalCli(logger: Logger): Promise<string> {
     );
   }
   return resolved.path;
+}
+
+/**
+ * What the server's last lines say about why it stopped: a crash ends with its goroutine stack, so its `panic:` or
+ * error line says why where the stack's last lines do not; otherwise the last three lines.
+ */
+export function whyItStopped(recent: readonly string[]): string {
+  const telling = recent.find((l) => /^(panic|fatal error|Error):|"level":"(error|fatal)"/.test(l));
+  return telling ?? recent.slice(-3).join(' | ');
 }
 
 function devServerArgs(o: {
