@@ -17,7 +17,7 @@ const LAYERS = [
   ['cloud-api', '^src/cloud-api/'],
   [
     'bottom',
-    '^src/(shared/|logger\\.ts$|config\\.ts$|shutdown-signals\\.ts$|temporal-binaries\\.ts$|telemetry\\.ts$)',
+    '^src/(shared/|certificates/|logger\\.ts$|config\\.ts$|shutdown-signals\\.ts$|temporal-binaries\\.ts$|telemetry\\.ts$)',
   ],
 ];
 
