@@ -43,6 +43,8 @@ const workerFields = {
   /** Where scheduled plans post a signed drift summary; off when unset. */
   DRIFT_WEBHOOK_URL: z.url({ error: 'must be a URL' }).optional(),
   DRIFT_WEBHOOK_HMAC_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /** A workflow bundle made by `npm run bundle-workflows`: the worker starts without bundling (seconds of CPU). */
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
 };
 
 /** The rules across variables, for the worker's schema and the stack's alike. */

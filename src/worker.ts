@@ -1,6 +1,15 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type BundleOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from './activities';
 import { dataConverterFromEnv } from './codec';
 import { ConfigError, fleetLeaseSeconds, loadWorkerConfig, type WorkerConfig } from './config';
@@ -35,6 +44,34 @@ export interface OpsWorkerDeps {
   fleet?: FleetLimits;
   /** Default: dialectOf(config). */
   dialect?: Dialect;
+}
+
+/** The prebuilt bundle when WORKFLOW_BUNDLE names one (checked: a wrong path is a configuration error), else the source. */
+function workflowCode(config: WorkerConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const codePath = config.WORKFLOW_BUNDLE;
+  if (!codePath) return { workflowsPath };
+  if (!existsSync(codePath)) {
+    throw new ConfigError(
+      `invalid configuration:\n  WORKFLOW_BUNDLE: no file at ${codePath} (npm run bundle-workflows)`,
+    );
+  }
+  return { workflowBundle: { codePath: path.resolve(codePath) } };
+}
+
+/**
+ * Bundles the workflow code into `file` for WORKFLOW_BUNDLE (`npm run bundle-workflows`); returns its size in bytes.
+ * Renamed into place, so a worker starting meanwhile reads the old bundle or the new one, never half of one.
+ */
+export async function writeWorkflowBundle(
+  file: string,
+  options: Partial<BundleOptions> = {},
+): Promise<number> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, ...options });
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, code);
+  await rename(temp, file);
+  return code.length;
 }
 
 /** The worker, with its fleet-wide limits (close them after it stopped, to give its slots back at once). */
@@ -133,7 +170,7 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
     connection: deps.connection,
     ...(deps.namespace ? { namespace: deps.namespace } : {}),
     taskQueue: config.TASK_QUEUE,
-    ...(deps.overrides?.workflowBundle ? {} : { workflowsPath }),
+    ...(deps.overrides?.workflowBundle ? {} : workflowCode(config)),
     activities: createActivities({
       client: createOpsApiClient(config, deps.logger, {
         dialect,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
@@ -8,11 +9,12 @@ import { dataConverterFromEnv } from '../src/codec';
 import { ConfigError, loadWorkerConfig } from '../src/config';
 import { silentLogger } from '../src/logger';
 import { RateLimiter } from '../src/ops-api';
+import { FileSecretSink } from '../src/secrets';
 import { provisionNamespace } from '../src/workflows';
 import { createOpsWorker } from '../src/worker';
 import { historyText } from './helpers/history';
 import { createOpsStack, workflowsPath } from './helpers/stack';
-import { bundleOnce, envPerFile } from './helpers/temporal';
+import { bundleFileOnce, envPerFile } from './helpers/temporal';
 
 const root = path.resolve(__dirname, '..');
 
@@ -67,14 +69,32 @@ describe('payload encryption is wired into the worker and clients', () => {
   let env: TestWorkflowEnvironment;
   envPerFile((made) => (env = made));
 
+  test('a WORKFLOW_BUNDLE with no file is a configuration error naming it', async () => {
+    const config = loadWorkerConfig({
+      OPS_API_URL: 'http://127.0.0.1:1',
+      OPS_API_KEY: 'k',
+      WORKFLOW_BUNDLE: 'no/such.js',
+    });
+    const made = createOpsWorker({
+      connection: env.nativeConnection,
+      config,
+      secrets: new FileSecretSink({ dir: os.tmpdir() }),
+      logger: silentLogger,
+    });
+    await expect(made).rejects.toThrow(ConfigError);
+    await expect(made).rejects.toThrow(/WORKFLOW_BUNDLE: no file at no\/such\.js/);
+  });
+
   test('history holds only ciphertext; the codec-aware client reads the result', async () => {
     const codecEnv = { PAYLOAD_CODEC_KEY: randomBytes(32).toString('base64') };
     const stack = await createOpsStack(env, { asyncOperationDurationMs: 1_000 });
     try {
+      // The workflows from a prebuilt bundle file, as the image runs them.
       const config = loadWorkerConfig({
         OPS_API_URL: stack.emulator.url,
         OPS_API_KEY: stack.emulator.apiKey,
         TASK_QUEUE: stack.taskQueue,
+        WORKFLOW_BUNDLE: (await bundleFileOnce(workflowsPath))!,
       });
       const worker = await createOpsWorker({
         connection: env.nativeConnection,
@@ -82,7 +102,6 @@ describe('payload encryption is wired into the worker and clients', () => {
         secrets: stack.secrets,
         logger: silentLogger,
         env: codecEnv,
-        overrides: { workflowBundle: await bundleOnce(workflowsPath) },
       });
       const client = new Client({
         connection: env.connection,

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bundleFileOnce } from './temporal';
 
 export const repoRoot = path.resolve(__dirname, '../..');
 
@@ -132,11 +133,23 @@ export async function survivors(pids: number[], ms = 5_000): Promise<string[]> {
 
 const workerProcesses: ChildProcess[] = [];
 
+/** The run's workflow bundle for a process that starts a worker (`WORKFLOW_BUNDLE`), so it does not bundle anew. */
+export async function prebuilt(): Promise<{ WORKFLOW_BUNDLE?: string }> {
+  const file = await bundleFileOnce(path.join(repoRoot, 'src/workflows'));
+  return file ? { WORKFLOW_BUNDLE: file } : {};
+}
+
 /** `tsx src/worker.ts` as its own process (JSON logs at info; PATH and `env` only); resolves once it polls. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+      ...(await prebuilt()),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workerProcesses.push(child);

@@ -10,6 +10,7 @@ import {
   exitWithin,
   killLeftovers,
   npmRun,
+  prebuilt,
   sigkill,
   startWorkerProcess,
   survivors,
@@ -79,6 +80,7 @@ test.concurrent('a run survives its worker being SIGKILLed mid-way, with nothing
   const second = npmRun('worker', [], {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
+    ...(await prebuilt()),
     ...workerEnv,
   });
   await waitForOutput(second, /"msg":"worker started"/);

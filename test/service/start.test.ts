@@ -14,6 +14,7 @@ import {
   exitWithin,
   killLeftovers,
   npmRun,
+  prebuilt,
   survivors,
   waitForOutput,
   type NpmRun,
@@ -27,10 +28,17 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
+// The run's workflow bundle: each start then skips bundling its workflows (`npm run demo`'s test keeps that path).
+let bundle: Record<string, string> = {};
+beforeAll(async () => {
+  bundle = await prebuilt();
+});
+
 function start(env: Record<string, string>): NpmRun {
   const run = npmRun('start', [], {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'warn',
+    ...bundle,
     ...env,
   });
   return run;

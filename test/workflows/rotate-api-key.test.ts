@@ -66,7 +66,6 @@ async function until(
 const keyIds = () => stack.emulator.snapshot().apiKeys.map((k) => k.id);
 
 test('7-day grace: both keys live during it, the old one gone after; the token is only in the sink', async () => {
-  const wallStart = Date.now();
   const { handle, result, during, duplicateRunId } = await stack.runWorker(async () => {
     const h = await start({ ownerId, ownerType: 'service-account' });
     const s = await until(h, (st) => st.step === 'grace-period');
@@ -91,7 +90,6 @@ test('7-day grace: both keys live during it, the old one gone after; the token i
       duplicateRunId: again.firstExecutionRunId,
     };
   });
-  expect(Date.now() - wallStart).toBeLessThan(30_000);
   expect(duplicateRunId).toBe(handle.firstExecutionRunId);
 
   expect(result).toMatchObject({

@@ -58,7 +58,6 @@ test('300 keys, a few expiring: exactly those rotated, one failure reported, the
   failOperationOnce(stack.emulator, 'createApiKey');
   stack.emulator.clearRequestLog();
 
-  const wallStart = Date.now();
   const result = await stack.runWorker(async () =>
     (
       await sweep({
@@ -71,7 +70,6 @@ test('300 keys, a few expiring: exactly those rotated, one failure reported, the
       })
     ).result(),
   );
-  expect(Date.now() - wallStart).toBeLessThan(60_000);
 
   expect(result.runs).toBeGreaterThan(2); // continued as new, carrying the page token and counts
   expect(result.scanned).toBeGreaterThanOrEqual(300);

@@ -38,7 +38,6 @@ test('a daily sweep over 90 days rotates each key that comes due exactly once', 
   // Due at some sweep within 90 days with a 7-day lead: keys 0..18 (the last, day 93, is due from day 86).
   const due = original.slice(0, 19);
 
-  const wallStart = Date.now();
   const rotatedPerDay: number[] = [];
   const rotatedIds: string[] = [];
   await stack.runWorker(async () => {
@@ -54,11 +53,9 @@ test('a daily sweep over 90 days rotates each key that comes due exactly once', 
       rotatedIds.push(...result.rotatedKeys.map((r) => r.keyId));
     }
   });
-  const wallMs = Date.now() - wallStart;
   const elapsed = (await env.currentTimeMs()) - t0;
   expect(elapsed).toBeGreaterThanOrEqual(90 * DAY);
   expect(elapsed).toBeLessThan(95 * DAY);
-  expect(wallMs).toBeLessThan(60_000);
 
   // Exactly once each: no key twice, none missed, none early.
   expect([...rotatedIds].sort()).toEqual([...due].sort());
