@@ -46,7 +46,7 @@ export async function findOwnOperation(
  */
 export async function isConfirmedNotFound(err: unknown, client: OpsApiClient): Promise<boolean> {
   if (!isNotFound(err)) return false;
-  await client.listRegions(); // a wrong route fails here as OpsApiMisconfigured
+  await client.proveRoutes(); // a wrong route fails here as OpsApiMisconfigured
   return true;
 }
 

@@ -61,6 +61,9 @@ export interface RequestEvent {
 
 export const DEFAULT_USER_AGENT = 'temporal-cloud-ops/0.1';
 
+/** How long a route proof (see proveRoutes) vouches for this client's routes. */
+export const ROUTE_PROOF_MS = 60_000;
+
 const FINISHED: ReadonlySet<string> = new Set(['fulfilled', 'failed', 'cancelled', 'rejected']);
 /** Failures after which a mutation may have been applied although no answer said so. */
 const MAYBE_STARTED: ReadonlySet<string> = new Set(['timeout', 'network', 'edge']);
@@ -75,6 +78,8 @@ export class OpsApiClient extends OpsApiOperations {
   readonly #http: KyInstance;
   readonly #config: OpsApiClientConfig;
   #lastProbe = -Infinity;
+  #routesProvenAt = -Infinity;
+  #routeProof: Promise<void> | undefined;
 
   constructor(config: OpsApiClientConfig) {
     super();
@@ -168,6 +173,20 @@ export class OpsApiClient extends OpsApiOperations {
       if (operationId === 'getAsyncOperation' && result && FINISHED.has((result as AsyncOperation).state))
         this.#config.mutationGate?.finished((result as AsyncOperation).id);
     }
+  }
+
+  /**
+   * Proves that this client's requests reach the API's routes: a route that always exists (listRegions) answers.
+   * A gateway answers an unknown path with the same NOT_FOUND as a missing resource, so a "not found" is believed
+   * only after this. One proof serves every caller for ROUTE_PROOF_MS (the base URL does not change); callers
+   * arriving while one is in flight share it. A wrong route fails here as OpsApiMisconfigured.
+   */
+  proveRoutes(): Promise<void> {
+    if (performance.now() - this.#routesProvenAt < ROUTE_PROOF_MS) return Promise.resolve();
+    this.#routeProof ??= this.listRegions()
+      .then(() => void (this.#routesProvenAt = performance.now()))
+      .finally(() => (this.#routeProof = undefined));
+    return this.#routeProof;
   }
 
   /**

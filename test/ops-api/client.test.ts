@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { ManualClock, startEmulator, type Emulator } from '../../src/emulator';
 import { listAll, OpsApiClient, OpsApiError, parseRetryAfter, type ListOperationId } from '../../src/ops-api';
+import { ROUTE_PROOF_MS } from '../../src/ops-api/client';
 
 const API_KEY = 'client-test-key-7f3a9c';
 let clock: ManualClock;
@@ -247,4 +248,32 @@ test('observability hooks see every call without the key', async () => {
     { operationId: 'getUser', status: 404, error: expect.any(OpsApiError) },
   ]);
   expect(JSON.stringify(events)).not.toContain(API_KEY);
+});
+
+test('one route proof serves every caller for a minute; a failed one is not kept', async () => {
+  const proofs: string[] = [];
+  const observed = new OpsApiClient({
+    baseUrl: emulator.url,
+    apiKey: API_KEY,
+    afterRequest: (e) => void proofs.push(`${e.operationId} ${e.status ?? e.error?.kind}`),
+  });
+  let now = 1_000_000;
+  const spy = jest.spyOn(performance, 'now').mockImplementation(() => now);
+  try {
+    await Promise.all([observed.proveRoutes(), observed.proveRoutes(), observed.proveRoutes()]);
+    now += ROUTE_PROOF_MS - 1;
+    await observed.proveRoutes();
+    expect(proofs).toEqual(['listRegions 200']); // three at once shared one; a minute less 1 ms later, none
+    now += 1;
+    await observed.proveRoutes();
+    expect(proofs).toHaveLength(2);
+
+    // A wrong base path: the proof fails (as a misconfiguration) each time it is asked, never cached.
+    const lost = new OpsApiClient({ baseUrl: `${emulator.url}/wrong`, apiKey: API_KEY });
+    for (let i = 0; i < 2; i++) {
+      await expect(lost.proveRoutes()).rejects.toMatchObject({ kind: 'misconfigured' });
+    }
+  } finally {
+    spy.mockRestore();
+  }
 });

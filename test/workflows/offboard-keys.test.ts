@@ -71,9 +71,8 @@ cloudOnly(
     const lastDisable = log.map((e) => e.operationId).lastIndexOf('updateApiKey');
     const firstDelete = log.map((e) => e.operationId).indexOf('deleteApiKey');
     expect(lastDisable).toBeLessThan(firstDelete);
-    expect(log.filter((e) => e.operationId === 'deleteApiKey' && e.status === 200)).toHaveLength(
-      keyIds.length,
-    );
+    // One delete per key, counted by the operations started: the edge may lose a delete's answer (cloud).
+    expect(operations('deleteApiKey')).toHaveLength(keyIds.length);
     // Each disable sent the key as read: its description went back with it (the stack checks no loss).
     expect(suite.stack.emulator.realism.losses()).toEqual([]);
   },
