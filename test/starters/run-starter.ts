@@ -45,7 +45,9 @@ export function runStarter(name: string, args: string[], env: NodeJS.ProcessEnv)
 }
 
 /** The single JSON object a starter prints to stdout with --json. */
-export function jsonOut(run: StarterRun): Record<string, unknown> & { result?: Record<string, unknown> } {
+export function jsonOut(
+  run: Pick<StarterRun, 'stdout' | 'stderr'>,
+): Record<string, unknown> & { result?: Record<string, unknown> } {
   const lines = run.stdout.trim().split('\n');
   if (lines.length !== 1)
     throw new Error(`expected one JSON line on stdout, got:\n${run.stdout}\n${run.stderr}`);
