@@ -8,6 +8,7 @@ import {
   PutSecretValueCommand,
   RestoreSecretCommand,
   SecretsManagerClient,
+  SecretsManagerServiceException,
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
   type DescribeSecretResponse,
@@ -55,6 +56,9 @@ const RETRYABLE_CODES = new Set([
   'RequestTimeoutException',
   'ExpiredTokenException',
 ]);
+
+// The edge's "try again", whatever its body.
+const EDGE_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
  * The version id (ClientRequestToken) of writing `secret` under `secretId`: the same pair always gives the same
@@ -107,12 +111,20 @@ export class AwsSecretsManagerSink implements SecretSink {
     this.namePrefix = namePrefix;
     this.kmsKeyId = options.kmsKeyId || undefined;
     this.recoveryWindowDays = window;
+    // The SDK warns once per process (process.emitWarning, outside the logs) that its releases after January 2027
+    // need Node 22. The version is pinned (docs/dependencies.md says so): on every worker start that is noise.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new SecretsManagerClient({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       maxAttempts: 1,
-      requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
+      // Without throwOnRequestTimeout the handler only logs (to the console) and goes on waiting.
+      requestHandler: {
+        requestTimeout: timeoutMs,
+        connectionTimeout: timeoutMs,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
@@ -265,26 +277,45 @@ interface AwsErrorFields {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** An error Secrets Manager itself answered with (its `__type`), not a proxy's page or a network failure. */
+/**
+ * Where an error came from: Secrets Manager's own answer (a `__type` the SDK read), another answer (a proxy's
+ * page, a JSON body without a code), or no answer at all (network, timeout, credentials not loadable).
+ */
+function originOf(error: unknown): 'api' | 'foreign' | 'none' {
+  if (error instanceof SecretsManagerServiceException && error.name !== 'Unknown') return 'api';
+  return typeof (error as AwsErrorFields | undefined)?.$metadata?.httpStatusCode === 'number'
+    ? 'foreign'
+    : 'none';
+}
+
 function isAwsError(error: unknown, code: string): boolean {
-  const fields = error as AwsErrorFields | undefined;
-  return fields?.name === code && typeof fields.$metadata?.httpStatusCode === 'number';
+  return originOf(error) === 'api' && (error as Error).name === code;
 }
 
 /**
- * A SecretSinkError describing what the SDK threw: its code, status and message (with the value cut out), never
- * the error itself. Without a status no answer came (network, timeout, credentials not loadable): retryable.
+ * A SecretSinkError describing what the SDK threw (never the error itself): the API's code, status and message
+ * with the value cut out; for another answer only its status (it is a configuration error unless the edge says
+ * "try again"); with no answer, its cause, retryable.
  */
 function failure(action: string, id: string, error: unknown, secret?: string): SecretSinkError {
   if (error instanceof SecretSinkError) return error;
   const fields = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorFields;
-  const code = typeof fields.name === 'string' ? fields.name : 'Error';
   const status = fields.$metadata?.httpStatusCode;
+  const what = `AWS Secrets Manager ${action} ${id}`;
+  const origin = originOf(error);
+  if (origin === 'foreign') {
+    return new SecretSinkError(
+      `${what} got HTTP ${status} that is not Secrets Manager's answer (check SECRET_SINK_AWS_ENDPOINT)`,
+      EDGE_STATUSES.has(status as number),
+      status,
+    );
+  }
+  const code = typeof fields.name === 'string' ? fields.name : 'Error';
   const message = redact(typeof fields.message === 'string' ? fields.message : String(error), [secret]);
   const retryable =
-    RETRYABLE_CODES.has(code) || status === undefined || status >= 500 || status === 429 || status === 408;
+    origin === 'none' || RETRYABLE_CODES.has(code) || (status as number) >= 500 || status === 429;
   return new SecretSinkError(
-    `AWS Secrets Manager ${action} ${id} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    `${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${message}`,
     retryable,
     status,
   );
