@@ -30,18 +30,35 @@ const RETRYABLE_STATUSES = new Set([412, 429, 472, 473, 500, 502, 503, 504]);
 /** A lease this close to its end is renewed by logging in again before the request, not after a refusal. */
 const LEASE_MARGIN = 0.8;
 
+/** Where the token comes from; credentials live in closures, so no log or inspect of the client shows them. */
+interface Credentials {
+  /** The token to send (for an AppRole: one login, shared by concurrent requests, again when its lease runs low). */
+  token(): Promise<string>;
+  /** Vault refused the token: whether a new login may help (an AppRole's token may have expired). */
+  refused(): boolean;
+  /** Every credential, to cut out of messages. */
+  secrets(): string[];
+}
+
 /**
  * Sends requests to Vault. Errors name the action, the path and Vault's own explanation (with the token, the
  * AppRole's credentials and the request's secret cut out), never the request.
  */
 export class VaultClient {
   readonly address: string;
-  private readonly options: VaultClientOptions;
-  private login: Promise<{ token: string; renewAt: number }> | undefined;
+  readonly namespace: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly credentials: Credentials;
 
   constructor(options: VaultClientOptions) {
     this.address = options.address.replace(/\/+$/, '');
-    this.options = options;
+    this.namespace = options.namespace;
+    this.timeoutMs = options.timeoutMs;
+    const { auth } = options;
+    this.credentials =
+      auth.method === 'token'
+        ? { token: async () => auth.token, refused: () => false, secrets: () => [auth.token] }
+        : approleCredentials(auth, () => this.logIn(auth));
   }
 
   /**
@@ -54,15 +71,11 @@ export class VaultClient {
     path: string,
     options: { body?: unknown; expected: readonly number[]; secret?: string },
   ): Promise<VaultAnswer> {
-    const { auth } = this.options;
     for (let attempt = 1; ; attempt++) {
-      const token = auth.method === 'token' ? auth.token : await this.approleToken();
+      const token = await this.credentials.token();
       const answer = await this.send(what, method, path, options.body, token);
       if (options.expected.includes(answer.status)) return answer;
-      if (answer.status === 403 && auth.method === 'approle' && attempt === 1) {
-        this.login = undefined;
-        continue;
-      }
+      if (answer.status === 403 && attempt === 1 && this.credentials.refused()) continue;
       throw this.failure(what, answer, [token, options.secret]);
     }
   }
@@ -74,7 +87,7 @@ export class VaultClient {
     body: unknown,
     token: string | undefined,
   ): Promise<VaultAnswer> {
-    const { namespace, timeoutMs } = this.options;
+    const { namespace, timeoutMs } = this;
     let response: Response;
     try {
       response = await ky(`${this.address}/v1/${path}`, {
@@ -117,11 +130,9 @@ export class VaultClient {
 
   /** Vault's refusal as an error: the status and Vault's own `errors`, every credential and `secrets` cut out. */
   failure(what: string, answer: VaultAnswer, secrets: (string | undefined)[] = []): SecretSinkError {
-    const { auth } = this.options;
     const errors = answer.body?.errors;
     const said = Array.isArray(errors) ? errors.filter((e) => typeof e === 'string').join('; ') : '';
-    const credentials = auth.method === 'approle' ? [auth.roleId, auth.secretId] : [auth.token];
-    const explanation = redact(said.replace(/\s+/g, ' ').trim(), [...secrets, ...credentials]);
+    const explanation = redact(said.replace(/\s+/g, ' ').trim(), [...secrets, ...this.credentials.secrets()]);
     return new SecretSinkError(
       `Vault ${what} failed with HTTP ${answer.status}${explanation ? `: ${explanation}` : ''}`,
       RETRYABLE_STATUSES.has(answer.status),
@@ -129,20 +140,7 @@ export class VaultClient {
     );
   }
 
-  /** The AppRole's token: logged in once and shared by concurrent requests, again once its lease runs low. */
-  private async approleToken(): Promise<string> {
-    const current = this.login;
-    if (current) {
-      const login = await current.catch(() => undefined);
-      if (login && Date.now() < login.renewAt) return login.token;
-      if (this.login === current) this.login = undefined;
-    }
-    this.login ??= this.logIn();
-    return (await this.login).token;
-  }
-
-  private async logIn(): Promise<{ token: string; renewAt: number }> {
-    const auth = this.options.auth as Extract<VaultAuth, { method: 'approle' }>;
+  private async logIn(auth: AppRole): Promise<Session> {
     const mount = auth.mount ?? 'approle';
     const what = `AppRole login at auth/${mount}`;
     const started = Date.now();
@@ -158,4 +156,28 @@ export class VaultClient {
     const renewAt = lease > 0 ? started + lease * 1000 * LEASE_MARGIN : Number.POSITIVE_INFINITY;
     return { token: login.client_token, renewAt };
   }
+}
+
+type AppRole = Extract<VaultAuth, { method: 'approle' }>;
+type Session = { token: string; renewAt: number };
+
+function approleCredentials(auth: AppRole, logIn: () => Promise<Session>): Credentials {
+  let session: Promise<Session> | undefined;
+  return {
+    async token() {
+      const current = session;
+      if (current) {
+        const valid = await current.catch(() => undefined);
+        if (valid && Date.now() < valid.renewAt) return valid.token;
+        if (session === current) session = undefined;
+      }
+      session ??= logIn();
+      return (await session).token;
+    },
+    refused() {
+      session = undefined;
+      return true;
+    },
+    secrets: () => [auth.roleId, auth.secretId],
+  };
 }
