@@ -121,7 +121,8 @@ export class SecretsManagerStandIn {
       send(res, 200, result);
     } catch (error) {
       // A fault of the stand-in itself answers as the service's would, rather than leaving the client waiting.
-      if (!(error instanceof ApiError)) send(res, 500, { __type: 'InternalServiceError', Message: String(error) });
+      if (!(error instanceof ApiError))
+        send(res, 500, { __type: 'InternalServiceError', Message: String(error) });
       else send(res, 400, { __type: error.code, Message: error.message });
     }
   }
