@@ -3,8 +3,8 @@
 // and value, nothing new; same token, other value, refused; staging labels; the recovery window) and its error
 // shapes (400, {"__type", "Message"}). A test can drop the answer after the change is made, as a lost response.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer, readBody } from './local-server';
 import { checkSigV4 } from './sigv4';
 
 export const STANDIN_REGION = 'eu-central-1';
@@ -58,25 +58,13 @@ class ApiError extends Error {
 
 type Body = Record<string, unknown>;
 
-export class SecretsManagerStandIn {
+export class SecretsManagerStandIn extends LocalServer {
   readonly requests: ReceivedRequest[] = [];
   /** Operations whose next answer is lost after the change is made (the connection is cut). */
   readonly dropAfterCommit: string[] = [];
   /** Answers an operation instead of the stand-in when it returns true (a proxy's page, throttling, ...). */
   override?: (operation: string, res: ServerResponse) => boolean;
   private readonly secrets = new Map<string, StoredSecret>();
-  private server!: Server;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
 
   secret(name: string): SecretSnapshot | undefined {
     const secret = this.secrets.get(name);
@@ -94,10 +82,8 @@ export class SecretsManagerStandIn {
     return this.requests.map((r) => r.operation);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
     const operation = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
     const check = checkSigV4(
       { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body: raw },

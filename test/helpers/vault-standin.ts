@@ -4,8 +4,8 @@
 // answers ({"errors": [...]}, 404 {"errors": []} for nothing there, "no handler for route" for no such mount).
 // A test can drop the answer after the change is made, as a lost response.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer, readBody } from './local-server';
 
 export const VAULT_ROOT_TOKEN = 'hvs.standin-root-token-do-not-leak';
 export const VAULT_ROLE_ID = 'standin-role-id-0001';
@@ -55,7 +55,7 @@ class VaultError extends Error {
 const MAX_VERSIONS = 10;
 const CAS_MISMATCH = 'check-and-set parameter did not match the current version';
 
-export class VaultStandIn {
+export class VaultStandIn extends LocalServer {
   readonly mount: string;
   readonly requests: VaultRequest[] = [];
   /** `METHOD kind` (e.g. `POST data`, `POST metadata`) whose next answer is lost after the change is made. */
@@ -67,22 +67,11 @@ export class VaultStandIn {
   private readonly kv = new Map<string, KvSecret>();
   /** Tokens AppRole logins gave, with when they expire (ms; Infinity: never). */
   private readonly leases = new Map<string, number>();
-  private server!: Server;
 
   constructor(options: VaultStandInOptions = {}) {
+    super();
     this.options = options;
     this.mount = options.mount ?? 'secret';
-  }
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 
   /** Every version kept at `path`, oldest first, and the secret's custom metadata. */
@@ -118,10 +107,8 @@ export class VaultStandIn {
     for (const token of this.leases.keys()) this.leases.set(token, 0);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = (await readBody(req)).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://vault');
     const path = url.pathname.replace(/^\/v1\//, '');
     const token = header(req, 'x-vault-token');

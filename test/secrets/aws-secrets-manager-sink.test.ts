@@ -1,6 +1,5 @@
 // The Secrets Manager sink against a local stand-in that speaks the service's JSON protocol and checks every
 // request's SigV4 signature (test/helpers/aws-secrets-manager-standin.ts).
-import { inspect } from 'node:util';
 import {
   AwsSecretsManagerSink,
   SecretSinkError,
@@ -13,6 +12,10 @@ import {
   STANDIN_SECRET_ACCESS_KEY,
   SecretsManagerStandIn,
 } from '../helpers/aws-secrets-manager-standin';
+import { everything, rejection } from '../helpers/thrown';
+
+/** What a sink call rejected with, which must be a SecretSinkError. */
+const failure = (promise: Promise<unknown>) => rejection(promise, SecretSinkError);
 
 const TOKEN = 'tcld_secret_token_do_not_leak_0123456789';
 const LATER = 'tcld_rotated_token_do_not_leak_9876543210';
@@ -37,20 +40,6 @@ function sink(options: Partial<AwsSecretsManagerSinkOptions> = {}): AwsSecretsMa
     timeoutMs: 2_000,
     ...options,
   });
-}
-
-/** Everything an error could carry into logs or Temporal failure details. */
-function everything(error: unknown): string {
-  return [String(error), inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)].join('\n');
-}
-
-async function failure(promise: Promise<unknown>): Promise<SecretSinkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SecretSinkError);
-  return error as SecretSinkError;
 }
 
 test('a put creates one secret below the prefix, with one signed request, the metadata as tags and the KMS key', async () => {

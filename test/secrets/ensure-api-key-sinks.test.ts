@@ -4,7 +4,6 @@
 // succeeded); the token is never in the activity's result or failure. That the activity's result is all that
 // reaches history and logs is the workflow suites' (test/workflows/provision-namespace.test.ts) to show.
 import { createHash } from 'node:crypto';
-import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import type { EnsureApiKeyInput } from '../../src/activities/api-key-create';
@@ -17,6 +16,7 @@ import {
   STANDIN_SECRET_ACCESS_KEY,
   SecretsManagerStandIn,
 } from '../helpers/aws-secrets-manager-standin';
+import { everything } from '../helpers/thrown';
 import { VAULT_ROLE_ID, VAULT_SECRET_ID, VaultStandIn } from '../helpers/vault-standin';
 
 /** A sink on its stand-in, and what the stand-in holds for a secret name. */
@@ -103,9 +103,6 @@ function tokenSha256Of(keyId: string): string | undefined {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const everything = (value: unknown) =>
-  [JSON.stringify(value), inspect(value, { depth: 10, showHidden: true })].join('\n');
-
 describe.each(STORES)('%s', (kind, start) => {
   test("the store's answer lost after its commit: the activity's retry makes no second key and no second version", async () => {
     store = await start();

@@ -1,5 +1,4 @@
 // The Vault sink against a local stand-in of Vault's KV v2 HTTP API (test/helpers/vault-standin.ts).
-import { inspect } from 'node:util';
 import { SecretSinkError, VaultSecretSink, type VaultSecretSinkOptions } from '../../src/secrets';
 import {
   VAULT_ROLE_ID,
@@ -8,6 +7,10 @@ import {
   VaultStandIn,
   type VaultStandInOptions,
 } from '../helpers/vault-standin';
+import { everything, rejection } from '../helpers/thrown';
+
+/** What a sink call rejected with, which must be a SecretSinkError. */
+const failure = (promise: Promise<unknown>) => rejection(promise, SecretSinkError);
 
 const TOKEN = 'tcld_secret_token_do_not_leak_0123456789';
 const LATER = 'tcld_rotated_token_do_not_leak_9876543210';
@@ -33,19 +36,6 @@ function sink(options: Partial<VaultSecretSinkOptions> = {}): VaultSecretSink {
     timeoutMs: 2_000,
     ...options,
   });
-}
-
-function everything(error: unknown): string {
-  return [String(error), inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)].join('\n');
-}
-
-async function failure(promise: Promise<unknown>): Promise<SecretSinkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SecretSinkError);
-  return error as SecretSinkError;
 }
 
 const writes = () => vault.requests.filter((r) => r.method === 'POST' && r.path.startsWith('secret/data/'));
