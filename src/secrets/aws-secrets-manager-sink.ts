@@ -189,7 +189,7 @@ export class AwsSecretsManagerSink implements SecretSink {
   }
 
   /** The secret as DescribeSecret shows it (never its value), or undefined when there is none. */
-  async describe(id: string): Promise<DescribeSecretResponse | undefined> {
+  private async describe(id: string): Promise<DescribeSecretResponse | undefined> {
     try {
       return await this.client.send(new DescribeSecretCommand({ SecretId: id }));
     } catch (error) {

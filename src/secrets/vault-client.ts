@@ -27,7 +27,7 @@ export interface VaultAnswer {
 // Vault's own "try again": rate limit quota, standby or sealed node, an index a performance standby has not
 // caught up with (412); and the edge's answers in front of it, whatever their body.
 const RETRYABLE_STATUSES = new Set([412, 429, 472, 473, 500, 502, 503, 504]);
-/** A lease this close to its end is renewed by logging in again before the request, not after a refusal. */
+/** After this share of its lease an AppRole's token is replaced by a new login before the next request. */
 const LEASE_MARGIN = 0.8;
 
 /** Where the token comes from; credentials live in closures, so no log or inspect of the client shows them. */
