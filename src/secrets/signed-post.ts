@@ -42,12 +42,7 @@ export async function postSigned(request: SignedPost): Promise<Response> {
       redirect: 'error',
     });
   } catch (error) {
-    // ky/fetch errors hold the request and its options: only a description is kept, never the cause.
-    const reason =
-      stringField(error, 'name') === 'TimeoutError'
-        ? `timed out after ${request.timeoutMs} ms`
-        : `failed: ${networkReason(error)}`;
-    throw new SignedPostError(reason, true);
+    throw new SignedPostError(describeFetchFailure(error, request.timeoutMs), true);
   }
   if (!request.okStatuses.includes(response.status)) {
     await response.body?.cancel().catch(() => undefined);
@@ -59,6 +54,17 @@ export async function postSigned(request: SignedPost): Promise<Response> {
     );
   }
   return response;
+}
+
+/**
+ * What a ky/fetch call that got no response ran into, e.g. `timed out after 10000 ms` or
+ * `failed: fetch failed (ECONNREFUSED)`. Those errors hold the request and its options (a body may be a
+ * secret, headers a token): only this description may be kept, never the error itself.
+ */
+export function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  return stringField(error, 'name') === 'TimeoutError'
+    ? `timed out after ${timeoutMs} ms`
+    : `failed: ${networkReason(error)}`;
 }
 
 // fetch reports "fetch failed" with the useful part (ECONNREFUSED, ENOTFOUND, ...) in `cause`. Fields are read

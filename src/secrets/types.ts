@@ -1,5 +1,8 @@
+/** Every sink kind, as `SECRET_SINK` names it. */
+export const SECRET_SINK_KINDS = ['file', 'webhook', 'aws-secrets-manager', 'vault'] as const;
+
 /** Where a secret was put; the prefix of every {@link SecretRef} a sink returns. */
-export type SecretSinkKind = 'file' | 'webhook';
+export type SecretSinkKind = (typeof SECRET_SINK_KINDS)[number];
 
 /**
  * A serializable pointer to a stored secret, e.g. `file:apikey/ns/key1`. It names the secret and never
@@ -10,7 +13,8 @@ export type SecretRef = `${SecretSinkKind}:${string}`;
 /**
  * Where activities hand over secret material (API key tokens) so that only a {@link SecretRef} flows on.
  * Implementations must be idempotent: activities are retried, and names are deterministic
- * (e.g. `apikey/<namespace>/<keyId>`), so putting the same name again overwrites.
+ * (e.g. `apikey/<namespace>/<keyId>`), so putting the same name again overwrites. Versioned stores
+ * (Secrets Manager, Vault KV v2) make no new version when the same value is put again.
  */
 export interface SecretSink {
   readonly kind: SecretSinkKind;
@@ -28,7 +32,7 @@ export class SecretSinkError extends Error {
     message: string,
     /** False when retrying the same call cannot help (bad name, rejected signature, ...). */
     readonly retryable: boolean,
-    /** HTTP status of a webhook response, when there was one. */
+    /** HTTP status of the store's response, when there was one. */
     readonly status?: number,
   ) {
     super(message);
@@ -64,9 +68,11 @@ export function secretRef(kind: SecretSinkKind, name: string): SecretRef {
   return `${kind}:${name}`;
 }
 
+const REF = new RegExp(`^(${SECRET_SINK_KINDS.join('|')}):(.+)$`);
+
 /** Splits a {@link SecretRef} into its sink kind and secret name; throws on anything else. */
 export function parseSecretRef(ref: string): { kind: SecretSinkKind; name: string } {
-  const match = /^(file|webhook):(.+)$/.exec(ref);
+  const match = REF.exec(ref);
   if (!match) throw new SecretSinkError(`Invalid secret reference ${JSON.stringify(ref)}`, false);
   const name = match[2] as string;
   validateSecretName(name);

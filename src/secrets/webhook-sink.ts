@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { postSigned, SignedPostError } from './signed-post';
+import { checkServiceUrl } from './service-url';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature';
 import { SecretSinkError, secretRef, validateSecretName, type SecretRef, type SecretSink } from './types';
 
@@ -27,12 +28,6 @@ export interface WebhookRequestBody {
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Plain http is only acceptable where the bytes never leave the machine. `hostname` as `URL` gives it. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname);
-}
 const RESERVED_HEADERS = new Set([
   'content-type',
   SIGNATURE_HEADER.toLowerCase(),
@@ -52,25 +47,7 @@ export class WebhookSecretSink implements SecretSink {
   private readonly extraHeaders: Record<string, string>;
 
   constructor(options: WebhookSecretSinkOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw new SecretSinkError('WebhookSecretSink url is not a valid URL', false);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new SecretSinkError(`WebhookSecretSink url must be http(s), got ${url.protocol}`, false);
-    }
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !options.allowInsecureHttp) {
-      throw new SecretSinkError(
-        `WebhookSecretSink url must use https for non-loopback host ${url.hostname} (or set allowInsecureHttp)`,
-        false,
-      );
-    }
-    if (url.username || url.password) {
-      // Would end up in error messages and logs; use `headers` for gateway credentials instead.
-      throw new SecretSinkError('WebhookSecretSink url must not contain credentials', false);
-    }
+    const url = checkServiceUrl('WebhookSecretSink url', options.url, options.allowInsecureHttp);
     if (!options.hmacSecret) throw new SecretSinkError('WebhookSecretSink needs an hmacSecret', false);
     const timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {

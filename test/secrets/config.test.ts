@@ -44,7 +44,7 @@ describe('createSecretSinkFromEnv', () => {
   });
 
   it.each([
-    [{ SECRET_SINK: 'vault' }, 'SECRET_SINK'],
+    [{ SECRET_SINK: 'hashicorp' }, 'SECRET_SINK'],
     [
       { ...webhookEnv, SECRET_SINK_WEBHOOK_URL: undefined },
       'SECRET_SINK_WEBHOOK_URL',

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import {
   SIGNATURE_HEADER,
   SecretSinkError,
@@ -10,6 +9,7 @@ import {
   verifyWebhookSignature,
   type WebhookRequestBody,
 } from '../../src/secrets';
+import { everything } from '../helpers/thrown';
 
 const TOKEN = 'tcld_secret_token_do_not_leak_0123456789';
 const HMAC = 'receiver-shared-hmac-key-0123456789';
@@ -72,11 +72,6 @@ class TestReceiver {
         return;
     }
   }
-}
-
-/** Everything an error could carry into logs or Temporal failure details. */
-function everything(error: unknown): string {
-  return [String(error), inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)].join('\n');
 }
 
 let receiver: TestReceiver;
