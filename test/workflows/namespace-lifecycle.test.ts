@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/catalog';
 import { decommissionNamespace, updateNamespace } from '../../src/workflows';
-import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerTest, type OpsStack, dialectFreeTest } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -114,7 +114,7 @@ describe('updateNamespace', () => {
     expect(mutations(stack.emulator)).toEqual([]);
   });
 
-  test('an empty update is refused up front', async () => {
+  dialectFreeTest('an empty update is refused up front', async () => {
     const err = await run({ name: 'orders' });
     expect((err as WorkflowFailedError).cause?.message).toMatch(/nothing to update/);
     expect(stack.emulator.requestLog).toEqual([]);

@@ -104,34 +104,42 @@ test('dry run returns the plan and changes nothing', async () => {
   },
 );
 
-test("the policy's approval is the run's own: the requester's approval and an unlisted approver's are refused in its status", async () => {
-  await seedUsers(1);
-  const report = await stack.runWorker(async () => {
-    // As the front door starts it: requireApproval left out (false), the policy's answer in `approval`.
-    const h = await start({
-      email: EMAIL,
-      approval: { requestedBy: 'pat@example.com', approvers: ['alice'], required: true, reasons: ['policy'] },
+dialectFreeTest(
+  "the policy's approval is the run's own: the requester's approval and an unlisted approver's are refused in its status",
+  async () => {
+    await seedUsers(1);
+    const report = await stack.runWorker(async () => {
+      // As the front door starts it: requireApproval left out (false), the policy's answer in `approval`.
+      const h = await start({
+        email: EMAIL,
+        approval: {
+          requestedBy: 'pat@example.com',
+          approvers: ['alice'],
+          required: true,
+          reasons: ['policy'],
+        },
+      });
+      await until(h, (st) => st.step === 'awaiting-approval');
+      // However it is sent (this is what `temporal workflow signal --name approve` does).
+      await h.signal(approveOffboardingSignal, { approver: 'Pat@Example.com' });
+      await h.signal(approveOffboardingSignal, { approver: 'mallory' });
+      const s = await until(h, (st) => st.refusedDecisions?.length === 2);
+      expect(s).toMatchObject({
+        step: 'awaiting-approval',
+        approval: { requestedBy: 'pat@example.com', approvers: ['alice'], required: true },
+      });
+      expect(s.refusedDecisions!.map((r) => r.by)).toEqual(['Pat@Example.com', 'mallory']);
+      expect(mutations(stack.emulator)).toEqual([]);
+      await h.signal(approveOffboardingSignal, { approver: 'alice' });
+      return h.result();
     });
-    await until(h, (st) => st.step === 'awaiting-approval');
-    // However it is sent (this is what `temporal workflow signal --name approve` does).
-    await h.signal(approveOffboardingSignal, { approver: 'Pat@Example.com' });
-    await h.signal(approveOffboardingSignal, { approver: 'mallory' });
-    const s = await until(h, (st) => st.refusedDecisions?.length === 2);
-    expect(s).toMatchObject({
-      step: 'awaiting-approval',
-      approval: { requestedBy: 'pat@example.com', approvers: ['alice'], required: true },
+    expect(report).toMatchObject({
+      outcome: 'completed',
+      request: { requireApproval: true },
+      approval: { by: 'alice' },
     });
-    expect(s.refusedDecisions!.map((r) => r.by)).toEqual(['Pat@Example.com', 'mallory']);
-    expect(mutations(stack.emulator)).toEqual([]);
-    await h.signal(approveOffboardingSignal, { approver: 'alice' });
-    return h.result();
-  });
-  expect(report).toMatchObject({
-    outcome: 'completed',
-    request: { requireApproval: true },
-    approval: { by: 'alice' },
-  });
-});
+  },
+);
 
 test('with approval: waits for the signal, then deletes keys and user; the report names the approver', async () => {
   const keyIds = await seedUsers(3);
@@ -160,7 +168,7 @@ test('with approval: waits for the signal, then deletes keys and user; the repor
   expect(state().apiKeys.map((k) => k.id)).toEqual([stayerKeyId]);
 });
 
-test('rejection changes nothing and says who rejected', async () => {
+dialectFreeTest('rejection changes nothing and says who rejected', async () => {
   await seedUsers(2);
   const report = await stack.runWorker(async () => {
     const h = await start({ email: EMAIL, requireApproval: true });
@@ -177,7 +185,7 @@ test('rejection changes nothing and says who rejected', async () => {
   expect(mutations(stack.emulator)).toEqual([]);
 });
 
-test('no approval in time: nothing changed, reported as such', async () => {
+dialectFreeTest('no approval in time: nothing changed, reported as such', async () => {
   await seedUsers(2);
   const report = await stack.runWorker(async () =>
     (await start({ email: EMAIL, requireApproval: true, approvalTimeout: '2d' })).result(),
@@ -274,55 +282,58 @@ test.each([
   expectRefusedUnchanged(err, stack.emulator, expected);
 });
 
-test('starter: start, a second start attaches and says so, --approve signals the waiting run', async () => {
-  await seedUsers(2);
-  const cli = async (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await offboardMain(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: { TASK_QUEUE: stack.taskQueue },
-      connect: async () => ({
-        client: env.client,
-        namespace: 'default',
-        address: 'test',
-        close: async () => undefined,
-      }),
-    });
-    return { code, stdout, stderr };
-  };
-  const usage = await cli('--email', 'not-an-email', '--approve');
-  expect(usage.code).toBe(2);
-  expect(usage.stderr).toMatch(/--email: must be an email address/);
-  expect(usage.stderr).toMatch(/--approve: needs --approver/);
+dialectFreeTest(
+  'starter: start, a second start attaches and says so, --approve signals the waiting run',
+  async () => {
+    await seedUsers(2);
+    const cli = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await offboardMain(argv, {
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: (s: string) => (stderr += s) },
+        env: { TASK_QUEUE: stack.taskQueue },
+        connect: async () => ({
+          client: env.client,
+          namespace: 'default',
+          address: 'test',
+          close: async () => undefined,
+        }),
+      });
+      return { code, stdout, stderr };
+    };
+    const usage = await cli('--email', 'not-an-email', '--approve');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--email: must be an email address/);
+    expect(usage.stderr).toMatch(/--approve: needs --approver/);
 
-  await stack.runWorker(async () => {
-    const first = await cli('--email', EMAIL, '--require-approval');
-    expect(first).toMatchObject({
-      code: 0,
-      stdout: expect.stringMatching(/started new run of offboard-user\/leaver@example.com/),
+    await stack.runWorker(async () => {
+      const first = await cli('--email', EMAIL, '--require-approval');
+      expect(first).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(/started new run of offboard-user\/leaver@example.com/),
+      });
+      const second = await cli('--email', EMAIL, '--require-approval');
+      expect(second.stdout).toMatch(
+        /attached to existing run of offboard-user\/leaver@example.com .*RUNNING.*no new run started/,
+      );
+      await until(
+        env.client.workflow.getHandle(workflowIds.offboardUser(EMAIL)),
+        (s) => s.step === 'awaiting-approval',
+      );
+      const approved = await cli('--email', EMAIL, '--approve', '--approver', 'alice', '--wait', '--json');
+      expect(approved.code).toBe(0);
+      const doc = JSON.parse(approved.stdout) as { result: { outcome: string; approval: { by: string } } };
+      expect(doc.result).toMatchObject({ outcome: 'completed', approval: { by: 'alice' } });
+      // Nothing is waiting any more: a signal is refused instead of starting anything.
+      expect((await cli('--email', EMAIL, '--reject')).code).toBe(1);
+      // The finished run does not block a new one under the same id (e.g. a re-run after a partial run).
+      const again = await cli('--email', EMAIL, '--wait');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(
+        /started new run of offboard-user\/leaver@example.com[\s\S]*no user with email/,
+      );
     });
-    const second = await cli('--email', EMAIL, '--require-approval');
-    expect(second.stdout).toMatch(
-      /attached to existing run of offboard-user\/leaver@example.com .*RUNNING.*no new run started/,
-    );
-    await until(
-      env.client.workflow.getHandle(workflowIds.offboardUser(EMAIL)),
-      (s) => s.step === 'awaiting-approval',
-    );
-    const approved = await cli('--email', EMAIL, '--approve', '--approver', 'alice', '--wait', '--json');
-    expect(approved.code).toBe(0);
-    const doc = JSON.parse(approved.stdout) as { result: { outcome: string; approval: { by: string } } };
-    expect(doc.result).toMatchObject({ outcome: 'completed', approval: { by: 'alice' } });
-    // Nothing is waiting any more: a signal is refused instead of starting anything.
-    expect((await cli('--email', EMAIL, '--reject')).code).toBe(1);
-    // The finished run does not block a new one under the same id (e.g. a re-run after a partial run).
-    const again = await cli('--email', EMAIL, '--wait');
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(
-      /started new run of offboard-user\/leaver@example.com[\s\S]*no user with email/,
-    );
-  });
-  expect(state().users).toHaveLength(1);
-});
+    expect(state().users).toHaveLength(1);
+  },
+);

@@ -19,7 +19,14 @@ import {
   type ReconcileStatus,
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
-import { createOpsStack, mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
+import {
+  createOpsStack,
+  mutations,
+  stackPerTest,
+  testDialect,
+  type OpsStack,
+  dialectFreeTest,
+} from '../helpers/stack';
 import { failureOf } from './support';
 
 let env: TestWorkflowEnvironment;
@@ -185,7 +192,7 @@ test('lost answers (commit-then-drop) and a late commit on every kind of create:
   expect(mutations(stack.emulator)).toEqual([]);
 });
 
-test('destructive changes wait for approval; a rejection changes nothing', async () => {
+dialectFreeTest('destructive changes wait for approval; a rejection changes nothing', async () => {
   await run(FILE, 'apply');
   await stack.emulator.seed({ namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }] });
   const pruning = { ...FILE, prune: { namespaces: ['sand*'] } };
@@ -223,47 +230,52 @@ test('destructive changes wait for approval; a rejection changes nothing', async
   expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).not.toContain('sandbox');
 });
 
-test('the account changing between plan and approval makes it plan again and ask again', async () => {
-  await run(FILE, 'apply');
-  await stack.emulator.seed({ namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }] });
-  const pruning = { ...FILE, prune: { namespaces: ['sand*'] } };
-  const result = await stack.runWorker(async () => {
-    const h = await start(pruning, 'apply');
-    const first = await until(h, (st) => st.step === 'awaiting-approval');
-    // Meanwhile someone adds another namespace the file owns by prune: the plan grows.
+dialectFreeTest(
+  'the account changing between plan and approval makes it plan again and ask again',
+  async () => {
+    await run(FILE, 'apply');
     await stack.emulator.seed({
-      namespaces: [{ name: 'sandbox-2', region: 'aws-us-east-1', retentionDays: 1 }],
+      namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
     });
-    await h.signal(approveReconcileSignal, {
-      approver: 'lead',
-      fingerprint: first.awaitingApproval!.fingerprint,
+    const pruning = { ...FILE, prune: { namespaces: ['sand*'] } };
+    const result = await stack.runWorker(async () => {
+      const h = await start(pruning, 'apply');
+      const first = await until(h, (st) => st.step === 'awaiting-approval');
+      // Meanwhile someone adds another namespace the file owns by prune: the plan grows.
+      await stack.emulator.seed({
+        namespaces: [{ name: 'sandbox-2', region: 'aws-us-east-1', retentionDays: 1 }],
+      });
+      await h.signal(approveReconcileSignal, {
+        approver: 'lead',
+        fingerprint: first.awaitingApproval!.fingerprint,
+      });
+      const second = await until(
+        h,
+        (st) =>
+          st.step === 'awaiting-approval' &&
+          st.awaitingApproval!.fingerprint !== first.awaitingApproval!.fingerprint,
+      );
+      expect(second.awaitingApproval!.destructive).toEqual([
+        'delete namespace sandbox',
+        'delete namespace sandbox-2',
+      ]);
+      // Nothing was deleted on the strength of the first approval.
+      expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).toContain('sandbox');
+      await h.signal(approveReconcileSignal, {
+        approver: 'lead',
+        fingerprint: second.awaitingApproval!.fingerprint,
+      });
+      return h.result();
     });
-    const second = await until(
-      h,
-      (st) =>
-        st.step === 'awaiting-approval' &&
-        st.awaitingApproval!.fingerprint !== first.awaitingApproval!.fingerprint,
-    );
-    expect(second.awaitingApproval!.destructive).toEqual([
-      'delete namespace sandbox',
-      'delete namespace sandbox-2',
-    ]);
-    // Nothing was deleted on the strength of the first approval.
-    expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).toContain('sandbox');
-    await h.signal(approveReconcileSignal, {
-      approver: 'lead',
-      fingerprint: second.awaitingApproval!.fingerprint,
-    });
-    return h.result();
-  });
-  expect(result.outcome).toBe('applied');
-  expect(
-    stack.emulator
-      .snapshot()
-      .namespaces.map((n) => n.spec.name)
-      .sort(),
-  ).toEqual(['billing', 'orders', 'payments']);
-});
+    expect(result.outcome).toBe('applied');
+    expect(
+      stack.emulator
+        .snapshot()
+        .namespaces.map((n) => n.spec.name)
+        .sort(),
+    ).toEqual(['billing', 'orders', 'payments']);
+  },
+);
 
 test('prune off: unmanaged resources are reported and left untouched', async () => {
   await run(FILE, 'apply');
@@ -357,7 +369,7 @@ test('a key within its rotateBeforeDays is rotated by the rotation workflow, wit
   expect((await run(rotating, 'plan')).plan.changes).toEqual([]);
 });
 
-test('a bad desired state fails before any call, naming the field', async () => {
+dialectFreeTest('a bad desired state fails before any call, naming the field', async () => {
   const err = await stack.runWorker(async () =>
     (await start({ namespaces: [{ name: 'x', region: 'mars', retentionDays: 0 }] } as never, 'apply'))
       .result()
@@ -431,20 +443,23 @@ describe('changing what exists', () => {
     expect((await run(changed, 'plan')).plan.changes).toEqual([]);
   });
 
-  test('auto-approve applies destructive changes at once; with no decision in time nothing is changed', async () => {
-    await run(FILE, 'apply');
-    await stack.emulator.seed({
-      namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
-    });
-    const pruning = { ...FILE, prune: { namespaces: ['sandbox'] } };
-    stack.emulator.clearRequestLog();
-    const timedOut = await run(pruning, 'apply', { approvalTimeout: '1h' });
-    expect(timedOut.outcome).toBe('approval-timed-out');
-    expect(mutations(stack.emulator)).toEqual([]);
-    const auto = await run(pruning, 'apply', { autoApprove: true });
-    expect(auto.outcome).toBe('applied');
-    expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).not.toContain('sandbox');
-  });
+  dialectFreeTest(
+    'auto-approve applies destructive changes at once; with no decision in time nothing is changed',
+    async () => {
+      await run(FILE, 'apply');
+      await stack.emulator.seed({
+        namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
+      });
+      const pruning = { ...FILE, prune: { namespaces: ['sandbox'] } };
+      stack.emulator.clearRequestLog();
+      const timedOut = await run(pruning, 'apply', { approvalTimeout: '1h' });
+      expect(timedOut.outcome).toBe('approval-timed-out');
+      expect(mutations(stack.emulator)).toEqual([]);
+      const auto = await run(pruning, 'apply', { autoApprove: true });
+      expect(auto.outcome).toBe('applied');
+      expect(stack.emulator.snapshot().namespaces.map((n) => n.spec.name)).not.toContain('sandbox');
+    },
+  );
 });
 
 test('a plan that finds drift posts a signed summary (names and fields, never values) to the drift webhook', async () => {

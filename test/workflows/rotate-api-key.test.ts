@@ -9,7 +9,14 @@ import {
   type RotateStatus,
 } from '../../src/workflows';
 import { historyText } from '../helpers/history';
-import { mutations, runtimeLogs, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
+import {
+  mutations,
+  runtimeLogs,
+  stackPerTest,
+  testDialect,
+  type OpsStack,
+  dialectFreeTest,
+} from '../helpers/stack';
 import { expectRefusedUnchanged, failOperationOnce, failureOf } from './support';
 
 let env: TestWorkflowEnvironment;
@@ -126,7 +133,7 @@ test('7-day grace: both keys live during it, the old one gone after; the token i
   ).not.toContain(token);
 });
 
-test('confirmCutover ends the grace period early', async () => {
+dialectFreeTest('confirmCutover ends the grace period early', async () => {
   const result = await stack.runWorker(async () => {
     const h = await start({ ownerId, ownerType: 'service-account', gracePeriod: '7d' });
     await until(h, (st) => st.step === 'grace-period');
@@ -158,7 +165,7 @@ test('abort deletes the new key and its secret and keeps the old one', async () 
   expect(mutations(stack.emulator).filter((m) => m === 'deleteApiKey')).toHaveLength(1);
 });
 
-test('deleteOldKey: false keeps the old key', async () => {
+dialectFreeTest('deleteOldKey: false keeps the old key', async () => {
   const result = await stack.runWorker(async () =>
     (await start({ keyId: oldKeyId, gracePeriod: '0', deleteOldKey: false })).result(),
   );

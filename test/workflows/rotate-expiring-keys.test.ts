@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OwnerType } from '../../src/ops-api/types';
 import { workflowIds } from '../../src/catalog';
 import { rotateApiKey, rotateExpiringKeys } from '../../src/workflows';
-import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerTest, type OpsStack, dialectFreeTest } from '../helpers/stack';
 import { failOperationOnce } from './support';
 
 let env: TestWorkflowEnvironment;
@@ -102,7 +102,7 @@ test('300 keys, a few expiring: exactly those rotated, one failure reported, the
   expect(deletes).toHaveLength(expectedRotated.length);
 });
 
-test('dry run selects without changing anything', async () => {
+dialectFreeTest('dry run selects without changing anything', async () => {
   const { keyIds } = await seedKeys(120, { 5: 3, 60: 10, 119: 30 });
   stack.emulator.clearRequestLog();
   const result = await stack.runWorker(async () =>
@@ -114,31 +114,34 @@ test('dry run selects without changing anything', async () => {
   expect(mutations(stack.emulator)).toEqual([]);
 });
 
-test('maxAgeDays selects old keys; an owner already being rotated is skipped, not failed', async () => {
-  const { keyIds } = await seedKeys(30, { 1: 3, 2: 4 });
-  await env.sleep('40 days'); // every seeded key is now 40 days old; keys 1 and 2 have expired
-  const [busy] = stack.emulator.snapshot().apiKeys.filter((k) => k.id === keyIds[2]);
-  // Another rotation of key 2's owner holds the owner's workflow id (parked on a queue nobody polls).
-  // Its pending task stops the test server from skipping time, so operations finish at once here.
-  stack.emulator.configure({ asyncOperationDurationMs: 0 });
-  const manual = await env.client.workflow.start(rotateApiKey, {
-    args: [{ keyId: busy!.id }],
-    workflowId: workflowIds.rotateApiKey(busy!.spec.ownerType, busy!.spec.ownerId),
-    taskQueue: `${stack.taskQueue}-parked`,
-  });
-  const result = await stack.runWorker(async () =>
-    (await sweep({ leadDays: 0, maxAgeDays: 60, expiryDays: 30 })).result(),
-  );
-  await manual.terminate('test done');
-  // Keys 1 and 2 expired; nothing is older than 60 days.
-  expect(result.rotatedKeys.map((r) => r.keyId)).toEqual([keyIds[1]]);
-  expect(result.skipped).toEqual({ 'rotation-in-progress': 1 });
-  expect(result.failed).toBe(0);
+dialectFreeTest(
+  'maxAgeDays selects old keys; an owner already being rotated is skipped, not failed',
+  async () => {
+    const { keyIds } = await seedKeys(30, { 1: 3, 2: 4 });
+    await env.sleep('40 days'); // every seeded key is now 40 days old; keys 1 and 2 have expired
+    const [busy] = stack.emulator.snapshot().apiKeys.filter((k) => k.id === keyIds[2]);
+    // Another rotation of key 2's owner holds the owner's workflow id (parked on a queue nobody polls).
+    // Its pending task stops the test server from skipping time, so operations finish at once here.
+    stack.emulator.configure({ asyncOperationDurationMs: 0 });
+    const manual = await env.client.workflow.start(rotateApiKey, {
+      args: [{ keyId: busy!.id }],
+      workflowId: workflowIds.rotateApiKey(busy!.spec.ownerType, busy!.spec.ownerId),
+      taskQueue: `${stack.taskQueue}-parked`,
+    });
+    const result = await stack.runWorker(async () =>
+      (await sweep({ leadDays: 0, maxAgeDays: 60, expiryDays: 30 })).result(),
+    );
+    await manual.terminate('test done');
+    // Keys 1 and 2 expired; nothing is older than 60 days.
+    expect(result.rotatedKeys.map((r) => r.keyId)).toEqual([keyIds[1]]);
+    expect(result.skipped).toEqual({ 'rotation-in-progress': 1 });
+    expect(result.failed).toBe(0);
 
-  const older = await stack.runWorker(async () =>
-    (await sweep({ leadDays: 0, maxAgeDays: 30, expiryDays: 30, dryRun: true })).result(),
-  );
-  // Everything seeded is older than 30 days now (the key in its grace period too); replacements are not.
-  expect(older.selected).toBe(29);
-  expect(older.wouldRotate.filter((c) => c.reason === 'too-old')).toHaveLength(28);
-});
+    const older = await stack.runWorker(async () =>
+      (await sweep({ leadDays: 0, maxAgeDays: 30, expiryDays: 30, dryRun: true })).result(),
+    );
+    // Everything seeded is older than 30 days now (the key in its grace period too); replacements are not.
+    expect(older.selected).toBe(29);
+    expect(older.wouldRotate.filter((c) => c.reason === 'too-old')).toHaveLength(28);
+  },
+);

@@ -13,7 +13,7 @@ import {
   reconcile,
   rotateApiKey,
 } from '../../src/workflows';
-import { mutations, testDialect, type OpsStack, stackPerTest } from '../helpers/stack';
+import { mutations, testDialect, type OpsStack, stackPerTest, dialectFreeTest } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -93,7 +93,7 @@ describe('provisioning', () => {
     },
   );
 
-  test('a role for a namespace-scoped account is refused up front', async () => {
+  dialectFreeTest('a role for a namespace-scoped account is refused up front', async () => {
     const err = await provision({ permission: 'write', scope: 'namespace', accountRole: 'read' });
     expect((err as WorkflowFailedError).cause?.message).toMatch(
       /serviceAccount\.accountRole: a namespace-scoped service account has no account role/,
