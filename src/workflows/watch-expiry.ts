@@ -11,6 +11,7 @@ import {
   windowOf,
   type ExpiryLedger,
   type ReportedItem,
+  type RotationPolicy,
   type WatchExpiryInput,
   type WatchExpiryRequest,
 } from '../shared/expiry';
@@ -35,6 +36,8 @@ export interface WatchRotation {
 export interface WatchExpiryResult extends Omit<ExpiringItems, 'withinDays'> {
   windowDays: number;
   thresholds: number[];
+  /** What the watch rotates on its own. */
+  policy: RotationPolicy;
   /** Absent when the watch rotates nothing (`rotateServiceAccounts: none`). */
   rotation?: WatchRotation;
   /** What this run reported: the items that crossed a threshold since they were last reported. */
@@ -89,6 +92,7 @@ export async function watchExpiry(
       ...listed,
       windowDays,
       thresholds: input.thresholds,
+      policy: policyOf(input),
       ...(rotation ? { rotation } : {}),
       reported: sent.ok ? due : [],
       notified: sent.outcome,
