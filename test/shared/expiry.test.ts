@@ -1,6 +1,7 @@
 // The expiry watch's rules without Temporal: the level an item is at, what the product does with it, which items are
 // due to be reported given what was reported before, and `--within`. The days themselves run in
 // test/workflows/watch-expiry.test.ts.
+import { loadWorkerConfig } from '../../src/config';
 import { withinDays } from '../../src/starters/expiring';
 import {
   dueReports,
@@ -117,4 +118,18 @@ test('--within takes days or weeks; the sweep names service accounts only for se
       { field: 'serviceAccounts', message: 'names service accounts: it cannot go with ownerType user' },
     ],
   });
+});
+
+test('the worker needs the expiry webhook secret with its URL (the receiver checks the signature)', () => {
+  const env = { OPS_API_URL: 'http://127.0.0.1:7243', OPS_API_KEY: 'k' };
+  const url = { EXPIRY_WEBHOOK_URL: 'https://hooks.example.com/expiry' };
+  expect(() => loadWorkerConfig({ ...env, ...url })).toThrow(
+    /EXPIRY_WEBHOOK_HMAC_SECRET: is required with EXPIRY_WEBHOOK_URL/,
+  );
+  expect(() => loadWorkerConfig({ ...env, DRIFT_WEBHOOK_URL: url.EXPIRY_WEBHOOK_URL })).toThrow(
+    /DRIFT_WEBHOOK_HMAC_SECRET: is required with DRIFT_WEBHOOK_URL/,
+  );
+  expect(
+    loadWorkerConfig({ ...env, ...url, EXPIRY_WEBHOOK_HMAC_SECRET: '0123456789abcdef' }).EXPIRY_WEBHOOK_URL,
+  ).toBe(url.EXPIRY_WEBHOOK_URL);
 });
