@@ -291,7 +291,10 @@ export const rotateExpiringKeysInput = z
     /** Only keys of this owner type. */
     ownerType: ownerType.optional(),
     /** Only keys of these service accounts (by name); the expiry watch's `rotateServiceAccounts`. */
-    serviceAccounts: z.array(z.string().min(1, { error: 'must not be empty' })).max(1000).optional(),
+    serviceAccounts: z
+      .array(z.string().min(1, { error: 'must not be empty' }))
+      .max(1000)
+      .optional(),
     /** Lifetime of each replacement key. */
     expiryDays: expiryDays.default(90),
     /** Grace period of each rotation; sweeps default to none (consumers read the new token from the sink). */
