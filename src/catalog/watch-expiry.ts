@@ -5,6 +5,7 @@ import type { WatchExpiryInput } from '../shared/expiry';
 import type { listExpiring } from '../workflows/list-expiring';
 import type { WatchExpiryStatus, watchExpiry } from '../workflows/watch-expiry';
 import type { FlagValues } from './flags';
+import { sweepFlags } from './rotate-expiring-keys';
 import { defineKind, workflowNamed } from './kind';
 
 export const EXPIRY_WATCH_SCHEDULE_ID = 'expiry-watch';
@@ -35,30 +36,11 @@ export const watchFlags = {
     valueName: 'all|none|NAME,...',
     description: 'service accounts whose keys the watch rotates (default all); the rest is reported',
   },
-  'lead-days': {
-    type: 'number',
-    field: 'leadDays',
-    valueName: 'DAYS',
-    description: 'rotate keys expiring within DAYS (default 14)',
-  },
-  'expiry-days': {
-    type: 'number',
-    field: 'expiryDays',
-    valueName: 'DAYS',
-    description: 'lifetime of each new key (default 90)',
-  },
-  grace: {
-    type: 'string',
-    field: 'gracePeriod',
-    valueName: 'DURATION',
-    description: 'grace period of each rotation, e.g. 1h (default 0)',
-  },
-  concurrency: {
-    type: 'number',
-    field: 'concurrency',
-    valueName: 'N',
-    description: 'rotations at once (default 5)',
-  },
+  // The rotation's settings, as the key sweep has them.
+  'lead-days': sweepFlags['lead-days'],
+  'expiry-days': sweepFlags['expiry-days'],
+  grace: sweepFlags.grace,
+  concurrency: sweepFlags.concurrency,
 } as const;
 
 /** `30,14,7` → [30, 14, 7]; anything that is not a number stays as it is, for the schema to name. */

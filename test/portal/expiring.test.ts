@@ -13,15 +13,13 @@ import { STACK_FILES } from '../../src/service/stack/types';
 import { main as expiring } from '../../src/starters/expiring';
 import { main as schedule } from '../../src/starters/schedule-expiry-watch';
 import type { WatchExpiryResult } from '../../src/workflows';
-import { makeTestCertificate, pemToBase64 } from '../helpers/certificates';
+import { seedExpiringAccount, WATCHED_USER as DEV } from '../helpers/expiring-account';
 import { eventually, Visitor } from '../helpers/portal';
 import { startTestStack } from '../helpers/service';
 import { runMain } from '../starters/run-starter';
 
-const DAY = 86_400_000;
 const SECRET = 'expiry-webhook-secret-0123';
 const ALICE = 'alice@example.com';
-const DEV = 'dev@example.com';
 
 let stack: Stack;
 const posts: Array<{ body: string; signed: boolean }> = [];
@@ -37,7 +35,7 @@ const receiver = http.createServer((req, res) => {
     res.writeHead(204).end();
   });
 });
-const ids = new Map<string, string>();
+let ids: Map<string, string>;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -50,34 +48,7 @@ beforeAll(async () => {
       EXPIRY_WEBHOOK_HMAC_SECRET: SECRET,
     },
   });
-  const now = Date.now();
-  const at = (days: number) => new Date(now + (days + 0.5) * DAY).toISOString();
-  const emulator = stack.opsApi.emulator!;
-  const cas = [5, 20, 40, 100].map((d) =>
-    makeTestCertificate({ commonName: `CA ${d}d`, validForDays: d + 0.5, now: new Date(now) }),
-  );
-  const { serviceAccountIds, userIds } = await emulator.seed({
-    namespaces: [
-      {
-        name: 'payments',
-        region: 'aws-us-east-1',
-        retentionDays: 7,
-        mtlsAuth: { acceptedClientCa: pemToBase64(...cas) },
-      },
-    ],
-    serviceAccounts: [{ name: 'svc-auto' }, { name: 'svc-manual' }],
-    users: [{ email: DEV }],
-  });
-  const owners = [
-    ['svc-auto', serviceAccountIds[0]!, 'service-account'],
-    ['svc-manual', serviceAccountIds[1]!, 'service-account'],
-    ['dev', userIds[0]!, 'user'],
-  ] as const;
-  const keys = owners.flatMap(([name, ownerId, ownerType]) =>
-    [5, 20, 40, 100].map((d) => ({ displayName: `${name}-${d}d`, ownerId, ownerType, expiryTime: at(d) })),
-  );
-  const { apiKeys } = await emulator.seed({ apiKeys: keys });
-  keys.forEach((k, i) => ids.set(k.displayName, apiKeys[i]!.keyId));
+  ids = await seedExpiringAccount(stack.opsApi.emulator!, Date.now());
 });
 
 afterAll(async () => {
@@ -123,7 +94,6 @@ test('scheduled, triggered twice: rotates, reports once through the webhook, and
   expect((JSON.parse(posts[0]!.body) as { entries: unknown[] }).entries).toHaveLength(6);
 
   // The Schedule hands the first run's result to the next: nothing crossed a threshold since, nothing is posted.
-  await new Promise((r) => setTimeout(r, 1000)); // a scheduled run's id ends in its second
   const second = await triggered(2);
   expect(second).toMatchObject({ reported: [], notified: 'nothing-new', ledger: first.ledger });
   expect(posts).toHaveLength(1);
@@ -177,6 +147,16 @@ test('scheduled, triggered twice: rotates, reports once through the webhook, and
       ['svc-manual-5d', 'not-configured'],
     ].sort(),
   );
+  // Without the watch's schedule nothing rotates on its own, and the command says so.
+  const unscheduled = await runMain(expiring, ['--schedule-id', 'no-such-watch', '--json'], io());
+  expect(unscheduled.stderr).toMatch(
+    /no expiry watch is scheduled as no-such-watch: nothing is rotated on its own/,
+  );
+  const auto20 = (JSON.parse(unscheduled.stdout) as typeof doc).items.find((i) => i.name === 'svc-auto-20d');
+  expect(auto20).toMatchObject({
+    reason: 'not-configured',
+    does: 'reported: not set up for automatic rotation',
+  });
   const bad = await runMain(expiring, ['--within', '45x'], io());
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/--within: must be a number of days such as 30d, 2w or 45/);

@@ -8,14 +8,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { verifyWebhookSignature } from '../../src/secrets/webhook-signature';
 import type { ExpiryLedger, WatchExpiryInput } from '../../src/shared/expiry';
 import { listExpiring, watchExpiry, type WatchExpiryResult } from '../../src/workflows';
-import { makeTestCertificate, pemToBase64 } from '../helpers/certificates';
+import { seedExpiringAccount } from '../helpers/expiring-account';
 import { searchableText } from '../helpers/history';
 import { createOpsStack, dialectFreeTest, mutations, type OpsStack } from '../helpers/stack';
 import { envPerFile } from '../helpers/temporal';
 
 const DAY = 86_400_000;
 const SECRET = 'expiry-webhook-secret-0123';
-const DAYS = [5, 20, 40, 100];
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -34,8 +33,8 @@ const receiver = http.createServer((req, res) => {
   });
 });
 
-/** Item name → its key id or certificate fingerprint, as seeded. */
-const seeded = new Map<string, string>();
+/** Key name → its id, as seeded. */
+let seeded: Map<string, string>;
 
 afterAll(async () => {
   await stack?.close();
@@ -51,42 +50,11 @@ envPerFile(async (made) => {
     { expiryWebhook: { url, secret: SECRET } },
   );
   t0 = await env.currentTimeMs();
-  await seedAccount();
+  seeded = await seedExpiringAccount(stack.emulator, t0);
+  // The bundle reads back as it was seeded, in this dialect too.
+  const [ns] = (await stack.client.listNamespaces()).namespaces!;
+  expect(ns!.spec.mtlsAuth?.acceptedClientCa).toBeTruthy();
 });
-
-/** Half a day past each whole day: "5 days left" from day 0 to the middle of day 5, whatever the test server's drift. */
-const expiring = (days: number) => new Date(t0 + (days + 0.5) * DAY);
-
-async function seedAccount() {
-  const now = new Date(t0);
-  const cas = DAYS.map((d) => makeTestCertificate({ commonName: `CA ${d}d`, now, validForDays: d + 0.5 }));
-  const { serviceAccountIds, userIds } = await stack.emulator.seed({
-    namespaces: [
-      {
-        name: 'payments',
-        region: 'aws-us-east-1',
-        retentionDays: 7,
-        mtlsAuth: { acceptedClientCa: pemToBase64(...cas) },
-      },
-    ],
-    serviceAccounts: [{ name: 'svc-auto' }, { name: 'svc-manual' }],
-    users: [{ email: 'dev@example.com' }],
-  });
-  const owners = [
-    { name: 'svc-auto', ownerId: serviceAccountIds[0]!, ownerType: 'service-account' as const },
-    { name: 'svc-manual', ownerId: serviceAccountIds[1]!, ownerType: 'service-account' as const },
-    { name: 'dev', ownerId: userIds[0]!, ownerType: 'user' as const },
-  ];
-  const keys = owners.flatMap(({ name, ...owner }) =>
-    DAYS.map((d) => ({ displayName: `${name}-${d}d`, ...owner, expiryTime: expiring(d).toISOString() })),
-  );
-  const { apiKeys } = await stack.emulator.seed({ apiKeys: keys });
-  keys.forEach((k, i) => seeded.set(k.displayName, apiKeys[i]!.keyId));
-  const listed = await stack.client.getNamespace(
-    (await stack.client.listNamespaces()).namespaces![0]!.namespace,
-  );
-  expect(listed.spec.mtlsAuth?.acceptedClientCa).toBeTruthy();
-}
 
 const INPUT: WatchExpiryInput = { rotateServiceAccounts: ['svc-auto'], gracePeriod: '0' };
 

@@ -7,7 +7,7 @@ import { daysLeft, describeAction, type ExpiringItem } from '../../shared/expiry
 import type { WatchExpiryResult } from '../../workflows/watch-expiry';
 import { isApprover } from '../access';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
-import { runPath, Time } from '../views/components';
+import { CardTable, runPath, Time } from '../views/components';
 import { Layout } from '../views/layout';
 
 const KIND_LABEL: Record<ExpiringItem['kind'], string> = {
@@ -61,39 +61,27 @@ export function registerExpiringPage(app: FastifyInstance, ctx: PortalContext): 
 
 function ItemsTable({ items, watch, now }: { items: ExpiringItem[]; watch: WatchExpiryResult; now: number }) {
   return (
-    <div class="table-wrap">
-      <table class="runs expiring">
-        <caption class="visually-hidden">Expiring soon, soonest first</caption>
-        <thead>
-          <tr>
-            {COLUMNS.map((c) => (
-              <th scope="col">{c}</th>
-            ))}
+    <CardTable caption="Expiring soon, soonest first" columns={COLUMNS}>
+      {items.map((item) => {
+        const left = daysLeft(Date.parse(item.expiresAt), now);
+        return (
+          <tr data-id={item.id} data-action={item.action}>
+            <td data-label="Days left">{left < 0 ? 'expired' : left}</td>
+            <td data-label="Expires">
+              <Time at={item.expiresAt} />
+            </td>
+            <td data-label="What">{KIND_LABEL[item.kind]}</td>
+            <td data-label="Name">
+              {item.name} <span class="muted id">{item.id}</span>
+            </td>
+            <td data-label="Owner">
+              {item.owner.type} {item.owner.name}
+            </td>
+            <td data-label="What happens">{describeAction(item, watch.policy)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => {
-            const left = daysLeft(Date.parse(item.expiresAt), now);
-            return (
-              <tr data-id={item.id} data-action={item.action}>
-                <td data-label="Days left">{left < 0 ? 'expired' : left}</td>
-                <td data-label="Expires">
-                  <Time at={item.expiresAt} />
-                </td>
-                <td data-label="What">{KIND_LABEL[item.kind]}</td>
-                <td data-label="Name">
-                  {item.name} <span class="muted id">{item.id}</span>
-                </td>
-                <td data-label="Owner">
-                  {item.owner.type} {item.owner.name}
-                </td>
-                <td data-label="What happens">{describeAction(item, watch.policy)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </CardTable>
   );
 }
 
