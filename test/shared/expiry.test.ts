@@ -3,6 +3,7 @@
 // test/workflows/watch-expiry.test.ts.
 import { loadWorkerConfig } from '../../src/config';
 import { withinDays } from '../../src/starters/expiring';
+import { main as scheduleWatch } from '../../src/starters/schedule-expiry-watch';
 import {
   dueReports,
   expiryAction,
@@ -132,4 +133,22 @@ test('the worker needs the expiry webhook secret with its URL (the receiver chec
   expect(
     loadWorkerConfig({ ...env, ...url, EXPIRY_WEBHOOK_HMAC_SECRET: '0123456789abcdef' }).EXPIRY_WEBHOOK_URL,
   ).toBe(url.EXPIRY_WEBHOOK_URL);
+});
+
+test('schedule-expiry-watch names each bad flag and contacts nothing', async () => {
+  let stderr = '';
+  const code = await scheduleWatch(
+    ['--thresholds', '30,abc,0', '--rotate-service-accounts', ',', '--interval', '5s'],
+    {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+      connect: () => Promise.reject(new Error('must not connect')),
+    },
+  );
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/--thresholds: must be a number/);
+  expect(stderr).toMatch(/--thresholds: must be at least 1/);
+  expect(stderr).toMatch(/--rotate-service-accounts: must name one at least/);
+  expect(stderr).toMatch(/--interval: must be a duration of at least 1m/);
 });
