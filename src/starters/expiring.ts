@@ -2,7 +2,7 @@
 // What expires soon: every API key and accepted CA certificate expiring within the window, read through the Ops API
 // in a listExpiring run, with its owner and what the product does about it as the expiry watch's schedule is set up.
 import type { Client } from '@temporalio/client';
-import { EXPIRY_WATCH_SCHEDULE_ID, listExpiringKind, watchExpiryKind } from '../catalog';
+import { EXPIRY_WATCH_SCHEDULE_ID, listExpiringKind, watchExpiryKind, workflowIds } from '../catalog';
 import {
   describeAction,
   policyOf,
@@ -96,7 +96,7 @@ async function scheduledPolicy(client: Client, scheduleId: string): Promise<Rota
 
 async function list(client: Client, values: Values, io: StarterIO, out: Output): Promise<ExitCode> {
   const scheduleId = values['schedule-id'] ?? EXPIRY_WATCH_SCHEDULE_ID;
-  const workflowId = listExpiringKind.workflowId({ withinDays: 0 });
+  const workflowId = workflowIds.listExpiring();
   try {
     const rotation = await scheduledPolicy(client, scheduleId);
     if (!rotation)
