@@ -45,21 +45,27 @@ const workerFields = {
   DRIFT_WEBHOOK_HMAC_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** A workflow bundle made by `npm run bundle-workflows`: the worker starts without bundling (seconds of CPU). */
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** Where the expiry watch posts signed warnings; off when unset. */
+  EXPIRY_WEBHOOK_URL: z.url({ error: 'must be a URL' }).optional(),
+  EXPIRY_WEBHOOK_HMAC_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
 };
 
 /** The rules across variables, for the worker's schema and the stack's alike. */
 function crossChecks(
-  c: { DRIFT_WEBHOOK_URL?: string; DRIFT_WEBHOOK_HMAC_SECRET?: string; OPS_API_TIMEOUT_MS: number } & {
+  c: Partial<Record<`${'DRIFT' | 'EXPIRY'}_WEBHOOK_${'URL' | 'HMAC_SECRET'}`, string>> & {
+    OPS_API_TIMEOUT_MS: number;
     OPS_API_FLEET_LEASE_SECONDS?: number | undefined;
   },
   ctx: z.RefinementCtx,
 ): void {
-  if (c.DRIFT_WEBHOOK_URL && !c.DRIFT_WEBHOOK_HMAC_SECRET)
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is required with DRIFT_WEBHOOK_URL (the receiver checks the signature)',
-      path: ['DRIFT_WEBHOOK_HMAC_SECRET'],
-    });
+  for (const hook of ['DRIFT', 'EXPIRY'] as const) {
+    if (c[`${hook}_WEBHOOK_URL`] && !c[`${hook}_WEBHOOK_HMAC_SECRET`])
+      ctx.addIssue({
+        code: 'custom',
+        message: `is required with ${hook}_WEBHOOK_URL (the receiver checks the signature)`,
+        path: [`${hook}_WEBHOOK_HMAC_SECRET`],
+      });
+  }
   // A request and its rate window must fit in the half of a lease left when it is renewed (src/fleet/request-slots.ts).
   if ((c.OPS_API_FLEET_LEASE_SECONDS ?? Infinity) < minFleetLeaseSeconds(c.OPS_API_TIMEOUT_MS))
     ctx.addIssue({

@@ -181,6 +181,9 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
       ...(config.DRIFT_WEBHOOK_URL && config.DRIFT_WEBHOOK_HMAC_SECRET
         ? { driftWebhook: { url: config.DRIFT_WEBHOOK_URL, secret: config.DRIFT_WEBHOOK_HMAC_SECRET } }
         : {}),
+      ...(config.EXPIRY_WEBHOOK_URL && config.EXPIRY_WEBHOOK_HMAC_SECRET
+        ? { expiryWebhook: { url: config.EXPIRY_WEBHOOK_URL, secret: config.EXPIRY_WEBHOOK_HMAC_SECRET } }
+        : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.MAX_CONCURRENT_ACTIVITIES,
     ...(config.OPS_API_TASK_QUEUE_RATE_LIMIT

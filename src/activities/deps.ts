@@ -7,4 +7,6 @@ export interface ActivityDeps {
   secrets: SecretSink;
   /** Where a scheduled plan posts a signed drift summary (DRIFT_WEBHOOK_URL / _HMAC_SECRET). */
   driftWebhook?: { url: string; secret: string };
+  /** Where the expiry watch posts signed warnings (EXPIRY_WEBHOOK_URL / _HMAC_SECRET). */
+  expiryWebhook?: { url: string; secret: string };
 }

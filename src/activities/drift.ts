@@ -1,8 +1,7 @@
 // A scheduled plan's drift, posted signed to the configured webhook.
-import { ApplicationFailure } from '@temporalio/common';
 import { planSummary, type Plan } from '../desired-state/plan';
-import { postSigned, SignedPostError } from '../secrets/signed-post';
 import type { ActivityDeps } from './deps';
+import { notifyWebhook } from './webhook';
 
 export function createDriftActivities({ driftWebhook }: ActivityDeps) {
   return {
@@ -12,24 +11,10 @@ export function createDriftActivities({ driftWebhook }: ActivityDeps) {
      */
     async notifyDrift(input: { name: string; plan: Plan }): Promise<{ outcome: 'sent' | 'not-configured' }> {
       if (!driftWebhook) return { outcome: 'not-configured' };
-      const url = new URL(driftWebhook.url);
-      try {
-        await postSigned({
-          url,
-          rawBody: driftBody(input.name, input.plan),
-          secret: driftWebhook.secret,
-          timeoutMs: 10_000,
-          okStatuses: [200, 201, 202, 204],
-        });
-      } catch (error) {
-        if (!(error instanceof SignedPostError)) throw error;
-        // Only the host is named: a webhook URL's path is often its secret.
-        throw ApplicationFailure.create({
-          type: 'DriftWebhookFailed',
-          message: `drift webhook at ${url.origin} ${error.message}`,
-          nonRetryable: !error.retryable,
-        });
-      }
+      await notifyWebhook(driftWebhook, driftBody(input.name, input.plan), {
+        type: 'DriftWebhookFailed',
+        name: 'drift webhook',
+      });
       return { outcome: 'sent' };
     },
   };

@@ -1,6 +1,7 @@
 import { createApiKeyActivities } from './api-keys';
 import { createAsyncOperationActivities } from './async-operations';
 import type { ActivityDeps } from './deps';
+import { createExpiryActivities } from './expiry';
 import { withFailureMapping } from './failures';
 import { createKeyRotationActivities } from './key-rotation';
 import { createNamespaceActivities } from './namespaces';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAsyncOperationActivities(deps),
     ...createKeyRotationActivities(deps),
     ...createReconcileActivities(deps),
+    ...createExpiryActivities(deps),
   });
 }
 

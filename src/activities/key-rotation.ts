@@ -1,4 +1,4 @@
-import type { ApiKey, OwnerType } from '../ops-api';
+import { listAll, type ApiKey, type OwnerType } from '../ops-api';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './util';
 
@@ -17,6 +17,8 @@ export interface SelectKeysForRotationInput {
   leadDays: number;
   maxAgeDays?: number;
   ownerType?: OwnerType;
+  /** Only keys of these service accounts (by name); due keys of others are skipped as `not-selected`. */
+  serviceAccounts?: string[];
 }
 
 export interface RotationCandidate {
@@ -53,6 +55,13 @@ export function rotationReason(
 }
 
 export function createKeyRotationActivities({ client }: ActivityDeps) {
+  /** The ids of the named service accounts (names are unique in an account); undefined when not restricted. */
+  const selectedOwners = async (names: string[] | undefined): Promise<Set<string> | undefined> => {
+    if (!names) return undefined;
+    const wanted = new Set(names);
+    const accounts = await listAll(client, 'listServiceAccounts');
+    return new Set(accounts.filter((a) => wanted.has(a.spec.name)).map((a) => a.id));
+  };
   return {
     /**
      * One batch of a sweep: walks pages from `pageToken` and returns only the keys due for rotation
@@ -61,12 +70,14 @@ export function createKeyRotationActivities({ client }: ActivityDeps) {
      */
     async selectApiKeysForRotation(input: SelectKeysForRotationInput): Promise<SelectedKeys> {
       const out: SelectedKeys = { candidates: [], scanned: 0, notDue: 0, skipped: {} };
+      const selected = await selectedOwners(input.serviceAccounts);
+      const ownerType = selected ? 'service-account' : input.ownerType;
       let pageToken = input.pageToken;
       for (let pages = 0; pages < input.maxPages; pages++) {
         const page = await client.listApiKeys({
           pageSize: input.pageSize,
           ...(pageToken ? { pageToken } : {}),
-          ...(input.ownerType ? { ownerType: input.ownerType } : {}),
+          ...(ownerType ? { ownerType } : {}),
         });
         heartbeat({ pages: pages + 1 });
         for (const key of page.apiKeys ?? []) {
@@ -74,6 +85,8 @@ export function createKeyRotationActivities({ client }: ActivityDeps) {
           const reason = rotationReason(key, input);
           if (!reason) {
             out.notDue++;
+          } else if (selected && !selected.has(key.spec.ownerId)) {
+            out.skipped['not-selected'] = (out.skipped['not-selected'] ?? 0) + 1;
           } else if (key.state !== 'active' && key.state !== 'expired') {
             // `deleting`: on its way out already; `activating`: not usable yet, the next sweep sees it.
             out.skipped[key.state] = (out.skipped[key.state] ?? 0) + 1;

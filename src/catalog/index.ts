@@ -12,6 +12,7 @@ import { reconcileId, reconcileKind, reconcilePlanId, reconcileScheduleId } from
 import { rotateApiKeyKind } from './rotate-api-key';
 import { rotateExpiringKeysId, rotateExpiringKeysKind } from './rotate-expiring-keys';
 import { updateNamespaceId, updateNamespaceKind } from './update-namespace';
+import { listExpiringId, listExpiringKind, watchExpiryKind } from './watch-expiry';
 
 export * from './kind';
 export { decommissionNamespaceKind } from './decommission-namespace';
@@ -23,6 +24,12 @@ export { reconcileKind, scheduledReconcileId } from './reconcile';
 export { ownerValue, rotateApiKeyKind } from './rotate-api-key';
 export { KEY_ROTATION_SCHEDULE_ID, rotateExpiringKeysKind, scheduledSweepId } from './rotate-expiring-keys';
 export { updateNamespaceKind } from './update-namespace';
+export {
+  EXPIRY_WATCH_SCHEDULE_ID,
+  listExpiringKind,
+  scheduledWatchId,
+  watchExpiryKind,
+} from './watch-expiry';
 
 /** Every kind, in the order people meet them. */
 export const CATALOG = [
@@ -31,9 +38,11 @@ export const CATALOG = [
   decommissionNamespaceKind,
   rotateApiKeyKind,
   rotateExpiringKeysKind,
+  watchExpiryKind,
   offboardUserKind,
   reconcileKind,
   exportAccountKind,
+  listExpiringKind,
   namespaceExistsKind,
 ] as const;
 
@@ -54,6 +63,7 @@ export const workflowIds = {
   reconcilePlan: reconcilePlanId,
   reconcileSchedule: reconcileScheduleId,
   exportAccount: exportAccountId,
+  listExpiring: listExpiringId,
 };
 
 type Requestable = Extract<(typeof CATALOG)[number], { request?: { type: string } }>;

@@ -18,6 +18,12 @@ export function mayView(rules: DeciderRules, user: string, run: RunParties): boo
   const who = user.trim().toLowerCase();
   if (same(run.requestedBy, who) || same(run.approval?.requestedBy, who)) return true;
   if (run.approvalUnread) return false;
-  const approvers = run.approval ? run.approval.approvers : rules.approvers;
-  return approvers === ANY_APPROVER || approvers.some((a) => same(a, who));
+  return listed(run.approval ? run.approval.approvers : rules.approvers, who);
 }
+
+const listed = (approvers: DeciderRules['approvers'], who: string) =>
+  approvers === ANY_APPROVER || approvers.some((a) => same(a, who));
+
+/** One of PORTAL_APPROVERS: sees what concerns the whole account (every expiring key and certificate). */
+export const isApprover = (rules: DeciderRules, user: string): boolean =>
+  listed(rules.approvers, user.trim().toLowerCase());

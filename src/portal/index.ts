@@ -18,6 +18,7 @@ import { csrfUserInfo, type PortalContext } from './context';
 import type { Directory } from './directory';
 import { registerApprovalsPage } from './pages/approvals';
 import { messagePage } from './pages/errors';
+import { registerExpiringPage } from './pages/expiring';
 import { loginPage, registerLogin } from './pages/login';
 import { registerNewNamespacePage } from './pages/new-namespace';
 import { registerNewOffboardingPage } from './pages/new-offboarding';
@@ -87,6 +88,7 @@ const PAGES = [
   registerNewRotationPage,
   registerNewOffboardingPage,
   registerApprovalsPage,
+  registerExpiringPage,
 ];
 
 export async function registerPortal(app: FastifyInstance, opts: PortalOptions): Promise<void> {

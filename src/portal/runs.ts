@@ -95,6 +95,8 @@ export interface Runs {
   /** Running runs of this task queue that `user` may see and whose status asks for a decision, oldest wait first. */
   waiting(user: string): Promise<Waiting[]>;
   signal(workflowId: string, runId: string, name: string, args: unknown[]): Promise<void>;
+  /** The newest completed run of `workflowType` on this task queue, with its result (a schedule's latest report). */
+  latest(workflowType: string): Promise<{ run: RunSummary; result: unknown } | undefined>;
   uiLink(workflowId: string, runId: string): string | undefined;
 }
 
@@ -275,5 +277,31 @@ export function createRuns(opts: RunsOptions): Runs {
     async signal(workflowId, runId, name, args) {
       await client.workflow.getHandle(workflowId, runId, { followRuns: false }).signal(name, ...args);
     },
+
+    latest: (workflowType) =>
+      latestCompleted(client, `TaskQueue = ${quote(taskQueue)}`, workflowType, uiLink),
+  };
+}
+
+/** The newest completed run of `workflowType` among `scope`'s, with its result (secrets masked). */
+async function latestCompleted(
+  client: Client,
+  scope: string,
+  workflowType: string,
+  uiLink: (workflowId: string, runId: string) => string | undefined,
+): Promise<{ run: RunSummary; result: unknown } | undefined> {
+  const query = `${scope} AND WorkflowType = ${quote(workflowType)} AND ExecutionStatus = ${quote('Completed')}`;
+  let newest: WorkflowExecutionInfo | undefined;
+  let scanned = 0;
+  // Newest by close time, whatever order the server's visibility lists them in.
+  for await (const info of client.workflow.list({ query, pageSize: 20 })) {
+    if (!newest || (info.closeTime?.getTime() ?? 0) > (newest.closeTime?.getTime() ?? 0)) newest = info;
+    if (++scanned >= 20) break;
+  }
+  if (!newest) return undefined;
+  const handle = client.workflow.getHandle(newest.workflowId, newest.runId, { followRuns: false });
+  return {
+    run: summary(newest, uiLink(newest.workflowId, newest.runId)),
+    result: withoutSecrets(await handle.result()),
   };
 }

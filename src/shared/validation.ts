@@ -217,7 +217,7 @@ export function parseDurationMs(text: string): number | undefined {
   return total;
 }
 
-const duration = (maxMs: number, maxLabel: string) =>
+export const duration = (maxMs: number, maxLabel: string) =>
   z
     .string()
     .refine((s) => parseDurationMs(s) !== undefined, {
@@ -237,7 +237,7 @@ export const resourceId = z
   .max(200, { error: 'must be at most 200 characters' })
   .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, { error: `must be ${RESOURCE_ID_RULE}` });
 const ownerType = z.enum(['user', 'service-account'], { error: 'must be one of user, service-account' });
-const concurrency = (fallback: number) =>
+export const concurrency = (fallback: number) =>
   z
     .number()
     .int({ error: 'must be a whole number' })
@@ -290,6 +290,11 @@ export const rotateExpiringKeysInput = z
       .optional(),
     /** Only keys of this owner type. */
     ownerType: ownerType.optional(),
+    /** Only keys of these service accounts (by name); the expiry watch's `rotateServiceAccounts`. */
+    serviceAccounts: z
+      .array(z.string().min(1, { error: 'must not be empty' }))
+      .max(1000)
+      .optional(),
     /** Lifetime of each replacement key. */
     expiryDays: expiryDays.default(90),
     /** Grace period of each rotation; sweeps default to none (consumers read the new token from the sink). */
@@ -310,6 +315,10 @@ export const rotateExpiringKeysInput = z
   .refine((v) => v.expiryDays > v.leadDays, {
     error: 'must be greater than leadDays, or every replacement key would itself be due',
     path: ['expiryDays'],
+  })
+  .refine((v) => !v.serviceAccounts || v.ownerType !== 'user', {
+    error: 'names service accounts: it cannot go with ownerType user',
+    path: ['serviceAccounts'],
   });
 export type RotateExpiringKeysInput = z.input<typeof rotateExpiringKeysInput>;
 export type RotateExpiringKeysRequest = z.output<typeof rotateExpiringKeysInput>;

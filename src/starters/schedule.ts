@@ -251,7 +251,9 @@ async function act<F extends FlagSpecs>(
       await handle.unpause(note ?? `unpaused by ${cmd.name}`);
       return done('unpaused', `schedule ${scheduleId} unpaused`);
     case 'trigger-now':
-      await handle.trigger();
+      // The SDK's default is ALLOW_ALL, which ignores the schedule's overlap policy and gives the run no last
+      // completion result (the expiry watch's ledger): the schedule's own policy keeps both.
+      await handle.trigger(existing.policies.overlap);
       return done('triggered', `schedule ${scheduleId} triggered: a ${cmd.run} starts now`);
     case 'delete':
       await handle.delete();

@@ -5,6 +5,8 @@ export * from './update-namespace';
 export * from './decommission-namespace';
 export * from './rotate-api-key';
 export * from './rotate-expiring-keys';
+export * from './watch-expiry';
+export * from './list-expiring';
 export * from './offboard-user';
 export * from './reconcile';
 export * from './export-account';

@@ -155,6 +155,7 @@ function selectBatch(input: RotateExpiringKeysRequest, pageToken: string | undef
     leadDays: input.leadDays,
     ...(input.maxAgeDays !== undefined ? { maxAgeDays: input.maxAgeDays } : {}),
     ...(input.ownerType ? { ownerType: input.ownerType } : {}),
+    ...(input.serviceAccounts ? { serviceAccounts: input.serviceAccounts } : {}),
   });
 }
 

@@ -44,6 +44,8 @@ export interface StackOptions {
   dialect?: DialectName;
   /** Where the activities post drift summaries. */
   driftWebhook?: { url: string; secret: string };
+  /** Where the expiry watch posts its warnings. */
+  expiryWebhook?: { url: string; secret: string };
 }
 
 /** The dialect this test run speaks to the emulator: every workflow suite runs in both (jest projects). */
@@ -88,6 +90,7 @@ export async function createOpsStack(
     client,
     secrets,
     ...(options.driftWebhook ? { driftWebhook: options.driftWebhook } : {}),
+    ...(options.expiryWebhook ? { expiryWebhook: options.expiryWebhook } : {}),
   });
   const taskQueue = `test-${process.pid}-${++stackCount}`;
   const workflowBundle = await bundleOnce(workflowsPath);

@@ -218,6 +218,33 @@ export function Section({
   );
 }
 
+/** A table that becomes cards on narrow screens (each cell names its column in `data-label`). */
+export function CardTable({
+  caption,
+  columns,
+  children,
+}: {
+  caption: string;
+  columns: readonly string[];
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class="runs">
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col">{c}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The portal's path of a run's page. */
 export function runPath(workflowId: string, runId?: string): string {
   return `/runs/${encodeURIComponent(workflowId)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`;

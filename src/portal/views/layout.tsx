@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField } from './components';
 
-export type NavItem = 'requests' | 'namespace' | 'rotation' | 'offboarding' | 'approvals';
+export type NavItem = 'requests' | 'namespace' | 'rotation' | 'offboarding' | 'approvals' | 'expiring';
 
 const NAV: Array<{ id: NavItem; href: string; label: string }> = [
   { id: 'requests', href: '/', label: 'Requests' },
@@ -11,6 +11,7 @@ const NAV: Array<{ id: NavItem; href: string; label: string }> = [
   { id: 'rotation', href: '/new/rotation', label: 'Rotate an API key' },
   { id: 'offboarding', href: '/new/offboarding', label: 'Offboard a user' },
   { id: 'approvals', href: '/approvals', label: 'Approvals' },
+  { id: 'expiring', href: '/expiring', label: 'Expiring soon' },
 ];
 
 export interface LayoutProps {

@@ -1,0 +1,60 @@
+// npm run schedule-expiry-watch -- --interval 1d --thresholds 30,14,7,1     create or update (idempotent)
+// npm run schedule-expiry-watch -- --describe | --pause | --unpause | --trigger-now | --delete
+import { EXPIRY_WATCH_SCHEDULE_ID, scheduledWatchId, watchExpiryKind } from '../catalog';
+import { watchFlags, watchInput } from '../catalog/watch-expiry';
+import { validate } from '../shared/validation';
+import { taskQueueOf } from './cli';
+import { toFlagProblems, type FlagSpecs, type FlagValues } from './flags';
+import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
+
+export const scheduleFlags = {
+  ...timingFlags({
+    what: 'watch',
+    run: 'watch',
+    cronExample: '0 6 * * *',
+    interval: { name: 'interval', description: 'or every DURATION, e.g. 12h (default 1d)' },
+    defaultScheduleId: EXPIRY_WATCH_SCHEDULE_ID,
+  }),
+  ...watchFlags,
+  ...actionFlags('watch'),
+} as const satisfies FlagSpecs;
+
+const command: ScheduleCommand<typeof scheduleFlags> = {
+  name: 'schedule-expiry-watch',
+  summary:
+    'Creates or updates the Temporal Schedule that runs the expiry watch (default: daily): it rotates the ' +
+    'service-account keys it may and reports every other API key and accepted CA certificate once per threshold ' +
+    'crossed, to the signed webhook (EXPIRY_WEBHOOK_URL on the worker), the portal and `npm run expiring`. ' +
+    'Idempotent ("unchanged" when nothing differs). --trigger-now runs one watch that knows what the last one ' +
+    'reported.',
+  flags: scheduleFlags,
+  examples: [
+    'npm run schedule-expiry-watch -- --interval 1d',
+    'npm run schedule-expiry-watch -- --cron "0 6 * * *" --thresholds 30,20,10 --rotate-service-accounts ci,deployer',
+    'npm run schedule-expiry-watch -- --describe --json',
+  ],
+  intervalFlag: 'interval',
+  defaultIntervalMs: 86_400_000,
+  kindLabel: 'expiry watch',
+  run: 'watch',
+  async target(values, { action, env, problems }) {
+    const v = values as FlagValues<typeof scheduleFlags> & { 'task-queue'?: string };
+    const scheduleId = v['schedule-id'] ?? EXPIRY_WATCH_SCHEDULE_ID;
+    if (action) return { scheduleId };
+    const input = watchInput(v);
+    const checked = validate(watchExpiryKind.schema!, input);
+    if (!checked.ok) problems.push(...toFlagProblems(watchFlags, checked.problems));
+    return {
+      scheduleId,
+      workflow: {
+        workflowType: watchExpiryKind.workflowType,
+        workflowId: scheduledWatchId(scheduleId),
+        taskQueue: taskQueueOf(v, env),
+        input,
+      },
+    };
+  },
+  describeInput: (input) => ({ watch: input }),
+};
+
+export const main = scheduleEntry(command, module);
