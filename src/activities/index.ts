@@ -7,6 +7,7 @@ import { createNamespaceActivities } from './namespaces';
 import { createReconcileActivities } from './reconcile';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
+import { createTemporaryAccessActivities } from './temporary-access';
 import { createUserActivities } from './users';
 
 export type { ActivityDeps } from './deps';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAsyncOperationActivities(deps),
     ...createKeyRotationActivities(deps),
     ...createReconcileActivities(deps),
+    ...createTemporaryAccessActivities(deps),
   });
 }
 

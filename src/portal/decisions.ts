@@ -32,7 +32,8 @@ const isoOrUndefined = (v: unknown) =>
 export function pendingDecision(status: unknown): PendingDecision | undefined {
   if (!status || typeof status !== 'object') return undefined;
   const s = status as Record<string, unknown>;
-  if (s.step === 'awaiting-approval') {
+  // An approval asked for in another step (an extension of granted access) says `awaitingApproval`.
+  if (s.step === 'awaiting-approval' || s.awaitingApproval === true) {
     const deadline = isoOrUndefined(s.approvalDeadline);
     return { kind: 'approval', actions: ['approve', 'reject'], ...(deadline ? { deadline } : {}) };
   }
@@ -89,6 +90,9 @@ export function refusal(
   if (recorded.ok) {
     // The run's own answer (what it will check itself), in the second person.
     if (requestedBy === user) return 'you requested this yourself: another approver has to decide';
+    if (recorded.value.beneficiaries?.some((b) => b.toLowerCase() === user)) {
+      return 'this request is for you: another approver has to decide';
+    }
     return (
       deciderRefusal(recorded.value, user) &&
       'you are not among the approvers the policy allows for this request'

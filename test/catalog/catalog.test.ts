@@ -30,6 +30,7 @@ test('every starter has its npm script and file', () => {
     'rotate-api-key',
     'rotate-expiring-keys',
     'offboard-user',
+    'grant-temporary-access',
   ]);
   for (const name of starters) {
     expect(scripts[name]).toBe(`exec node --import tsx src/starters/${name}.ts`);
@@ -43,16 +44,23 @@ test('request types (the events API) and business keys are the ones senders and 
     'namespace.decommission.requested',
     'apikey.rotation.requested',
     'user.offboarding.requested',
+    'access.requested',
   ]);
   expect(Object.values(REQUEST_KINDS).map((k) => k.workflowType)).toEqual([
     'provisionNamespace',
     'decommissionNamespace',
     'rotateApiKey',
     'offboardUser',
+    'grantTemporaryAccess',
   ]);
   expect(workflowIds.provisionNamespace('payments')).toBe('provision-namespace/payments');
   expect(workflowIds.offboardUser(' Jo@Example.com ')).toBe('offboard-user/jo@example.com');
   expect(workflowIds.rotateApiKey('service-account', 'sa-1')).toBe('rotate-api-key/service-account/sa-1');
+  // One request per namespace and principal: a user by lower-cased email, a service account by name.
+  expect(workflowIds.grantTemporaryAccess('payments', ' Jo@Example.com')).toBe(
+    'grant-temporary-access/payments/jo@example.com',
+  );
+  expect(workflowIds.grantTemporaryAccess('payments', 'ci-bot')).toBe('grant-temporary-access/payments/ci-bot');
   expect(workflowIds.reconcile('cloud-ops')).toBe('reconcile/cloud-ops');
   expect(workflowIds.reconcilePlan('cloud-ops')).toBe('reconcile-plan/cloud-ops');
   // A rotation is keyed by its owner, whether the request names the key or not.
