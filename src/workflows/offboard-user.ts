@@ -74,7 +74,6 @@ export interface OffboardStatus extends DecisionStatus {
     | 'resolving'
     | 'planning'
     | 'awaiting-approval'
-    | 'ending-temporary-access'
     | 'deleting-api-keys'
     | 'deleting-user'
     | 'completed'
@@ -137,13 +136,14 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     const refused = await approvalRefused(run, plan);
     if (refused) return report(run, plan, refused);
 
-    status.step = 'ending-temporary-access';
-    run.temporaryAccess = await endTemporaryAccess(
-      plan.user.email,
-      `offboarding ${workflowInfo().workflowId}`,
-    );
     status.step = 'deleting-api-keys';
-    await removeKeys(run, plan);
+    // Their temporary access ends meanwhile: each such run takes back what it granted, or calls its request off.
+    const ending = endTemporaryAccess(plan.user.email, `offboarding ${workflowInfo().workflowId}`);
+    try {
+      await removeKeys(run, plan);
+    } finally {
+      run.temporaryAccess = await ending;
+    }
     if (input.deleteUser) {
       status.step = 'deleting-user';
       const res = await deleteResource(

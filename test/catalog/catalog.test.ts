@@ -60,7 +60,9 @@ test('request types (the events API) and business keys are the ones senders and 
   expect(workflowIds.grantTemporaryAccess('payments', ' Jo@Example.com')).toBe(
     'grant-temporary-access/payments/jo@example.com',
   );
-  expect(workflowIds.grantTemporaryAccess('payments', 'ci-bot')).toBe('grant-temporary-access/payments/ci-bot');
+  expect(workflowIds.grantTemporaryAccess('payments', 'ci-bot')).toBe(
+    'grant-temporary-access/payments/ci-bot',
+  );
   expect(workflowIds.reconcile('cloud-ops')).toBe('reconcile/cloud-ops');
   expect(workflowIds.reconcilePlan('cloud-ops')).toBe('reconcile-plan/cloud-ops');
   // A rotation is keyed by its owner, whether the request names the key or not.
