@@ -203,20 +203,12 @@ cloudTest(
         reason: 'migration',
         approval: approval(PAT),
       });
-      // Lee has admin already; Max gets write, which someone raises to admin by hand meanwhile.
+      // Lee has admin already.
       const lee = await start({
         principal: 'lee@example.com',
         namespace: 'team-c',
         permission: 'write',
         duration: '1h',
-        reason: 'debugging',
-        approval: approval(PAT, false),
-      });
-      const max = await start({
-        principal: 'max@example.com',
-        namespace: 'team-c',
-        permission: 'write',
-        duration: '1d',
         reason: 'debugging',
         approval: approval(PAT, false),
       });
@@ -241,6 +233,15 @@ cloudTest(
       });
       expect(await grantsOf('lee')).toEqual({ 'team-c': 'admin' });
 
+      // Started once the others are done: awaiting their results skips time, which would end it first.
+      const max = await start({
+        principal: 'max@example.com',
+        namespace: 'team-c',
+        permission: 'write',
+        duration: '1d',
+        reason: 'debugging',
+        approval: approval(PAT, false),
+      });
       await until(max, (s) => s.step === 'granted');
       const user = await stack.client.getUser(users.max!);
       await stack.client.setUserNamespaceAccess({
@@ -353,6 +354,8 @@ cloudTest(
         permission: 'write',
         duration: '30d',
         reason: 'on call',
+        // Longer than anything the offboarding's waits could skip past.
+        approvalTimeout: '7d',
         approval: approval(PAT, required),
       });
     await stack.runWorker(async () => {
