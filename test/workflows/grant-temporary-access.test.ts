@@ -4,11 +4,13 @@
 // clobbered, a retry after the server committed changes nothing twice, and an offboarding ends a user's access.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workflowIds } from '../../src/catalog';
 import { silentLogger } from '../../src/logger';
 import { loadApprovalPolicy } from '../../src/policy/load';
 import { createIntake } from '../../src/requests/intake';
+import { grantTemporaryAccessKind, workflowIds } from '../../src/catalog';
+import { UsageError } from '../../src/starters/flags';
 import { main as accessMain } from '../../src/starters/grant-temporary-access';
+import { prepareStart } from '../../src/starters/starter';
 import type { AccessPermission } from '../../src/shared/validation';
 import {
   accessStatusQuery,
@@ -145,7 +147,12 @@ cloudTest(
         required: true,
         beneficiaries: ['jo@example.com'],
       });
-      expect(waiting.access).toMatchObject({ principal: 'jo@example.com', permission: 'write', had: null });
+      expect(waiting.access).toMatchObject({
+        principal: 'jo@example.com',
+        permission: 'write',
+        reason: 'incident 4711',
+        had: null,
+      });
       // Whoever sends them: the requester, whom it is for, and someone the policy does not name.
       for (const approver of [PAT, 'jo@example.com', 'carol@example.com'])
         await h.signal(approveAccessSignal, { approver });
@@ -384,3 +391,37 @@ cloudTest(
     await expect(stack.client.getUser(users.leaver!)).rejects.toThrow(/not found/i);
   },
 );
+
+test('the starter names each bad flag; a signal needs only the business key', async () => {
+  const problems = (argv: string[], forSignal = false) =>
+    prepareStart(grantTemporaryAccessKind, argv, {}, forSignal).then(
+      () => [],
+      (err: unknown) => (err instanceof UsageError ? err.problems : Promise.reject(err)),
+    );
+  expect(
+    await problems([
+      '--principal',
+      'a/b',
+      '--namespace',
+      'team-a',
+      '--permission',
+      'owner',
+      '--duration',
+      '31d',
+    ]),
+  ).toEqual([
+    {
+      flag: '--principal',
+      message: expect.stringMatching(/user's email address, or a service account's name/),
+    },
+    { flag: '--permission', message: 'must be one of read, write, admin' },
+    { flag: '--duration', message: 'must be at most 30d' },
+    { flag: '--reason', message: 'is required' },
+  ]);
+  expect(await problems(['--principal', 'ci-bot', '--namespace', 'team-a', '--revoke-now'], true)).toEqual(
+    [],
+  );
+  expect(await problems(['--namespace', 'team-a', '--revoke-now'], true)).toEqual([
+    { flag: '--principal', message: 'is required' },
+  ]);
+});
