@@ -87,6 +87,11 @@ export function refusal(
   // What the run recorded at start (its input), else what its status says it recorded.
   const recorded = validate(approvalRequirement, run.approval ?? run.progress?.approval);
   const requestedBy = recorded.ok ? recorded.value.requestedBy.toLowerCase() : run.requestedBy;
+  // Who asked for the decision the run waits for, when not its requester (an extension), as the run checks it.
+  const askedBy = run.progress?.approvalAskedBy;
+  if (typeof askedBy === 'string' && askedBy.toLowerCase() === user) {
+    return 'you asked for this yourself: another approver has to decide';
+  }
   if (recorded.ok) {
     // The run's own answer (what it will check itself), in the second person.
     if (requestedBy === user) return 'you requested this yourself: another approver has to decide';

@@ -44,6 +44,8 @@ export interface DecisionStatus {
   approvalDeadline?: string;
   /** The latest decisions the run refused, newest last. */
   refusedDecisions?: RefusedDecision[];
+  /** While waiting: who asked for this decision when it is not the requester (an extension); they cannot approve. */
+  approvalAskedBy?: string;
 }
 
 /** How long a wait for approval lasts unless the workflow's input says otherwise. */
@@ -110,6 +112,7 @@ export class DecisionGate {
     this.offered = undefined;
     this.waiting = true;
     this.askedBy = options.askedBy?.trim().toLowerCase();
+    if (this.askedBy) this.status.approvalAskedBy = this.askedBy;
     this.status.approvalDeadline = new Date(Date.now() + timeoutMs).toISOString();
     const until = options.until ?? (() => false);
     try {
@@ -121,6 +124,7 @@ export class DecisionGate {
     } finally {
       this.waiting = false;
       this.askedBy = undefined;
+      delete this.status.approvalAskedBy;
       delete this.status.approvalDeadline;
     }
   }

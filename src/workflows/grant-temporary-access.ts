@@ -201,7 +201,8 @@ function listen(run: AccessRun): void {
   setHandler(revokeAccessNowSignal, (req) => {
     const by = req?.by?.trim();
     if (!by) return gate.refuse('revokeNow', by, 'a revocation must name who asks for it');
-    if (status.revokeRequested || status.step === 'completed' || status.step === 'failed') return;
+    // Already ending (its time is up, or it was asked before): nothing more to do.
+    if (status.revokeRequested || ['revoking', 'completed', 'failed'].includes(status.step)) return;
     const reason = req?.reason?.trim().slice(0, 500);
     status.revokeRequested = { by, ...(reason ? { reason } : {}), at: nowIso() };
   });

@@ -157,6 +157,14 @@ test('whom a request is for (an access request) never approves it, as its reques
   };
   expect(refusal({ approvers: '*' }, 'jo@example.com', { progress })).toMatch(/this request is for you/);
   expect(refusal({ approvers: '*' }, 'kim@example.com', { progress })).toBeUndefined();
+  // Nor does who asked for an extension approve it.
+  const extension = {
+    ...progress,
+    step: 'granted',
+    awaitingApproval: true,
+    approvalAskedBy: 'kim@example.com',
+  };
+  expect(refusal({ approvers: '*' }, 'kim@example.com', { progress: extension })).toMatch(/asked for this/);
   // Its timeline: granted now, the taking back still to come.
   expect(
     states(timeline({ workflowType: 'grantTemporaryAccess', status: 'RUNNING', step: 'granted' })),

@@ -173,7 +173,11 @@ cloudTest(
       // An extension is a request of its own: who asked for it does not approve it.
       await h.signal(extendAccessSignal, { by: ALICE, duration: '1d', reason: 'still on it' });
       const asked2 = await until(h, (s) => s.awaitingApproval === true);
-      expect(asked2).toMatchObject({ step: 'granted', extension: { requestedBy: ALICE, duration: '1d' } });
+      expect(asked2).toMatchObject({
+        step: 'granted',
+        approvalAskedBy: ALICE,
+        extension: { requestedBy: ALICE, duration: '1d' },
+      });
       await h.signal(approveAccessSignal, { approver: ALICE });
       await until(h, (s) => s.refusedDecisions?.length === 4);
       await h.signal(approveAccessSignal, { approver: BOB });
