@@ -24,7 +24,7 @@ import {
 } from '../../src/workflows';
 import { mutations, stackPerFile, testDialect, type OpsStack } from '../helpers/stack';
 import { runMain } from '../starters/run-starter';
-import { failureOf } from './support';
+import { failureOf, untilStatus } from './support';
 
 /** The given document has no operation to change a principal's access: there, only the clear refusal is tested. */
 const cloudTest: typeof test = testDialect() === 'cloud' ? test : test.skip;
@@ -104,17 +104,8 @@ function start(input: Parameters<typeof grantTemporaryAccess>[0]) {
   });
 }
 
-async function until(
-  handle: WorkflowHandle<typeof grantTemporaryAccess>,
-  done: (s: AccessStatus) => boolean,
-): Promise<AccessStatus> {
-  for (let i = 0; i < 200; i++) {
-    const s = await handle.query(accessStatusQuery);
-    if (done(s)) return s;
-    await env.sleep('1s');
-  }
-  throw new Error(`status never matched: ${JSON.stringify(await handle.query(accessStatusQuery))}`);
-}
+const until = (handle: WorkflowHandle, done: (s: AccessStatus) => boolean) =>
+  untilStatus(env, handle, accessStatusQuery, done);
 
 const cli = (...argv: string[]) =>
   runMain(accessMain, argv, {

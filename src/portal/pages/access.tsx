@@ -7,7 +7,7 @@ import type { AccessStatus } from '../../workflows/grant-temporary-access';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
 import { formValues } from '../forms';
 import type { RunSummary } from '../runs';
-import { CsrfField, runPath, Time } from '../views/components';
+import { CsrfField, runPath, RunsTableFrame, Time } from '../views/components';
 import { Layout } from '../views/layout';
 import { RequesterText } from '../views/requester';
 import { messagePage } from './errors';
@@ -69,23 +69,15 @@ const COLUMNS = ['Access', 'Requested by', 'Approved by', 'Ends', 'End early'];
 
 function AccessTable({ granted, csrf }: { granted: Granted[]; csrf: string }) {
   return (
-    <div class="table-wrap">
-      <table class="runs access">
-        <caption class="visually-hidden">Temporary access granted now, soonest end first</caption>
-        <thead>
-          <tr>
-            {COLUMNS.map((c) => (
-              <th scope="col">{c}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {granted.map((g) => (
-            <AccessRow granted={g} csrf={csrf} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <RunsTableFrame
+      caption="Temporary access granted now, soonest end first"
+      columns={COLUMNS}
+      class="access"
+    >
+      {granted.map((g) => (
+        <AccessRow granted={g} csrf={csrf} />
+      ))}
+    </RunsTableFrame>
   );
 }
 

@@ -4,7 +4,7 @@ import { REQUEST_KINDS } from '../../catalog';
 import { csrfToken, sendPage, userOf, type PortalContext } from '../context';
 import { STATUS_FILTERS, type RunSummary, type StatusFilter } from '../runs';
 import { kindTitle, stepLabel } from '../steps';
-import { elapsed, runPath, StatusBadge, Time } from '../views/components';
+import { elapsed, runPath, RunsTableFrame, StatusBadge, Time } from '../views/components';
 import { Layout } from '../views/layout';
 import { RequesterText } from '../views/requester';
 
@@ -86,23 +86,11 @@ const COLUMNS = ['Request', 'Status', 'Step', 'Requested by', 'Started', 'Tempor
 
 function RunsTable({ runs, now }: { runs: RunSummary[]; now: Date }) {
   return (
-    <div class="table-wrap">
-      <table class="runs">
-        <caption class="visually-hidden">Requests, newest first</caption>
-        <thead>
-          <tr>
-            {COLUMNS.map((c) => (
-              <th scope="col">{c}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <RunRow run={r} now={now} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <RunsTableFrame caption="Requests, newest first" columns={COLUMNS}>
+      {runs.map((r) => (
+        <RunRow run={r} now={now} />
+      ))}
+    </RunsTableFrame>
   );
 }
 

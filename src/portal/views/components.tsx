@@ -218,6 +218,35 @@ export function Section({
   );
 }
 
+/** A table of runs (one row each), a card per row on a phone: its hidden caption, column heads and rows. */
+export function RunsTableFrame({
+  caption,
+  columns,
+  class: extra,
+  children,
+}: {
+  caption: string;
+  columns: readonly string[];
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class={extra ? `runs ${extra}` : 'runs'}>
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col">{c}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The portal's path of a run's page. */
 export function runPath(workflowId: string, runId?: string): string {
   return `/runs/${encodeURIComponent(workflowId)}${runId ? `?run=${encodeURIComponent(runId)}` : ''}`;
