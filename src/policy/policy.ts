@@ -211,21 +211,22 @@ export function requiredApproval(
   };
 }
 
+/** Who may decide, in words for the forms. */
+const whoOf = (approvers: Approvers) =>
+  approvers === ANY_APPROVER
+    ? 'anyone signed in but you'
+    : approvers.length
+      ? `one of ${approvers.join(', ')} (not you)`
+      : 'nobody yet (no approver is configured)';
+
 /** What the policy asks of a kind of request, in a sentence for the forms (before anything is submitted). */
 export function describeKinds(policy: ApprovalPolicy, kinds: PolicyKind[]): string[] {
   return kinds.map((k) => {
-    const approvers = policy.kinds[k].approvers ?? policy.approvers;
-    let who =
-      approvers === ANY_APPROVER
-        ? 'anyone signed in but you'
-        : approvers.length
-          ? `one of ${approvers.join(', ')} (not you)`
-          : 'nobody yet (no approver is configured)';
-    const perNamespace =
-      k === 'temporary-access' && policy.accessApprovers.length
-        ? ` (for namespaces matching ${policy.accessApprovers.map((r) => r.pattern).join(', ')}: their own approvers)`
-        : '';
-    if (perNamespace) who += perNamespace;
+    let who = whoOf(policy.kinds[k].approvers ?? policy.approvers);
+    if (k === 'temporary-access' && policy.accessApprovers.length) {
+      const rules = policy.accessApprovers.map((r) => `for ${r.pattern}, ${whoOf(r.approvers)}`);
+      who = [...rules, `otherwise ${who}`].join('; ');
+    }
     return policy.kinds[k].required
       ? `${kindReason(policy, k)}: ${who} must approve it.`
       : `${POLICY_KINDS[k].what[0]!.toUpperCase()}${POLICY_KINDS[k].what.slice(1)} needs no approval; decisions on it are for ${who}.`;

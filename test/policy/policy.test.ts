@@ -8,6 +8,7 @@ import { approversFromEnv, loadApprovalPolicy } from '../../src/policy/load';
 import {
   allowListed,
   defaultPolicy,
+  describeKinds,
   requiredApproval,
   type ApprovalPolicy,
   type RequestSource,
@@ -238,6 +239,12 @@ test("temporary access waits for the approvers of its namespace's pattern, never
   expect(deciderRefusal(approval, 'jo@example.com', true)).toBeUndefined();
   expect(deciderRefusal(approval, 'alice@example.com')).toBeUndefined();
 
+  // The form says it before anything is sent.
+  expect(describeKinds(policy, ['temporary-access'])).toEqual([
+    'temporary access to a namespace needs an approval: for payments-*, one of pay-lead@example.com, ' +
+      'cto@example.com (not you); for *, anyone signed in but you; otherwise one of alice@example.com, ' +
+      'bob@example.com (not you) must approve it.',
+  ]);
   const bad = () =>
     loadApprovalPolicy(
       { APPROVAL_POLICY: '{"accessApprovers": [{"pattern": "", "approvers": "alice"}]}' },
