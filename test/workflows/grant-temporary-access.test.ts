@@ -96,13 +96,33 @@ const approval = (requestedBy: string, required = true) => ({
   reasons: required ? ['temporary access to a namespace needs an approval'] : [],
 });
 
-function start(input: Parameters<typeof grantTemporaryAccess>[0]) {
+type Input = Parameters<typeof grantTemporaryAccess>[0];
+function start(input: Input) {
   return env.client.workflow.start(grantTemporaryAccess, {
     args: [input],
     workflowId: workflowIds.grantTemporaryAccess(input.namespace, input.principal),
     taskQueue: stack.taskQueue,
   });
 }
+
+/** Access for `who` (by name), as the front door starts it: needing an approval by Alice or Bob, or none. */
+const ask = (
+  who: string,
+  namespace: string,
+  permission: AccessPermission,
+  duration: string,
+  required = true,
+  more: Partial<Input> = {},
+) =>
+  start({
+    principal: `${who}@example.com`,
+    namespace,
+    permission,
+    duration,
+    reason: 'on call',
+    approval: approval(PAT, required),
+    ...more,
+  });
 
 const until = (handle: WorkflowHandle, done: (s: AccessStatus) => boolean) =>
   untilStatus(env, handle, accessStatusQuery, done);
@@ -197,23 +217,9 @@ cloudTest(
   async () => {
     await stack.runWorker(async () => {
       // Kim has read: asks admin, ends it early herself; read comes back.
-      const kim = await start({
-        principal: 'kim@example.com',
-        namespace: 'team-b',
-        permission: 'admin',
-        duration: '7d',
-        reason: 'migration',
-        approval: approval(PAT),
-      });
+      const kim = await ask('kim', 'team-b', 'admin', '7d');
       // Lee has admin already.
-      const lee = await start({
-        principal: 'lee@example.com',
-        namespace: 'team-c',
-        permission: 'write',
-        duration: '1h',
-        reason: 'debugging',
-        approval: approval(PAT, false),
-      });
+      const lee = await ask('lee', 'team-c', 'write', '1h', false);
       await until(kim, (s) => s.step === 'awaiting-approval');
       await kim.signal(approveAccessSignal, { approver: BOB });
       await until(kim, (s) => s.step === 'granted');
@@ -236,14 +242,7 @@ cloudTest(
       expect(await grantsOf('lee')).toEqual({ 'team-c': 'admin' });
 
       // Started once the others are done: awaiting their results skips time, which would end it first.
-      const max = await start({
-        principal: 'max@example.com',
-        namespace: 'team-c',
-        permission: 'write',
-        duration: '1d',
-        reason: 'debugging',
-        approval: approval(PAT, false),
-      });
+      const max = await ask('max', 'team-c', 'write', '1d', false);
       await until(max, (s) => s.step === 'granted');
       const user = await stack.client.getUser(users.max!);
       await stack.client.setUserNamespaceAccess({
@@ -265,16 +264,7 @@ cloudTest(
     stack.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'setUserNamespaceAccess', count: 1 });
     stack.emulator.faults.add({ kind: 'commit-then-drop', operationId: 'updateUser', count: 1 });
     const result = await stack.runWorker(async () =>
-      (
-        await start({
-          principal: 'sam@example.com',
-          namespace: 'team-a',
-          permission: 'read',
-          duration: '15m',
-          reason: 'look at a stuck run',
-          approval: approval(PAT, false),
-        })
-      ).result(),
+      (await ask('sam', 'team-a', 'read', '15m', false)).result(),
     );
     expect(result).toMatchObject({ outcome: 'ended', undo: 'removed', changed: { from: null, to: 'read' } });
     // Both answers were lost, and each change was still sent once: the retries found their own operations.
@@ -349,20 +339,10 @@ test('a signed event starts it with the policy answer; a bad one is refused by f
 cloudTest(
   "an offboarding ends the leaver's access: a granted one is taken back, a waiting one called off",
   async () => {
-    const request = (namespace: string, required: boolean) =>
-      start({
-        principal: 'leaver@example.com',
-        namespace,
-        permission: 'write',
-        duration: '30d',
-        reason: 'on call',
-        // Longer than anything the offboarding's waits could skip past.
-        approvalTimeout: '7d',
-        approval: approval(PAT, required),
-      });
     await stack.runWorker(async () => {
-      const granted = await request('team-a', false);
-      const pending = await request('team-b', true);
+      const granted = await ask('leaver', 'team-a', 'write', '30d', false);
+      // Its approval may wait longer than anything the offboarding's waits could skip past.
+      const pending = await ask('leaver', 'team-b', 'write', '30d', true, { approvalTimeout: '7d' });
       await until(granted, (s) => s.step === 'granted');
       await until(pending, (s) => s.step === 'awaiting-approval');
       const report = await (
