@@ -2,7 +2,7 @@
 // change a user's access): the form asks for the signed-in user only, whatever is posted; the Approvals page shows
 // what is asked, never as approvable to whom it is for; once approved, "access that ends soon" lists it with its
 // requester, approver and end to those who may see the run; "Revoke now" takes it back.
-import { eventually, startPortalStack, type PortalStack } from '../helpers/portal';
+import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
 import { sendDecision, sendForm, viaProxy as proxyVisitor } from './support';
 
 let portal: PortalStack;
@@ -63,6 +63,12 @@ test('asked for yourself, approved by someone else, listed as ending soon, revok
   // Someone who is neither its requester, whom it is for, nor its approver does not see it.
   expect((await viaProxy('carol@example.com').get('/access')).body).not.toContain(workflowId);
 
+  // Without a session, or without the page's CSRF token, nothing is revoked.
+  const form = { workflowId, runId: sent.runId! };
+  expect((await new Visitor(portal.base).get('/access')).status).toBe(401);
+  expect((await new Visitor(portal.base).post('/access/revoke', form)).status).toBe(401);
+  expect((await pat.post('/access/revoke', form)).status).toBe(403);
+  expect((await statusOf(workflowId)).step).toBe('granted');
   const revoked = await pat.post('/access/revoke', {
     _csrf: await pat.csrf('/access'),
     workflowId,
