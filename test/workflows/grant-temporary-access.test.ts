@@ -1,16 +1,15 @@
 // Temporary access, end to end against the emulator in both dialects: asked for (starter, signed-event intake),
 // approved by someone other than the requester and whom it is for, granted, extended (approved again) and taken back
 // when its time is up days later; a grant that was there before survives, one someone else changed since is not
-// clobbered, a retry after the server committed changes nothing twice, and an offboarding ends a user's access.
+// clobbered, a retry after the server committed changes nothing twice, a service account is found by name, and an
+// offboarding ends a user's access. The given document cannot change access: there, the clear refusal is tested.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { silentLogger } from '../../src/logger';
 import { loadApprovalPolicy } from '../../src/policy/load';
 import { createIntake } from '../../src/requests/intake';
-import { grantTemporaryAccessKind, workflowIds } from '../../src/catalog';
-import { UsageError } from '../../src/starters/flags';
+import { workflowIds } from '../../src/catalog';
 import { main as accessMain } from '../../src/starters/grant-temporary-access';
-import { prepareStart } from '../../src/starters/starter';
 import type { AccessPermission } from '../../src/shared/validation';
 import {
   accessStatusQuery,
@@ -274,6 +273,47 @@ cloudTest(
   },
 );
 
+cloudTest(
+  'a service account, by name: its lower grant comes back; one scoped to another namespace is refused',
+  async () => {
+    const read = { permission: 'read' as const };
+    const { serviceAccountIds } = await stack.emulator.seed({
+      serviceAccounts: [
+        {
+          name: 'ci-bot',
+          access: { accountAccess: { role: 'read' }, namespaceAccesses: { [ns['team-a']!]: read } },
+        },
+        { name: 'b-only', namespaceScopedAccess: { namespace: ns['team-b']!, access: read } },
+      ],
+    });
+    const forBot = (principal: string) =>
+      start({
+        principal,
+        namespace: 'team-a',
+        permission: 'write',
+        duration: '1h',
+        reason: 'deploy',
+        approval: approval(PAT, false),
+      });
+    await stack.runWorker(async () => {
+      expect(await (await forBot('ci-bot')).result()).toMatchObject({
+        outcome: 'ended',
+        endedBy: 'expiry',
+        undo: 'restored',
+        access: { principalKind: 'serviceAccount', principalId: serviceAccountIds[0] },
+      });
+      const err = await (await forBot('b-only')).result().catch((e: unknown) => e);
+      expect(failureOf(err).cause?.message).toMatch(/b-only is scoped to namespace team-b\.\w+ alone/);
+    });
+    const bot = await stack.client.getServiceAccount(serviceAccountIds[0]!);
+    expect(bot.spec.access?.namespaceAccesses?.[ns['team-a']!]).toEqual(read);
+    expect(mutations(stack.emulator)).toEqual([
+      'setServiceAccountNamespaceAccess',
+      'setServiceAccountNamespaceAccess',
+    ]);
+  },
+);
+
 test('a signed event starts it with the policy answer; a bad one is refused by field; the given document refuses clearly', async () => {
   const intake = createIntake({
     client: env.client,
@@ -366,37 +406,3 @@ cloudTest(
     await expect(stack.client.getUser(users.leaver!)).rejects.toThrow(/not found/i);
   },
 );
-
-test('the starter names each bad flag; a signal needs only the business key', async () => {
-  const problems = (argv: string[], forSignal = false) =>
-    prepareStart(grantTemporaryAccessKind, argv, {}, forSignal).then(
-      () => [],
-      (err: unknown) => (err instanceof UsageError ? err.problems : Promise.reject(err)),
-    );
-  expect(
-    await problems([
-      '--principal',
-      'a/b',
-      '--namespace',
-      'team-a',
-      '--permission',
-      'owner',
-      '--duration',
-      '31d',
-    ]),
-  ).toEqual([
-    {
-      flag: '--principal',
-      message: expect.stringMatching(/user's email address, or a service account's name/),
-    },
-    { flag: '--permission', message: 'must be one of read, write, admin' },
-    { flag: '--duration', message: 'must be at most 30d' },
-    { flag: '--reason', message: 'is required' },
-  ]);
-  expect(await problems(['--principal', 'ci-bot', '--namespace', 'team-a', '--revoke-now'], true)).toEqual(
-    [],
-  );
-  expect(await problems(['--namespace', 'team-a', '--revoke-now'], true)).toEqual([
-    { flag: '--principal', message: 'is required' },
-  ]);
-});
