@@ -6,7 +6,7 @@ import { FailureType } from '../shared/failure-types';
 import { findOwnOperation, isOwnRepeat, judgeRefusal } from './util';
 
 /** A change raced with another one (a stale version): read again on the next attempt. */
-const raced = (what: string, err: OpsApiError) =>
+export const raced = (what: string, err: OpsApiError) =>
   ApplicationFailure.create({
     type: FailureType.ResourceNotReady,
     message: `${what} changed while this change was being made (${err.message}); reading it again`,

@@ -8,6 +8,7 @@ import { createNamespaceActivities } from './namespaces';
 import { createReconcileActivities } from './reconcile';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
+import { createTemporaryAccessActivities } from './temporary-access';
 import { createUserActivities } from './users';
 
 export type { ActivityDeps } from './deps';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKeyRotationActivities(deps),
     ...createReconcileActivities(deps),
     ...createExpiryActivities(deps),
+    ...createTemporaryAccessActivities(deps),
   });
 }
 

@@ -13,8 +13,8 @@ import { FailureType } from '../shared/failure-types';
 import { changeOnce, type ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
 
-type PrincipalKind = 'user' | 'serviceAccount';
-type Principal = User | ServiceAccount;
+export type PrincipalKind = 'user' | 'serviceAccount';
+export type Principal = User | ServiceAccount;
 
 export interface SetNamespaceAccessInput {
   kind: PrincipalKind;
@@ -77,7 +77,7 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
 }
 
 /** The principal's permission on one namespace (by id): its scope's, or its grant's; null for none. */
-function permissionOn(principal: Principal, namespaceId: string): Permission | null {
+export function permissionOn(principal: Principal, namespaceId: string): Permission | null {
   const scoped = (principal as ServiceAccount).spec.namespaceScopedAccess;
   const permission = scoped
     ? scoped.namespace === namespaceId
@@ -88,7 +88,7 @@ function permissionOn(principal: Principal, namespaceId: string): Permission | n
 }
 
 /** The request that sets (or removes) one namespace's access on the principal as read. */
-function sendAccess(
+export function sendAccess(
   client: OpsApiClient,
   input: SetNamespaceAccessInput,
   current: Principal,

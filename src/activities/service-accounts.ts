@@ -108,7 +108,7 @@ function specOf(client: OpsApiClient, input: EnsureServiceAccountInput): Service
   };
 }
 
-async function findServiceAccountByName(
+export async function findServiceAccountByName(
   client: OpsApiClient,
   name: string,
 ): Promise<ServiceAccount | undefined> {

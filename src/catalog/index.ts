@@ -4,6 +4,7 @@ import type { ApprovalPolicy, RequestFacts } from '../policy/policy';
 import { rotateApiKeyWorkflowId } from '../shared/workflow-ids';
 import { decommissionNamespaceId, decommissionNamespaceKind } from './decommission-namespace';
 import { exportAccountId, exportAccountKind } from './export-account';
+import { grantTemporaryAccessId, grantTemporaryAccessKind } from './grant-temporary-access';
 import type { AnyKind } from './kind';
 import { namespaceExistsKind } from './namespace-exists';
 import { offboardUserId, offboardUserKind } from './offboard-user';
@@ -17,6 +18,7 @@ import { listExpiringId, listExpiringKind, watchExpiryKind } from './watch-expir
 export * from './kind';
 export { decommissionNamespaceKind } from './decommission-namespace';
 export { exportAccountKind } from './export-account';
+export { grantTemporaryAccessKind } from './grant-temporary-access';
 export { namespaceExistsKind } from './namespace-exists';
 export { offboardUserKind } from './offboard-user';
 export { NAMESPACE_FIELDS, provisionNamespaceKind } from './provision-namespace';
@@ -40,6 +42,7 @@ export const CATALOG = [
   rotateExpiringKeysKind,
   watchExpiryKind,
   offboardUserKind,
+  grantTemporaryAccessKind,
   reconcileKind,
   exportAccountKind,
   listExpiringKind,
@@ -59,6 +62,7 @@ export const workflowIds = {
   rotateApiKey: rotateApiKeyWorkflowId,
   rotateExpiringKeys: rotateExpiringKeysId,
   offboardUser: offboardUserId,
+  grantTemporaryAccess: grantTemporaryAccessId,
   reconcile: reconcileId,
   reconcilePlan: reconcilePlanId,
   reconcileSchedule: reconcileScheduleId,

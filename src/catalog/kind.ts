@@ -50,6 +50,11 @@ export interface StarterSpec<W extends Workflow, F extends FlagSpecs> {
   decisions?: boolean;
   /** Its own flags that signal the running run instead of starting one (after the decisions'). */
   signals?: Partial<Record<keyof F & string, SignalFlag>>;
+  /**
+   * The input fields a signal needs (the business key's): a signal flag given with only these reports no problem
+   * with the others. Default: the whole input must be valid, as for a start.
+   */
+  keyFields?: string[];
 }
 
 /** What the approval policy sees in a request of this kind. */

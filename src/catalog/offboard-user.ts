@@ -13,7 +13,7 @@ const STEPS: Record<OffboardStatus['step'], string> = {
   resolving: 'Find the user',
   planning: 'List what will be removed',
   'awaiting-approval': 'Wait for approval',
-  'deleting-api-keys': "Delete the user's API keys",
+  'deleting-api-keys': "Delete the user's API keys, end their temporary access",
   'deleting-user': 'Delete the user',
   completed: 'Completed',
   failed: 'Failed',
@@ -129,7 +129,11 @@ export const offboardUserKind = defineKind({
         return `offboarding of ${who} rejected by ${r.approval?.by}; nothing changed`;
       if (r.outcome === 'approval-timed-out')
         return `no approval for offboarding ${who} in time; nothing changed`;
-      return `offboarded ${who}: removed ${r.removed.length}, skipped ${r.skipped.length}`;
+      const ended = r.temporaryAccess.length;
+      return (
+        `offboarded ${who}: removed ${r.removed.length}, skipped ${r.skipped.length}` +
+        (ended ? `; ended temporary access to ${r.temporaryAccess.map((a) => a.namespace).join(', ')}` : '')
+      );
     },
   },
 });

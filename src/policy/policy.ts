@@ -18,6 +18,7 @@ export const POLICY_KINDS = {
   },
   namespace: { required: false, what: 'a new namespace' },
   rotation: { required: false, what: "a key rotation's cut-over" },
+  'temporary-access': { required: true, what: 'temporary access to a namespace' },
 } as const;
 export type PolicyKind = keyof typeof POLICY_KINDS;
 export const POLICY_KIND_NAMES = Object.keys(POLICY_KINDS) as PolicyKind[];
@@ -49,6 +50,19 @@ export const policySchema = z.strictObject({
     .array(z.strictObject({ pattern: z.string().min(1).max(100), ...rule.shape }))
     .max(100)
     .default([]),
+  /**
+   * Who approves temporary access to the namespaces matching a pattern (their owners), first match wins: in place
+   * of `kinds.temporary-access.approvers` (or `approvers`) for those namespaces. The `namespaces` rules still apply.
+   */
+  accessApprovers: z
+    .array(
+      z.strictObject({
+        pattern: z.string().min(1, { error: 'must not be empty' }).max(100),
+        approvers: approverList,
+      }),
+    )
+    .max(100)
+    .default([]),
   /** Sources whose requests need no approval: only ever said explicitly. */
   trustedSources: z
     .array(z.enum(TRUSTABLE_SOURCES, { error: `must be one of ${TRUSTABLE_SOURCES.join(', ')}` }))
@@ -66,6 +80,7 @@ export interface ApprovalPolicy {
     required?: boolean;
     approvers?: readonly string[] | typeof ANY_APPROVER;
   }>;
+  accessApprovers: Array<{ pattern: string; approvers: readonly string[] | typeof ANY_APPROVER }>;
   trustedSources: string[];
 }
 
@@ -91,6 +106,7 @@ export function resolvePolicy(
       ...(approval ? { required: approval === 'required' } : {}),
       ...(approvers ? { approvers } : {}),
     })),
+    accessApprovers: doc.accessApprovers,
     trustedSources: doc.trustedSources,
   };
 }
@@ -107,6 +123,8 @@ export interface RequestFacts {
   namespaces: string[];
   /** A word on what triggered a kind, for the reason (e.g. the codec endpoint). */
   detail?: Partial<Record<PolicyKind, string>>;
+  /** Whom it is for besides the requester (an access request's user): they never approve it either. */
+  beneficiaries?: string[];
 }
 
 /** An https endpoint under one of the allow-listed prefixes (same origin, path within). */
@@ -136,6 +154,18 @@ type Approvers = readonly string[] | typeof ANY_APPROVER;
 const intersect = (a: Approvers, b: Approvers): Approvers =>
   a === ANY_APPROVER ? b : b === ANY_APPROVER ? a : a.filter((x) => b.includes(x));
 
+/** The approvers of one kind for these namespaces: temporary access goes to the first matching access rule's. */
+function kindApprovers(policy: ApprovalPolicy, kind: PolicyKind, namespaces: readonly string[]): Approvers {
+  const fallback = policy.kinds[kind].approvers ?? policy.approvers;
+  if (kind !== 'temporary-access' || namespaces.length === 0) return fallback;
+  let approvers: Approvers = ANY_APPROVER;
+  for (const name of namespaces) {
+    const rule = policy.accessApprovers.find((r) => patternMatches(r.pattern, name));
+    approvers = intersect(approvers, rule ? rule.approvers : fallback);
+  }
+  return approvers;
+}
+
 /** Why each kind waits, in words for the run's status and the portal. */
 export function kindReason(policy: ApprovalPolicy, kind: PolicyKind, detail?: string): string {
   if (kind === 'key-deletion') {
@@ -163,7 +193,7 @@ export function requiredApproval(
   // without any, those of every kind it falls under.
   const deciding = requiredKinds.length ? requiredKinds : facts.kinds;
   let approvers: Approvers = deciding.length ? ANY_APPROVER : policy.approvers;
-  for (const k of deciding) approvers = intersect(approvers, policy.kinds[k].approvers ?? policy.approvers);
+  for (const k of deciding) approvers = intersect(approvers, kindApprovers(policy, k, facts.namespaces));
   for (const name of facts.namespaces) {
     const rule = policy.namespaces.find((r) => patternMatches(r.pattern, name));
     if (!rule) continue;
@@ -177,19 +207,26 @@ export function requiredApproval(
     approvers: approvers === ANY_APPROVER ? ANY_APPROVER : [...approvers],
     required: reasons.length > 0 && !trusted,
     reasons: trusted && reasons.length ? [`${requester.source} is a trusted source: no approval`] : reasons,
+    ...(facts.beneficiaries?.length ? { beneficiaries: facts.beneficiaries } : {}),
   };
 }
+
+/** Who may decide, in words for the forms. */
+const whoOf = (approvers: Approvers) =>
+  approvers === ANY_APPROVER
+    ? 'anyone signed in but you'
+    : approvers.length
+      ? `one of ${approvers.join(', ')} (not you)`
+      : 'nobody yet (no approver is configured)';
 
 /** What the policy asks of a kind of request, in a sentence for the forms (before anything is submitted). */
 export function describeKinds(policy: ApprovalPolicy, kinds: PolicyKind[]): string[] {
   return kinds.map((k) => {
-    const approvers = policy.kinds[k].approvers ?? policy.approvers;
-    const who =
-      approvers === ANY_APPROVER
-        ? 'anyone signed in but you'
-        : approvers.length
-          ? `one of ${approvers.join(', ')} (not you)`
-          : 'nobody yet (no approver is configured)';
+    let who = whoOf(policy.kinds[k].approvers ?? policy.approvers);
+    if (k === 'temporary-access' && policy.accessApprovers.length) {
+      const rules = policy.accessApprovers.map((r) => `for ${r.pattern}, ${whoOf(r.approvers)}`);
+      who = [...rules, `otherwise ${who}`].join('; ');
+    }
     return policy.kinds[k].required
       ? `${kindReason(policy, k)}: ${who} must approve it.`
       : `${POLICY_KINDS[k].what[0]!.toUpperCase()}${POLICY_KINDS[k].what.slice(1)} needs no approval; decisions on it are for ${who}.`;

@@ -17,6 +17,8 @@ const same = (a: string | undefined, b: string) => a !== undefined && a.trim().t
 export function mayView(rules: DeciderRules, user: string, run: RunParties): boolean {
   const who = user.trim().toLowerCase();
   if (same(run.requestedBy, who) || same(run.approval?.requestedBy, who)) return true;
+  // Whom it is for (an access request's principal) sees it as its requester does.
+  if (run.approval?.beneficiaries?.some((b) => same(b, who))) return true;
   if (run.approvalUnread) return false;
   return listed(run.approval ? run.approval.approvers : rules.approvers, who);
 }

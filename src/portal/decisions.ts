@@ -32,7 +32,8 @@ const isoOrUndefined = (v: unknown) =>
 export function pendingDecision(status: unknown): PendingDecision | undefined {
   if (!status || typeof status !== 'object') return undefined;
   const s = status as Record<string, unknown>;
-  if (s.step === 'awaiting-approval') {
+  // An approval asked for in another step (an extension of granted access) says `awaitingApproval`.
+  if (s.step === 'awaiting-approval' || s.awaitingApproval === true) {
     const deadline = isoOrUndefined(s.approvalDeadline);
     return { kind: 'approval', actions: ['approve', 'reject'], ...(deadline ? { deadline } : {}) };
   }
@@ -86,9 +87,17 @@ export function refusal(
   // What the run recorded at start (its input), else what its status says it recorded.
   const recorded = validate(approvalRequirement, run.approval ?? run.progress?.approval);
   const requestedBy = recorded.ok ? recorded.value.requestedBy.toLowerCase() : run.requestedBy;
+  // Who asked for the decision the run waits for, when not its requester (an extension), as the run checks it.
+  const askedBy = run.progress?.approvalAskedBy;
+  if (typeof askedBy === 'string' && askedBy.toLowerCase() === user) {
+    return 'you asked for this yourself: another approver has to decide';
+  }
   if (recorded.ok) {
     // The run's own answer (what it will check itself), in the second person.
     if (requestedBy === user) return 'you requested this yourself: another approver has to decide';
+    if (recorded.value.beneficiaries?.some((b) => b.toLowerCase() === user)) {
+      return 'this request is for you: another approver has to decide';
+    }
     return (
       deciderRefusal(recorded.value, user) &&
       'you are not among the approvers the policy allows for this request'

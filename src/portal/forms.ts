@@ -2,6 +2,7 @@
 // post is read, its problems put next to their fields, and its request id made.
 import { randomUUID } from 'node:crypto';
 import {
+  grantTemporaryAccessKind,
   offboardUserKind,
   provisionNamespaceKind,
   rotateApiKeyKind,
@@ -39,6 +40,7 @@ export function formOf(kind: AnyKind): FormSpec {
 export const namespaceForm = formOf(provisionNamespaceKind);
 export const rotationForm = formOf(rotateApiKeyKind);
 export const offboardingForm = formOf(offboardUserKind);
+export const accessForm = formOf(grantTemporaryAccessKind);
 
 /** Problems by form field ('' = the form as a whole). */
 export function problemsByField(spec: FormSpec, problems: InputProblem[]): Map<string, string[]> {

@@ -16,10 +16,12 @@ import { LOGIN_ATTEMPTS_PER_MINUTE } from '../requests/front-door';
 import { createAuthenticator, portalKey, type AuthOptions } from './auth';
 import { csrfUserInfo, type PortalContext } from './context';
 import type { Directory } from './directory';
+import { registerAccessPage } from './pages/access';
 import { registerApprovalsPage } from './pages/approvals';
 import { messagePage } from './pages/errors';
 import { registerExpiringPage } from './pages/expiring';
 import { loginPage, registerLogin } from './pages/login';
+import { registerNewAccessPage } from './pages/new-access';
 import { registerNewNamespacePage } from './pages/new-namespace';
 import { registerNewOffboardingPage } from './pages/new-offboarding';
 import { registerNewRotationPage } from './pages/new-rotation';
@@ -87,6 +89,8 @@ const PAGES = [
   registerNewNamespacePage,
   registerNewRotationPage,
   registerNewOffboardingPage,
+  registerNewAccessPage,
+  registerAccessPage,
   registerApprovalsPage,
   registerExpiringPage,
 ];

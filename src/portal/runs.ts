@@ -94,6 +94,11 @@ export interface Runs {
   get(workflowId: string, runId: string | undefined, user: string): Promise<RunDetail | undefined>;
   /** Running runs of this task queue that `user` may see and whose status asks for a decision, oldest wait first. */
   waiting(user: string): Promise<Waiting[]>;
+  /** Running runs of one workflow type that `user` may see, with their status (those that answered). */
+  running(
+    workflowType: string,
+    user: string,
+  ): Promise<Array<{ run: RunSummary; progress: Record<string, unknown> }>>;
   signal(workflowId: string, runId: string, name: string, args: unknown[]): Promise<void>;
   /** The newest completed run of `workflowType` on this task queue, with its result (a schedule's latest report). */
   latest(workflowType: string): Promise<{ run: RunSummary; result: unknown } | undefined>;
@@ -272,6 +277,20 @@ export function createRuns(opts: RunsOptions): Runs {
       }
       const due = (w: Waiting) => (w.decision.deadline ? Date.parse(w.decision.deadline) : Infinity);
       return waiting.sort((a, b) => due(a) - due(b));
+    },
+
+    async running(workflowType, user) {
+      const runs = await scan(
+        `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])} AND ` +
+          `WorkflowType = ${quote(workflowType)}`,
+        () => true,
+        user,
+      );
+      const progress = await withSteps(reads, runs);
+      return runs.flatMap((run) => {
+        const status = progress.get(run);
+        return status ? [{ run, progress: status }] : [];
+      });
     },
 
     async signal(workflowId, runId, name, args) {

@@ -20,6 +20,11 @@ export const approvalRequirement = z.strictObject({
   required: z.boolean(),
   /** Why, in the policy's words (shown in the run's status and the portal). */
   reasons: z.array(z.string().max(300)).max(20).default([]),
+  /**
+   * Whom the request benefits besides its requester (the person an access request is for): like the requester,
+   * they never approve it, and may call it off.
+   */
+  beneficiaries: z.array(who).max(20).optional(),
 });
 export type ApprovalRequirement = z.input<typeof approvalRequirement>;
 export type Approval = z.output<typeof approvalRequirement>;
@@ -37,10 +42,12 @@ export function deciderRefusal(
   const who = by?.trim().toLowerCase();
   if (!who) return 'a decision must name who decides';
   const requester = who === approval.requestedBy.trim().toLowerCase();
-  if (requester && withdrawal) return undefined;
+  const beneficiary = approval.beneficiaries?.some((b) => b.trim().toLowerCase() === who) === true;
+  if ((requester || beneficiary) && withdrawal) return undefined;
   if (requester) {
     return `${who} requested this and cannot decide on it: another approver has to`;
   }
+  if (beneficiary) return `${who} is who this request is for and cannot approve it: another approver has to`;
   if (approval.approvers !== ANY_APPROVER && !approval.approvers.some((a) => a.toLowerCase() === who)) {
     return approval.approvers.length
       ? `${who} is not among the approvers the policy allows for this request`

@@ -25,6 +25,8 @@ export const FailureType = {
   /** A resource that should exist answers NOT_FOUND or PERMISSION_DENIED (read-after-create lag) for too long. */
   ResourceNotReadable: 'ResourceNotReadable',
   SpecMismatch: 'SpecMismatch',
+  /** The API behind the worker has no operation for this (the given document's dialect). */
+  NotSupported: 'NotSupported',
   SecretSinkFailed: 'SecretSinkFailed',
   TokenLost: 'TokenLost',
 } as const;

@@ -1,5 +1,6 @@
 // What workflow code itself needs of workflow ids (the catalog, src/catalog/, holds every kind's business key): the
-// id of a rotation, which the sweep and the reconcile start as children, and the limit every id must keep.
+// id of a rotation, which the sweep and the reconcile start as children, that of temporary access, which the
+// offboarding signals, and the limit every id must keep.
 
 export const DEFAULT_TASK_QUEUE = 'cloud-ops';
 
@@ -32,3 +33,10 @@ function utf8Length(s: string): number {
   }
   return bytes;
 }
+
+/**
+ * One temporary-access request per namespace and principal (a user by lower-cased email, a service account by
+ * name) at a time: a repeated request joins the running one, and the offboarding finds a user's runs by it.
+ */
+export const grantTemporaryAccessWorkflowId = (namespace: string, principal: string) =>
+  `grant-temporary-access/${namespace.trim()}/${principal.includes('@') ? principal.trim().toLowerCase() : principal.trim()}`;

@@ -27,8 +27,13 @@ export interface SignalRequest {
 
 interface DecisionView {
   step?: string;
+  /** Waiting for an approval in another step (an extension of granted access): as awaiting-approval. */
+  awaitingApproval?: boolean;
   refusedDecisions?: Array<{ action: string; by: string; reason: string }>;
 }
+
+const stepOf = (view: DecisionView | undefined) =>
+  view?.awaitingApproval === true ? 'awaiting-approval' : view?.step;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,7 +50,7 @@ export async function signalRunning(
   // --help only shows help: next to a signal flag it must not send the signal.
   if (wantsHelp(argv)) return runStarter(kind, argv, io);
   const out = output(kind.starter!.name, argv, io);
-  const prepared = await prepareOrReport(kind, argv, io, out);
+  const prepared = await prepareOrReport(kind, argv, io, out, true);
   if (typeof prepared === 'number') return prepared;
   const { workflowId } = prepared;
   return withClient(io, out, async (client) => {
@@ -82,11 +87,11 @@ async function signalRun(
       .query<DecisionView>(STATUS_QUERY)
       .catch(() => undefined);
   const before = await untilAtStep(query, signal.atStep, workflowId, out);
-  if (signal.atStep && before?.step !== signal.atStep) {
+  if (signal.atStep && stepOf(before) !== signal.atStep) {
     out.say(
-      `nothing to ${signal.name}: ${workflowId} is at ${before?.step ?? 'an unknown step'}, not ${signal.atStep}`,
+      `nothing to ${signal.name}: ${workflowId} is at ${stepOf(before) ?? 'an unknown step'}, not ${signal.atStep}`,
     );
-    out.emit({ ok: false, workflowId, error: { kind: 'not-waiting', message: `step ${before?.step}` } });
+    out.emit({ ok: false, workflowId, error: { kind: 'not-waiting', message: `step ${stepOf(before)}` } });
     return ExitCode.WorkflowFailed;
   }
   await client.workflow.getHandle(workflowId).signal(signal.name, ...signal.args);
@@ -121,8 +126,8 @@ async function untilAtStep(
   out: Output,
 ): Promise<DecisionView | undefined> {
   let now = await query();
-  for (let waited = 0; step && now?.step !== step && waited < 60_000; waited += 500) {
-    if (waited === 0) out.say(`waiting for ${workflowId} to reach ${step} (now: ${now?.step ?? '?'})`);
+  for (let waited = 0; step && stepOf(now) !== step && waited < 60_000; waited += 500) {
+    if (waited === 0) out.say(`waiting for ${workflowId} to reach ${step} (now: ${stepOf(now) ?? '?'})`);
     await sleep(500);
     now = await query();
   }

@@ -50,9 +50,13 @@ export function starterOf(kind: AnyKind): AnyStarter {
   return kind.starter;
 }
 
-/** Every flag of a starter: its own, then those of the decisions where its runs take them. */
+/** Every flag of a starter: its own, then those of the decisions where its runs take them (its own win). */
 export function flagsOf(starter: AnyStarter): FlagSpecs {
-  return starter.decisions ? { ...starter.flags, ...DECISION_FLAGS, ...REQUESTER_FLAG } : starter.flags;
+  if (!starter.decisions) return starter.flags;
+  const shared = Object.entries({ ...DECISION_FLAGS, ...REQUESTER_FLAG }).filter(
+    ([name]) => !Object.hasOwn(starter.flags, name),
+  );
+  return { ...starter.flags, ...Object.fromEntries(shared) };
 }
 
 /** The flags that signal the running run, in the order they win: the decisions', then its own. */
@@ -85,12 +89,14 @@ export interface PreparedStart {
 
 /**
  * Flags → the start request, or UsageError listing every problem (named by flag). Touches nothing but
- * files named by file flags. `env` supplies TASK_QUEUE.
+ * files named by file flags. `env` supplies TASK_QUEUE. `forSignal`: only the business key is needed (the
+ * starter's `keyFields`), and no approval is asked for.
  */
 export async function prepareStart(
   kind: AnyKind,
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
+  forSignal = false,
 ): Promise<PreparedStart> {
   const starter = starterOf(kind);
   const flags = flagsOf(starter);
@@ -101,6 +107,8 @@ export async function prepareStart(
   }
   const input = starter.buildInput(values, buildContext(values, own)) as Record<string, unknown>;
   const checked = validate(kind.schema!, input);
+  const needed = forSignal ? starter.keyFields : undefined;
+  if (!checked.ok && needed) checked.problems = checked.problems.filter((p) => needed.includes(p.field));
   // One message per flag: parse problems and the starter's own wording (which speaks in flags) win over
   // the schema's, which would only add "is required" for a flag whose value could not be parsed.
   const reported = new Set(own.map((p) => p.flag));
@@ -108,7 +116,7 @@ export async function prepareStart(
   const all = [...own, ...fromSchema.filter((p) => !reported.has(p.flag))];
   if (all.length) throw new UsageError(all);
 
-  const approval = starter.decisions ? approvalOf(kind, input, values, env) : undefined;
+  const approval = starter.decisions && !forSignal ? approvalOf(kind, input, values, env) : undefined;
   const given = values['workflow-id'];
   const workflowId = given ?? kind.workflowId(input);
   const idProblem = workflowIdProblem(workflowId);
@@ -164,9 +172,10 @@ export async function prepareOrReport(
   argv: readonly string[],
   io: StarterIO,
   out: Output,
+  forSignal = false,
 ): Promise<PreparedStart | ExitCode> {
   try {
-    return await prepareStart(kind, argv, io.env);
+    return await prepareStart(kind, argv, io.env, forSignal);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     reportUsage(out, err.problems);

@@ -44,6 +44,8 @@ export interface DecisionStatus {
   approvalDeadline?: string;
   /** The latest decisions the run refused, newest last. */
   refusedDecisions?: RefusedDecision[];
+  /** While waiting: who asked for this decision when it is not the requester (an extension); they cannot approve. */
+  approvalAskedBy?: string;
 }
 
 /** How long a wait for approval lasts unless the workflow's input says otherwise. */
@@ -53,6 +55,8 @@ const KEPT_REFUSALS = 10;
 export class DecisionGate {
   private offered: (Decision & { fingerprint?: string }) | undefined;
   private waiting = false;
+  /** Who asked for the decision being waited for (an extension), when not the run's requester. */
+  private askedBy: string | undefined;
 
   constructor(
     private readonly approval: Approval | undefined,
@@ -85,25 +89,42 @@ export class DecisionGate {
    * anyone's decision, as before. A refusal is kept in the status.
    */
   admit(action: string, by: string | undefined, withdrawal = false): boolean {
-    const reason = this.approval ? deciderRefusal(this.approval, by, withdrawal) : undefined;
+    const who = by?.trim().toLowerCase();
+    const asker = !withdrawal && who !== undefined && who === this.askedBy;
+    const reason = asker
+      ? `${who} asked for this and cannot approve it: another approver has to`
+      : this.approval
+        ? deciderRefusal(this.approval, by, withdrawal)
+        : undefined;
     if (reason) this.refuse(action, by, reason);
     return reason === undefined;
   }
 
   /**
-   * Waits up to `timeoutMs` for an admitted approve or reject; undefined when none came in time. `fingerprint` is
-   * what an approver said they saw (reconcile's plan).
+   * Waits up to `timeoutMs` for an admitted approve or reject; undefined when none came in time, or `until` became
+   * true first. `fingerprint` is what an approver said they saw (reconcile's plan). `askedBy`: who asked for this
+   * decision (an extension of access), who may not approve it either.
    */
-  async wait(timeoutMs: number): Promise<{ decision: Decision; fingerprint?: string } | undefined> {
+  async wait(
+    timeoutMs: number,
+    options: { until?: () => boolean; askedBy?: string } = {},
+  ): Promise<{ decision: Decision; fingerprint?: string } | undefined> {
     this.offered = undefined;
     this.waiting = true;
+    this.askedBy = options.askedBy?.trim().toLowerCase();
+    if (this.askedBy) this.status.approvalAskedBy = this.askedBy;
     this.status.approvalDeadline = new Date(Date.now() + timeoutMs).toISOString();
+    const until = options.until ?? (() => false);
     try {
-      if (!(await condition(() => this.offered !== undefined, timeoutMs))) return undefined;
-      const { fingerprint, ...decision } = this.offered!;
+      await condition(() => this.offered !== undefined || until(), timeoutMs);
+      const offered = this.offered as (Decision & { fingerprint?: string }) | undefined;
+      if (!offered) return undefined;
+      const { fingerprint, ...decision } = offered;
       return { decision, ...(fingerprint ? { fingerprint } : {}) };
     } finally {
       this.waiting = false;
+      this.askedBy = undefined;
+      delete this.status.approvalAskedBy;
       delete this.status.approvalDeadline;
     }
   }
@@ -121,7 +142,8 @@ export class DecisionGate {
     this.offered = { ...decision, by: by?.trim() || 'unknown', at: new Date().toISOString() };
   }
 
-  private refuse(action: string, by: string | undefined, reason: string): void {
+  /** Records a refused decision (or request) in the status, newest last. */
+  refuse(action: string, by: string | undefined, reason: string): void {
     const list = (this.status.refusedDecisions ??= []);
     list.push({ action, by: by?.trim() || 'unknown', reason, at: new Date().toISOString() });
     if (list.length > KEPT_REFUSALS) list.splice(0, list.length - KEPT_REFUSALS);

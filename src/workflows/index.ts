@@ -12,3 +12,4 @@ export * from './reconcile';
 export * from './export-account';
 export * from './namespace-exists';
 export * from './ops-api-limiter';
+export * from './grant-temporary-access';

@@ -12,6 +12,7 @@ import {
 import type { DeleteResult } from '../activities/util';
 import { deleteResource, describeError, failureType, operationKey } from './common';
 import { DecisionGate, openDecidingRun, type Decision, type DecisionStatus } from './approvals';
+import { endTemporaryAccess, type EndedAccess } from './offboard-access';
 import { stopAndDeleteKeys, type StoppedKey } from './offboard-keys';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
@@ -60,6 +61,8 @@ export interface OffboardReport {
   skipped: SkippedItem[];
   /** When each of the leaver's keys stopped working: disabled (the real API) or deleted, by this run. */
   keysStopped: StoppedKey[];
+  /** Their temporary-access runs this offboarding ended (each takes back what it granted). */
+  temporaryAccess: EndedAccess[];
   approval?: Decision;
   startedAt: string;
   completedAt: string;
@@ -101,6 +104,7 @@ interface Offboarding {
   removed: RemovedItem[];
   skipped: SkippedItem[];
   keysStopped: StoppedKey[];
+  temporaryAccess: EndedAccess[];
   decision?: Decision;
 }
 
@@ -117,6 +121,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     removed: [],
     skipped: [],
     keysStopped: [],
+    temporaryAccess: [],
   };
 
   const { input } = run;
@@ -132,7 +137,13 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     if (refused) return report(run, plan, refused);
 
     status.step = 'deleting-api-keys';
-    await removeKeys(run, plan);
+    // Their temporary access ends meanwhile: each such run takes back what it granted, or calls its request off.
+    const ending = endTemporaryAccess(plan.user.email, `offboarding ${workflowInfo().workflowId}`);
+    try {
+      await removeKeys(run, plan);
+    } finally {
+      run.temporaryAccess = await ending;
+    }
     if (input.deleteUser) {
       status.step = 'deleting-user';
       const res = await deleteResource(
@@ -246,6 +257,7 @@ function report(run: Offboarding, plan: OffboardPlan, outcome: OffboardReport['o
     removed: run.removed,
     skipped: run.skipped,
     keysStopped: run.keysStopped,
+    temporaryAccess: run.temporaryAccess,
     ...(decision ? { approval: decision } : {}),
     startedAt: run.startedAt,
     completedAt: new Date().toISOString(),

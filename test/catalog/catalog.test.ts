@@ -2,7 +2,16 @@
 // and starter commands: a name that drifts from the code, or a command without its npm script, fails here.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { CATALOG, kindOf, REQUEST_KINDS, REQUEST_TYPES, workflowIds } from '../../src/catalog';
+import {
+  CATALOG,
+  grantTemporaryAccessKind,
+  kindOf,
+  REQUEST_KINDS,
+  REQUEST_TYPES,
+  workflowIds,
+} from '../../src/catalog';
+import { UsageError } from '../../src/starters/flags';
+import { prepareStart } from '../../src/starters/starter';
 import * as workflows from '../../src/workflows';
 
 const root = path.join(__dirname, '../..');
@@ -30,6 +39,7 @@ test('every starter has its npm script and file', () => {
     'rotate-api-key',
     'rotate-expiring-keys',
     'offboard-user',
+    'grant-temporary-access',
   ]);
   for (const name of starters) {
     expect(scripts[name]).toBe(`exec node --import tsx src/starters/${name}.ts`);
@@ -43,16 +53,25 @@ test('request types (the events API) and business keys are the ones senders and 
     'namespace.decommission.requested',
     'apikey.rotation.requested',
     'user.offboarding.requested',
+    'access.requested',
   ]);
   expect(Object.values(REQUEST_KINDS).map((k) => k.workflowType)).toEqual([
     'provisionNamespace',
     'decommissionNamespace',
     'rotateApiKey',
     'offboardUser',
+    'grantTemporaryAccess',
   ]);
   expect(workflowIds.provisionNamespace('payments')).toBe('provision-namespace/payments');
   expect(workflowIds.offboardUser(' Jo@Example.com ')).toBe('offboard-user/jo@example.com');
   expect(workflowIds.rotateApiKey('service-account', 'sa-1')).toBe('rotate-api-key/service-account/sa-1');
+  // One request per namespace and principal: a user by lower-cased email, a service account by name.
+  expect(workflowIds.grantTemporaryAccess('payments', ' Jo@Example.com')).toBe(
+    'grant-temporary-access/payments/jo@example.com',
+  );
+  expect(workflowIds.grantTemporaryAccess('payments', 'ci-bot')).toBe(
+    'grant-temporary-access/payments/ci-bot',
+  );
   expect(workflowIds.reconcile('cloud-ops')).toBe('reconcile/cloud-ops');
   expect(workflowIds.reconcilePlan('cloud-ops')).toBe('reconcile-plan/cloud-ops');
   // A rotation is keyed by its owner, whether the request names the key or not.
@@ -71,4 +90,38 @@ test('a provisioning answers once: a finished run is reported while its namespac
   expect(check.holds({ exists: true })).toBe(true);
   expect(check.holds({ exists: false })).toBe(false);
   expect(check.holds(undefined)).toBe(false);
+});
+
+test('the access starter names each bad flag; a signal needs only the business key', async () => {
+  const problems = (argv: string[], forSignal = false) =>
+    prepareStart(grantTemporaryAccessKind, argv, {}, forSignal).then(
+      () => [],
+      (err: unknown) => (err instanceof UsageError ? err.problems : Promise.reject(err)),
+    );
+  expect(
+    await problems([
+      '--principal',
+      'a/b',
+      '--namespace',
+      'team-a',
+      '--permission',
+      'owner',
+      '--duration',
+      '31d',
+    ]),
+  ).toEqual([
+    {
+      flag: '--principal',
+      message: expect.stringMatching(/user's email address, or a service account's name/),
+    },
+    { flag: '--permission', message: 'must be one of read, write, admin' },
+    { flag: '--duration', message: 'must be at most 30d' },
+    { flag: '--reason', message: 'is required' },
+  ]);
+  expect(await problems(['--principal', 'ci-bot', '--namespace', 'team-a', '--revoke-now'], true)).toEqual(
+    [],
+  );
+  expect(await problems(['--namespace', 'team-a', '--revoke-now'], true)).toEqual([
+    { flag: '--principal', message: 'is required' },
+  ]);
 });

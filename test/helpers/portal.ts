@@ -24,11 +24,14 @@ export async function startPortalStack(
   emulatorOptions: StackOptions['emulatorOptions'] = { asyncOperationDurationMs: 300, checkDurationMs: 100 },
   /** The dev server's Web UI (for its links); default off. */
   ui = false,
+  /** More of the service's environment, e.g. OPS_API_DIALECT. */
+  env: Record<string, string> = {},
 ): Promise<PortalStack> {
   const stack = await startTestStack('portal', {
     ui,
     emulatorOptions,
     events: { host: '127.0.0.1', port: 0, portal },
+    env: { PATH: process.env.PATH, ...env },
   });
   const emulator = stack.opsApi.emulator!;
   const expiry = () => new Date(Date.now() + 90 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');

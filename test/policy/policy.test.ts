@@ -8,11 +8,13 @@ import { approversFromEnv, loadApprovalPolicy } from '../../src/policy/load';
 import {
   allowListed,
   defaultPolicy,
+  describeKinds,
   requiredApproval,
   type ApprovalPolicy,
   type RequestSource,
 } from '../../src/policy/policy';
 import { requestFacts } from '../../src/catalog';
+import { deciderRefusal } from '../../src/shared/approval';
 import { createIntake } from '../../src/requests/intake';
 import { silentLogger } from '../../src/logger';
 import type { Client } from '@temporalio/client';
@@ -193,4 +195,61 @@ test("the intake puts the policy's answer into the run's input; a request cannot
     ],
   });
   expect(started).toHaveLength(1);
+});
+
+test("temporary access waits for the approvers of its namespace's pattern, never for whom it is for", () => {
+  const policy = loadApprovalPolicy(
+    {
+      APPROVAL_POLICY: JSON.stringify({
+        accessApprovers: [
+          { pattern: 'payments-*', approvers: ['Pay-Lead@example.com', 'cto@example.com'] },
+          { pattern: '*', approvers: '*' },
+        ],
+        namespaces: [{ pattern: 'payments-prod', approvers: ['pay-lead@example.com'] }],
+      }),
+    },
+    TEAM,
+  );
+  const access = (namespace: string, principal = 'Jo@Example.com') =>
+    answer(policy, 'grantTemporaryAccess', {
+      principal,
+      namespace,
+      permission: 'read',
+      duration: '1h',
+      reason: 'x',
+    });
+  expect(access('payments-dev')).toEqual({
+    requestedBy: 'pat',
+    approvers: ['pay-lead@example.com', 'cto@example.com'],
+    required: true,
+    reasons: ['temporary access to a namespace needs an approval'],
+    beneficiaries: ['jo@example.com'],
+  });
+  // The namespace rules still apply: every rule must agree.
+  expect(access('payments-prod').approvers).toEqual(['pay-lead@example.com']);
+  expect(access('orders').approvers).toBe('*');
+  expect(access('orders', 'ci-bot').beneficiaries).toBeUndefined();
+  // Without a pattern, the kind's default: the policy's approvers, and an approval is needed.
+  expect(
+    answer(defaultPolicy(TEAM), 'grantTemporaryAccess', { principal: 'jo@example.com', namespace: 'x' }),
+  ).toMatchObject({ approvers: TEAM, required: true });
+  // Whom it is for may call it off, never approve it (as the requester).
+  const approval = access('orders');
+  expect(deciderRefusal(approval, 'jo@example.com')).toMatch(/who this request is for/);
+  expect(deciderRefusal(approval, 'jo@example.com', true)).toBeUndefined();
+  expect(deciderRefusal(approval, 'alice@example.com')).toBeUndefined();
+
+  // The form says it before anything is sent.
+  expect(describeKinds(policy, ['temporary-access'])).toEqual([
+    'temporary access to a namespace needs an approval: for payments-*, one of pay-lead@example.com, ' +
+      'cto@example.com (not you); for *, anyone signed in but you; otherwise one of alice@example.com, ' +
+      'bob@example.com (not you) must approve it.',
+  ]);
+  const bad = () =>
+    loadApprovalPolicy(
+      { APPROVAL_POLICY: '{"accessApprovers": [{"pattern": "", "approvers": "alice"}]}' },
+      TEAM,
+    );
+  expect(bad).toThrow(/accessApprovers\.0\.pattern: must not be empty/);
+  expect(bad).toThrow(/accessApprovers\.0\.approvers: must be "\*" or a list of approvers/);
 });

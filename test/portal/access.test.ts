@@ -21,6 +21,12 @@ test('a run is seen by its requester and the approvers it recorded, by nobody el
   // PORTAL_APPROVERS do not widen what the run recorded.
   expect(mayView(rules, 'alice@example.com', run)).toBe(false);
   expect(mayView(rules, 'carol@example.com', run)).toBe(false);
+  // Whom it is for (an access request's user) sees it as its requester does.
+  const forJo = {
+    approval: { ...approval('signed event', ['dana@example.com']), beneficiaries: ['Jo@example.com'] },
+  };
+  expect(mayView(rules, 'jo@example.com', forJo)).toBe(true);
+  expect(mayView(rules, 'carol@example.com', forJo)).toBe(false);
   // '*': anyone signed in may decide, so anyone may see it.
   expect(mayView(rules, 'carol@example.com', { approval: approval('pat@example.com', '*') })).toBe(true);
 });

@@ -98,6 +98,15 @@ test('any workflow whose status says awaiting-approval waits for approve/reject;
   expect(pendingDecision({ step: 'grace-period', graceEndsAt: '2030-01-01T00:00:00.000Z' })?.actions).toEqual(
     ['confirm-cutover', 'abort'],
   );
+  // An approval asked for while in another step (an extension of granted access) says so apart.
+  expect(
+    pendingDecision({
+      step: 'granted',
+      awaitingApproval: true,
+      approvalDeadline: '2030-01-01T00:00:00.000Z',
+    }),
+  ).toEqual({ kind: 'approval', actions: ['approve', 'reject'], deadline: '2030-01-01T00:00:00.000Z' });
+  expect(pendingDecision({ step: 'granted', endsAt: '2030-01-01T00:00:00.000Z' })).toBeUndefined();
   for (const waitingForNothing of [
     { step: 'grace-period', graceEndsAt: '2030-01-01T00:00:00.000Z', cutoverConfirmed: true },
     { step: 'grace-period' }, // no grace period at all
@@ -133,4 +142,38 @@ test('a run that records its approvers is judged by them, not by PORTAL_APPROVER
   expect(refusal(rules, 'carol@example.com', { progress })).toMatch(/not among the approvers/);
   // The run's own requester, whatever the memo says.
   expect(refusal(rules, 'alice@example.com', { progress })).toMatch(/requested this/);
+});
+
+test('whom a request is for (an access request) never approves it, as its requester', () => {
+  const progress = {
+    step: 'awaiting-approval',
+    approval: {
+      requestedBy: 'signed event',
+      approvers: '*',
+      required: true,
+      reasons: [],
+      beneficiaries: ['jo@example.com'],
+    },
+  };
+  expect(refusal({ approvers: '*' }, 'jo@example.com', { progress })).toMatch(/this request is for you/);
+  expect(refusal({ approvers: '*' }, 'kim@example.com', { progress })).toBeUndefined();
+  // Nor does who asked for an extension approve it.
+  const extension = {
+    ...progress,
+    step: 'granted',
+    awaitingApproval: true,
+    approvalAskedBy: 'kim@example.com',
+  };
+  expect(refusal({ approvers: '*' }, 'kim@example.com', { progress: extension })).toMatch(/asked for this/);
+  // Its timeline: granted now, the taking back still to come.
+  expect(
+    states(timeline({ workflowType: 'grantTemporaryAccess', status: 'RUNNING', step: 'granted' })),
+  ).toEqual([
+    'validating:done',
+    'resolving:done',
+    'awaiting-approval:done',
+    'granting:done',
+    'granted:current',
+    'revoking:upcoming',
+  ]);
 });

@@ -10,7 +10,7 @@ import {
   type OffboardStatus,
 } from '../../src/workflows';
 import { dialectFreeTest, mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
-import { expectRefusedUnchanged } from './support';
+import { expectRefusedUnchanged, untilStatus } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -56,18 +56,8 @@ function start(input: Parameters<typeof offboardUser>[0]) {
   });
 }
 
-async function until(
-  handle: WorkflowHandle<typeof offboardUser>,
-  done: (s: OffboardStatus) => boolean,
-  step = '1s',
-): Promise<OffboardStatus> {
-  for (let i = 0; i < 300; i++) {
-    const s = await handle.query(offboardStatusQuery);
-    if (done(s)) return s;
-    await env.sleep(step);
-  }
-  throw new Error(`status never matched: ${JSON.stringify(await handle.query(offboardStatusQuery))}`);
-}
+const until = (handle: WorkflowHandle, done: (s: OffboardStatus) => boolean, step = '1s') =>
+  untilStatus(env, handle, offboardStatusQuery, done, step);
 
 const state = () => stack.emulator.snapshot();
 

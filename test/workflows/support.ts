@@ -1,6 +1,8 @@
 // What the workflow suites share beyond their stack (test/helpers/stack.ts): the usual provisioning request, an
 // async operation that fails once, the failure a run ended with, and checks that come back in every suite.
-import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
+import { WorkflowFailedError, type ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Emulator } from '../../src/emulator';
 import { mutations } from '../helpers/stack';
 
@@ -44,4 +46,20 @@ export function expectOneOfEach(emulator: Emulator): ReturnType<Emulator['snapsh
   expect(state.serviceAccounts).toHaveLength(1);
   expect(state.apiKeys).toHaveLength(1);
   return state;
+}
+
+/** Skips workflow time in steps of `step` until the run's status says so; never a wall-clock wait. */
+export async function untilStatus<S>(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  query: QueryDefinition<S>,
+  done: (s: S) => boolean,
+  step = '1s',
+): Promise<S> {
+  for (let i = 0; i < 300; i++) {
+    const s = await handle.query(query);
+    if (done(s)) return s;
+    await env.sleep(step);
+  }
+  throw new Error(`status never matched: ${JSON.stringify(await handle.query(query))}`);
 }

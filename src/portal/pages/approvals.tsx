@@ -9,6 +9,8 @@ import { kindTitle } from '../steps';
 import { DecisionForm, elapsed, KeyValues, runPath, Time } from '../views/components';
 import { Layout } from '../views/layout';
 import { RequesterText } from '../views/requester';
+import type { AccessStatus } from '../../workflows/grant-temporary-access';
+import { AccessAsked } from './access';
 import { messagePage } from './errors';
 import { businessKey, RunName } from './requests';
 
@@ -44,6 +46,9 @@ function Subject({ item }: { item: Waiting }) {
         ) : null}
       </div>
     );
+  }
+  if (item.decision.kind === 'approval' && p.access) {
+    return <AccessAsked status={p as unknown as AccessStatus} />;
   }
   if (item.decision.kind === 'cutover') {
     return (

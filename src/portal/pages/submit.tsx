@@ -24,11 +24,13 @@ export async function submitForm(
   ctx: PortalContext,
   spec: FormSpec,
   render: FormRenderer,
+  fixed: FormValues = {},
 ): Promise<FastifyReply> {
   const user = userOf(req);
   const values: FormValues = formValues(req.body);
   const outcome = await ctx.intake.submit(
-    { id: requestIdOf(values), type: spec.type, data: spec.toData(values) },
+    // What the user does not choose (whom access is for: themselves) replaces anything posted for it.
+    { id: requestIdOf(values), type: spec.type, data: spec.toData({ ...values, ...fixed }) },
     { source: 'portal', requestedBy: user.id },
   );
   const again = async (status: number, errors: Map<string, string[]>) =>
@@ -63,6 +65,8 @@ export interface RequestFormPageSpec extends Omit<
   fields(state: FieldState): Promise<VNode>;
   /** Values a fresh form starts with, from the query. */
   preset?: (req: FastifyRequest) => FormValues;
+  /** Values the signed-in user does not choose, whatever is posted (an access request is for themselves). */
+  fixed?: (req: FastifyRequest) => FormValues;
 }
 
 /** `GET /new/<form>` (a fresh form) and `POST /new/<form>` (the request). */
@@ -71,7 +75,7 @@ export function registerRequestForm(
   ctx: PortalContext,
   page: RequestFormPageSpec,
 ): void {
-  const { spec, fields, preset, ...frame } = page;
+  const { spec, fields, preset, fixed, ...frame } = page;
   const render = async (req: FastifyRequest, reply: FastifyReply, state: FieldState) => (
     <RequestFormPage {...frame} user={userOf(req).id} csrf={csrfToken(req, reply)} state={state}>
       {await fields(state)}
@@ -81,6 +85,6 @@ export function registerRequestForm(
     sendPage(reply, await render(req, reply, freshState(spec, newRequestId(), preset?.(req)))),
   );
   app.post(`/new/${page.form}`, { preHandler: app.csrfProtection }, async (req, reply) =>
-    submitForm(req, reply, ctx, spec, (state) => render(req, reply, state)),
+    submitForm(req, reply, ctx, spec, (state) => render(req, reply, state), fixed?.(req)),
   );
 }

@@ -222,15 +222,17 @@ export function Section({
 export function CardTable({
   caption,
   columns,
+  class: extra,
   children,
 }: {
   caption: string;
   columns: readonly string[];
+  class?: string;
   children: ComponentChildren;
 }) {
   return (
     <div class="table-wrap">
-      <table class="runs">
+      <table class={extra ? `runs ${extra}` : 'runs'}>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
           <tr>
