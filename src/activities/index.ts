@@ -3,6 +3,7 @@ import { createAsyncOperationActivities } from './async-operations';
 import type { ActivityDeps } from './deps';
 import { withFailureMapping } from './failures';
 import { createKeyRotationActivities } from './key-rotation';
+import { createNamespaceCaActivities } from './namespace-ca';
 import { createNamespaceActivities } from './namespaces';
 import { createReconcileActivities } from './reconcile';
 import { createRegionActivities } from './regions';
@@ -16,6 +17,7 @@ export { apiKeySecretName } from './api-keys';
 export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...createNamespaceActivities(deps),
+    ...createNamespaceCaActivities(deps),
     ...createUserActivities(deps),
     ...createServiceAccountActivities(deps),
     ...createApiKeyActivities(deps),

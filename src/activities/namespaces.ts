@@ -94,7 +94,10 @@ async function updateNamespace(client: OpsApiClient, input: NamespaceUpdateInput
   }
 }
 
-async function findNamespaceByName(client: OpsApiClient, name: string): Promise<Namespace | undefined> {
+export async function findNamespaceByName(
+  client: OpsApiClient,
+  name: string,
+): Promise<Namespace | undefined> {
   for await (const page of paginate(client, 'listNamespaces')) {
     heartbeat();
     const found = page.find((ns) => ns.spec?.name === name);

@@ -11,6 +11,7 @@ import { provisionNamespaceId, provisionNamespaceKind } from './provision-namesp
 import { reconcileId, reconcileKind, reconcilePlanId, reconcileScheduleId } from './reconcile';
 import { rotateApiKeyKind } from './rotate-api-key';
 import { rotateExpiringKeysId, rotateExpiringKeysKind } from './rotate-expiring-keys';
+import { rotateNamespaceCaId, rotateNamespaceCaKind } from './rotate-namespace-ca';
 import { updateNamespaceId, updateNamespaceKind } from './update-namespace';
 
 export * from './kind';
@@ -22,6 +23,7 @@ export { NAMESPACE_FIELDS, provisionNamespaceKind } from './provision-namespace'
 export { reconcileKind, scheduledReconcileId } from './reconcile';
 export { ownerValue, rotateApiKeyKind } from './rotate-api-key';
 export { KEY_ROTATION_SCHEDULE_ID, rotateExpiringKeysKind, scheduledSweepId } from './rotate-expiring-keys';
+export { rotateNamespaceCaKind } from './rotate-namespace-ca';
 export { updateNamespaceKind } from './update-namespace';
 
 /** Every kind, in the order people meet them. */
@@ -30,6 +32,7 @@ export const CATALOG = [
   updateNamespaceKind,
   decommissionNamespaceKind,
   rotateApiKeyKind,
+  rotateNamespaceCaKind,
   rotateExpiringKeysKind,
   offboardUserKind,
   reconcileKind,
@@ -48,6 +51,7 @@ export const workflowIds = {
   updateNamespace: updateNamespaceId,
   decommissionNamespace: decommissionNamespaceId,
   rotateApiKey: rotateApiKeyWorkflowId,
+  rotateNamespaceCa: rotateNamespaceCaId,
   rotateExpiringKeys: rotateExpiringKeysId,
   offboardUser: offboardUserId,
   reconcile: reconcileId,

@@ -5,6 +5,7 @@ import {
   offboardUserKind,
   provisionNamespaceKind,
   rotateApiKeyKind,
+  rotateNamespaceCaKind,
   type AnyKind,
   type RequestType,
 } from '../catalog';
@@ -38,6 +39,7 @@ export function formOf(kind: AnyKind): FormSpec {
 
 export const namespaceForm = formOf(provisionNamespaceKind);
 export const rotationForm = formOf(rotateApiKeyKind);
+export const caRotationForm = formOf(rotateNamespaceCaKind);
 export const offboardingForm = formOf(offboardUserKind);
 
 /** Problems by form field ('' = the form as a whole). */

@@ -19,6 +19,7 @@ import type { Directory } from './directory';
 import { registerApprovalsPage } from './pages/approvals';
 import { messagePage } from './pages/errors';
 import { loginPage, registerLogin } from './pages/login';
+import { registerNewCaRotationPage } from './pages/new-ca-rotation';
 import { registerNewNamespacePage } from './pages/new-namespace';
 import { registerNewOffboardingPage } from './pages/new-offboarding';
 import { registerNewRotationPage } from './pages/new-rotation';
@@ -85,6 +86,7 @@ const PAGES = [
   registerRequestPage,
   registerNewNamespacePage,
   registerNewRotationPage,
+  registerNewCaRotationPage,
   registerNewOffboardingPage,
   registerApprovalsPage,
 ];

@@ -25,6 +25,10 @@ export const FailureType = {
   /** A resource that should exist answers NOT_FOUND or PERMISSION_DENIED (read-after-create lag) for too long. */
   ResourceNotReadable: 'ResourceNotReadable',
   SpecMismatch: 'SpecMismatch',
+  /** A namespace's accepted-CA bundle that is not readable PEM: a CA rotation cannot tell what it holds. */
+  CaBundleUnreadable: 'CaBundleUnreadable',
+  /** A CA bundle change that would take away a CA the rotation must keep (the new one), or every CA. */
+  CaBundleUnsafe: 'CaBundleUnsafe',
   SecretSinkFailed: 'SecretSinkFailed',
   TokenLost: 'TokenLost',
 } as const;

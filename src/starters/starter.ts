@@ -85,12 +85,14 @@ export interface PreparedStart {
 
 /**
  * Flags → the start request, or UsageError listing every problem (named by flag). Touches nothing but
- * files named by file flags. `env` supplies TASK_QUEUE.
+ * files named by file flags. `env` supplies TASK_QUEUE. For a `signal` the input only has to make the business
+ * key: what else a start needs (a rotation's new CA file) is not asked for.
  */
 export async function prepareStart(
   kind: AnyKind,
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
+  purpose: 'start' | 'signal' = 'start',
 ): Promise<PreparedStart> {
   const starter = starterOf(kind);
   const flags = flagsOf(starter);
@@ -101,10 +103,14 @@ export async function prepareStart(
   }
   const input = starter.buildInput(values, buildContext(values, own)) as Record<string, unknown>;
   const checked = validate(kind.schema!, input);
+  const keyField = kind.keyField?.(input) ?? 'name';
+  const schemaProblems = checked.ok
+    ? []
+    : checked.problems.filter((p) => purpose === 'start' || p.field === keyField);
   // One message per flag: parse problems and the starter's own wording (which speaks in flags) win over
   // the schema's, which would only add "is required" for a flag whose value could not be parsed.
   const reported = new Set(own.map((p) => p.flag));
-  const fromSchema = checked.ok ? [] : toFlagProblems(flags, checked.problems);
+  const fromSchema = toFlagProblems(flags, schemaProblems);
   const all = [...own, ...fromSchema.filter((p) => !reported.has(p.flag))];
   if (all.length) throw new UsageError(all);
 
@@ -113,8 +119,7 @@ export async function prepareStart(
   const workflowId = given ?? kind.workflowId(input);
   const idProblem = workflowIdProblem(workflowId);
   if (idProblem) {
-    const flag =
-      given !== undefined ? '--workflow-id' : flagForField(flags, kind.keyField?.(input) ?? 'name');
+    const flag = given !== undefined ? '--workflow-id' : flagForField(flags, keyField);
     throw new UsageError([{ flag: flag || '', message: flag ? idProblem : `the workflow id ${idProblem}` }]);
   }
   return {
@@ -164,9 +169,10 @@ export async function prepareOrReport(
   argv: readonly string[],
   io: StarterIO,
   out: Output,
+  purpose: 'start' | 'signal' = 'start',
 ): Promise<PreparedStart | ExitCode> {
   try {
-    return await prepareStart(kind, argv, io.env);
+    return await prepareStart(kind, argv, io.env, purpose);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     reportUsage(out, err.problems);

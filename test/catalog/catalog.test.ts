@@ -28,6 +28,7 @@ test('every starter has its npm script and file', () => {
     'update-namespace',
     'decommission-namespace',
     'rotate-api-key',
+    'rotate-namespace-ca',
     'rotate-expiring-keys',
     'offboard-user',
   ]);
@@ -42,17 +43,20 @@ test('request types (the events API) and business keys are the ones senders and 
     'namespace.requested',
     'namespace.decommission.requested',
     'apikey.rotation.requested',
+    'namespace.ca.rotation.requested',
     'user.offboarding.requested',
   ]);
   expect(Object.values(REQUEST_KINDS).map((k) => k.workflowType)).toEqual([
     'provisionNamespace',
     'decommissionNamespace',
     'rotateApiKey',
+    'rotateNamespaceCa',
     'offboardUser',
   ]);
   expect(workflowIds.provisionNamespace('payments')).toBe('provision-namespace/payments');
   expect(workflowIds.offboardUser(' Jo@Example.com ')).toBe('offboard-user/jo@example.com');
   expect(workflowIds.rotateApiKey('service-account', 'sa-1')).toBe('rotate-api-key/service-account/sa-1');
+  expect(workflowIds.rotateNamespaceCa('payments')).toBe('rotate-namespace-ca/payments');
   expect(workflowIds.reconcile('cloud-ops')).toBe('reconcile/cloud-ops');
   expect(workflowIds.reconcilePlan('cloud-ops')).toBe('reconcile-plan/cloud-ops');
   // A rotation is keyed by its owner, whether the request names the key or not.
