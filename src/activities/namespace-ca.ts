@@ -36,8 +36,6 @@ export interface InspectNamespaceCaInput {
   newCa: string;
   /** Fingerprints (normalized) of the CAs to remove at the cut-over; default every other CA accepted now. */
   replace?: string[];
-  /** The run's "now" (ISO): the new CA must be valid then. */
-  at: string;
 }
 
 export interface NamespaceCaInspection {
@@ -90,11 +88,14 @@ function bundleOf(ns: Namespace): CaCertificate[] {
   }
 }
 
-/** The new CAs, checked as a namespace may take them at `at`; refused (InvalidInput) with the reason otherwise. */
+/**
+ * The new CAs, checked as a namespace may take them now (the clock clients are checked by, not workflow time);
+ * refused (InvalidInput) with the reason otherwise.
+ */
 function incomingOf(input: InspectNamespaceCaInput): CaCertificate[] {
   try {
     const certs = uniqueCertificates(caBundleFromBase64(input.newCa));
-    checkNewCa(certs, new Date(input.at));
+    checkNewCa(certs, new Date());
     return certs;
   } catch (err) {
     if (!(err instanceof CertificateError)) throw err;

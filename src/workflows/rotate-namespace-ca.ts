@@ -202,7 +202,6 @@ async function inspect(run: CaRotation): Promise<NamespaceCaInspection> {
     namespace: input.namespace,
     newCa: input.newCa,
     ...(input.replace ? { replace: input.replace } : {}),
-    at: new Date().toISOString(),
   });
   run.found = found;
   status.namespace = found.namespace;
