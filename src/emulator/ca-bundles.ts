@@ -1,5 +1,5 @@
 // Accepted-CA bundles as the real service treats them (realism switch `caBundleChecks`): real X.509 CA
-// certificates only, kept re-encoded. Also what the accepted-CA history reports of a bundle.
+// certificates only, kept re-encoded.
 import { X509Certificate } from 'node:crypto';
 import { caBundleFromBase64, caBundleToBase64, CertificateError, type CaCertificate } from '../certificates';
 import { invalid } from './errors';
@@ -45,14 +45,4 @@ export function checkedCaBundle(base64: string, field: string): string {
     }
   });
   return caBundleToBase64(certs);
-}
-
-/** The SHA-256 fingerprints of a bundle's certificates, in order; undefined when it is not readable PEM. */
-export function caFingerprints(base64: string): string[] | undefined {
-  try {
-    return caBundleFromBase64(base64).map((c) => c.fingerprint);
-  } catch (error) {
-    if (error instanceof CertificateError) return undefined;
-    throw error;
-  }
 }

@@ -9,12 +9,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/catalog';
 import { caBundleToBase64, parseCertificates } from '../../src/certificates';
+import { parseDesiredState } from '../../src/desired-state/load';
+import type { DesiredStateInput } from '../../src/desired-state/schema';
 import type { NamespaceSpec } from '../../src/ops-api/types';
 import { main as starterMain } from '../../src/starters/rotate-namespace-ca';
 import {
   abortCaRotationSignal,
   caRotationStatusQuery,
   confirmCaCutoverSignal,
+  reconcile,
   rotateNamespaceCa,
   type CaRotationStatus,
 } from '../../src/workflows';
@@ -287,4 +290,49 @@ test('an answer lost after the commit and a worker restarted mid-way change noth
   // The dropped update was found by its operation id, never sent again.
   expect(updates()).toHaveLength(2);
   expect(faults.list()).toEqual([]);
+});
+
+test('desired state drives the same rollover: add the new PEM file, both accepted; drop the old one, it goes', async () => {
+  const acceptedClientCa = bundle(certs.old);
+  const [id] = (
+    await stack.emulator.seed({
+      namespaces: [
+        { name: 'ca-apply', region: 'aws-us-east-1', retentionDays: 3, mtlsAuth: { acceptedClientCa } },
+      ],
+    })
+  ).namespaceIds;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ca-desired-'));
+  await writeFile(path.join(dir, 'old.pem'), certs.old);
+  await writeFile(path.join(dir, 'new.pem'), certs.new);
+  const desired = (...files: string[]) =>
+    parseDesiredState(
+      'namespaces:\n  - name: ca-apply\n    region: aws-us-east-1\n    retentionDays: 3\n' +
+        `    mtlsAuth: { acceptedClientCa: [${files.join(', ')}] }\n`,
+      path.join(dir, 'cloud-ops.yaml'),
+    ).state as DesiredStateInput;
+  const reconcileRun = (state: DesiredStateInput, mode: 'plan' | 'apply', autoApprove = false) =>
+    stack.runWorker(async () =>
+      (
+        await env.client.workflow.start(reconcile, {
+          args: [{ name: 'ca-apply', desired: state, mode, autoApprove }],
+          workflowId: `${workflowIds.reconcile('ca-apply')}-${mode}-${Math.random()}`,
+          taskQueue: stack.taskQueue,
+        })
+      ).result(),
+    );
+  try {
+    expect(await reconcileRun(desired('old.pem', 'new.pem'), 'apply')).toMatchObject({ outcome: 'applied' });
+    // Removing a CA is destructive: it waits for an approval (given at once here).
+    const planned = await reconcileRun(desired('new.pem'), 'plan');
+    expect(planned.plan.changes).toEqual([expect.objectContaining({ destructive: true })]);
+    expect(await reconcileRun(desired('new.pem'), 'apply', true)).toMatchObject({ outcome: 'applied' });
+    expect((await reconcileRun(desired('new.pem'), 'plan')).plan.changes).toEqual([]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  expect(history(id!).map((h) => h.fingerprints)).toEqual([
+    [fp(certs.old)],
+    [fp(certs.old), fp(certs.new)],
+    [fp(certs.new)],
+  ]);
 });

@@ -2,7 +2,7 @@
 // failed states, and an update shows `updating` until its operation settles.
 import type { Namespace, NamespaceSpec, NamespaceState } from '../../ops-api/types';
 import { normalizeCa } from '../../shared/resources';
-import { caFingerprints } from '../ca-bundles';
+import { caBundleFingerprints } from '../../certificates';
 import { ApiError, invalid, notFound } from '../errors';
 import { apiKeyGrpcAddress } from '../regions';
 import {
@@ -154,7 +154,7 @@ export function acceptedCaHistory(store: Store, id: string): AcceptedCaChange[] 
   const record = store.namespaces.get(id);
   if (!record) throw notFound('namespace', id);
   return (record.acceptedCaHistory ?? []).map(({ at, acceptedClientCa }) => {
-    const fingerprints = acceptedClientCa === undefined ? [] : caFingerprints(acceptedClientCa);
+    const fingerprints = acceptedClientCa === undefined ? [] : caBundleFingerprints(acceptedClientCa);
     return {
       time: iso(at),
       ...(acceptedClientCa === undefined ? {} : { acceptedClientCa }),
