@@ -3,7 +3,7 @@
 import { parseDurationMs, rotateNamespaceCaInput, type RotateNamespaceCaInput } from '../shared/validation';
 import type { CaSummary } from '../activities/namespace-ca';
 import type { CaRotationStep, rotateNamespaceCa } from '../workflows/rotate-namespace-ca';
-import { caFileToBase64 } from './flags';
+import { caFileToBase64, CUTOVER_SIGNALS } from './flags';
 import { defined, fieldsIn, text, type FormFields } from './form';
 import { defineKind, workflowNamed } from './kind';
 
@@ -135,14 +135,8 @@ export const rotateNamespaceCaKind = defineKind({
       };
     },
     decisions: true,
-    signals: {
-      'confirm-cutover': { signal: 'confirmCutover', done: 'cutover confirmed', arg: (_v, by) => ({ by }) },
-      abort: {
-        signal: 'abort',
-        done: 'abort requested',
-        arg: (v, by) => ({ ...(typeof v.abort === 'string' ? { reason: v.abort } : {}), by }),
-      },
-    },
+    // Every decision names who takes it: the run checks it against its requester and approvers.
+    signals: CUTOVER_SIGNALS,
     summarize: (r) =>
       r.outcome === 'aborted'
         ? `rollover of ${r.namespace} aborted: ${r.restored ? 'the accepted CAs were put back' : 'nothing had changed'}`

@@ -1,15 +1,6 @@
 // rotateNamespaceCa: an mTLS CA rollover, the procedure Temporal's certificate guide describes by hand — add the new
 // CA beside the old, let clients move, remove the old — as one durable run.
-import {
-  ApplicationFailure,
-  condition,
-  defineQuery,
-  defineSignal,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { defineQuery, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CaChange, CaSummary, NamespaceCaInspection } from '../activities/namespace-ca';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
@@ -20,15 +11,17 @@ import {
   type RotateNamespaceCaInput,
   type RotateNamespaceCaRequest,
 } from '../shared/validation';
-import {
-  DecisionGate,
-  DEFAULT_APPROVAL_TIMEOUT_MS,
-  openDecidingRun,
-  type Decision,
-  type DecisionStatus,
-} from './approvals';
-import { describeError, failureType, operationKey, waitForOperation } from './common';
+import { openDecidingRun, type DecisionGate, type Decision } from './approvals';
+import { operationKey, waitForOperation } from './common';
 import { Compensation } from './compensation';
+import {
+  awaitCutoverApproval,
+  gracePeriod,
+  listenForCutover,
+  rotationFailure,
+  type CutoverStatus,
+  type GraceEnd,
+} from './cutover';
 
 const { changeNamespaceCa, readNamespaceCa } = proxyActivities<Activities>(opsApiCall);
 const { inspectNamespaceCa } = proxyActivities<Activities>(opsApiPaging);
@@ -54,7 +47,7 @@ export const CLIENTS_ON_OLD_CA = {
     '(or the namespace’s metrics and logs) before confirming the cut-over',
 } as const;
 
-export interface CaRotationStatus extends DecisionStatus {
+export interface CaRotationStatus extends CutoverStatus {
   step: CaRotationStep;
   /** The namespace's id, once read. */
   namespace?: string;
@@ -66,12 +59,6 @@ export interface CaRotationStatus extends DecisionStatus {
   oldCas?: CaSummary[];
   /** New CAs the namespace accepted already when the run started (nothing to add for them). */
   alreadyAccepted?: string[];
-  /** When the grace period ends on its own (ISO); set once it has started. */
-  graceEndsAt?: string;
-  cutoverConfirmed: boolean;
-  abortRequested: boolean;
-  /** Set when an abort came too late to matter (the old CA was already being removed). */
-  abortIgnored?: string;
   /** Whether clients still present the old CA, where that can be measured. */
   clientsOnOldCa: typeof CLIENTS_ON_OLD_CA;
   lastError?: string;
@@ -89,7 +76,7 @@ export interface RotateNamespaceCaResult {
   accepted: CaSummary[];
   /** The bundle as the run found it (base64 of PEM). */
   bundleAsFound: string;
-  graceEndedBy: 'timer' | 'confirmCutover' | 'abort' | 'no-grace' | 'nothing-to-remove';
+  graceEndedBy: GraceEnd | 'nothing-to-remove';
   /** On abort: whether the bundle found was put back (false: this run had not changed it). */
   restored?: boolean;
   abortReason?: string;
@@ -99,20 +86,8 @@ export interface RotateNamespaceCaResult {
   completedAt: string;
 }
 
-export interface AbortCaRotation {
-  reason?: string;
-  /** Who aborts; checked like any decision when the run records its approvers. */
-  by?: string;
-}
-export interface ConfirmCaCutover {
-  by?: string;
-}
-
+/** Its signals are the key rotation's: `confirmCutover` (clients have moved) and `abort` (put the bundle back). */
 export const caRotationStatusQuery = defineQuery<CaRotationStatus>('status');
-/** Clients have moved to the new CA: end the grace period now. */
-export const confirmCaCutoverSignal = defineSignal<[ConfirmCaCutover?]>('confirmCutover');
-/** Stop: put the bundle back as the run found it. Ignored once the old CA is being removed. */
-export const abortCaRotationSignal = defineSignal<[AbortCaRotation?]>('abort');
 
 interface CaRotation {
   input: RotateNamespaceCaRequest;
@@ -144,7 +119,11 @@ export async function rotateNamespaceCa(rawInput: RotateNamespaceCaInput): Promi
     ...openDecidingRun(caRotationStatusQuery, status, rotateNamespaceCaInput, rawInput),
     undo: new Compensation(),
   };
-  listenForDecisions(run);
+  // confirmCutover ends the grace period early; abort (until the old CA is being removed) puts the bundle back.
+  listenForCutover(run, {
+    steps: ['removing-old-ca', 'completed'],
+    why: 'the old CA was already being removed',
+  });
   const startedAt = workflowInfo().startTime.toISOString();
   try {
     status.step = 'inspecting';
@@ -244,54 +223,6 @@ async function change(
   return res.changed;
 }
 
-/** confirmCutover ends the grace period early; abort (until the old CA is being removed) puts the bundle back. */
-function listenForDecisions(run: CaRotation): void {
-  const { gate, status } = run;
-  setHandler(confirmCaCutoverSignal, (req) => {
-    if (gate.admit('confirmCutover', req?.by)) status.cutoverConfirmed = true;
-  });
-  setHandler(abortCaRotationSignal, (req) => {
-    if (status.step === 'removing-old-ca' || status.step === 'completed') {
-      status.abortIgnored = 'the old CA was already being removed';
-      return;
-    }
-    if (!gate.admit('abort', req?.by, true)) return;
-    status.abortRequested = true;
-    run.abortReason = req?.reason;
-  });
-}
-
-/** When the policy asks, removing the old CA waits for an approver; rejected or not decided, the run aborts. */
-async function awaitCutoverApproval(run: CaRotation): Promise<void> {
-  const { gate, status } = run;
-  if (!gate.required() || status.abortRequested) return;
-  status.step = 'awaiting-approval';
-  const approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
-  run.approval = approval;
-  if (approval?.decision === 'approved') return;
-  status.abortRequested = true;
-  run.abortReason = approval
-    ? `rejected by ${approval.by}${approval.comment ? ` (${approval.comment})` : ''}`
-    : `no approval within ${DEFAULT_APPROVAL_TIMEOUT_MS / 3_600_000}h`;
-}
-
-/** Both CAs stay accepted on a durable timer until it ends, confirmCutover comes or the rotation is aborted. */
-async function gracePeriod(
-  run: CaRotation,
-  graceMs: number,
-): Promise<RotateNamespaceCaResult['graceEndedBy']> {
-  const { status } = run;
-  status.step = 'grace-period';
-  const ended = () => status.cutoverConfirmed || status.abortRequested;
-  if (graceMs > 0 && !ended()) {
-    status.graceEndsAt = new Date(Date.now() + graceMs).toISOString();
-    await condition(ended, graceMs);
-  }
-  if (status.abortRequested) return 'abort';
-  if (status.cutoverConfirmed) return 'confirmCutover';
-  return graceMs > 0 ? 'timer' : 'no-grace';
-}
-
 /** The bundle goes back as found (when this run changed it); a restore that fails fails the run. */
 async function abort(run: CaRotation): Promise<void> {
   run.restored = run.undo.pending;
@@ -301,25 +232,15 @@ async function abort(run: CaRotation): Promise<void> {
 }
 
 /** The failure to report, after putting the bundle back when this run had changed it (even while cancelled). */
-async function rotationFailed(run: CaRotation, err: unknown): Promise<unknown> {
+function rotationFailed(run: CaRotation, err: unknown): Promise<unknown> {
   const { status } = run;
   const failedAt = status.step;
-  status.lastError = describeError(err);
-  let cleanup = '';
-  if (run.undo.pending) {
-    const [failed] = await run.undo.run();
-    cleanup = failed
-      ? ` Putting the accepted CAs back failed too (${describeError(failed.error)}); check ${status.namespace} by hand.`
-      : ' The accepted CAs were put back as the run found them.';
-  }
-  status.step = 'failed';
-  if (isCancellation(err)) return err;
-  const type = failureType(err);
-  const own = [FailureType.NotFound, FailureType.InvalidInput, FailureType.CaBundleUnreadable];
-  return ApplicationFailure.create({
-    type: type && (own as string[]).includes(type) ? type : 'CaRotationFailed',
-    message: `${status.lastError}.${cleanup}`,
-    nonRetryable: true,
-    details: [{ namespace: status.namespace, step: failedAt }],
+  return rotationFailure(run, err, {
+    type: 'CaRotationFailed',
+    kept: [FailureType.NotFound, FailureType.InvalidInput, FailureType.CaBundleUnreadable],
+    undone: ' The accepted CAs were put back as the run found them.',
+    undoFailed: (why) =>
+      ` Putting the accepted CAs back failed too (${why}); check ${status.namespace} by hand.`,
+    details: () => ({ namespace: status.namespace, step: failedAt }),
   });
 }

@@ -14,9 +14,9 @@ import type { DesiredStateInput } from '../../src/desired-state/schema';
 import type { NamespaceSpec } from '../../src/ops-api/types';
 import { main as starterMain } from '../../src/starters/rotate-namespace-ca';
 import {
-  abortCaRotationSignal,
+  abortRotationSignal,
   caRotationStatusQuery,
-  confirmCaCutoverSignal,
+  confirmCutoverSignal,
   reconcile,
   rotateNamespaceCa,
   type CaRotationStatus,
@@ -180,7 +180,7 @@ test('abort puts back exactly the bundle found; a CA named in replace alone woul
     const h = await start({ namespace: 'ca-abort', newCa: pemToBase64(certs.new), replace: [fp(certs.old)] });
     const s = await until(h, (st) => st.step === 'grace-period');
     expect(s.oldCas).toEqual([expect.objectContaining({ fingerprint: fp(certs.old) })]);
-    await h.signal(abortCaRotationSignal, { reason: 'clients not ready', by: 'ops' });
+    await h.signal(abortRotationSignal, { reason: 'clients not ready', by: 'ops' });
     return h.result();
   });
   expect(result).toMatchObject({ outcome: 'aborted', graceEndedBy: 'abort', restored: true, removed: [] });
@@ -207,7 +207,7 @@ test('a short grace waits for an approver; a rejection puts the bundle back', as
     });
     await until(h, (st) => st.step === 'awaiting-approval');
     // The requester cannot go ahead on their own request; the approver says no.
-    await h.signal(confirmCaCutoverSignal, { by: 'alice' });
+    await h.signal(confirmCutoverSignal, { by: 'alice' });
     await h.signal('reject', { approver: 'bob', reason: 'not this week' });
     return h.result();
   });
