@@ -201,7 +201,7 @@ async function change(
   step: string,
   what: CaChange,
   label: 'adding-new-ca' | 'removing-old-ca' | 'restoring',
-): Promise<boolean> {
+): Promise<void> {
   const { status } = run;
   const namespace = run.found!.namespace;
   status.step = label;
@@ -220,7 +220,6 @@ async function change(
     );
   }
   status.accepted = await readNamespaceCa(namespace);
-  return res.changed;
 }
 
 /** The bundle goes back as found (when this run changed it); a restore that fails fails the run. */
