@@ -39,7 +39,13 @@ export default tseslint.config(
     files: ['src/portal/assets/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', DOMParser: 'readonly' },
+      globals: {
+        document: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        DOMParser: 'readonly',
+        FileReader: 'readonly',
+      },
     },
   },
   {

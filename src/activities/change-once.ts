@@ -22,14 +22,14 @@ export type ChangeResult = ({ changed: true } & AsyncOperationResponse) | { chan
  * with the change. A refusal (any client error) is followed by a read: this step's own operation means
  * done; a resource already as the change wants (`asWanted`) means nothing to change — the API refuses a
  * change that changes nothing; a resource that moved on since the read means a race (read again, retry);
- * otherwise it stands.
+ * otherwise it stands. `send` may find nothing to send (undefined): nothing to change either.
  */
 export async function changeOnce<R extends { resourceVersion: string; state: string }>(
   client: OpsApiClient,
   operationKey: string,
   what: string,
   read: () => Promise<R>,
-  send: (current: R, asyncOperationId: string) => Promise<AsyncOperationResponse>,
+  send: (current: R, asyncOperationId: string) => Promise<AsyncOperationResponse | undefined>,
   asWanted: (now: R) => boolean,
 ): Promise<ChangeResult> {
   const asyncOperationId = asyncOperationIdFor(operationKey);
@@ -37,7 +37,8 @@ export async function changeOnce<R extends { resourceVersion: string; state: str
   if (await findOwnOperation(client, asyncOperationId)) return { changed: true, asyncOperationId };
   const current = await read();
   try {
-    return { changed: true, ...(await send(current, asyncOperationId)) };
+    const started = await send(current, asyncOperationId);
+    return started ? { changed: true, ...started } : { changed: false };
   } catch (err) {
     if (await isOwnRepeat(err, client, asyncOperationId)) return { changed: true, asyncOperationId };
     const verdict = await judgeRefusal(err, current, read, asWanted);

@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps';
 import { createExpiryActivities } from './expiry';
 import { withFailureMapping } from './failures';
 import { createKeyRotationActivities } from './key-rotation';
+import { createNamespaceCaActivities } from './namespace-ca';
 import { createNamespaceActivities } from './namespaces';
 import { createReconcileActivities } from './reconcile';
 import { createRegionActivities } from './regions';
@@ -18,6 +19,7 @@ export { apiKeySecretName } from './api-keys';
 export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...createNamespaceActivities(deps),
+    ...createNamespaceCaActivities(deps),
     ...createUserActivities(deps),
     ...createServiceAccountActivities(deps),
     ...createApiKeyActivities(deps),

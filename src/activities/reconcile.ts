@@ -1,5 +1,6 @@
 // Activities of desired state as code: the plan (or an export) of the account as read, and the changes a plan
 // needs that the other activities do not already make, each under the step's operation id (see change-once.ts).
+import { caBundleFingerprints } from '../certificates';
 import { exportDesiredState } from '../desired-state/export';
 import { computePlan, type Plan } from '../desired-state/plan';
 import type { DesiredState, DesiredStateInput } from '../desired-state/schema';
@@ -34,6 +35,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
         now: input.now,
         canChangeAccess: client.supports('setServiceAccountNamespaceAccess'),
         namespaceScopedAccounts: client.supports('namespaceScopedServiceAccounts'),
+        // Accepted CAs compare as certificates, whatever their text or order.
+        caFingerprints: caBundleFingerprints,
       });
       const live = <T extends { state: string }>(items: T[]) => items.filter(isLive);
       return {

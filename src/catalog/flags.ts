@@ -118,6 +118,16 @@ export const DECISION_SIGNALS = {
   },
 } as const satisfies Record<string, SignalFlag>;
 
+/** --confirm-cutover / --abort of a rotation's cut-over (src/workflows/cutover.ts); each names who decides. */
+export const CUTOVER_SIGNALS = {
+  'confirm-cutover': { signal: 'confirmCutover', done: 'cutover confirmed', arg: (_v, by) => ({ by }) },
+  abort: {
+    signal: 'abort',
+    done: 'abort requested',
+    arg: (v, by) => ({ ...(typeof v.abort === 'string' ? { reason: v.abort } : {}), by }),
+  },
+} as const satisfies Record<string, SignalFlag>;
+
 const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/;
 
 /** The Ops API takes CA certificates as base64 of the PEM text; undefined when the file holds no PEM. */

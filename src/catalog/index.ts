@@ -12,6 +12,7 @@ import { provisionNamespaceId, provisionNamespaceKind } from './provision-namesp
 import { reconcileId, reconcileKind, reconcilePlanId, reconcileScheduleId } from './reconcile';
 import { rotateApiKeyKind } from './rotate-api-key';
 import { rotateExpiringKeysId, rotateExpiringKeysKind } from './rotate-expiring-keys';
+import { rotateNamespaceCaId, rotateNamespaceCaKind } from './rotate-namespace-ca';
 import { updateNamespaceId, updateNamespaceKind } from './update-namespace';
 import { listExpiringId, listExpiringKind, watchExpiryKind } from './watch-expiry';
 
@@ -25,6 +26,7 @@ export { NAMESPACE_FIELDS, provisionNamespaceKind } from './provision-namespace'
 export { reconcileKind, scheduledReconcileId } from './reconcile';
 export { ownerValue, rotateApiKeyKind } from './rotate-api-key';
 export { KEY_ROTATION_SCHEDULE_ID, rotateExpiringKeysKind, scheduledSweepId } from './rotate-expiring-keys';
+export { rotateNamespaceCaKind } from './rotate-namespace-ca';
 export { updateNamespaceKind } from './update-namespace';
 export {
   EXPIRY_WATCH_SCHEDULE_ID,
@@ -39,6 +41,7 @@ export const CATALOG = [
   updateNamespaceKind,
   decommissionNamespaceKind,
   rotateApiKeyKind,
+  rotateNamespaceCaKind,
   rotateExpiringKeysKind,
   watchExpiryKind,
   offboardUserKind,
@@ -60,6 +63,7 @@ export const workflowIds = {
   updateNamespace: updateNamespaceId,
   decommissionNamespace: decommissionNamespaceId,
   rotateApiKey: rotateApiKeyWorkflowId,
+  rotateNamespaceCa: rotateNamespaceCaId,
   rotateExpiringKeys: rotateExpiringKeysId,
   offboardUser: offboardUserId,
   grantTemporaryAccess: grantTemporaryAccessId,

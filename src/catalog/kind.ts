@@ -52,7 +52,7 @@ export interface StarterSpec<W extends Workflow, F extends FlagSpecs> {
   signals?: Partial<Record<keyof F & string, SignalFlag>>;
   /**
    * The input fields a signal needs (the business key's): a signal flag given with only these reports no problem
-   * with the others. Default: the whole input must be valid, as for a start.
+   * with the others. Default: the kind's `keyField` (`name`).
    */
   keyFields?: string[];
 }

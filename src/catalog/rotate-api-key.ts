@@ -2,6 +2,7 @@
 import { parseDurationMs, rotateApiKeyInput, type RotateApiKeyInput } from '../shared/validation';
 import { rotateApiKeyWorkflowId } from '../shared/workflow-ids';
 import type { RotateStep, rotateApiKey } from '../workflows/rotate-api-key';
+import { CUTOVER_SIGNALS } from './flags';
 import { checked, defined, fieldsIn, num, text, type FormFields } from './form';
 import { defineKind, workflowNamed } from './kind';
 
@@ -154,14 +155,7 @@ export const rotateApiKeyKind = defineKind({
     },
     decisions: true,
     // Every decision names who takes it: the run checks it against its requester and approvers.
-    signals: {
-      'confirm-cutover': { signal: 'confirmCutover', done: 'cutover confirmed', arg: (_v, by) => ({ by }) },
-      abort: {
-        signal: 'abort',
-        done: 'abort requested',
-        arg: (v, by) => ({ ...(typeof v.abort === 'string' ? { reason: v.abort } : {}), by }),
-      },
-    },
+    signals: CUTOVER_SIGNALS,
     summarize: (r) =>
       r.outcome === 'aborted'
         ? `rotation of ${r.oldKeyId} aborted: new key ${r.newKeyId} deleted, old key kept`

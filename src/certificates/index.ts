@@ -69,6 +69,16 @@ export const caBundleFromBase64 = (base64: string): CaCertificate[] =>
 export const caBundleToBase64 = (certs: readonly Pick<CaCertificate, 'pem'>[]): string =>
   Buffer.from(certs.map((c) => c.pem).join(''), 'utf8').toString('base64');
 
+/** The fingerprints of a base64 bundle's certificates, in order; undefined when it is not readable PEM. */
+export function caBundleFingerprints(base64: string): string[] | undefined {
+  try {
+    return caBundleFromBase64(base64).map((c) => c.fingerprint);
+  } catch (error) {
+    if (error instanceof CertificateError) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Refuses a CA that must not be added to a namespace's bundle: not a CA, expired, or not valid yet at `now`.
  * A bundle with such a certificate would either be useless or, for an expired one, hide the real expiry.

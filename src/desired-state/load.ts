@@ -5,7 +5,14 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { describeIssue } from '../shared/validation';
-import { desiredStateSchema, pathOf, referenceProblems, type DesiredState, type FileProblem } from './schema';
+import { resolveCaFiles } from './ca-files';
+import {
+  desiredStateFileSchema,
+  pathOf,
+  referenceProblems,
+  type DesiredState,
+  type FileProblem,
+} from './schema';
 
 export class DesiredStateError extends Error {
   override readonly name = 'DesiredStateError';
@@ -29,7 +36,10 @@ export interface LoadedState {
   state: DesiredState;
 }
 
-/** Parses and checks a desired-state document; throws DesiredStateError listing every problem. */
+/**
+ * Parses and checks a desired-state document (reading the CA files it names, relative to `file`); throws
+ * DesiredStateError listing every problem.
+ */
 export function parseDesiredState(text: string, file: string): LoadedState {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -40,7 +50,7 @@ export function parseDesiredState(text: string, file: string): LoadedState {
     ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}),
   }));
   if (problems.length > 0) throw new DesiredStateError(file, problems);
-  const parsed = desiredStateSchema.safeParse(doc.toJS() ?? {});
+  const parsed = desiredStateFileSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     throw new DesiredStateError(
       file,
@@ -55,7 +65,8 @@ export function parseDesiredState(text: string, file: string): LoadedState {
       }),
     );
   }
-  const refs = referenceProblems(parsed.data);
+  const resolved = resolveCaFiles(parsed.data, path.dirname(file));
+  const refs = [...resolved.problems, ...referenceProblems(resolved.state)];
   if (refs.length > 0) {
     throw new DesiredStateError(
       file,
@@ -63,7 +74,7 @@ export function parseDesiredState(text: string, file: string): LoadedState {
     );
   }
   const name = parsed.data.name ?? path.basename(file).replace(/\.(ya?ml|json)$/i, '');
-  return { file, name, state: parsed.data };
+  return { file, name, state: resolved.state };
 }
 
 export async function loadDesiredState(file: string): Promise<LoadedState> {

@@ -48,7 +48,8 @@ function planUpdate(
   };
   diff('retentionDays', have.retentionDays, want.retentionDays);
   diff('codecServer', normalCodec(have.codecServer), normalCodec(want.codecServer));
-  diff('mtlsAuth', normalMtls(have.mtlsAuth), normalMtls(want.mtlsAuth));
+  const cas = caChange(ctx, have.mtlsAuth, want.mtlsAuth);
+  if (cas.changed) fields.push({ field: 'mtlsAuth', from: cas.from ?? null, to: cas.to ?? null });
   if (apiKeyAuth !== undefined) diff('apiKeyAuth', have.apiKeyAuth, apiKeyAuth);
   const regionMoved = have.region !== want.region;
   if (fields.length === 0 && !regionMoved) {
@@ -56,14 +57,16 @@ function planUpdate(
     return;
   }
   const authOff = fields.some((f) => (f.field === 'mtlsAuth' || f.field === 'apiKeyAuth') && !f.to);
+  const reasons = [authOff ? 'switches an authentication method off' : '', cas.reason ?? ''].filter(Boolean);
   ctx.changes.push({
     kind: 'namespace',
     name: want.name,
     action: 'update',
     targetId: have.id,
-    destructive: authOff,
+    // A CA leaving the bundle refuses every client whose certificate it issued.
+    destructive: authOff || cas.removed.length > 0,
     fields: regionMoved ? [...fields, { field: 'region', from: have.region, to: want.region }] : fields,
-    ...(authOff ? { reason: 'switches an authentication method off' } : {}),
+    ...(reasons.length ? { reason: reasons.join('; ') } : {}),
     ...(regionMoved
       ? { blocked: 'a namespace’s region cannot change; delete and re-create it by hand' }
       : {}),
@@ -77,6 +80,39 @@ function normalCodec(codec: NamespaceEntry['codecServer']) {
     endpoint: codec.endpoint,
     ...(codec.passAccessToken ? { passAccessToken: true } : {}),
     ...(codec.includeCrossOriginCredentials ? { includeCrossOriginCredentials: true } : {}),
+  };
+}
+
+type Mtls = NamespaceEntry['mtlsAuth'];
+
+/**
+ * Whether the accepted CAs change: as sets of certificates (by fingerprint) where both bundles are readable PEM,
+ * else as text; with what is added and removed, in words, for the plan's reader.
+ */
+function caChange(
+  ctx: PlanContext,
+  have: Mtls,
+  want: Mtls,
+): { changed: boolean; from: Mtls; to: Mtls; removed: string[]; reason?: string } {
+  const from = normalMtls(have);
+  const to = normalMtls(want);
+  const read = ctx.options.caFingerprints;
+  const had = from && read?.(from.acceptedClientCa);
+  const wanted = to && read?.(to.acceptedClientCa);
+  if (!had || !wanted) return { changed: !same(from, to), from, to, removed: [] };
+  const added = wanted.filter((fp) => !had.includes(fp));
+  const removed = had.filter((fp) => !wanted.includes(fp));
+  const filtersChanged = !same(from.certificateFilters, to.certificateFilters);
+  const words = [
+    added.length ? `accepts ${added.length} more CA(s) (${added.join(', ')})` : '',
+    removed.length ? `removes ${removed.length} accepted CA(s) (${removed.join(', ')})` : '',
+  ].filter(Boolean);
+  return {
+    changed: added.length > 0 || removed.length > 0 || filtersChanged,
+    from,
+    to,
+    removed,
+    ...(words.length ? { reason: words.join(', ') } : {}),
   };
 }
 

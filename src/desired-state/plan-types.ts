@@ -88,4 +88,10 @@ export interface PlanOptions {
   canChangeAccess: boolean;
   /** Whether the Ops API has namespace-scoped service accounts (default: no). */
   namespaceScopedAccounts?: boolean;
+  /**
+   * The SHA-256 fingerprints of a CA bundle's certificates (undefined: not readable PEM), so accepted CAs compare as
+   * a set of certificates, whatever their text or order. Node's X509Certificate, handed in by the activity that plans;
+   * without it bundles compare as text.
+   */
+  caFingerprints?: (bundle: string) => string[] | undefined;
 }

@@ -53,6 +53,33 @@ export const namespaceEntry = z
   })
   .describe('A namespace');
 
+/**
+ * In the file, the accepted CAs may also be PEM files (paths relative to the file): read and checked when the file
+ * is loaded (load.ts), so what the plan, the workflows and a schedule see is the bundle itself.
+ */
+const caFiles = z
+  .array(z.string().min(1, { error: 'must not be empty' }))
+  .min(1, { error: 'must list at least one PEM file' })
+  .max(16, { error: 'must list at most 16 files (a bundle holds at most 16 CAs)' });
+
+export const namespaceFileEntry = namespaceEntry
+  .extend({
+    mtlsAuth: mtlsAuth
+      .extend({
+        acceptedClientCa: z
+          .union([mtlsAuth.shape.acceptedClientCa, caFiles], {
+            error: 'must be base64 of the CA bundle’s PEM, or a list of PEM files',
+          })
+          .describe(
+            'The accepted client CA(s): base64 of their PEM, or a list of PEM files (paths relative to this file). ' +
+              'With files, adding one accepts its CA beside the others and removing one removes its CA: a rollover',
+          ),
+      })
+      .optional()
+      .describe('mTLS: the accepted client CA(s)'),
+  })
+  .describe('A namespace');
+
 export const apiKeyEntry = z
   .strictObject({
     displayName: displayName.describe('The key, by name within its service account'),
@@ -142,7 +169,13 @@ export const desiredStateSchema = z
   })
   .describe('Temporal Cloud account set-up as code (temporal-cloud-ops)');
 
+/** The file as written: a namespace's accepted CAs may be PEM files (load.ts reads them into the bundle). */
+export const desiredStateFileSchema = desiredStateSchema
+  .extend({ namespaces: z.array(namespaceFileEntry).default([]) })
+  .describe('Temporal Cloud account set-up as code (temporal-cloud-ops)');
+
 export type DesiredStateInput = z.input<typeof desiredStateSchema>;
+export type DesiredStateFile = z.output<typeof desiredStateFileSchema>;
 export type DesiredState = z.output<typeof desiredStateSchema>;
 export type NamespaceEntry = z.output<typeof namespaceEntry>;
 export type ServiceAccountEntry = z.output<typeof serviceAccountEntry>;

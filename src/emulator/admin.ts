@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors';
 import { FaultRuleError, type FaultRule } from './faults';
 import type { Runtime } from './runtime';
-import type { EmulatorState } from './store';
+import type { AcceptedCaChange, EmulatorState } from './store';
 
 /** What the admin endpoints need from the emulator handle (kept as functions to avoid a cycle). */
 export interface AdminActions {
   snapshot(): Promise<EmulatorState>;
   configure(input: unknown): object;
   seed(input: unknown): Promise<unknown>;
+  caHistory(namespace: string): AcceptedCaChange[];
 }
 
 const asApiError = (error: unknown): unknown => {
@@ -47,6 +48,10 @@ export function registerAdminRoutes(app: FastifyInstance, rt: Runtime, actions: 
   });
 
   app.get('/_emulator/state', async () => actions.snapshot());
+  app.get('/_emulator/namespaces/:namespace/accepted-ca', async (req) => {
+    const { namespace } = req.params as { namespace: string };
+    return { namespace, history: actions.caHistory(namespace) };
+  });
 
   app.post('/_emulator/config', async (req) => {
     try {

@@ -7,14 +7,21 @@ import type { Emulator, EmulatorOptions } from './options';
 import type { Runtime } from './runtime';
 import { seeder } from './seed';
 import { buildServer } from './server';
-import { configurator, createRuntime, initialConfig, snapshotter } from './setup';
+import { configurator, createRuntime, initialConfig, settleNow, snapshotter } from './setup';
+import { acceptedCaHistory } from './store';
 import { specRoutes } from './spec-loader';
 
 export type { Clock } from './clock';
 export { ManualClock, systemClock } from './clock';
 export type { FaultRule, ListedFaultRule } from './faults';
 export type { RequestLogEntry } from './runtime';
-export type { EmulatorState, UserResource, ServiceAccountResource, ApiKeyResource } from './store';
+export type {
+  AcceptedCaChange,
+  EmulatorState,
+  UserResource,
+  ServiceAccountResource,
+  ApiKeyResource,
+} from './store';
 export type { RateLimitConfig } from './rate-limit';
 export { REALISM, REALISM_SWITCHES, parseRealismFlag } from './realism';
 export type { RealismSwitch, RealismSettings, RealismParamsUpdate, UnmodelledLoss } from './realism';
@@ -32,7 +39,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const snapshot = snapshotter(rt);
   const seed = seeder(rt, routes);
   const app = buildServer(rt, routes);
-  registerAdminRoutes(app, rt, { snapshot: async () => snapshot(), configure, seed });
+  const caHistory = (namespace: string) => {
+    settleNow(rt);
+    return acceptedCaHistory(rt.store, namespace);
+  };
+  registerAdminRoutes(app, rt, { snapshot: async () => snapshot(), configure, seed, caHistory });
   const url = await listen(app, opts, rt.logger);
   return handle(rt, {
     url,
@@ -41,6 +52,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       configure(update);
     },
     snapshot,
+    acceptedCaHistory: caHistory,
     seed: (input) => seed(input),
     close: async () => {
       closing.abort();

@@ -13,7 +13,7 @@ import type { FaultRule, ListedFaultRule } from './faults';
 import type { RateLimitConfig } from './rate-limit';
 import type { Realism, RealismParamsUpdate, RealismSettings, UnmodelledLoss } from './realism';
 import type { RequestLogEntry } from './runtime';
-import type { EmulatorState } from './store';
+import type { AcceptedCaChange, EmulatorState } from './store';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -109,6 +109,11 @@ export interface Emulator {
   };
   /** Deep copy of the state, settled to the clock's now (to the last time seen if the clock is async). */
   snapshot(): EmulatorState;
+  /**
+   * Every accepted-CA bundle the namespace (by id) has had, oldest first, each from when it took effect: which CAs
+   * it accepted over time. Throws a not-found ApiError for a namespace that is not there.
+   */
+  acceptedCaHistory(namespace: string): AcceptedCaChange[];
   /** Inserts already-active resources directly (no async operation), validated like the API; all or nothing. */
   seed(input: SeedInput): Promise<SeedResult>;
   close(): Promise<void>;

@@ -1,13 +1,16 @@
 // The realism switches' behaviour (see realism.ts), applied to a request after the store has settled and before its
 // handler runs, so a refused request changes nothing. Which switches are on depends on the request's dialect.
-import type { ServiceAccountSpec } from '../ops-api/types';
+import type { NamespaceSpec, ServiceAccountSpec } from '../ops-api/types';
 import type { DialectName } from '../cloud-api';
+import { checkedCaBundle } from './ca-bundles';
 import { ApiError, invalid, notFound } from './errors';
 import type { Realism, RealismSwitch } from './realism';
 import type { OperationRequest } from './routes';
+import { BASE64 } from './rules';
 import type { Store } from './store';
 
 const LAGGING = new Set(['getNamespace', 'updateNamespace', 'deleteNamespace']);
+const NAMESPACE_SPECS = new Set(['createNamespace', 'updateNamespace']);
 
 export class RealismRules {
   /** Reads refused so far per namespace: the lag answers PERMISSION_DENIED and NOT_FOUND in turn. */
@@ -18,10 +21,14 @@ export class RealismRules {
     private readonly realism: Realism,
   ) {}
 
-  /** Throws the answer the real service would give instead, if a switch that is on says so. */
+  /**
+   * Throws the answer the real service would give instead, if a switch that is on says so; or puts in the request
+   * what the real service would keep of it (a re-encoded CA bundle).
+   */
   check(operationId: string, request: OperationRequest, dialect: DialectName, now: number): void {
     const on = (name: RealismSwitch) => this.realism.on(name, dialect);
     if (LAGGING.has(operationId) && on('readAfterCreateLag')) this.#readAfterCreate(request, now);
+    if (NAMESPACE_SPECS.has(operationId) && on('caBundleChecks')) caBundle(request);
     if (operationId === 'createServiceAccount') {
       const spec = (request.body as { spec?: ServiceAccountSpec } | undefined)?.spec;
       // The given document has no namespace-scoped accounts: refused rather than silently dropped.
@@ -57,4 +64,11 @@ function roleRule(spec: ServiceAccountSpec | undefined): void {
     'spec.access.accountAccess.role',
     'is required: a service account needs an account role, or spec.namespaceScopedAccess for one namespace',
   );
+}
+
+/** A namespace spec's CA bundle, checked and re-encoded; one that is not base64 at all the handler refuses. */
+function caBundle(request: OperationRequest): void {
+  const mtls = (request.body as { spec?: NamespaceSpec } | undefined)?.spec?.mtlsAuth;
+  if (!mtls || typeof mtls.acceptedClientCa !== 'string' || !BASE64.test(mtls.acceptedClientCa)) return;
+  mtls.acceptedClientCa = checkedCaBundle(mtls.acceptedClientCa, 'spec.mtlsAuth.acceptedClientCa');
 }

@@ -135,6 +135,24 @@ export const REALISM = {
     ],
     ...NO_PARAMS,
   }),
+  caBundleChecks: entry({
+    description:
+      'A namespace\u2019s spec.mtlsAuth.acceptedClientCa must be base64 of at most 16 PEM certificates (32 KB ' +
+      'of PEM), each an X.509 CA (basicConstraints CA:TRUE) that is a root or issued by another certificate of ' +
+      'the bundle, else INVALID_ARGUMENT naming the certificate; the bundle is kept (and answered) re-encoded, ' +
+      'certificate by certificate, without what stood between them.',
+    sources: [
+      'temporalio/documentation docs/cloud/get-started/certificates.mdx ("Requirements for CA certificates": ' +
+        'each certificate in the bundle a root or issued by another certificate in the bundle, with CA: true; ' +
+        '"up to 16 CA certificates", "a maximum payload size of 32 KB before base64 encoding")',
+      'temporalio/terraform-provider-temporalcloud internal/types/encoded_ca.go (normalizeCAString re-encodes ' +
+        'each certificate before comparing: "The Temporal API will do this and cause a mismatch in the state if ' +
+        'we don\u2019t also do it here")',
+      'temporalio/tcld app/ca.go (parseCertificates reads the bundle the API answers as PEM certificate blocks ' +
+        'only; `namespace accepted-client-ca add` refuses a fingerprint already in it)',
+    ],
+    ...NO_PARAMS,
+  }),
 } as const;
 
 export type RealismSwitch = keyof typeof REALISM;

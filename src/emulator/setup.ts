@@ -127,15 +127,20 @@ export function initialConfig(opts: EmulatorOptions): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
 }
 
+/** Settles the store to the clock's now (to the last time seen if the clock is async). */
+export function settleNow(rt: Runtime): void {
+  const now = rt.clock.now();
+  if (typeof now === 'number') rt.store.settle(now);
+  else {
+    now.catch(() => undefined);
+    rt.store.settle(rt.store.now);
+  }
+}
+
 /** A deep copy of the state, settled to the clock's now (to the last time seen if the clock is async). */
 export function snapshotter(rt: Runtime): () => EmulatorState {
   return () => {
-    const now = rt.clock.now();
-    if (typeof now === 'number') rt.store.settle(now);
-    else {
-      now.catch(() => undefined);
-      rt.store.settle(rt.store.now);
-    }
+    settleNow(rt);
     return rt.store.snapshot();
   };
 }

@@ -11,6 +11,10 @@ export const POLICY_KINDS = {
   offboarding: { required: true, what: 'offboarding a user' },
   decommission: { required: true, what: 'decommissioning a namespace' },
   'key-deletion': { required: true, what: 'a rotation that deletes the old key after a short grace period' },
+  'ca-removal': {
+    required: true,
+    what: 'an mTLS CA rotation that removes the old CA after a short grace period',
+  },
   'destructive-apply': { required: true, what: 'an apply with destructive changes' },
   'codec-credentials': {
     required: true,
@@ -19,6 +23,7 @@ export const POLICY_KINDS = {
   namespace: { required: false, what: 'a new namespace' },
   rotation: { required: false, what: "a key rotation's cut-over" },
   'temporary-access': { required: true, what: 'temporary access to a namespace' },
+  'ca-rotation': { required: false, what: "an mTLS CA rotation's cut-over" },
 } as const;
 export type PolicyKind = keyof typeof POLICY_KINDS;
 export const POLICY_KIND_NAMES = Object.keys(POLICY_KINDS) as PolicyKind[];
@@ -38,7 +43,7 @@ export const policySchema = z.strictObject({
   /** Who may approve where a rule names nobody; default PORTAL_APPROVERS (or the service's default). */
   approvers: approverList.optional(),
   kinds: z.strictObject(Object.fromEntries(POLICY_KIND_NAMES.map((k) => [k, rule.optional()]))).optional(),
-  /** A rotation whose grace period is shorter than this needs an approval to delete the old key. */
+  /** A rotation whose grace period is shorter than this needs an approval to delete the old key (or CA). */
   minGracePeriod: z
     .string()
     .refine((d) => parseDurationMs(d) !== undefined, { error: 'must be a duration such as 24h or 7d' })
@@ -170,6 +175,9 @@ function kindApprovers(policy: ApprovalPolicy, kind: PolicyKind, namespaces: rea
 export function kindReason(policy: ApprovalPolicy, kind: PolicyKind, detail?: string): string {
   if (kind === 'key-deletion') {
     return `deleting the old key after a grace period under ${policy.minGracePeriod} needs an approval`;
+  }
+  if (kind === 'ca-removal') {
+    return `removing the old CA after a grace period under ${policy.minGracePeriod} needs an approval`;
   }
   if (kind === 'codec-credentials') {
     return `${POLICY_KINDS[kind].what}${detail ? ` (${detail})` : ''} needs an approval unless its endpoint is allow-listed`;

@@ -6,6 +6,7 @@ import {
   offboardUserKind,
   provisionNamespaceKind,
   rotateApiKeyKind,
+  rotateNamespaceCaKind,
   type AnyKind,
   type RequestType,
 } from '../catalog';
@@ -39,6 +40,7 @@ export function formOf(kind: AnyKind): FormSpec {
 
 export const namespaceForm = formOf(provisionNamespaceKind);
 export const rotationForm = formOf(rotateApiKeyKind);
+export const caRotationForm = formOf(rotateNamespaceCaKind);
 export const offboardingForm = formOf(offboardUserKind);
 export const accessForm = formOf(grantTemporaryAccessKind);
 

@@ -22,6 +22,7 @@ import { messagePage } from './pages/errors';
 import { registerExpiringPage } from './pages/expiring';
 import { loginPage, registerLogin } from './pages/login';
 import { registerNewAccessPage } from './pages/new-access';
+import { registerNewCaRotationPage } from './pages/new-ca-rotation';
 import { registerNewNamespacePage } from './pages/new-namespace';
 import { registerNewOffboardingPage } from './pages/new-offboarding';
 import { registerNewRotationPage } from './pages/new-rotation';
@@ -88,6 +89,7 @@ const PAGES = [
   registerRequestPage,
   registerNewNamespacePage,
   registerNewRotationPage,
+  registerNewCaRotationPage,
   registerNewOffboardingPage,
   registerNewAccessPage,
   registerAccessPage,

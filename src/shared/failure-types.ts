@@ -27,6 +27,10 @@ export const FailureType = {
   SpecMismatch: 'SpecMismatch',
   /** The API behind the worker has no operation for this (the given document's dialect). */
   NotSupported: 'NotSupported',
+  /** A namespace's accepted-CA bundle that is not readable PEM: a CA rotation cannot tell what it holds. */
+  CaBundleUnreadable: 'CaBundleUnreadable',
+  /** A CA bundle change that would take away a CA the rotation must keep (the new one), or every CA. */
+  CaBundleUnsafe: 'CaBundleUnsafe',
   SecretSinkFailed: 'SecretSinkFailed',
   TokenLost: 'TokenLost',
 } as const;

@@ -31,11 +31,14 @@ export const codecServer = z.strictObject({
   includeCrossOriginCredentials: z.boolean().optional(),
 });
 
+/** A CA bundle as the API carries it: base64 of the PEM text. */
+const base64Pem = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'must be base64-encoded PEM' });
+
 export const mtlsAuth = z.strictObject({
-  acceptedClientCa: z
-    .string()
-    .min(1, { error: 'must not be empty' })
-    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'must be base64-encoded PEM' }),
+  acceptedClientCa: base64Pem,
   certificateFilters: z
     .array(
       z.strictObject({
@@ -393,3 +396,32 @@ export const grantTemporaryAccessInput = z.strictObject({
 });
 export type GrantTemporaryAccessInput = z.input<typeof grantTemporaryAccessInput>;
 export type GrantTemporaryAccessRequest = z.output<typeof grantTemporaryAccessInput>;
+// ---------------------------------------------------------------- mTLS CA rotation
+
+/** A certificate's SHA-256 fingerprint: 32 bytes in hex, with or without colons, any case. */
+const FINGERPRINT = /^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/;
+/** The fingerprint as `openssl x509 -fingerprint -sha256` (and node:crypto) prints it: AB:CD:…, upper case. */
+export const normalFingerprint = (fp: string): string =>
+  fp
+    .replace(/:/g, '')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
+
+export const rotateNamespaceCaInput = z.strictObject({
+  namespace: namespaceName,
+  /** The new CA certificate(s): base64 of their PEM, as the API carries a bundle (at most 32 KB of PEM). */
+  newCa: base64Pem.max(44_000, { error: 'must be at most 32 KB of PEM' }),
+  /** How long old and new CAs are both accepted so clients can move; `confirmCutover` ends it early. */
+  gracePeriod: duration(30 * 86_400_000, MAX_GRACE_PERIOD).default('7d'),
+  /** The CAs removed at the cut-over, by SHA-256 fingerprint; default every CA the bundle had at the start. */
+  replace: z
+    .array(z.string().regex(FINGERPRINT, { error: 'must be a SHA-256 fingerprint (64 hex digits)' }))
+    .min(1, { error: 'must name at least one CA, or be left out' })
+    .max(16, { error: 'must name at most 16 CAs' })
+    .transform((fps) => [...new Set(fps.map(normalFingerprint))])
+    .optional(),
+  /** Set by the front door or starter from the approval policy; the request never sets it. */
+  approval: approvalRequirement.optional(),
+});
+export type RotateNamespaceCaInput = z.input<typeof rotateNamespaceCaInput>;
+export type RotateNamespaceCaRequest = z.output<typeof rotateNamespaceCaInput>;

@@ -50,7 +50,7 @@ export async function signalRunning(
   // --help only shows help: next to a signal flag it must not send the signal.
   if (wantsHelp(argv)) return runStarter(kind, argv, io);
   const out = output(kind.starter!.name, argv, io);
-  const prepared = await prepareOrReport(kind, argv, io, out, true);
+  const prepared = await prepareOrReport(kind, argv, io, out, 'signal');
   if (typeof prepared === 'number') return prepared;
   const { workflowId } = prepared;
   return withClient(io, out, async (client) => {

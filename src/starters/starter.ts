@@ -89,14 +89,15 @@ export interface PreparedStart {
 
 /**
  * Flags → the start request, or UsageError listing every problem (named by flag). Touches nothing but
- * files named by file flags. `env` supplies TASK_QUEUE. `forSignal`: only the business key is needed (the
- * starter's `keyFields`), and no approval is asked for.
+ * files named by file flags. `env` supplies TASK_QUEUE. For a `signal` the input only has to make the business
+ * key (the starter's `keyFields`, else the kind's `keyField`): what else a start needs is not asked for, nor an
+ * approval.
  */
 export async function prepareStart(
   kind: AnyKind,
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
-  forSignal = false,
+  purpose: 'start' | 'signal' = 'start',
 ): Promise<PreparedStart> {
   const starter = starterOf(kind);
   const flags = flagsOf(starter);
@@ -107,22 +108,25 @@ export async function prepareStart(
   }
   const input = starter.buildInput(values, buildContext(values, own)) as Record<string, unknown>;
   const checked = validate(kind.schema!, input);
-  const needed = forSignal ? starter.keyFields : undefined;
-  if (!checked.ok && needed) checked.problems = checked.problems.filter((p) => needed.includes(p.field));
+  const keyField = kind.keyField?.(input) ?? 'name';
+  const keyFields = starter.keyFields ?? [keyField];
+  const schemaProblems = checked.ok
+    ? []
+    : checked.problems.filter((p) => purpose === 'start' || keyFields.includes(p.field));
   // One message per flag: parse problems and the starter's own wording (which speaks in flags) win over
   // the schema's, which would only add "is required" for a flag whose value could not be parsed.
   const reported = new Set(own.map((p) => p.flag));
-  const fromSchema = checked.ok ? [] : toFlagProblems(flags, checked.problems);
+  const fromSchema = toFlagProblems(flags, schemaProblems);
   const all = [...own, ...fromSchema.filter((p) => !reported.has(p.flag))];
   if (all.length) throw new UsageError(all);
 
-  const approval = starter.decisions && !forSignal ? approvalOf(kind, input, values, env) : undefined;
+  const approval =
+    starter.decisions && purpose === 'start' ? approvalOf(kind, input, values, env) : undefined;
   const given = values['workflow-id'];
   const workflowId = given ?? kind.workflowId(input);
   const idProblem = workflowIdProblem(workflowId);
   if (idProblem) {
-    const flag =
-      given !== undefined ? '--workflow-id' : flagForField(flags, kind.keyField?.(input) ?? 'name');
+    const flag = given !== undefined ? '--workflow-id' : flagForField(flags, keyField);
     throw new UsageError([{ flag: flag || '', message: flag ? idProblem : `the workflow id ${idProblem}` }]);
   }
   return {
@@ -172,10 +176,10 @@ export async function prepareOrReport(
   argv: readonly string[],
   io: StarterIO,
   out: Output,
-  forSignal = false,
+  purpose: 'start' | 'signal' = 'start',
 ): Promise<PreparedStart | ExitCode> {
   try {
-    return await prepareStart(kind, argv, io.env, forSignal);
+    return await prepareStart(kind, argv, io.env, purpose);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     reportUsage(out, err.problems);

@@ -4,6 +4,7 @@ export * from './provision-namespace';
 export * from './update-namespace';
 export * from './decommission-namespace';
 export * from './rotate-api-key';
+export * from './rotate-namespace-ca';
 export * from './rotate-expiring-keys';
 export * from './watch-expiry';
 export * from './list-expiring';

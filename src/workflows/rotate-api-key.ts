@@ -1,13 +1,4 @@
-import {
-  ApplicationFailure,
-  condition,
-  defineQuery,
-  defineSignal,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ApiKey, OwnerType } from '../ops-api/types';
 import type { EnsureApiKeyResult } from '../activities/api-keys';
@@ -20,17 +11,26 @@ import {
   type RotateApiKeyInput,
   type RotateApiKeyRequest,
 } from '../shared/validation';
-import { describeError, failureType, operationKey, deleteResource, waitForOperation } from './common';
+import { failureType, operationKey, deleteResource, waitForOperation } from './common';
 import { Compensation } from './compensation';
 import { apiKeyReady, expiryInDays } from './resource-steps';
 import { newestFirst } from '../shared/resources';
+import { DecisionGate, openDecidingRun, type Decision } from './approvals';
 import {
-  DecisionGate,
-  openDecidingRun,
-  DEFAULT_APPROVAL_TIMEOUT_MS,
-  type Decision,
-  type DecisionStatus,
-} from './approvals';
+  awaitCutoverApproval,
+  gracePeriod,
+  listenForCutover,
+  rotationFailure,
+  type CutoverStatus,
+  type GraceEnd,
+} from './cutover';
+
+export {
+  abortRotationSignal,
+  confirmCutoverSignal,
+  type AbortRotation,
+  type ConfirmCutover,
+} from './cutover';
 
 const { getApiKey, getUser, getServiceAccount } = proxyActivities<Activities>(opsApiCall);
 const { listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
@@ -48,19 +48,13 @@ export type RotateStep =
   | 'aborted'
   | 'failed';
 
-export interface RotateStatus extends DecisionStatus {
+export interface RotateStatus extends CutoverStatus {
   step: RotateStep;
   ownerId?: string;
   ownerType?: OwnerType;
   oldKeyId?: string;
   newKeyId?: string;
   secretRef?: string;
-  /** When the grace period ends on its own (ISO); set once it has started. */
-  graceEndsAt?: string;
-  cutoverConfirmed: boolean;
-  abortRequested: boolean;
-  /** Set when an abort arrived too late to matter (the old key was already being deleted). */
-  abortIgnored?: string;
   lastError?: string;
 }
 
@@ -77,7 +71,7 @@ export interface RotateApiKeyResult {
   /** Whether this run deleted (or found already gone) the old key. */
   oldKeyDeleted: boolean;
   /** How the grace period ended. */
-  graceEndedBy: 'timer' | 'confirmCutover' | 'abort' | 'no-grace';
+  graceEndedBy: GraceEnd;
   abortReason?: string;
   /** The decision on the cut-over, when the policy asked for one. */
   approval?: Decision;
@@ -87,21 +81,7 @@ export interface RotateApiKeyResult {
   completedAt: string;
 }
 
-export interface AbortRotation {
-  reason?: string;
-  /** Who aborts; checked like any decision when the run records its approvers. */
-  by?: string;
-}
-export interface ConfirmCutover {
-  /** Who confirms; checked like any decision when the run records its approvers. */
-  by?: string;
-}
-
 export const rotateStatusQuery = defineQuery<RotateStatus>('status');
-/** Consumers have switched to the new key: end the grace period now. */
-export const confirmCutoverSignal = defineSignal<[ConfirmCutover?]>('confirmCutover');
-/** Stop: delete the new key (and its secret) and keep the old one. Ignored once the old key is being deleted. */
-export const abortRotationSignal = defineSignal<[AbortRotation?]>('abort');
 
 /** One rotation as it goes: its input, its status, its decisions and how to undo its new key. */
 interface Rotation {
@@ -131,7 +111,11 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
     undo: new Compensation(),
   };
   const { input } = run;
-  listenForDecisions(run);
+  // confirmCutover ends the grace period early; abort (until the old key is being deleted) undoes the rotation.
+  listenForCutover(run, {
+    steps: ['deleting-old-key', 'completed'],
+    why: 'the old key was already being deleted',
+  });
   const startedAt = workflowInfo().startTime;
 
   try {
@@ -159,23 +143,6 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
   } catch (err) {
     throw await rotationFailed(run, err);
   }
-}
-
-/** confirmCutover ends the grace period early; abort (until the old key is being deleted) undoes the rotation. */
-function listenForDecisions(run: Rotation): void {
-  const { gate, status } = run;
-  setHandler(confirmCutoverSignal, (req) => {
-    if (gate.admit('confirmCutover', req?.by)) status.cutoverConfirmed = true;
-  });
-  setHandler(abortRotationSignal, (req) => {
-    if (status.step === 'deleting-old-key' || status.step === 'completed') {
-      status.abortIgnored = 'the old key was already being deleted';
-      return;
-    }
-    if (!gate.admit('abort', req?.by, true)) return;
-    status.abortRequested = true;
-    run.abortReason = req?.reason;
-  });
 }
 
 /** The key to replace, recorded in the status; one still activating is let finish first (else it cannot be deleted). */
@@ -230,35 +197,6 @@ async function createNewKey(run: Rotation, old: ApiKey, expiryTime: string): Pro
   );
 }
 
-/** When the policy asks, the cut-over waits for an approver; rejected or not decided, the rotation aborts. */
-async function awaitCutoverApproval(run: Rotation): Promise<void> {
-  const { gate, status } = run;
-  if (!gate.required() || status.abortRequested) return;
-  status.step = 'awaiting-approval';
-  const approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
-  run.approval = approval;
-  if (approval?.decision === 'approved') return;
-  // Rejected or not decided: the old key stays, the new one goes.
-  status.abortRequested = true;
-  run.abortReason = approval
-    ? `rejected by ${approval.by}${approval.comment ? ` (${approval.comment})` : ''}`
-    : `no approval within ${DEFAULT_APPROVAL_TIMEOUT_MS / 3_600_000}h`;
-}
-
-/** Both keys stay valid on a durable timer until it ends, confirmCutover comes or the rotation is aborted. */
-async function gracePeriod(run: Rotation, graceMs: number): Promise<RotateApiKeyResult['graceEndedBy']> {
-  const { status } = run;
-  status.step = 'grace-period';
-  const ended = () => status.cutoverConfirmed || status.abortRequested;
-  if (graceMs > 0 && !ended()) {
-    status.graceEndsAt = new Date(Date.now() + graceMs).toISOString();
-    await condition(ended, graceMs);
-  }
-  if (status.abortRequested) return 'abort';
-  if (status.cutoverConfirmed) return 'confirmCutover';
-  return graceMs > 0 ? 'timer' : 'no-grace';
-}
-
 type RotationBase = Omit<RotateApiKeyResult, 'outcome' | 'oldKeyDeleted' | 'completedAt' | 'secretRef'>;
 
 /** The new key goes again (when this run made it); the old one stays. */
@@ -291,26 +229,16 @@ async function cutOver(run: Rotation, base: RotationBase, secretRef: string): Pr
 }
 
 /** The failure to report, after undoing this run's half of the rotation (even while cancelled); the old key stays. */
-async function rotationFailed(run: Rotation, err: unknown): Promise<unknown> {
+function rotationFailed(run: Rotation, err: unknown): Promise<unknown> {
   const { status } = run;
-  status.lastError = describeError(err);
-  let cleanup = '';
-  if (run.undo.pending) {
-    status.step = 'aborting';
-    const newKeyId = status.newKeyId;
-    const [failed] = await run.undo.run();
-    cleanup = failed
-      ? ` Deleting the new key ${newKeyId} failed too (${describeError(failed.error)}); delete it by hand.`
-      : ` The new key ${newKeyId} was deleted again; the old key is unchanged.`;
-  }
-  status.step = 'failed';
-  if (isCancellation(err)) return err;
-  const type = failureType(err);
-  return ApplicationFailure.create({
-    type: type === FailureType.NotFound || type === FailureType.InvalidInput ? type : 'RotationFailed',
-    message: `${status.lastError}.${cleanup}`,
-    nonRetryable: true,
-    details: [{ oldKeyId: status.oldKeyId, newKeyId: status.newKeyId, step: status.step }],
+  const newKeyId = status.newKeyId;
+  return rotationFailure(run, err, {
+    type: 'RotationFailed',
+    kept: [FailureType.NotFound, FailureType.InvalidInput],
+    undoing: 'aborting',
+    undone: ` The new key ${newKeyId} was deleted again; the old key is unchanged.`,
+    undoFailed: (why) => ` Deleting the new key ${newKeyId} failed too (${why}); delete it by hand.`,
+    details: () => ({ oldKeyId: status.oldKeyId, newKeyId: status.newKeyId, step: 'failed' }),
   });
 }
 

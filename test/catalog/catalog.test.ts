@@ -37,6 +37,7 @@ test('every starter has its npm script and file', () => {
     'update-namespace',
     'decommission-namespace',
     'rotate-api-key',
+    'rotate-namespace-ca',
     'rotate-expiring-keys',
     'offboard-user',
     'grant-temporary-access',
@@ -52,6 +53,7 @@ test('request types (the events API) and business keys are the ones senders and 
     'namespace.requested',
     'namespace.decommission.requested',
     'apikey.rotation.requested',
+    'namespace.ca.rotation.requested',
     'user.offboarding.requested',
     'access.requested',
   ]);
@@ -59,6 +61,7 @@ test('request types (the events API) and business keys are the ones senders and 
     'provisionNamespace',
     'decommissionNamespace',
     'rotateApiKey',
+    'rotateNamespaceCa',
     'offboardUser',
     'grantTemporaryAccess',
   ]);
@@ -72,6 +75,7 @@ test('request types (the events API) and business keys are the ones senders and 
   expect(workflowIds.grantTemporaryAccess('payments', 'ci-bot')).toBe(
     'grant-temporary-access/payments/ci-bot',
   );
+  expect(workflowIds.rotateNamespaceCa('payments')).toBe('rotate-namespace-ca/payments');
   expect(workflowIds.reconcile('cloud-ops')).toBe('reconcile/cloud-ops');
   expect(workflowIds.reconcilePlan('cloud-ops')).toBe('reconcile-plan/cloud-ops');
   // A rotation is keyed by its owner, whether the request names the key or not.
@@ -94,7 +98,7 @@ test('a provisioning answers once: a finished run is reported while its namespac
 
 test('the access starter names each bad flag; a signal needs only the business key', async () => {
   const problems = (argv: string[], forSignal = false) =>
-    prepareStart(grantTemporaryAccessKind, argv, {}, forSignal).then(
+    prepareStart(grantTemporaryAccessKind, argv, {}, forSignal ? 'signal' : 'start').then(
       () => [],
       (err: unknown) => (err instanceof UsageError ? err.problems : Promise.reject(err)),
     );

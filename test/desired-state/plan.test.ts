@@ -7,7 +7,7 @@ import { exportDesiredState, exportYaml } from '../../src/desired-state/export';
 import { formatPlan } from '../../src/desired-state/format';
 import { DesiredStateError, parseDesiredState } from '../../src/desired-state/load';
 import { computePlan, hasChanges, type AccountSnapshot } from '../../src/desired-state/plan';
-import { desiredStateSchema } from '../../src/desired-state/schema';
+import { desiredStateFileSchema } from '../../src/desired-state/schema';
 
 const NOW = Date.UTC(2026, 10, 28);
 const DAY = 86_400_000;
@@ -126,7 +126,7 @@ describe('reading the file: every problem with its path in the file', () => {
     const committed = JSON.parse(
       readFileSync(path.resolve(__dirname, '../../desired-state.schema.json'), 'utf8'),
     );
-    expect(committed).toEqual(z.toJSONSchema(desiredStateSchema, { io: 'input' }));
+    expect(committed).toEqual(z.toJSONSchema(desiredStateFileSchema, { io: 'input' }));
   });
 
   test('the name defaults to the file name', () => {

@@ -13,6 +13,8 @@ export interface TestCertificateOptions {
   validForDays?: number;
   /** A CA (basicConstraints CA:TRUE, keyCertSign). Default true. */
   ca?: boolean;
+  /** The issuer's common name; default the subject's (a root). Still signed by its own key. */
+  issuer?: string;
   now?: Date;
 }
 
@@ -23,6 +25,7 @@ export function makeTestCertificate(options: TestCertificateOptions = {}): strin
     validFromDays = -1,
     validForDays = 365,
     ca = true,
+    issuer = commonName,
     now = new Date(),
   } = options;
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -35,9 +38,8 @@ export function makeTestCertificate(options: TestCertificateOptions = {}): strin
   cert.serialNumber = (serial++).toString(16).padStart(2, '0');
   cert.validity.notBefore = new Date(now.getTime() + validFromDays * DAY_MS);
   cert.validity.notAfter = new Date(now.getTime() + validForDays * DAY_MS);
-  const name = [{ name: 'commonName', value: commonName }];
-  cert.setSubject(name);
-  cert.setIssuer(name);
+  cert.setSubject([{ name: 'commonName', value: commonName }]);
+  cert.setIssuer([{ name: 'commonName', value: issuer }]);
   cert.setExtensions(
     ca
       ? [

@@ -1,6 +1,7 @@
 // Form posts become the workflow's input, and the shared validation's problems land next to the field that caused
 // them (field names are the input's own paths).
 import {
+  caRotationForm,
   namespaceForm,
   offboardingForm,
   problemsByField,
@@ -107,6 +108,27 @@ test('a rotation names its owner in one picker; an offboarding by email with app
     deleteUser: false,
   });
   expect(problemsOf(offboardingForm, {}).get('email')).toEqual(['give exactly one of email or userId']);
+});
+
+test('a CA rollover takes the PEM as pasted (sent as base64, as the API carries it); problems go to their fields', () => {
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  expect(caRotationForm.toData({ namespace: ' payments ', newCa: `\n${pem}`, gracePeriod: '2d' })).toEqual({
+    namespace: 'payments',
+    newCa: Buffer.from(pem.trim()).toString('base64'),
+    gracePeriod: '2d',
+  });
+  // Base64 already is taken as it is; anything else is the schema's to refuse, next to the field.
+  expect(caRotationForm.toData({ namespace: 'p', newCa: 'QUJD' }).newCa).toBe('QUJD');
+  expect(
+    problemsOf(caRotationForm, { namespace: 'Payments', newCa: 'not a PEM', gracePeriod: 'soon' }),
+  ).toEqual(
+    new Map([
+      ['namespace', [expect.stringContaining('must be 2–39 characters')]],
+      ['newCa', ['must be base64-encoded PEM']],
+      ['gracePeriod', [expect.stringContaining('must be a duration')]],
+    ]),
+  );
+  expect(problemsOf(caRotationForm, { namespace: 'p1' }).get('newCa')).toEqual(['is required']);
 });
 
 test("a form's id makes the request id; a missing or odd one gets a fresh id", () => {

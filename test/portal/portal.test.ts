@@ -7,6 +7,8 @@ import { LOGIN_TOKEN_FILE } from '../../src/portal/auth';
 import { sendEvent } from '../../src/service/demo';
 import { REQUEST_MEMO } from '../../src/shared/request-memo';
 import { main } from '../../src/starters/provision-namespace';
+import { parseCertificates } from '../../src/certificates';
+import { makeTestCertificate, pemToBase64 } from '../helpers/certificates';
 import { runMain } from '../starters/run-starter';
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
 import { exists as runExists, sendDecision, sendForm, unique, viaProxy as proxyVisitor } from './support';
@@ -50,6 +52,7 @@ test('without a session, every page and action answers with the login page (401)
     '/approvals',
     '/new/namespace',
     '/new/rotation',
+    '/new/ca-rotation',
     '/new/offboarding',
     `/runs/${encodeURIComponent(workflowId)}`,
     `/runs/${encodeURIComponent(workflowId)}?run=${String(sent.body.runId)}&part=live`,
@@ -296,6 +299,55 @@ test('a rotation from the owner picker waits for its cut-over, which an approver
   );
   const input = signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
   expect(JSON.parse(Buffer.from(input.data!).toString('utf8'))).toEqual({ by: BOB });
+});
+
+test('an mTLS CA rollover from the form: the pasted PEM joins the bundle, an approver confirms the cut-over', async () => {
+  const [oldCa, newCa] = ['Old CA', 'New CA'].map((commonName) => makeTestCertificate({ commonName }));
+  const fingerprint = (pem: string) => parseCertificates(pem)[0]!.fingerprint;
+  const name = unique('mtls');
+  const emulator = portal.stack.opsApi.emulator!;
+  const [id] = (
+    await emulator.seed({
+      namespaces: [
+        {
+          name,
+          region: 'aws-us-east-1',
+          retentionDays: 3,
+          mtlsAuth: { acceptedClientCa: pemToBase64(oldCa!) },
+        },
+      ],
+    })
+  ).namespaceIds;
+  const alice = viaProxy(ALICE);
+  const form = await alice.get('/new/ca-rotation');
+  expect(form.body).toMatch(/<textarea id="f-newCa" name="newCa"/);
+  expect(form.body).toContain('data-read-into="f-newCa"');
+
+  const refused = await sendForm(alice, 'ca-rotation', { namespace: name, newCa: '', gracePeriod: 'soon' });
+  expect(refused.status).toBe(400);
+  expect(refused.body).toMatch(/data-errors-for="newCa"[^]*is required/);
+
+  const started = await sendForm(alice, 'ca-rotation', { namespace: name, newCa: newCa!, gracePeriod: '1d' });
+  expect(started.status).toBe(303);
+  const workflowId = `rotate-namespace-ca/${name}`;
+  await eventually(
+    async () => ((await stepOf(workflowId)) === 'grace-period' ? true : undefined),
+    'grace period',
+  );
+  const bob = viaProxy(BOB);
+  expect((await bob.get('/approvals')).body).toMatch(
+    new RegExp(`data-workflow-id="${workflowId}" data-kind="cutover"`),
+  );
+  expect(
+    (await sendDecision(bob, { workflowId, runId: started.runId!, action: 'confirm-cutover' })).status,
+  ).toBe(303);
+  const result = await portal.stack.client.workflow.getHandle(workflowId).result();
+  expect(result).toMatchObject({ outcome: 'rotated', graceEndedBy: 'confirmCutover' });
+  expect(emulator.acceptedCaHistory(id!).map((h) => h.fingerprints)).toEqual([
+    [fingerprint(oldCa!)],
+    [fingerprint(oldCa!), fingerprint(newCa!)],
+    [fingerprint(newCa!)],
+  ]);
 });
 
 test('the requests page lists every request, whatever started it, with its source, newest first, filtered', async () => {

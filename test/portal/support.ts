@@ -22,7 +22,7 @@ export async function exists(portal: PortalStack, workflowId: string): Promise<b
 /** Sends `/new/<form>` with `fields` and the page's CSRF token; for a request that started, the run it moved to. */
 export async function sendForm(
   visitor: Visitor,
-  form: 'namespace' | 'rotation' | 'offboarding' | 'access',
+  form: 'namespace' | 'rotation' | 'ca-rotation' | 'offboarding' | 'access',
   fields: Record<string, string>,
 ): Promise<Answer & { runId?: string }> {
   const answer = await visitor.post(`/new/${form}`, { _csrf: await visitor.csrf(`/new/${form}`), ...fields });

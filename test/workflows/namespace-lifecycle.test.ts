@@ -1,8 +1,13 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/catalog';
+import { caBundleToBase64, parseCertificates } from '../../src/certificates';
 import { decommissionNamespace, updateNamespace } from '../../src/workflows';
-import { mutations, stackPerTest, type OpsStack, dialectFreeTest } from '../helpers/stack';
+import { makeTestCertificate } from '../helpers/certificates';
+import { dialectFreeTest, mutations, stackPerTest, type OpsStack } from '../helpers/stack';
+
+// A real CA, as the real service keeps it (re-encoded): its realism switch caBundleChecks refuses anything else.
+const acceptedClientCa = caBundleToBase64(parseCertificates(makeTestCertificate({ commonName: 'Vault CA' })));
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -40,7 +45,7 @@ describe('updateNamespace', () => {
       region: 'aws-eu-west-1',
       retentionDays: 30,
       codecServer: { endpoint: 'https://codec.example.com', passAccessToken: true },
-      mtlsAuth: { acceptedClientCa: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==' },
+      mtlsAuth: { acceptedClientCa },
       apiKeyAuth: { enabled: true },
     };
     await stack.emulator.seed({ namespaces: [full] });

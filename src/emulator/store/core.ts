@@ -36,6 +36,8 @@ export interface ResourceType<R extends BaseRecord = BaseRecord> {
   updating?: { state: R['state']; failed: R['state'] };
   /** Told when its create is fulfilled. */
   created?(record: R, at: number): void;
+  /** Told when a whole-spec update of it is fulfilled (its new spec in place). */
+  updated?(record: R, at: number): void;
   /** Told when it is removed. */
   removed?(store: Store, id: string): void;
   /** The resource as the API answers it. */
@@ -260,6 +262,7 @@ export class Store {
         if (op.pendingSpec) record.spec = op.pendingSpec;
         if (op.pendingUnmodelled?.fields) record.unmodelled = structuredClone(op.pendingUnmodelled.fields);
         else if (op.pendingUnmodelled) delete record.unmodelled;
+        type.updated?.(record, op.finishAt);
       }
       if (type.updating) record.state = ok ? 'active' : type.updating.failed;
     } else if (phase === 'create') {

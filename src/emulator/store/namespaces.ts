@@ -1,7 +1,9 @@
 // Namespaces: their spec's rules, create / seed / update / delete, and how one is rendered. A namespace has
 // failed states, and an update shows `updating` until its operation settles.
 import type { Namespace, NamespaceSpec, NamespaceState } from '../../ops-api/types';
-import { ApiError, invalid } from '../errors';
+import { normalizeCa } from '../../shared/resources';
+import { caBundleFingerprints } from '../../certificates';
+import { ApiError, invalid, notFound } from '../errors';
 import { apiKeyGrpcAddress } from '../regions';
 import {
   checkCodecServer,
@@ -23,7 +25,9 @@ export const NAMESPACE: ResourceType<NamespaceRecord> = {
   updating: { state: 'updating', failed: 'update_failed' },
   created: (record, at) => {
     record.createFulfilledAt = at;
+    noteAcceptedCa(record, at);
   },
+  updated: noteAcceptedCa,
   render: renderNamespace,
 };
 
@@ -70,7 +74,9 @@ export function seedNamespace(store: Store, spec: NamespaceSpec, now: number, un
     spec: validateSpec(store, spec),
     state: 'active' as const,
   };
-  return store.insert('namespace', fields, now, unmodelled).id;
+  const record = store.insert('namespace', fields, now, unmodelled);
+  noteAcceptedCa(record, now);
+  return record.id;
 }
 
 /** The given document's update: fields left out keep their value, `null` clears an optional part. */
@@ -122,4 +128,37 @@ export function renderNamespace(r: NamespaceRecord): Namespace {
     createdTime: iso(r.createdAt),
     lastModifiedTime: iso(r.modifiedAt),
   };
+}
+
+/** Keeps the bundle the namespace accepts from `at` on, when it differs from the one before. */
+function noteAcceptedCa(record: NamespaceRecord, at: number): void {
+  const ca = record.spec.mtlsAuth?.acceptedClientCa;
+  const history = (record.acceptedCaHistory ??= []);
+  const last = history[history.length - 1];
+  if (last && normalizeCa(last.acceptedClientCa ?? '') === normalizeCa(ca ?? '')) return;
+  history.push({ at, ...(ca ? { acceptedClientCa: ca } : {}) });
+}
+
+/** One bundle a namespace accepted, from `time` on (the emulator's view for tests; not part of the Ops API). */
+export interface AcceptedCaChange {
+  /** When it took effect: its create or update operation was fulfilled, or the namespace was seeded (ISO). */
+  time: string;
+  /** The bundle as the API answers it from then on; absent: no mTLS. */
+  acceptedClientCa?: string;
+  /** SHA-256 fingerprints of its certificates, in order; absent when it is not readable PEM. */
+  fingerprints?: string[];
+}
+
+/** Every accepted-CA bundle the namespace has had, oldest first; 404 for a namespace that is not there. */
+export function acceptedCaHistory(store: Store, id: string): AcceptedCaChange[] {
+  const record = store.namespaces.get(id);
+  if (!record) throw notFound('namespace', id);
+  return (record.acceptedCaHistory ?? []).map(({ at, acceptedClientCa }) => {
+    const fingerprints = acceptedClientCa === undefined ? [] : caBundleFingerprints(acceptedClientCa);
+    return {
+      time: iso(at),
+      ...(acceptedClientCa === undefined ? {} : { acceptedClientCa }),
+      ...(fingerprints ? { fingerprints } : {}),
+    };
+  });
 }

@@ -44,6 +44,8 @@ export interface NamespaceRecord extends BaseRecord {
   state: NamespaceState;
   /** When its create operation was fulfilled (seeded namespaces have none): the read-after-create lag starts. */
   createFulfilledAt?: number;
+  /** Each accepted-CA bundle it has had, from when it took effect (`acceptedClientCa` absent: no mTLS). */
+  acceptedCaHistory?: Array<{ at: number; acceptedClientCa?: string }>;
 }
 export interface UserRecord extends BaseRecord {
   spec: UserSpec;

@@ -1,6 +1,7 @@
 // The portal's only script (served from its own origin; the Content Security Policy allows no other): times in the
-// viewer's local time, a running request's page kept current, and focus on a form's errors. Every page works
-// without it, showing UTC times and needing a reload to update.
+// viewer's local time, a running request's page kept current, focus on a form's errors, and file pickers that fill a
+// text field (a CA's PEM). Every page works without it, showing UTC times, needing a reload to update and the PEM
+// pasted.
 (function () {
   'use strict';
 
@@ -71,7 +72,25 @@
     setTimeout(tick, interval);
   }
 
+  // A picker (hidden without the script) reads its file's text into the field it names.
+  function readInto(picker) {
+    var target = document.getElementById(picker.dataset.readInto);
+    if (!target || typeof FileReader === 'undefined') return;
+    picker.hidden = false;
+    picker.addEventListener('change', function () {
+      var file = picker.files && picker.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () {
+        target.value = String(reader.result);
+      };
+      reader.readAsText(file);
+    });
+  }
+
   localize(document);
+  var pickers = document.querySelectorAll('input[data-read-into]');
+  for (var p = 0; p < pickers.length; p++) readInto(pickers[p]);
   var live = document.querySelectorAll('[data-live-url]');
   for (var i = 0; i < live.length; i++) follow(live[i]);
   var errors = document.querySelector('[data-form-errors]');

@@ -98,6 +98,49 @@ export function TextField({
   );
 }
 
+/** A multi-line text, e.g. a pasted PEM certificate; `fileInto` adds a file picker the script reads into it. */
+export function TextAreaField({
+  name,
+  label,
+  state,
+  hint,
+  rows = 8,
+  fileInto,
+}: {
+  name: string;
+  label: string;
+  state: FieldState;
+  hint?: ComponentChildren;
+  rows?: number;
+  /** Accepted file types of the picker (`.pem,.crt`): its file's text replaces the field's. */
+  fileInto?: string;
+}) {
+  const invalid = Boolean(state.errors.get(name)?.length);
+  return (
+    <Wrap name={name} label={label} hint={hint} state={state}>
+      <textarea
+        id={idOf(name)}
+        name={name}
+        rows={rows}
+        spellcheck={false}
+        aria-invalid={invalid ? 'true' : undefined}
+        aria-describedby={describedBy(name, Boolean(hint), invalid)}
+      >
+        {state.values[name] ?? ''}
+      </textarea>
+      {fileInto ? (
+        <input
+          type="file"
+          accept={fileInto}
+          data-read-into={idOf(name)}
+          aria-label={`${label}: read from a file`}
+          hidden
+        />
+      ) : null}
+    </Wrap>
+  );
+}
+
 export function SelectField({
   name,
   label,

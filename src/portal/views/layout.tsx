@@ -4,12 +4,13 @@ import type { ComponentChildren } from 'preact';
 import { CsrfField } from './components';
 
 export type NavItem =
-  'requests' | 'namespace' | 'rotation' | 'offboarding' | 'access' | 'approvals' | 'expiring';
+  'requests' | 'namespace' | 'rotation' | 'ca-rotation' | 'offboarding' | 'access' | 'approvals' | 'expiring';
 
 const NAV: Array<{ id: NavItem; href: string; label: string }> = [
   { id: 'requests', href: '/', label: 'Requests' },
   { id: 'namespace', href: '/new/namespace', label: 'Request a namespace' },
   { id: 'rotation', href: '/new/rotation', label: 'Rotate an API key' },
+  { id: 'ca-rotation', href: '/new/ca-rotation', label: 'Roll over an mTLS CA' },
   { id: 'offboarding', href: '/new/offboarding', label: 'Offboard a user' },
   { id: 'access', href: '/access', label: 'Temporary access' },
   { id: 'approvals', href: '/approvals', label: 'Approvals' },

@@ -7,7 +7,7 @@ import { Layout } from './layout';
 import { PolicyNote } from './policy-note';
 
 /** The request forms, each at `/new/<form>` and under this name in the navigation. */
-export type RequestForm = 'namespace' | 'rotation' | 'offboarding' | 'access';
+export type RequestForm = 'namespace' | 'rotation' | 'ca-rotation' | 'offboarding' | 'access';
 
 export interface RequestFormPageProps {
   form: RequestForm;
