@@ -4,6 +4,7 @@
 // someone else has changed since is left as it is. `extend` (approved again) and `revokeNow` signal the run.
 import {
   ApplicationFailure,
+  CancellationScope,
   defineQuery,
   defineSignal,
   proxyActivities,
@@ -70,6 +71,8 @@ export interface AccessStatus extends DecisionStatus {
   awaitingApproval?: boolean;
   extensions: ExtensionRecord[];
   revokeRequested?: RevokeRequest;
+  /** A run that failed or was cancelled after granting: how taking its grant back went. */
+  undoneOnFailure?: UndoOutcome;
   lastError?: string;
 }
 
@@ -126,6 +129,8 @@ export interface AccessRun {
   decision?: Decision;
   found?: AccessPermission | null;
   endsAtMs: number;
+  /** The revoke has been started (by the end, or by the failure path): never twice. */
+  revoking?: boolean;
 }
 
 const WAIT = DEFAULT_ASYNC_WAIT;
@@ -158,12 +163,30 @@ export async function grantTemporaryAccess(rawInput: GrantTemporaryAccessInput):
     if (!(await grant(run, target))) return result(run, 'already-had');
     await holdUntilEnd(run);
     status.step = 'revoking';
+    run.revoking = true;
     const end = await undo(run, target);
     return result(run, 'ended', end);
   } catch (err) {
     status.step = 'failed';
     status.lastError = describeError(err);
+    await undoAfterFailure(run);
     throw err;
+  }
+}
+
+/**
+ * Access never outlives its run: a run that fails or is cancelled after granting takes its grant back (its own,
+ * proven by the grant's operation id; compare-and-set, so a grant changed since is left), even while cancelled.
+ */
+async function undoAfterFailure(run: AccessRun): Promise<void> {
+  const { status, target } = run;
+  if (!status.changed || !target || run.revoking) return;
+  run.revoking = true;
+  try {
+    const end = await CancellationScope.nonCancellable(() => undo(run, target));
+    status.undoneOnFailure = end.undo;
+  } catch (undoErr) {
+    status.lastError += `; the access it granted may still be in place: ${describeError(undoErr)}`;
   }
 }
 
@@ -255,12 +278,13 @@ async function grant(run: AccessRun, target: AccessTarget): Promise<boolean> {
     }
     if (res.outcome === 'principal-gone') throw gone(target);
     if (res.outcome === 'changed') {
+      // Recorded before the wait: if the wait fails, the failure path still knows what to take back.
+      status.changed = { from: found, to: input.permission };
       await waitForOperation(
         res.asyncOperationId,
         { kind: target.kind, id: target.principalId, until: 'ready' },
         WAIT,
       );
-      status.changed = { from: found, to: input.permission };
       break;
     }
     if (attempt === GRANT_ATTEMPTS) {

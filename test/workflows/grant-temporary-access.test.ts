@@ -274,6 +274,30 @@ cloudTest(
 );
 
 cloudTest(
+  'access never outlives its run: granted, its worker stopped, a new one takes over, and a cancel takes the grant back',
+  async () => {
+    const handle = await stack.runWorker(
+      async () => {
+        const h = await ask('sam', 'team-a', 'write', '1d', false);
+        await until(h, (s) => s.step === 'granted');
+        return h;
+      },
+      { maxCachedWorkflows: 0 }, // so the next worker replays the run rather than waiting on this one's queue
+    );
+    expect(await grantsOf('sam')).toEqual({ 'team-a': 'write' });
+    const status = await stack.runWorker(async () => {
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+      return handle.query(accessStatusQuery); // a closed run's query needs a worker to replay it
+    });
+    expect(status).toMatchObject({ step: 'failed', undoneOnFailure: 'removed' });
+    expect(await grantsOf('sam')).toEqual({});
+    // One grant, one revoke: the second worker sent nothing the first had sent.
+    expect(mutations(stack.emulator)).toEqual(['setUserNamespaceAccess', 'updateUser']);
+  },
+);
+
+cloudTest(
   'a service account, by name: its lower grant comes back; one scoped to another namespace is refused',
   async () => {
     const read = { permission: 'read' as const };
