@@ -55,7 +55,7 @@ export interface NamespaceCaInspection {
 export type CaChange =
   | { kind: 'add'; certificates: string }
   | { kind: 'remove'; fingerprints: string[]; keep: string[] }
-  | { kind: 'restore'; bundle: string };
+  | { kind: 'restore'; bundle: string; added: string[] };
 
 export interface ChangeNamespaceCaInput {
   /** The namespace's id. */
@@ -167,9 +167,20 @@ function wantedBundle(ns: Namespace, change: CaChange): string | undefined {
   const now = bundleOf(ns);
   const has = new Set(now.map((c) => c.fingerprint));
   if (change.kind === 'restore') {
-    const wanted = caBundleFromBase64(change.bundle).map((c) => c.fingerprint);
-    const same = wanted.length === now.length && wanted.every((fp, i) => fp === now[i]!.fingerprint);
-    return same ? undefined : change.bundle;
+    // Only what this run did is undone: the CAs it added go, the ones it took away come back; a CA someone else
+    // added meanwhile stays. Untouched by anyone else, that is exactly the bundle found.
+    const added = new Set(change.added);
+    const found = caBundleFromBase64(change.bundle);
+    const wanted = [
+      ...now.filter((c) => !added.has(c.fingerprint)),
+      ...found.filter((c) => !has.has(c.fingerprint) && !added.has(c.fingerprint)),
+    ];
+    const same =
+      wanted.length === now.length && wanted.every((c, i) => c.fingerprint === now[i]!.fingerprint);
+    if (same) return undefined;
+    const asFound =
+      wanted.length === found.length && wanted.every((c, i) => c.fingerprint === found[i]!.fingerprint);
+    return asFound ? change.bundle : caBundleToBase64(wanted);
   }
   if (change.kind === 'add') {
     const missing = caBundleFromBase64(change.certificates).filter((c) => !has.has(c.fingerprint));

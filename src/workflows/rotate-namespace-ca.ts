@@ -209,7 +209,9 @@ async function change(
   if (res.changed) {
     if (what.kind === 'add') {
       run.undo.add(`accepted CAs of ${namespace}`, async () => {
-        await change(run, 'restore', { kind: 'restore', bundle: run.found!.bundleAsFound }, 'restoring');
+        const { bundleAsFound: bundle, incoming, alreadyAccepted } = run.found!;
+        const added = incoming.map((c) => c.fingerprint).filter((fp) => !alreadyAccepted.includes(fp));
+        await change(run, 'restore', { kind: 'restore', bundle, added }, 'restoring');
       });
       status.step = 'waiting-for-new-ca';
     }

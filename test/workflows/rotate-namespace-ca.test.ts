@@ -45,6 +45,7 @@ const certs = {
   old: makeTestCertificate({ commonName: 'Old CA' }),
   new: makeTestCertificate({ commonName: 'New CA' }),
   other: makeTestCertificate({ commonName: 'Partner CA' }),
+  late: makeTestCertificate({ commonName: 'Late partner CA' }),
   expired: makeTestCertificate({ commonName: 'Expired CA', validFromDays: -30, validForDays: -1 }),
   future: makeTestCertificate({ commonName: 'Future CA', validFromDays: 300, validForDays: 400 }),
   leaf: makeTestCertificate({ commonName: 'client', ca: false }),
@@ -193,6 +194,26 @@ test('abort puts back exactly the bundle found; a CA named in replace alone woul
     [fp(certs.old), fp(certs.other)],
   ]);
   expect(updates()).toHaveLength(2);
+});
+
+test('an abort undoes only what the run did: a CA someone else added meanwhile stays', async () => {
+  const id = await seedNamespace('ca-abort-late', certs.old);
+  await stack.runWorker(async () => {
+    const h = await start({ namespace: 'ca-abort-late', newCa: pemToBase64(certs.new) });
+    await until(h, (st) => st.step === 'grace-period');
+    // Someone else adds a partner's CA during the grace period (the real API's whole-spec update).
+    const ns = await stack.client.getNamespace(id);
+    const late = bundle(certs.old, certs.new, certs.late);
+    await stack.client.updateNamespace(id, {
+      resourceVersion: ns.resourceVersion,
+      spec: { ...ns.spec, mtlsAuth: { ...ns.spec.mtlsAuth!, acceptedClientCa: late } },
+      asyncOperationId: 'someone-else-adds-a-ca',
+    });
+    await env.sleep('1 minute');
+    await h.signal(abortRotationSignal, { reason: 'clients not ready', by: 'ops' });
+    expect(await h.result()).toMatchObject({ outcome: 'aborted', restored: true });
+  });
+  expect(specOf(id).mtlsAuth!.acceptedClientCa).toBe(bundle(certs.old, certs.late));
 });
 
 test('a short grace waits for an approver; a rejection puts the bundle back', async () => {
