@@ -156,6 +156,8 @@ export const rotateApiKeyKind = defineKind({
     decisions: true,
     // Every decision names who takes it: the run checks it against its requester and approvers.
     signals: CUTOVER_SIGNALS,
+    // A rotation's key is its owner, both parts: a bad --owner-type is named, not signalled to a run that is not.
+    keyFields: ['ownerType', 'ownerId'],
     summarize: (r) =>
       r.outcome === 'aborted'
         ? `rotation of ${r.oldKeyId} aborted: new key ${r.newKeyId} deleted, old key kept`

@@ -4,10 +4,12 @@
 import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { opsApiPaging } from '../shared/activity-options';
+import { forEachLimited } from '../shared/concurrency';
 import { grantTemporaryAccessWorkflowId } from '../shared/workflow-ids';
 import { revokeAccessNowSignal } from './grant-temporary-access';
 
 const { listNamespaceNames } = proxyActivities<Activities>(opsApiPaging);
+const SIGNALS_IN_FLIGHT = 100;
 
 /** A temporary-access run the offboarding ended (it revokes what it granted, or calls the request off). */
 export interface EndedAccess {
@@ -19,21 +21,20 @@ export interface EndedAccess {
 export async function endTemporaryAccess(email: string, by: string): Promise<EndedAccess[]> {
   const namespaces = await listNamespaceNames();
   const ended: EndedAccess[] = [];
-  await Promise.all(
-    namespaces.map(async (namespace) => {
-      const workflowId = grantTemporaryAccessWorkflowId(namespace, email);
-      try {
-        await getExternalWorkflowHandle(workflowId).signal(revokeAccessNowSignal, {
-          by,
-          reason: 'the user is offboarded',
-        });
-        ended.push({ namespace, workflowId });
-      } catch (err) {
-        // No such run, or it has ended: nothing of theirs there.
-        if (!notFound(err)) throw err;
-      }
-    }),
-  );
+  // At most SIGNALS_IN_FLIGHT at once: a run may have only so many outgoing signals pending (2,000 by default).
+  await forEachLimited(namespaces, SIGNALS_IN_FLIGHT, async (namespace) => {
+    const workflowId = grantTemporaryAccessWorkflowId(namespace, email);
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(revokeAccessNowSignal, {
+        by,
+        reason: 'the user is offboarded',
+      });
+      ended.push({ namespace, workflowId });
+    } catch (err) {
+      // No such run, or it has ended: nothing of theirs there.
+      if (!notFound(err)) throw err;
+    }
+  });
   return ended.sort((a, b) => a.namespace.localeCompare(b.namespace));
 }
 

@@ -8,6 +8,7 @@ import {
   kindOf,
   REQUEST_KINDS,
   REQUEST_TYPES,
+  rotateApiKeyKind,
   workflowIds,
 } from '../../src/catalog';
 import { UsageError } from '../../src/starters/flags';
@@ -128,4 +129,16 @@ test('the access starter names each bad flag; a signal needs only the business k
   expect(await problems(['--namespace', 'team-a', '--revoke-now'], true)).toEqual([
     { flag: '--principal', message: 'is required' },
   ]);
+  // A rotation's key has two parts: a bad owner type is named for a signal too, not sent to a run that is not.
+  const rotation = (argv: string[]) =>
+    prepareStart(rotateApiKeyKind, argv, {}, 'signal').then(
+      () => [],
+      (err: unknown) => (err instanceof UsageError ? err.problems.map((p) => p.flag) : Promise.reject(err)),
+    );
+  expect(
+    await rotation(['--owner-type', 'bogus', '--owner-id', 'sa-1', '--confirm-cutover', '--approver', 'bob']),
+  ).toEqual(['--owner-type']);
+  expect(
+    await rotation(['--owner-type', 'user', '--owner-id', 'u-1', '--confirm-cutover', '--approver', 'bob']),
+  ).toEqual([]);
 });
