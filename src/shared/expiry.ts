@@ -179,8 +179,12 @@ export const rotationPolicy = z.strictObject({
   leadDays: wholeDays(0, 365),
 });
 
-/** Items kept in a result; a bigger window is counted in `omitted` (the soonest to expire are kept). */
-const maxItems = z.number().int().min(1).max(5000).default(1000);
+/**
+ * Items kept in a result; a bigger window is counted in `omitted` (the soonest to expire are kept). The result (items,
+ * what was reported, the ledger) is the schedule's next input too: 500 items keep it near 300 KB, under Temporal's
+ * 512 KB payload warning; 1,000 is the most allowed.
+ */
+const maxItems = z.number().int().min(1).max(1000).default(500);
 
 export const watchExpiryInput = z
   .strictObject({
