@@ -7,6 +7,7 @@ import {
   condition,
   defineSignal,
   isCancellation,
+  patched,
   setHandler,
 } from '@temporalio/workflow';
 import {
@@ -76,7 +77,12 @@ export async function awaitCutoverApproval(run: Cutover): Promise<void> {
   const { gate, status } = run;
   if (!gate.required() || status.abortRequested) return;
   status.step = 'awaiting-approval';
-  const approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS))?.decision;
+  // An abort (the requester may call it off) ends the wait at once rather than after a decision or the timeout;
+  // patched, so a run that was waiting when this came in replays as it ran.
+  const abortEnds = patched('cutover-abort-ends-approval-wait');
+  const until = () => abortEnds && status.abortRequested === true;
+  const approval = (await gate.wait(DEFAULT_APPROVAL_TIMEOUT_MS, { until }))?.decision;
+  if (status.abortRequested && !approval) return;
   run.approval = approval;
   if (approval?.decision === 'approved') return;
   status.abortRequested = true;

@@ -114,7 +114,19 @@ test('a rejected cut-over keeps the old key and removes the new one; the request
     await again.signal(confirmCutoverSignal, { by: 'pat@example.com' });
     await until(again, (s) => s.refusedDecisions?.length === 1);
     await again.signal(abortRotationSignal, { by: 'pat@example.com', reason: 'not now' });
-    return [first, await again.result()];
+    const second = await again.result();
+    // Called off while it waits for the approval: it ends then, not after a decision or the approval's timeout.
+    const third = await env.client.workflow.start(rotateApiKey, {
+      args: [{ ownerType: 'service-account', ownerId, gracePeriod: '0', approval: approval() }],
+      workflowId: `${workflowIds.rotateApiKey('service-account', ownerId)}/3`,
+      taskQueue: stack.taskQueue,
+    });
+    await until(third, (s) => s.step === 'awaiting-approval');
+    await third.signal(abortRotationSignal, { by: 'pat@example.com', reason: 'changed my mind' });
+    expect(await third.result()).toMatchObject({ outcome: 'aborted', abortReason: 'changed my mind' });
+    const { startTime, closeTime } = await third.describe();
+    expect(closeTime!.getTime() - startTime.getTime()).toBeLessThan(60 * 60_000); // not the approval's 24 h
+    return [first, second];
   });
   expect(rejected).toMatchObject({
     outcome: 'aborted',
