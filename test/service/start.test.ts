@@ -44,9 +44,26 @@ function start(env: Record<string, string>): NpmRun {
   return run;
 }
 
+/** A free port whose Web UI port (port + 1000, as the product derives it) is free too. */
+async function temporalPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const ui = port + 1000;
+    if (
+      ui < 65536 &&
+      (await assertPortFree('127.0.0.1', ui, 'ui', 'TEMPORAL_PORT').then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      return port;
+    }
+  }
+}
+
 async function ports() {
   return {
-    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await temporalPort()),
     EMULATOR_PORT: String(await freePort()),
     EVENTS_PORT: String(await freePort()),
   };
