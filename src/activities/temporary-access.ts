@@ -6,7 +6,7 @@ import { asyncOperationIdFor, paginate, type OpsApiClient, type OpsApiError } fr
 import type { ServiceAccount, User } from '../ops-api';
 import { FailureType } from '../shared/failure-types';
 import { isLive } from '../shared/resources';
-import type { AccessPermission } from '../shared/validation';
+import type { AccessPermission } from '../shared/temporary-access';
 import { raced } from './change-once';
 import type { ActivityDeps } from './deps';
 import { findNamespaceByName } from './namespaces';

@@ -1,6 +1,6 @@
 // grantTemporaryAccess: a permission on one namespace for a while, approved by the namespace's approvers (never by
 // whom it is for), taken back when its time is up; `extend` and `revoke now` while it lasts.
-import { grantTemporaryAccessInput, type GrantTemporaryAccessInput } from '../shared/validation';
+import { grantTemporaryAccessInput, type GrantTemporaryAccessInput } from '../shared/temporary-access';
 import { grantTemporaryAccessWorkflowId } from '../shared/workflow-ids';
 import type { AccessResult, AccessStatus, grantTemporaryAccess } from '../workflows/grant-temporary-access';
 import { defined, fieldsIn, text, type FormFields } from './form';

@@ -207,16 +207,31 @@ async function detail(client: Client, reads: RunReads, run: RunDetail): Promise<
   return run;
 }
 
+/** The run's description; undefined when there is no such run. */
+async function describeIfThere(client: Client, workflowId: string, runId?: string) {
+  try {
+    return await client.workflow.getHandle(workflowId, runId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** A run's page in the Temporal Web UI, when one is configured. */
+const uiLinkOf =
+  (uiUrl: string | undefined, namespace: string) =>
+  (workflowId: string, runId: string): string | undefined =>
+    uiUrl
+      ? `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
+      : undefined;
+
 export function createRuns(opts: RunsOptions): Runs {
   const { client, taskQueue, rules } = opts;
   const namespace = client.options.namespace;
   const reads = runReads(client, opts.queryTimeoutMs ?? 3_000);
   const scanLimit = opts.scanLimit ?? 300;
 
-  const uiLink = (workflowId: string, runId: string) =>
-    opts.uiUrl
-      ? `${opts.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
-      : undefined;
+  const uiLink = uiLinkOf(opts.uiUrl, namespace);
 
   /** The runs of `query` that `keep` accepts and `user` may see. */
   const scan = async (query: string, keep: (info: WorkflowExecutionInfo) => boolean, user: string) => {
@@ -228,6 +243,17 @@ export function createRuns(opts: RunsOptions): Runs {
     }
     await withApprovals(reads, found);
     return found.filter((run) => mayView(rules, user, run));
+  };
+
+  /** The running runs matching `clause` that `user` may see, each with its status. */
+  const runningWith = async (clause: string, user: string) => {
+    const running = `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])}`;
+    const runs = await scan(`${running} AND ${clause}`, () => true, user);
+    const progress = await withSteps(reads, runs);
+    return runs.flatMap((run) => {
+      const status = progress.get(run);
+      return status ? [{ run, progress: status }] : [];
+    });
   };
 
   return {
@@ -246,52 +272,26 @@ export function createRuns(opts: RunsOptions): Runs {
     },
 
     async get(workflowId, runId, user) {
-      let info;
-      try {
-        info = await client.workflow.getHandle(workflowId, runId).describe();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
+      const info = await describeIfThere(client, workflowId, runId);
       // Only this product's runs, not every workflow of the namespace.
-      if (info.taskQueue !== taskQueue) return undefined;
+      if (info?.taskQueue !== taskQueue) return undefined;
       const run: RunDetail = summary(info, uiLink(info.workflowId, info.runId));
       await withApprovals(reads, [run]);
       return mayView(rules, user, run) ? detail(client, reads, run) : undefined;
     },
 
     async waiting(user) {
-      const running = await scan(
-        // The fleet's limiter runs on the task queue too, and never waits for a person.
-        `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])} AND ` +
-          `WorkflowType != ${quote(FLEET_LIMITER.workflowType)}`,
-        () => true,
-        user,
-      );
-      const progress = await withSteps(reads, running);
-      const waiting: Waiting[] = [];
-      for (const run of running) {
-        const status = progress.get(run);
-        const decision = pendingDecision(status);
-        if (status && decision) waiting.push({ run, progress: status, decision });
-      }
+      // The fleet's limiter runs on the task queue too, and never waits for a person.
+      const running = await runningWith(`WorkflowType != ${quote(FLEET_LIMITER.workflowType)}`, user);
+      const waiting: Waiting[] = running.flatMap(({ run, progress }) => {
+        const decision = pendingDecision(progress);
+        return decision ? [{ run, progress, decision }] : [];
+      });
       const due = (w: Waiting) => (w.decision.deadline ? Date.parse(w.decision.deadline) : Infinity);
       return waiting.sort((a, b) => due(a) - due(b));
     },
 
-    async running(workflowType, user) {
-      const runs = await scan(
-        `TaskQueue = ${quote(taskQueue)} AND ExecutionStatus = ${quote(STATUS_FILTERS[0])} AND ` +
-          `WorkflowType = ${quote(workflowType)}`,
-        () => true,
-        user,
-      );
-      const progress = await withSteps(reads, runs);
-      return runs.flatMap((run) => {
-        const status = progress.get(run);
-        return status ? [{ run, progress: status }] : [];
-      });
-    },
+    running: (workflowType, user) => runningWith(`WorkflowType = ${quote(workflowType)}`, user),
 
     async signal(workflowId, runId, name, args) {
       await client.workflow.getHandle(workflowId, runId, { followRuns: false }).signal(name, ...args);

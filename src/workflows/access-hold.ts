@@ -1,7 +1,8 @@
 // While temporary access is granted: a durable timer to its end, extensions (each approved again, by someone other
 // than who asked for it) and an early revocation (grantTemporaryAccess, ./grant-temporary-access.ts).
 import { condition } from '@temporalio/workflow';
-import { accessDuration, parseDurationMs, validate } from '../shared/validation';
+import { parseDurationMs, validate } from '../shared/validation';
+import { accessDuration } from '../shared/temporary-access';
 import type { Decision, DecisionGate } from './approvals';
 
 /** An extension asked for while the access is granted. */

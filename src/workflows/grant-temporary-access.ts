@@ -14,13 +14,13 @@ import type { Activities } from '../activities';
 import type { AccessChangeResult, AccessTarget } from '../activities/temporary-access';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
 import { ANY_APPROVER, type Approval } from '../shared/approval';
+import { parseDurationMs } from '../shared/validation';
 import {
   grantTemporaryAccessInput,
-  parseDurationMs,
   type AccessPermission,
   type GrantTemporaryAccessInput,
   type GrantTemporaryAccessRequest,
-} from '../shared/validation';
+} from '../shared/temporary-access';
 import { DecisionGate, type Decision, type DecisionStatus } from './approvals';
 import { describeError, operationKey, validInputOrFail, waitForOperation } from './common';
 import { extensionRefusal, holdUntilEnd, type ExtensionRecord, type ExtensionRequest } from './access-hold';

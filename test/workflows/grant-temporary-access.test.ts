@@ -10,7 +10,7 @@ import { loadApprovalPolicy } from '../../src/policy/load';
 import { createIntake } from '../../src/requests/intake';
 import { workflowIds } from '../../src/catalog';
 import { main as accessMain } from '../../src/starters/grant-temporary-access';
-import type { AccessPermission } from '../../src/shared/validation';
+import type { AccessPermission } from '../../src/shared/temporary-access';
 import {
   accessStatusQuery,
   approveAccessSignal,

@@ -1,7 +1,7 @@
 // Ask for temporary access for yourself: a namespace, a permission and how long; the namespace's approvers (not
 // you) approve it on the Approvals page, and it is taken back on its own when the time is up.
 import type { FastifyInstance } from 'fastify';
-import { ACCESS_PERMISSIONS, MAX_ACCESS_DURATION, MIN_ACCESS_DURATION } from '../../shared/validation';
+import { ACCESS_PERMISSIONS, MAX_ACCESS_DURATION, MIN_ACCESS_DURATION } from '../../shared/temporary-access';
 import { userOf, type PortalContext } from '../context';
 import { accessForm } from '../forms';
 import { SelectField, TextField } from '../views/fields';
