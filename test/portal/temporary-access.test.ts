@@ -3,7 +3,7 @@
 // what is asked, never as approvable to whom it is for; once approved, "access that ends soon" lists it with its
 // requester, approver and end to those who may see the run; "Revoke now" takes it back.
 import { eventually, startPortalStack, Visitor, type PortalStack } from '../helpers/portal';
-import { sendDecision, sendForm, viaProxy as proxyVisitor } from './support';
+import { exists, sendDecision, sendForm, viaProxy as proxyVisitor } from './support';
 
 let portal: PortalStack;
 const ALICE = 'alice@example.com';
@@ -79,4 +79,17 @@ test('asked for yourself, approved by someone else, listed as ending soon, revok
   expect(result).toMatchObject({ outcome: 'ended', endedBy: 'revoke-now', undo: 'removed' });
   const user = emulator.snapshot().users.find((u) => u.id === patId)!;
   expect(user.spec.access?.namespaceAccesses?.[namespaceIds[0]!]).toBeUndefined();
+});
+
+test('a sign-in without an email cannot ask: it would name a service account of that name', async () => {
+  const bot = viaProxy('ci-bot'); // a proxy may send a user name; a service account could be called that
+  const sent = await sendForm(bot, 'access', {
+    namespace: 'team-x',
+    permission: 'admin',
+    duration: '1h',
+    reason: 'deploy',
+  });
+  expect(sent.status).toBe(403);
+  expect(sent.body).toContain('ci-bot is not one');
+  expect(await exists(portal, 'grant-temporary-access/team-x/ci-bot')).toBe(false);
 });

@@ -23,6 +23,12 @@ export function registerNewAccessPage(app: FastifyInstance, ctx: PortalContext):
     submit: 'Request the access',
     // For the signed-in user, whatever the post says.
     fixed: (req) => ({ principal: userOf(req).id }),
+    // A sign-in without an email (a proxy may send a user name) would name a service account of that name.
+    refuse: (req) =>
+      userOf(req).id.includes('@')
+        ? undefined
+        : `Temporary access is asked for by a user signed in with an email address; ${userOf(req).id} is not one, ` +
+          'and would be read as a service account. Ask an administrator to request it for you.',
     async fields(state) {
       return (
         <>

@@ -67,6 +67,8 @@ export interface RequestFormPageSpec extends Omit<
   preset?: (req: FastifyRequest) => FormValues;
   /** Values the signed-in user does not choose, whatever is posted (an access request is for themselves). */
   fixed?: (req: FastifyRequest) => FormValues;
+  /** Why the signed-in user may not send this form at all (shown, and nothing is started); undefined: they may. */
+  refuse?: (req: FastifyRequest) => string | undefined;
 }
 
 /** `GET /new/<form>` (a fresh form) and `POST /new/<form>` (the request). */
@@ -75,7 +77,7 @@ export function registerRequestForm(
   ctx: PortalContext,
   page: RequestFormPageSpec,
 ): void {
-  const { spec, fields, preset, fixed, ...frame } = page;
+  const { spec, fields, preset, fixed, refuse, ...frame } = page;
   const render = async (req: FastifyRequest, reply: FastifyReply, state: FieldState) => (
     <RequestFormPage {...frame} user={userOf(req).id} csrf={csrfToken(req, reply)} state={state}>
       {await fields(state)}
@@ -84,7 +86,12 @@ export function registerRequestForm(
   app.get(`/new/${page.form}`, async (req, reply) =>
     sendPage(reply, await render(req, reply, freshState(spec, newRequestId(), preset?.(req)))),
   );
-  app.post(`/new/${page.form}`, { preHandler: app.csrfProtection }, async (req, reply) =>
-    submitForm(req, reply, ctx, spec, (state) => render(req, reply, state), fixed?.(req)),
-  );
+  app.post(`/new/${page.form}`, { preHandler: app.csrfProtection }, async (req, reply) => {
+    const refusal = refuse?.(req);
+    if (refusal) {
+      const state = { values: formValues(req.body), errors: new Map([['', [refusal]]]) };
+      return sendPage(reply, await render(req, reply, state), 403);
+    }
+    return submitForm(req, reply, ctx, spec, (state) => render(req, reply, state), fixed?.(req));
+  });
 }
