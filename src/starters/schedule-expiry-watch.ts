@@ -2,10 +2,8 @@
 // npm run schedule-expiry-watch -- --describe | --pause | --unpause | --trigger-now | --delete
 import { EXPIRY_WATCH_SCHEDULE_ID, scheduledWatchId, watchExpiryKind } from '../catalog';
 import { watchFlags, watchInput } from '../catalog/watch-expiry';
-import { validate } from '../shared/validation';
-import { taskQueueOf } from './cli';
-import { toFlagProblems, type FlagSpecs, type FlagValues } from './flags';
-import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
+import type { FlagSpecs, FlagValues } from './flags';
+import { actionFlags, kindTarget, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
 
 export const scheduleFlags = {
   ...timingFlags({
@@ -37,23 +35,13 @@ const command: ScheduleCommand<typeof scheduleFlags> = {
   defaultIntervalMs: 86_400_000,
   kindLabel: 'expiry watch',
   run: 'watch',
-  async target(values, { action, env, problems }) {
-    const v = values as FlagValues<typeof scheduleFlags> & { 'task-queue'?: string };
-    const scheduleId = v['schedule-id'] ?? EXPIRY_WATCH_SCHEDULE_ID;
-    if (action) return { scheduleId };
-    const input = watchInput(v);
-    const checked = validate(watchExpiryKind.schema!, input);
-    if (!checked.ok) problems.push(...toFlagProblems(watchFlags, checked.problems));
-    return {
-      scheduleId,
-      workflow: {
-        workflowType: watchExpiryKind.workflowType,
-        workflowId: scheduledWatchId(scheduleId),
-        taskQueue: taskQueueOf(v, env),
-        input,
-      },
-    };
-  },
+  target: kindTarget<FlagValues<typeof scheduleFlags>>({
+    kind: watchExpiryKind,
+    defaultScheduleId: EXPIRY_WATCH_SCHEDULE_ID,
+    inputFlags: watchFlags,
+    input: watchInput,
+    workflowId: scheduledWatchId,
+  }),
   describeInput: (input) => ({ watch: input }),
 };
 

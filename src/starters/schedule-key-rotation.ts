@@ -2,10 +2,8 @@
 // npm run schedule-key-rotation -- --describe | --pause | --unpause | --trigger-now | --delete
 import { KEY_ROTATION_SCHEDULE_ID, rotateExpiringKeysKind, scheduledSweepId } from '../catalog';
 import { sweepFlags, sweepInput } from '../catalog/rotate-expiring-keys';
-import { validate } from '../shared/validation';
-import { taskQueueOf } from './cli';
-import { toFlagProblems, type FlagSpecs, type FlagValues } from './flags';
-import { actionFlags, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
+import type { FlagSpecs, FlagValues } from './flags';
+import { actionFlags, kindTarget, scheduleEntry, timingFlags, type ScheduleCommand } from './schedule';
 
 export const scheduleFlags = {
   ...timingFlags({
@@ -35,23 +33,13 @@ const command: ScheduleCommand<typeof scheduleFlags> = {
   defaultIntervalMs: 86_400_000,
   kindLabel: 'key-rotation sweep',
   run: 'sweep',
-  async target(values, { action, env, problems }) {
-    const v = values as FlagValues<typeof scheduleFlags> & { 'task-queue'?: string };
-    const scheduleId = v['schedule-id'] ?? KEY_ROTATION_SCHEDULE_ID;
-    if (action) return { scheduleId };
-    const input = sweepInput(v);
-    const checked = validate(rotateExpiringKeysKind.schema!, input);
-    if (!checked.ok) problems.push(...toFlagProblems(sweepFlags, checked.problems));
-    return {
-      scheduleId,
-      workflow: {
-        workflowType: rotateExpiringKeysKind.workflowType,
-        workflowId: scheduledSweepId(scheduleId),
-        taskQueue: taskQueueOf(v, env),
-        input,
-      },
-    };
-  },
+  target: kindTarget<FlagValues<typeof scheduleFlags>>({
+    kind: rotateExpiringKeysKind,
+    defaultScheduleId: KEY_ROTATION_SCHEDULE_ID,
+    inputFlags: sweepFlags,
+    input: sweepInput,
+    workflowId: scheduledSweepId,
+  }),
   describeInput: (input) => ({ sweep: input }),
 };
 

@@ -3,17 +3,20 @@
 // when nothing differs), and --describe / --pause / --unpause / --trigger-now / --delete. A command only says
 // which schedule it means and what workflow the schedule starts.
 import type { Client, ScheduleDescription, ScheduleHandle, WorkflowHandle } from '@temporalio/client';
+import type { AnyKind } from '../catalog/kind';
+import { validate } from '../shared/validation';
 import {
   defaultIO,
   ExitCode,
   exitWith,
   reportTemporalFailure,
+  taskQueueOf,
   withClient,
   type Output,
   type StarterIO,
 } from './cli';
 import { runCommand } from './command';
-import { COMMON_FLAGS, type FlagProblem, type FlagSpecs, type HelpDefinition } from './flags';
+import { COMMON_FLAGS, toFlagProblems, type FlagProblem, type FlagSpecs, type HelpDefinition } from './flags';
 import {
   desired,
   desiredSpec,
@@ -81,6 +84,38 @@ export function actionFlags(run: string) {
 export interface ScheduleTarget {
   scheduleId: string;
   workflow?: ScheduledWorkflow;
+}
+
+/**
+ * The target of a schedule that starts one catalog kind with an input made from the command's flags (the key sweep,
+ * the expiry watch): the schedule id as given or the default, the input checked by the kind's schema, each problem
+ * named by its flag.
+ */
+export function kindTarget<V extends Record<string, unknown>>(o: {
+  kind: Pick<AnyKind, 'workflowType' | 'schema'>;
+  defaultScheduleId: string;
+  /** The flags the input is made from, to name a problem by its flag. */
+  inputFlags: FlagSpecs;
+  input: (values: V) => unknown;
+  workflowId: (scheduleId: string) => string;
+}): ScheduleCommand<FlagSpecs>['target'] {
+  return async (values, { action, env, problems }) => {
+    const v = values as V & { 'schedule-id'?: string; 'task-queue'?: string };
+    const scheduleId = v['schedule-id'] ?? o.defaultScheduleId;
+    if (action) return { scheduleId };
+    const input = o.input(v);
+    const checked = validate(o.kind.schema!, input);
+    if (!checked.ok) problems.push(...toFlagProblems(o.inputFlags, checked.problems));
+    return {
+      scheduleId,
+      workflow: {
+        workflowType: o.kind.workflowType,
+        workflowId: o.workflowId(scheduleId),
+        taskQueue: taskQueueOf(v, env),
+        input,
+      },
+    };
+  };
 }
 
 export interface ScheduleCommand<F extends FlagSpecs> extends HelpDefinition {
