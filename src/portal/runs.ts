@@ -1,12 +1,12 @@
 // The portal's view of Temporal, each run only to those who may see it: the requests, one run, what waits.
 import {
-  WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionInfo,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { REQUEST_WORKFLOW_TYPES } from '../catalog';
+import { describeIfThere } from '../client';
 import { runFailure, withoutSecrets, type RunFailure } from '../requests/run-results';
 import type { Approval } from '../shared/approval';
 import { forEachLimited } from '../shared/concurrency';
@@ -205,16 +205,6 @@ async function detail(client: Client, reads: RunReads, run: RunDetail): Promise<
     run.failure = await runFailure(() => handle.result());
   }
   return run;
-}
-
-/** The run's description; undefined when there is no such run. */
-async function describeIfThere(client: Client, workflowId: string, runId?: string) {
-  try {
-    return await client.workflow.getHandle(workflowId, runId).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
 }
 
 /** A run's page in the Temporal Web UI, when one is configured. */

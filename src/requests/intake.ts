@@ -1,10 +1,11 @@
 // The one way a self-service request becomes a workflow run, shared by the signed events endpoint and the portal.
 import { v5 as uuidv5 } from 'uuid';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { REQUEST_KINDS, type RequestKind, type RequestType } from '../catalog';
 import {
   argsFingerprint,
+  describeIfThere,
   invalidArgumentMessage,
   startOrAttach,
   WorkflowIdTakenError,
@@ -278,13 +279,9 @@ async function runStartedBy(
   workflowId: string,
   eventId: string,
 ): Promise<string | undefined> {
-  try {
-    const info = await client.workflow.getHandle(workflowId).describe();
-    if (info.memo?.[REQUEST_MEMO.eventId] === eventId) return info.runId;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
+  const info = await describeIfThere(client, workflowId);
+  if (!info) return undefined;
+  if (info.memo?.[REQUEST_MEMO.eventId] === eventId) return info.runId;
   // The key has had newer runs since (a rotation or an offboarding recurs): look through its runs.
   const query = `WorkflowId = '${workflowId.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   for await (const run of client.workflow.list({ query, pageSize: 100 })) {

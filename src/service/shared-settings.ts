@@ -3,6 +3,7 @@
 import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { describeIfThere } from '../client';
 import type { Logger } from '../logger';
 import { StackError } from './dev-server';
 import { receiptTaskQueue } from '../requests/receipts';
@@ -170,13 +171,8 @@ class RecordHandle {
 
   /** The live record's memo, or undefined when none runs. */
   async #live(): Promise<Record<string, unknown> | undefined> {
-    try {
-      const info = await this.opts.client.workflow.getHandle(this.workflowId).describe();
-      return info.status.name === 'RUNNING' ? ((info.memo ?? {}) as Record<string, unknown>) : undefined;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
+    const info = await describeIfThere(this.opts.client, this.workflowId);
+    return info?.status.name === 'RUNNING' ? ((info.memo ?? {}) as Record<string, unknown>) : undefined;
   }
 
   /**
