@@ -3,6 +3,7 @@
 // the signal; it waits for an allowed approver before its destructive step (the old key of a short rotation, a
 // decommission, a namespace whose codec server gets access tokens) and changes nothing when rejected or not decided.
 import type { WorkflowHandle } from '@temporalio/client';
+import { defineQuery } from '@temporalio/workflow';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ApprovalRequirement } from '../../src/shared/approval';
 import { workflowIds } from '../../src/catalog';
@@ -15,6 +16,7 @@ import {
 } from '../../src/workflows';
 import { approveSignal, rejectSignal } from '../../src/workflows/approvals';
 import { mutations, type OpsStack, stackPerTest } from '../helpers/stack';
+import { untilStatus } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -38,14 +40,9 @@ interface GateView {
   refusedDecisions?: Array<{ action: string; by: string; reason: string }>;
 }
 
-async function until(handle: WorkflowHandle, done: (s: GateView) => boolean): Promise<GateView> {
-  for (let i = 0; i < 200; i++) {
-    const s = await handle.query<GateView>('status');
-    if (done(s)) return s;
-    await env.sleep('10s');
-  }
-  throw new Error(`status never matched: ${JSON.stringify(await handle.query('status'))}`);
-}
+const gateStatus = defineQuery<GateView>('status');
+const until = (handle: WorkflowHandle, done: (s: GateView) => boolean) =>
+  untilStatus(env, handle, gateStatus, done, '10s', 200);
 
 async function seedKey(): Promise<{ ownerId: string; keyId: string }> {
   const { serviceAccountIds } = await stack.emulator.seed({ serviceAccounts: [{ name: 'billing-sa' }] });

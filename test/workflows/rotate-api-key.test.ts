@@ -17,7 +17,7 @@ import {
   type OpsStack,
   dialectFreeTest,
 } from '../helpers/stack';
-import { expectRefusedUnchanged, failOperationOnce, failureOf } from './support';
+import { expectRefusedUnchanged, failOperationOnce, failureOf, untilStatus } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -57,18 +57,8 @@ function start(input: Parameters<typeof rotateApiKey>[0], id = workflowId()) {
   });
 }
 
-/** Skips workflow time in small steps until the status says so; never a wall-clock wait. */
-async function until(
-  handle: WorkflowHandle<typeof rotateApiKey>,
-  done: (s: RotateStatus) => boolean,
-): Promise<RotateStatus> {
-  for (let i = 0; i < 200; i++) {
-    const s = await handle.query(rotateStatusQuery);
-    if (done(s)) return s;
-    await env.sleep('10s');
-  }
-  throw new Error(`status never matched: ${JSON.stringify(await handle.query(rotateStatusQuery))}`);
-}
+const until = (handle: WorkflowHandle<typeof rotateApiKey>, done: (s: RotateStatus) => boolean) =>
+  untilStatus(env, handle, rotateStatusQuery, done, '10s', 200);
 
 const keyIds = () => stack.emulator.snapshot().apiKeys.map((k) => k.id);
 

@@ -15,6 +15,7 @@ import {
 } from '../../src/workflows';
 import { mutations, stackPerTest, type OpsStack } from '../helpers/stack';
 import { runMain } from '../starters/run-starter';
+import { untilStatus } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -79,15 +80,8 @@ async function seedKey(owner: { ownerId: string; ownerType: OwnerType }, expires
   return apiKeys[0]!.keyId;
 }
 
-/** Skips workflow time in small steps until the rotation's status matches; never a wall-clock wait. */
-async function until(handle: WorkflowHandle, done: (s: RotateStatus) => boolean): Promise<RotateStatus> {
-  for (let i = 0; i < 200; i++) {
-    const s = await handle.query(rotateStatusQuery);
-    if (done(s)) return s;
-    await env.sleep('10s');
-  }
-  throw new Error(`status never matched: ${JSON.stringify(await handle.query(rotateStatusQuery))}`);
-}
+const until = (handle: WorkflowHandle, done: (s: RotateStatus) => boolean) =>
+  untilStatus(env, handle, rotateStatusQuery, done, '10s', 200);
 
 const keyIds = () =>
   stack.emulator

@@ -48,15 +48,16 @@ export function expectOneOfEach(emulator: Emulator): ReturnType<Emulator['snapsh
   return state;
 }
 
-/** Skips workflow time in steps of `step` until the run's status says so; never a wall-clock wait. */
+/** Skips workflow time in steps of `step` (at most `tries`) until the run's status says so; never a wall-clock wait. */
 export async function untilStatus<S>(
   env: TestWorkflowEnvironment,
   handle: WorkflowHandle,
   query: QueryDefinition<S>,
   done: (s: S) => boolean,
   step = '1s',
+  tries = 300,
 ): Promise<S> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < tries; i++) {
     const s = await handle.query(query);
     if (done(s)) return s;
     await env.sleep(step);
