@@ -2,7 +2,6 @@
 import { X509Certificate } from 'node:crypto';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const DAY_MS = 86_400_000;
 
 /** What the product needs to know of one accepted CA; never the key, only public facts. */
 export interface CaCertificate {
@@ -97,19 +96,8 @@ export function checkNewCa(certs: readonly CaCertificate[], now: Date): void {
   });
 }
 
-/** Whole days from `now` until the certificate stops being valid (negative once it has). */
-export const daysToExpiry = (cert: Pick<CaCertificate, 'notAfter'>, now: Date): number =>
-  Math.floor((Date.parse(cert.notAfter) - now.getTime()) / DAY_MS);
-
 /** The certificates of `bundle` in order, each once (by fingerprint). */
 export function uniqueCertificates(bundle: readonly CaCertificate[]): CaCertificate[] {
   const seen = new Set<string>();
   return bundle.filter((c) => !seen.has(c.fingerprint) && seen.add(c.fingerprint));
-}
-
-/** True when both bundles hold the same certificates, whatever their order or repeats. */
-export function sameCertificates(a: readonly CaCertificate[], b: readonly CaCertificate[]): boolean {
-  const left = new Set(a.map((c) => c.fingerprint));
-  const right = new Set(b.map((c) => c.fingerprint));
-  return left.size === right.size && [...left].every((f) => right.has(f));
 }
