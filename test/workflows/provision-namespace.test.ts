@@ -211,7 +211,7 @@ test('commit-then-drop, 5xx bursts and 429s: exactly one of each resource, Retry
   expect(retry!.time - log[limited]!.time).toBeGreaterThanOrEqual(120_000);
 });
 
-test('a duplicate start with the same business key joins the existing run', async () => {
+dialectFreeTest('a duplicate start with the same business key joins the existing run', async () => {
   await stack.runWorker(async () => {
     const first = await start(baseInput);
     const second = await env.client.workflow.start(provisionNamespace, {
@@ -243,7 +243,7 @@ describe('bad input fails fast, names the field and changes nothing', () => {
     ['unknown field', { colour: 'blue' }, /unknown field\(s\): colour/],
     ['key without owner', { serviceAccount: undefined }, /apiKey: an API key needs a service account/],
   ];
-  test.each(cases)('%s', async (_label, change, expected) => {
+  dialectFreeTest.each(cases)('%s', async (_label, change, expected) => {
     const input = { ...baseInput, ...change };
     const err = await stack.runWorker(async () =>
       (await start(input, `provision-namespace/bad-${Math.random()}`)).result().catch((e: unknown) => e),
@@ -252,7 +252,7 @@ describe('bad input fails fast, names the field and changes nothing', () => {
     expect(cause.type).toBe('InvalidInput');
   });
 
-  test('every problem is listed at once', async () => {
+  dialectFreeTest('every problem is listed at once', async () => {
     const err = await stack.runWorker(async () =>
       (await start({ name: 'Bad', region: 'nowhere', retentionDays: 0 }, 'provision-namespace/many'))
         .result()

@@ -277,7 +277,7 @@ dialectFreeTest(
   },
 );
 
-test('prune off: unmanaged resources are reported and left untouched', async () => {
+dialectFreeTest('prune off: unmanaged resources are reported and left untouched', async () => {
   await run(FILE, 'apply');
   await stack.emulator.seed({
     namespaces: [{ name: 'sandbox', region: 'aws-us-east-1', retentionDays: 1 }],
@@ -338,36 +338,41 @@ test('a grant on one namespace leaves the others', async () => {
   expect(mutations(stack.emulator).filter((m) => m.startsWith('update'))).toEqual([]);
 });
 
-test('a key within its rotateBeforeDays is rotated by the rotation workflow, with its grace period', async () => {
-  const rotating: DesiredStateInput = {
-    namespaces: [{ name: 'payments', region: 'aws-us-east-1', retentionDays: 30 }],
-    serviceAccounts: [
-      {
-        name: 'payments-ci',
-        access: { payments: 'write' },
-        apiKeys: [{ displayName: 'ci-key', expiryDays: 30, rotateBeforeDays: 7, rotationGracePeriod: '2h' }],
-      },
-    ],
-  };
-  await run(rotating, 'apply');
-  const [old] = stack.emulator.snapshot().apiKeys;
-  await env.sleep(25 * DAY); // 5 days of the key's 30 left: due
-  const result = await run(rotating, 'apply');
-  expect(result.applied).toEqual([
-    expect.objectContaining({
-      kind: 'apiKey',
-      name: 'payments-ci/ci-key',
-      action: 'rotate',
-      outcome: 'done',
-    }),
-  ]);
-  const keys = stack.emulator.snapshot().apiKeys;
-  expect(keys).toHaveLength(1);
-  expect(keys[0]!.id).not.toBe(old!.id);
-  expect(keys[0]!.spec.displayName).toMatch(/^ci-key ~r[0-9a-f]{8}$/);
-  // The next plan sees the replacement as the same key of the file: nothing to do.
-  expect((await run(rotating, 'plan')).plan.changes).toEqual([]);
-});
+dialectFreeTest(
+  'a key within its rotateBeforeDays is rotated by the rotation workflow, with its grace period',
+  async () => {
+    const rotating: DesiredStateInput = {
+      namespaces: [{ name: 'payments', region: 'aws-us-east-1', retentionDays: 30 }],
+      serviceAccounts: [
+        {
+          name: 'payments-ci',
+          access: { payments: 'write' },
+          apiKeys: [
+            { displayName: 'ci-key', expiryDays: 30, rotateBeforeDays: 7, rotationGracePeriod: '2h' },
+          ],
+        },
+      ],
+    };
+    await run(rotating, 'apply');
+    const [old] = stack.emulator.snapshot().apiKeys;
+    await env.sleep(25 * DAY); // 5 days of the key's 30 left: due
+    const result = await run(rotating, 'apply');
+    expect(result.applied).toEqual([
+      expect.objectContaining({
+        kind: 'apiKey',
+        name: 'payments-ci/ci-key',
+        action: 'rotate',
+        outcome: 'done',
+      }),
+    ]);
+    const keys = stack.emulator.snapshot().apiKeys;
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.id).not.toBe(old!.id);
+    expect(keys[0]!.spec.displayName).toMatch(/^ci-key ~r[0-9a-f]{8}$/);
+    // The next plan sees the replacement as the same key of the file: nothing to do.
+    expect((await run(rotating, 'plan')).plan.changes).toEqual([]);
+  },
+);
 
 dialectFreeTest('a bad desired state fails before any call, naming the field', async () => {
   const err = await stack.runWorker(async () =>
@@ -462,42 +467,49 @@ describe('changing what exists', () => {
   );
 });
 
-test('a plan that finds drift posts a signed summary (names and fields, never values) to the drift webhook', async () => {
-  const received: Array<{ body: string; headers: http.IncomingHttpHeaders }> = [];
-  const receiver = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push({ body, headers: req.headers });
-      res.writeHead(204).end();
+dialectFreeTest(
+  'a plan that finds drift posts a signed summary (names and fields, never values) to the drift webhook',
+  async () => {
+    const received: Array<{ body: string; headers: http.IncomingHttpHeaders }> = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ body, headers: req.headers });
+        res.writeHead(204).end();
+      });
     });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const secret = 'drift-secret-0123456789';
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/T000/secret-path`;
-  await stack.close();
-  stack = await createOpsStack(
-    env,
-    { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 },
-    { driftWebhook: { url, secret } },
-  );
-  try {
-    const result = await run(FILE, 'plan', { notifyDrift: true });
-    expect(result).toMatchObject({ drift: true, notified: 'sent' });
-    expect(received).toHaveLength(1);
-    const [{ body, headers }] = received as [{ body: string; headers: http.IncomingHttpHeaders }];
-    expect(
-      verifyWebhookSignature(body, headers['x-signature-timestamp'], headers['x-signature-256'], secret),
-    ).toBe(true);
-    const summary = JSON.parse(body) as { type: string; name: string; changes: Array<{ fields: string[] }> };
-    expect(summary).toMatchObject({ type: 'desired-state.drift', name: 'acct' });
-    expect(summary.changes[0]!.fields).toContain('retentionDays');
-    expect(body).not.toContain('aws-us-east-1'); // field names, not their values
-    // No drift, nothing posted.
-    await run(FILE, 'apply');
-    expect((await run(FILE, 'plan', { notifyDrift: true })).notified).toBeUndefined();
-    expect(received).toHaveLength(1);
-  } finally {
-    await new Promise((resolve) => receiver.close(resolve));
-  }
-});
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const secret = 'drift-secret-0123456789';
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/T000/secret-path`;
+    await stack.close();
+    stack = await createOpsStack(
+      env,
+      { asyncOperationDurationMs: { '*': 20_000 }, checkDurationMs: 5_000 },
+      { driftWebhook: { url, secret } },
+    );
+    try {
+      const result = await run(FILE, 'plan', { notifyDrift: true });
+      expect(result).toMatchObject({ drift: true, notified: 'sent' });
+      expect(received).toHaveLength(1);
+      const [{ body, headers }] = received as [{ body: string; headers: http.IncomingHttpHeaders }];
+      expect(
+        verifyWebhookSignature(body, headers['x-signature-timestamp'], headers['x-signature-256'], secret),
+      ).toBe(true);
+      const summary = JSON.parse(body) as {
+        type: string;
+        name: string;
+        changes: Array<{ fields: string[] }>;
+      };
+      expect(summary).toMatchObject({ type: 'desired-state.drift', name: 'acct' });
+      expect(summary.changes[0]!.fields).toContain('retentionDays');
+      expect(body).not.toContain('aws-us-east-1'); // field names, not their values
+      // No drift, nothing posted.
+      await run(FILE, 'apply');
+      expect((await run(FILE, 'plan', { notifyDrift: true })).notified).toBeUndefined();
+      expect(received).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  },
+);
