@@ -48,12 +48,16 @@ interface CliRun {
 }
 
 /** A command's `main` in-process, with the dev server's client and the stack's task queue. */
-function cli(main: (argv: readonly string[], io?: StarterIO) => Promise<number>) {
+function cli(
+  main: (argv: readonly string[], io?: StarterIO) => Promise<number>,
+  onStdout?: (stdout: string) => void,
+) {
   return (...argv: string[]): Promise<CliRun> =>
     runMain(main, argv, {
       client: env.client,
       env: { TASK_QUEUE: stack.taskQueue, USER: 'tester' },
       onConnect: () => connects++,
+      ...(onStdout ? { onStdout } : {}),
     });
 }
 const plan = cli(planMain);
@@ -245,16 +249,14 @@ test('apply waits for approval; --approve from a second invocation approves the 
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/no apply of approved is running .*: nothing to approve/);
 
-    const waiting = apply('-f', f, '--requested-by', 'dev');
-    // The first invocation prints the plan and how to decide, and keeps waiting.
-    let firstOutput = '';
-    await until('the apply waits for approval', async () => {
-      const r = await apply('-f', f, '--approve', '--approver', 'lead', '--json');
-      if (r.code !== 0) return false;
-      firstOutput = JSON.stringify(json(r));
-      return true;
-    });
-    expect(JSON.parse(firstOutput)).toMatchObject({
+    // The first invocation prints the plan and how to decide, and keeps waiting; approved once it says so (an
+    // approval that lands before its next poll would end the wait before it is printed).
+    let printed = '';
+    const waiting = cli(applyMain, (stdout) => (printed = stdout))('-f', f, '--requested-by', 'dev');
+    await until('the apply says it waits for approval', async () => /Waiting for approval/.test(printed));
+    const approval = await apply('-f', f, '--approve', '--approver', 'lead', '--json');
+    expect(approval.code).toBe(0);
+    expect(json(approval)).toMatchObject({
       ok: true,
       workflowId: 'reconcile/approved',
       signal: 'approve',

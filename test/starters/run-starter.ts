@@ -60,6 +60,8 @@ export interface InProcessIO {
   client: Client;
   env: Record<string, string>;
   onConnect?: () => void;
+  /** Called with everything printed to stdout so far, after each write (to wait for a line while it runs). */
+  onStdout?: (stdout: string) => void;
 }
 
 /** Runs a starter's `main` in-process with the test's client, its output captured; progress polls every 100 ms. */
@@ -71,7 +73,13 @@ export async function runMain<Code extends number>(
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        io.onStdout?.(stdout);
+        return true;
+      },
+    },
     stderr: { write: (s: string) => (stderr += s) },
     env: io.env,
     connect: async () => {
