@@ -48,6 +48,17 @@ export function idlePatterns(access: Record<string, Permission>, namespaces: rea
   );
 }
 
+/**
+ * Every principal of a file that holds namespace access, whatever its kind: what expansion and provisioning look at.
+ * A new kind of principal (user groups) joins here and in the plan's principals.
+ */
+export function accessHolders(desired: {
+  users?: ReadonlyArray<{ access?: Record<string, Permission> | undefined }> | undefined;
+  serviceAccounts?: ReadonlyArray<{ access?: Record<string, Permission> | undefined }> | undefined;
+}): Array<{ access?: Record<string, Permission> | undefined }> {
+  return [...(desired.users ?? []), ...(desired.serviceAccounts ?? [])];
+}
+
 /** Whether the access of any of `principals` reaches `namespace` (by its name or a pattern). */
 export function accessReaches(
   principals: ReadonlyArray<{ access?: Record<string, Permission> | undefined }>,
