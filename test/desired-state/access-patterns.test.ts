@@ -2,9 +2,10 @@
 // the account's namespaces (a name beats a pattern, the strongest pattern wins), planned one grant at a time with the
 // pattern it came from, owned by prune.access as the expansion, and noted when they match nothing yet.
 import { formatPlan } from '../../src/desired-state/format';
-import { DesiredStateError, parseDesiredState } from '../../src/desired-state/load';
+import { parseDesiredState } from '../../src/desired-state/load';
 import { computePlan, hasChanges, type AccountSnapshot } from '../../src/desired-state/plan';
 import { accessReaches, expandAccess } from '../../src/desired-state/access-patterns';
+import { problemsOf } from './support';
 
 const options = { now: Date.UTC(2026, 10, 28), canChangeAccess: true };
 const ns = (name: string): AccountSnapshot['namespaces'][number] => ({
@@ -40,16 +41,6 @@ const stateOf = (text: string) => parseDesiredState(text, 'cloud-ops.yaml').stat
 /** A file whose only user, ana, has `access` (a YAML flow map), followed by `extra` (more sections). */
 const withAccess = (access: string, extra = '') =>
   stateOf(`users:\n  - email: ana@example.com\n    access: ${access}\n${extra}`);
-
-function problemsOf(text: string) {
-  try {
-    parseDesiredState(text, 'bad.yaml');
-  } catch (err) {
-    if (err instanceof DesiredStateError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected the file to be refused');
-}
 
 describe('checking the file', () => {
   test('a bad pattern is refused naming the field, with its line; a pattern needs no namespace of the file', () => {
