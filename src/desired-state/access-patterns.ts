@@ -2,12 +2,14 @@
 // `access` is a namespace name of the file or a pattern (`payments-*`, `*`) that stands for every namespace of the
 // account whose name matches — today's and those made later. Pure and workflow-safe: the plan expands it against
 // the account, and provisioning asks it of a new namespace.
-import type { Permission } from './schema';
+/** Namespace permissions, strongest first (the schema's enum is made of them). */
+export const PERMISSIONS = ['admin', 'write', 'read'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
 
 /** A key with a `*` is a pattern; any other key names one namespace of the file. */
 export const isAccessPattern = (key: string): boolean => key.includes('*');
 
-const STRENGTH: Record<Permission, number> = { read: 1, write: 2, admin: 3 };
+const stronger = (a: Permission, b: Permission) => PERMISSIONS.indexOf(a) < PERMISSIONS.indexOf(b);
 
 /** One namespace's permission as the file gives it: named, or through a pattern (the one it came from). */
 export interface ExpandedGrant {
@@ -34,7 +36,7 @@ export function expandAccess(
     if (grants.has(ns)) continue;
     for (const [pattern, permission] of patterns) {
       const best = grants.get(ns);
-      if (matchesAny(ns, [pattern]) && (!best || STRENGTH[permission] > STRENGTH[best.permission]))
+      if (matchesAny(ns, [pattern]) && (!best || stronger(permission, best.permission)))
         grants.set(ns, { permission, pattern });
     }
   }

@@ -11,9 +11,9 @@ import {
   namespaceName,
   retentionDays,
 } from '../shared/validation';
-import { isAccessPattern } from './access-patterns';
+import { isAccessPattern, PERMISSIONS } from './access-patterns';
 
-const permission = z.enum(['admin', 'write', 'read'], { error: 'must be one of admin, write, read' });
+const permission = z.enum(PERMISSIONS, { error: `must be one of ${PERMISSIONS.join(', ')}` });
 export const ACCOUNT_ROLES = [
   'owner',
   'admin',
