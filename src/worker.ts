@@ -148,16 +148,18 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
   const dialect = deps.dialect ?? dialectOf(config);
   const dataConverter = dataConverterFromEnv(deps.env);
   const caps = fleetCaps(config, dialect);
+  // The worker's own connection, as a client: the fleet's limiter and the reconcile schedules are reached with it.
+  const temporal = new Client({
+    connection: deps.connection,
+    ...(deps.namespace ? { namespace: deps.namespace } : {}),
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   const fleet =
     deps.fleet ??
     (caps.requestsPerSecond > 0 || caps.mutations > 0
       ? createFleetLimits({
-          // The limiter is a workflow of this task queue, reached through the worker's own connection.
-          client: new Client({
-            connection: deps.connection,
-            ...(deps.namespace ? { namespace: deps.namespace } : {}),
-            ...(dataConverter ? { dataConverter } : {}),
-          }),
+          // The limiter is a workflow of this task queue.
+          client: temporal,
           taskQueue: config.TASK_QUEUE,
           caps,
           leaseMs: fleetLeaseSeconds(config) * 1000,
@@ -178,6 +180,7 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
         ...(fleet ? { fleet } : {}),
       }),
       secrets: deps.secrets,
+      temporal,
       ...(config.DRIFT_WEBHOOK_URL && config.DRIFT_WEBHOOK_HMAC_SECRET
         ? { driftWebhook: { url: config.DRIFT_WEBHOOK_URL, secret: config.DRIFT_WEBHOOK_HMAC_SECRET } }
         : {}),

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { OpsApiClient } from '../ops-api';
 import type { SecretSink } from '../secrets';
 
@@ -9,4 +10,9 @@ export interface ActivityDeps {
   driftWebhook?: { url: string; secret: string };
   /** Where the expiry watch posts signed warnings (EXPIRY_WEBHOOK_URL / _HMAC_SECRET). */
   expiryWebhook?: { url: string; secret: string };
+  /**
+   * This worker's own Temporal client (its connection and namespace), for what an activity asks of Temporal itself:
+   * provisioning triggers the reconcile schedules whose desired state reaches the new namespace.
+   */
+  temporal?: Client;
 }

@@ -7,6 +7,7 @@ import { createKeyRotationActivities } from './key-rotation';
 import { createNamespaceCaActivities } from './namespace-ca';
 import { createNamespaceActivities } from './namespaces';
 import { createReconcileActivities } from './reconcile';
+import { createReconcileTriggerActivities } from './reconcile-trigger';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
 import { createTemporaryAccessActivities } from './temporary-access';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAsyncOperationActivities(deps),
     ...createKeyRotationActivities(deps),
     ...createReconcileActivities(deps),
+    ...createReconcileTriggerActivities(deps),
     ...createExpiryActivities(deps),
     ...createTemporaryAccessActivities(deps),
   });

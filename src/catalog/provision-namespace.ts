@@ -18,6 +18,7 @@ const STEPS: Record<ProvisionStep, string> = {
   'waiting-for-service-account': 'Wait until the service account is active',
   'creating-api-key': 'Create the API key',
   'waiting-for-api-key': 'Wait until the API key is active',
+  'requesting-reconcile': 'Ask the desired states that reach it to grant their access',
   'rolling-back': 'Roll back what this run created',
   completed: 'Completed',
   failed: 'Failed',

@@ -24,10 +24,11 @@ export function formatChange(change: Change): string[] {
   const head = `  ${SYMBOL[change.action]} ${KIND[change.kind]} ${change.name}${change.reason ? ` (${change.reason})` : ''}${flags.length ? `  [${flags.join('; ')}]` : ''}`;
   const lines = [head];
   for (const f of change.fields) {
+    const via = f.pattern ? `  (from ${f.pattern})` : '';
     lines.push(
       change.action === 'create'
-        ? `      ${f.field}: ${show(f.to)}`
-        : `      ${f.field}: ${show(f.from)} → ${show(f.to)}`,
+        ? `      ${f.field}: ${show(f.to)}${via}`
+        : `      ${f.field}: ${show(f.from)} → ${show(f.to)}${via}`,
     );
   }
   return lines;
@@ -56,6 +57,8 @@ export function formatPlan(plan: Plan): string {
     );
   }
   for (const problem of plan.problems) lines.push(`  ! ${problem}`);
+  // Older runs' plans (a status read from history) have no notes.
+  for (const note of plan.notes ?? []) lines.push(`  · ${note}`);
   lines.push('', summaryLine(plan));
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 // What every part of a plan shares: the file, the live account, the options, and the plan as it grows.
 import { isLive } from '../shared/resources';
 import type { AccountSnapshot, Change, FieldChange, Plan, PlanOptions, ResourceKind } from './plan-types';
-import { matchesAny, type DesiredState, type Permission } from './schema';
+import { expandAccess, idlePatterns, matchesAny, type ExpandedGrant } from './access-patterns';
+import type { DesiredState, Permission } from './schema';
 
 export interface PlanContext {
   desired: DesiredState;
@@ -16,7 +17,10 @@ export interface PlanContext {
   unchanged: Plan['unchanged'];
   unmanaged: Plan['unmanaged'];
   problems: string[];
+  notes: string[];
 }
+
+type PrincipalKind = 'serviceAccount' | 'user';
 
 const ACCESS_BLOCKED =
   'the given Ops API has no operation to change an existing principal’s access or role; use the real API (OPS_API_DIALECT=cloud) or change it by hand';
@@ -44,6 +48,7 @@ export function newPlanContext(
     unchanged: [],
     unmanaged: [],
     problems: [],
+    notes: [],
   };
 }
 
@@ -78,18 +83,23 @@ export function pruneOrLeave(
 }
 
 /**
- * An existing user or service account against the file: its grants (by namespace name) and, when `role` differs,
- * its role, as one update — or unchanged.
+ * An existing user or service account against the file: its grants (by namespace name, patterns expanded) and, when
+ * `role` differs, its role, as one update — or unchanged.
  */
 export function planPrincipal(
   ctx: PlanContext,
-  kind: 'serviceAccount' | 'user',
+  kind: PrincipalKind,
   name: string,
   have: { id: string; access: Record<string, Permission> },
-  want: Record<string, Permission>,
+  access: Record<string, Permission>,
   role?: FieldChange,
 ): void {
-  const fields = accessChanges(ctx, name, accessByName(ctx, have.access), want);
+  const fields = accessChanges(
+    ctx,
+    name,
+    accessByName(ctx, have.access),
+    wantedAccess(ctx, kind, name, access),
+  );
   if (role) fields.unshift(role);
   if (fields.length === 0) ctx.unchanged.push({ kind, name });
   else ctx.changes.push(principalUpdate(kind, name, have.id, fields, ctx.options));
@@ -102,9 +112,49 @@ function accessByName(ctx: PlanContext, access: Record<string, Permission>): Rec
   ) as Record<string, Permission>;
 }
 
-/** A new principal's grants, field by field. */
-export function grantsOf(access: Record<string, Permission>): FieldChange[] {
-  return Object.entries(access).map(([ns, p]) => ({ field: `access.${ns}`, from: null, to: p }));
+/** A new principal's grants (patterns expanded), field by field. */
+export function grantsOf(
+  ctx: PlanContext,
+  kind: PrincipalKind,
+  name: string,
+  access: Record<string, Permission>,
+): FieldChange[] {
+  return [...wantedAccess(ctx, kind, name, access)].map(([ns, g]) => grantField(ns, null, g));
+}
+
+const grantField = (ns: string, from: Permission | null, g: ExpandedGrant): FieldChange => ({
+  field: `access.${ns}`,
+  from,
+  to: g.permission,
+  ...(g.pattern ? { pattern: g.pattern } : {}),
+});
+
+/**
+ * The namespaces a principal's access may reach: the file's and the account's (today's; a pattern reaches those
+ * made later when a later plan sees them), but for those this plan deletes. Namespaces are planned first.
+ */
+function accessTargets(ctx: PlanContext): string[] {
+  const leaving = new Set(
+    ctx.changes.filter((c) => c.kind === 'namespace' && c.action === 'delete').map((c) => c.name),
+  );
+  const names = [...ctx.desired.namespaces, ...ctx.live.namespaces].map((n) => n.name);
+  return [...new Set(names)].filter((n) => !leaving.has(n));
+}
+
+/** The file's grants of one principal over those namespaces; a pattern that matches none of them is noted. */
+function wantedAccess(
+  ctx: PlanContext,
+  kind: PrincipalKind,
+  name: string,
+  access: Record<string, Permission>,
+): Map<string, ExpandedGrant> {
+  const targets = accessTargets(ctx);
+  for (const pattern of idlePatterns(access, targets)) {
+    ctx.notes.push(
+      `${kind === 'user' ? 'user' : 'service account'} ${name}: access ${pattern} matches no namespace now; it will grant ${access[pattern]} on those that match when they exist`,
+    );
+  }
+  return expandAccess(access, targets);
 }
 
 /** Grants the file adds or changes, and (when prune.access owns the principal) grants it removes. */
@@ -112,15 +162,16 @@ function accessChanges(
   ctx: PlanContext,
   principal: string,
   have: Record<string, Permission>,
-  want: Record<string, Permission>,
+  want: Map<string, ExpandedGrant>,
 ): FieldChange[] {
   const fields: FieldChange[] = [];
-  for (const [ns, p] of Object.entries(want)) {
-    if (have[ns] !== p) fields.push({ field: `access.${ns}`, from: have[ns] ?? null, to: p });
+  for (const [ns, g] of want) {
+    if (have[ns] !== g.permission) fields.push(grantField(ns, have[ns] ?? null, g));
   }
+  // What it owns is the expansion: a grant no name or pattern of the file gives is removed.
   if (matchesAny(principal, ctx.prune.access)) {
     for (const [ns, p] of Object.entries(have)) {
-      if (!(ns in want)) fields.push({ field: `access.${ns}`, from: p, to: null });
+      if (!want.has(ns)) fields.push({ field: `access.${ns}`, from: p, to: null });
     }
   }
   return fields;
@@ -128,7 +179,7 @@ function accessChanges(
 
 /** An update of an existing user or service account: destructive when it removes access or changes a role. */
 function principalUpdate(
-  kind: 'serviceAccount' | 'user',
+  kind: PrincipalKind,
   name: string,
   targetId: string,
   fields: FieldChange[],

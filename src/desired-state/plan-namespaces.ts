@@ -1,5 +1,6 @@
 // The plan's namespaces: created, updated (a region move is blocked), or pruned.
 import { normalizeCa } from '../shared/resources';
+import { accessReaches } from './access-patterns';
 import { creation, pruneOrLeave, same, type PlanContext } from './plan-context';
 import type { AccountSnapshot, FieldChange } from './plan-types';
 import type { NamespaceEntry } from './schema';
@@ -7,9 +8,7 @@ import type { NamespaceEntry } from './schema';
 export function planNamespaces(ctx: PlanContext): void {
   const { desired } = ctx;
   const nsByName = new Map(ctx.live.namespaces.map((n) => [n.name, n]));
-  const keyed = new Set(
-    desired.serviceAccounts.filter((sa) => sa.apiKeys.length > 0).flatMap((sa) => Object.keys(sa.access)),
-  );
+  const withKeys = desired.serviceAccounts.filter((sa) => sa.apiKeys.length > 0);
   const { regions } = ctx;
   for (const want of desired.namespaces) {
     if (regions.length > 0 && !regions.includes(want.region)) {
@@ -18,7 +17,7 @@ export function planNamespaces(ctx: PlanContext): void {
       );
     }
     // API-key auth is managed when the file says so, or switched on when a key of the file reaches it.
-    const apiKeyAuth = want.apiKeyAuth ?? (keyed.has(want.name) ? true : undefined);
+    const apiKeyAuth = want.apiKeyAuth ?? (accessReaches(withKeys, want.name) ? true : undefined);
     const have = nsByName.get(want.name);
     if (!have) {
       const fields = createFields({ ...want, ...(apiKeyAuth !== undefined ? { apiKeyAuth } : {}) });

@@ -30,7 +30,7 @@ export function planServiceAccounts(ctx: PlanContext): void {
             ? [{ field: 'namespaceScoped', from: null, to: want.namespaceScoped }]
             : []),
           ...(want.accountRole ? [{ field: 'accountRole', from: null, to: want.accountRole }] : []),
-          ...grantsOf(want.access),
+          ...grantsOf(ctx, 'serviceAccount', want.name, want.access),
         ]),
       );
     } else planUpdate(ctx, want, have);

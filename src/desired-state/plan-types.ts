@@ -51,6 +51,8 @@ export interface FieldChange {
   field: string;
   from: unknown;
   to: unknown;
+  /** A grant the file gives through a pattern of its access (`payments-*`): that pattern. */
+  pattern?: string;
 }
 
 export interface Change {
@@ -77,6 +79,8 @@ export interface Plan {
   unmanaged: Array<{ kind: ResourceKind; name: string }>;
   /** Why the file cannot be applied as it is (e.g. a region the account does not offer). */
   problems: string[];
+  /** Worth knowing, changing nothing (e.g. an access pattern that matches no namespace now). */
+  notes: string[];
   /** Identifies these exact changes: the plan that was approved is the plan that runs. */
   fingerprint: string;
 }

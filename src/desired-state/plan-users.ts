@@ -8,7 +8,9 @@ export function planUsers(ctx: PlanContext): void {
     const have = userByEmail.get(want.email.toLowerCase());
     if (!have) {
       const role = { field: 'role', from: null, to: want.role };
-      ctx.changes.push(creation('user', want.email, [role, ...grantsOf(want.access)]));
+      ctx.changes.push(
+        creation('user', want.email, [role, ...grantsOf(ctx, 'user', want.email, want.access)]),
+      );
       continue;
     }
     const role = have.role !== want.role ? { field: 'role', from: have.role, to: want.role } : undefined;

@@ -28,6 +28,6 @@ export function computePlan(desired: DesiredState, account: AccountSnapshot, opt
   planNamespaces(ctx);
   planServiceAccounts(ctx);
   planUsers(ctx);
-  const { changes, unchanged, unmanaged, problems } = ctx;
-  return { changes, unchanged, unmanaged, problems, fingerprint: fingerprintOf(changes, problems) };
+  const { changes, unchanged, unmanaged, problems, notes } = ctx;
+  return { changes, unchanged, unmanaged, problems, notes, fingerprint: fingerprintOf(changes, problems) };
 }

@@ -7,11 +7,13 @@ import {
   displayName,
   expiryDays,
   mtlsAuth,
+  NAMESPACE_NAME_RULE,
   namespaceName,
   retentionDays,
 } from '../shared/validation';
+import { isAccessPattern, PERMISSIONS } from './access-patterns';
 
-const permission = z.enum(['admin', 'write', 'read'], { error: 'must be one of admin, write, read' });
+const permission = z.enum(PERMISSIONS, { error: `must be one of ${PERMISSIONS.join(', ')}` });
 export const ACCOUNT_ROLES = [
   'owner',
   'admin',
@@ -27,10 +29,20 @@ const region = z.string().regex(/^(aws|gcp|azure)-[a-z0-9]+(-[a-z0-9]+)+$/, {
   error: 'must be a region id such as aws-us-east-1 or gcp-us-central1',
 });
 
-/** Namespace access by namespace NAME (as in this file), e.g. `{ payments-prod: write }`. */
+/**
+ * A key of `access`: a namespace NAME of this file, or a pattern with `*` over the account's namespace names
+ * (access-patterns.ts): a namespace name's characters, at most 39, at least one `*`.
+ */
+const accessKey = z.string().regex(/^(?:[a-z][a-z0-9-]{0,37}[a-z0-9]|(?=[a-z0-9-]*\*)[a-z0-9*-]{1,39})$/, {
+  error: `must be a namespace name (${NAMESPACE_NAME_RULE}) or a pattern of those characters and * (e.g. payments-*, *)`,
+});
+
+/** Namespace access by namespace name or pattern, e.g. `{ payments-prod: write, 'orders-*': read }`. */
 const access = z
-  .record(namespaceName, permission)
-  .describe('Namespace access by namespace name (a namespace of this file): admin, write or read');
+  .record(accessKey, permission)
+  .describe(
+    'Namespace access: by namespace name (a namespace of this file), or by pattern ("payments-*", "*": every namespace of the account that matches, now and later; a name beats a pattern, the strongest of several patterns wins): admin, write or read',
+  );
 
 const pattern = z
   .string()
@@ -237,7 +249,8 @@ export function referenceProblems(state: DesiredState): FileProblem[] {
   const names = new Set(state.namespaces.map((n) => n.name));
   const checkAccess = (where: string, i: number, grants: Record<string, string>) => {
     for (const ns of Object.keys(grants)) {
-      if (!names.has(ns)) {
+      // A pattern may match nothing yet: it follows the namespaces made later (the plan says so).
+      if (!isAccessPattern(ns) && !names.has(ns)) {
         problems.push({
           path: at([where, i, 'access', ns]),
           message: `refers to namespace "${ns}", which this file does not define (add it under namespaces)`,
@@ -282,16 +295,3 @@ function scopedProblems(sa: ServiceAccountEntry, i: number, names: ReadonlySet<s
 
 /** A zod path as the file's path notation. */
 export const pathOf = at;
-
-/** Does `name` match any of the patterns (`*` = any characters)? */
-export function matchesAny(name: string, patterns: readonly string[] | undefined): boolean {
-  return (patterns ?? []).some((p) =>
-    new RegExp(
-      `^${p
-        .split('*')
-        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-      'i',
-    ).test(name),
-  );
-}

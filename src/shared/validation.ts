@@ -192,6 +192,8 @@ export function validate<S extends z.ZodType>(
 
 export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
+  // A record's key: what is wrong with it, not zod's "Invalid key in record".
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   return issue.message;
 }
 

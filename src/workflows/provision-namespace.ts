@@ -30,6 +30,7 @@ import {
   type MadeHooks,
 } from './resource-steps';
 import { DecisionGate, DEFAULT_APPROVAL_TIMEOUT_MS, type DecisionStatus } from './approvals';
+import { askReconciles, type ReconcilesAsked } from './reconcile-on-provision';
 
 const { listRegions, getNamespace, serviceAccountCapabilities } = proxyActivities<Activities>(opsApiCall);
 
@@ -42,6 +43,7 @@ export type ProvisionStep =
   | 'waiting-for-service-account'
   | 'creating-api-key'
   | 'waiting-for-api-key'
+  | 'requesting-reconcile'
   | 'rolling-back'
   | 'completed'
   | 'failed';
@@ -55,6 +57,8 @@ export interface ProvisionStatus extends DecisionStatus {
   rolledBack: string[];
   /** Created by this run, but their create operation failed: nothing of them is left to roll back. */
   createFailed: string[];
+  /** The desired states' reconcile schedules asked to grant access to the new namespace. */
+  reconciles?: ReconcilesAsked;
   lastError?: string;
 }
 
@@ -71,6 +75,8 @@ export interface ProvisionNamespaceResult {
   secretRef?: string;
   created: ProvisionStatus['created'];
   adopted: ProvisionStatus['adopted'];
+  /** The reconcile schedules whose desired state reaches the namespace, asked for a run now. */
+  reconciles?: ReconcilesAsked;
 }
 
 export const provisionStatusQuery = defineQuery<ProvisionStatus>('status');
@@ -120,6 +126,10 @@ export async function provisionNamespace(
     const key =
       input.apiKey && serviceAccountId ? await makeApiKey(run, namespace, serviceAccountId) : undefined;
     const ready = await getNamespace(namespace);
+    // Made and kept: the desired states whose access reaches it (by name or pattern) grant it now.
+    status.step = 'requesting-reconcile';
+    const reconciles = await askReconciles(input.name);
+    if (reconciles) status.reconciles = reconciles;
     status.step = 'completed';
     return {
       namespace,
@@ -129,6 +139,7 @@ export async function provisionNamespace(
       ...(key ? { apiKeyId: key.keyId, secretRef: key.secretRef } : {}),
       created: status.created,
       adopted: status.adopted,
+      ...(reconciles ? { reconciles } : {}),
     };
   } catch (err) {
     throw await provisioningFailed(run, err);

@@ -12,6 +12,7 @@ test('examples/cloud-ops.yaml is a valid desired state that uses every section',
   expect(state.namespaces.length).toBeGreaterThan(0);
   expect(state.serviceAccounts.some((s) => s.apiKeys.some((k) => k.rotateBeforeDays))).toBe(true);
   expect(state.users.length).toBeGreaterThan(0);
+  expect(state.users.some((u) => Object.keys(u.access).some((k) => k.includes('*')))).toBe(true);
   expect(state.prune).toBeDefined();
 });
 

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { exportDesiredState, exportYaml } from '../../src/desired-state/export';
 import { formatPlan } from '../../src/desired-state/format';
-import { DesiredStateError, parseDesiredState } from '../../src/desired-state/load';
+import { parseDesiredState } from '../../src/desired-state/load';
 import { computePlan, hasChanges, type AccountSnapshot } from '../../src/desired-state/plan';
 import { desiredStateFileSchema } from '../../src/desired-state/schema';
+import { problemsOf } from './support';
 
 const NOW = Date.UTC(2026, 10, 28);
 const DAY = 86_400_000;
@@ -34,16 +35,6 @@ users:
     role: developer
     access: { orders: read }
 `;
-
-function problemsOf(text: string): Array<{ path: string; line?: number; message: string }> {
-  try {
-    parseDesiredState(text, 'bad.yaml');
-  } catch (err) {
-    if (err instanceof DesiredStateError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected the file to be refused');
-}
 
 describe('reading the file: every problem with its path in the file', () => {
   test.each([

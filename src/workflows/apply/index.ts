@@ -1,12 +1,12 @@
 // Reconcile's apply: one dispatcher over the per-resource appliers, in dependency order, each phase bounded.
 import { isCancellation } from '@temporalio/workflow';
 import type { Change, Plan } from '../../desired-state/plan';
-import type { DesiredState } from '../../desired-state/schema';
 import { forEachLimited } from '../../shared/concurrency';
 import { describeError } from '../common';
 import { applyApiKey } from './api-keys';
 import { removeTarget, Skipped, splitKeyName, type Applier, type ApplyContext } from './context';
 import { applyNamespace } from './namespaces';
+import { grantsOf } from './principals';
 import { applyServiceAccount } from './service-accounts';
 import { applyUser } from './users';
 
@@ -45,7 +45,7 @@ export async function applyPlan(
   };
   const run = async (change: Change) => {
     if (change.blocked) return record(change, 'skipped', change.blocked);
-    const dependsOn = dependencies(change, ctx.desired).find((d) => failedNames.has(d));
+    const dependsOn = dependencies(change).find((d) => failedNames.has(d));
     if (dependsOn) return record(change, 'skipped', `depends on ${dependsOn}, which failed`);
     try {
       const detail =
@@ -82,15 +82,11 @@ export async function applyPlan(
 }
 
 /** What must have succeeded before this change can be made. */
-function dependencies(c: Change, desired: DesiredState): string[] {
+function dependencies(c: Change): string[] {
   if (c.action === 'delete') return [];
   if (c.kind === 'apiKey') return [`serviceAccount:${splitKeyName(c.name)[0]}`];
-  if (c.kind === 'serviceAccount' || c.kind === 'user') {
-    const grants =
-      c.kind === 'serviceAccount'
-        ? desired.serviceAccounts.find((s) => s.name === c.name)?.access
-        : desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())?.access;
-    return Object.keys(grants ?? {}).map((ns) => `namespace:${ns}`);
-  }
+  // The namespaces it is granted, as planned (a pattern's too).
+  if (c.kind === 'serviceAccount' || c.kind === 'user')
+    return Object.keys(grantsOf(c)).map((ns) => `namespace:${ns}`);
   return [];
 }

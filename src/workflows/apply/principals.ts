@@ -13,11 +13,20 @@ const { setNamespaceAccess, setAccountRole } = proxyActivities<Activities>(opsAp
 
 type PrincipalKind = 'user' | 'serviceAccount';
 
-/** The file's grants (by namespace name) as the API's namespace accesses (by namespace id). */
-export function accessByIds(ctx: ApplyContext, grants: Record<string, Permission>) {
+/** The grants a change gives (its `access.<namespace>` fields, patterns already expanded by the plan). */
+export function grantsOf(c: Change): Record<string, Permission> {
+  return Object.fromEntries(
+    c.fields
+      .filter((f) => f.field.startsWith('access.') && f.to !== null)
+      .map((f) => [f.field.slice('access.'.length), f.to as Permission]),
+  );
+}
+
+/** A new principal's grants (by namespace name, as planned) as the API's namespace accesses (by namespace id). */
+export function accessByIds(ctx: ApplyContext, c: Change) {
   return {
     namespaceAccesses: Object.fromEntries(
-      Object.entries(grants).map(([ns, permission]) => [
+      Object.entries(grantsOf(c)).map(([ns, permission]) => [
         ctx.nsIds[ns]!,
         { permission: permission as 'read' },
       ]),

@@ -19,7 +19,7 @@ export async function applyServiceAccount(ctx: ApplyContext, c: Change): Promise
               access: { permission: want.access[scoped]! },
             },
           }
-        : { access: { ...(role ? { accountAccess: { role } } : {}), ...accessByIds(ctx, want.access) } }),
+        : { access: { ...(role ? { accountAccess: { role } } : {}), ...accessByIds(ctx, c) } }),
       operationKey: changeKey(c),
     },
     ctx.wait,

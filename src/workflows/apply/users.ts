@@ -12,7 +12,7 @@ export async function applyUser(ctx: ApplyContext, c: Change): Promise<Applied> 
       email: want.email,
       access: {
         ...(want.role !== 'none' ? { accountAccess: { role: want.role } } : {}),
-        ...accessByIds(ctx, want.access),
+        ...accessByIds(ctx, c),
       },
       operationKey: changeKey(c),
     },
