@@ -2,6 +2,9 @@
 // taken from src/ops-api/generated/*, which `npm run generate` makes from openapi/*.yml.
 import type { components as Spec, operations } from './generated/schema';
 import type { components as Silences } from './generated/silences';
+import { ACCESS_MUTATION_IDS, ACCESS_OPERATION_IDS, type AccessOperations } from './access-types';
+
+export * from './access-types';
 
 type S = Spec['schemas'];
 type X = Silences['schemas'];
@@ -39,6 +42,7 @@ export const CLOUD_ONLY_OPERATION_IDS = [
   'updateApiKey',
   'setUserNamespaceAccess',
   'setServiceAccountNamespaceAccess',
+  ...ACCESS_OPERATION_IDS,
 ] as const;
 export type CloudOnlyOperationId = (typeof CLOUD_ONLY_OPERATION_IDS)[number];
 /** Every operation the client knows, in either dialect. */
@@ -56,7 +60,12 @@ export const MUTATION_IDS = [
   'deleteServiceAccount',
   'createApiKey',
   'deleteApiKey',
-  ...CLOUD_ONLY_OPERATION_IDS,
+  'updateUser',
+  'updateServiceAccount',
+  'updateApiKey',
+  'setUserNamespaceAccess',
+  'setServiceAccountNamespaceAccess',
+  ...ACCESS_MUTATION_IDS,
 ] as const satisfies readonly AnyOperationId[];
 export type MutationId = (typeof MUTATION_IDS)[number];
 export const isMutation = (id: string): id is MutationId => (MUTATION_IDS as readonly string[]).includes(id);
@@ -204,7 +213,7 @@ export type ListApiKeysResponse = { apiKeys: ApiKey[]; nextPageToken?: string };
 export type ListRegionsResponse = { regions: Region[] };
 
 /** Each operation's input (path parameters included) and output, in the domain's terms. */
-export interface Operations {
+export interface Operations extends AccessOperations {
   listNamespaces: { input: PageParams; output: ListNamespacesResponse };
   createNamespace: { input: CreateNamespaceRequest; output: CreateNamespaceResponse };
   getNamespace: { input: { namespace: string }; output: Namespace };
