@@ -10,6 +10,7 @@ import { createReconcileActivities } from './reconcile';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
 import { createTemporaryAccessActivities } from './temporary-access';
+import { createUserGroupActivities } from './user-groups';
 import { createUserActivities } from './users';
 
 export type { ActivityDeps } from './deps';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createExpiryActivities(deps),
     ...createTemporaryAccessActivities(deps),
+    ...createUserGroupActivities(deps),
   });
 }
 

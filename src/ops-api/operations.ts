@@ -153,10 +153,9 @@ export abstract class OpsApiOperations {
     return this.call('removeUserGroupMember', input);
   }
   listUserGroupMembers(
-    groupId: string,
-    params: PageParams = {},
+    params: OperationInput<'listUserGroupMembers'>,
   ): Promise<OperationOutput<'listUserGroupMembers'>> {
-    return this.call('listUserGroupMembers', { groupId, ...params });
+    return this.call('listUserGroupMembers', params);
   }
   listCustomRoles(params: PageParams = {}): Promise<OperationOutput<'listCustomRoles'>> {
     return this.call('listCustomRoles', params);

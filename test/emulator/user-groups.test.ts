@@ -136,7 +136,7 @@ test('members: added and removed once each; a SCIM group’s members are the ide
   const again = await api.client.addUserGroupMember({ groupId, userId: bob, asyncOperationId: 'add-bob' });
   expect(again.asyncOperationId).toBe('add-bob');
   settle();
-  expect((await api.client.listUserGroupMembers(groupId)).members.map((m) => m.userId)).toEqual([bob]);
+  expect((await api.client.listUserGroupMembers({ groupId: groupId })).members.map((m) => m.userId)).toEqual([bob]);
   const twice = await errorOf(api.client.addUserGroupMember({ groupId, userId: bob }));
   expect(twice?.code).toBe('already_exists');
   const nobody = await errorOf(api.client.addUserGroupMember({ groupId, userId: 'no-such-user' }));
@@ -144,11 +144,11 @@ test('members: added and removed once each; a SCIM group’s members are the ide
 
   await api.client.removeUserGroupMember({ groupId, userId: bob, asyncOperationId: 'rm-bob' });
   settle();
-  expect((await api.client.listUserGroupMembers(groupId)).members).toEqual([]);
+  expect((await api.client.listUserGroupMembers({ groupId: groupId })).members).toEqual([]);
   expect((await errorOf(api.client.removeUserGroupMember({ groupId, userId: bob })))?.code).toBe('not_found');
 
   // SCIM: readable with its members, never changed through the API.
-  expect((await api.client.listUserGroupMembers(scim)).members.map((m) => m.userId)).toEqual([ann]);
+  expect((await api.client.listUserGroupMembers({ groupId: scim })).members.map((m) => m.userId)).toEqual([ann]);
   for (const change of [api.client.removeUserGroupMember, api.client.addUserGroupMember]) {
     const refused = await errorOf(
       change.call(api.client, {
@@ -161,12 +161,12 @@ test('members: added and removed once each; a SCIM group’s members are the ide
       expect.stringMatching(/identity provider/),
     ]);
   }
-  expect((await api.client.listUserGroupMembers(scim)).members.map((m) => m.userId)).toEqual([ann]);
+  expect((await api.client.listUserGroupMembers({ groupId: scim })).members.map((m) => m.userId)).toEqual([ann]);
 
   // A deleted user leaves its groups.
   await api.client.deleteUser(ann);
   settle();
-  expect((await api.client.listUserGroupMembers(scim)).members).toEqual([]);
+  expect((await api.client.listUserGroupMembers({ groupId: scim })).members).toEqual([]);
 });
 
 test('with identityProviderGroups off the emulator would let a SCIM group change (the switch is what refuses)', async () => {
@@ -249,8 +249,9 @@ test('pagination of groups, members and custom roles; the state export and persi
   const groupId = first.groups[1]!.id;
   for (const userId of userIds) await api.client.addUserGroupMember({ groupId, userId });
   settle();
-  const members = await api.client.listUserGroupMembers(groupId, { pageSize: 1 });
-  const rest = await api.client.listUserGroupMembers(groupId, {
+  const members = await api.client.listUserGroupMembers({ groupId, pageSize: 1 });
+  const rest = await api.client.listUserGroupMembers({
+    groupId,
     pageSize: 1,
     pageToken: members.nextPageToken!,
   });
