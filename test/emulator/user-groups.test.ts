@@ -1,6 +1,9 @@
 // User groups, their members and custom roles on /cloud (the real API's CloudService methods): CRUD through the
 // product's client, compare-and-set, SCIM groups whose members belong to the identity provider, custom roles
 // named by users and groups, pagination, and every body decoded strictly with its proto message.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { REALISM_OFF, startCloudEmulator, type CloudApi } from './cloud-helpers';
 import { httpClient, API_KEY } from './helpers';
 import { OpsApiClient, OpsApiError } from '../../src/ops-api';
@@ -136,7 +139,9 @@ test('members: added and removed once each; a SCIM group’s members are the ide
   const again = await api.client.addUserGroupMember({ groupId, userId: bob, asyncOperationId: 'add-bob' });
   expect(again.asyncOperationId).toBe('add-bob');
   settle();
-  expect((await api.client.listUserGroupMembers({ groupId: groupId })).members.map((m) => m.userId)).toEqual([bob]);
+  expect((await api.client.listUserGroupMembers({ groupId: groupId })).members.map((m) => m.userId)).toEqual([
+    bob,
+  ]);
   const twice = await errorOf(api.client.addUserGroupMember({ groupId, userId: bob }));
   expect(twice?.code).toBe('already_exists');
   const nobody = await errorOf(api.client.addUserGroupMember({ groupId, userId: 'no-such-user' }));
@@ -148,7 +153,9 @@ test('members: added and removed once each; a SCIM group’s members are the ide
   expect((await errorOf(api.client.removeUserGroupMember({ groupId, userId: bob })))?.code).toBe('not_found');
 
   // SCIM: readable with its members, never changed through the API.
-  expect((await api.client.listUserGroupMembers({ groupId: scim })).members.map((m) => m.userId)).toEqual([ann]);
+  expect((await api.client.listUserGroupMembers({ groupId: scim })).members.map((m) => m.userId)).toEqual([
+    ann,
+  ]);
   for (const change of [api.client.removeUserGroupMember, api.client.addUserGroupMember]) {
     const refused = await errorOf(
       change.call(api.client, {
@@ -161,7 +168,9 @@ test('members: added and removed once each; a SCIM group’s members are the ide
       expect.stringMatching(/identity provider/),
     ]);
   }
-  expect((await api.client.listUserGroupMembers({ groupId: scim })).members.map((m) => m.userId)).toEqual([ann]);
+  expect((await api.client.listUserGroupMembers({ groupId: scim })).members.map((m) => m.userId)).toEqual([
+    ann,
+  ]);
 
   // A deleted user leaves its groups.
   await api.client.deleteUser(ann);
@@ -273,4 +282,65 @@ test('the openapi dialect does not offer them: supports() is false and a call fa
     'invalid_request',
     expect.stringMatching(/listUserGroups.*openapi/),
   ]);
+});
+
+test('a namespace-scoped service account: one namespace, read back on get and list, never account-wide', async () => {
+  api = await start();
+  const { customRoleIds } = await seedAccount();
+  await api.emu.seed({ namespaces: [{ name: 'billing', region: 'aws-us-east-1', retentionDays: 7 }] });
+  const scoped = { namespace: 'orders.a1b2c', access: { permission: 'write' as const } };
+  const { serviceAccountId } = await api.client.createServiceAccount({
+    spec: { name: 'orders-ci', namespaceScopedAccess: scoped },
+  });
+  api.clock.advance(2_000);
+  const sa = await api.client.getServiceAccount(serviceAccountId);
+  expect(sa.spec).toEqual({ name: 'orders-ci', namespaceScopedAccess: scoped });
+  expect((await api.client.listServiceAccounts()).serviceAccounts.map((s) => s.spec)).toEqual([sa.spec]);
+
+  // Another namespace, account access, or a custom role (account-wide too) are all refused, naming the field.
+  const other = await errorOf(
+    api.client.setServiceAccountNamespaceAccess({
+      serviceAccountId,
+      namespace: 'billing.a1b2c',
+      access: { permission: 'read' },
+      resourceVersion: sa.resourceVersion,
+    }),
+  );
+  expect(other?.field).toBe('namespace');
+  const update = (spec: object) =>
+    errorOf(
+      api.client.updateServiceAccount({
+        serviceAccountId,
+        resourceVersion: sa.resourceVersion,
+        spec: spec as never,
+      }),
+    );
+  expect((await update({ ...sa.spec, access: { accountAccess: { role: 'read' } } }))?.field).toMatch(
+    /^spec\./,
+  );
+  const withRole = { ...sa.spec, preserved: { access: { accountAccess: { customRoles: customRoleIds } } } };
+  const eitherField = /^spec\.(access|namespaceScopedAccess)$/;
+  expect((await update(withRole))?.field).toMatch(eitherField);
+  const created = await errorOf(
+    api.client.createServiceAccount({ spec: { ...withRole, name: 'x' } as never }),
+  );
+  expect(created?.field).toMatch(eitherField);
+  expect((await api.client.getServiceAccount(serviceAccountId)).resourceVersion).toBe(sa.resourceVersion);
+});
+
+test('groups, members and custom roles survive a restart (persisted state)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'groups-state-'));
+  const statePath = path.join(dir, 'state.json');
+  try {
+    api = await startCloudEmulator({ realism: { ...REALISM_OFF, ...ON }, statePath });
+    const { userGroupIds, customRoleIds } = await seedAccount();
+    await api.close();
+    api = await startCloudEmulator({ realism: { ...REALISM_OFF, ...ON }, statePath });
+    const group = await api.client.getUserGroup(userGroupIds[0]!);
+    expect(group.spec).toEqual({ displayName: 'okta-eng', groupType: 'scim', scimIdpId: 'okta-42' });
+    expect((await api.client.listUserGroupMembers({ groupId: group.id })).members).toHaveLength(1);
+    expect((await api.client.getCustomRole(customRoleIds[0]!)).spec.name).toBe('auditor');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

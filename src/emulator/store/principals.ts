@@ -69,8 +69,9 @@ export function updatePrincipal(
   }
   checkPrincipalAccess(store, body.spec.access);
   checkCustomRoles(store, options.unmodelled?.fields);
-  if (kind === 'serviceAccount')
+  if (kind === 'serviceAccount') {
     checkScopeKept(record.spec as ServiceAccountSpec, body.spec as ServiceAccountSpec);
+  }
   const spec = { [key]: was, ...accessOf(body.spec) };
   const operationType = kind === 'user' ? 'updateUser' : 'updateServiceAccount';
   return change(store, kind, record, spec, body.resourceVersion, { ...options, operationType });
