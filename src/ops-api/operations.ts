@@ -125,7 +125,7 @@ export abstract class OpsApiOperations {
     return this.call('setServiceAccountNamespaceAccess', input);
   }
 
-  // The real API only: user groups, their members, and custom roles (see access-types.ts).
+  // The real API only: user groups, their members, and custom roles (see types.ts).
   listUserGroups(params: OperationInput<'listUserGroups'> = {}): Promise<OperationOutput<'listUserGroups'>> {
     return this.call('listUserGroups', params);
   }
