@@ -11,6 +11,7 @@ import { createReconcileTriggerActivities } from './reconcile-trigger';
 import { createRegionActivities } from './regions';
 import { createServiceAccountActivities } from './service-accounts';
 import { createTemporaryAccessActivities } from './temporary-access';
+import { createUserGroupActivities } from './user-groups';
 import { createUserActivities } from './users';
 
 export type { ActivityDeps } from './deps';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileTriggerActivities(deps),
     ...createExpiryActivities(deps),
     ...createTemporaryAccessActivities(deps),
+    ...createUserGroupActivities(deps),
   });
 }
 

@@ -1,4 +1,4 @@
-// offboardUser: delete a user's API keys, then the user, after an approval where the policy asks for one.
+// offboardUser: delete a user's API keys, take them out of their groups, then delete the user, after an approval where the policy asks for one.
 import { offboardUserInput, type OffboardUserInput } from '../shared/validation';
 import type { OffboardStatus, offboardUser } from '../workflows/offboard-user';
 import { checked, defined, fieldsIn, text, type FormFields } from './form';
@@ -14,6 +14,7 @@ const STEPS: Record<OffboardStatus['step'], string> = {
   planning: 'List what will be removed',
   'awaiting-approval': 'Wait for approval',
   'deleting-api-keys': "Delete the user's API keys, end their temporary access",
+  'leaving-groups': 'Remove the user from their groups',
   'deleting-user': 'Delete the user',
   completed: 'Completed',
   failed: 'Failed',

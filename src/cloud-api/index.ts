@@ -2,6 +2,7 @@
 // /cloud routes (src/emulator): routes and messages from the bundled protos, strict protobuf JSON, status
 // codes, the dialect names, and the domain's specs in the real API's terms.
 export * from '../shared/dialects';
+export * from './access-specs';
 export * from './canonical';
 export * from './enums';
 export * from './json';

@@ -1,6 +1,12 @@
 // The real API's request message (as JSON) of each operation, from the operation's input in the domain's
 // terms: what the client sends, and what the emulator holds a /cloud request to (nothing it said is lost).
 import { ownerTypes, permissions } from './enums';
+import {
+  customRoleSpecToCloud,
+  userGroupSpecToCloud,
+  type CustomRoleSpecForm,
+  type UserGroupSpecForm,
+} from './access-specs';
 import type { Json } from './json';
 import {
   apiKeySpecToCloud,
@@ -18,6 +24,8 @@ type Update<S> = Json & { spec: S };
 type AccessChange = Json & { access: { permission: string } };
 
 const same = (input: object): Json => ({ ...input });
+/** Add/RemoveUserGroupMember: the member as the API names it (a oneof, of which a user is the one kind). */
+const member = ({ userId, ...rest }: Json & { userId: string }): Json => ({ ...rest, memberId: { userId } });
 const accessChange = (i: AccessChange): Json => ({
   ...i,
   access: { permission: permissions.toProto(i.access.permission) },
@@ -72,6 +80,26 @@ export const REQUEST_MESSAGES = {
   updateApiKey: (i: Update<ApiKeySpecForm>) => ({ ...i, spec: apiKeySpecToCloud(i.spec) }),
   setUserNamespaceAccess: accessChange,
   setServiceAccountNamespaceAccess: accessChange,
+  listUserGroups: same,
+  getUserGroup: same,
+  createUserGroup: (i: Create<UserGroupSpecForm>) => ({
+    spec: userGroupSpecToCloud(i.spec),
+    asyncOperationId: i.asyncOperationId,
+  }),
+  updateUserGroup: (i: Update<UserGroupSpecForm>) => ({ ...i, spec: userGroupSpecToCloud(i.spec) }),
+  deleteUserGroup: same,
+  setUserGroupNamespaceAccess: accessChange,
+  addUserGroupMember: member,
+  removeUserGroupMember: member,
+  listUserGroupMembers: same,
+  listCustomRoles: same,
+  getCustomRole: same,
+  createCustomRole: (i: Create<CustomRoleSpecForm>) => ({
+    spec: customRoleSpecToCloud(i.spec),
+    asyncOperationId: i.asyncOperationId,
+  }),
+  updateCustomRole: (i: Update<CustomRoleSpecForm>) => ({ ...i, spec: customRoleSpecToCloud(i.spec) }),
+  deleteCustomRole: same,
 } satisfies Record<string, (input: never) => Json>;
 
 export type CloudOperationId = keyof typeof REQUEST_MESSAGES;

@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import {
   apiKeySpecFromCloud,
   cloudRoutes,
+  compact,
+  customRoleSpecFromCloud,
   fieldOf,
   isEnum,
   isObject,
@@ -15,6 +17,7 @@ import {
   protoJsonProblems,
   requestMessage,
   serviceAccountSpecFromCloud,
+  userGroupSpecFromCloud,
   userSpecFromCloud,
   type CloudRoute,
   type Json,
@@ -92,7 +95,57 @@ const DECODERS: Record<AnyOperationId, (m: Json) => Decoded> = {
   setServiceAccountNamespaceAccess: (m) => ({
     input: { ...access(m), ...pick(m, 'serviceAccountId', 'namespace', ...DELETE) },
   }),
+  listUserGroups: (m) => ({ input: pick(m, ...PAGE), filters: pick(m, 'namespace', 'displayName') }),
+  getUserGroup: (m) => ({ input: pick(m, 'groupId') }),
+  createUserGroup: (m) => ({ input: { ...spec(m, userGroupSpecFromCloud), ...pick(m, 'asyncOperationId') } }),
+  updateUserGroup: (m) => ({
+    input: { ...spec(m, userGroupSpecFromCloud), ...pick(m, 'groupId', ...DELETE) },
+  }),
+  deleteUserGroup: (m) => ({ input: pick(m, 'groupId', ...DELETE) }),
+  setUserGroupNamespaceAccess: (m) => ({
+    input: { ...access(m), ...pick(m, 'groupId', 'namespace', ...DELETE) },
+  }),
+  addUserGroupMember: (m) => ({ input: memberOf(m) }),
+  removeUserGroupMember: (m) => ({ input: memberOf(m) }),
+  listUserGroupMembers: (m) => ({ input: pick(m, 'groupId', ...PAGE) }),
+  listCustomRoles: (m) => ({ input: pick(m, ...PAGE) }),
+  getCustomRole: (m) => ({ input: pick(m, 'roleId') }),
+  createCustomRole: (m) => ({
+    input: { ...spec(m, customRoleSpecFromCloud), ...pick(m, 'asyncOperationId') },
+  }),
+  updateCustomRole: (m) => ({
+    input: { ...spec(m, customRoleSpecFromCloud), ...pick(m, 'roleId', ...DELETE) },
+  }),
+  deleteCustomRole: (m) => ({ input: pick(m, 'roleId', ...DELETE) }),
 };
+
+/** Add/RemoveUserGroupMember: the group, and the member, which must be a user (the one kind there is). */
+function memberOf(m: Json): Json {
+  const userId = isObject(m.memberId) ? m.memberId.userId : undefined;
+  if (typeof userId !== 'string' || userId === '') throw invalid('memberId.userId', 'is required');
+  return { ...pick(m, 'groupId', 'asyncOperationId'), userId };
+}
+
+/** Updates and set*NamespaceAccess are compare-and-set: the version just read is required. */
+const VERSIONED = /^(update|set)[A-Z]/;
+
+/**
+ * A request of an operation the given document lacks: path fields as the params, and the rest the query (reads,
+ * deletes: where their ids and versions are looked for) or the body.
+ */
+function cloudOnlyRequest(operationId: AnyOperationId, route: CloudRoute, input: Json) {
+  const { resourceVersion } = input;
+  if (VERSIONED.test(operationId) && (typeof resourceVersion !== 'string' || resourceVersion === '')) {
+    throw invalid('resourceVersion', 'is required: the version of the resource just read');
+  }
+  const params = Object.fromEntries(route.pathFields.map((n) => [n, String(input[n])]));
+  const rest = Object.fromEntries(
+    Object.entries(input).filter(([k, v]) => !route.pathFields.includes(k) && v !== undefined),
+  );
+  // A body keeps its path fields too (set*NamespaceAccess reads its namespace from it).
+  if (route.verb === 'POST') return { params, query: {}, body: compact(input) };
+  return { params, query: rest, body: undefined };
+}
 
 /** A set*NamespaceAccess request's permission, which must be one the domain knows. */
 function access(m: Json): { access: { permission: string } } {
@@ -221,16 +274,8 @@ export function cloudRequestDecoder(
     // The real API's own operations have no /api/v1 twin: path fields are the params, the rest the body.
     const api = openapi.get(operationId as OperationId);
     if (!api) {
-      const { resourceVersion, ...rest } = input;
-      if (typeof resourceVersion !== 'string' || resourceVersion === '') {
-        throw invalid('resourceVersion', 'is required: the version of the principal just read');
-      }
-      return {
-        params: Object.fromEntries(route.pathFields.map((n) => [n, String(input[n])])),
-        query: {},
-        body: { ...rest, resourceVersion },
-        ...extras,
-      };
+      const withFilters = filters && Object.keys(filters).length > 0 ? { filters } : {};
+      return { ...cloudOnlyRequest(operationId, route, input), ...withFilters, ...extras };
     }
     // The same request in the /api/v1 layout, held to the same schemas.
     const request: OperationRequest = {

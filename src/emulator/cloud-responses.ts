@@ -5,10 +5,12 @@ import {
   apiKeySpecToCloud,
   cloudProviders,
   compact,
+  customRoleSpecToCloud,
   namespaceSpecToCloud,
   operationStates,
   resourceStates,
   serviceAccountSpecToCloud,
+  userGroupSpecToCloud,
   userSpecToCloud,
   type Json,
 } from '../cloud-api';
@@ -17,10 +19,13 @@ import type {
   ApiKey,
   AsyncOperation,
   AsyncOperationResponse,
+  CustomRole,
   Namespace,
   Region,
   ServiceAccount,
   User,
+  UserGroup,
+  UserGroupMember,
 } from '../ops-api/types';
 import type { ResourceKind, Store } from './store';
 
@@ -49,7 +54,9 @@ export function namespaceToCloud(ns: Namespace): Json {
 
 /** An identity resource (user, service account, API key) with its spec translated by `specToCloud`. */
 type Tracked = { createdTime?: string; lastModifiedTime?: string };
-function identityToCloud<R extends User | ServiceAccount | ApiKey>(specToCloud: (spec: R['spec']) => Json) {
+function identityToCloud<R extends User | ServiceAccount | ApiKey | UserGroup | CustomRole>(
+  specToCloud: (spec: R['spec']) => Json,
+) {
   return (r: R & Tracked): Json => ({
     ...compact({
       id: r.id,
@@ -65,6 +72,8 @@ function identityToCloud<R extends User | ServiceAccount | ApiKey>(specToCloud: 
 export const userToCloud = identityToCloud<User>(userSpecToCloud);
 export const serviceAccountToCloud = identityToCloud<ServiceAccount>(serviceAccountSpecToCloud);
 export const apiKeyToCloud = identityToCloud<ApiKey>(apiKeySpecToCloud);
+export const userGroupToCloud = identityToCloud<UserGroup>(userGroupSpecToCloud);
+export const customRoleToCloud = identityToCloud<CustomRole>(customRoleSpecToCloud);
 
 export function regionToCloud(r: Region): Json {
   return compact({
@@ -97,6 +106,8 @@ const TO_CLOUD: Record<ResourceKind, (r: never) => Json> = {
   user: userToCloud,
   serviceAccount: serviceAccountToCloud,
   apiKey: apiKeyToCloud,
+  userGroup: userGroupToCloud,
+  customRole: customRoleToCloud,
 };
 function toCloud(store: Store, kind: ResourceKind) {
   return (resource: { id?: string; namespace?: string; spec: object }): Json => {
@@ -161,6 +172,23 @@ const RESPONSES: Record<AnyOperationId, Encoder> = {
   updateApiKey: operation,
   setUserNamespaceAccess: operation,
   setServiceAccountNamespaceAccess: operation,
+  listUserGroups: page('userGroup', 'groups'),
+  getUserGroup: one('userGroup', 'group'),
+  createUserGroup: created('groupId'),
+  updateUserGroup: operation,
+  deleteUserGroup: operation,
+  setUserGroupNamespaceAccess: operation,
+  addUserGroupMember: operation,
+  removeUserGroupMember: operation,
+  listUserGroupMembers: (r: { members: UserGroupMember[]; nextPageToken?: string }) => ({
+    members: r.members.map((m) => compact({ memberId: { userId: m.userId }, createdTime: m.createdTime })),
+    ...(r.nextPageToken ? { nextPageToken: r.nextPageToken } : {}),
+  }),
+  listCustomRoles: page('customRole', 'customRoles'),
+  getCustomRole: one('customRole', 'customRole'),
+  createCustomRole: created('roleId'),
+  updateCustomRole: operation,
+  deleteCustomRole: operation,
 };
 
 /** The /cloud response message of an operation's domain result. */

@@ -1,5 +1,7 @@
 // The emulator's public types: how it is started, configured at run time and seeded, and the handle it returns.
 import type {
+  CustomRoleSpec,
+  UserGroupSpec,
   CreateApiKeyRequest,
   CreateServiceAccountRequest,
   CreateUserRequest,
@@ -77,6 +79,9 @@ export interface SeedInput {
   users?: (CreateUserRequest['spec'] & Unmodelled)[];
   serviceAccounts?: (CreateServiceAccountRequest['spec'] & Unmodelled)[];
   apiKeys?: (CreateApiKeyRequest['spec'] & Unmodelled)[];
+  customRoles?: CustomRoleSpec[];
+  /** Any type of group (SCIM and Google ones included), with its members by email (seeded users). */
+  userGroups?: (UserGroupSpec & { memberEmails?: string[] })[];
 }
 
 export interface SeedResult {
@@ -85,6 +90,8 @@ export interface SeedResult {
   serviceAccountIds: string[];
   /** The only place a seeded key's token is ever visible. */
   apiKeys: Array<{ keyId: string; token: string }>;
+  customRoleIds: string[];
+  userGroupIds: string[];
 }
 
 export interface Emulator {

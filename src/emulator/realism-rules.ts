@@ -7,10 +7,11 @@ import { ApiError, invalid, notFound } from './errors';
 import type { Realism, RealismSwitch } from './realism';
 import type { OperationRequest } from './routes';
 import { BASE64 } from './rules';
-import type { Store } from './store';
+import { customRoleHolders, type Store } from './store';
 
 const LAGGING = new Set(['getNamespace', 'updateNamespace', 'deleteNamespace']);
 const NAMESPACE_SPECS = new Set(['createNamespace', 'updateNamespace']);
+const MEMBER_CHANGES = new Set(['addUserGroupMember', 'removeUserGroupMember']);
 
 export class RealismRules {
   /** Reads refused so far per namespace: the lag answers PERMISSION_DENIED and NOT_FOUND in turn. */
@@ -29,6 +30,8 @@ export class RealismRules {
     const on = (name: RealismSwitch) => this.realism.on(name, dialect);
     if (LAGGING.has(operationId) && on('readAfterCreateLag')) this.#readAfterCreate(request, now);
     if (NAMESPACE_SPECS.has(operationId) && on('caBundleChecks')) caBundle(request);
+    if (MEMBER_CHANGES.has(operationId) && on('identityProviderGroups')) this.#memberChange(request);
+    if (operationId === 'deleteCustomRole' && on('customRoleInUse')) this.#roleInUse(request);
     if (operationId === 'createServiceAccount') {
       const spec = (request.body as { spec?: ServiceAccountSpec } | undefined)?.spec;
       // The given document has no namespace-scoped accounts: refused rather than silently dropped.
@@ -40,6 +43,26 @@ export class RealismRules {
       }
       if (on('serviceAccountRoleRule')) roleRule(spec);
     }
+  }
+
+  #memberChange(request: OperationRequest): void {
+    const group = this.store.userGroups.get(request.params.groupId ?? '');
+    if (!group || group.spec.groupType === 'cloud') return;
+    const owner = group.spec.groupType === 'scim' ? 'SCIM' : 'Google';
+    throw new ApiError(
+      'failed_precondition',
+      `user group '${group.id}' is a ${owner} group: its members are managed by the identity provider`,
+    );
+  }
+
+  #roleInUse(request: OperationRequest): void {
+    const roleId = request.params.roleId ?? '';
+    const holders = this.store.customRoles.has(roleId) ? customRoleHolders(this.store, roleId) : [];
+    if (holders.length === 0) return;
+    throw new ApiError(
+      'failed_precondition',
+      `custom role '${roleId}' is still assigned (${holders.slice(0, 5).join(', ')}${holders.length > 5 ? ', …' : ''})`,
+    );
   }
 
   #readAfterCreate(request: OperationRequest, now: number): void {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../ops-api/types';
 import type { DialectName } from '../cloud-api';
+import type { ResourceKind } from './store/records';
 
 interface RealismEntry<P extends object> {
   /** One line: what the emulator does when the switch is on. */
@@ -153,6 +154,31 @@ export const REALISM = {
     ],
     ...NO_PARAMS,
   }),
+  identityProviderGroups: entry({
+    description:
+      'A SCIM or Google group\u2019s members belong to the identity provider: AddUserGroupMember and ' +
+      'RemoveUserGroupMember on one answer FAILED_PRECONDITION (the group stays readable, its members listed).',
+    sources: [
+      'temporalio/terraform-provider-temporalcloud internal/provider/user_group_resource.go (creates and ' +
+        'updates CloudGroup groups only) and scim_group_datasource.go (SCIM groups are read, never managed)',
+      'temporalio/terraform-provider-temporalcloud internal/provider/user_group_members_resource.go (members ' +
+        'are set on a group id through Add/RemoveUserGroupMember, never on an identity provider\u2019s group)',
+      'temporalio/cloud-api UserGroupSpec (group_type oneof: google_group, scim_group, cloud_group)',
+    ],
+    ...NO_PARAMS,
+  }),
+  customRoleInUse: entry({
+    description:
+      'DeleteCustomRole of a role a user, group or service account still names in ' +
+      'access.accountAccess.customRoles answers FAILED_PRECONDITION naming them (unverified against the live ' +
+      'service: no public client shows the answer; refusing is the safe side).',
+    sources: [
+      'temporalio/terraform-provider-temporalcloud internal/provider/custom_role_resource.go (Delete sends the ' +
+        'role\u2019s resourceVersion and reports any failure as it came; no cascade to its holders)',
+      'temporalio/cloud-api AccountAccess.custom_roles (holders name roles by id)',
+    ],
+    ...NO_PARAMS,
+  }),
 } as const;
 
 export type RealismSwitch = keyof typeof REALISM;
@@ -164,7 +190,7 @@ export type RealismParamsUpdate = { [S in RealismSwitch]?: Partial<RealismParams
 
 /** One field of a resource's spec that a whole-spec update left out, so the real service would clear it. */
 export interface UnmodelledLoss {
-  kind: 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
+  kind: ResourceKind;
   id: string;
   operationId: string;
   /** The lost field, in the real API's names (`spec.access.accountAccess.customRoles`). */

@@ -4,14 +4,21 @@ import type { AnyOperationId, NamespacePermission, OwnerType } from '../ops-api/
 import { paginate, type PageLimits, type PageRequest } from './pagination';
 import { REGIONS } from './regions';
 import {
+  changeMember,
   createApiKey,
+  createCustomRole,
+  createUserGroup,
   createNamespace,
   createServiceAccount,
   createUser,
   setNamespaceAccess,
+  setUserGroupNamespaceAccess,
   updateApiKey,
+  updateCustomRole,
+  updateUserGroup,
   updateNamespace,
   updatePrincipal,
+  iso,
   type MutationOptions,
   type RecordOf,
   type ResourceKind,
@@ -25,8 +32,10 @@ export interface ListFilters {
   name?: string;
   /** listUsers: the user's email (case-insensitively). */
   email?: string;
-  /** listUsers: users with access to this namespace id. */
+  /** listUsers, listUserGroups: those with access to this namespace id. */
   namespace?: string;
+  /** listUserGroups: the group's display name. */
+  displayName?: string;
 }
 
 /** What a handler sees of a request once auth, faults and schema validation have passed. */
@@ -135,6 +144,41 @@ export const HANDLERS: Record<AnyOperationId, Handler> = {
       req.body as AccessChange,
       mutation,
     ),
+  // User groups and custom roles (the real API only).
+  listUserGroups: list('userGroup', 'groups', (g, { filters }) => {
+    const { namespace, displayName } = filters ?? {};
+    return (
+      (displayName === undefined || g.spec.displayName === displayName) &&
+      (namespace === undefined || Object.hasOwn(g.spec.access?.namespaceAccesses ?? {}, namespace))
+    );
+  }),
+  getUserGroup: get('userGroup', 'groupId'),
+  createUserGroup: (req, { store, mutation }) => createUserGroup(store, req.body as Body, mutation),
+  updateUserGroup: (req, { store, mutation }) =>
+    updateUserGroup(store, param(req, 'groupId'), req.body as Body, mutation),
+  deleteUserGroup: remove('userGroup', 'deleteUserGroup', 'groupId'),
+  setUserGroupNamespaceAccess: (req, { store, mutation }) =>
+    setUserGroupNamespaceAccess(store, param(req, 'groupId'), req.body as AccessChange, mutation),
+  addUserGroupMember: (req, { store, mutation }) =>
+    changeMember(store, param(req, 'groupId'), req.body as Body, true, mutation),
+  removeUserGroupMember: (req, { store, mutation }) =>
+    changeMember(store, param(req, 'groupId'), req.body as Body, false, mutation),
+  listUserGroupMembers: (req, { store, limits }) => {
+    const group = store.existing('userGroup', param(req, 'groupId'));
+    // The members' join order is the cursor's sequence.
+    const members = group.members.map((m, i) => ({ ...m, seq: i + 1 }));
+    const { page, nextPageToken } = paginate('members', members, req.query, limits);
+    return {
+      members: page.map((m) => ({ userId: m.userId, createdTime: iso(m.addedAt) })),
+      ...(nextPageToken ? { nextPageToken } : {}),
+    };
+  },
+  listCustomRoles: list('customRole', 'customRoles'),
+  getCustomRole: get('customRole', 'roleId'),
+  createCustomRole: (req, { store, mutation }) => createCustomRole(store, req.body as Body, mutation),
+  updateCustomRole: (req, { store, mutation }) =>
+    updateCustomRole(store, param(req, 'roleId'), req.body as Body, mutation),
+  deleteCustomRole: remove('customRole', 'deleteCustomRole', 'roleId'),
 };
 
 type AccessChange = {

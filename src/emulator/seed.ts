@@ -1,13 +1,21 @@
 // seed(): resources inserted already active (no async operation), each item validated with the very schema
-// its create operation uses over HTTP and the same rules, in the order namespaces → users → service accounts
-// → API keys, all or nothing.
+// its create operation uses over HTTP (where the given document has one) and the same rules, in the order
+// namespaces → custom roles → users → service accounts → user groups → API keys, all or nothing. Groups are
+// seeded with any type (SCIM and Google groups come from the identity provider, not the API) and members.
 import type { ValidateFunction } from 'ajv/dist/2020';
 import type { OperationId } from '../ops-api/types';
 import { ApiError } from './errors';
 import type { SeedInput, SeedResult } from './options';
 import { readClock, type Runtime } from './runtime';
 import type { OperationRoute } from './spec-loader';
-import { seedApiKey, seedNamespace, seedServiceAccount, seedUser } from './store';
+import {
+  seedApiKey,
+  seedCustomRole,
+  seedNamespace,
+  seedServiceAccount,
+  seedUser,
+  seedUserGroup,
+} from './store';
 import { seedUnmodelled } from './unmodelled-fields';
 import { validationError } from './validator';
 
@@ -16,6 +24,7 @@ type SeedList = keyof SeedInput;
 /** Each list: the operation whose request schema its items meet, how one is stored, and where its id goes. */
 const SEED_LISTS = [
   { list: 'namespaces', operationId: 'createNamespace', seed: seedNamespace, into: 'namespaceIds' },
+  { list: 'customRoles', seed: seedCustomRole, into: 'customRoleIds' },
   { list: 'users', operationId: 'createUser', seed: seedUser, into: 'userIds' },
   {
     list: 'serviceAccounts',
@@ -23,10 +32,12 @@ const SEED_LISTS = [
     seed: seedServiceAccount,
     into: 'serviceAccountIds',
   },
+  { list: 'userGroups', seed: seedUserGroup, into: 'userGroupIds' },
   { list: 'apiKeys', operationId: 'createApiKey', seed: seedApiKey, into: 'apiKeys' },
 ] as const satisfies ReadonlyArray<{
   list: SeedList;
-  operationId: OperationId;
+  /** The create whose /api/v1 body schema the items meet (none: the given document lacks the resource). */
+  operationId?: OperationId;
   seed: unknown;
   into: keyof SeedResult;
 }>;
@@ -43,9 +54,18 @@ export function seeder(rt: Runtime, routes: readonly OperationRoute[]) {
       throw new ApiError('invalid_argument', 'seed input must be an object', 'seed');
     const now = await readClock(rt);
     rt.store.settle(now);
-    const result: SeedResult = { namespaceIds: [], userIds: [], serviceAccountIds: [], apiKeys: [] };
+    const result: SeedResult = {
+      namespaceIds: [],
+      userIds: [],
+      serviceAccountIds: [],
+      apiKeys: [],
+      customRoleIds: [],
+      userGroupIds: [],
+    };
     rt.store.transaction(() => {
-      for (const { list, operationId, seed, into } of SEED_LISTS) {
+      for (const entry of SEED_LISTS) {
+        const { list, seed, into } = entry;
+        const validate = 'operationId' in entry ? validators.get(entry.operationId) : undefined;
         const items: unknown = (input as Record<string, unknown>)[list];
         if (items === undefined) continue;
         if (!Array.isArray(items)) throw new ApiError('invalid_argument', `${list} must be an array`, list);
@@ -53,8 +73,7 @@ export function seeder(rt: Runtime, routes: readonly OperationRoute[]) {
           try {
             // A spec may carry `preserved`: real-API fields the domain does not model (unmodelled-fields.ts).
             const { spec, unmodelled: kept } = seedUnmodelled(list, item);
-            const validate = validators.get(operationId)!;
-            if (!validate({ spec })) throw validationError(validate.errors ?? [], 'body');
+            if (validate && !validate({ spec })) throw validationError(validate.errors ?? [], 'body');
             (result[into] as unknown[]).push(seed(rt.store, spec as never, now, kept));
           } catch (error) {
             throw named(error, list, i);

@@ -4,13 +4,16 @@
 
 import {
   apiKeySpecToCloud,
+  customRoleSpecToCloud,
   isObject,
   namespaceSpecToCloud,
   protoJsonProblems,
   protoType,
   serviceAccountSpecToCloud,
+  userGroupSpecToCloud,
   userSpecToCloud,
   type Json,
+  type UserGroupSpecForm,
 } from '../cloud-api';
 import { invalid } from './errors';
 
@@ -35,7 +38,11 @@ export function lostFields(before: unknown, after: unknown, path = ''): string[]
   return lost;
 }
 
-type SeedList = 'namespaces' | 'users' | 'serviceAccounts' | 'apiKeys';
+type SeedList = 'namespaces' | 'users' | 'serviceAccounts' | 'apiKeys' | 'customRoles' | 'userGroups';
+
+/** A seeded group's spec: its members (memberEmails) are not part of it. */
+const groupSpecToCloud = ({ memberEmails: _m, ...spec }: UserGroupSpecForm & { memberEmails?: string[] }) =>
+  userGroupSpecToCloud(spec);
 
 const SEED_SPECS: Record<SeedList, { type: string; toCloud: (spec: never) => Json }> = {
   namespaces: { type: 'temporal.api.cloud.namespace.v1.NamespaceSpec', toCloud: namespaceSpecToCloud },
@@ -45,6 +52,8 @@ const SEED_SPECS: Record<SeedList, { type: string; toCloud: (spec: never) => Jso
     toCloud: serviceAccountSpecToCloud,
   },
   apiKeys: { type: 'temporal.api.cloud.identity.v1.ApiKeySpec', toCloud: apiKeySpecToCloud },
+  customRoles: { type: 'temporal.api.cloud.identity.v1.CustomRoleSpec', toCloud: customRoleSpecToCloud },
+  userGroups: { type: 'temporal.api.cloud.identity.v1.UserGroupSpec', toCloud: groupSpecToCloud },
 };
 
 /**

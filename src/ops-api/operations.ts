@@ -13,6 +13,7 @@ import type {
   CreateServiceAccountResponse,
   CreateUserRequest,
   CreateUserResponse,
+  CustomRole,
   DeleteParams,
   ListApiKeysParams,
   ListApiKeysResponse,
@@ -27,6 +28,7 @@ import type {
   ServiceAccount,
   UpdateNamespaceRequest,
   User,
+  UserGroup,
 } from './types';
 
 export abstract class OpsApiOperations {
@@ -121,5 +123,53 @@ export abstract class OpsApiOperations {
     input: OperationInput<'setServiceAccountNamespaceAccess'>,
   ): Promise<AsyncOperationResponse> {
     return this.call('setServiceAccountNamespaceAccess', input);
+  }
+
+  // The real API only: user groups, their members, and custom roles (see types.ts).
+  listUserGroups(params: OperationInput<'listUserGroups'> = {}): Promise<OperationOutput<'listUserGroups'>> {
+    return this.call('listUserGroups', params);
+  }
+  getUserGroup(groupId: string): Promise<UserGroup> {
+    return this.call('getUserGroup', { groupId });
+  }
+  createUserGroup(body: OperationInput<'createUserGroup'>): Promise<OperationOutput<'createUserGroup'>> {
+    return this.call('createUserGroup', body);
+  }
+  updateUserGroup(input: OperationInput<'updateUserGroup'>): Promise<AsyncOperationResponse> {
+    return this.call('updateUserGroup', input);
+  }
+  deleteUserGroup(groupId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
+    return this.call('deleteUserGroup', { groupId, ...params });
+  }
+  setUserGroupNamespaceAccess(
+    input: OperationInput<'setUserGroupNamespaceAccess'>,
+  ): Promise<AsyncOperationResponse> {
+    return this.call('setUserGroupNamespaceAccess', input);
+  }
+  addUserGroupMember(input: OperationInput<'addUserGroupMember'>): Promise<AsyncOperationResponse> {
+    return this.call('addUserGroupMember', input);
+  }
+  removeUserGroupMember(input: OperationInput<'removeUserGroupMember'>): Promise<AsyncOperationResponse> {
+    return this.call('removeUserGroupMember', input);
+  }
+  listUserGroupMembers(
+    params: OperationInput<'listUserGroupMembers'>,
+  ): Promise<OperationOutput<'listUserGroupMembers'>> {
+    return this.call('listUserGroupMembers', params);
+  }
+  listCustomRoles(params: PageParams = {}): Promise<OperationOutput<'listCustomRoles'>> {
+    return this.call('listCustomRoles', params);
+  }
+  getCustomRole(roleId: string): Promise<CustomRole> {
+    return this.call('getCustomRole', { roleId });
+  }
+  createCustomRole(body: OperationInput<'createCustomRole'>): Promise<OperationOutput<'createCustomRole'>> {
+    return this.call('createCustomRole', body);
+  }
+  updateCustomRole(input: OperationInput<'updateCustomRole'>): Promise<AsyncOperationResponse> {
+    return this.call('updateCustomRole', input);
+  }
+  deleteCustomRole(roleId: string, params: DeleteParams = {}): Promise<AsyncOperationResponse> {
+    return this.call('deleteCustomRole', { roleId, ...params });
   }
 }

@@ -1,11 +1,25 @@
 import type { OpsApiClient } from './client';
-import type { ApiKey, ListApiKeysParams, Namespace, PageParams, ServiceAccount, User } from './types';
+import type {
+  ApiKey,
+  CustomRole,
+  ListApiKeysParams,
+  ListUserGroupsParams,
+  Namespace,
+  PageParams,
+  ServiceAccount,
+  User,
+  UserGroup,
+  UserGroupMember,
+} from './types';
 
 interface ListOperations {
   listNamespaces: { params: PageParams; item: Namespace };
   listUsers: { params: PageParams; item: User };
   listServiceAccounts: { params: PageParams; item: ServiceAccount };
   listApiKeys: { params: ListApiKeysParams; item: ApiKey };
+  listUserGroups: { params: ListUserGroupsParams; item: UserGroup };
+  listUserGroupMembers: { params: PageParams & { groupId: string }; item: UserGroupMember };
+  listCustomRoles: { params: PageParams; item: CustomRole };
 }
 export type ListOperationId = keyof ListOperations;
 export type ListItem<Op extends ListOperationId> = ListOperations[Op]['item'];
@@ -15,6 +29,9 @@ const ITEMS_FIELD = {
   listUsers: 'users',
   listServiceAccounts: 'serviceAccounts',
   listApiKeys: 'apiKeys',
+  listUserGroups: 'groups',
+  listUserGroupMembers: 'members',
+  listCustomRoles: 'customRoles',
 } as const satisfies Record<ListOperationId, string>;
 
 /**
@@ -24,7 +41,7 @@ const ITEMS_FIELD = {
 export async function* paginate<Op extends ListOperationId>(
   client: OpsApiClient,
   operationId: Op,
-  params: ListOperations[Op]['params'] = {},
+  params: ListOperations[Op]['params'] = {} as ListOperations[Op]['params'],
 ): AsyncGenerator<ListItem<Op>[]> {
   const seen = new Set<string>();
   let pageToken = params.pageToken;

@@ -1,6 +1,16 @@
 // Facts about the API's resources that workflows, activities and desired state must agree on. Workflow-safe.
 import type { Namespace, NamespaceSpec, ServiceAccount } from './types';
 
+/**
+ * The custom roles (ids) a user's or group's account access names. The domain does not model them: they travel
+ * in the spec's `preserved` part as the real API has them (`access.accountAccess.customRoles`).
+ */
+export function customRolesOf(spec: { preserved?: Record<string, unknown> }): string[] {
+  const access = spec.preserved?.access as { accountAccess?: { customRoles?: unknown } } | undefined;
+  const roles = access?.accountAccess?.customRoles;
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+}
+
 /** Whether a service account reaches the namespace (by id): scoped to it, or granted access to it. */
 export function reachesNamespace(sa: Pick<ServiceAccount, 'spec'>, namespace: string): boolean {
   return (

@@ -1,4 +1,10 @@
-import { ApplicationFailure, defineQuery, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { User } from '../ops-api/types';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
@@ -13,7 +19,18 @@ import type { DeleteResult } from '../activities/util';
 import { deleteResource, describeError, failureType, operationKey } from './common';
 import { DecisionGate, openDecidingRun, type Decision, type DecisionStatus } from './approvals';
 import { endTemporaryAccess, type EndedAccess } from './offboard-access';
+import {
+  groupsReport,
+  leaveGroups,
+  planGroups,
+  type GroupOutcome,
+  type GroupsPlan,
+  type GroupsReport,
+} from './offboard-groups';
 import { stopAndDeleteKeys, type StoppedKey } from './offboard-keys';
+
+/** Runs started before offboarding looked at groups replay without it. */
+const GROUPS_PATCH = 'offboard-user-groups';
 
 const { getUser } = proxyActivities<Activities>(opsApiCall);
 const { findUsersByEmail, listApiKeysByOwner } = proxyActivities<Activities>(opsApiPaging);
@@ -31,10 +48,12 @@ export interface OffboardPlan {
   user: { id: string; email: string; state: string };
   apiKeys: PlannedKey[];
   deleteUser: boolean;
+  /** The groups and custom roles the user has (absent in runs started before this existed). */
+  groups?: GroupsPlan;
 }
 
 export interface RemovedItem {
-  kind: 'apiKey' | 'user';
+  kind: 'apiKey' | 'user' | 'groupMembership';
   id: string;
   name: string;
 }
@@ -63,6 +82,8 @@ export interface OffboardReport {
   keysStopped: StoppedKey[];
   /** Their temporary-access runs this offboarding ended (each takes back what it granted). */
   temporaryAccess: EndedAccess[];
+  /** The groups and custom roles they had, and which groups they left (SCIM / Google ones are reported). */
+  groups: GroupsReport;
   approval?: Decision;
   startedAt: string;
   completedAt: string;
@@ -75,6 +96,7 @@ export interface OffboardStatus extends DecisionStatus {
     | 'planning'
     | 'awaiting-approval'
     | 'deleting-api-keys'
+    | 'leaving-groups'
     | 'deleting-user'
     | 'completed'
     | 'failed';
@@ -105,6 +127,7 @@ interface Offboarding {
   skipped: SkippedItem[];
   keysStopped: StoppedKey[];
   temporaryAccess: EndedAccess[];
+  groupOutcomes: GroupOutcome[];
   decision?: Decision;
 }
 
@@ -122,6 +145,7 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     skipped: [],
     keysStopped: [],
     temporaryAccess: [],
+    groupOutcomes: [],
   };
 
   const { input } = run;
@@ -143,6 +167,11 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
       await removeKeys(run, plan);
     } finally {
       run.temporaryAccess = await ending;
+    }
+    if (plan.groups?.offered) {
+      status.step = 'leaving-groups';
+      run.groupOutcomes = await leaveGroups(plan.groups, user.id);
+      for (const o of run.groupOutcomes) if (o.outcome === 'removed') run.removed.push(groupItem(o));
     }
     if (input.deleteUser) {
       status.step = 'deleting-user';
@@ -175,6 +204,7 @@ async function planOffboarding(run: Offboarding, user: User): Promise<OffboardPl
       expiryTime: k.spec.expiryTime,
     })),
     deleteUser: run.input.deleteUser,
+    ...(patched(GROUPS_PATCH) ? { groups: await planGroups(user.id) } : {}),
   };
   run.status.plan = plan;
   return plan;
@@ -195,6 +225,12 @@ function record(run: Offboarding, item: RemovedItem, res: DeleteResult): void {
   else if (res.outcome === 'already-gone') run.skipped.push({ ...item, reason: 'already gone' });
   else run.skipped.push({ ...item, reason: `deleted by another operation (${res.asyncOperationId})` });
 }
+
+const groupItem = (o: GroupOutcome): RemovedItem => ({
+  kind: 'groupMembership',
+  id: o.groupId,
+  name: o.displayName,
+});
 
 function skipEverything(run: Offboarding, plan: OffboardPlan, reason: string): void {
   for (const k of plan.apiKeys) run.skipped.push({ kind: 'apiKey', id: k.id, name: k.displayName, reason });
@@ -258,6 +294,7 @@ function report(run: Offboarding, plan: OffboardPlan, outcome: OffboardReport['o
     skipped: run.skipped,
     keysStopped: run.keysStopped,
     temporaryAccess: run.temporaryAccess,
+    groups: groupsReport(plan.groups, run.groupOutcomes),
     ...(decision ? { approval: decision } : {}),
     startedAt: run.startedAt,
     completedAt: new Date().toISOString(),

@@ -185,10 +185,14 @@ describe('undocumentedConflictCodes', () => {
 });
 
 describe('unmodelledFields', () => {
-  const customRoles = ['role-auditor'];
+  let customRoles: string[];
 
   test('kept on create and read back; an update that leaves them out loses them, and says so', async () => {
     api = await withSwitches({ unmodelledFields: true });
+    // Users name custom roles that exist (by id).
+    const roles = [{ resources: { resourceType: 'namespace', allowAll: true }, actions: ['namespace:read'] }];
+    customRoles = (await api.emu.seed({ customRoles: [{ name: 'auditor', permissions: roles }] }))
+      .customRoleIds;
     const created = await api.call('POST', '/cloud/users', {
       spec: { email: 'cr@example.com', access: { accountAccess: { role: 'ROLE_READ', customRoles } } },
     });

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { ManualClock, startEmulator, type Emulator } from '../../src/emulator';
-import { listAll, OpsApiClient, OpsApiError, parseRetryAfter, type ListOperationId } from '../../src/ops-api';
+import { listAll, OpsApiClient, OpsApiError, parseRetryAfter } from '../../src/ops-api';
 import { ROUTE_PROOF_MS } from '../../src/ops-api/client';
 
 const API_KEY = 'client-test-key-7f3a9c';
@@ -208,7 +208,7 @@ describe('pagination', () => {
         expiryTime: inAMonth(),
       })),
     });
-    const ops: ListOperationId[] = ['listNamespaces', 'listUsers', 'listServiceAccounts', 'listApiKeys'];
+    const ops = ['listNamespaces', 'listUsers', 'listServiceAccounts', 'listApiKeys'] as const;
     for (const op of ops) {
       emulator.clearRequestLog();
       const items = await listAll(client, op, { pageSize: 100 });

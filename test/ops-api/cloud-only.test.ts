@@ -147,10 +147,15 @@ test('updateApiKey disables a key in one call, reversibly; the openapi dialect d
 });
 
 describe('what this product does not model travels from the read to the whole-spec update', () => {
-  const custom = { customRoles: ['auditor'] };
+  let custom: { customRoles: string[] };
 
   test('a user’s custom roles survive a role change and the loss of the role; the openapi dialect never sends them', async () => {
     api.emu.configure({ realism: { unmodelledFields: true } });
+    const permissions = [
+      { resources: { resourceType: 'namespace', allowAll: true }, actions: ['namespace:read'] },
+    ];
+    const { customRoleIds } = await api.emu.seed({ customRoles: [{ name: 'auditor', permissions }] });
+    custom = { customRoles: customRoleIds };
     const { userIds } = await api.emu.seed({
       users: [
         {

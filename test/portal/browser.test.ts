@@ -255,7 +255,7 @@ browserTest('an approver rejects an offboarding: nothing is removed', async () =
   expect(await textOf(bob, '#live li[data-step="completed"] .step-label')).toBe(`Rejected by ${BOB}`);
   expect(
     await bob.$$eval('#live li[data-state="skipped"]', (lis) => lis.map((li) => li.dataset.step)),
-  ).toEqual(['deleting-api-keys', 'deleting-user']);
+  ).toEqual(['deleting-api-keys', 'leaving-groups', 'deleting-user']);
   // The requester's page followed by itself.
   await alice.waitForSelector('#live[data-status="COMPLETED"]');
   const state = portal.stack.opsApi.emulator!.snapshot();

@@ -38,6 +38,7 @@ test('a completed run is done but for what its result says it skipped', () => {
     'planning:done',
     'awaiting-approval:done',
     'deleting-api-keys:skipped',
+    'leaving-groups:skipped',
     'deleting-user:skipped',
     'completed:done',
   ]);

@@ -16,7 +16,9 @@ const NS_EXTRAS = {
   lifecycle: { enableDeleteProtection: true },
   searchAttributes: { CustomerId: 'SEARCH_ATTRIBUTE_TYPE_KEYWORD' },
 };
-const ROLES = { access: { accountAccess: { customRoles: ['auditor'] } } };
+/** The users' custom roles (a role that exists, by id: set by seedAccount). */
+let ROLES: { access: { accountAccess: { customRoles: string[] } } };
+let seeds = 0;
 const DESCRIPTION = { description: 'deploys payments' };
 
 /** The account as someone set it up in the console, with what this product does not model. */
@@ -29,6 +31,13 @@ async function seedAccount() {
     ],
   });
   const read = { permission: 'read' as const };
+  const permissions = [
+    { resources: { resourceType: 'namespace', allowAll: true }, actions: ['namespace:read'] },
+  ];
+  const roles = await suite.stack.emulator.seed({
+    customRoles: [{ name: `auditor-${++seeds}`, permissions }],
+  });
+  ROLES = { access: { accountAccess: { customRoles: roles.customRoleIds } } };
   const seeded = await suite.stack.emulator.seed({
     serviceAccounts: [
       {

@@ -12,6 +12,7 @@ import {
   type BaseRecord,
   type EmulatorState,
   type Json,
+  type MemberChange,
   type MutationOptions,
   type OperationRecord,
   type PersistedState,
@@ -38,6 +39,8 @@ export interface ResourceType<R extends BaseRecord = BaseRecord> {
   created?(record: R, at: number): void;
   /** Told when a whole-spec update of it is fulfilled (its new spec in place). */
   updated?(record: R, at: number): void;
+  /** Told when an Add/RemoveUserGroupMember of it is fulfilled. */
+  memberChanged?(record: R, change: MemberChange, at: number): void;
   /** Told when it is removed. */
   removed?(store: Store, id: string): void;
   /** The resource as the API answers it. */
@@ -77,6 +80,8 @@ export class Store {
   readonly users = new Map<string, RecordOf['user']>();
   readonly serviceAccounts = new Map<string, RecordOf['serviceAccount']>();
   readonly apiKeys = new Map<string, RecordOf['apiKey']>();
+  readonly userGroups = new Map<string, RecordOf['userGroup']>();
+  readonly customRoles = new Map<string, RecordOf['customRole']>();
   readonly operations = new Map<string, OperationRecord>();
   private seq = 0;
   private lastNow = 0;
@@ -105,6 +110,8 @@ export class Store {
       user: this.users,
       serviceAccount: this.serviceAccounts,
       apiKey: this.apiKeys,
+      userGroup: this.userGroups,
+      customRole: this.customRoles,
     };
     return maps[kind] as Map<string, RecordOf[K]>;
   }
@@ -208,6 +215,20 @@ export class Store {
     return { asyncOperationId: op.id };
   }
 
+  /** A change of what a record holds besides its spec (a group's members): applied once fulfilled. */
+  amend(
+    kind: ResourceKind,
+    operationType: AnyOperationId,
+    record: BaseRecord,
+    change: MemberChange,
+    options: MutationOptions,
+  ): AsyncOperationResponse {
+    const op = this.startOperation(operationType, { kind, id: record.id }, options);
+    op.pendingMember = { ...change };
+    record.asyncOperationId = op.id;
+    return { asyncOperationId: op.id };
+  }
+
   private startOperation(
     operationType: AnyOperationId,
     target: OperationRecord['target'],
@@ -260,6 +281,7 @@ export class Store {
       if (!ok && !type.updating) return;
       if (ok) {
         if (op.pendingSpec) record.spec = op.pendingSpec;
+        if (op.pendingMember) type.memberChanged?.(record, op.pendingMember, op.finishAt);
         if (op.pendingUnmodelled?.fields) record.unmodelled = structuredClone(op.pendingUnmodelled.fields);
         else if (op.pendingUnmodelled) delete record.unmodelled;
         type.updated?.(record, op.finishAt);
@@ -314,6 +336,8 @@ export class Store {
       users: [...this.users.values()],
       serviceAccounts: [...this.serviceAccounts.values()],
       apiKeys: [...this.apiKeys.values()],
+      userGroups: [...this.userGroups.values()],
+      customRoles: [...this.customRoles.values()],
       asyncOperations: [...this.operations.values()],
     });
   }
@@ -332,6 +356,8 @@ export class Store {
     fill(this.users, copy.users);
     fill(this.serviceAccounts, copy.serviceAccounts);
     fill(this.apiKeys, copy.apiKeys);
+    fill(this.userGroups, copy.userGroups ?? []);
+    fill(this.customRoles, copy.customRoles ?? []);
     fill(this.operations, copy.asyncOperations.map(pendingSpecOf));
     this.seq = copy.seq;
     this.lastNow = copy.lastNow;
@@ -361,6 +387,11 @@ export class Store {
         ...(this.render('apiKey', r) as object),
         tokenSha256: r.tokenSha256,
       })),
+      userGroups: [...this.userGroups.values()].map((r) => ({
+        ...(this.render('userGroup', r) as object),
+        members: r.members.map((m) => m.userId),
+      })),
+      customRoles: all('customRole'),
       asyncOperations: [...this.operations.values()].map((op) => this.renderOperation(op)),
     } as EmulatorState;
   }

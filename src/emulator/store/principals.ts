@@ -4,6 +4,7 @@ import type { Access, AnyOperationId, NamespacePermission } from '../../ops-api/
 import { invalid, notFound } from '../errors';
 import { checkAccess, checkScopeKept } from '../rules';
 import { checkVersion, failedPrecondition, type ResourceType, type Store } from './core';
+import { checkCustomRoles } from './custom-roles';
 import {
   renderTracked,
   type MutationOptions,
@@ -67,8 +68,10 @@ export function updatePrincipal(
     throw invalid(`spec.${key}`, `is immutable (it is '${was}')`);
   }
   checkPrincipalAccess(store, body.spec.access);
-  if (kind === 'serviceAccount')
+  checkCustomRoles(store, options.unmodelled?.fields);
+  if (kind === 'serviceAccount') {
     checkScopeKept(record.spec as ServiceAccountSpec, body.spec as ServiceAccountSpec);
+  }
   const spec = { [key]: was, ...accessOf(body.spec) };
   const operationType = kind === 'user' ? 'updateUser' : 'updateServiceAccount';
   return change(store, kind, record, spec, body.resourceVersion, { ...options, operationType });

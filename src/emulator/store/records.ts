@@ -14,6 +14,8 @@ import type {
   ServiceAccount,
   ServiceAccountState,
   User,
+  UserGroup,
+  CustomRole,
   UserState,
 } from '../../ops-api/types';
 import type { UnmodelledSent } from '../unmodelled-fields';
@@ -24,7 +26,10 @@ export type ApiKeySpec = CreateApiKeyRequest['spec'];
 /** What an API key record keeps: the create's fields, and whether updateApiKey disabled it. */
 export type StoredApiKeySpec = ApiKeySpec & { disabled?: boolean };
 export type Json = Record<string, unknown>;
-export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
+export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey' | 'userGroup' | 'customRole';
+/** The modelled part of a group's or custom role's spec (the rest is the record's `unmodelled`). */
+export type UserGroupSpec = Omit<UserGroup['spec'], 'preserved'>;
+export type CustomRoleSpec = Omit<CustomRole['spec'], 'preserved'>;
 
 export interface BaseRecord {
   id: string;
@@ -61,11 +66,28 @@ export interface ApiKeyRecord extends BaseRecord {
   /** The token itself is never kept: only its sha256 (hex). */
   tokenSha256: string;
 }
+export interface UserGroupRecord extends BaseRecord {
+  spec: UserGroupSpec;
+  state: UserGroup['state'];
+  /** Its members (user ids) and when each joined; not part of the spec (Get/Add/RemoveUserGroupMember). */
+  members: Array<{ userId: string; addedAt: number }>;
+}
+export interface CustomRoleRecord extends BaseRecord {
+  spec: CustomRoleSpec;
+  state: CustomRole['state'];
+}
 export interface RecordOf {
   namespace: NamespaceRecord;
   user: UserRecord;
   serviceAccount: ServiceAccountRecord;
   apiKey: ApiKeyRecord;
+  userGroup: UserGroupRecord;
+  customRole: CustomRoleRecord;
+}
+/** A membership change an Add/RemoveUserGroupMember operation makes once fulfilled. */
+export interface MemberChange {
+  userId: string;
+  add: boolean;
 }
 
 export interface OperationRecord {
@@ -84,6 +106,8 @@ export interface OperationRecord {
   pendingSpec?: object;
   /** A whole-spec update's unmodelled fields (replacing the old ones) once fulfilled. */
   pendingUnmodelled?: UnmodelledSent;
+  /** Add/RemoveUserGroupMember: the membership change once fulfilled. */
+  pendingMember?: MemberChange;
   /** Under a client-chosen id: what the request was, and the answer a repeat of it gets again. */
   replay?: { fingerprint: string; response: unknown };
 }
@@ -97,6 +121,9 @@ export interface PersistedState {
   users: UserRecord[];
   serviceAccounts: ServiceAccountRecord[];
   apiKeys: ApiKeyRecord[];
+  /** Absent in state files written before groups and custom roles existed. */
+  userGroups?: UserGroupRecord[];
+  customRoles?: CustomRoleRecord[];
   asyncOperations: OperationRecord[];
 }
 
@@ -111,6 +138,9 @@ export interface EmulatorState {
   users: UserResource[];
   serviceAccounts: ServiceAccountResource[];
   apiKeys: Array<ApiKeyResource & { tokenSha256: string }>;
+  /** With their members (user ids), which the API answers apart (GetUserGroupMembers). */
+  userGroups: Array<UserGroup & { members: string[] }>;
+  customRoles: CustomRole[];
   asyncOperations: AsyncOperation[];
 }
 

@@ -3,6 +3,7 @@
 import { ApiError } from '../errors';
 import { checkLength, checkNamespaceScopedAccess, requireString } from '../rules';
 import type { Store } from './core';
+import { checkCustomRoles } from './custom-roles';
 import { accessOf, checkPrincipalAccess, principalType } from './principals';
 import {
   newId,
@@ -33,6 +34,7 @@ export function createServiceAccount(
   options: MutationOptions,
 ) {
   const spec = validateSpec(store, body.spec);
+  checkCustomRoles(store, options.unmodelled?.fields);
   const { record, asyncOperationId } = store.create(
     'serviceAccount',
     'createServiceAccount',

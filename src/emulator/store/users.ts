@@ -3,10 +3,13 @@
 import { ApiError } from '../errors';
 import { checkEmail, requireString } from '../rules';
 import type { Store } from './core';
+import { checkCustomRoles } from './custom-roles';
+import { leaveGroups } from './user-groups';
 import { checkPrincipalAccess, principalType } from './principals';
 import { newId, type Json, type MutationOptions, type UserRecord, type UserSpec } from './records';
 
-export const USER = principalType<UserRecord>('user', 'pending');
+// A deleted user leaves every group it was in.
+export const USER = { ...principalType<UserRecord>('user', 'pending'), removed: leaveGroups };
 
 function validateSpec(store: Store, spec: UserSpec): UserSpec {
   const email = requireString(spec.email, 'spec.email');
@@ -23,9 +26,17 @@ function validateSpec(store: Store, spec: UserSpec): UserSpec {
 
 export function createUser(store: Store, body: { spec: UserSpec }, options: MutationOptions) {
   const spec = validateSpec(store, body.spec);
+  checkCustomRoles(store, options.unmodelled?.fields);
   const { record, asyncOperationId } = store.create('user', 'createUser', { id: newId(), spec }, options);
   return { userId: record.id, asyncOperationId };
 }
 
-export const seedUser = (store: Store, spec: UserSpec, now: number, unmodelled?: Json): string =>
-  store.insert('user', { id: newId(), spec: validateSpec(store, spec), state: 'active' }, now, unmodelled).id;
+export const seedUser = (store: Store, spec: UserSpec, now: number, unmodelled?: Json): string => {
+  checkCustomRoles(store, unmodelled);
+  return store.insert(
+    'user',
+    { id: newId(), spec: validateSpec(store, spec), state: 'active' },
+    now,
+    unmodelled,
+  ).id;
+};

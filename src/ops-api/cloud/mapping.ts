@@ -4,18 +4,23 @@ import {
   apiKeySpecFromCloud,
   cloudProviders,
   compact,
+  customRoleSpecFromCloud,
   namespaceSpecFromCloud,
   obj,
   operationStates,
   resourceStates,
   serviceAccountSpecFromCloud,
   str,
+  userGroupSpecFromCloud,
   userSpecFromCloud,
   type Json,
 } from '../../cloud-api';
 import type {
   ApiKey,
   AsyncOperation,
+  CustomRole,
+  UserGroup,
+  UserGroupMember,
   AsyncOperationState,
   Namespace,
   NamespaceSpec,
@@ -68,6 +73,17 @@ export const serviceAccountFromCloud = (json: unknown): ServiceAccount =>
   ({ ...trackedFromCloud(obj(json)), spec: serviceAccountSpecFromCloud(obj(json).spec) }) as ServiceAccount;
 export const apiKeyFromCloud = (json: unknown): ApiKey =>
   ({ ...trackedFromCloud(obj(json)), spec: apiKeySpecFromCloud(obj(json).spec) }) as ApiKey;
+
+export const userGroupFromCloud = (json: unknown): UserGroup =>
+  ({ ...trackedFromCloud(obj(json)), spec: userGroupSpecFromCloud(obj(json).spec) }) as UserGroup;
+export const customRoleFromCloud = (json: unknown): CustomRole =>
+  ({ ...trackedFromCloud(obj(json)), spec: customRoleSpecFromCloud(obj(json).spec) }) as CustomRole;
+/** A member as the domain names it: the user (the one kind of member the API has). */
+export function userGroupMemberFromCloud(json: unknown): UserGroupMember {
+  const m = obj(json);
+  const createdTime = str(m.createdTime);
+  return { userId: str(obj(m.memberId).userId) ?? '', ...(createdTime ? { createdTime } : {}) };
+}
 
 export function regionFromCloud(json: unknown): Region {
   const r = obj(json);

@@ -14,10 +14,13 @@ import {
 import {
   apiKeyFromCloud,
   asyncOperationFromCloud,
+  customRoleFromCloud,
   namespaceFromCloud,
   regionFromCloud,
   serviceAccountFromCloud,
   userFromCloud,
+  userGroupFromCloud,
+  userGroupMemberFromCloud,
 } from '../cloud/mapping';
 import {
   ALL_OPERATION_IDS,
@@ -97,6 +100,20 @@ const RESPONSES: { [Op in AnyOperationId]: (body: Json) => Operations[Op]['outpu
   updateApiKey: started('updateApiKey'),
   setUserNamespaceAccess: started('setUserNamespaceAccess'),
   setServiceAccountNamespaceAccess: started('setServiceAccountNamespaceAccess'),
+  listUserGroups: (b) => ({ groups: list(b, 'groups').map(userGroupFromCloud), ...page(b) }),
+  getUserGroup: (b) => userGroupFromCloud(resource('getUserGroup', b, 'group')),
+  createUserGroup: (b) => created('createUserGroup', b, 'groupId'),
+  updateUserGroup: started('updateUserGroup'),
+  deleteUserGroup: started('deleteUserGroup'),
+  setUserGroupNamespaceAccess: started('setUserGroupNamespaceAccess'),
+  addUserGroupMember: started('addUserGroupMember'),
+  removeUserGroupMember: started('removeUserGroupMember'),
+  listUserGroupMembers: (b) => ({ members: list(b, 'members').map(userGroupMemberFromCloud), ...page(b) }),
+  listCustomRoles: (b) => ({ customRoles: list(b, 'customRoles').map(customRoleFromCloud), ...page(b) }),
+  getCustomRole: (b) => customRoleFromCloud(resource('getCustomRole', b, 'customRole')),
+  createCustomRole: (b) => created('createCustomRole', b, 'roleId'),
+  updateCustomRole: started('updateCustomRole'),
+  deleteCustomRole: started('deleteCustomRole'),
 };
 
 export function cloudDialect(version: string = DEFAULT_CLOUD_API_VERSION): wire.Dialect {
