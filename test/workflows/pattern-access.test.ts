@@ -22,12 +22,12 @@ let stack: OpsStack;
 let tmp: string;
 const cloud = testDialect() === 'cloud';
 
-// Operations finish at once, and a new namespace lags for 2 s (not a minute: this clock is the wall's).
+// Operations finish at once, and a new namespace lags for 0.5 s (not a minute: this clock is the wall's).
 stackPerTest(
   {
     asyncOperationDurationMs: 0,
     checkDurationMs: 100,
-    realismParams: { readAfterCreateLag: { lagMs: 2_000 } },
+    realismParams: { readAfterCreateLag: { lagMs: 500 } },
   },
   (made) => ({ env, stack } = made),
   createLocalEnv,
