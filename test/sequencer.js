@@ -15,6 +15,7 @@ const SLOW_FIRST = [
   'test/portal/browser.test.ts',
   'test/bench/bench.test.ts',
   'test/starters/desired-state.test.ts',
+  'test/workflows/pattern-access.test.ts',
   'test/service/banner.test.ts',
   'test/workflows/offboard-user.test.ts',
   'test/workflows/exactly-once.test.ts',
