@@ -129,15 +129,17 @@ export function customRolesChange(
   have: string[] | undefined,
   want: string[] | undefined,
 ): FieldChange | undefined {
-  if (want === undefined) return undefined;
+  if (want === undefined || !ctx.options.accessModel) return undefined;
   const from = roleSet((have ?? []).map((id) => ctx.roleNameById.get(id) ?? id));
   const to = roleSet(want);
   return same(from, to) ? undefined : { field: 'customRoles', from, to };
 }
 
 /** A new principal's custom roles, when it has any. */
-export function customRolesField(want: string[] | undefined): FieldChange[] {
-  return want?.length ? [{ field: 'customRoles', from: null, to: roleSet(want) }] : [];
+export function customRolesField(ctx: PlanContext, want: string[] | undefined): FieldChange[] {
+  return ctx.options.accessModel && want?.length
+    ? [{ field: 'customRoles', from: null, to: roleSet(want) }]
+    : [];
 }
 
 /** Access is written by namespace name in the file and by namespace id in the account. */

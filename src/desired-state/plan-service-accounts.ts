@@ -38,7 +38,7 @@ export function planServiceAccounts(ctx: PlanContext): void {
             ? [{ field: 'namespaceScoped', from: null, to: want.namespaceScoped }]
             : []),
           ...(want.accountRole ? [{ field: 'accountRole', from: null, to: want.accountRole }] : []),
-          ...customRolesField(want.customRoles),
+          ...customRolesField(ctx, want.customRoles),
           ...grantsOf(ctx, 'serviceAccount', want.name, want.access),
         ]),
       );

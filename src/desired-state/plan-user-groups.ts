@@ -74,7 +74,7 @@ export function planUserGroups(ctx: PlanContext): void {
 function createFields(ctx: PlanContext, want: UserGroupEntry): FieldChange[] {
   return [
     ...(want.accountRole ? [{ field: 'accountRole', from: null, to: want.accountRole }] : []),
-    ...customRolesField(want.customRoles),
+    ...customRolesField(ctx, want.customRoles),
     ...grantsOf(ctx, 'userGroup', want.name, want.access),
     ...(want.members ?? []).map((email) => ({ field: `members.${email}`, from: null, to: 'member' })),
   ];

@@ -19,7 +19,7 @@ export function planUsers(ctx: PlanContext): void {
       ctx.changes.push(
         creation('user', want.email, [
           role,
-          ...customRolesField(want.customRoles),
+          ...customRolesField(ctx, want.customRoles),
           ...grantsOf(ctx, 'user', want.email, want.access),
         ]),
       );

@@ -29,10 +29,11 @@ export function computePlan(desired: DesiredState, account: AccountSnapshot, opt
   const ctx = newPlanContext(desired, account, options);
   accessModelProblems(ctx);
   planNamespaces(ctx);
-  planCustomRoles(ctx);
+  // Where the API has neither, the problem above says so once: there is nothing of them to plan.
+  if (options.accessModel) planCustomRoles(ctx);
   planServiceAccounts(ctx);
   planUsers(ctx);
-  planUserGroups(ctx);
+  if (options.accessModel) planUserGroups(ctx);
   const { changes, unchanged, unmanaged, problems, notes } = ctx;
   return { changes, unchanged, unmanaged, problems, notes, fingerprint: fingerprintOf(changes, problems) };
 }
