@@ -68,15 +68,13 @@ export function planCustomRoles(ctx: PlanContext): void {
     ctx.prune.customRoles,
     'not in the file, and prune.customRoles owns it (deleted after the principals that hold it let it go)',
   );
-  blockHeldDeletions(ctx);
 }
 
 /**
  * A role to delete that a principal keeps after this plan (one the file does not manage, or leaves holding it) would
- * be refused by the API: the delete is blocked, naming the holders. Principals are planned after roles, so this looks
- * at what the file wants of them directly.
+ * be refused by the API: the delete is blocked, naming the holders. Run once every principal is planned.
  */
-function blockHeldDeletions(ctx: PlanContext): void {
+export function blockHeldRoleDeletions(ctx: PlanContext): void {
   for (const change of ctx.changes) {
     if (change.kind !== 'customRole' || change.action !== 'delete') continue;
     const holders = keptHolders(ctx, change.targetId!, change.name);

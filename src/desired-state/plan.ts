@@ -6,7 +6,7 @@ import { newPlanContext } from './plan-context';
 import { planNamespaces } from './plan-namespaces';
 import { planServiceAccounts } from './plan-service-accounts';
 import { planUsers } from './plan-users';
-import { accessModelProblems, planCustomRoles } from './plan-custom-roles';
+import { accessModelProblems, blockHeldRoleDeletions, planCustomRoles } from './plan-custom-roles';
 import { planUserGroups } from './plan-user-groups';
 import { fingerprintOf } from './plan-summary';
 
@@ -33,7 +33,10 @@ export function computePlan(desired: DesiredState, account: AccountSnapshot, opt
   if (options.accessModel) planCustomRoles(ctx);
   planServiceAccounts(ctx);
   planUsers(ctx);
-  if (options.accessModel) planUserGroups(ctx);
+  if (options.accessModel) {
+    planUserGroups(ctx);
+    blockHeldRoleDeletions(ctx);
+  }
   const { changes, unchanged, unmanaged, problems, notes } = ctx;
   return { changes, unchanged, unmanaged, problems, notes, fingerprint: fingerprintOf(changes, problems) };
 }

@@ -315,6 +315,8 @@ userGroups:
         user('u-cy', 'cy@example.com', ['r-held']),
       ],
     });
+    // eng holds `old` too, but is pruned with it: no hold on the delete.
+    acct.userGroups![0]!.customRoles = ['r-old'];
     const text = `${NAMESPACES}users:
   - { email: ana@example.com, customRoles: [auditor] }
 customRoles:
