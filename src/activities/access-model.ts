@@ -1,7 +1,7 @@
 // Desired state's user groups and custom roles (the real API only): made or adopted by name, a role's permissions
 // updated, a group's members added or removed one at a time, each under the step's own operation id.
 import { asyncOperationIdFor, listAll } from '../ops-api';
-import type { CustomRole, CustomRoleSpec, OpsApiClient, UserGroup, UserGroupSpec } from '../ops-api';
+import type { CustomRole, CustomRoleSpec, OpsApiClient, UserGroupSpec } from '../ops-api';
 import { isLive } from '../shared/resources';
 import { changeOnce, type ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
@@ -24,6 +24,18 @@ export interface GroupMemberInput {
 }
 
 export function createAccessModelActivities({ client }: ActivityDeps) {
+  /** Create-or-adopt: made by this step's own operation, or another one of the name, adopted as it is. */
+  const ensureByName = (
+    operationKey: string,
+    create: (asyncOperationId: string) => Promise<{ id: string; asyncOperationId: string }>,
+    find: () => Promise<{ id: string } | undefined>,
+  ) =>
+    createOrAdopt<{ id: string }, EnsuredAccessResource>(client, operationKey, {
+      create: async (asyncOperationId) => ({ ...(await create(asyncOperationId)), outcome: 'created' }),
+      find,
+      ours: (existing, asyncOperationId) => ({ id: existing.id, asyncOperationId, outcome: 'created' }),
+      adopt: (existing) => ({ id: existing.id, outcome: 'adopted' }),
+    });
   return {
     /**
      * Create-or-adopt a custom role by name (names are unique, 409 already_exists): one made by this step's own
@@ -33,18 +45,17 @@ export function createAccessModelActivities({ client }: ActivityDeps) {
       spec: CustomRoleSpec;
       operationKey: string;
     }): Promise<EnsuredAccessResource> {
-      return createOrAdopt<CustomRole, EnsuredAccessResource>(client, input.operationKey, {
-        create: async (asyncOperationId) => {
+      return ensureByName(
+        input.operationKey,
+        async (asyncOperationId) => {
           const made = await client.createCustomRole({ spec: input.spec, asyncOperationId });
-          return { id: made.roleId, asyncOperationId: made.asyncOperationId, outcome: 'created' };
+          return { id: made.roleId, asyncOperationId: made.asyncOperationId };
         },
-        find: async () =>
+        async () =>
           (await listAll(client, 'listCustomRoles')).find(
             (r) => r.spec.name === input.spec.name && isLive(r),
           ),
-        ours: (existing, asyncOperationId) => ({ id: existing.id, asyncOperationId, outcome: 'created' }),
-        adopt: (existing) => ({ id: existing.id, outcome: 'adopted' }),
-      });
+      );
     },
 
     /** A custom role's description and permissions, the rest of its spec as read. */
@@ -84,18 +95,17 @@ export function createAccessModelActivities({ client }: ActivityDeps) {
       operationKey: string;
     }): Promise<EnsuredAccessResource> {
       const wanted = input.spec.displayName.toLowerCase();
-      return createOrAdopt<UserGroup, EnsuredAccessResource>(client, input.operationKey, {
-        create: async (asyncOperationId) => {
+      return ensureByName(
+        input.operationKey,
+        async (asyncOperationId) => {
           const made = await client.createUserGroup({ spec: input.spec, asyncOperationId });
-          return { id: made.groupId, asyncOperationId: made.asyncOperationId, outcome: 'created' };
+          return { id: made.groupId, asyncOperationId: made.asyncOperationId };
         },
-        find: async () =>
+        async () =>
           (await listAll(client, 'listUserGroups')).find(
             (g) => g.spec.displayName.toLowerCase() === wanted && isLive(g),
           ),
-        ours: (existing, asyncOperationId) => ({ id: existing.id, asyncOperationId, outcome: 'created' }),
-        adopt: (existing) => ({ id: existing.id, outcome: 'adopted' }),
-      });
+      );
     },
 
     /**

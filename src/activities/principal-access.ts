@@ -34,6 +34,23 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
       : kind === 'userGroup'
         ? client.getUserGroup(id)
         : client.getServiceAccount(id);
+  /** The principal's whole spec as read, changed by `next`, sent back under the step's own operation id. */
+  const changeSpec = (
+    input: { kind: PrincipalKind; principalId: string; operationKey: string },
+    next: (spec: Principal['spec']) => Principal['spec'],
+    asWanted: (now: Principal) => boolean,
+  ) => {
+    const { kind, principalId } = input;
+    return changeOnce<Principal>(
+      client,
+      input.operationKey,
+      `${kind} ${principalId}`,
+      read(kind, principalId),
+      (current, asyncOperationId) =>
+        updatePrincipal(client, kind, principalId, current, next(current.spec), asyncOperationId),
+      asWanted,
+    );
+  };
   return {
     /**
      * One namespace's access of a user or service account: granted or changed without touching the
@@ -58,25 +75,16 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
       role: AccountRole;
       operationKey: string;
     }): Promise<ChangeResult> {
-      const { kind, principalId } = input;
-      const send = (current: Principal, asyncOperationId: string) => {
-        const { accountAccess: _old, ...rest } = current.spec.access ?? {};
-        const access = { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) };
-        return updatePrincipal(
-          client,
-          kind,
-          principalId,
-          current,
-          { ...current.spec, access },
-          asyncOperationId,
-        );
-      };
-      return changeOnce<Principal>(
-        client,
-        input.operationKey,
-        `${kind} ${principalId}`,
-        read(kind, principalId),
-        send,
+      return changeSpec(
+        input,
+        (spec) => {
+          const { accountAccess: _old, ...rest } = spec.access ?? {};
+          const access = {
+            ...rest,
+            ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }),
+          };
+          return { ...spec, access };
+        },
         (now) => (now.spec.access?.accountAccess?.role ?? 'none') === input.role,
       );
     },
@@ -92,23 +100,10 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
       roleIds: string[];
       operationKey: string;
     }): Promise<ChangeResult> {
-      const { kind, principalId } = input;
       const wanted = [...input.roleIds].sort();
-      const send = (current: Principal, asyncOperationId: string) =>
-        updatePrincipal(
-          client,
-          kind,
-          principalId,
-          current,
-          withCustomRoles(current.spec, wanted),
-          asyncOperationId,
-        );
-      return changeOnce<Principal>(
-        client,
-        input.operationKey,
-        `${kind} ${principalId}`,
-        read(kind, principalId),
-        send,
+      return changeSpec(
+        input,
+        (spec) => withCustomRoles(spec, wanted),
         (now) => JSON.stringify([...customRolesOf(now.spec)].sort()) === JSON.stringify(wanted),
       );
     },

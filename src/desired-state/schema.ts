@@ -45,6 +45,13 @@ const access = z
     'Namespace access: by namespace name (a namespace of this file), or by pattern ("payments-*", "*": every namespace of the account that matches, now and later; a name beats a pattern, the strongest of several patterns wins): admin, write or read',
   );
 
+/** A name of at most `max` characters. */
+const boundedName = (max: number) =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
+
 const pattern = z
   .string()
   .min(1)
@@ -151,11 +158,7 @@ const customRoleRefs = z
 
 export const serviceAccountEntry = z
   .strictObject({
-    name: z
-      .string()
-      .min(1, { error: 'must not be empty' })
-      .max(64, { error: 'must be at most 64 characters' })
-      .describe('The service account name (unique in the account)'),
+    name: boundedName(64).describe('The service account name (unique in the account)'),
     namespaceScoped: namespaceName
       .optional()
       .describe(
@@ -218,11 +221,9 @@ const rolePermission = (shapeSchema(CUSTOM_ROLE_PERMISSION) as z.ZodType<RolePer
 
 export const customRoleEntry = z
   .strictObject({
-    name: z
-      .string()
-      .min(1, { error: 'must not be empty' })
-      .max(64, { error: 'must be at most 64 characters' })
-      .describe('The custom role name (unique in the account); users, groups and service accounts name it'),
+    name: boundedName(64).describe(
+      'The custom role name (unique in the account); users, groups and service accounts name it',
+    ),
     description: z.string().optional().describe('What the role is for'),
     permissions: z
       .array(rolePermission)
@@ -235,11 +236,7 @@ export const GROUP_TYPES = ['cloud', 'scim', 'google'] as const;
 
 export const userGroupEntry = z
   .strictObject({
-    name: z
-      .string()
-      .min(1, { error: 'must not be empty' })
-      .max(128, { error: 'must be at most 128 characters' })
-      .describe('The group’s display name (unique in the account)'),
+    name: boundedName(128).describe('The group’s display name (unique in the account)'),
     type: z
       .enum(GROUP_TYPES, { error: `must be one of ${GROUP_TYPES.join(', ')}` })
       .default('cloud')
