@@ -1,9 +1,11 @@
-// The account as desired state sees it: every namespace, service account, user and service-account key, read once.
+// The account as desired state sees it: every namespace, service account, user and service-account key, and (where
+// the API has them) every user group with its members and every custom role, read once.
 import { listAll } from '../ops-api';
 import type { Access, NamespaceSpec, OpsApiClient } from '../ops-api';
+import { customRolesOf } from '../ops-api/resources';
 import type { AccountSnapshot } from '../desired-state/plan';
 import type { Permission } from '../desired-state/schema';
-import { normalizeCa } from '../shared/resources';
+import { isLive, normalizeCa } from '../shared/resources';
 import { heartbeat } from './util';
 
 const normalCa = (spec: NamespaceSpec) =>
@@ -26,7 +28,9 @@ export async function readAccount(client: OpsApiClient): Promise<AccountSnapshot
     listAll(client, 'listApiKeys', { ownerType: 'service-account' }),
   ]);
   heartbeat();
+  const model = await readAccessModel(client);
   return {
+    ...model,
     regions: (regions.regions ?? []).map((r) => r.id ?? '').filter(Boolean),
     namespaces: namespaces.map((n) => ({
       id: n.namespace,
@@ -47,7 +51,7 @@ export async function readAccount(client: OpsApiClient): Promise<AccountSnapshot
         access: scoped ? { [scoped.namespace]: scoped.access.permission } : permissions(sa.spec.access),
         ...(scoped
           ? { namespaceScoped: scoped.namespace }
-          : { role: sa.spec.access?.accountAccess?.role ?? 'none' }),
+          : { role: sa.spec.access?.accountAccess?.role ?? 'none', customRoles: customRolesOf(sa.spec) }),
       };
     }),
     users: users.map((u) => ({
@@ -56,6 +60,7 @@ export async function readAccount(client: OpsApiClient): Promise<AccountSnapshot
       state: u.state,
       role: u.spec.access?.accountAccess?.role ?? 'none',
       access: permissions(u.spec.access),
+      customRoles: customRolesOf(u.spec),
     })),
     apiKeys: apiKeys.map((k) => ({
       id: k.id,
@@ -66,4 +71,39 @@ export async function readAccount(client: OpsApiClient): Promise<AccountSnapshot
       state: k.state,
     })),
   };
+}
+
+/** User groups (each with its members) and custom roles; none where the API has neither. */
+async function readAccessModel(
+  client: OpsApiClient,
+): Promise<Required<Pick<AccountSnapshot, 'userGroups' | 'customRoles'>>> {
+  if (!client.supports('listUserGroups')) return { userGroups: [], customRoles: [] };
+  const [groups, roles] = await Promise.all([
+    listAll(client, 'listUserGroups'),
+    listAll(client, 'listCustomRoles'),
+  ]);
+  const userGroups: AccountSnapshot['userGroups'] = [];
+  for (const g of groups) {
+    heartbeat();
+    // A group being deleted has no members worth reading (and may answer NOT_FOUND).
+    const members = isLive(g) ? await listAll(client, 'listUserGroupMembers', { groupId: g.id }) : [];
+    userGroups.push({
+      id: g.id,
+      name: g.spec.displayName,
+      state: g.state,
+      type: g.spec.groupType,
+      role: g.spec.access?.accountAccess?.role ?? 'none',
+      access: permissions(g.spec.access),
+      customRoles: customRolesOf(g.spec),
+      members: members.map((m) => m.userId),
+    });
+  }
+  const customRoles = roles.map((r) => ({
+    id: r.id,
+    name: r.spec.name,
+    state: r.state,
+    ...(r.spec.description ? { description: r.spec.description } : {}),
+    permissions: r.spec.permissions,
+  }));
+  return { userGroups, customRoles };
 }

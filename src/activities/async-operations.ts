@@ -58,6 +58,8 @@ const READY_STATES: Record<ResourceKind, ReadonlySet<string>> = {
   user: new Set(['pending', 'active']),
   serviceAccount: new Set(['active']),
   apiKey: new Set(['active']),
+  userGroup: new Set(['active']),
+  customRole: new Set(['active']),
 };
 
 /** Parses protobuf JSON durations (`5s`, `1.500s`); undefined for anything else. */

@@ -1,3 +1,4 @@
+import { createAccessModelActivities } from './access-model';
 import { createApiKeyActivities } from './api-keys';
 import { createAsyncOperationActivities } from './async-operations';
 import type { ActivityDeps } from './deps';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExpiryActivities(deps),
     ...createTemporaryAccessActivities(deps),
     ...createUserGroupActivities(deps),
+    ...createAccessModelActivities(deps),
   });
 }
 

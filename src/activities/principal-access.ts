@@ -1,4 +1,5 @@
-// Desired state's changes to users and service accounts: one namespace's access, or the account role.
+// Desired state's changes to users, service accounts and user groups: one namespace's access, the account role, or
+// the custom roles held.
 import { ApplicationFailure } from '@temporalio/common';
 import type {
   Access,
@@ -7,14 +8,16 @@ import type {
   OpsApiClient,
   ServiceAccount,
   User,
+  UserGroup,
 } from '../ops-api';
+import { customRolesOf } from '../ops-api/resources';
 import type { Permission } from '../desired-state/schema';
 import { FailureType } from '../shared/failure-types';
 import { changeOnce, type ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
 
-export type PrincipalKind = 'user' | 'serviceAccount';
-export type Principal = User | ServiceAccount;
+export type PrincipalKind = 'user' | 'serviceAccount' | 'userGroup';
+export type Principal = User | ServiceAccount | UserGroup;
 
 export interface SetNamespaceAccessInput {
   kind: PrincipalKind;
@@ -25,8 +28,29 @@ export interface SetNamespaceAccessInput {
 }
 
 export function createPrincipalActivities({ client }: ActivityDeps) {
-  const read = (kind: PrincipalKind, id: string) => () =>
-    kind === 'user' ? client.getUser(id) : client.getServiceAccount(id);
+  const read = (kind: PrincipalKind, id: string) => (): Promise<Principal> =>
+    kind === 'user'
+      ? client.getUser(id)
+      : kind === 'userGroup'
+        ? client.getUserGroup(id)
+        : client.getServiceAccount(id);
+  /** The principal's whole spec as read, changed by `next`, sent back under the step's own operation id. */
+  const changeSpec = (
+    input: { kind: PrincipalKind; principalId: string; operationKey: string },
+    next: (spec: Principal['spec']) => Principal['spec'],
+    asWanted: (now: Principal) => boolean,
+  ) => {
+    const { kind, principalId } = input;
+    return changeOnce<Principal>(
+      client,
+      input.operationKey,
+      `${kind} ${principalId}`,
+      read(kind, principalId),
+      (current, asyncOperationId) =>
+        updatePrincipal(client, kind, principalId, current, next(current.spec), asyncOperationId),
+      asWanted,
+    );
+  };
   return {
     /**
      * One namespace's access of a user or service account: granted or changed without touching the
@@ -51,29 +75,51 @@ export function createPrincipalActivities({ client }: ActivityDeps) {
       role: AccountRole;
       operationKey: string;
     }): Promise<ChangeResult> {
-      const { kind, principalId } = input;
-      const send = (current: Principal, asyncOperationId: string) => {
-        const { accountAccess: _old, ...rest } = current.spec.access ?? {};
-        const access = { ...rest, ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }) };
-        return updatePrincipal(
-          client,
-          kind,
-          principalId,
-          current,
-          { ...current.spec, access },
-          asyncOperationId,
-        );
-      };
-      return changeOnce<Principal>(
-        client,
-        input.operationKey,
-        `${kind} ${principalId}`,
-        read(kind, principalId),
-        send,
+      return changeSpec(
+        input,
+        (spec) => {
+          const { accountAccess: _old, ...rest } = spec.access ?? {};
+          const access = {
+            ...rest,
+            ...(input.role === 'none' ? {} : { accountAccess: { role: input.role } }),
+          };
+          return { ...spec, access };
+        },
         (now) => (now.spec.access?.accountAccess?.role ?? 'none') === input.role,
       );
     },
+
+    /**
+     * The custom roles (ids) a principal holds, as a whole: the API keeps them in its account access
+     * (`accountAccess.customRoles`) and has no operation for one role, so the spec as read goes back with them
+     * (everything else kept, as for the role).
+     */
+    async setCustomRoles(input: {
+      kind: PrincipalKind;
+      principalId: string;
+      roleIds: string[];
+      operationKey: string;
+    }): Promise<ChangeResult> {
+      const wanted = [...input.roleIds].sort();
+      return changeSpec(
+        input,
+        (spec) => withCustomRoles(spec, wanted),
+        (now) => JSON.stringify([...customRolesOf(now.spec)].sort()) === JSON.stringify(wanted),
+      );
+    },
   };
+}
+
+/** The spec with these custom roles in its (unmodelled) account access, the rest of it as read. */
+function withCustomRoles<S extends Principal['spec']>(spec: S, roleIds: string[]): S {
+  const preserved = structuredClone(spec.preserved ?? {}) as Record<string, unknown> & {
+    access?: { accountAccess?: Record<string, unknown> };
+  };
+  const accountAccess = { ...preserved.access?.accountAccess };
+  if (roleIds.length > 0) accountAccess.customRoles = roleIds;
+  else delete accountAccess.customRoles;
+  preserved.access = { ...preserved.access, accountAccess };
+  return { ...spec, preserved };
 }
 
 /** The principal's permission on one namespace (by id): its scope's, or its grant's; null for none. */
@@ -118,6 +164,7 @@ export function sendAccess(
   }
   if (permission !== null) {
     const request = { namespace: namespaceId, access: { permission }, resourceVersion, asyncOperationId };
+    if (kind === 'userGroup') return client.setUserGroupNamespaceAccess({ ...request, groupId: principalId });
     return kind === 'user'
       ? client.setUserNamespaceAccess({ ...request, userId: principalId })
       : client.setServiceAccountNamespaceAccess({ ...request, serviceAccountId: principalId });
@@ -140,6 +187,8 @@ function updatePrincipal(
   asyncOperationId: string,
 ): Promise<AsyncOperationResponse> {
   const request = { resourceVersion: current.resourceVersion, asyncOperationId };
+  if (kind === 'userGroup')
+    return client.updateUserGroup({ ...request, groupId: principalId, spec: spec as UserGroup['spec'] });
   return kind === 'user'
     ? client.updateUser({ ...request, userId: principalId, spec: spec as User['spec'] })
     : client.updateServiceAccount({

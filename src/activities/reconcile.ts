@@ -18,6 +18,9 @@ export interface AccountIds {
   serviceAccounts: Record<string, string>;
   /** By lowercased email. */
   users: Record<string, string>;
+  /** By lowercased display name. */
+  userGroups: Record<string, string>;
+  customRoles: Record<string, string>;
 }
 
 export interface PlannedReconcile {
@@ -35,6 +38,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
         now: input.now,
         canChangeAccess: client.supports('setServiceAccountNamespaceAccess'),
         namespaceScopedAccounts: client.supports('namespaceScopedServiceAccounts'),
+        accessModel: client.supports('listUserGroups'),
         // Accepted CAs compare as certificates, whatever their text or order.
         caFingerprints: caBundleFingerprints,
       });
@@ -45,6 +49,10 @@ export function createReconcileActivities(deps: ActivityDeps) {
           namespaces: Object.fromEntries(live(account.namespaces).map((n) => [n.name, n.id])),
           serviceAccounts: Object.fromEntries(live(account.serviceAccounts).map((s) => [s.name, s.id])),
           users: Object.fromEntries(live(account.users).map((u) => [u.email.toLowerCase(), u.id])),
+          userGroups: Object.fromEntries(
+            live(account.userGroups ?? []).map((g) => [g.name.toLowerCase(), g.id]),
+          ),
+          customRoles: Object.fromEntries(live(account.customRoles ?? []).map((r) => [r.name, r.id])),
         },
       };
     },

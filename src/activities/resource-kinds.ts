@@ -1,8 +1,8 @@
-// The four kinds of resource activities read, wait for and delete, each through its own get and delete operation.
+// The kinds of resource activities read, wait for and delete, each through its own get and delete operation.
 import type { DeleteParams, OpsApiClient } from '../ops-api';
 import { deleteIfExists, type DeleteInput, type DeleteResult, type Deletable } from './util';
 
-export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey';
+export type ResourceKind = 'namespace' | 'user' | 'serviceAccount' | 'apiKey' | 'userGroup' | 'customRole';
 
 /** Each kind's label in messages, and the client's operations that read and delete it. */
 const KINDS = {
@@ -10,6 +10,8 @@ const KINDS = {
   user: { label: 'user', read: 'getUser', remove: 'deleteUser' },
   serviceAccount: { label: 'service account', read: 'getServiceAccount', remove: 'deleteServiceAccount' },
   apiKey: { label: 'API key', read: 'getApiKey', remove: 'deleteApiKey' },
+  userGroup: { label: 'user group', read: 'getUserGroup', remove: 'deleteUserGroup' },
+  customRole: { label: 'custom role', read: 'getCustomRole', remove: 'deleteCustomRole' },
 } as const satisfies Record<
   ResourceKind,
   { label: string; read: keyof OpsApiClient; remove: keyof OpsApiClient }

@@ -119,3 +119,24 @@ export function cloudRoutes<Id extends string>(
     Object.fromEntries(operationIds.map((id) => [id, routeOf(id)])) as Record<Id, CloudRoute<Id>>,
   );
 }
+
+/** A message's fields as plain data: a scalar's proto type (`string`, `bool`, ...; `[]` when repeated), or a nested message's fields. */
+export type MessageShape = { [field: string]: string | MessageShape };
+
+/**
+ * The fields of a message (JSON names), scalars by proto type and messages nested, for code that may not load the
+ * protos itself (workflow code): `npm run generate` writes what it needs of them. Maps and enums are not needed yet.
+ */
+export function messageShape(type: Type): MessageShape {
+  const shape: MessageShape = {};
+  for (const f of type.fieldsArray) {
+    const field = f.resolve();
+    if (field.map || isEnum(field.resolvedType))
+      throw new Error(`${type.fullName}.${field.name}: maps and enums have no shape yet`);
+    const inner = isMessage(field.resolvedType) ? messageShape(field.resolvedType) : field.type;
+    if (field.repeated && typeof inner !== 'string')
+      throw new Error(`${type.fullName}.${field.name}: repeated messages have no shape yet`);
+    shape[field.name] = field.repeated ? `${inner as string}[]` : inner;
+  }
+  return shape;
+}

@@ -50,15 +50,18 @@ export function idlePatterns(access: Record<string, Permission>, namespaces: rea
   );
 }
 
+type Holders = ReadonlyArray<{ access?: Record<string, Permission> | undefined }> | undefined;
+
 /**
- * Every principal of a file that holds namespace access, whatever its kind: what expansion and provisioning look at.
- * A new kind of principal (user groups) joins here and in the plan's principals.
+ * Every principal of a file that holds namespace access, whatever its kind (users, service accounts, user groups):
+ * what expansion and provisioning look at.
  */
 export function accessHolders(desired: {
-  users?: ReadonlyArray<{ access?: Record<string, Permission> | undefined }> | undefined;
-  serviceAccounts?: ReadonlyArray<{ access?: Record<string, Permission> | undefined }> | undefined;
+  users?: Holders;
+  serviceAccounts?: Holders;
+  userGroups?: Holders;
 }): Array<{ access?: Record<string, Permission> | undefined }> {
-  return [...(desired.users ?? []), ...(desired.serviceAccounts ?? [])];
+  return [...(desired.users ?? []), ...(desired.serviceAccounts ?? []), ...(desired.userGroups ?? [])];
 }
 
 /** Whether the access of any of `principals` reaches `namespace` (by its name or a pattern). */

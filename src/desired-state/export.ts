@@ -21,6 +21,14 @@ export function exportDesiredState(account: AccountSnapshot, name?: string): Des
         .map(([id, p]) => [nsName.get(id)!, p]),
     ) as Record<string, 'admin' | 'write' | 'read'>;
   const keys = live(account.apiKeys);
+  const roleName = new Map(live(account.customRoles ?? []).map((r) => [r.id, r.name]));
+  // Roles by name, of the roles the file defines (a role read meanwhile deleted cannot be referred to).
+  const roles = (ids: string[] | undefined) => {
+    const names = (ids ?? []).filter((id) => roleName.has(id)).map((id) => roleName.get(id)!);
+    return names.length > 0 ? { customRoles: names.sort() } : {};
+  };
+  const users = live(account.users);
+  const emailById = new Map(users.map((u) => [u.id, u.email]));
   return {
     ...(name ? { name } : {}),
     namespaces: namespaces.map((n) => ({
@@ -41,6 +49,7 @@ export function exportDesiredState(account: AccountSnapshot, name?: string): Des
         name: sa.name,
         ...(scoped ? { namespaceScoped: scoped } : {}),
         ...(sa.role && sa.role !== 'none' ? { accountRole: sa.role as never } : {}),
+        ...roles(sa.customRoles),
         access: access(sa.access),
         apiKeys: names.map((displayName) => {
           const newest = owned
@@ -54,10 +63,25 @@ export function exportDesiredState(account: AccountSnapshot, name?: string): Des
         }),
       };
     }),
-    users: live(account.users).map((u) => ({
+    users: users.map((u) => ({
       email: u.email,
       role: u.role as never,
+      ...roles(u.customRoles),
       access: access(u.access),
+    })),
+    // Every group with its members: an identity provider's too, shown as they are (the plan never changes them).
+    userGroups: live(account.userGroups ?? []).map((g) => ({
+      name: g.name,
+      ...(g.type !== 'cloud' ? { type: g.type } : {}),
+      members: g.members.filter((id) => emailById.has(id)).map((id) => emailById.get(id)!),
+      ...(g.role !== 'none' ? { accountRole: g.role as never } : {}),
+      ...roles(g.customRoles),
+      access: access(g.access),
+    })),
+    customRoles: live(account.customRoles ?? []).map((r) => ({
+      name: r.name,
+      ...(r.description ? { description: r.description } : {}),
+      permissions: r.permissions,
     })),
   };
 }

@@ -7,6 +7,8 @@ const KIND: Record<Change['kind'], string> = {
   serviceAccount: 'service account',
   apiKey: 'API key',
   user: 'user',
+  userGroup: 'user group',
+  customRole: 'custom role',
 };
 
 /** `create namespace payments`, `delete API key payments-ci/old`. */

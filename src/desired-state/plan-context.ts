@@ -11,8 +11,12 @@ export interface PlanContext {
   /** Region ids the account may use. */
   regions: string[];
   /** The account's live resources (not deleted, not being deleted). */
-  live: Pick<AccountSnapshot, 'namespaces' | 'serviceAccounts' | 'users' | 'apiKeys'>;
+  live: Pick<AccountSnapshot, 'namespaces' | 'serviceAccounts' | 'users' | 'apiKeys'> &
+    Required<Pick<AccountSnapshot, 'userGroups' | 'customRoles'>>;
   nsNameById: Map<string, string>;
+  /** Custom role names by id, and users' emails by id (as the account has them). */
+  roleNameById: Map<string, string>;
+  emailById: Map<string, string>;
   changes: Change[];
   unchanged: Plan['unchanged'];
   unmanaged: Plan['unmanaged'];
@@ -20,7 +24,12 @@ export interface PlanContext {
   notes: string[];
 }
 
-type PrincipalKind = 'serviceAccount' | 'user';
+export type PrincipalKind = 'serviceAccount' | 'user' | 'userGroup';
+const LABEL: Record<PrincipalKind, string> = {
+  serviceAccount: 'service account',
+  user: 'user',
+  userGroup: 'user group',
+};
 
 const ACCESS_BLOCKED =
   'the given Ops API has no operation to change an existing principal’s access or role; use the real API (OPS_API_DIALECT=cloud) or change it by hand';
@@ -32,6 +41,8 @@ export function newPlanContext(
 ): PlanContext {
   const live = <T extends { state: string }>(items: T[]) => items.filter(isLive);
   const namespaces = live(account.namespaces);
+  const customRoles = live(account.customRoles ?? []);
+  const users = live(account.users);
   return {
     desired,
     options,
@@ -40,10 +51,14 @@ export function newPlanContext(
     live: {
       namespaces,
       serviceAccounts: live(account.serviceAccounts),
-      users: live(account.users),
+      users,
       apiKeys: live(account.apiKeys),
+      userGroups: live(account.userGroups ?? []),
+      customRoles,
     },
     nsNameById: new Map(namespaces.map((n) => [n.id, n.name])),
+    roleNameById: new Map(customRoles.map((r) => [r.id, r.name])),
+    emailById: new Map(users.map((u) => [u.id, u.email])),
     changes: [],
     unchanged: [],
     unmanaged: [],
@@ -83,8 +98,8 @@ export function pruneOrLeave(
 }
 
 /**
- * An existing user or service account against the file: its grants (by namespace name, patterns expanded) and, when
- * `role` differs, its role, as one update — or unchanged.
+ * An existing principal against the file: its grants (by namespace name, patterns expanded) after the `other`
+ * changes (role, custom roles, members), as one update — or unchanged.
  */
 export function planPrincipal(
   ctx: PlanContext,
@@ -92,17 +107,39 @@ export function planPrincipal(
   name: string,
   have: { id: string; access: Record<string, Permission> },
   access: Record<string, Permission>,
-  role?: FieldChange,
+  other: Array<FieldChange | undefined> = [],
 ): void {
-  const fields = accessChanges(
+  const grants = accessChanges(
     ctx,
     name,
     accessByName(ctx, have.access),
     wantedAccess(ctx, kind, name, access),
   );
-  if (role) fields.unshift(role);
+  const fields = [...other.filter((f): f is FieldChange => f !== undefined), ...grants];
   if (fields.length === 0) ctx.unchanged.push({ kind, name });
   else ctx.changes.push(principalUpdate(kind, name, have.id, fields, ctx.options));
+}
+
+/** Custom roles as the file names them: sorted, so the order they are written in is no change. */
+const roleSet = (names: string[]) => [...new Set(names)].sort();
+
+/** The change of a principal's custom roles (ids as held, names as wanted), when the file names them and they differ. */
+export function customRolesChange(
+  ctx: PlanContext,
+  have: string[] | undefined,
+  want: string[] | undefined,
+): FieldChange | undefined {
+  if (want === undefined || !ctx.options.accessModel) return undefined;
+  const from = roleSet((have ?? []).map((id) => ctx.roleNameById.get(id) ?? id));
+  const to = roleSet(want);
+  return same(from, to) ? undefined : { field: 'customRoles', from, to };
+}
+
+/** A new principal's custom roles, when it has any. */
+export function customRolesField(ctx: PlanContext, want: string[] | undefined): FieldChange[] {
+  return ctx.options.accessModel && want?.length
+    ? [{ field: 'customRoles', from: null, to: roleSet(want) }]
+    : [];
 }
 
 /** Access is written by namespace name in the file and by namespace id in the account. */
@@ -151,7 +188,7 @@ function wantedAccess(
   const targets = accessTargets(ctx);
   for (const pattern of idlePatterns(access, targets)) {
     ctx.notes.push(
-      `${kind === 'user' ? 'user' : 'service account'} ${name}: access ${pattern} matches no namespace now; it will grant ${access[pattern]} on those that match when they exist`,
+      `${LABEL[kind]} ${name}: access ${pattern} matches no namespace now; it will grant ${access[pattern]} on those that match when they exist`,
     );
   }
   return expandAccess(access, targets);
@@ -177,7 +214,10 @@ function accessChanges(
   return fields;
 }
 
-/** An update of an existing user or service account: destructive when it removes access or changes a role. */
+/**
+ * An update of an existing principal: destructive when it removes access, a member or a custom role, or changes
+ * the account role.
+ */
 function principalUpdate(
   kind: PrincipalKind,
   name: string,
@@ -185,20 +225,23 @@ function principalUpdate(
   fields: FieldChange[],
   options: PlanOptions,
 ): Change {
-  const removes = fields.some((f) => f.field.startsWith('access.') && f.to === null);
-  const downgrade = fields.some((f) => f.field === 'role' || f.field === 'accountRole');
+  const removedRole = (f: FieldChange) =>
+    f.field === 'customRoles' &&
+    ((f.from as string[] | null) ?? []).some((r) => !(f.to as string[]).includes(r));
+  const reasons = [
+    fields.some((f) => f.field.startsWith('access.') && f.to === null) ? 'removes namespace access' : '',
+    fields.some((f) => f.field.startsWith('members.') && f.to === null) ? 'removes members' : '',
+    fields.some(removedRole) ? 'removes a custom role' : '',
+    fields.some((f) => f.field === 'role' || f.field === 'accountRole') ? 'changes the account role' : '',
+  ].filter(Boolean);
   return {
     kind,
     name,
     action: 'update',
     targetId,
-    destructive: removes || downgrade,
+    destructive: reasons.length > 0,
     fields,
-    ...(removes
-      ? { reason: 'removes namespace access' }
-      : downgrade
-        ? { reason: 'changes the account role' }
-        : {}),
+    ...(reasons.length ? { reason: reasons.join('; ') } : {}),
     ...(options.canChangeAccess ? {} : { blocked: ACCESS_BLOCKED }),
   };
 }

@@ -2,7 +2,15 @@
 // created or rotated when due, and what the file's prune owns deleted.
 import { baseDisplayName } from '../shared/api-key-names';
 import { newestFirst } from '../shared/resources';
-import { creation, grantsOf, planPrincipal, pruneOrLeave, type PlanContext } from './plan-context';
+import {
+  creation,
+  customRolesChange,
+  customRolesField,
+  grantsOf,
+  planPrincipal,
+  pruneOrLeave,
+  type PlanContext,
+} from './plan-context';
 import type { AccountSnapshot, Change } from './plan-types';
 import type { DesiredState } from './schema';
 
@@ -30,6 +38,7 @@ export function planServiceAccounts(ctx: PlanContext): void {
             ? [{ field: 'namespaceScoped', from: null, to: want.namespaceScoped }]
             : []),
           ...(want.accountRole ? [{ field: 'accountRole', from: null, to: want.accountRole }] : []),
+          ...customRolesField(ctx, want.customRoles),
           ...grantsOf(ctx, 'serviceAccount', want.name, want.access),
         ]),
       );
@@ -70,7 +79,8 @@ function planUpdate(ctx: PlanContext, want: WantedAccount, have: Account): void 
     want.accountRole !== undefined && role !== want.accountRole
       ? { field: 'accountRole', from: role, to: want.accountRole }
       : undefined;
-  planPrincipal(ctx, 'serviceAccount', want.name, have, want.access, roleChange);
+  const roles = customRolesChange(ctx, have.customRoles, want.customRoles);
+  planPrincipal(ctx, 'serviceAccount', want.name, have, want.access, [roleChange, roles]);
 }
 
 /** The account's keys: each of the file's created when missing or rotated when due; the others pruned or left. */

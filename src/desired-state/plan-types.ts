@@ -1,5 +1,5 @@
 // The plan's types: the account as read, and the changes that make it match the file.
-import type { NamespaceEntry, Permission } from './schema';
+import type { GroupType, NamespaceEntry, Permission, RolePermission } from './schema';
 
 /** What the plan needs to know of the account, as read through the Ops API (never a token). */
 export interface AccountSnapshot {
@@ -25,6 +25,8 @@ export interface AccountSnapshot {
     role?: string;
     /** The namespace id a namespace-scoped account is scoped to. */
     namespaceScoped?: string;
+    /** Custom roles held (ids). */
+    customRoles?: string[];
   }>;
   users: Array<{
     id: string;
@@ -32,6 +34,27 @@ export interface AccountSnapshot {
     state: string;
     role: string;
     access: Record<string, Permission>;
+    /** Custom roles held (ids). */
+    customRoles?: string[];
+  }>;
+  /** User groups and custom roles: empty where the API has none (see PlanOptions.accessModel). */
+  userGroups?: Array<{
+    id: string;
+    name: string;
+    state: string;
+    type: GroupType;
+    role: string;
+    access: Record<string, Permission>;
+    customRoles: string[];
+    /** Members (user ids). */
+    members: string[];
+  }>;
+  customRoles?: Array<{
+    id: string;
+    name: string;
+    state: string;
+    description?: string;
+    permissions: RolePermission[];
   }>;
   /** Keys of service accounts (user keys are the users' own business). */
   apiKeys: Array<{
@@ -44,7 +67,7 @@ export interface AccountSnapshot {
   }>;
 }
 
-export type ResourceKind = 'namespace' | 'serviceAccount' | 'apiKey' | 'user';
+export type ResourceKind = 'namespace' | 'serviceAccount' | 'apiKey' | 'user' | 'userGroup' | 'customRole';
 export type Action = 'create' | 'update' | 'delete' | 'rotate';
 
 export interface FieldChange {
@@ -92,6 +115,8 @@ export interface PlanOptions {
   canChangeAccess: boolean;
   /** Whether the Ops API has namespace-scoped service accounts (default: no). */
   namespaceScopedAccounts?: boolean;
+  /** Whether the Ops API has user groups and custom roles (default: no). */
+  accessModel?: boolean;
   /**
    * The SHA-256 fingerprints of a CA bundle's certificates (undefined: not readable PEM), so accepted CAs compare as
    * a set of certificates, whatever their text or order. Node's X509Certificate, handed in by the activity that plans;

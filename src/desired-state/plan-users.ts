@@ -1,5 +1,13 @@
 // The plan's users: invited, their role and access updated, or pruned.
-import { creation, grantsOf, planPrincipal, pruneOrLeave, type PlanContext } from './plan-context';
+import {
+  creation,
+  customRolesChange,
+  customRolesField,
+  grantsOf,
+  planPrincipal,
+  pruneOrLeave,
+  type PlanContext,
+} from './plan-context';
 
 export function planUsers(ctx: PlanContext): void {
   const { desired } = ctx;
@@ -9,12 +17,17 @@ export function planUsers(ctx: PlanContext): void {
     if (!have) {
       const role = { field: 'role', from: null, to: want.role };
       ctx.changes.push(
-        creation('user', want.email, [role, ...grantsOf(ctx, 'user', want.email, want.access)]),
+        creation('user', want.email, [
+          role,
+          ...customRolesField(ctx, want.customRoles),
+          ...grantsOf(ctx, 'user', want.email, want.access),
+        ]),
       );
       continue;
     }
     const role = have.role !== want.role ? { field: 'role', from: have.role, to: want.role } : undefined;
-    planPrincipal(ctx, 'user', want.email, have, want.access, role);
+    const roles = customRolesChange(ctx, have.customRoles, want.customRoles);
+    planPrincipal(ctx, 'user', want.email, have, want.access, [role, roles]);
   }
   const wanted = new Set(desired.users.map((u) => u.email.toLowerCase()));
   pruneOrLeave(

@@ -12,6 +12,7 @@ import {
   retentionDays,
 } from '../shared/validation';
 import { isAccessPattern, PERMISSIONS } from './access-patterns';
+import { CUSTOM_ROLE_PERMISSION } from './generated/proto-shapes';
 
 const permission = z.enum(PERMISSIONS, { error: `must be one of ${PERMISSIONS.join(', ')}` });
 export const ACCOUNT_ROLES = [
@@ -44,10 +45,43 @@ const access = z
     'Namespace access: by namespace name (a namespace of this file), or by pattern ("payments-*", "*": every namespace of the account that matches, now and later; a name beats a pattern, the strongest of several patterns wins): admin, write or read',
   );
 
+/** A name of at most `max` characters. */
+const boundedName = (max: number) =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
+
 const pattern = z
   .string()
   .min(1)
   .describe('A name, or a pattern where * matches any characters (e.g. "payments-*", "*")');
+
+/** A permission of a custom role, as the API's message has it. */
+export interface RolePermission {
+  resources: { resourceType: string; resourceIds?: string[]; allowAll?: boolean };
+  actions: string[];
+}
+
+type Shape = { readonly [field: string]: string | Shape };
+const SCALARS: Record<string, () => z.ZodType> = {
+  string: () => z.string().min(1, { error: 'must not be empty' }),
+  bool: () => z.boolean({ error: 'must be true or false' }),
+};
+
+/** A strict zod object of a proto message's generated shape (proto3: every field may be left out). */
+function shapeSchema(shape: Shape): z.ZodType {
+  const fields: Record<string, z.ZodType> = {};
+  for (const [name, type] of Object.entries(shape)) {
+    if (typeof type !== 'string') fields[name] = shapeSchema(type).optional();
+    else {
+      const scalar = SCALARS[type.replace(/\[\]$/, '')];
+      if (!scalar) throw new Error(`${name}: no schema for proto type ${type}`);
+      fields[name] = (type.endsWith('[]') ? z.array(scalar()) : scalar()).optional();
+    }
+  }
+  return z.strictObject(fields);
+}
 
 export const namespaceEntry = z
   .strictObject({
@@ -111,13 +145,20 @@ export const apiKeyEntry = z
   })
   .describe('An API key owned by the service account');
 
+/** The account role of a principal (users default to read; absent elsewhere: left as it is). */
+const accountRole = z.enum(ACCOUNT_ROLES, { error: `must be one of ${ACCOUNT_ROLES.join(', ')}` });
+
+/** Custom roles (of this file's customRoles), by name. */
+const customRoleRefs = z
+  .array(z.string().min(1, { error: 'must not be empty' }))
+  .optional()
+  .describe(
+    'Custom roles (names of this file’s customRoles) held besides the account role. Absent: left as they are; [] removes them all. The real API only',
+  );
+
 export const serviceAccountEntry = z
   .strictObject({
-    name: z
-      .string()
-      .min(1, { error: 'must not be empty' })
-      .max(64, { error: 'must be at most 64 characters' })
-      .describe('The service account name (unique in the account)'),
+    name: boundedName(64).describe('The service account name (unique in the account)'),
     namespaceScoped: namespaceName
       .optional()
       .describe(
@@ -129,6 +170,7 @@ export const serviceAccountEntry = z
       .describe(
         'Account role of an account-wide account. Absent: left as it is (a new one gets read where the API requires a role)',
       ),
+    customRoles: customRoleRefs,
     access: access.default({}),
     apiKeys: z.array(apiKeyEntry).default([]),
   })
@@ -141,9 +183,77 @@ export const userEntry = z
       .enum(ACCOUNT_ROLES, { error: `must be one of ${ACCOUNT_ROLES.join(', ')}` })
       .default('read')
       .describe('Account role'),
+    customRoles: customRoleRefs,
     access: access.default({}),
   })
   .describe('A user, their account role and namespace access');
+
+/**
+ * A custom role's permission as the API's CustomRoleSpec.Permission message has it (its fields are generated from
+ * the bundled protos), with the rules the real API's clients check (terraform-provider-temporalcloud
+ * custom_role_resource.go): at least one action, and either some resources by id or all of them.
+ */
+const rolePermission = (shapeSchema(CUSTOM_ROLE_PERMISSION) as z.ZodType<RolePermission>)
+  .superRefine((p, ctx) => {
+    if (!p.resources?.resourceType)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resources', 'resourceType'],
+        message: 'is required (e.g. namespace)',
+      });
+    if (!p.actions?.length)
+      ctx.addIssue({ code: 'custom', path: ['actions'], message: 'must list at least one action' });
+    const ids = p.resources?.resourceIds?.length ?? 0;
+    if (p.resources?.allowAll === true && ids > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resources', 'resourceIds'],
+        message: 'must be empty when allowAll is true',
+      });
+    if (p.resources?.allowAll !== true && ids === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resources', 'allowAll'],
+        message: 'must be true when resourceIds is empty',
+      });
+  })
+  .describe('Actions on resources of one type: some by id (resourceIds), or all of them (allowAll: true)');
+
+export const customRoleEntry = z
+  .strictObject({
+    name: boundedName(64).describe(
+      'The custom role name (unique in the account); users, groups and service accounts name it',
+    ),
+    description: z.string().optional().describe('What the role is for'),
+    permissions: z
+      .array(rolePermission)
+      .min(1, { error: 'must list at least one permission' })
+      .describe('What the role allows, as the API’s CustomRoleSpec.Permission'),
+  })
+  .describe('A custom role (the real API only)');
+
+export const GROUP_TYPES = ['cloud', 'scim', 'google'] as const;
+
+export const userGroupEntry = z
+  .strictObject({
+    name: boundedName(128).describe('The group’s display name (unique in the account)'),
+    type: z
+      .enum(GROUP_TYPES, { error: `must be one of ${GROUP_TYPES.join(', ')}` })
+      .default('cloud')
+      .describe(
+        'Who owns its members: cloud (this file, through the API), or an identity provider (scim, google): such a group comes from the provider and its members are shown, never changed',
+      ),
+    members: z
+      .array(z.email({ error: 'must be an email address' }))
+      .optional()
+      .describe(
+        'Its members (user emails). A cloud group: exactly these (absent: left as they are). A scim/google group: compared and noted, never changed',
+      ),
+    accountRole: accountRole.optional().describe('Account role of the group. Absent: left as it is'),
+    customRoles: customRoleRefs,
+    access: access.default({}),
+  })
+  .describe('A user group (the real API only): its members, account role, custom roles and namespace access');
 
 export const pruneSection = z
   .strictObject({
@@ -153,6 +263,8 @@ export const pruneSection = z
       .describe('Namespaces this file owns: others matching are deleted'),
     serviceAccounts: z.array(pattern).optional().describe('Service accounts this file owns'),
     users: z.array(pattern).optional().describe('Users (by email) this file owns'),
+    userGroups: z.array(pattern).optional().describe('User groups (by name) this file owns'),
+    customRoles: z.array(pattern).optional().describe('Custom roles (by name) this file owns'),
     apiKeys: z
       .boolean()
       .optional()
@@ -161,7 +273,7 @@ export const pruneSection = z
       .array(pattern)
       .optional()
       .describe(
-        'Principals (service account names, user emails) whose namespace access the file owns entirely',
+        'Principals (service account names, user emails, group names) whose namespace access the file owns entirely',
       ),
   })
   .describe(
@@ -177,6 +289,8 @@ export const desiredStateSchema = z
     namespaces: z.array(namespaceEntry).default([]),
     serviceAccounts: z.array(serviceAccountEntry).default([]),
     users: z.array(userEntry).default([]),
+    userGroups: z.array(userGroupEntry).default([]),
+    customRoles: z.array(customRoleEntry).default([]),
     prune: pruneSection.optional(),
   })
   .describe('Temporal Cloud account set-up as code (temporal-cloud-ops)');
@@ -193,6 +307,9 @@ export type NamespaceEntry = z.output<typeof namespaceEntry>;
 export type ServiceAccountEntry = z.output<typeof serviceAccountEntry>;
 export type ApiKeyEntry = z.output<typeof apiKeyEntry>;
 export type UserEntry = z.output<typeof userEntry>;
+export type UserGroupEntry = z.output<typeof userGroupEntry>;
+export type CustomRoleEntry = z.output<typeof customRoleEntry>;
+export type GroupType = (typeof GROUP_TYPES)[number];
 export type Prune = z.output<typeof pruneSection>;
 export type Permission = z.output<typeof permission>;
 
@@ -229,6 +346,8 @@ export function referenceProblems(state: DesiredState): FileProblem[] {
   twice(state.namespaces, (n) => n.name, 'namespaces', 'namespace');
   twice(state.serviceAccounts, (s) => s.name, 'serviceAccounts', 'service account');
   twice(state.users, (u) => u.email.toLowerCase(), 'users', 'user');
+  twice(state.userGroups, (g) => g.name.toLowerCase(), 'userGroups', 'user group');
+  twice(state.customRoles, (r) => r.name, 'customRoles', 'custom role');
   state.serviceAccounts.forEach((sa, i) => {
     sa.apiKeys.forEach((key, k) => {
       const first = sa.apiKeys.findIndex((other) => other.displayName === key.displayName);
@@ -263,6 +382,34 @@ export function referenceProblems(state: DesiredState): FileProblem[] {
     if (sa.namespaceScoped !== undefined) problems.push(...scopedProblems(sa, i, names));
   });
   state.users.forEach((u, i) => checkAccess('users', i, u.access));
+  state.userGroups.forEach((g, i) => checkAccess('userGroups', i, g.access));
+  problems.push(...roleReferenceProblems(state));
+  return problems;
+}
+
+/** Every custom role a user, group or service account names is one of the file's; a scoped account names none. */
+function roleReferenceProblems(state: DesiredState): FileProblem[] {
+  const problems: FileProblem[] = [];
+  const roles = new Set(state.customRoles.map((r) => r.name));
+  const check = (where: string, i: number, names: string[] | undefined) =>
+    (names ?? []).forEach((name, k) => {
+      if (!roles.has(name)) {
+        problems.push({
+          path: at([where, i, 'customRoles', k]),
+          message: `refers to custom role "${name}", which this file does not define (add it under customRoles)`,
+        });
+      }
+    });
+  state.users.forEach((u, i) => check('users', i, u.customRoles));
+  state.userGroups.forEach((g, i) => check('userGroups', i, g.customRoles));
+  state.serviceAccounts.forEach((sa, i) => {
+    check('serviceAccounts', i, sa.customRoles);
+    if (sa.namespaceScoped !== undefined && sa.customRoles !== undefined)
+      problems.push({
+        path: at(['serviceAccounts', i, 'customRoles']),
+        message: 'a namespace-scoped account has no account access: leave customRoles out',
+      });
+  });
   return problems;
 }
 

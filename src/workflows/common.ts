@@ -178,6 +178,10 @@ export function deleteResource(
           return activities.deleteUserIfExists({ ...input, userId: id });
         case 'apiKey':
           return activities.deleteApiKeyIfExists({ ...input, keyId: id, deleteSecret: true });
+        case 'userGroup':
+          return activities.deleteUserGroupIfExists({ ...input, groupId: id });
+        case 'customRole':
+          return activities.deleteCustomRoleIfExists({ ...input, roleId: id });
       }
     },
     options,

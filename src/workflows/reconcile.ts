@@ -227,6 +227,9 @@ async function applyApproved(
     desired: run.checked.desired,
     nsIds: { ...ids.namespaces },
     saIds: { ...ids.serviceAccounts },
+    userIds: { ...ids.users },
+    groupIds: { ...ids.userGroups },
+    roleIds: { ...ids.customRoles },
     wait: DEFAULT_ASYNC_WAIT,
   };
   const applied = await applyPlan(plan, ctx, run.checked.concurrency, status.applied);

@@ -15,6 +15,10 @@ export interface ApplyContext {
   /** Ids by the names the file uses, as read by the plan; creates add theirs as they land. */
   nsIds: Record<string, string>;
   saIds: Record<string, string>;
+  /** Users by lowercased email, groups by lowercased name, custom roles by name. */
+  userIds: Record<string, string>;
+  groupIds: Record<string, string>;
+  roleIds: Record<string, string>;
   wait: Required<AsyncWaitOptions>;
 }
 

@@ -3,10 +3,11 @@ import { isCancellation } from '@temporalio/workflow';
 import type { Change, Plan } from '../../desired-state/plan';
 import { forEachLimited } from '../../shared/concurrency';
 import { describeError } from '../common';
+import { applyCustomRole, applyUserGroup } from './access-model';
 import { applyApiKey } from './api-keys';
 import { removeTarget, Skipped, splitKeyName, type Applier, type ApplyContext } from './context';
 import { applyNamespace } from './namespaces';
-import { grantsOf } from './principals';
+import { customRolesOf, grantsOf } from './principals';
 import { applyServiceAccount } from './service-accounts';
 import { applyUser } from './users';
 
@@ -25,12 +26,25 @@ const APPLIERS: Record<Change['kind'], Applier> = {
   serviceAccount: applyServiceAccount,
   user: applyUser,
   apiKey: applyApiKey,
+  customRole: applyCustomRole,
+  userGroup: applyUserGroup,
 };
-const KIND_ORDER: Record<Change['kind'], number> = { namespace: 0, serviceAccount: 1, user: 1, apiKey: 2 };
+/**
+ * Phases: custom roles beside namespaces, before the principals that name them; groups after the users they take in.
+ * Deletes run them backwards: principals let a role go (an update, or their delete) before the role is deleted.
+ */
+const KIND_ORDER: Record<Change['kind'], number> = {
+  namespace: 0,
+  customRole: 0,
+  serviceAccount: 1,
+  user: 1,
+  userGroup: 2,
+  apiKey: 2,
+};
 
 /**
- * Every change of the plan, in dependency order — creates and updates: namespaces, then accounts and users, then
- * keys; deletes: the reverse — each phase with bounded concurrency. Outcomes go to `applied` as they land; a change
+ * Every change of the plan, in dependency order — creates and updates: namespaces and custom roles, then accounts
+ * and users, then groups and keys; deletes: the reverse — each phase with bounded concurrency. Outcomes go to `applied` as they land; a change
  * whose dependency failed is skipped.
  */
 export async function applyPlan(
@@ -85,8 +99,15 @@ export async function applyPlan(
 function dependencies(c: Change): string[] {
   if (c.action === 'delete') return [];
   if (c.kind === 'apiKey') return [`serviceAccount:${splitKeyName(c.name)[0]}`];
-  // The namespaces it is granted, as planned (a pattern's too).
-  if (c.kind === 'serviceAccount' || c.kind === 'user')
-    return Object.keys(grantsOf(c)).map((ns) => `namespace:${ns}`);
+  if (c.kind === 'serviceAccount' || c.kind === 'user' || c.kind === 'userGroup')
+    return [
+      // The namespaces it is granted, as planned (a pattern's too), and the custom roles it is given.
+      ...Object.keys(grantsOf(c)).map((ns) => `namespace:${ns}`),
+      ...(customRolesOf(c) ?? []).map((role) => `customRole:${role}`),
+      // The users a group takes in.
+      ...c.fields
+        .filter((f) => f.field.startsWith('members.') && f.to !== null)
+        .map((f) => `user:${f.field.slice('members.'.length)}`),
+    ];
   return [];
 }

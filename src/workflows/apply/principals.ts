@@ -1,4 +1,5 @@
-// What users and service accounts share on reconcile: namespace access by name, and updates of role and access.
+// What users, service accounts and user groups share on reconcile: namespace access by name, and updates of role,
+// custom roles and access.
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Change } from '../../desired-state/plan';
@@ -9,9 +10,9 @@ import { FailureType } from '../../shared/failure-types';
 import { waitForOperation } from '../common';
 import { changeKey, type Applied, type ApplyContext } from './context';
 
-const { setNamespaceAccess, setAccountRole } = proxyActivities<Activities>(opsApiCall);
+const { setNamespaceAccess, setAccountRole, setCustomRoles } = proxyActivities<Activities>(opsApiCall);
 
-type PrincipalKind = 'user' | 'serviceAccount';
+export type PrincipalKind = 'user' | 'serviceAccount' | 'userGroup';
 
 /** The grants a change gives (its `access.<namespace>` fields, patterns already expanded by the plan). */
 export function grantsOf(c: Change): Record<string, Permission> {
@@ -34,7 +35,10 @@ export function accessByIds(ctx: ApplyContext, c: Change) {
   };
 }
 
-/** An existing principal's role (field `roleField`, when the change has it), then its grants one by one. */
+/**
+ * An existing principal's role (field `roleField`, when the change has it), its custom roles (when the change has
+ * them), then its grants one by one.
+ */
 export async function updatePrincipal(
   ctx: ApplyContext,
   c: Change,
@@ -42,7 +46,33 @@ export async function updatePrincipal(
   roleField: 'role' | 'accountRole',
 ): Promise<Applied> {
   await setRole(ctx, c, kind, roleField);
+  await setRoles(ctx, c, kind, c.targetId!);
   return setAccess(ctx, c, kind, c.targetId!);
+}
+
+/** The custom roles a change names (field `customRoles`, by name), as they apply to the principal. */
+export function customRolesOf(c: Change): string[] | undefined {
+  const f = c.fields.find((x) => x.field === 'customRoles');
+  return f ? ((f.to as string[] | null) ?? []) : undefined;
+}
+
+/** The principal's custom roles as the change has them, as a whole (the API keeps them in its account access). */
+export async function setRoles(ctx: ApplyContext, c: Change, kind: PrincipalKind, principalId: string) {
+  const names = customRolesOf(c);
+  if (names === undefined) return;
+  const roleIds = names.map((name) => {
+    const id = ctx.roleIds[name];
+    if (!id)
+      throw ApplicationFailure.create({
+        type: FailureType.NotFound,
+        message: `custom role ${name} does not exist`,
+        nonRetryable: true,
+      });
+    return id;
+  });
+  const res = await setCustomRoles({ kind, principalId, roleIds, operationKey: changeKey(c, 'customRoles') });
+  if (res.changed)
+    await waitForOperation(res.asyncOperationId, { kind, id: principalId, until: 'ready' }, ctx.wait);
 }
 
 async function setRole(ctx: ApplyContext, c: Change, kind: PrincipalKind, field: 'role' | 'accountRole') {
@@ -59,7 +89,7 @@ async function setRole(ctx: ApplyContext, c: Change, kind: PrincipalKind, field:
 }
 
 /** One namespace at a time: a grant never rewrites the principal's other grants. */
-async function setAccess(ctx: ApplyContext, c: Change, kind: PrincipalKind, principalId: string) {
+export async function setAccess(ctx: ApplyContext, c: Change, kind: PrincipalKind, principalId: string) {
   for (const f of c.fields.filter((x) => x.field.startsWith('access.'))) {
     const ns = f.field.slice('access.'.length);
     const namespaceId = ctx.nsIds[ns];

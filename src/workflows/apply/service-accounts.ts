@@ -2,7 +2,7 @@
 import type { Change } from '../../desired-state/plan';
 import { serviceAccountReady } from '../resource-steps';
 import { changeKey, type Applied, type ApplyContext } from './context';
-import { accessByIds, updatePrincipal } from './principals';
+import { accessByIds, setRoles, updatePrincipal } from './principals';
 
 export async function applyServiceAccount(ctx: ApplyContext, c: Change): Promise<Applied> {
   if (c.action !== 'create') return updatePrincipal(ctx, c, 'serviceAccount', 'accountRole');
@@ -25,5 +25,6 @@ export async function applyServiceAccount(ctx: ApplyContext, c: Change): Promise
     ctx.wait,
     { made: ({ id }) => void (ctx.saIds[c.name] = id) },
   );
+  await setRoles(ctx, c, 'serviceAccount', made.serviceAccountId);
   return made.outcome === 'adopted' ? 'existed already with this access: adopted' : undefined;
 }

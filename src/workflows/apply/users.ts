@@ -2,7 +2,7 @@
 import type { Change } from '../../desired-state/plan';
 import { userReady } from '../resource-steps';
 import { changeKey, type Applied, type ApplyContext } from './context';
-import { accessByIds, updatePrincipal } from './principals';
+import { accessByIds, setRoles, updatePrincipal } from './principals';
 
 export async function applyUser(ctx: ApplyContext, c: Change): Promise<Applied> {
   if (c.action !== 'create') return updatePrincipal(ctx, c, 'user', 'role');
@@ -17,6 +17,9 @@ export async function applyUser(ctx: ApplyContext, c: Change): Promise<Applied> 
       operationKey: changeKey(c),
     },
     ctx.wait,
+    { made: ({ id }) => void (ctx.userIds[want.email.toLowerCase()] = id) },
   );
+  // Custom roles live in the account access the API keeps whole: set after the invitation, as one change.
+  await setRoles(ctx, c, 'user', made.userId);
   return made.outcome === 'adopted' ? 'existed already: adopted' : undefined;
 }
