@@ -2,6 +2,7 @@
 // counting the Actions of its runs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Emulator, EmulatorOptions } from '../src/emulator';
@@ -41,14 +42,40 @@ export async function pool<T, R>(
   return out;
 }
 
+export interface LargestEvent {
+  /** The event as the server stores it (protobuf bytes): what its payload limits are checked against. */
+  bytes: number;
+  eventType: string;
+}
+
+/** The history's largest event by encoded size. */
+export function largestEvent(history: temporal.api.history.v1.IHistory): LargestEvent | undefined {
+  let largest: LargestEvent | undefined;
+  for (const event of history.events ?? []) {
+    const bytes = temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
+    if (!largest || bytes > largest.bytes)
+      largest = { bytes, eventType: temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown' };
+  }
+  return largest;
+}
+
 /** Every run's billable Actions counted from its history (fetched from the server), a few at a time. */
 export async function historyActionCounts(
   client: Client,
   runs: ReadonlyArray<{ workflowId: string; runId: string }>,
-): Promise<Array<{ workflowId: string; runId: string; counts: ActionCounts; events: number }>> {
+): Promise<
+  Array<{ workflowId: string; runId: string; counts: ActionCounts; events: number; largest?: LargestEvent }>
+> {
   return pool(runs, 20, async ({ workflowId, runId }) => {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    return { workflowId, runId, counts: countActions(history), events: history.events?.length ?? 0 };
+    const largest = largestEvent(history);
+    return {
+      workflowId,
+      runId,
+      counts: countActions(history),
+      events: history.events?.length ?? 0,
+      ...(largest ? { largest } : {}),
+    };
   });
 }
 

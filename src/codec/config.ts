@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { DataConverter, ExternalStorage } from '@temporalio/common';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
-import { DEFAULT_PAYLOAD_STORE_THRESHOLD, directoryStorage } from './payload-store';
+import { DEFAULT_PAYLOAD_STORE_THRESHOLD, DirectoryPayloadStore, StoredPayloadCodec } from './payload-store';
 
 export const DEFAULT_PAYLOAD_CODEC_KEY_ID = 'default';
 
@@ -53,21 +53,21 @@ export function payloadCodecFromEnv(env: Env = process.env): AesGcmPayloadCodec 
 }
 
 /**
- * Client/Worker data converter: `payloadCodecs: [codec]` when encryption is configured, `externalStorage` when
- * PAYLOAD_STORE_DIR is set; undefined when neither is.
+ * Client/Worker data converter: encryption when PAYLOAD_CODEC_KEY is set, then large payloads by reference when
+ * PAYLOAD_STORE_DIR is set (so what is stored is ciphertext); undefined when neither is.
  */
 export function dataConverterFromEnv(env: Env = process.env): DataConverter | undefined {
-  const codec = payloadCodecFromEnv(env);
-  const externalStorage = payloadStoreFromEnv(env);
-  if (!codec && !externalStorage) return undefined;
-  return { ...(codec ? { payloadCodecs: [codec] } : {}), ...(externalStorage ? { externalStorage } : {}) };
+  const codecs: PayloadCodec[] = [payloadCodecFromEnv(env), payloadStoreFromEnv(env)].filter(
+    (c): c is NonNullable<typeof c> => c !== undefined,
+  );
+  return codecs.length > 0 ? { payloadCodecs: codecs } : undefined;
 }
 
 /**
  * Large payloads by reference: PAYLOAD_STORE_DIR (a directory every client and worker shares) and
  * PAYLOAD_STORE_THRESHOLD (bytes; default 128 KiB). Unset: every payload travels inline (limit 2 MB).
  */
-export function payloadStoreFromEnv(env: Env = process.env): ExternalStorage | undefined {
+export function payloadStoreFromEnv(env: Env = process.env): StoredPayloadCodec | undefined {
   const dir = env.PAYLOAD_STORE_DIR?.trim();
   const rawThreshold = env.PAYLOAD_STORE_THRESHOLD?.trim();
   if (!dir) {
@@ -81,7 +81,7 @@ export function payloadStoreFromEnv(env: Env = process.env): ExternalStorage | u
       'PAYLOAD_STORE_THRESHOLD',
       'must be a whole number of bytes from 1024 to 1048576',
     );
-  return directoryStorage(path.resolve(dir), threshold);
+  return new StoredPayloadCodec(new DirectoryPayloadStore(path.resolve(dir)), threshold);
 }
 
 function parseOldKeys(raw: string): Record<string, Uint8Array> {

@@ -1,0 +1,102 @@
+// The `account` scenario's account: namespaces, users with grants, service accounts with grants and keys, seeded
+// straight into the emulator (already active, no async operation). Deterministic from the sizes, so every phase
+// starts from the same account.
+import type { Emulator, SeedInput } from '../src/emulator';
+import { DAY_MS, REGION } from './kit';
+
+export interface AccountSizes {
+  namespaces: number;
+  users: number;
+  serviceAccounts: number;
+  /** Every API key: the offboarded users' (OFFBOARD_KEYS each), the rest the service accounts'. */
+  keys: number;
+  /** Service-account keys that expire within the sweep's lead time. */
+  due: number;
+  /** Users offboarded at once (the first `offboard` users). */
+  offboard: number;
+}
+
+export type AccountPhase = 'export' | 'plan' | 'sweep' | 'offboard';
+export const ACCOUNT_PHASES: readonly AccountPhase[] = ['export', 'plan', 'sweep', 'offboard'];
+
+/** Keys each offboarded user owns (their own, deleted with them). */
+export const OFFBOARD_KEYS = 2;
+const ACCOUNT_ID = 'a1b2c';
+const pad = (i: number, n = 5) => String(i + 1).padStart(n, '0');
+
+export const namespaceName = (i: number) => `acct-ns-${pad(i)}`;
+export const serviceAccountName = (i: number) => `acct-sa-${pad(i, 4)}`;
+export const userEmail = (i: number, runId: string) => `user${pad(i)}@acct-${runId}.example.com`;
+const nsId = (i: number, sizes: AccountSizes) => `${namespaceName(i % sizes.namespaces)}.${ACCOUNT_ID}`;
+
+/** Two namespace grants per principal, spread over the namespaces. */
+function grants(i: number, sizes: AccountSizes, permission: 'read' | 'write') {
+  return {
+    namespaceAccesses: Object.fromEntries(
+      [i, i + Math.floor(sizes.namespaces / 2)].map((n) => [nsId(n, sizes), { permission }]),
+    ),
+  };
+}
+
+export function serviceAccountKeys(sizes: AccountSizes): number {
+  return Math.max(0, sizes.keys - sizes.offboard * OFFBOARD_KEYS);
+}
+
+/** Checks the sizes fit together (a clear message, before anything starts). */
+export function accountSizeProblems(sizes: AccountSizes): string[] {
+  const problems: string[] = [];
+  if (sizes.offboard > sizes.users)
+    problems.push(`--offboard (${sizes.offboard}) exceeds --users (${sizes.users})`);
+  if (sizes.due > serviceAccountKeys(sizes))
+    problems.push(`--due (${sizes.due}) exceeds the service accounts' keys (${serviceAccountKeys(sizes)})`);
+  if (sizes.serviceAccounts < 1 && serviceAccountKeys(sizes) > 0)
+    problems.push('--service-accounts must be at least 1 when there are service-account keys');
+  return problems;
+}
+
+/** Seeds the whole account; returns the offboarded users' emails. */
+export async function seedAccount(emulator: Emulator, sizes: AccountSizes, runId: string): Promise<string[]> {
+  const now = Date.now();
+  const expiry = (days: number) => new Date(now + days * DAY_MS).toISOString();
+  const emails = Array.from({ length: sizes.users }, (_, i) => userEmail(i, runId));
+  const first: SeedInput = {
+    namespaces: Array.from({ length: sizes.namespaces }, (_, i) => ({
+      name: namespaceName(i),
+      region: REGION,
+      retentionDays: 30,
+    })),
+  };
+  await emulator.seed(first);
+  const { userIds, serviceAccountIds } = await emulator.seed({
+    users: emails.map((email, i) => ({
+      email,
+      access: { accountAccess: { role: 'developer' }, ...grants(i, sizes, 'read') },
+    })),
+    serviceAccounts: Array.from({ length: sizes.serviceAccounts }, (_, i) => ({
+      name: serviceAccountName(i),
+      access: { accountAccess: { role: 'read' }, ...grants(i, sizes, 'write') },
+    })),
+  });
+  const saKeys = serviceAccountKeys(sizes);
+  const owners = serviceAccountIds.length;
+  await emulator.seed({
+    apiKeys: [
+      // Key i belongs to account i mod S; the first `due` keys expire within the sweep's 14-day lead time.
+      ...Array.from({ length: saKeys }, (_, i) => ({
+        displayName: `key-${pad(Math.floor(i / owners), 3)}`,
+        ownerId: serviceAccountIds[i % owners]!,
+        ownerType: 'service-account' as const,
+        expiryTime: expiry(i < sizes.due ? 7 : 300),
+      })),
+      ...userIds.slice(0, sizes.offboard).flatMap((ownerId, u) =>
+        Array.from({ length: OFFBOARD_KEYS }, (_, k) => ({
+          displayName: `user${pad(u)}-key${k + 1}`,
+          ownerId,
+          ownerType: 'user' as const,
+          expiryTime: expiry(300),
+        })),
+      ),
+    ],
+  });
+  return emails.slice(0, sizes.offboard);
+}
