@@ -2,7 +2,6 @@
 // counting the Actions of its runs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Emulator, EmulatorOptions } from '../src/emulator';
@@ -10,7 +9,7 @@ import { FLEET_LIMITER } from '../src/shared/fleet-limits';
 import { countActions, type ActionCounts } from './actions';
 import type { BenchOptions } from './cli';
 import { startWorker, type WorkerProcess, type WorkerSettings } from './infra';
-import { round2, type Distribution } from './metrics';
+import { largestEvent, round2, type Distribution, type LargestEvent } from './metrics';
 import type { ScenarioContext } from './types';
 
 export const REGION = 'aws-us-east-1';
@@ -40,23 +39,6 @@ export async function pool<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
-}
-
-export interface LargestEvent {
-  /** The event as the server stores it (protobuf bytes): what its payload limits are checked against. */
-  bytes: number;
-  eventType: string;
-}
-
-/** The history's largest event by encoded size. */
-export function largestEvent(history: temporal.api.history.v1.IHistory): LargestEvent | undefined {
-  let largest: LargestEvent | undefined;
-  for (const event of history.events ?? []) {
-    const bytes = temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
-    if (!largest || bytes > largest.bytes)
-      largest = { bytes, eventType: temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown' };
-  }
-  return largest;
 }
 
 /** Every run's billable Actions counted from its history (fetched from the server), a few at a time. */
