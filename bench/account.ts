@@ -121,12 +121,16 @@ export function floorOf(
   const mutations = r.requests?.acceptedMutations ?? 0;
   const rateS = calls / API_RATE;
   const chain = mutations > 0 ? (target.chain ?? 1) : 0;
-  const slotsS = (Math.max(Math.ceil(mutations / API_MUTATION_SLOTS), chain) * opMs) / 1000;
+  const rounds = Math.ceil(mutations / API_MUTATION_SLOTS);
+  const slotsS = (Math.max(rounds, chain) * opMs) / 1000;
   const s = round2(Math.max(rateS, slotsS));
+  const op = `${opMs / 1000} s`;
   const why =
-    slotsS > rateS
-      ? `${mutations} async operations ÷ ${API_MUTATION_SLOTS} slots × ${opMs / 1000} s`
-      : `${calls} calls ÷ ${API_RATE}/s`;
+    slotsS <= rateS
+      ? `${calls} calls ÷ ${API_RATE}/s`
+      : rounds >= chain
+        ? `${mutations} async operations ÷ ${API_MUTATION_SLOTS} slots × ${op}`
+        : `${chain} async operations in turn × ${op}`;
   return {
     s,
     why,
