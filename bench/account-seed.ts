@@ -1,6 +1,7 @@
 // The `account` scenario's account: namespaces, users with grants, service accounts with grants and keys, seeded
 // straight into the emulator (already active, no async operation). Deterministic from the sizes, so every phase
 // starts from the same account.
+import type { DesiredStateInput } from '../src/desired-state/schema';
 import type { Emulator, SeedInput } from '../src/emulator';
 import { DAY_MS, REGION } from './kit';
 
@@ -16,8 +17,8 @@ export interface AccountSizes {
   offboard: number;
 }
 
-export type AccountPhase = 'export' | 'plan' | 'sweep' | 'offboard';
-export const ACCOUNT_PHASES: readonly AccountPhase[] = ['export', 'plan', 'sweep', 'offboard'];
+export type AccountPhase = 'export' | 'plan' | 'apply' | 'sweep' | 'offboard';
+export const ACCOUNT_PHASES: readonly AccountPhase[] = ['export', 'plan', 'apply', 'sweep', 'offboard'];
 
 /** Keys each offboarded user owns (their own, deleted with them). */
 export const OFFBOARD_KEYS = 2;
@@ -99,4 +100,57 @@ export async function seedAccount(emulator: Emulator, sizes: AccountSizes, runId
     ],
   });
   return emails.slice(0, sizes.offboard);
+}
+
+/** What the apply phase changes: issue 22's 1,000 changes and 100 deletes, fewer in a smaller account. */
+export interface ApplyChanges {
+  retention: number;
+  newKeys: number;
+  newUsers: number;
+  deletes: number;
+}
+
+export function applyChanges(sizes: AccountSizes): ApplyChanges {
+  const retention = Math.min(400, sizes.namespaces);
+  const newKeys = Math.min(400, sizes.serviceAccounts);
+  // The leavers of the offboard phase are not deleted here: the users after them are.
+  const deletes = Math.min(100, sizes.users - sizes.offboard);
+  return { retention, newKeys, newUsers: Math.min(sizes.users, 1000 - retention - newKeys), deletes };
+}
+
+/**
+ * The account's own export with the apply phase's changes: longer retention for the first namespaces, one more key
+ * for the first service accounts, new users with two grants each (grants come with the user in either dialect), and
+ * the file owning every user of the run (prune) while leaving `deletes` of them out.
+ */
+export function changedFile(
+  exported: DesiredStateInput,
+  sizes: AccountSizes,
+  runId: string,
+): DesiredStateInput {
+  const c = applyChanges(sizes);
+  const namespaces = exported.namespaces ?? [];
+  const deleted = new Set(
+    Array.from({ length: c.deletes }, (_, i) => userEmail(sizes.offboard + i, runId).toLowerCase()),
+  );
+  return {
+    ...exported,
+    namespaces: namespaces.map((n, i) => (i < c.retention ? { ...n, retentionDays: 45 } : n)),
+    serviceAccounts: (exported.serviceAccounts ?? []).map((sa, i) =>
+      i < c.newKeys
+        ? { ...sa, apiKeys: [...(sa.apiKeys ?? []), { displayName: 'added', expiryDays: 90 }] }
+        : sa,
+    ),
+    users: [
+      ...(exported.users ?? []).filter((u) => !deleted.has(u.email.toLowerCase())),
+      ...Array.from({ length: c.newUsers }, (_, i) => ({
+        email: `new${pad(i)}@acct-${runId}.example.com`,
+        role: 'developer' as const,
+        access: Object.fromEntries(
+          [i, i + 1].map((n) => [namespaces[n % namespaces.length]!.name, 'read' as const]),
+        ),
+      })),
+    ],
+    prune: { users: [`*@acct-${runId}.example.com`] },
+  };
 }

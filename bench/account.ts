@@ -1,7 +1,8 @@
 // The `account` scenario: one large account (issue 22's default: 1,000 namespaces, 5,000 users, 500 service
 // accounts, 20,000 keys) under the real API's limits — the emulator's token bucket at the API's 80 requests/s,
-// at most 10 async operations in flight — measured phase by phase: export, a no-change plan, the key sweep, and a
-// bulk offboarding started at once. Each phase gets a freshly seeded account, so each starts from the same state.
+// at most 10 async operations in flight — measured phase by phase: export, a no-change plan, an apply of ~1,000
+// changes and 100 deletes, the key sweep, and a bulk offboarding started at once. Each phase gets a freshly seeded
+// account, so each starts from the same state.
 import { Client } from '@temporalio/client';
 import path from 'node:path';
 import { DirectoryPayloadStore, StoredPayloadCodec } from '../src/codec';
@@ -13,6 +14,8 @@ import { OpsApiClient } from '../src/ops-api';
 import type { OffboardUserInput, RotateExpiringKeysInput } from '../src/shared/validation';
 import type { DesiredStateInput } from '../src/desired-state/schema';
 import {
+  applyChanges,
+  changedFile,
   OFFBOARD_KEYS,
   seedAccount,
   serviceAccountKeys,
@@ -163,6 +166,8 @@ function phaseSpec(
       };
     case 'plan':
       return planPhase(ctx, client, id('plan'));
+    case 'apply':
+      return applyPhase(ctx, client, id('apply'));
     case 'sweep':
       return sweepPhase(ctx, sizes, client, id('sweep'));
     case 'offboard':
@@ -170,18 +175,23 @@ function phaseSpec(
   }
 }
 
-/** A no-change plan: the file is the account's own export, read before the load starts. */
+/** The account's own export (read before the load starts, outside the request log). */
+async function exportOf(emulator: Emulator): Promise<DesiredStateInput> {
+  const ops = new OpsApiClient({ baseUrl: emulator.url, apiKey: emulator.apiKey });
+  return exportDesiredState(await readAccount(ops), 'bench');
+}
+
+const kib = (value: unknown) => `${Math.round(JSON.stringify(value).length / 1024)} KiB`;
+
+/** A no-change plan: the file is the account's own export. */
 function planPhase(ctx: ScenarioContext, client: Client, workflowId: string): PhaseSpec {
   let desired: DesiredStateInput | undefined;
   return {
     spec: { unitType: 'reconcile', unit: 'plan', historyBound: { events: 30, why: 'one plan activity' } },
     target: { factor: 1.5, slackS: 30 },
     prepare: async (emulator) => {
-      const ops = new OpsApiClient({ baseUrl: emulator.url, apiKey: emulator.apiKey });
-      desired = exportDesiredState(await readAccount(ops), 'bench');
-      ctx.log(
-        `  account: plan: the file is ${Math.round(JSON.stringify(desired).length / 1024)} KiB of JSON`,
-      );
+      desired = await exportOf(emulator);
+      ctx.log(`  account: plan: the file is ${kib(desired)} of JSON`);
     },
     start: async (_c, taskQueue) => {
       await client.workflow.start('reconcile', {
@@ -189,6 +199,39 @@ function planPhase(ctx: ScenarioContext, client: Client, workflowId: string): Ph
         workflowId,
         args: [{ name: 'bench', desired: desired!, mode: 'plan' }],
       });
+      return 1;
+    },
+  };
+}
+
+/** An apply of ~1,000 changes and 100 deletes, approved in advance, as many at once as there are slots. */
+function applyPhase(ctx: ScenarioContext, client: Client, workflowId: string): PhaseSpec {
+  const sizes = ctx.opts.account;
+  const changes = applyChanges(sizes);
+  let desired: DesiredStateInput | undefined;
+  return {
+    spec: {
+      unitType: 'reconcile',
+      unit: 'apply',
+      params: { ...changes, concurrency: API_MUTATION_SLOTS },
+      // Per change an activity and its wait (3 events each) and workflow tasks, in one history.
+      historyBound: { events: 100 + 10 * (1000 + changes.deletes), why: '100 + 10 per change' },
+    },
+    // Namespaces, then accounts, then keys and users, then deletes: three operations in turn at least.
+    target: { factor: 1.3, slackS: 0, chain: 3 },
+    prepare: async (emulator) => {
+      desired = changedFile(await exportOf(emulator), sizes, ctx.runId);
+      ctx.log(`  account: apply: the file is ${kib(desired)} of JSON`);
+    },
+    start: async (_c, taskQueue) => {
+      const input = {
+        name: 'bench',
+        desired: desired!,
+        mode: 'apply',
+        autoApprove: true,
+        concurrency: API_MUTATION_SLOTS,
+      };
+      await client.workflow.start('reconcile', { taskQueue, workflowId, args: [input] });
       return 1;
     },
   };

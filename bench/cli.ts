@@ -106,7 +106,8 @@ Options:
                            service accounts')
   --due <int>              account: service-account keys the sweep finds due (default 2000)
   --offboard <int>         account: users offboarded at once (default 200)
-  --phases <list>          account: comma-separated: ${ACCOUNT_PHASES.join(',')} (default: all)
+  --phases <list>          account: comma-separated: ${ACCOUNT_PHASES.join(',')}
+                           (default: all)
   --inline-payloads        account: workers and client without PAYLOAD_STORE_DIR, every payload
                            in history as before the store (shows what breaks without it)
                            (account, --quick: 20 namespaces, 50 users, 10 accounts, 200 keys, 20 due,

@@ -23,7 +23,7 @@ describe('bench: account scenario', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs export, plan, sweep and offboarding of a tiny account and reports each against its floor', async () => {
+  it('runs export, plan, apply, sweep and offboarding of a tiny account and reports each against its floor', async () => {
     const json = path.join(dir, 'account.json');
     const sizes = ['--namespaces', '4', '--users', '6', '--service-accounts', '3', '--keys', '24'];
     await execFileAsync(
@@ -42,6 +42,7 @@ describe('bench: account scenario', () => {
     expect(Object.keys(byPhase)).toEqual([
       'account: export',
       'account: plan',
+      'account: apply',
       'account: sweep',
       'account: offboard',
     ]);
@@ -65,6 +66,16 @@ describe('bench: account scenario', () => {
       });
       expect(byPhase[phase]!.requests!.acceptedMutations).toBe(0);
     }
+    // The apply: longer retention for the 4 namespaces, a key more for the 3 accounts, 6 new users, and the 4 users
+    // after the leavers deleted (the file owns every user of the run) — each once.
+    const apply = byPhase['account: apply']!;
+    expect(apply.requests!.callsByOperation).toMatchObject({
+      updateNamespace: 4,
+      createApiKey: 3,
+      createUser: 6,
+      deleteUser: 4,
+    });
+    expect(apply.requests!.acceptedMutations).toBe(17);
     // Each due key rotated once: one create and one delete each, nothing twice.
     const sweep = byPhase['account: sweep']!;
     expect(sweep.units).toBe(3);
@@ -110,14 +121,14 @@ describe('bench: account scenario', () => {
         due: 2000,
         offboard: 200,
       },
-      accountPhases: ['export', 'plan', 'sweep', 'offboard'],
+      accountPhases: ['export', 'plan', 'apply', 'sweep', 'offboard'],
       inlinePayloads: false,
     });
     expect((parseBenchArgs([]) as { scenarios: string[] }).scenarios).not.toContain('account');
     expect(parseBenchArgs(['--scenarios', 'account', '--phases', 'plan,export'])).toMatchObject({
       accountPhases: ['export', 'plan'],
     });
-    expect(() => parseBenchArgs(['--scenarios', 'account', '--phases', 'apply'])).toThrow(/'apply'/);
+    expect(() => parseBenchArgs(['--scenarios', 'account', '--phases', 'deploy'])).toThrow(/'deploy'/);
     expect(() => parseBenchArgs(['--scenarios', 'account', '--users', '10'])).toThrow(
       /--offboard \(200\) exceeds --users \(10\)/,
     );
