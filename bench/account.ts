@@ -9,9 +9,8 @@ import { DirectoryPayloadStore, StoredPayloadCodec } from '../src/codec';
 import type { Emulator } from '../src/emulator';
 import { exportDesiredState } from '../src/desired-state/export';
 import { readAccount } from '../src/activities/account';
-import { workflowIds } from '../src/catalog';
 import { OpsApiClient } from '../src/ops-api';
-import type { OffboardUserInput, RotateExpiringKeysInput } from '../src/shared/validation';
+import type { RotateExpiringKeysInput } from '../src/shared/validation';
 import type { DesiredStateInput } from '../src/desired-state/schema';
 import {
   applyChanges,
@@ -22,7 +21,8 @@ import {
   type AccountPhase,
   type AccountSizes,
 } from './account-seed';
-import { emulatorTiming, fmtS, pool } from './kit';
+import { emulatorTiming, fmtS } from './kit';
+import { startOffboardings } from './scenarios';
 import { round2 } from './metrics';
 import type { ScenarioContext, ScenarioResult } from './types';
 import { runWorkflowScenario, type WorkflowScenarioSpec } from './workflow-scenario';
@@ -283,17 +283,6 @@ function offboardPhase(sizes: AccountSizes, client: Client): PhaseSpec {
     prepare: async (_emulator, offboarded) => {
       emails = offboarded;
     },
-    // All at once, as an identity provider's sync would send them.
-    start: async (_c, taskQueue) => {
-      await pool(emails, 50, (email) => {
-        const input: OffboardUserInput = { email };
-        return client.workflow.start('offboardUser', {
-          taskQueue,
-          workflowId: workflowIds.offboardUser(email),
-          args: [input],
-        });
-      });
-      return emails.length;
-    },
+    start: (_c, taskQueue) => startOffboardings(client, taskQueue, emails),
   };
 }
