@@ -12,15 +12,8 @@ import { readAccount } from '../src/activities/account';
 import { OpsApiClient } from '../src/ops-api';
 import type { RotateExpiringKeysInput } from '../src/shared/validation';
 import type { DesiredStateInput } from '../src/desired-state/schema';
-import {
-  applyChanges,
-  changedFile,
-  OFFBOARD_KEYS,
-  seedAccount,
-  serviceAccountKeys,
-  type AccountPhase,
-  type AccountSizes,
-} from './account-seed';
+import { applyChanges, changedFile, seedAccount } from './account-seed';
+import { OFFBOARD_KEYS, serviceAccountKeys, type AccountPhase, type AccountSizes } from './account-sizes';
 import { emulatorTiming, fmtS } from './kit';
 import { startOffboardings } from './scenarios';
 import { round2 } from './metrics';

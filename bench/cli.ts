@@ -2,7 +2,7 @@
 // with silently different sizes.
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/emulator/duration';
-import { ACCOUNT_PHASES, accountSizeProblems, type AccountPhase, type AccountSizes } from './account-seed';
+import { ACCOUNT_PHASES, accountSizeProblems, type AccountPhase, type AccountSizes } from './account-sizes';
 
 export const SCENARIOS = [
   'provision',

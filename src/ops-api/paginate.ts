@@ -34,7 +34,8 @@ export async function* paginate<Op extends ListOperationId>(
   let pageToken = params.pageToken;
   const pageSize = params.pageSize ?? MAX_PAGE_SIZE;
   for (;;) {
-    const page = (await client[operationId]({ ...params, pageSize, pageToken } as never)) as Record<string, unknown>;
+    const request = { ...params, pageSize, pageToken } as never;
+    const page = (await client[operationId](request)) as Record<string, unknown>;
     yield (page[ITEMS_FIELD[operationId]] as ListItem<Op>[] | undefined) ?? [];
     const next = page.nextPageToken as string | undefined;
     if (!next) return;
