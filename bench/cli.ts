@@ -2,6 +2,7 @@
 // with silently different sizes.
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/emulator/duration';
+import { ACCOUNT_PHASES, accountSizeProblems, type AccountPhase, type AccountSizes } from './account-sizes';
 
 export const SCENARIOS = [
   'provision',
@@ -11,7 +12,10 @@ export const SCENARIOS = [
   'waits',
   'baseline',
   'fleet',
+  'account',
 ] as const;
+/** Run only when asked for by name (or, fleet, by --workers). */
+const ON_REQUEST: readonly string[] = ['fleet', 'account'];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -44,6 +48,12 @@ export interface BenchOptions {
   fleetRate: number;
   /** fleet: OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS of every worker. */
   fleetMutations: number;
+  /** account: the account's sizes. */
+  account: AccountSizes;
+  /** account: which phases run, in this order. */
+  accountPhases: AccountPhase[];
+  /** account: no payload store (every payload inline, as before it existed): shows what it is for. */
+  inlinePayloads: boolean;
   /** Emulator rate limit in the throttled scenario (requests/s; burst = the same number). */
   rate: number;
   /** The worker's OPS_API_RATE_LIMIT in the throttled scenario. */
@@ -67,8 +77,8 @@ and Temporal Cloud Actions per unit of work. The waits scenario compares our wai
 and a long heartbeating activity on the same operations.
 
 Options:
-  --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all but fleet;
-                           with --workers: fleet)
+  --scenarios <list>       comma-separated: ${SCENARIOS.join(',')} (default: all but fleet
+                           and account; with --workers: fleet)
   --quick                  small sizes for a smoke run (< 1 min): n=10, activation 3s, check 1s,
                            ops 1s, 5 users x 4 keys, sweep 50 keys / 15 due, waits 3 x 3s,
                            baseline n=2
@@ -78,7 +88,7 @@ Options:
   --op-duration <dur>      every other async operation: service account, key, user, deletes
                            (default: the --check value)
   --baseline-n <int>       sequential provisionings of the ky + 1-s-polling baseline (default 5)
-  --users <int>            offboard: users (default 50)
+  --users <int>            offboard: users (default 50); account: users in the account (5000)
   --keys-per-user <int>    offboard: API keys per user (default 20)
   --sweep-keys <int>       sweep: API keys in the account (default 1000)
   --sweep-due <int>        sweep: of which expire within the lead time (default 300)
@@ -90,6 +100,18 @@ Options:
                            the same fleet-wide caps (default 3; giving it selects the fleet scenario)
   --fleet-rate <rps>       fleet: OPS_API_FLEET_RATE_LIMIT (default 20)
   --fleet-mutations <int>  fleet: OPS_API_FLEET_MAX_CONCURRENT_MUTATIONS (default 5)
+  --namespaces <int>       account: namespaces (default 1000)
+  --service-accounts <int> account: service accounts (default 500)
+  --keys <int>             account: API keys (default 20000; 2 per offboarded user, the rest the
+                           service accounts')
+  --due <int>              account: service-account keys the sweep finds due (default 2000)
+  --offboard <int>         account: users offboarded at once (default 200)
+  --phases <list>          account: comma-separated: ${ACCOUNT_PHASES.join(',')}
+                           (default: all)
+  --inline-payloads        account: workers and client without PAYLOAD_STORE_DIR, every payload
+                           in history as before the store (shows what breaks without it)
+                           (account, --quick: 20 namespaces, 50 users, 10 accounts, 200 keys, 20 due,
+                           5 offboarded)
   --rate <rps>             throttled: emulator rate limit, requests/s (default 50)
   --cap <rps>              throttled: worker OPS_API_RATE_LIMIT (default 90% of --rate)
   --max-activities <int>   worker MAX_CONCURRENT_ACTIVITIES (default 200)
@@ -125,6 +147,12 @@ const STRING_FLAGS = [
   'workers',
   'fleet-rate',
   'fleet-mutations',
+  'namespaces',
+  'service-accounts',
+  'keys',
+  'due',
+  'offboard',
+  'phases',
   'rate',
   'cap',
   'max-activities',
@@ -134,7 +162,11 @@ const STRING_FLAGS = [
   'timeout',
   'json',
 ] as const;
-type Flags = Partial<Record<(typeof STRING_FLAGS)[number], string>> & { quick?: boolean; help?: boolean };
+type Flags = Partial<Record<(typeof STRING_FLAGS)[number], string>> & {
+  quick?: boolean;
+  help?: boolean;
+  'inline-payloads'?: boolean;
+};
 
 /** Parsed options, `'help'`, or a UsageError naming the bad flag. */
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
@@ -146,8 +178,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const rate = positive('rate', values.rate, 50);
   const optionalInt = (flag: string, text: string | undefined) =>
     text === undefined ? undefined : int(flag, text, 0, 2);
+  const scenarios = scenariosOf(values);
   return {
-    scenarios: scenariosOf(values),
+    scenarios,
     quick,
     n: int('n', values.n, quick ? 10 : 200),
     activationMs: duration('activation', values.activation, quick ? 3000 : 20_000),
@@ -156,6 +189,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     baselineN: int('baseline-n', values['baseline-n'], quick ? 2 : 5),
     baselinePollMs: 1000,
     users: int('users', values.users, quick ? 5 : 50),
+    account: accountOf(values, quick, scenarios.includes('account')),
+    accountPhases: phasesOf(values.phases),
+    inlinePayloads: values['inline-payloads'] ?? false,
     keysPerUser: int('keys-per-user', values['keys-per-user'], quick ? 4 : 20, 0),
     ...sweepOf(values, quick),
     waitN: int('wait-n', values['wait-n'], quick ? 3 : 20, 1, 1000),
@@ -185,6 +221,7 @@ function readFlags(argv: string[]): Flags {
       options: {
         ...Object.fromEntries(STRING_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
         quick: { type: 'boolean' },
+        'inline-payloads': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values as Flags;
@@ -196,7 +233,7 @@ function readFlags(argv: string[]): Flags {
 /** The fleet scenario runs only when asked for: by name, or by --workers. Run order is the list's, once each. */
 function scenariosOf(values: Flags): ScenarioName[] {
   if (values.scenarios === undefined)
-    return values.workers !== undefined ? ['fleet'] : SCENARIOS.filter((s) => s !== 'fleet');
+    return values.workers !== undefined ? ['fleet'] : SCENARIOS.filter((s) => !ON_REQUEST.includes(s));
   const names = values.scenarios.split(',').map((s) => s.trim());
   const unknown = names.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0 || names.length === 0 || names.includes(''))
@@ -213,6 +250,32 @@ function sweepOf(values: Flags, quick: boolean) {
     throw new UsageError(`--sweep-due (${sweepDue}) exceeds --sweep-keys (${sweepKeys})`);
   const sweepConcurrency = int('sweep-concurrency', values['sweep-concurrency'], 50, 1, 50);
   return { sweepKeys, sweepDue, sweepConcurrency };
+}
+
+/** The account's sizes; checked together only when the account scenario runs (--users also sizes offboard). */
+function accountOf(values: Flags, quick: boolean, checked: boolean): AccountSizes {
+  const sizes: AccountSizes = {
+    namespaces: int('namespaces', values.namespaces, quick ? 20 : 1000),
+    users: int('users', values.users, quick ? 50 : 5000),
+    serviceAccounts: int('service-accounts', values['service-accounts'], quick ? 10 : 500),
+    keys: int('keys', values.keys, quick ? 200 : 20_000, 0),
+    due: int('due', values.due, quick ? 20 : 2000, 0),
+    offboard: int('offboard', values.offboard, quick ? 5 : 200, 0),
+  };
+  const problems = checked ? accountSizeProblems(sizes) : [];
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return sizes;
+}
+
+function phasesOf(text: string | undefined): AccountPhase[] {
+  if (text === undefined) return [...ACCOUNT_PHASES];
+  const names = text.split(',').map((p) => p.trim());
+  const unknown = names.filter((p) => !(ACCOUNT_PHASES as readonly string[]).includes(p));
+  if (unknown.length > 0 || names.includes(''))
+    throw new UsageError(
+      `--phases: unknown phase(s) ${unknown.map((p) => `'${p}'`).join(', ') || "''"}; choose from ${ACCOUNT_PHASES.join(', ')}`,
+    );
+  return ACCOUNT_PHASES.filter((p) => names.includes(p));
 }
 
 function logLevelOf(text: string | undefined): BenchOptions['workerLogLevel'] {

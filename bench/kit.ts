@@ -9,7 +9,7 @@ import { FLEET_LIMITER } from '../src/shared/fleet-limits';
 import { countActions, type ActionCounts } from './actions';
 import type { BenchOptions } from './cli';
 import { startWorker, type WorkerProcess, type WorkerSettings } from './infra';
-import { round2, type Distribution } from './metrics';
+import { largestEvent, round2, type Distribution, type LargestEvent } from './metrics';
 import type { ScenarioContext } from './types';
 
 export const REGION = 'aws-us-east-1';
@@ -45,10 +45,19 @@ export async function pool<T, R>(
 export async function historyActionCounts(
   client: Client,
   runs: ReadonlyArray<{ workflowId: string; runId: string }>,
-): Promise<Array<{ workflowId: string; runId: string; counts: ActionCounts; events: number }>> {
+): Promise<
+  Array<{ workflowId: string; runId: string; counts: ActionCounts; events: number; largest?: LargestEvent }>
+> {
   return pool(runs, 20, async ({ workflowId, runId }) => {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    return { workflowId, runId, counts: countActions(history), events: history.events?.length ?? 0 };
+    const largest = largestEvent(history);
+    return {
+      workflowId,
+      runId,
+      counts: countActions(history),
+      events: history.events?.length ?? 0,
+      ...(largest ? { largest } : {}),
+    };
   });
 }
 

@@ -4,6 +4,7 @@
 import { parseCheckDuration } from '../src/activities/async-operations';
 import type { RequestLogEntry } from '../src/emulator';
 import type { AsyncOperation } from '../src/ops-api/types';
+import { temporal } from '@temporalio/proto';
 
 /** getAsyncOperation's last path segment is the operation id, in either dialect (/api/v1 or /cloud). */
 const OPERATION_ID = /\/([^/]+)$/;
@@ -243,3 +244,20 @@ export function requestFigures(
 }
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export interface LargestEvent {
+  /** The event as the server stores it (protobuf bytes): what its payload limits are checked against. */
+  bytes: number;
+  eventType: string;
+}
+
+/** The history's largest event by encoded size. */
+export function largestEvent(history: temporal.api.history.v1.IHistory): LargestEvent | undefined {
+  let largest: LargestEvent | undefined;
+  for (const event of history.events ?? []) {
+    const bytes = temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
+    if (!largest || bytes > largest.bytes)
+      largest = { bytes, eventType: temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown' };
+  }
+  return largest;
+}

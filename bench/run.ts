@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseBenchArgs, USAGE, UsageError, type BenchOptions, type ScenarioName } from './cli';
 import { bundleWorkflows, killChildren, startDevServer, type DevServer } from './infra';
 import { compareWithBaseline, evaluateTargets, renderReport } from './report';
+import { accountScenario } from './account';
 import { baselineScenario } from './baseline';
 import { fleetScenario, offboardScenario, provisionScenario, sweepScenario } from './scenarios';
 import type { ScenarioContext, ScenarioResult } from './types';
@@ -59,6 +60,8 @@ async function runScenario(
       return baselineScenario(ctx);
     case 'fleet':
       return fleetScenario(ctx);
+    case 'account':
+      return accountScenario(ctx);
   }
 }
 

@@ -141,18 +141,25 @@ export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> 
         ),
       });
     },
-    start: async (client, taskQueue) => {
-      await pool(emails, 50, (email) => {
-        const input: OffboardUserInput = { email };
-        return client.workflow.start('offboardUser', {
-          taskQueue,
-          workflowId: workflowIds.offboardUser(email),
-          args: [input],
-        });
-      });
-      return emails.length;
-    },
+    start: (client, taskQueue) => startOffboardings(client, taskQueue, emails),
   });
+}
+
+/** One offboarding per email, all at once (as an identity provider's sync sends them); returns how many. */
+export async function startOffboardings(
+  client: Client,
+  taskQueue: string,
+  emails: string[],
+): Promise<number> {
+  await pool(emails, 50, (email) => {
+    const input: OffboardUserInput = { email };
+    return client.workflow.start('offboardUser', {
+      taskQueue,
+      workflowId: workflowIds.offboardUser(email),
+      args: [input],
+    });
+  });
+  return emails.length;
 }
 
 export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {

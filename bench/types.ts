@@ -54,6 +54,13 @@ export interface ScenarioResult {
   requests?: Omit<RequestFigures, 'waits'>;
   worker?: WorkerUsage;
   longestHistory?: { events: number; workflowId: string; type: string };
+  /** The largest event of any history of the scenario (encoded bytes), and where. */
+  largestEvent?: { bytes: number; eventType: string; workflowId: string };
+  /**
+   * account: the least wall time the API's caps allow (calls ÷ rate, or async mutations ÷ slots × operation
+   * duration, whichever is longer), and the target as a factor of it plus a slack.
+   */
+  floor?: { s: number; why: string; ratio: number; targetFactor: number; targetSlackS: number };
   /** What the longest history may reach given the workflow's steps (independent of poll counts). */
   historyBound?: { events: number; why: string };
   /** Temporal Cloud Actions of the whole scenario, per unit of work. */

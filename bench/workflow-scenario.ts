@@ -43,7 +43,9 @@ export async function runWorkflowScenario(
   if (!server || !ctx.bundlePath) throw new Error('no Temporal dev server');
   const emulator = await startEmulator(spec.emulator);
   // One task queue per run: the fleet's runs (1 and N workers) must not share a limiter.
-  const taskQueue = `bench-${spec.name}${spec.workers ? `-${spec.workers}` : ''}-${ctx.runId}`;
+  // One per phase too (account): a phase's runs must not count in the next one's.
+  const phase = spec.label && spec.name === 'account' ? `-${spec.label.replace(/^account: /, '')}` : '';
+  const taskQueue = `bench-${spec.name}${phase}${spec.workers ? `-${spec.workers}` : ''}-${ctx.runId}`;
   const workers = await startWorkers(ctx, spec, taskQueue, emulator);
   try {
     await spec.prepare(emulator);
@@ -59,7 +61,11 @@ export async function runWorkflowScenario(
     const runs = await listRuns(server.client, taskQueue, spec.unitType, started, t0);
     const failures = await failureNotes(server.client, runs.failed);
     if (running > 0) failures.push(`${running} workflow(s) still running after --timeout`);
-    const { historyActions, limiterActions } = await actionsOf(server.client, runs.all, taskQueue);
+    const { historyActions, limiterActions, largestEvent } = await actionsOf(
+      server.client,
+      runs.all,
+      taskQueue,
+    );
     return resultOf(spec, {
       log: [...emulator.requestLog],
       operations: emulator.snapshot().asyncOperations,
@@ -69,6 +75,7 @@ export async function runWorkflowScenario(
       workers: workers.length,
       actions: actionsFigures(historyActions, serverActions, runs.units, spec.subunits),
       limiterActions,
+      largestEvent,
       failures,
     });
   } finally {
@@ -170,16 +177,19 @@ function failureNotes(client: Client, failed: RunId[]): Promise<string[]> {
   );
 }
 
-/** The Actions the histories record, and how many of them are the fleet limiter's. */
+/** The Actions the histories record, how many of them are the fleet limiter's, and the largest event. */
 async function actionsOf(client: Client, runs: RunId[], taskQueue: string) {
   const historyActions: ActionCounts = {};
   let limiterActions = 0;
-  for (const { workflowId, counts } of await historyActionCounts(client, runs)) {
+  let largestEvent: ScenarioResult['largestEvent'];
+  for (const { workflowId, counts, largest } of await historyActionCounts(client, runs)) {
     addCounts(historyActions, counts);
     if (workflowId === FLEET_LIMITER.workflowId(taskQueue))
       limiterActions += Object.values(counts).reduce((sum, n) => sum + n, 0);
+    if (largest && (!largestEvent || largest.bytes > largestEvent.bytes))
+      largestEvent = { ...largest, workflowId };
   }
-  return { historyActions, limiterActions };
+  return { historyActions, limiterActions, largestEvent };
 }
 
 function resultOf(
@@ -193,6 +203,7 @@ function resultOf(
     workers: number;
     actions: ScenarioResult['actions'];
     limiterActions: number;
+    largestEvent: ScenarioResult['largestEvent'];
     failures: string[];
   },
 ): ScenarioResult {
@@ -222,6 +233,7 @@ function resultOf(
     requests,
     worker: m.usage,
     ...(longest ? { longestHistory: longest } : {}),
+    ...(m.largestEvent ? { largestEvent: m.largestEvent } : {}),
     historyBound: spec.historyBound,
     actions: m.actions,
     ...(m.failures.length ? { failures: m.failures } : {}),

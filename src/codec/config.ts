@@ -1,5 +1,7 @@
-import type { DataConverter } from '@temporalio/common';
+import path from 'node:path';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
+import { DEFAULT_PAYLOAD_STORE_THRESHOLD, DirectoryPayloadStore, StoredPayloadCodec } from './payload-store';
 
 export const DEFAULT_PAYLOAD_CODEC_KEY_ID = 'default';
 
@@ -10,7 +12,7 @@ export class PayloadCodecConfigError extends Error {
     readonly variable: string,
     problem: string,
   ) {
-    super(`Invalid payload encryption configuration: ${variable} ${problem}`);
+    super(`Invalid payload configuration: ${variable} ${problem}`);
   }
 }
 
@@ -50,10 +52,36 @@ export function payloadCodecFromEnv(env: Env = process.env): AesGcmPayloadCodec 
   return new AesGcmPayloadCodec({ keyId, key, oldKeys });
 }
 
-/** `{ payloadCodecs: [codec] }` for Client/Worker options when encryption is configured, else undefined. */
+/**
+ * Client/Worker data converter: encryption when PAYLOAD_CODEC_KEY is set, then large payloads by reference when
+ * PAYLOAD_STORE_DIR is set (so what is stored is ciphertext); undefined when neither is.
+ */
 export function dataConverterFromEnv(env: Env = process.env): DataConverter | undefined {
-  const codec = payloadCodecFromEnv(env);
-  return codec ? { payloadCodecs: [codec] } : undefined;
+  const codecs: PayloadCodec[] = [payloadCodecFromEnv(env), payloadStoreFromEnv(env)].filter(
+    (c): c is NonNullable<typeof c> => c !== undefined,
+  );
+  return codecs.length > 0 ? { payloadCodecs: codecs } : undefined;
+}
+
+/**
+ * Large payloads by reference: PAYLOAD_STORE_DIR (a directory every client and worker shares) and
+ * PAYLOAD_STORE_THRESHOLD (bytes; default 128 KiB). Unset: every payload travels inline (limit 2 MB).
+ */
+export function payloadStoreFromEnv(env: Env = process.env): StoredPayloadCodec | undefined {
+  const dir = env.PAYLOAD_STORE_DIR?.trim();
+  const rawThreshold = env.PAYLOAD_STORE_THRESHOLD?.trim();
+  if (!dir) {
+    if (rawThreshold)
+      throw new PayloadCodecConfigError('PAYLOAD_STORE_DIR', 'is not set, but PAYLOAD_STORE_THRESHOLD is');
+    return undefined;
+  }
+  const threshold = rawThreshold ? Number(rawThreshold) : DEFAULT_PAYLOAD_STORE_THRESHOLD;
+  if (!/^\d+$/.test(rawThreshold ?? '0') || threshold < 1024 || threshold > 1024 * 1024)
+    throw new PayloadCodecConfigError(
+      'PAYLOAD_STORE_THRESHOLD',
+      'must be a whole number of bytes from 1024 to 1048576',
+    );
+  return new StoredPayloadCodec(new DirectoryPayloadStore(path.resolve(dir)), threshold);
 }
 
 function parseOldKeys(raw: string): Record<string, Uint8Array> {

@@ -1,2 +1,3 @@
 export * from './aes-gcm-codec';
 export * from './config';
+export * from './payload-store';

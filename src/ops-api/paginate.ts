@@ -34,9 +34,13 @@ const ITEMS_FIELD = {
   listCustomRoles: 'customRoles',
 } as const satisfies Record<ListOperationId, string>;
 
+/** The largest page the API serves (the real API's and the emulator's maximum): fewest calls per list. */
+export const MAX_PAGE_SIZE = 1000;
+
 /**
  * Walks `pageToken`/`nextPageToken` of a list operation, one page per iteration, so callers can
- * heartbeat or stop between pages. A server that repeats a token is an error, not an endless loop.
+ * heartbeat or stop between pages; pages of MAX_PAGE_SIZE unless asked otherwise. A server that repeats
+ * a token is an error, not an endless loop.
  */
 export async function* paginate<Op extends ListOperationId>(
   client: OpsApiClient,
@@ -45,8 +49,10 @@ export async function* paginate<Op extends ListOperationId>(
 ): AsyncGenerator<ListItem<Op>[]> {
   const seen = new Set<string>();
   let pageToken = params.pageToken;
+  const pageSize = params.pageSize ?? MAX_PAGE_SIZE;
   for (;;) {
-    const page = (await client[operationId]({ ...params, pageToken } as never)) as Record<string, unknown>;
+    const request = { ...params, pageSize, pageToken } as never;
+    const page = (await client[operationId](request)) as Record<string, unknown>;
     yield (page[ITEMS_FIELD[operationId]] as ListItem<Op>[] | undefined) ?? [];
     const next = page.nextPageToken as string | undefined;
     if (!next) return;
