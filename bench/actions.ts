@@ -150,6 +150,14 @@ export function diffCounts(after: ActionCounts, before: ActionCounts): ActionCou
   return out;
 }
 
+/** Upserts the server metered beyond the billable ones the histories show: `patched()`'s TemporalChangeVersion. */
+const unbilledUpserts = (serverCounts: ActionCounts, billable: ActionCounts): number =>
+  Math.max(
+    0,
+    (serverCounts.command_UpsertWorkflowSearchAttributes ?? 0) -
+      (billable.upsert_workflow_search_attributes ?? 0),
+  );
+
 export const heartbeatActions = (serverCounts: ActionCounts): number =>
   HEARTBEAT_ACTION_TYPES.reduce((s, t) => s + (serverCounts[t] ?? 0), 0);
 
@@ -161,7 +169,10 @@ export interface ActionsFigures {
   byTypePerUnit: ActionCounts;
   /** Per smaller thing a unit is made of (an offboarded user's keys), when the scenario has one. */
   perSubunit?: { name: string; actions: number };
-  /** The dev server's own `action` counter over the same interval: should equal `total`. */
+  /**
+   * The dev server's own `action` counter over the same interval, less the patch markers' upserts of
+   * TemporalChangeVersion (it meters them; Temporal Cloud does not bill them): should equal `total`.
+   */
   serverTotal: number;
   /** That counter by its own action_type names, to find the cause when the totals differ. */
   serverByType: ActionCounts;
@@ -191,7 +202,7 @@ export function actionsFigures(
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => [k, per(v)]),
     ),
-    serverTotal: totalActions(serverDelta),
+    serverTotal: totalActions(serverDelta) - unbilledUpserts(serverDelta, counts),
     serverByType: serverDelta,
   };
 }

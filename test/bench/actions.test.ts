@@ -184,6 +184,17 @@ describe('the server action metric', () => {
       serverTotal: 19,
       serverByType: delta,
     });
+    // The server meters the upserts of a patch marker (TemporalChangeVersion), which Cloud does not bill: left out.
+    const patched = { ...delta, command_UpsertWorkflowSearchAttributes: 3 };
+    expect(actionsFigures({ start_workflow: 2, retry_activity: 12 }, patched, 4).serverTotal).toBe(19);
+    // A billable upsert (another attribute) is in both counts.
+    expect(
+      actionsFigures(
+        { start_workflow: 2, retry_activity: 12, upsert_workflow_search_attributes: 1 },
+        patched,
+        4,
+      ).serverTotal,
+    ).toBe(20);
     // An offboarding of 4 users with 10 keys each: the same Actions per key.
     expect(
       actionsFigures({ start_workflow: 4, schedule_activity: 76 }, {}, 4, { name: 'key', count: 40 }),
