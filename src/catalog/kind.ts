@@ -26,7 +26,10 @@ export const STATUS_QUERY = 'status';
 
 /** How a completed run ended, from its result: the last step it went through (the rest it skipped), in words. */
 export interface Outcome {
+  /** The run ended after this step: the later ones are skipped. */
   stoppedAfter?: string;
+  /** Steps it passed over on its way (a provisioning without a key still asks the desired states). */
+  skipped?: readonly string[];
   label: string;
 }
 

@@ -230,12 +230,17 @@ export const provisionNamespaceKind = defineKind({
     subject: (input) => `namespace ${input.name}`,
   },
   steps: STEPS,
-  outcome: (r) =>
-    r.serviceAccountId === undefined
-      ? { stoppedAfter: 'waiting-for-namespace', label: 'Completed' }
-      : r.apiKeyId === undefined
-        ? { stoppedAfter: 'waiting-for-service-account', label: 'Completed' }
-        : { label: 'Completed' },
+  outcome: (r) => ({
+    label: 'Completed',
+    skipped: [
+      ...(r.serviceAccountId === undefined
+        ? ['creating-service-account', 'waiting-for-service-account']
+        : []),
+      ...(r.apiKeyId === undefined ? ['creating-api-key', 'waiting-for-api-key'] : []),
+      // Runs from before provisioning asked the desired states have no `reconciles`.
+      ...(r.reconciles === undefined ? ['requesting-reconcile'] : []),
+    ],
+  }),
   approval: {
     kinds: ['namespace', 'codec-credentials'],
     facts(policy, input) {

@@ -60,7 +60,7 @@ export function timeline({ workflowType, status, step, result, failedStep }: Tim
     const outcome = outcomeOf(workflowType, result);
     const last = outcome.stoppedAfter ? path.indexOf(outcome.stoppedAfter) : path.length - 1;
     return [
-      ...path.map((s, i) => entry(s, i <= last ? 'done' : 'skipped')),
+      ...path.map((s, i) => entry(s, i <= last && !outcome.skipped?.includes(s) ? 'done' : 'skipped')),
       entry('completed', 'done', outcome.label),
     ];
   }

@@ -18,6 +18,7 @@ test('a running provisioning: done up to the current step, the rest not yet', ()
     'waiting-for-service-account:upcoming',
     'creating-api-key:upcoming',
     'waiting-for-api-key:upcoming',
+    'requesting-reconcile:upcoming',
   ]);
   // Rolling back comes after the whole path.
   expect(
@@ -43,10 +44,12 @@ test('a completed run is done but for what its result says it skipped', () => {
     'completed:done',
   ]);
   expect(rejected.at(-1)!.label).toBe('Rejected by bob@example.com');
+  // A namespace alone still asks the desired states that reach it to grant their access: only the account and key
+  // steps are skipped, in the middle of the path.
   const namespaceOnly = timeline({
     workflowType: 'provisionNamespace',
     status: 'COMPLETED',
-    result: { namespace: 'a.b' },
+    result: { namespace: 'a.b', reconciles: { triggered: [] } },
   });
   expect(namespaceOnly.filter((e) => e.state === 'skipped').map((e) => e.step)).toEqual([
     'creating-service-account',
@@ -54,6 +57,14 @@ test('a completed run is done but for what its result says it skipped', () => {
     'creating-api-key',
     'waiting-for-api-key',
   ]);
+  expect(namespaceOnly.at(-2)).toMatchObject({ step: 'requesting-reconcile', state: 'done' });
+  // A run from before that step existed skipped it.
+  const older = timeline({
+    workflowType: 'provisionNamespace',
+    status: 'COMPLETED',
+    result: { namespace: 'a.b' },
+  });
+  expect(older.find((e) => e.step === 'requesting-reconcile')!.state).toBe('skipped');
 });
 
 test('a failed run is marked at the step it failed in; an unknown workflow shows its step as is', () => {
@@ -70,6 +81,7 @@ test('a failed run is marked at the step it failed in; an unknown workflow shows
     'waiting-for-service-account:done',
     'creating-api-key:failed',
     'waiting-for-api-key:upcoming',
+    'requesting-reconcile:upcoming',
     'failed:failed',
   ]);
   // An unknown workflow type still shows its current step by name.
