@@ -5,6 +5,7 @@ import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { readState, type ResourceKind } from './resource-kinds';
 import { isConfirmedNotFound, unreadableCode, type UnreadableCode, clientCalls } from './util';
+import { pollUntilDone, type WaitMode } from './wait-mode';
 
 export type { ResourceKind } from './resource-kinds';
 
@@ -66,24 +67,33 @@ export function parseCheckDuration(value: string | undefined): number | undefine
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
-export function createAsyncOperationActivities({ client }: ActivityDeps) {
+export function createAsyncOperationActivities({ client, waitMode = 'auto' }: ActivityDeps) {
   return {
     ...clientCalls(client, 'getAsyncOperation'),
-    awaitAsyncOperation: (input: AwaitAsyncOperationInput) => awaitAsyncOperation(client, input),
+    awaitAsyncOperation: (input: AwaitAsyncOperationInput) => awaitAsyncOperation(client, input, waitMode),
     awaitReadable: (input: AwaitReadableInput) => awaitReadable(client, input),
   };
 }
 
 /**
- * One poll of a wait (see asyncWait in shared/activity-options): returns when done, fails
- * non-retryably when the operation or resource failed, and otherwise fails retryably with the next
- * poll's delay taken from the server's checkDuration hint.
+ * A wait (see asyncWait in shared/activity-options): returns when done, fails non-retryably when the operation or
+ * resource failed; a poll that finds it unfinished is followed by the next after the server's checkDuration hint,
+ * in this attempt or the next (see pollUntilDone).
  */
-async function awaitAsyncOperation(
+function awaitAsyncOperation(
   client: OpsApiClient,
   input: AwaitAsyncOperationInput,
+  mode: WaitMode,
 ): Promise<AwaitAsyncOperationResult> {
-  const polls = Context.current().info.attempt;
+  return pollUntilDone(mode, (polls) => pollOnce(client, input, polls));
+}
+
+/** One poll: the result when done; a retryable AsyncOperationPending failure carrying the next poll's delay if not. */
+async function pollOnce(
+  client: OpsApiClient,
+  input: AwaitAsyncOperationInput,
+  polls: number,
+): Promise<AwaitAsyncOperationResult> {
   const op = input.asyncOperationId ? await client.getAsyncOperation(input.asyncOperationId) : undefined;
   const hint = parseCheckDuration(op?.checkDuration) ?? input.minPollMs;
   const pending = pendingPoll(Math.min(Math.max(hint, input.minPollMs), input.maxPollMs));
