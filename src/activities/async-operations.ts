@@ -117,6 +117,9 @@ async function pollOnce(
   if (!input.resource) return { asyncOperation: op, polls };
 
   const { kind, id, until } = input.resource;
+  // A fulfilled delete is the resource gone: the real API's own clients read nothing after it (the Terraform
+  // provider's Delete ends with AwaitAsyncOperation). Without an operation only a read can tell.
+  if (until === 'gone' && op) return { asyncOperation: op, polls };
   // After a fulfilled operation, NOT_FOUND or PERMISSION_DENIED means "not readable yet", not "gone".
   const read =
     until === 'ready' && op

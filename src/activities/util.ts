@@ -26,6 +26,15 @@ export function heartbeat(details?: unknown): void {
   }
 }
 
+/** This activity's attempt number; 1 when called directly (tests, scripts). */
+export function attemptNumber(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 /** The operation an earlier attempt of this step started under its own id, or undefined if none committed. */
 export async function findOwnOperation(
   client: OpsApiClient,
@@ -172,6 +181,11 @@ export interface DeleteInput {
    * it stayed NOT_FOUND for the whole read-after-create window).
    */
   absentIsGone?: boolean;
+  /**
+   * The resourceVersion a recent read or list showed: the delete is sent with it straight away, without reading
+   * the resource first. A refusal (stale version, or a resource not at rest) falls back to read-then-delete.
+   */
+  resourceVersion?: string;
 }
 
 /** What a delete needs to know of the resource it deletes. */
@@ -206,6 +220,8 @@ export async function deleteIfExists(
   call: (params: DeleteParams) => Promise<AsyncOperationResponse>,
   /** The caller has its own proof that a NOT_FOUND is true (see DeleteInput.absentIsGone). */
   absentIsGone = false,
+  /** A version a recent read showed (see DeleteInput.resourceVersion). */
+  knownVersion?: string,
 ): Promise<DeleteResult> {
   const own = asyncOperationIdFor(operationKey);
   const absent = async (code: UnreadableCode): Promise<DeleteResult> => {
@@ -214,6 +230,19 @@ export async function deleteIfExists(
     if (code === 'not_found' && absentIsGone) return { outcome: 'already-gone', byThisRun: false };
     return { outcome: 'unreadable', byThisRun: false, unreadable: code };
   };
+  if (knownVersion) {
+    try {
+      const { asyncOperationId } = await call({ asyncOperationId: own, resourceVersion: knownVersion });
+      return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
+    } catch (err) {
+      if (await isOwnRepeat(err, client, own))
+        return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
+      const code = await unreadableCode(err, client);
+      if (code) return absent(code);
+      // Changed since that read, or not at rest: the read below decides, as for a delete without a version.
+      if (!isClientError(err)) throw err;
+    }
+  }
   let current: Deletable;
   try {
     current = await read();

@@ -63,6 +63,7 @@ export async function pollUntilDone<T>(mode: WaitMode, poll: (n: number) => Prom
 
 /** The delay a "still pending" poll asks for before the next one; undefined for any other failure. */
 function pendingDelay(err: unknown): number | undefined {
-  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.AsyncOperationPending) return undefined;
+  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.AsyncOperationPending)
+    return undefined;
   return typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : undefined;
 }
