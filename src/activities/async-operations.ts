@@ -5,7 +5,7 @@ import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { readState, type ResourceKind } from './resource-kinds';
 import { isConfirmedNotFound, unreadableCode, type UnreadableCode, clientCalls } from './util';
-import { pollUntilDone, type WaitMode } from './wait-mode';
+import { InAttemptWaits, pollUntilDone } from './wait-mode';
 
 export type { ResourceKind } from './resource-kinds';
 
@@ -67,28 +67,25 @@ export function parseCheckDuration(value: string | undefined): number | undefine
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
-export function createAsyncOperationActivities({ client, waitMode = 'auto' }: ActivityDeps) {
+export function createAsyncOperationActivities({
+  client,
+  waitMode = 'auto',
+  maxWaitsInAttempt,
+}: ActivityDeps) {
+  const slots = new InAttemptWaits(maxWaitsInAttempt ?? Infinity);
   return {
     ...clientCalls(client, 'getAsyncOperation'),
-    awaitAsyncOperation: (input: AwaitAsyncOperationInput) => awaitAsyncOperation(client, input, waitMode),
+    awaitAsyncOperation: (input: AwaitAsyncOperationInput) =>
+      pollUntilDone(waitMode, (polls) => pollOnce(client, input, polls), slots),
     awaitReadable: (input: AwaitReadableInput) => awaitReadable(client, input),
   };
 }
 
 /**
- * A wait (see asyncWait in shared/activity-options): returns when done, fails non-retryably when the operation or
- * resource failed; a poll that finds it unfinished is followed by the next after the server's checkDuration hint,
- * in this attempt or the next (see pollUntilDone).
+ * One poll of a wait (see asyncWait in shared/activity-options, and pollUntilDone for what follows a pending one):
+ * the result when done, a non-retryable failure when the operation or resource failed, and otherwise a retryable
+ * AsyncOperationPending failure carrying the next poll's delay.
  */
-function awaitAsyncOperation(
-  client: OpsApiClient,
-  input: AwaitAsyncOperationInput,
-  mode: WaitMode,
-): Promise<AwaitAsyncOperationResult> {
-  return pollUntilDone(mode, (polls) => pollOnce(client, input, polls));
-}
-
-/** One poll: the result when done; a retryable AsyncOperationPending failure carrying the next poll's delay if not. */
 async function pollOnce(
   client: OpsApiClient,
   input: AwaitAsyncOperationInput,

@@ -18,4 +18,6 @@ export interface ActivityDeps {
   temporal?: Client;
   /** How waits on async operations poll (see WaitMode); default `auto`. */
   waitMode?: WaitMode;
+  /** Waits that may poll inside their attempt at once (see InAttemptWaits); default: no limit. */
+  maxWaitsInAttempt?: number;
 }

@@ -23,6 +23,26 @@ export interface WaitProgress {
   last?: string;
 }
 
+/**
+ * How many waits of this worker may hold an activity slot between polls at once: a wait by retries gives its slot
+ * back between polls, one inside its attempt keeps it. Past this many, a wait goes on by retries (one Action per
+ * poll, as before), so the worker's other activities always find slots.
+ */
+export class InAttemptWaits {
+  #held = 0;
+  constructor(readonly max: number) {}
+
+  tryTake(): boolean {
+    if (this.#held >= this.max) return false;
+    this.#held++;
+    return true;
+  }
+
+  release(): void {
+    this.#held--;
+  }
+}
+
 /** The polls made before this attempt: the attempts before it, or more if a heartbeating attempt recorded them. */
 export function pollsBefore(): number {
   const { attempt, heartbeatDetails } = Context.current().info;
@@ -36,11 +56,16 @@ export function pollsBefore(): number {
  * sleeps in this attempt and polls again; otherwise its failure goes to the retry policy (the next attempt is the
  * next poll, on a server timer).
  */
-export async function pollUntilDone<T>(mode: WaitMode, poll: (n: number) => Promise<T>): Promise<T> {
+export async function pollUntilDone<T>(
+  mode: WaitMode,
+  poll: (n: number) => Promise<T>,
+  slots = new InAttemptWaits(Infinity),
+): Promise<T> {
   const ctx = Context.current();
   const beatMs = (ctx.info.heartbeatTimeoutMs ?? 0) * HEARTBEAT_SHARE;
   const progress: WaitProgress = { polls: pollsBefore() };
   let beats: ReturnType<typeof setInterval> | undefined;
+  let holding = false;
   try {
     for (;;) {
       progress.polls++;
@@ -49,6 +74,7 @@ export async function pollUntilDone<T>(mode: WaitMode, poll: (n: number) => Prom
       } catch (err) {
         const delay = pendingDelay(err);
         if (mode !== 'auto' || delay === undefined || delay >= beatMs) throw err;
+        if (!holding && !(holding = slots.tryTake())) throw err;
         progress.last = (err as Error).message;
         // Heartbeats start only once the attempt outlives a heartbeat interval, so a wait that ends within one
         // costs no heartbeat at all.
@@ -58,6 +84,7 @@ export async function pollUntilDone<T>(mode: WaitMode, poll: (n: number) => Prom
     }
   } finally {
     if (beats) clearInterval(beats);
+    if (holding) slots.release();
   }
 }
 

@@ -3,7 +3,7 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { pollUntilDone, type WaitProgress } from '../../src/activities/wait-mode';
+import { InAttemptWaits, pollUntilDone, type WaitProgress } from '../../src/activities/wait-mode';
 import { FailureType } from '../../src/shared/failure-types';
 
 const pending = (nextRetryDelay: number) =>
@@ -87,4 +87,19 @@ test('any other failure ends the attempt at once; a cancelled wait stops sleepin
   const running = cancelled.run(() => pollUntilDone('auto', poll));
   setTimeout(() => cancelled.cancel(), 50);
   await expect(running).rejects.toBeInstanceOf(CancelledFailure);
+});
+
+test('past the worker budget of waits in their attempts, a wait goes on by retries; a finished one frees its place', async () => {
+  const slots = new InAttemptWaits(1);
+  const first = activityEnv({ heartbeatTimeoutMs: 1_000 }).env;
+  const holding = first.run(() => pollUntilDone('auto', pollPending(5, 20).poll, slots));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const second = activityEnv({ heartbeatTimeoutMs: 1_000 }).env;
+  const err = await second
+    .run(() => pollUntilDone('auto', pollPending(5, 20).poll, slots))
+    .catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: FailureType.AsyncOperationPending });
+  await expect(holding).resolves.toBe(6);
+  const third = activityEnv({ heartbeatTimeoutMs: 1_000 }).env;
+  await expect(third.run(() => pollUntilDone('auto', pollPending(2, 20).poll, slots))).resolves.toBe(3);
 });
