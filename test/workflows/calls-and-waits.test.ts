@@ -47,16 +47,17 @@ async function seedLeaver(s: OpsStack, keys: number): Promise<string[]> {
   return apiKeys.map((k) => k.keyId);
 }
 
+const LEAVER_RUN = workflowIds.offboardUser('leaver@example.com');
+
+const startOffboarding = (s: OpsStack) =>
+  env.client.workflow.start(offboardUser, {
+    args: [{ email: 'leaver@example.com' }],
+    workflowId: LEAVER_RUN,
+    taskQueue: s.taskQueue,
+  });
+
 function offboard(s: OpsStack) {
-  return s.runWorker(async () =>
-    (
-      await env.client.workflow.start(offboardUser, {
-        args: [{ email: 'leaver@example.com' }],
-        workflowId: workflowIds.offboardUser('leaver@example.com'),
-        taskQueue: s.taskQueue,
-      })
-    ).result(),
-  );
+  return s.runWorker(async () => (await startOffboarding(s)).result());
 }
 
 test('an offboarding sends each delete with the version it listed and reads nothing after a fulfilled delete', async () => {
@@ -129,7 +130,7 @@ test('with a hint shorter than the heartbeat interval, a wait polls inside one a
   );
   await seedLeaver(s, 1);
   expect((await offboard(s)).outcome).toBe('completed');
-  const attempts = await waitAttempts(workflowIds.offboardUser('leaver@example.com'));
+  const attempts = await waitAttempts(LEAVER_RUN);
   // A delete of the key and of the user (and the key's disable on the real API), each one attempt.
   expect(attempts).toEqual(cloud ? [1, 1, 1] : [1, 1]);
   // ...which polled several times: the polls happened inside it.
@@ -141,6 +142,6 @@ test('in retries mode (what the time-skipping stacks run) the same wait is one a
   const s = await stackWith({ asyncOperationDurationMs: { '*': 3_000 }, checkDurationMs: 1_000 });
   await seedLeaver(s, 1);
   expect((await offboard(s)).outcome).toBe('completed');
-  const attempts = await waitAttempts(workflowIds.offboardUser('leaver@example.com'));
+  const attempts = await waitAttempts(LEAVER_RUN);
   expect(attempts.every((a) => a >= 3)).toBe(true);
 });
