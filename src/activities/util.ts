@@ -230,18 +230,23 @@ export async function deleteIfExists(
     if (code === 'not_found' && absentIsGone) return { outcome: 'already-gone', byThisRun: false };
     return { outcome: 'unreadable', byThisRun: false, unreadable: code };
   };
-  if (knownVersion) {
+  // This step's delete sent with `resourceVersion`: its outcome, or the refusal left to judge.
+  const send = async (resourceVersion: string): Promise<DeleteResult | { refused: unknown }> => {
     try {
-      const { asyncOperationId } = await call({ asyncOperationId: own, resourceVersion: knownVersion });
+      const { asyncOperationId } = await call({ asyncOperationId: own, resourceVersion });
       return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
     } catch (err) {
       if (await isOwnRepeat(err, client, own))
         return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
       const code = await unreadableCode(err, client);
-      if (code) return absent(code);
-      // Changed since that read, or not at rest: the read below decides, as for a delete without a version.
-      if (!isClientError(err)) throw err;
+      return code ? absent(code) : { refused: err };
     }
+  };
+  if (knownVersion) {
+    const sent = await send(knownVersion);
+    if (!('refused' in sent)) return sent;
+    // Changed since that read, or not at rest: the read below decides, as for a delete without a version.
+    if (!isClientError(sent.refused)) throw sent.refused;
   }
   let current: Deletable;
   try {
@@ -258,29 +263,20 @@ export async function deleteIfExists(
     const id = current.asyncOperationId;
     return { outcome: 'deleting', asyncOperationId: id, byThisRun: id === own };
   }
-  try {
-    const { asyncOperationId } = await call({
-      asyncOperationId: own,
-      resourceVersion: current.resourceVersion,
+  const sent = await send(current.resourceVersion);
+  if (!('refused' in sent)) return sent;
+  const err = sent.refused;
+  // Changed since the read, or refused while it is still being created or changed: read again and
+  // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
+  if ((await judgeRefusal(err, current, read)) === 'moved') {
+    throw ApplicationFailure.create({
+      type: FailureType.ResourceNotReady,
+      message: `${what} cannot be deleted yet: ${(err as Error).message}`,
+      nextRetryDelay: 2_000,
+      category: ApplicationFailureCategory.BENIGN,
     });
-    return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
-  } catch (err) {
-    if (await isOwnRepeat(err, client, own))
-      return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
-    const code = await unreadableCode(err, client);
-    if (code) return absent(code);
-    // Changed since the read, or refused while it is still being created or changed: read again and
-    // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
-    if ((await judgeRefusal(err, current, read)) === 'moved') {
-      throw ApplicationFailure.create({
-        type: FailureType.ResourceNotReady,
-        message: `${what} cannot be deleted yet: ${(err as Error).message}`,
-        nextRetryDelay: 2_000,
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    }
-    throw err;
   }
+  throw err;
 }
 
 /** The API's own "no such resource" (never a proxy's 404: that is a misconfiguration). */
