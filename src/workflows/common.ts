@@ -156,7 +156,8 @@ export type DeleteOutcome = DeleteResult & { finishedTime?: string };
 
 /**
  * deleteUntilGone through the resource's own delete activity, under this step's operation key; an API key's token
- * leaves the secret sink with it. A `resourceVersion` from a recent read or list is sent without reading first. `createFailed`: its create operation failed, so a NOT_FOUND is the truth.
+ * leaves the secret sink with it. A `resourceVersion` from a recent read or list is sent without reading first.
+ * `createFailed`: its create operation failed, so a NOT_FOUND is the truth.
  */
 export function deleteResource(
   resource: { kind: AwaitReadableInput['kind']; id: string; resourceVersion?: string },
