@@ -1,5 +1,6 @@
 // Targets and the stdout table. The table is the JSON's content in rows a person can read.
 import type { ScenarioResult } from './types';
+import { round2 } from './metrics';
 import { DESIGN_LABELS } from './wait-designs/shared';
 
 export interface TargetResult {
@@ -74,6 +75,15 @@ function workflowTargets(r: ScenarioResult, checkMs: number): Target[] {
       measured: `${w.waitsOverMinPlusOne} of ${w.waits} waits over; worst +${Number.isFinite(w.maxExcessPolls) ? w.maxExcessPolls : 0}`,
       pass: w.waitsOverMinPlusOne === 0,
     },
+    ...(r.callsPerUnit !== undefined && r.floorCallsPerUnit
+      ? [
+          {
+            target: 'calls per unit ≤ floor + 10 %',
+            measured: `${r.callsPerUnit} against ${r.floorCallsPerUnit} (${round2(r.callsPerUnit / r.floorCallsPerUnit)}×)`,
+            pass: r.callsPerUnit <= r.floorCallsPerUnit * 1.1,
+          },
+        ]
+      : []),
     // A scenario that makes no async operation (an export) has no wait to judge.
     ...(w.waits > 0 || r.name !== 'account'
       ? [
@@ -274,7 +284,11 @@ const FIGURE_ROWS: Array<[string, (r: ScenarioResult) => string]> = [
     (r) => (r.unitLatencyS ? `${r.unitLatencyS.p50} / ${r.unitLatencyS.p95}` : '—'),
   ],
   ['Ops API calls', (r) => `${req(r).calls}`],
-  ['calls per unit (floor)', (r) => `${r.callsPerUnit} (${r.floorCallsPerUnit})`],
+  [
+    'calls per unit (floor)',
+    (r) =>
+      `${r.callsPerUnit} (${r.floorCallsPerUnit}${r.floorReads ? `, of which ${r.floorReads.perUnit} reads` : ''})`,
+  ],
   ['async waits', (r) => `${req(r).waitSummary.waits}`],
   [
     'polls per wait (minimum)',
@@ -347,6 +361,7 @@ function figuresSection(shown: readonly ScenarioResult[]): string[] {
       .map(([op, n]) => `${op} ${r2(n / (r.units || 1))}`)
       .join(', ');
     parts.push(`  ${r.label ?? r.name} (per ${r.unit}): ${per}`);
+    if (r.floorReads) parts.push(`    reads in the floor: ${r.floorReads.perUnit} (${r.floorReads.why})`);
   }
   const withActions = shown.filter((r) => r.actions);
   if (withActions.length > 0) {

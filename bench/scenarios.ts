@@ -60,6 +60,7 @@ export function provisionScenario(ctx: ScenarioContext, throttled = false): Prom
     unitType: 'provisionNamespace',
     // ~10 activities (each wait is one, however many polls) at 3 events each, plus workflow tasks.
     historyBound: { events: 100, why: 'fixed steps' },
+    floorReads: PROVISION_READS,
     unit: 'provisioning',
     prepare: async () => undefined,
     start: startProvisionings(`${throttled ? 't' : 'p'}${ctx.runId}`, opts.n),
@@ -100,6 +101,7 @@ export async function fleetScenario(ctx: ScenarioContext): Promise<ScenarioResul
         mutationCap: opts.fleetMutations,
         unitType: 'provisionNamespace',
         historyBound: { events: 100, why: 'fixed steps' },
+        floorReads: PROVISION_READS,
         unit: 'provisioning',
         prepare: async () => undefined,
         start: startProvisionings(`f${workers}${ctx.runId}`, opts.n),
@@ -108,6 +110,19 @@ export async function fleetScenario(ctx: ScenarioContext): Promise<ScenarioResul
   }
   return results;
 }
+
+/**
+ * A provisioning reads each resource it made once its operation is fulfilled (the read-after-create lag: "fulfilled"
+ * is not yet "readable"; the Terraform provider's waitForNamespaceAvailable) and lists the service account's keys for
+ * the key's find-or-create (its token is shown once, so a key an earlier attempt made is found by name).
+ */
+const PROVISION_READS = {
+  perUnit: 4,
+  why: "one read of each made resource after its operation (read-after-create), the service account's key list (find-or-create)",
+};
+
+/** The product lists with the API's default page size. */
+const LIST_PAGE = 100;
 
 export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { opts } = ctx;
@@ -126,6 +141,10 @@ export function offboardScenario(ctx: ScenarioContext): Promise<ScenarioResult> 
     subunits: { name: 'offboarded key', count: opts.users * opts.keysPerUser },
     // Per key: a delete and a wait (3 events each) plus workflow-task events; polls add nothing.
     historyBound: { events: 50 + 10 * opts.keysPerUser, why: '50 + 10 per key' },
+    floorReads: {
+      perUnit: 1 + Math.ceil(opts.keysPerUser / LIST_PAGE),
+      why: 'find the user by email; list their keys, one page per 100 (each delete is sent with the listed version)',
+    },
     unit: 'user',
     prepare: async (emulator) => {
       const { userIds } = await emulator.seed({ users: emails.map((email) => ({ email })) });
@@ -191,6 +210,13 @@ export function sweepScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
     historyBound: {
       events: 50 + 6 * Math.min(opts.sweepDue, 100 * 10),
       why: '50 + 6 per rotation in a run',
+    },
+    floorReads: {
+      perUnit: 3,
+      why:
+        'the rotation reads the key it replaces (owner, name, state now, not when the sweep listed it), lists the ' +
+        "owner's keys for the new key's find-or-create (its token is shown once), and reads the new key after its " +
+        'create (read-after-create)',
     },
     unit: 'rotation',
     prepare: async (emulator) => {

@@ -39,8 +39,13 @@ export interface ScenarioResult {
   /** Start to close of each unit's workflow (s). */
   unitLatencyS?: Distribution;
   callsPerUnit?: number;
-  /** Accepted mutations + ⌈d/c⌉+1 polls per wait, per unit: the calls the hints cannot avoid. */
+  /**
+   * Accepted mutations + ⌈d/c⌉+1 polls per wait + the reads no correct run can skip (floorReads), per unit: the
+   * calls the hints and the API's contract cannot avoid.
+   */
   floorCallsPerUnit?: number;
+  /** The reads counted in floorCallsPerUnit, per unit, and why each is needed. */
+  floorReads?: { perUnit: number; why: string };
   /** The worker's OPS_API_RATE_LIMIT (fleet: OPS_API_FLEET_RATE_LIMIT), when set. */
   capPerSecond?: number;
   /** Worker processes on the task queue. */

@@ -29,6 +29,8 @@ export interface WorkflowScenarioSpec {
   /** What a unit is made of, for a second per-thing figure (an offboarded user's keys). */
   subunits?: { name: string; count: number };
   historyBound: { events: number; why: string };
+  /** Reads per unit no correct run can skip (finding what to act on, read-after-create), for the calls floor. */
+  floorReads?: { perUnit: number; why: string };
   unit: string;
   prepare(emulator: Emulator): Promise<void>;
   /** Starts the top-level workflows on `taskQueue`; returns how many. */
@@ -223,7 +225,10 @@ function resultOf(
     workflowsPerSecond: m.wallS > 0 ? round2(closed / m.wallS) : 0,
     ...(m.runs.unitLatencies.length ? { unitLatencyS: roundDist(distribution(m.runs.unitLatencies)!) } : {}),
     callsPerUnit: perUnit(m.log.length),
-    floorCallsPerUnit: perUnit(requests.acceptedMutations + minPolls),
+    floorCallsPerUnit: round2(
+      perUnit(requests.acceptedMutations + minPolls) + (spec.floorReads?.perUnit ?? 0),
+    ),
+    ...(spec.floorReads ? { floorReads: spec.floorReads } : {}),
     ...(spec.label ? { label: spec.label } : {}),
     ...((spec.reportedCap ?? spec.cap) ? { capPerSecond: spec.reportedCap ?? spec.cap } : {}),
     workers: m.workers,

@@ -181,6 +181,8 @@ export async function createOpsWorker(deps: OpsWorkerDeps): Promise<OpsWorker> {
       }),
       secrets: deps.secrets,
       temporal,
+      // Half the activity slots at most are held by waits between their polls; the rest stay for the work.
+      maxWaitsInAttempt: Math.max(1, Math.floor(config.MAX_CONCURRENT_ACTIVITIES / 2)),
       ...(config.DRIFT_WEBHOOK_URL && config.DRIFT_WEBHOOK_HMAC_SECRET
         ? { driftWebhook: { url: config.DRIFT_WEBHOOK_URL, secret: config.DRIFT_WEBHOOK_HMAC_SECRET } }
         : {}),

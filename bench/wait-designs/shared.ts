@@ -11,7 +11,7 @@ export const WAIT_DESIGNS = {
 export type WaitDesign = keyof typeof WAIT_DESIGNS;
 
 export const DESIGN_LABELS: Record<WaitDesign, string> = {
-  activityRetries: 'ours: one activity, retries are the polls',
+  activityRetries: 'ours: one activity, polls by retries or heartbeats',
   workflowLoop: 'workflow loop: activity + timer per poll',
   heartbeatActivity: 'one long activity: polls, sleeps, heartbeats',
 };

@@ -16,7 +16,7 @@ import {
   type WaitDesignResult,
 } from './shared';
 
-/** Ours: one activity whose retries are the polls, each delayed by the server's hint. */
+/** Ours: the product's waitForOperation — polls by retries, or inside a heartbeating attempt when that costs fewer Actions. */
 export async function waitByActivityRetries(input: WaitDesignInput): Promise<WaitDesignResult> {
   const { polls } = await waitForOperation(input.asyncOperationId, undefined, toAsyncWaitOptions(input.wait));
   return { polls };

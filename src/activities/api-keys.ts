@@ -20,6 +20,7 @@ export {
 import type { ActivityDeps } from './deps';
 import { deleteKind } from './resource-kinds';
 import {
+  attemptNumber,
   findOwnOperation,
   isConfirmedNotFound,
   isOwnRepeat,
@@ -74,7 +75,9 @@ async function disableApiKey(
   input: { keyId: string; operationKey: string },
 ): Promise<DisableResult> {
   const asyncOperationId = asyncOperationIdFor(input.operationKey);
-  if (await findOwnOperation(client, asyncOperationId)) return { outcome: 'disabling', asyncOperationId };
+  // Only an earlier attempt can have sent this step's disable (the first one's update is deduplicated anyway).
+  if (attemptNumber() > 1 && (await findOwnOperation(client, asyncOperationId)))
+    return { outcome: 'disabling', asyncOperationId };
   const read = () => client.getApiKey(input.keyId);
   const key = await read().catch(async (err: unknown) => {
     if (await isConfirmedNotFound(err, client)) return undefined;

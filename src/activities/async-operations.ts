@@ -5,6 +5,7 @@ import { FailureType } from '../shared/failure-types';
 import type { ActivityDeps } from './deps';
 import { readState, type ResourceKind } from './resource-kinds';
 import { isConfirmedNotFound, unreadableCode, type UnreadableCode, clientCalls } from './util';
+import { InAttemptWaits, pollUntilDone } from './wait-mode';
 
 export type { ResourceKind } from './resource-kinds';
 
@@ -68,24 +69,30 @@ export function parseCheckDuration(value: string | undefined): number | undefine
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
-export function createAsyncOperationActivities({ client }: ActivityDeps) {
+export function createAsyncOperationActivities({
+  client,
+  waitMode = 'auto',
+  maxWaitsInAttempt,
+}: ActivityDeps) {
+  const slots = new InAttemptWaits(maxWaitsInAttempt ?? Infinity);
   return {
     ...clientCalls(client, 'getAsyncOperation'),
-    awaitAsyncOperation: (input: AwaitAsyncOperationInput) => awaitAsyncOperation(client, input),
+    awaitAsyncOperation: (input: AwaitAsyncOperationInput) =>
+      pollUntilDone(waitMode, (polls) => pollOnce(client, input, polls), slots),
     awaitReadable: (input: AwaitReadableInput) => awaitReadable(client, input),
   };
 }
 
 /**
- * One poll of a wait (see asyncWait in shared/activity-options): returns when done, fails
- * non-retryably when the operation or resource failed, and otherwise fails retryably with the next
- * poll's delay taken from the server's checkDuration hint.
+ * One poll of a wait (see asyncWait in shared/activity-options, and pollUntilDone for what follows a pending one):
+ * the result when done, a non-retryable failure when the operation or resource failed, and otherwise a retryable
+ * AsyncOperationPending failure carrying the next poll's delay.
  */
-async function awaitAsyncOperation(
+async function pollOnce(
   client: OpsApiClient,
   input: AwaitAsyncOperationInput,
+  polls: number,
 ): Promise<AwaitAsyncOperationResult> {
-  const polls = Context.current().info.attempt;
   const op = input.asyncOperationId ? await client.getAsyncOperation(input.asyncOperationId) : undefined;
   const hint = parseCheckDuration(op?.checkDuration) ?? input.minPollMs;
   const pending = pendingPoll(Math.min(Math.max(hint, input.minPollMs), input.maxPollMs));
@@ -109,6 +116,9 @@ async function awaitAsyncOperation(
   if (!input.resource) return { asyncOperation: op, polls };
 
   const { kind, id, until } = input.resource;
+  // A fulfilled delete is the resource gone: the real API's own clients read nothing after it (the Terraform
+  // provider's Delete ends with AwaitAsyncOperation). Without an operation only a read can tell.
+  if (until === 'gone' && op) return { asyncOperation: op, polls };
   // After a fulfilled operation, NOT_FOUND or PERMISSION_DENIED means "not readable yet", not "gone".
   const read =
     until === 'ready' && op

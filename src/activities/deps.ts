@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { OpsApiClient } from '../ops-api';
 import type { SecretSink } from '../secrets';
+import type { WaitMode } from './wait-mode';
 
 /** What activities need from the outside world; injected so tests can use the emulator and temp sinks. */
 export interface ActivityDeps {
@@ -15,4 +16,8 @@ export interface ActivityDeps {
    * provisioning triggers the reconcile schedules whose desired state reaches the new namespace.
    */
   temporal?: Client;
+  /** How waits on async operations poll (see WaitMode); default `auto`. */
+  waitMode?: WaitMode;
+  /** Waits that may poll inside their attempt at once (see InAttemptWaits); default: no limit. */
+  maxWaitsInAttempt?: number;
 }

@@ -1,6 +1,8 @@
 import type { ActivityDeps } from './deps';
-import { clientCalls } from './util';
 
 export function createRegionActivities({ client }: ActivityDeps) {
-  return clientCalls(client, 'listRegions');
+  return {
+    /** The account's regions, read at most once a minute per client (see OpsApiClient.knownRegions). */
+    listRegions: () => client.knownRegions(),
+  };
 }

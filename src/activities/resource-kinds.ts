@@ -40,5 +40,6 @@ export function deleteKind(
     () => read(client, kind, id),
     (params: DeleteParams) => client[remove](id, params),
     input.absentIsGone,
+    input.resourceVersion,
   );
 }

@@ -26,6 +26,15 @@ export function heartbeat(details?: unknown): void {
   }
 }
 
+/** This activity's attempt number; 1 when called directly (tests, scripts). */
+export function attemptNumber(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 /** The operation an earlier attempt of this step started under its own id, or undefined if none committed. */
 export async function findOwnOperation(
   client: OpsApiClient,
@@ -172,6 +181,11 @@ export interface DeleteInput {
    * it stayed NOT_FOUND for the whole read-after-create window).
    */
   absentIsGone?: boolean;
+  /**
+   * The resourceVersion a recent read or list showed: the delete is sent with it straight away, without reading
+   * the resource first. A refusal (stale version, or a resource not at rest) falls back to read-then-delete.
+   */
+  resourceVersion?: string;
 }
 
 /** What a delete needs to know of the resource it deletes. */
@@ -206,6 +220,8 @@ export async function deleteIfExists(
   call: (params: DeleteParams) => Promise<AsyncOperationResponse>,
   /** The caller has its own proof that a NOT_FOUND is true (see DeleteInput.absentIsGone). */
   absentIsGone = false,
+  /** A version a recent read showed (see DeleteInput.resourceVersion). */
+  knownVersion?: string,
 ): Promise<DeleteResult> {
   const own = asyncOperationIdFor(operationKey);
   const absent = async (code: UnreadableCode): Promise<DeleteResult> => {
@@ -214,6 +230,24 @@ export async function deleteIfExists(
     if (code === 'not_found' && absentIsGone) return { outcome: 'already-gone', byThisRun: false };
     return { outcome: 'unreadable', byThisRun: false, unreadable: code };
   };
+  // This step's delete sent with `resourceVersion`: its outcome, or the refusal left to judge.
+  const send = async (resourceVersion: string): Promise<DeleteResult | { refused: unknown }> => {
+    try {
+      const { asyncOperationId } = await call({ asyncOperationId: own, resourceVersion });
+      return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
+    } catch (err) {
+      if (await isOwnRepeat(err, client, own))
+        return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
+      const code = await unreadableCode(err, client);
+      return code ? absent(code) : { refused: err };
+    }
+  };
+  if (knownVersion) {
+    const sent = await send(knownVersion);
+    if (!('refused' in sent)) return sent;
+    // Changed since that read, or not at rest: the read below decides, as for a delete without a version.
+    if (!isClientError(sent.refused)) throw sent.refused;
+  }
   let current: Deletable;
   try {
     current = await read();
@@ -229,29 +263,20 @@ export async function deleteIfExists(
     const id = current.asyncOperationId;
     return { outcome: 'deleting', asyncOperationId: id, byThisRun: id === own };
   }
-  try {
-    const { asyncOperationId } = await call({
-      asyncOperationId: own,
-      resourceVersion: current.resourceVersion,
+  const sent = await send(current.resourceVersion);
+  if (!('refused' in sent)) return sent;
+  const err = sent.refused;
+  // Changed since the read, or refused while it is still being created or changed: read again and
+  // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
+  if ((await judgeRefusal(err, current, read)) === 'moved') {
+    throw ApplicationFailure.create({
+      type: FailureType.ResourceNotReady,
+      message: `${what} cannot be deleted yet: ${(err as Error).message}`,
+      nextRetryDelay: 2_000,
+      category: ApplicationFailureCategory.BENIGN,
     });
-    return { outcome: 'deleting', asyncOperationId, byThisRun: asyncOperationId === own };
-  } catch (err) {
-    if (await isOwnRepeat(err, client, own))
-      return { outcome: 'deleting', asyncOperationId: own, byThisRun: true };
-    const code = await unreadableCode(err, client);
-    if (code) return absent(code);
-    // Changed since the read, or refused while it is still being created or changed: read again and
-    // retry. A refusal of a resource at rest (e.g. an account that still has keys) will not pass by waiting.
-    if ((await judgeRefusal(err, current, read)) === 'moved') {
-      throw ApplicationFailure.create({
-        type: FailureType.ResourceNotReady,
-        message: `${what} cannot be deleted yet: ${(err as Error).message}`,
-        nextRetryDelay: 2_000,
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    }
-    throw err;
   }
+  throw err;
 }
 
 /** The API's own "no such resource" (never a proxy's 404: that is a misconfiguration). */

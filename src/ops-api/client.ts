@@ -19,6 +19,7 @@ import type {
   AnyOperationId,
   AsyncOperation,
   Capability,
+  ListRegionsResponse,
   OperationInput,
   OperationOutput,
 } from './types';
@@ -80,6 +81,7 @@ export class OpsApiClient extends OpsApiOperations {
   #lastProbe = -Infinity;
   #routesProvenAt = -Infinity;
   #routeProof: Promise<void> | undefined;
+  #regions: ListRegionsResponse | undefined;
 
   constructor(config: OpsApiClientConfig) {
     super();
@@ -184,9 +186,22 @@ export class OpsApiClient extends OpsApiOperations {
   proveRoutes(): Promise<void> {
     if (performance.now() - this.#routesProvenAt < ROUTE_PROOF_MS) return Promise.resolve();
     this.#routeProof ??= this.listRegions()
-      .then(() => void (this.#routesProvenAt = performance.now()))
+      .then((regions) => {
+        this.#regions = regions;
+        this.#routesProvenAt = performance.now();
+      })
       .finally(() => (this.#routeProof = undefined));
     return this.#routeProof;
+  }
+
+  /**
+   * The account's regions, as the route proof last read them (at most ROUTE_PROOF_MS ago): one listRegions a minute
+   * serves every input check and every proof. Regions change on Temporal's schedule, not by minutes; a region
+   * added within the minute is refused as unknown until the next read, one removed is refused by the API itself.
+   */
+  async knownRegions(): Promise<ListRegionsResponse> {
+    await this.proveRoutes();
+    return this.#regions ?? this.listRegions();
   }
 
   /**

@@ -63,17 +63,24 @@ export function readableWait(reads: { attempts: number; intervalMs: number }): A
   };
 }
 
+/** How soon a wait's worker is known lost: as soon as a single poll's attempt used to time out. */
+export const ASYNC_WAIT_HEARTBEAT_TIMEOUT_MS = 30_000;
+
 /**
- * Waiting on an async operation is one activity whose retries are the polls: each attempt that finds
- * the operation unfinished fails with `nextRetryDelay` = the server's `checkDuration` (clamped), so the
- * server schedules the next poll on a durable timer and the workflow's history holds three events for
- * the whole wait, however long it takes.
+ * Waiting on an async operation is one activity. A poll that finds the operation unfinished either fails with
+ * `nextRetryDelay` = the server's `checkDuration` (clamped), so the server schedules the next poll on a durable
+ * timer (one Action per poll), or — when the hint is shorter than the heartbeat interval — sleeps and polls again
+ * inside the attempt, heartbeating once per 0.8 × heartbeat timeout (one Action per heartbeat). Either way the
+ * workflow's history holds three events for the whole wait, however long it takes. An attempt may last the whole
+ * wait; the heartbeat timeout notices a lost worker (a retrying attempt does not heartbeat, and a poll takes
+ * well under the timeout).
  */
 export function asyncWait(options: AsyncWaitOptions = {}): ActivityOptions {
   const o = { ...DEFAULT_ASYNC_WAIT, ...options };
   return {
-    startToCloseTimeout: '30s',
+    startToCloseTimeout: o.timeoutMs,
     scheduleToCloseTimeout: o.timeoutMs,
+    heartbeatTimeout: ASYNC_WAIT_HEARTBEAT_TIMEOUT_MS,
     retry: {
       initialInterval: o.minPollMs,
       backoffCoefficient: 2,

@@ -156,19 +156,27 @@ export type DeleteOutcome = DeleteResult & { finishedTime?: string };
 
 /**
  * deleteUntilGone through the resource's own delete activity, under this step's operation key; an API key's token
- * leaves the secret sink with it. `createFailed`: its create operation failed, so a NOT_FOUND is the truth.
+ * leaves the secret sink with it. A `resourceVersion` from a recent read or list is sent without reading first.
+ * `createFailed`: its create operation failed, so a NOT_FOUND is the truth.
  */
 export function deleteResource(
-  resource: { kind: AwaitReadableInput['kind']; id: string },
+  resource: { kind: AwaitReadableInput['kind']; id: string; resourceVersion?: string },
   operationKey: string,
   options: Required<AsyncWaitOptions> & { createdByThisRun?: boolean; createFailed?: boolean },
 ): Promise<DeleteOutcome> {
   const activities = proxyActivities<Activities>(opsApiPaging);
-  const { id } = resource;
+  const { id, resourceVersion } = resource;
+  let first = true;
   return deleteUntilGone(
-    resource,
+    { kind: resource.kind, id },
     (absent) => {
-      const input = { operationKey, absentIsGone: absent || options.createFailed === true };
+      const input = {
+        operationKey,
+        absentIsGone: absent || options.createFailed === true,
+        // The version a recent read showed saves the read before the delete; only the first try trusts it.
+        ...(first && resourceVersion ? { resourceVersion } : {}),
+      };
+      first = false;
       switch (resource.kind) {
         case 'namespace':
           return activities.deleteNamespaceIfExists({ ...input, namespace: id });

@@ -14,6 +14,8 @@ const { canDisableApiKeys, disableApiKey } = proxyActivities<Activities>(opsApiC
 export interface KeyToStop {
   id: string;
   displayName: string;
+  /** As listed: the delete is sent with it, unless this run changed the key since (its disable). */
+  resourceVersion?: string;
 }
 
 /** When a key stopped working, and how: the finish time of the operation that disabled or deleted it. */
@@ -42,6 +44,7 @@ export async function stopAndDeleteKeys(
 ): Promise<KeyPhase> {
   const stopped = new Map<string, StoppedKey>();
   const notDisabled = new Map<string, string>();
+  const disabledNow = new Set<string>();
   const failures: string[] = [];
 
   // Disabling is one call per key and takes effect at once, so none of them keeps working while the
@@ -57,6 +60,7 @@ export async function stopAndDeleteKeys(
         if (res.outcome === 'already-disabled')
           stopped.set(key.id, { id: key.id, name: key.displayName, by: 'disable' });
         if (res.outcome !== 'disabling') return;
+        disabledNow.add(key.id);
         const done = await waitForOperation(res.asyncOperationId, undefined, options.wait);
         const at = done.asyncOperation?.finishedTime;
         stopped.set(key.id, { id: key.id, name: key.displayName, by: 'disable', ...(at ? { at } : {}) });
@@ -71,8 +75,9 @@ export async function stopAndDeleteKeys(
   await forEachLimited(keys, options.concurrency, async (key) => {
     try {
       // Gone only with proof: a key that reads NOT_FOUND for no reason of this run's is read until it answers.
+      const listed = disabledNow.has(key.id) ? undefined : key.resourceVersion;
       const res = await deleteResource(
-        { kind: 'apiKey', id: key.id },
+        { kind: 'apiKey', id: key.id, ...(listed ? { resourceVersion: listed } : {}) },
         operationKey(`delete-api-key/${key.id}`),
         options.wait,
       );

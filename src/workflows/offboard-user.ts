@@ -42,10 +42,13 @@ export interface PlannedKey {
   state: string;
   disabled: boolean;
   expiryTime: string;
+  /** As listed (absent in runs planned before it was kept). */
+  resourceVersion?: string;
 }
 
 export interface OffboardPlan {
-  user: { id: string; email: string; state: string };
+  /** `resourceVersion` as read (absent in runs planned before it was kept). */
+  user: { id: string; email: string; state: string; resourceVersion?: string };
   apiKeys: PlannedKey[];
   deleteUser: boolean;
   /** The groups and custom roles the user has (absent in runs started before this existed). */
@@ -175,8 +178,9 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
     }
     if (input.deleteUser) {
       status.step = 'deleting-user';
+      const { resourceVersion } = plan.user;
       const res = await deleteResource(
-        { kind: 'user', id: user.id },
+        { kind: 'user', id: user.id, ...(resourceVersion ? { resourceVersion } : {}) },
         operationKey('delete-user'),
         DEFAULT_ASYNC_WAIT,
       );
@@ -195,13 +199,14 @@ async function planOffboarding(run: Offboarding, user: User): Promise<OffboardPl
   run.status.step = 'planning';
   const keys = await listApiKeysByOwner({ ownerId: user.id, ownerType: 'user' });
   const plan: OffboardPlan = {
-    user: { id: user.id, email: user.spec.email, state: user.state },
+    user: { id: user.id, email: user.spec.email, state: user.state, resourceVersion: user.resourceVersion },
     apiKeys: keys.map((k) => ({
       id: k.id,
       displayName: k.spec.displayName,
       state: k.state,
       disabled: k.spec.disabled === true,
       expiryTime: k.spec.expiryTime,
+      resourceVersion: k.resourceVersion,
     })),
     deleteUser: run.input.deleteUser,
     ...(patched(GROUPS_PATCH) ? { groups: await planGroups(user.id) } : {}),

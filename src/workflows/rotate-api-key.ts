@@ -139,7 +139,9 @@ export async function rotateApiKey(rawInput: RotateApiKeyInput): Promise<RotateA
       graceEndedAt: new Date().toISOString(),
       ...(run.approval ? { approval: run.approval } : {}),
     };
-    return status.abortRequested ? await abort(run, base) : await cutOver(run, base, key.secretRef);
+    return status.abortRequested
+      ? await abort(run, base)
+      : await cutOver(run, base, key.secretRef, old.resourceVersion);
   } catch (err) {
     throw await rotationFailed(run, err);
   }
@@ -215,13 +217,20 @@ async function abort(run: Rotation, base: RotationBase): Promise<RotateApiKeyRes
 }
 
 /** The old key is deleted (when asked): from here on the rotation only moves forward. */
-async function cutOver(run: Rotation, base: RotationBase, secretRef: string): Promise<RotateApiKeyResult> {
+async function cutOver(
+  run: Rotation,
+  base: RotationBase,
+  secretRef: string,
+  oldKeyVersion: string,
+): Promise<RotateApiKeyResult> {
   let oldKeyDeleted = false;
   if (run.input.deleteOldKey) {
     // An abort can no longer bring the old key back.
     run.status.step = 'deleting-old-key';
     run.undo.clear();
-    await deleteResource({ kind: 'apiKey', id: base.oldKeyId }, operationKey('delete-old-key'), run.wait);
+    // Sent with the version the rotation read at its start: a key changed since is read again first.
+    const old = { kind: 'apiKey' as const, id: base.oldKeyId, resourceVersion: oldKeyVersion };
+    await deleteResource(old, operationKey('delete-old-key'), run.wait);
     oldKeyDeleted = true;
   }
   run.status.step = 'completed';

@@ -9,6 +9,7 @@ import { createActivities } from '../../src/activities';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { OpsApiClient, type DialectName, type RequestEvent } from '../../src/ops-api';
 import { FileSecretSink } from '../../src/secrets';
+import type { WaitMode } from '../../src/activities/wait-mode';
 import { bundleOnce, envPerFile, inThreadWorkflows } from './temporal';
 
 export const workflowsPath = path.resolve(__dirname, '../../src/workflows');
@@ -46,6 +47,12 @@ export interface StackOptions {
   driftWebhook?: { url: string; secret: string };
   /** Where the expiry watch posts its warnings. */
   expiryWebhook?: { url: string; secret: string };
+  /**
+   * Default `retries`: the test server skips time only while no activity runs, so a wait that sleeps inside its
+   * attempt (the product's `auto`) would take its operation's whole duration in real time. The suite of the
+   * heartbeating wait sets `auto`.
+   */
+  waitMode?: WaitMode;
 }
 
 /** The dialect this test run speaks to the emulator: every workflow suite runs in both (jest projects). */
@@ -89,6 +96,7 @@ export async function createOpsStack(
   const activities = createActivities({
     client,
     secrets,
+    waitMode: options.waitMode ?? 'retries',
     ...(options.driftWebhook ? { driftWebhook: options.driftWebhook } : {}),
     ...(options.expiryWebhook ? { expiryWebhook: options.expiryWebhook } : {}),
   });

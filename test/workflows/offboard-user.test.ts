@@ -195,12 +195,16 @@ dialectFreeTest('120 keys are deleted with bounded parallelism, each deletion wa
   expect(state().apiKeys.map((k) => k.id)).toEqual([stayerKeyId]);
   expect(state().users).toHaveLength(1);
 
-  // Each key is "in flight" from its DELETE until the GET that found it gone; never more than 8 at once.
-  const spans = keyIds.map((id) => {
-    const hits = stack.emulator.requestLog.filter((e) => e.path.endsWith(`/api-keys/${id}`));
-    const del = hits.find((e) => e.method === 'DELETE')!;
-    const gone = hits.filter((e) => e.method === 'GET' && e.status === 404).at(-1)!;
-    return [del.time, gone.time] as const;
+  // Each key is "in flight" from its delete until the poll that found that delete fulfilled (a fulfilled delete is
+  // the key gone); never more than 8 at once.
+  const deletes = state().asyncOperations.filter((op) => op.operationType === 'deleteApiKey');
+  expect(deletes).toHaveLength(keyIds.length);
+  const spans = deletes.map((op) => {
+    const finished = Date.parse(op.finishedTime!);
+    const sawIt = stack.emulator.requestLog.find(
+      (e) => e.method === 'GET' && e.path.endsWith(`/${op.id}`) && e.time >= finished,
+    )!;
+    return [Date.parse(op.startedTime!), sawIt.time] as const;
   });
   const events = spans.flatMap(([s, e]) => [
     [s, 1],

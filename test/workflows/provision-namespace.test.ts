@@ -180,6 +180,10 @@ test('an existing namespace with a different spec fails without changing anythin
 });
 
 test('commit-then-drop, 5xx bursts and 429s: exactly one of each resource, Retry-After honoured', async () => {
+  // The injected faults only: the edge's answers (edge-answers.test.ts) come on a schedule of request counts, and
+  // one landing on the injected 429 replaces it (a 502 with its own Retry-After) — which it does whenever the
+  // requests before it change in number.
+  stack.emulator.configure({ realism: { edgeAnswers: false } });
   for (const operationId of ['createNamespace', 'createServiceAccount', 'createApiKey']) {
     stack.emulator.faults.add({ kind: 'commit-then-drop', operationId, count: 1 });
   }
