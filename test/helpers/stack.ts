@@ -23,6 +23,11 @@ export interface OpsStack {
   taskQueue: string;
   /** The real activities, for tests that wrap one of them. */
   activities: ReturnType<typeof createActivities>;
+  /**
+   * The real activities with this server's Temporal client, as the product's worker has them (for what an activity
+   * asks of Temporal itself); `activities` has none.
+   */
+  activitiesWithTemporal(): ReturnType<typeof createActivities>;
   /** A client for the emulator, as activities use it (calls made through it are not in `calls`). */
   client: OpsApiClient;
   /** Ops API calls made by activities, in order. */
@@ -86,12 +91,13 @@ export async function createOpsStack(
     timeoutMs: options.clientTimeoutMs ?? 5_000,
     afterRequest: (e) => void calls.push(e),
   });
-  const activities = createActivities({
+  const deps = {
     client,
     secrets,
     ...(options.driftWebhook ? { driftWebhook: options.driftWebhook } : {}),
     ...(options.expiryWebhook ? { expiryWebhook: options.expiryWebhook } : {}),
-  });
+  };
+  const activities = createActivities(deps);
   const taskQueue = `test-${process.pid}-${++stackCount}`;
   const workflowBundle = await bundleOnce(workflowsPath);
 
@@ -102,6 +108,7 @@ export async function createOpsStack(
     secretsDir,
     taskQueue,
     activities,
+    activitiesWithTemporal: () => createActivities({ ...deps, temporal: env.client }),
     client: new OpsApiClient({
       baseUrl: emulator.url,
       apiKey: emulator.apiKey,
