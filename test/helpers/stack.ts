@@ -65,6 +65,19 @@ export function testDialect(): DialectName {
  */
 export const dialectFreeTest: typeof test = testDialect() === 'cloud' ? test.skip : test;
 
+/** A test of what only the real API's dialect can do: it runs in the `cloud` project and shows as skipped in `openapi`. */
+export const cloudDialectTest: typeof test = testDialect() === 'cloud' ? test : test.skip;
+
+/**
+ * The emulator for a dev server (createLocalEnv), whose clock is the wall's: operations finish at once, and a new
+ * namespace lags for 0.5 s rather than a minute.
+ */
+export const wallClockEmulator: EmulatorOptions = {
+  asyncOperationDurationMs: 0,
+  checkDurationMs: 100,
+  realismParams: { readAfterCreateLag: { lagMs: 500 } },
+};
+
 export async function createOpsStack(
   env: TestWorkflowEnvironment,
   emulatorOptions: EmulatorOptions = {},

@@ -15,12 +15,16 @@ import {
   revokeAccessNowSignal,
   type AccessStatus,
 } from '../../src/workflows';
-import { stackPerFile, testDialect, type OpsStack } from '../helpers/stack';
+// Temporary access needs the real API's dialect (grant-temporary-access.test.ts tests the given one's refusal).
+import {
+  cloudDialectTest,
+  stackPerFile,
+  testDialect,
+  wallClockEmulator,
+  type OpsStack,
+} from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
 import { untilStatus } from './support';
-
-/** Temporary access needs the real API's dialect (grant-temporary-access.test.ts tests the given one's refusal). */
-const cloudTest: typeof test = testDialect() === 'cloud' ? test : test.skip;
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -28,16 +32,7 @@ const NAMESPACES = Array.from({ length: 30 }, (_, i) => `ns-${String(i).padStart
 const ns: Record<string, string> = {};
 const users: Record<string, string> = {};
 
-// Operations finish at once (this clock is the wall's on a dev server).
-stackPerFile(
-  {
-    asyncOperationDurationMs: 0,
-    checkDurationMs: 100,
-    realismParams: { readAfterCreateLag: { lagMs: 500 } },
-  },
-  (made) => ({ env, stack } = made),
-  createLocalEnv,
-);
+stackPerFile(wallClockEmulator, (made) => ({ env, stack } = made), createLocalEnv);
 
 beforeAll(async () => {
   if (testDialect() !== 'cloud') return;
@@ -93,7 +88,7 @@ async function listedRunning(n: number): Promise<void> {
   throw new Error(`visibility never listed ${n} running runs`);
 }
 
-cloudTest(
+cloudDialectTest(
   "an offboarding signals the leaver's two runs, not the account's 30 namespaces; another user's run keeps going",
   async () => {
     await stack.runWorker(
@@ -163,7 +158,7 @@ const grpcError = (code: number) =>
     cause: Object.assign(new Error(`${code}`), { code, details: 'from the test', metadata: {} }),
   });
 
-cloudTest(
+cloudDialectTest(
   "the lookup: exactly the user's own ids, with the namespaces they hold; a server that cannot list falls back",
   async () => {
     const find = lookupWith({
@@ -196,7 +191,7 @@ cloudTest(
   },
 );
 
-cloudTest(
+cloudDialectTest(
   'a revocation whose user was deleted since it was read (by an offboarding): principal-gone, not a failure',
   async () => {
     const userId = users.gone!;
