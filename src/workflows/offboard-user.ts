@@ -18,7 +18,7 @@ import {
 import type { DeleteResult } from '../activities/util';
 import { deleteResource, describeError, failureType, operationKey } from './common';
 import { DecisionGate, openDecidingRun, type Decision, type DecisionStatus } from './approvals';
-import { endTemporaryAccess, type EndedAccess } from './offboard-access';
+import { endTemporaryAccess, type AccessRunsSearch, type EndedAccess } from './offboard-access';
 import {
   groupsReport,
   leaveGroups,
@@ -85,6 +85,8 @@ export interface OffboardReport {
   keysStopped: StoppedKey[];
   /** Their temporary-access runs this offboarding ended (each takes back what it granted). */
   temporaryAccess: EndedAccess[];
+  /** How their temporary-access runs were found (absent in runs that ended before it ran, e.g. rejected). */
+  temporaryAccessSearch?: AccessRunsSearch;
   /** The groups and custom roles they had, and which groups they left (SCIM / Google ones are reported). */
   groups: GroupsReport;
   approval?: Decision;
@@ -130,6 +132,7 @@ interface Offboarding {
   skipped: SkippedItem[];
   keysStopped: StoppedKey[];
   temporaryAccess: EndedAccess[];
+  temporaryAccessSearch?: AccessRunsSearch;
   groupOutcomes: GroupOutcome[];
   decision?: Decision;
 }
@@ -165,11 +168,13 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
 
     status.step = 'deleting-api-keys';
     // Their temporary access ends meanwhile: each such run takes back what it granted, or calls its request off.
-    const ending = endTemporaryAccess(plan.user.email, `offboarding ${workflowInfo().workflowId}`);
+    const ending = endTemporaryAccess(plan.user, `offboarding ${workflowInfo().workflowId}`);
     try {
       await removeKeys(run, plan);
     } finally {
-      run.temporaryAccess = await ending;
+      const { ended, search } = await ending;
+      run.temporaryAccess = ended;
+      run.temporaryAccessSearch = search;
     }
     if (plan.groups?.offered) {
       status.step = 'leaving-groups';
@@ -299,6 +304,7 @@ function report(run: Offboarding, plan: OffboardPlan, outcome: OffboardReport['o
     skipped: run.skipped,
     keysStopped: run.keysStopped,
     temporaryAccess: run.temporaryAccess,
+    ...(run.temporaryAccessSearch ? { temporaryAccessSearch: run.temporaryAccessSearch } : {}),
     groups: groupsReport(plan.groups, run.groupOutcomes),
     ...(decision ? { approval: decision } : {}),
     startedAt: run.startedAt,

@@ -24,6 +24,11 @@ export interface OpsStack {
   taskQueue: string;
   /** The real activities, for tests that wrap one of them. */
   activities: ReturnType<typeof createActivities>;
+  /**
+   * The real activities with this server's Temporal client, as the product's worker has them (for what an activity
+   * asks of Temporal itself); `activities` has none.
+   */
+  activitiesWithTemporal(): ReturnType<typeof createActivities>;
   /** A client for the emulator, as activities use it (calls made through it are not in `calls`). */
   client: OpsApiClient;
   /** Ops API calls made by activities, in order. */
@@ -67,6 +72,19 @@ export function testDialect(): DialectName {
  */
 export const dialectFreeTest: typeof test = testDialect() === 'cloud' ? test.skip : test;
 
+/** A test of what only the real API's dialect can do: it runs in the `cloud` project and shows as skipped in `openapi`. */
+export const cloudDialectTest: typeof test = testDialect() === 'cloud' ? test : test.skip;
+
+/**
+ * The emulator for a dev server (createLocalEnv), whose clock is the wall's: operations finish at once, and a new
+ * namespace lags for 0.5 s rather than a minute.
+ */
+export const wallClockEmulator: EmulatorOptions = {
+  asyncOperationDurationMs: 0,
+  checkDurationMs: 100,
+  realismParams: { readAfterCreateLag: { lagMs: 500 } },
+};
+
 export async function createOpsStack(
   env: TestWorkflowEnvironment,
   emulatorOptions: EmulatorOptions = {},
@@ -93,13 +111,14 @@ export async function createOpsStack(
     timeoutMs: options.clientTimeoutMs ?? 5_000,
     afterRequest: (e) => void calls.push(e),
   });
-  const activities = createActivities({
+  const deps = {
     client,
     secrets,
     waitMode: options.waitMode ?? 'retries',
     ...(options.driftWebhook ? { driftWebhook: options.driftWebhook } : {}),
     ...(options.expiryWebhook ? { expiryWebhook: options.expiryWebhook } : {}),
-  });
+  };
+  const activities = createActivities(deps);
   const taskQueue = `test-${process.pid}-${++stackCount}`;
   const workflowBundle = await bundleOnce(workflowsPath);
 
@@ -110,6 +129,7 @@ export async function createOpsStack(
     secretsDir,
     taskQueue,
     activities,
+    activitiesWithTemporal: () => createActivities({ ...deps, temporal: env.client }),
     client: new OpsApiClient({
       baseUrl: emulator.url,
       apiKey: emulator.apiKey,

@@ -13,7 +13,7 @@ import { OpsApiClient } from '../../src/ops-api';
 import { main as scheduleMain } from '../../src/starters/schedule-reconcile';
 import { provisionNamespace, reconcile, type ReconcileResult } from '../../src/workflows';
 import { parseDesiredState } from '../../src/desired-state/load';
-import { mutations, stackPerTest, testDialect, type OpsStack } from '../helpers/stack';
+import { mutations, stackPerTest, testDialect, wallClockEmulator, type OpsStack } from '../helpers/stack';
 import { createLocalEnv } from '../helpers/temporal';
 import { runMain } from '../starters/run-starter';
 
@@ -22,16 +22,7 @@ let stack: OpsStack;
 let tmp: string;
 const cloud = testDialect() === 'cloud';
 
-// Operations finish at once, and a new namespace lags for 0.5 s (not a minute: this clock is the wall's).
-stackPerTest(
-  {
-    asyncOperationDurationMs: 0,
-    checkDurationMs: 100,
-    realismParams: { readAfterCreateLag: { lagMs: 500 } },
-  },
-  (made) => ({ env, stack } = made),
-  createLocalEnv,
-);
+stackPerTest(wallClockEmulator, (made) => ({ env, stack } = made), createLocalEnv);
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'pattern-access-'));
 });
