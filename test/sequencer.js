@@ -8,6 +8,7 @@ const SLOW_FIRST = [
   'test/fleet/workers.test.ts',
   'test/service/durability.test.ts',
   'test/service/replicas.test.ts',
+  'test/bench/account.test.ts',
   'test/starters/starters.test.ts',
   'test/workflows/reconcile.test.ts',
   'test/workflows/provision-namespace.test.ts',
