@@ -46,9 +46,12 @@ test('a longer wait heartbeats once per 0.8 × heartbeat timeout, with the polls
   // Beats every 80 ms; 12 polls 20 ms apart take ~240 ms.
   const { env, beats } = activityEnv({ heartbeatTimeoutMs: 100 });
   const { poll } = pollPending(12, 20);
+  const started = Date.now();
   await expect(env.run(() => pollUntilDone('auto', poll))).resolves.toBe(13);
+  const elapsed = Date.now() - started;
+  // At least every 80 ms, never more often: bounded by the time the polls really took (longer on a busy machine).
   expect(beats.length).toBeGreaterThanOrEqual(2);
-  expect(beats.length).toBeLessThanOrEqual(3);
+  expect(beats.length).toBeLessThanOrEqual(Math.floor(elapsed / 80) + 1);
   expect(beats[0]!.last).toMatch(/is running/);
   const polls = beats.map((b) => b.polls);
   expect(polls).toEqual([...polls].sort((a, b) => a - b));
