@@ -64,7 +64,9 @@ export async function pollUntilDone<T>(
   const ctx = Context.current();
   const beatMs = (ctx.info.heartbeatTimeoutMs ?? 0) * HEARTBEAT_SHARE;
   const progress: WaitProgress = { polls: pollsBefore() };
-  let beats: ReturnType<typeof setInterval> | undefined;
+  // The heartbeat timeout runs from the attempt's start, not from the first pending answer (a slow first poll).
+  const attemptStart = Date.now();
+  let beats: { stop(): void } | undefined;
   let holding = false;
   try {
     for (;;) {
@@ -78,14 +80,28 @@ export async function pollUntilDone<T>(
         progress.last = (err as Error).message;
         // Heartbeats start only once the attempt outlives a heartbeat interval, so a wait that ends within one
         // costs no heartbeat at all.
-        beats ??= setInterval(() => ctx.heartbeat({ ...progress }), beatMs);
+        beats ??= heartbeatEvery(beatMs, beatMs - (Date.now() - attemptStart), () =>
+          ctx.heartbeat({ ...progress }),
+        );
         await ctx.sleep(delay); // rejects when the activity is cancelled
       }
     }
   } finally {
-    if (beats) clearInterval(beats);
+    beats?.stop();
     if (holding) slots.release();
   }
+}
+
+/** `beat` after `firstMs` (at once if that is past), then every `everyMs`, until stopped. */
+function heartbeatEvery(everyMs: number, firstMs: number, beat: () => void): { stop(): void } {
+  let timer: ReturnType<typeof setTimeout> = setTimeout(
+    function next() {
+      beat();
+      timer = setTimeout(next, everyMs);
+    },
+    Math.max(0, firstMs),
+  );
+  return { stop: () => clearTimeout(timer) };
 }
 
 /** The delay a "still pending" poll asks for before the next one; undefined for any other failure. */

@@ -58,6 +58,27 @@ test('a longer wait heartbeats once per 0.8 × heartbeat timeout, with the polls
   expect(polls[0]).toBeGreaterThan(1);
 });
 
+test('a slow first poll brings the first heartbeat forward: the heartbeat timeout runs from the attempt’s start', async () => {
+  // Beats due every 80 ms from the start; the first poll alone takes 70 ms.
+  const { env, beats } = activityEnv({ heartbeatTimeoutMs: 100 });
+  let firstPending = 0;
+  let firstBeat = 0;
+  env.on('heartbeat', () => (firstBeat ||= Date.now()));
+  let n = 0;
+  const poll = async (i: number) => {
+    if (++n === 1) {
+      await new Promise((r) => setTimeout(r, 70));
+      firstPending = Date.now();
+    }
+    if (n <= 6) throw pending(20);
+    return i;
+  };
+  await expect(env.run(() => pollUntilDone('auto', poll))).resolves.toBe(7);
+  expect(beats.length).toBeGreaterThanOrEqual(1);
+  // Timed from the pending answer instead, it would come a whole interval (80 ms) after it: past the timeout.
+  expect(firstBeat - firstPending).toBeLessThan(80);
+});
+
 test('a retried attempt (its worker died mid-wait) counts on from the last heartbeat and polls at once', async () => {
   const { env } = activityEnv({ heartbeatTimeoutMs: 1_000, attempt: 2, heartbeatDetails: { polls: 17 } });
   const { poll, seen } = pollPending(0, 20);

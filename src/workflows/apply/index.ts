@@ -1,6 +1,7 @@
 // Reconcile's apply: one dispatcher over the per-resource appliers, in dependency order, each phase bounded.
-import { isCancellation } from '@temporalio/workflow';
+import { isCancellation, patched } from '@temporalio/workflow';
 import type { Change, Plan } from '../../desired-state/plan';
+import type { DesiredState } from '../../desired-state/schema';
 import { forEachLimited } from '../../shared/concurrency';
 import { describeError } from '../common';
 import { applyCustomRole, applyUserGroup } from './access-model';
@@ -59,7 +60,11 @@ export async function applyPlan(
   };
   const run = async (change: Change) => {
     if (change.blocked) return record(change, 'skipped', change.blocked);
-    const dependsOn = dependencies(change).find((d) => failedNames.has(d));
+    // Runs from before groups and patterns keep their dependencies as the file named them (replay must not differ).
+    const needs = patched('apply-dependencies-as-planned')
+      ? dependencies(change)
+      : fileDependencies(change, ctx.desired);
+    const dependsOn = needs.find((d) => failedNames.has(d));
     if (dependsOn) return record(change, 'skipped', `depends on ${dependsOn}, which failed`);
     try {
       const detail =
@@ -93,6 +98,17 @@ export async function applyPlan(
     );
   }
   return applied;
+}
+
+/** Dependencies as runs before `apply-dependencies-as-planned` computed them: the file's own access keys. */
+function fileDependencies(c: Change, desired: DesiredState): string[] {
+  if (c.kind !== 'serviceAccount' && c.kind !== 'user') return dependencies(c);
+  if (c.action === 'delete') return [];
+  const grants =
+    c.kind === 'serviceAccount'
+      ? desired.serviceAccounts.find((s) => s.name === c.name)?.access
+      : desired.users.find((u) => u.email.toLowerCase() === c.name.toLowerCase())?.access;
+  return Object.keys(grants ?? {}).map((ns) => `namespace:${ns}`);
 }
 
 /** What must have succeeded before this change can be made. */
