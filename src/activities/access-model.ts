@@ -1,7 +1,9 @@
 // Desired state's user groups and custom roles (the real API only): made or adopted by name, a role's permissions
 // updated, a group's members added or removed one at a time, each under the step's own operation id.
+import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, listAll } from '../ops-api';
 import type { CustomRole, CustomRoleSpec, OpsApiClient, UserGroupSpec } from '../ops-api';
+import { FailureType } from '../shared/failure-types';
 import { isLive } from '../shared/resources';
 import { changeOnce, type ChangeResult } from './change-once';
 import type { ActivityDeps } from './deps';
@@ -85,7 +87,7 @@ export function createAccessModelActivities({ client }: ActivityDeps) {
             spec: next(current.spec),
             asyncOperationId,
           }),
-        (now) => JSON.stringify(next(now.spec)) === JSON.stringify(now.spec),
+        (now) => sameRoleSpec(next(now.spec), now.spec),
       );
     },
 
@@ -101,10 +103,20 @@ export function createAccessModelActivities({ client }: ActivityDeps) {
           const made = await client.createUserGroup({ spec: input.spec, asyncOperationId });
           return { id: made.groupId, asyncOperationId: made.asyncOperationId };
         },
-        async () =>
-          (await listAll(client, 'listUserGroups')).find(
+        async () => {
+          const found = (await listAll(client, 'listUserGroups')).find(
             (g) => g.spec.displayName.toLowerCase() === wanted && isLive(g),
-          ),
+          );
+          // An identity provider's group of that name (a sync made it meanwhile) is never adopted: its members are
+          // not ours to change.
+          if (found && found.spec.groupType !== 'cloud')
+            throw ApplicationFailure.create({
+              type: FailureType.AlreadyExists,
+              message: `user group "${input.spec.displayName}" exists as a ${found.spec.groupType} group (${found.id}): its identity provider owns it`,
+              nonRetryable: true,
+            });
+          return found;
+        },
       );
     },
 
@@ -147,4 +159,23 @@ async function alreadySo(client: OpsApiClient, err: unknown, input: GroupMemberI
   if (!isClientError(err) && !(await isConfirmedNotFound(err, client))) return false;
   const members = await listAll(client, 'listUserGroupMembers', { groupId: input.groupId });
   return members.some((m) => m.userId === input.userId) === input.member;
+}
+
+/** Two role specs alike whatever the order of their keys (the API's answer and ours build them differently). */
+function sameRoleSpec(a: CustomRoleSpec, b: CustomRoleSpec): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, x]) => x !== undefined)
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return (
+    JSON.stringify(canonical({ ...a, description: a.description ?? '' })) ===
+    JSON.stringify(canonical({ ...b, description: b.description ?? '' }))
+  );
 }

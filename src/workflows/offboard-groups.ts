@@ -2,11 +2,11 @@
 // operation id (a retry after a lost answer changes nothing twice; a member already gone is done). SCIM and
 // Google groups are the identity provider's: reported, never changed. The given document has no groups: the
 // report says so.
-import { proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { GroupMembership, NamedRole } from '../activities/user-groups';
 import { DEFAULT_ASYNC_WAIT, opsApiCall, opsApiPaging } from '../shared/activity-options';
-import { operationKey, waitForOperation } from './common';
+import { describeError, operationKey, waitForOperation } from './common';
 
 const { userAccessModel } = proxyActivities<Activities>(opsApiPaging);
 const { leaveUserGroup } = proxyActivities<Activities>(opsApiCall);
@@ -26,7 +26,7 @@ export interface GroupsPlan {
 export interface GroupOutcome {
   groupId: string;
   displayName: string;
-  outcome: 'removed' | 'already-gone' | 'identity-provider';
+  outcome: 'removed' | 'already-gone' | 'identity-provider' | 'failed';
   note?: string;
 }
 
@@ -43,7 +43,10 @@ export async function planGroups(userId: string): Promise<GroupsPlan> {
   return { offered: model.supported, groups: model.groups, customRoles: model.customRoles };
 }
 
-/** Every cloud group left (waiting for each operation); the identity provider's groups reported. */
+/**
+ * Every cloud group left (waiting for each operation); the identity provider's groups reported. A group that cannot
+ * be left is recorded as failed and the others are still tried: what was done is never lost with one failure.
+ */
 export async function leaveGroups(plan: GroupsPlan, userId: string): Promise<GroupOutcome[]> {
   const outcomes: GroupOutcome[] = [];
   for (const group of plan.groups) {
@@ -52,13 +55,18 @@ export async function leaveGroups(plan: GroupsPlan, userId: string): Promise<Gro
       outcomes.push({ groupId, displayName, outcome: 'identity-provider', note: IDENTITY_PROVIDER_NOTE });
       continue;
     }
-    const left = await leaveUserGroup({
-      groupId,
-      userId,
-      operationKey: operationKey(`leave-group/${groupId}`),
-    });
-    if (left.asyncOperationId) await waitForOperation(left.asyncOperationId, undefined, DEFAULT_ASYNC_WAIT);
-    outcomes.push({ groupId, displayName, outcome: left.outcome });
+    try {
+      const left = await leaveUserGroup({
+        groupId,
+        userId,
+        operationKey: operationKey(`leave-group/${groupId}`),
+      });
+      if (left.asyncOperationId) await waitForOperation(left.asyncOperationId, undefined, DEFAULT_ASYNC_WAIT);
+      outcomes.push({ groupId, displayName, outcome: left.outcome });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      outcomes.push({ groupId, displayName, outcome: 'failed', note: describeError(err) });
+    }
   }
   return outcomes;
 }

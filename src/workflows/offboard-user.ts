@@ -180,6 +180,15 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
       status.step = 'leaving-groups';
       run.groupOutcomes = await leaveGroups(plan.groups, user.id);
       for (const o of run.groupOutcomes) if (o.outcome === 'removed') run.removed.push(groupItem(o));
+      const failed = run.groupOutcomes.filter((o) => o.outcome === 'failed');
+      if (failed.length > 0)
+        // A re-run picks up from here; the user stays while they are still in a group.
+        throw ApplicationFailure.create({
+          type: 'OffboardingIncomplete',
+          message: `could not remove ${plan.user.email} from ${failed.length} of ${run.groupOutcomes.length} groups (user kept): ${failed.map((o) => `${o.displayName}: ${o.note ?? ''}`).join('; ')}`,
+          nonRetryable: true,
+          details: [{ removed: run.removed, skipped: run.skipped, groups: run.groupOutcomes }],
+        });
     }
     if (input.deleteUser) {
       status.step = 'deleting-user';

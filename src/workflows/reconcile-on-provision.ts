@@ -1,6 +1,6 @@
 // After provisioning: the desired states whose access reaches the new namespace (by name or by pattern) are asked to
 // reconcile now, through their schedules, so its grants come at once rather than at the next scheduled run.
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TriggeredReconciles } from '../activities/reconcile-trigger';
 import { describeError } from './common';
@@ -23,6 +23,8 @@ export async function askReconciles(namespace: string): Promise<ReconcilesAsked 
   try {
     return await triggerReconcilesFor({ namespace });
   } catch (err) {
+    // A provisioning cancelled meanwhile is cancelled, not completed.
+    if (isCancellation(err)) throw err;
     return { triggered: [], error: describeError(err) };
   }
 }

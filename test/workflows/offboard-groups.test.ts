@@ -1,6 +1,7 @@
 // Offboarding and user groups: in the cloud dialect the leaver leaves every cloud group they are in (once, even
 // when an answer is lost after the server committed), SCIM groups are reported for the identity provider, and
 // the report lists their groups and custom roles. The given document has no groups: the report says so.
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../src/catalog';
 import { approveOffboardingSignal, offboardStatusQuery, offboardUser } from '../../src/workflows';
@@ -118,6 +119,57 @@ cloudTest(
       'oncall',
     ]);
     expect(report.plan.groups?.groups.map((g) => g.displayName)).toEqual(['eng', 'oncall', 'okta-all']);
+  },
+);
+
+cloudTest(
+  'a group it may not leave is reported and the others are still left; the user is kept',
+  async () => {
+    const { leaver, stayer, groups } = await seedAccount();
+    const [eng, oncall] = groups as [string, string];
+    // The API refuses to take the leaver out of eng (as a permission it lacks would): non-retryable.
+    const activities = {
+      ...stack.activities,
+      leaveUserGroup: (input: Parameters<typeof stack.activities.leaveUserGroup>[0]) =>
+        input.groupId === eng
+          ? Promise.reject(
+              ApplicationFailure.create({
+                type: 'OpsApiPermissionDenied',
+                message: 'denied',
+                nonRetryable: true,
+              }),
+            )
+          : stack.activities.leaveUserGroup(input),
+    };
+    const failure = await stack
+      .runWorker(
+        async () =>
+          (
+            await env.client.workflow.start(offboardUser, {
+              args: [{ email: 'leaver@example.com', deleteUser: true }],
+              workflowId: workflowIds.offboardUser('leaver@example.com'),
+              taskQueue: stack.taskQueue,
+            })
+          ).result(),
+        { activities },
+      )
+      .catch((e: unknown) => e);
+    const cause = (failure as { cause?: { type?: string; message?: string; details?: unknown[] } }).cause;
+    expect(cause?.type).toBe('OffboardingIncomplete');
+    expect(cause?.message).toMatch(
+      /could not remove leaver@example.com from 1 of 3 groups \(user kept\): eng: /,
+    );
+    // What was done is in the failure: the other group left, the identity provider's reported.
+    const { groups: outcomes } = cause!.details![0] as {
+      groups: Array<{ displayName: string; outcome: string }>;
+    };
+    expect(outcomes.map((o) => [o.displayName, o.outcome])).toEqual([
+      ['eng', 'failed'],
+      ['oncall', 'removed'],
+      ['okta-all', 'identity-provider'],
+    ]);
+    expect([membersOf(eng), membersOf(oncall)]).toEqual([[leaver, stayer], []]);
+    expect(stack.emulator.snapshot().users.map((u) => u.id)).toContain(leaver);
   },
 );
 
