@@ -27,7 +27,7 @@ import {
   type OpsStack,
   dialectFreeTest,
 } from '../helpers/stack';
-import { failureOf } from './support';
+import { failureOf, untilStatus } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -93,18 +93,9 @@ async function start(
 const run = (desired: DesiredStateInput, mode: 'plan' | 'apply', extra: Partial<ReconcileInput> = {}) =>
   stack.runWorker(async () => (await start(desired, mode, extra)).result());
 
-async function until(
-  handle: WorkflowHandle,
-  done: (s: ReconcileStatus) => boolean,
-): Promise<ReconcileStatus> {
-  for (let i = 0; i < 200; i++) {
-    const s = await handle.query(reconcileStatusQuery).catch(() => undefined);
-    if (s && done(s)) return s;
-    // Time moves only while the client awaits a result or sleeps: let it, in small steps.
-    await env.sleep('5s');
-  }
-  throw new Error('status never matched');
-}
+// Time moves only while the client awaits a result or sleeps: let it, in small steps.
+const until = (handle: WorkflowHandle, done: (s: ReconcileStatus) => boolean) =>
+  untilStatus(env, handle, reconcileStatusQuery, done, '5s', 200);
 
 const lateCommitLanded = () => stack.emulator.requestLog.some((e) => e.fault === 'late-commit');
 

@@ -24,7 +24,7 @@ import {
 import { makeTestCertificate, pemToBase64 } from '../helpers/certificates';
 import { mutations, stackPerFile, testDialect, type OpsStack } from '../helpers/stack';
 import { runMain } from '../starters/run-starter';
-import { expectRefusedUnchanged } from './support';
+import { expectRefusedUnchanged, untilStatus } from './support';
 
 let env: TestWorkflowEnvironment;
 let stack: OpsStack;
@@ -82,17 +82,8 @@ function start(input: Parameters<typeof rotateNamespaceCa>[0]) {
 }
 
 /** Skips workflow time in small steps until the status says so; never a wall-clock wait. */
-async function until(
-  handle: WorkflowHandle<typeof rotateNamespaceCa>,
-  done: (s: CaRotationStatus) => boolean,
-): Promise<CaRotationStatus> {
-  for (let i = 0; i < 200; i++) {
-    const s = await handle.query(caRotationStatusQuery).catch(() => undefined);
-    if (s && done(s)) return s;
-    await env.sleep('10s');
-  }
-  throw new Error(`status never matched: ${JSON.stringify(await handle.query(caRotationStatusQuery))}`);
-}
+const until = (handle: WorkflowHandle<typeof rotateNamespaceCa>, done: (s: CaRotationStatus) => boolean) =>
+  untilStatus(env, handle, caRotationStatusQuery, done, '10s', 200);
 
 test('7-day grace on a timer: both CAs accepted during it, the old one gone after; nothing else changes', async () => {
   const id = await seedNamespace('ca-timer', certs.old);
