@@ -1,5 +1,6 @@
 // Desired state's user groups and custom roles (the real API only): made or adopted by name, a role's permissions
 // updated, a group's members added or removed one at a time, each under the step's own operation id.
+import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { asyncOperationIdFor, listAll } from '../ops-api';
 import type { CustomRole, CustomRoleSpec, OpsApiClient, UserGroupSpec } from '../ops-api';
@@ -162,20 +163,5 @@ async function alreadySo(client: OpsApiClient, err: unknown, input: GroupMemberI
 }
 
 /** Two role specs alike whatever the order of their keys (the API's answer and ours build them differently). */
-function sameRoleSpec(a: CustomRoleSpec, b: CustomRoleSpec): boolean {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([, x]) => x !== undefined)
-              .sort(([x], [y]) => x.localeCompare(y))
-              .map(([k, x]) => [k, canonical(x)]),
-          )
-        : v;
-  return (
-    JSON.stringify(canonical({ ...a, description: a.description ?? '' })) ===
-    JSON.stringify(canonical({ ...b, description: b.description ?? '' }))
-  );
-}
+const sameRoleSpec = (a: CustomRoleSpec, b: CustomRoleSpec): boolean =>
+  isDeepStrictEqual({ ...a, description: a.description ?? '' }, { ...b, description: b.description ?? '' });
