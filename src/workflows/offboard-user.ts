@@ -183,12 +183,11 @@ export async function offboardUser(rawInput: OffboardUserInput): Promise<Offboar
       const failed = run.groupOutcomes.filter((o) => o.outcome === 'failed');
       if (failed.length > 0)
         // A re-run picks up from here; the user stays while they are still in a group.
-        throw ApplicationFailure.create({
-          type: 'OffboardingIncomplete',
-          message: `could not remove ${plan.user.email} from ${failed.length} of ${run.groupOutcomes.length} groups (user kept): ${failed.map((o) => `${o.displayName}: ${o.note ?? ''}`).join('; ')}`,
-          nonRetryable: true,
-          details: [{ removed: run.removed, skipped: run.skipped, groups: run.groupOutcomes }],
-        });
+        throw incomplete(
+          run,
+          `could not remove ${plan.user.email} from ${failed.length} of ${run.groupOutcomes.length} groups (user kept): ${failed.map((o) => `${o.displayName}: ${o.note ?? ''}`).join('; ')}`,
+          { groups: run.groupOutcomes },
+        );
     }
     if (input.deleteUser) {
       status.step = 'deleting-user';
@@ -286,11 +285,20 @@ async function removeKeys(run: Offboarding, plan: OffboardPlan): Promise<void> {
   const failures = keyPhase.failures;
   if (failures.length === 0) return;
   // A re-run picks up from here.
-  throw ApplicationFailure.create({
+  throw incomplete(
+    run,
+    `could not delete ${failures.length} of ${plan.apiKeys.length} API keys of ${plan.user.email} (user kept): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; …' : ''}`,
+    { failures },
+  );
+}
+
+/** The run stops with the user kept, and carries what it did so far (a re-run picks up from there). */
+function incomplete(run: Offboarding, message: string, more: Record<string, unknown>): ApplicationFailure {
+  return ApplicationFailure.create({
     type: 'OffboardingIncomplete',
-    message: `could not delete ${failures.length} of ${plan.apiKeys.length} API keys of ${plan.user.email} (user kept): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; …' : ''}`,
+    message,
     nonRetryable: true,
-    details: [{ removed: run.removed, skipped: run.skipped, failures }],
+    details: [{ removed: run.removed, skipped: run.skipped, ...more }],
   });
 }
 
